@@ -1,0 +1,56 @@
+import DataLoader from "dataloader";
+import type { SectionConfig } from "../config/sources-file.ts";
+import type { SourceSnapshot } from "../ingest/read-source.ts";
+import type { Catalog } from "../store/catalog.ts";
+import type { CatalogArticle } from "../store/catalog-article.ts";
+import type { RelatedMatch } from "../store/related-index.ts";
+import type { Store } from "../store/store.ts";
+import type { SourceConfig } from "../config/sources-file.ts";
+
+export interface SourceView {
+  config: SourceConfig;
+  snapshot: SourceSnapshot | undefined;
+}
+
+export interface Loaders {
+  article: DataLoader<string, CatalogArticle | null>;
+  articleByUrl: DataLoader<string, CatalogArticle | null>;
+  section: DataLoader<string, SectionConfig | null>;
+  source: DataLoader<string, SourceView | null>;
+  related: DataLoader<{ id: string; first: number }, RelatedMatch[], string>;
+}
+
+export interface GraphQLContext {
+  /** The catalog this request reads: fetched once, so every field sees one version. */
+  catalog: () => Promise<Catalog>;
+  loaders: Loaders;
+}
+
+/**
+ * Loaders are made per request (never shared: they cache). Each batch reads the
+ * request's one catalog, so a query touches the store once however many fields ask.
+ */
+export function createContext(store: Store): GraphQLContext {
+  let pending: Promise<Catalog> | null = null;
+  const catalog = () => (pending ??= store.catalog());
+  const fromCatalog = <K, V>(pick: (catalog: Catalog, key: K) => V, options?: DataLoader.Options<K, V, string>) =>
+    new DataLoader<K, V, string>(async (keys) => {
+      const current = await catalog();
+      return keys.map((key) => pick(current, key));
+    }, options);
+  return {
+    catalog,
+    loaders: {
+      article: fromCatalog((c, id: string) => c.byId.get(id) ?? null),
+      articleByUrl: fromCatalog((c, url: string) => c.byCanonicalUrl.get(url) ?? null),
+      section: fromCatalog((c, slug: string) => c.sections.find((s) => s.slug === slug) ?? null),
+      source: fromCatalog((c, id: string) => {
+        const config = c.sources.find((s) => s.id === id);
+        return config ? { config, snapshot: store.snapshot(id) } : null;
+      }),
+      related: fromCatalog((c, key: { id: string; first: number }) => c.related.relatedTo(key.id, key.first), {
+        cacheKeyFn: (key) => `${key.id}:${key.first}`,
+      }),
+    },
+  };
+}

@@ -1,0 +1,10 @@
+import { builder } from "./builder.ts";
+import "./types/date-time.ts";
+import "./types/image.ts";
+import "./types/article.ts";
+import "./types/related.ts";
+import "./types/section.ts";
+import "./types/source.ts";
+
+/** Imports every type file (each registers itself on the builder) and builds the schema. */
+export const schema = builder.toSchema({ sortSchema: false });

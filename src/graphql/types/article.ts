@@ -1,0 +1,160 @@
+import type { CatalogArticle } from "../../store/catalog-article.ts";
+import { filterArticles } from "../../store/article-filter.ts";
+import { canonicalUrl } from "../../ingest/urls.ts";
+import { PageArgsError, paginate, type Page, type PageArgs } from "../../store/paginate.ts";
+import { builder } from "../builder.ts";
+import type { GraphQLContext, SourceView } from "../context.ts";
+import { badUserInput } from "../errors.ts";
+import { decodeGlobalId } from "../global-id.ts";
+import { DateTime } from "./date-time.ts";
+import { Image } from "./image.ts";
+import { Related } from "./related.ts";
+import { Section } from "./section.ts";
+import { Source } from "./source.ts";
+
+/** Most related articles one field may ask for. */
+export const MAX_RELATED = 20;
+
+export const Article = builder.objectRef<CatalogArticle>("Article");
+
+builder.node(Article, {
+  description: "A news story, merged from every source that carried it.",
+  id: { resolve: (article) => article.id },
+  loadMany: (ids, context) => ids.map((id) => context.loaders.article.load(id)),
+  fields: (t) => ({
+    title: t.exposeString("title", { description: "Headline as plain text." }),
+    summary: t.exposeString("summary", { nullable: true, description: "Plain-text summary (no markup), about 300 characters at most, cut at a word." }),
+    contentHtml: t.exposeString("contentHtml", { nullable: true, description: "Body as sanitized HTML: no scripts, event handlers, styles or embeds; links absolute." }),
+    url: t.exposeString("url", { description: "Absolute link to the story as its publisher wrote it." }),
+    canonicalUrl: t.exposeString("canonicalUrl", { description: "The link in canonical form (no tracking parameters or fragment), used to merge copies." }),
+    author: t.exposeString("author", { nullable: true, description: "Author names, comma-separated." }),
+    publishedAt: t.field({ type: DateTime, nullable: true, description: "First publication (the earliest any source gives).", resolve: (a) => a.publishedAt }),
+    updatedAt: t.field({ type: DateTime, nullable: true, description: "Last update, when a source gives one.", resolve: (a) => a.updatedAt }),
+    readingTimeMinutes: t.exposeInt("readingTimeMinutes", { description: "Estimated reading time of the body, at least 1." }),
+    image: t.field({ type: Image, nullable: true, description: "The best image the sources give.", resolve: (a) => a.image }),
+    tags: t.exposeStringList("tags", { description: "Topics from the feeds' categories." }),
+    section: t.field({
+      type: Section,
+      description: "The section the article is filed under.",
+      resolve: async (article, _args, context) => {
+        const section = await context.loaders.section.load(article.section);
+        if (!section) throw new Error(`article ${article.id} names unknown section ${article.section}`);
+        return section;
+      },
+    }),
+    sources: t.field({
+      type: [Source],
+      description: "Every source that carried this story.",
+      resolve: async (article, _args, context) => {
+        const views = await context.loaders.source.loadMany(article.sourceIds);
+        return views.filter((v): v is SourceView => v !== null && !(v instanceof Error));
+      },
+    }),
+    related: t.field({
+      type: [Related],
+      description: "Similar articles from any section, most similar first; never this article or a copy of it.",
+      args: { first: t.arg.int({ defaultValue: 5, description: `How many, from 0 to ${MAX_RELATED}.` }) },
+      resolve: (article, args, context) => {
+        const first = args.first ?? 5;
+        if (!Number.isInteger(first) || first < 0 || first > MAX_RELATED) {
+          throw badUserInput(`\`first\` of related must be from 0 to ${MAX_RELATED}; got ${first}`, "first");
+        }
+        return context.loaders.related.load({ id: article.id, first });
+      },
+    }),
+  }),
+});
+
+export const ArticleConnection = builder.connectionObject(
+  { type: Article, name: "ArticleConnection", description: "A page of articles." },
+  { name: "ArticleEdge", description: "An article and the cursor of its position." },
+);
+
+export interface ArticleListArgs extends PageArgs {
+  section?: string | null;
+  source?: string | null;
+  tag?: string | null;
+  query?: string | null;
+  since?: Date | null;
+  until?: Date | null;
+}
+
+/** Validates the list arguments, filters the request's catalog and cuts the page. */
+export async function articlePage(context: GraphQLContext, args: ArticleListArgs): Promise<Page> {
+  const catalog = await context.catalog();
+  if (args.section && !catalog.bySection.has(args.section)) {
+    throw badUserInput(`unknown section "${args.section}"; known: ${catalog.sections.map((s) => s.slug).join(", ")}`, "section");
+  }
+  const source = args.source ? sourceIdOf(args.source) : null;
+  if (source && !catalog.sources.some((s) => s.id === source)) throw badUserInput(`unknown source "${args.source}"`, "source");
+  if (args.since && args.until && args.since > args.until) throw badUserInput("`since` is after `until`", "since");
+  if (args.query && args.query.length > 200) throw badUserInput("`query` may be at most 200 characters", "query");
+  const list = filterArticles(catalog, { ...args, source });
+  try {
+    return paginate(list, args);
+  } catch (error) {
+    if (error instanceof PageArgsError) throw badUserInput(error.message);
+    throw error;
+  }
+}
+
+/** Sources are named by their id in the sources file or by their global id. */
+function sourceIdOf(value: string): string {
+  if (/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/.test(value)) {
+    try {
+      const decoded = decodeGlobalId(value);
+      if (decoded.typename === "Source") return decoded.id;
+    } catch {
+      // Not a global id: a plain source id.
+    }
+  }
+  return value;
+}
+
+builder.queryFields((t) => ({
+  article: t.field({
+    type: Article,
+    nullable: true,
+    description: "An article by its global id; null when it is no longer held.",
+    args: { id: t.arg.id({ required: true, description: "The article's `id`." }) },
+    resolve: (_root, args, context) => {
+      const { typename, id } = decodeGlobalId(String(args.id));
+      if (typename !== "Article") throw badUserInput(`id names a ${typename}, not an Article`, "id");
+      return context.loaders.article.load(id);
+    },
+  }),
+  articleByUrl: t.field({
+    type: Article,
+    nullable: true,
+    description: "An article by any of its sources' links (tracking parameters and fragments ignored).",
+    args: { url: t.arg.string({ required: true, description: "An absolute http(s) link." }) },
+    resolve: (_root, args, context) => {
+      let canonical: string;
+      try {
+        const parsed = new URL(args.url);
+        if (parsed.protocol !== "http:" && parsed.protocol !== "https:") throw new Error("scheme");
+        canonical = canonicalUrl(parsed.href);
+      } catch {
+        throw badUserInput(`"${args.url.slice(0, 80)}" is not an absolute http(s) URL`, "url");
+      }
+      return context.loaders.articleByUrl.load(canonical);
+    },
+  }),
+  articles: t.connection(
+    {
+      type: Article,
+      description: "Articles from every source, newest first, filtered by any combination of the arguments.",
+      args: {
+        section: t.arg.string({ description: "Only this section (its slug)." }),
+        source: t.arg.id({ description: "Only articles this source carried (its id or global id)." }),
+        tag: t.arg.string({ description: "Only articles with this tag (case-insensitive)." }),
+        query: t.arg.string({ description: "Only articles whose words start with every term of the query." }),
+        since: t.arg({ type: DateTime, description: "Only articles published at or after this time." }),
+        until: t.arg({ type: DateTime, description: "Only articles published at or before this time." }),
+      },
+      resolve: (_root, args, context) =>
+        articlePage(context, { ...args, source: args.source === null || args.source === undefined ? null : String(args.source) }),
+    },
+    ArticleConnection,
+  ),
+}));

@@ -1,0 +1,48 @@
+import type { SourceView } from "../context.ts";
+import { builder } from "../builder.ts";
+import { DateTime } from "./date-time.ts";
+
+export const Source = builder.objectRef<SourceView>("Source");
+export const SourceStatus = builder.objectRef<SourceView>("SourceStatus");
+
+builder.node(Source, {
+  description: "A feed or API Newsgate reads.",
+  id: { resolve: (view) => view.config.id },
+  loadMany: (ids, context) => ids.map((id) => context.loaders.source.load(id)),
+  fields: (t) => ({
+    sourceId: t.string({ description: "The source's id in the sources file.", resolve: (view) => view.config.id }),
+    name: t.string({ description: "Display name.", resolve: (view) => view.config.name }),
+    url: t.string({ description: "Where the source is read from, as configured (an http(s) URL or a bundled file).", resolve: (view) => view.config.url }),
+    status: t.field({ type: SourceStatus, description: "How the last read went.", resolve: (view) => view }),
+  }),
+});
+
+SourceStatus.implement({
+  description: "Health of a source. A failing source never fails a query: its last good articles are still served.",
+  fields: (t) => ({
+    ok: t.boolean({ description: "Whether the last read succeeded.", resolve: (view) => view.snapshot?.ok ?? false }),
+    lastFetchedAt: t.field({ type: DateTime, nullable: true, description: "When the source was last tried.", resolve: (view) => view.snapshot?.lastFetchedAt ?? null }),
+    lastSuccessAt: t.field({ type: DateTime, nullable: true, description: "When the source was last read successfully.", resolve: (view) => view.snapshot?.lastSuccessAt ?? null }),
+    lastError: t.string({ nullable: true, description: "What went wrong on the last try, in words; null when it succeeded.", resolve: (view) => view.snapshot?.error?.message ?? null }),
+    errorCode: t.string({
+      nullable: true,
+      description: "Stable code of the last error: TIMEOUT, TOO_LARGE, HTTP_STATUS, TOO_MANY_REDIRECTS, NETWORK, NOT_FOUND, FORBIDDEN_PATH, PARSE_ERROR or UNSUPPORTED_FORMAT.",
+      resolve: (view) => view.snapshot?.error?.code ?? null,
+    }),
+    format: t.string({ nullable: true, description: "The format detected on the last good read (rss, atom, rdf, jsonfeed, json).", resolve: (view) => view.snapshot?.format ?? null }),
+    itemCount: t.int({ description: "Articles held from this source.", resolve: (view) => view.snapshot?.articles.length ?? 0 }),
+    durationMs: t.int({ nullable: true, description: "How long the last try took, in milliseconds.", resolve: (view) => (view.snapshot ? Math.round(view.snapshot.durationMs) : null) }),
+  }),
+});
+
+builder.queryFields((t) => ({
+  sources: t.field({
+    type: [Source],
+    description: "Every configured source with its health, in the sources file's order.",
+    resolve: async (_root, _args, context) => {
+      const catalog = await context.catalog();
+      const views = await context.loaders.source.loadMany(catalog.sources.map((s) => s.id));
+      return views.filter((v): v is SourceView => v !== null && !(v instanceof Error));
+    },
+  }),
+}));

@@ -1,0 +1,70 @@
+/** Operations GraphiQL opens with: the API's manual, one tab per page a frontend builds. */
+export const ARTICLE_PAGE_QUERY = `# An article page: the story with its section, summary, reading time, date,
+# the sources that carried it, and a "Related editorial" block from any section.
+query ArticlePage($section: String = "technology") {
+  articles(first: 1, section: $section) {
+    edges {
+      node {
+        id
+        title
+        summary
+        url
+        author
+        publishedAt
+        readingTimeMinutes
+        image { url width height }
+        tags
+        section { slug name }
+        sources { name }
+        related(first: 3) {
+          score
+          reason
+          article {
+            title
+            summary
+            url
+            readingTimeMinutes
+            publishedAt
+            section { name }
+          }
+        }
+      }
+    }
+  }
+}
+`;
+
+const SECTION_FRONT_QUERY = `# A section front: the section's newest articles, with a cursor for the next page.
+query SectionFront($slug: String! = "startups", $after: String) {
+  section(slug: $slug) {
+    name
+    articleCount
+    articles(first: 10, after: $after) {
+      totalCount
+      pageInfo { hasNextPage endCursor }
+      edges { node { title summary publishedAt readingTimeMinutes url } }
+    }
+  }
+}
+`;
+
+const SEARCH_QUERY = `# Search: every term must start a word of the title, summary, body or tags.
+query Search($query: String! = "battery") {
+  articles(query: $query, first: 10) {
+    totalCount
+    edges { node { title summary section { name } publishedAt } }
+  }
+}
+`;
+
+const SOURCE_HEALTH_QUERY = `# Source health: a failing source never fails a query; its status says why.
+query SourceHealth {
+  sources {
+    name
+    url
+    status { ok errorCode lastError lastFetchedAt itemCount format durationMs }
+  }
+}
+`;
+
+export const EXAMPLE_TABS = [ARTICLE_PAGE_QUERY, SECTION_FRONT_QUERY, SEARCH_QUERY, SOURCE_HEALTH_QUERY].map((query) => ({ query }));

@@ -1,0 +1,28 @@
+/** Stable codes a source's status carries; clients may switch on them. */
+export type IngestErrorCode =
+  | "TIMEOUT"
+  | "TOO_LARGE"
+  | "HTTP_STATUS"
+  | "TOO_MANY_REDIRECTS"
+  | "NETWORK"
+  | "NOT_FOUND"
+  | "FORBIDDEN_PATH"
+  | "PARSE_ERROR"
+  | "UNSUPPORTED_FORMAT";
+
+/** An error while reading one source. It becomes data on the source, never a failed query. */
+export class IngestError extends Error {
+  constructor(
+    readonly code: IngestErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = "IngestError";
+  }
+}
+
+export function toIngestError(error: unknown, fallback: IngestErrorCode = "NETWORK"): IngestError {
+  if (error instanceof IngestError) return error;
+  return new IngestError(fallback, error instanceof Error ? error.message : String(error), { cause: error });
+}

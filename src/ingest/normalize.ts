@@ -1,0 +1,143 @@
+import { createHash } from "node:crypto";
+import type { SectionConfig } from "../config/sources-file.ts";
+import type { Article, ArticleImage } from "./article.ts";
+import { clampFuture, parseFeedDate } from "./dates.ts";
+import type { RawFeed, RawImage, RawItem } from "./raw-feed.ts";
+import { sanitizeContent } from "./sanitize.ts";
+import { collapseWhitespace, countWords, htmlToText, readingTimeMinutes, SUMMARY_MAX_CHARS, TITLE_MAX_CHARS, truncateAtWord } from "./text.ts";
+import { canonicalUrl, resolveHttpUrl } from "./urls.ts";
+
+export const MAX_TAGS = 20;
+export const MAX_TAG_CHARS = 64;
+
+export interface NormalizeContext {
+  sourceId: string;
+  /** The section the source files its items under by default. */
+  defaultSection: string;
+  sections: SectionConfig[];
+  /** Where the feed was read from, the last base for relative links. */
+  feedUrl: string;
+  now: number;
+}
+
+/** Normalizes a whole feed; an item that cannot become an article is skipped, never the feed. */
+export function normalizeFeed(feed: RawFeed, context: NormalizeContext): Article[] {
+  const articles: Article[] = [];
+  const seen = new Set<string>();
+  for (const item of feed.items) {
+    const article = normalizeItem(item, feed, context);
+    // A feed that repeats an item keeps its first copy.
+    if (article && !seen.has(article.id)) {
+      seen.add(article.id);
+      articles.push(article);
+    }
+  }
+  return articles;
+}
+
+/** Raw item in, Article out: pure, one commented fallback chain per field. */
+export function normalizeItem(item: RawItem, feed: RawFeed, context: NormalizeContext): Article | null {
+  // Relative links resolve against xml:base, then the feed's own link, then where we read it.
+  const bases = [item.base, feed.base, feed.link, context.feedUrl];
+  const resolve = (link: string | null | undefined) => resolveHttpUrl(link, bases);
+
+  // Body: the full content, else the description; sanitized with absolute links.
+  const bodySource = item.contentHtml ?? item.summaryHtml;
+  const contentHtml = bodySource ? sanitizeContent(bodySource, bases.filter(isString)) || null : null;
+  const bodyText = bodySource ? htmlToText(bodySource) : "";
+
+  // Summary: the feed's description as plain text, else the start of the body.
+  const summaryText = item.summaryHtml ? htmlToText(item.summaryHtml) : "";
+  const summary = truncateAtWord(summaryText || bodyText, SUMMARY_MAX_CHARS) || null;
+
+  // Title: plain text; a feed without one gets the start of the summary.
+  const titleText = item.title ? (item.titleIsHtml ? htmlToText(item.title) : collapseWhitespace(item.title)) : "";
+  const title = truncateAtWord(titleText, TITLE_MAX_CHARS) || (summary ? truncateAtWord(summary, 80) : "");
+  if (!title && !summary) return null;
+
+  // Link: the item's own link, else a guid that is a URL, else the feed's home page.
+  const ownLink = resolve(item.link) ?? (item.guid && /^https?:\/\//i.test(item.guid) ? resolve(item.guid) : null);
+  const url = ownLink ?? resolve(feed.link) ?? resolveHttpUrl(context.feedUrl, []);
+  if (!url) return null;
+  const canonical = canonicalUrl(ownLink ?? url);
+
+  const publishedAt = clampFuture(parseFeedDate(item.published) ?? parseFeedDate(item.updated), context.now);
+  const updatedAt = clampFuture(parseFeedDate(item.updated), context.now);
+
+  const categories = cleanCategories(item.categories);
+  const section = sectionFor(categories, context);
+  const sectionWords = new Set(context.sections.flatMap((s) => [s.slug.toLowerCase(), s.name.toLowerCase()]));
+  const tags = categories.filter((tag) => !sectionWords.has(tag.toLowerCase())).slice(0, MAX_TAGS);
+
+  const guid = item.guid ? collapseWhitespace(item.guid) : null;
+  return {
+    id: articleId({ sourceId: context.sourceId, canonicalUrl: ownLink ? canonical : null, guid, title, published: item.published }),
+    sourceId: context.sourceId,
+    guid,
+    title,
+    summary,
+    contentHtml,
+    url,
+    canonicalUrl: canonical,
+    author: item.authors.map((a) => htmlToText(a)).filter(Boolean).join(", ") || null,
+    publishedAt,
+    updatedAt,
+    readingTimeMinutes: readingTimeMinutes(countWords(bodyText || summary || "")),
+    image: bestImage(item.images, resolve),
+    tags,
+    section,
+  };
+}
+
+/**
+ * Identity of a story, stable across refreshes: its canonical link (shared by
+ * every source that carries it), else the source's guid, else a hash of what
+ * the item says. An edited title keeps its id when a link or guid exists.
+ */
+export function articleId(parts: { sourceId: string; canonicalUrl: string | null; guid: string | null; title: string; published: string | null }): string {
+  const key = parts.canonicalUrl
+    ? `url:${parts.canonicalUrl}`
+    : parts.guid
+      ? `guid:${parts.sourceId}:${parts.guid}`
+      : `hash:${parts.sourceId}:${parts.title}:${parts.published ?? ""}`;
+  return createHash("sha256").update(key).digest("base64url").slice(0, 16);
+}
+
+function sectionFor(categories: string[], context: NormalizeContext): string {
+  for (const category of categories) {
+    const wanted = category.toLowerCase();
+    const match = context.sections.find((s) => s.slug === wanted || s.name.toLowerCase() === wanted);
+    if (match) return match.slug;
+  }
+  return context.defaultSection;
+}
+
+function cleanCategories(categories: string[]): string[] {
+  const seen = new Map<string, string>();
+  for (const category of categories) {
+    const text = htmlToText(category).slice(0, MAX_TAG_CHARS).trim();
+    if (text && !seen.has(text.toLowerCase())) seen.set(text.toLowerCase(), text);
+  }
+  return [...seen.values()];
+}
+
+/** The largest image with a known size, else the first one the feed names. */
+function bestImage(images: RawImage[], resolve: (link: string) => string | null): ArticleImage | null {
+  let best: ArticleImage | null = null;
+  let bestArea = -1;
+  for (const image of images) {
+    const url = resolve(image.url);
+    if (!url) continue;
+    // Width alone still ranks images when a feed gives no heights.
+    const area = (image.width ?? 0) * (image.height ?? image.width ?? 0);
+    if (area > bestArea) {
+      best = { url, alt: image.alt ?? null, width: image.width ?? null, height: image.height ?? null };
+      bestArea = area;
+    }
+  }
+  return best;
+}
+
+function isString(value: string | null | undefined): value is string {
+  return typeof value === "string" && value !== "";
+}

@@ -1,0 +1,101 @@
+import type { JsonFieldMap } from "../config/sources-file.ts";
+import { IngestError } from "./ingest-error.ts";
+import { readPath } from "./json-path.ts";
+import { emptyRawItem, type RawFeed, type RawItem } from "./raw-feed.ts";
+
+export function parseJsonText(textBody: string): unknown {
+  try {
+    return JSON.parse(textBody);
+  } catch (error) {
+    throw new IngestError("PARSE_ERROR", `malformed JSON: ${(error as Error).message.slice(0, 200)}`, { cause: error });
+  }
+}
+
+export function isJsonFeed(json: unknown): boolean {
+  const version = (json as { version?: unknown } | null)?.version;
+  return typeof version === "string" && /jsonfeed\.org\/version\/1|^1(\.\d)?$/.test(version) && Array.isArray((json as { items?: unknown }).items);
+}
+
+/** JSON Feed 1.0 and 1.1 (`author` of 1.0 and `authors` of 1.1 both read). */
+export function parseJsonFeed(json: unknown): RawFeed {
+  if (!isJsonFeed(json)) throw new IngestError("PARSE_ERROR", "not a JSON Feed: needs a `version` from jsonfeed.org and an `items` array");
+  const feed = json as Record<string, unknown>;
+  const feedAuthors = jsonFeedAuthors(feed);
+  const items = (feed.items as unknown[]).filter(isObject).map((item): RawItem => {
+    const raw = emptyRawItem();
+    raw.guid = stringOf(item.id) ?? (typeof item.id === "number" ? String(item.id) : null);
+    raw.title = stringOf(item.title);
+    raw.titleIsHtml = false;
+    raw.link = stringOf(item.url) ?? stringOf(item.external_url);
+    raw.summaryHtml = escapeText(stringOf(item.summary));
+    raw.contentHtml = stringOf(item.content_html) ?? escapeText(stringOf(item.content_text));
+    const authors = jsonFeedAuthors(item);
+    raw.authors = authors.length ? authors : feedAuthors;
+    raw.published = stringOf(item.date_published);
+    raw.updated = stringOf(item.date_modified);
+    raw.categories = Array.isArray(item.tags) ? item.tags.filter((t): t is string => typeof t === "string") : [];
+    const image = stringOf(item.image) ?? stringOf(item.banner_image);
+    if (image) raw.images.push({ url: image });
+    for (const attachment of Array.isArray(item.attachments) ? item.attachments.filter(isObject) : []) {
+      const url = stringOf(attachment.url);
+      if (url && String(attachment.mime_type ?? "").startsWith("image/")) raw.images.push({ url });
+    }
+    return raw;
+  });
+  return { title: stringOf(feed.title), link: stringOf(feed.home_page_url), base: null, items };
+}
+
+/** A plain JSON API read through the source's field map. */
+export function parseMappedJson(json: unknown, map: JsonFieldMap): RawFeed {
+  const list = readPath(json, map.items);
+  if (!Array.isArray(list)) {
+    throw new IngestError("PARSE_ERROR", `map.items path "${map.items}" does not lead to an array`);
+  }
+  const field = (item: unknown, path: string | undefined) => (path ? readPath(item, path) : undefined);
+  const items = list.map((item): RawItem => {
+    const raw = emptyRawItem();
+    const id = field(item, map.id);
+    raw.guid = stringOf(id) ?? (typeof id === "number" ? String(id) : null);
+    raw.title = stringOf(field(item, map.title));
+    raw.link = stringOf(field(item, map.url));
+    raw.summaryHtml = stringOf(field(item, map.summary));
+    raw.contentHtml = stringOf(field(item, map.content));
+    raw.authors = strings(field(item, map.author));
+    raw.published = dateText(field(item, map.publishedAt));
+    raw.updated = dateText(field(item, map.updatedAt));
+    // The mapped section comes first so it can file the item under a section by name.
+    raw.categories = [...strings(field(item, map.section)), ...strings(field(item, map.tags))];
+    const image = stringOf(field(item, map.image));
+    if (image) raw.images.push({ url: image });
+    return raw;
+  });
+  return { title: null, link: null, base: null, items };
+}
+
+function jsonFeedAuthors(node: Record<string, unknown>): string[] {
+  const list = Array.isArray(node.authors) ? node.authors : node.author ? [node.author] : [];
+  return list.filter(isObject).map((a) => stringOf(a.name)).filter((n): n is string => n !== null);
+}
+
+function strings(value: unknown): string[] {
+  const list = Array.isArray(value) ? value : [value];
+  return list.filter((v): v is string => typeof v === "string" && v.trim() !== "").map((v) => v.trim());
+}
+
+function dateText(value: unknown): string | null {
+  // APIs give dates as strings or as epoch milliseconds.
+  if (typeof value === "number" && Number.isFinite(value)) return new Date(value).toISOString();
+  return stringOf(value);
+}
+
+function stringOf(value: unknown): string | null {
+  return typeof value === "string" && value.trim() !== "" ? value.trim() : null;
+}
+
+function escapeText(value: string | null): string | null {
+  return value === null ? null : value.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}

@@ -1,0 +1,267 @@
+import Parser from "rss-parser";
+import { IngestError } from "./ingest-error.ts";
+import { emptyRawItem, type RawFeed, type RawImage, type RawItem } from "./raw-feed.ts";
+
+/**
+ * Raw xml2js nodes we keep beside rss-parser's own fields: rss-parser drops
+ * attributes we need (Atom link rels, `xml:base`, media sizes, category terms).
+ */
+const ITEM_FIELDS = [
+  ["$", "xAttrs", { keepArray: true }],
+  ["link", "xLinks", { keepArray: true }],
+  ["title", "xTitle", { keepArray: true }],
+  ["content", "xContent", { keepArray: true }],
+  ["summary", "xSummary", { keepArray: true }],
+  ["content:encoded", "xContentEncoded"],
+  ["media:content", "xMediaContent", { keepArray: true }],
+  ["media:thumbnail", "xMediaThumbnail", { keepArray: true }],
+  ["media:group", "xMediaGroup", { keepArray: true }],
+  ["media:description", "xMediaDescription"],
+  ["itunes:image", "xItunesImage", { keepArray: true }],
+  ["dc:creator", "xDcCreator", { keepArray: true }],
+  ["dc:subject", "xDcSubject", { keepArray: true }],
+  ["dc:date", "xDcDate"],
+  ["author", "xAuthor", { keepArray: true }],
+  ["category", "xCategory", { keepArray: true }],
+  ["published", "xPublished"],
+  ["issued", "xIssued"],
+  ["updated", "xUpdated"],
+  ["modified", "xModified"],
+  ["id", "xId"],
+  ["guid", "xGuid"],
+] as const;
+const FEED_FIELDS = [["$", "xAttrs", { keepArray: true }]] as const;
+
+type XmlNode = Record<string, unknown> & { $?: Record<string, string>; _?: string };
+type ParsedItem = Record<string, unknown>;
+
+/**
+ * rss-parser builds an Atom entry's date with `new Date(x).toISOString()`, which
+ * throws on a bad date and would lose the whole feed. A bad date must cost only
+ * that field, so the entry is retried without its dates (we read them ourselves).
+ */
+interface RssParserInternals {
+  parseString(xml: string): Promise<unknown>;
+  parseItemAtom(entry: Record<string, unknown>): ParsedItem;
+}
+const ParserBase = Parser as unknown as new (options: object) => RssParserInternals;
+
+class TolerantParser extends ParserBase {
+  override parseItemAtom(entry: Record<string, unknown>): ParsedItem {
+    try {
+      return super.parseItemAtom(entry);
+    } catch {
+      const { published: _published, updated: _updated, ...rest } = entry;
+      return super.parseItemAtom(rest);
+    }
+  }
+}
+
+/** Parses RSS 0.9x/1.0/2.0 and Atom 0.3/1.0 text (already decoded from bytes). */
+export async function parseXmlFeed(xml: string): Promise<RawFeed> {
+  // A fresh parser per feed: a reused one can carry the previous feed's error.
+  const parser = new TolerantParser({
+    defaultRSS: 2,
+    customFields: { item: ITEM_FIELDS, feed: FEED_FIELDS },
+  });
+  let parsed: Record<string, unknown> & { items?: ParsedItem[] };
+  try {
+    parsed = (await parser.parseString(xml)) as typeof parsed;
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    if (/not recognized/i.test(message)) throw new IngestError("UNSUPPORTED_FORMAT", "XML is neither RSS nor Atom", { cause: error });
+    throw new IngestError("PARSE_ERROR", `malformed XML: ${firstLine(message)}`, { cause: error });
+  }
+  const feedBase = attr(parsed.xAttrs, "xml:base");
+  return {
+    title: text(parsed.title),
+    link: text(parsed.link),
+    base: feedBase,
+    items: (parsed.items ?? []).map((item) => toRawItem(item, feedBase)),
+  };
+}
+
+function toRawItem(item: ParsedItem, feedBase: string | null): RawItem {
+  const raw = emptyRawItem();
+  raw.base = attr(item.xAttrs, "xml:base") ?? feedBase;
+  // Identity: RSS guid, Atom id, RDF about, in that order.
+  raw.guid = text(item.xGuid) ?? text(item.guid) ?? text(item.xId) ?? text(item.id) ?? text(item["rdf:about"]);
+
+  const titleNode = first(item.xTitle);
+  raw.title = text(titleNode) ?? text(item.title);
+  // Atom says whether a title is text or HTML; RSS titles are in practice often escaped HTML.
+  raw.titleIsHtml = attrOf(titleNode, "type") !== "text";
+
+  raw.link = alternateLink(item.xLinks) ?? text(item.link);
+
+  // Summary and body: RSS description and content:encoded, Atom summary and content.
+  const content = htmlOf(first(item.xContent));
+  const encoded = text(item.xContentEncoded);
+  const summary = htmlOf(first(item.xSummary)) ?? (typeof item.content === "string" && !item.xContent ? item.content : null);
+  raw.contentHtml = encoded ?? content;
+  raw.summaryHtml = summary ?? text(item.xMediaDescription);
+
+  raw.authors = uniqueStrings([...names(item.xDcCreator), ...names(item.xAuthor), text(item.creator)]);
+  raw.published = text(item.xPublished) ?? text(item.xIssued) ?? text(item.pubDate) ?? text(item.xDcDate);
+  raw.updated = text(item.xUpdated) ?? text(item.xModified);
+  raw.categories = uniqueStrings([...categories(item.xCategory), ...names(item.xDcSubject)]);
+  raw.images = images(item);
+  return raw;
+}
+
+/** Atom `<link rel="alternate">` (or no rel) wins; RSS has a plain `<link>` text node. */
+function alternateLink(links: unknown): string | null {
+  if (!Array.isArray(links)) return null;
+  let fallback: string | null = null;
+  for (const link of links as unknown[]) {
+    if (typeof link === "string") {
+      if (link.trim()) return link.trim();
+      continue;
+    }
+    const node = link as XmlNode;
+    const href = node.$?.href?.trim();
+    if (!href) {
+      if (typeof node._ === "string" && node._.trim()) fallback ??= node._.trim();
+      continue;
+    }
+    const rel = node.$?.rel ?? "alternate";
+    if (rel === "alternate") return href;
+    if (rel !== "self" && rel !== "enclosure" && rel !== "replies" && rel !== "edit") fallback ??= href;
+  }
+  return fallback;
+}
+
+/** Atom text constructs: `type="text"` must be escaped before it is treated as HTML. */
+function htmlOf(node: unknown): string | null {
+  if (node === undefined || node === null) return null;
+  if (typeof node === "string") return node.trim() ? node : null;
+  const element = node as XmlNode;
+  const type = element.$?.type;
+  if (typeof element._ === "string") {
+    if (type === "text" || type === "text/plain") return escapeHtml(element._);
+    return element._.trim() ? element._ : null;
+  }
+  if (type === "xhtml" || Object.keys(element).some((key) => key !== "$")) {
+    const { $: _attrs, ...children } = element;
+    return Object.keys(children).length ? new XmlBuilder().build(children) : null;
+  }
+  return null;
+}
+
+/** Rebuilds inline XHTML content (Atom `type="xhtml"`) as markup for the sanitizer. */
+class XmlBuilder {
+  build(children: Record<string, unknown>): string {
+    let out = "";
+    for (const [name, values] of Object.entries(children)) {
+      if (name === "_") {
+        out += escapeHtml(String(values));
+        continue;
+      }
+      for (const value of Array.isArray(values) ? values : [values]) out += this.element(name.replace(/^[a-z]+:/i, ""), value);
+    }
+    return out;
+  }
+  private element(name: string, value: unknown): string {
+    if (typeof value === "string") return `<${name}>${escapeHtml(value)}</${name}>`;
+    const node = value as XmlNode;
+    const attrs = Object.entries(node.$ ?? {})
+      .filter(([key]) => !key.startsWith("xmlns"))
+      .map(([key, v]) => ` ${key}="${escapeHtml(v)}"`)
+      .join("");
+    const { $: _a, ...children } = node;
+    return `<${name}${attrs}>${this.build(children)}</${name}>`;
+  }
+}
+
+function images(item: ParsedItem): RawImage[] {
+  const found: RawImage[] = [];
+  const media = (nodes: unknown) => {
+    for (const node of asArray(nodes)) {
+      const a = (node as XmlNode)?.$;
+      if (!a?.url) continue;
+      const medium = a.medium ?? "";
+      const type = a.type ?? "";
+      if (medium && medium !== "image") continue;
+      if (!medium && type && !type.startsWith("image/")) continue;
+      found.push({ url: a.url, width: toInt(a.width), height: toInt(a.height) });
+    }
+  };
+  media(item.xMediaContent);
+  for (const group of asArray(item.xMediaGroup)) {
+    media((group as XmlNode)["media:content"]);
+    media((group as XmlNode)["media:thumbnail"]);
+  }
+  media(item.xMediaThumbnail);
+  const enclosure = item.enclosure as { url?: string; type?: string } | undefined;
+  if (enclosure?.url && (enclosure.type ?? "").startsWith("image/")) found.push({ url: enclosure.url });
+  for (const node of asArray(item.xItunesImage)) {
+    const href = (node as XmlNode)?.$?.href;
+    if (href) found.push({ url: href });
+  }
+  return found;
+}
+
+function categories(nodes: unknown): string[] {
+  return asArray(nodes).map((node) => {
+    if (typeof node === "string") return node;
+    const element = node as XmlNode;
+    return element.$?.label ?? element.$?.term ?? (typeof element._ === "string" ? element._ : null);
+  }).filter((value): value is string => typeof value === "string");
+}
+
+function names(nodes: unknown): string[] {
+  return asArray(nodes).map((node) => {
+    if (typeof node === "string") return node;
+    const element = node as XmlNode;
+    // Atom <author><name>…</name></author>; RSS <author> is an e-mail, optionally with a name.
+    return text(element.name) ?? text(element._) ?? null;
+  }).filter((value): value is string => typeof value === "string");
+}
+
+function text(value: unknown): string | null {
+  if (Array.isArray(value)) return text(value[0]);
+  if (typeof value === "string") return value.trim() ? value.trim() : null;
+  if (value && typeof value === "object" && typeof (value as XmlNode)._ === "string") return text((value as XmlNode)._);
+  return null;
+}
+
+function attr(attrs: unknown, name: string): string | null {
+  if (!attrs || typeof attrs !== "object") return null;
+  const value = (attrs as Record<string, unknown>)[name];
+  return typeof value === "string" && value.trim() ? value.trim() : null;
+}
+
+function attrOf(node: unknown, name: string): string | null {
+  return node && typeof node === "object" ? attr((node as XmlNode).$, name) : null;
+}
+
+function first(value: unknown): unknown {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function asArray(value: unknown): unknown[] {
+  if (value === undefined || value === null) return [];
+  return Array.isArray(value) ? value : [value];
+}
+
+function toInt(value: string | undefined): number | null {
+  const n = Number(value);
+  return Number.isInteger(n) && n > 0 ? n : null;
+}
+
+function uniqueStrings(values: (string | null | undefined)[]): string[] {
+  const seen = new Set<string>();
+  for (const value of values) {
+    const trimmed = value?.trim();
+    if (trimmed) seen.add(trimmed);
+  }
+  return [...seen];
+}
+
+function escapeHtml(value: string): string {
+  return value.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+}
+
+function firstLine(message: string): string {
+  return message.split("\n")[0]!.slice(0, 200);
+}

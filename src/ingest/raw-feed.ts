@@ -1,0 +1,56 @@
+/**
+ * What every parser hands to normalization: the feed's values as found, still
+ * untrusted (HTML, entities, relative URLs, free-form dates). One shape for all
+ * formats, so normalization has one code path.
+ */
+export interface RawFeed {
+  title: string | null;
+  /** The feed's home page link, used to resolve relative item links. */
+  link: string | null;
+  /** `xml:base` of the feed element (Atom). */
+  base: string | null;
+  items: RawItem[];
+}
+
+export interface RawItem {
+  guid: string | null;
+  /** Title as the feed gives it; `titleIsHtml` says whether it may hold markup. */
+  title: string | null;
+  titleIsHtml: boolean;
+  link: string | null;
+  /** `xml:base` in force for this item. */
+  base: string | null;
+  /** Short description; may be HTML. */
+  summaryHtml: string | null;
+  /** Full body; may be HTML. */
+  contentHtml: string | null;
+  authors: string[];
+  published: string | null;
+  updated: string | null;
+  categories: string[];
+  images: RawImage[];
+}
+
+export interface RawImage {
+  url: string;
+  width?: number | null;
+  height?: number | null;
+  alt?: string | null;
+}
+
+export function emptyRawItem(): RawItem {
+  return {
+    guid: null,
+    title: null,
+    titleIsHtml: true,
+    link: null,
+    base: null,
+    summaryHtml: null,
+    contentHtml: null,
+    authors: [],
+    published: null,
+    updated: null,
+    categories: [],
+    images: [],
+  };
+}

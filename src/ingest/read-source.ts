@@ -1,0 +1,111 @@
+import { createHash } from "node:crypto";
+import type { SectionConfig, SourceConfig } from "../config/sources-file.ts";
+import type { Article } from "./article.ts";
+import { decodeBody } from "./decode.ts";
+import type { DetectedFormat } from "./detect.ts";
+import type { FetchOutcome, FetchRequest } from "./fetcher.ts";
+import { toIngestError, type IngestErrorCode } from "./ingest-error.ts";
+import { normalizeFeed } from "./normalize.ts";
+import { parseBody } from "./parse-body.ts";
+
+export interface SourceError {
+  code: IngestErrorCode;
+  message: string;
+}
+
+/** One source's last result: its last good articles and what happened on the last try. */
+export interface SourceSnapshot {
+  sourceId: string;
+  articles: Article[];
+  /** Changes exactly when the articles do; the catalog rebuilds on a change. */
+  contentHash: string;
+  format: DetectedFormat | null;
+  etag: string | null;
+  lastModified: string | null;
+  ok: boolean;
+  error: SourceError | null;
+  lastFetchedAt: Date | null;
+  lastSuccessAt: Date | null;
+  durationMs: number;
+}
+
+export interface ReadSourceDeps {
+  fetchFeed: (request: FetchRequest) => Promise<FetchOutcome>;
+  now: () => number;
+}
+
+/**
+ * Fetch → decode → detect → parse → normalize for one source. Never rejects: a
+ * failure is recorded on the snapshot, which keeps the previous articles so a
+ * failing source still serves its last good copy.
+ */
+export async function readSource(
+  source: SourceConfig,
+  context: { sections: SectionConfig[]; rootDir: string },
+  deps: ReadSourceDeps,
+  previous?: SourceSnapshot,
+): Promise<SourceSnapshot> {
+  const started = deps.now();
+  // Anything unexpected after the body arrived is the feed's fault, not the network's.
+  let phase: "fetch" | "parse" = "fetch";
+  try {
+    const outcome = await deps.fetchFeed({
+      url: source.location,
+      timeoutMs: source.timeoutMs,
+      maxBytes: source.maxBytes,
+      headers: source.headers,
+      etag: previous?.ok ? previous.etag : null,
+      lastModified: previous?.ok ? previous.lastModified : null,
+      rootDir: context.rootDir,
+    });
+    const finished = deps.now();
+    if (outcome.kind === "not-modified" && previous) {
+      return { ...previous, ok: true, error: null, lastFetchedAt: new Date(finished), lastSuccessAt: new Date(finished), durationMs: finished - started };
+    }
+    if (outcome.kind === "not-modified") throw new Error("304 Not Modified without a conditional request");
+    phase = "parse";
+    const text = decodeBody(outcome.body, outcome.contentType);
+    const { format, feed } = await parseBody(text, outcome.contentType, source.format, source.map);
+    const articles = normalizeFeed(feed, {
+      sourceId: source.id,
+      defaultSection: source.section,
+      sections: context.sections,
+      feedUrl: outcome.finalUrl.protocol === "file:" ? "" : outcome.finalUrl.href,
+      now: finished,
+    });
+    const done = deps.now();
+    return {
+      sourceId: source.id,
+      articles,
+      contentHash: hashArticles(articles),
+      format,
+      etag: outcome.etag,
+      lastModified: outcome.lastModified,
+      ok: true,
+      error: null,
+      lastFetchedAt: new Date(done),
+      lastSuccessAt: new Date(done),
+      durationMs: done - started,
+    };
+  } catch (caught) {
+    const error = toIngestError(caught, phase === "parse" ? "PARSE_ERROR" : "NETWORK");
+    const finished = deps.now();
+    return {
+      sourceId: source.id,
+      articles: previous?.articles ?? [],
+      contentHash: previous?.contentHash ?? hashArticles([]),
+      format: previous?.format ?? null,
+      etag: previous?.etag ?? null,
+      lastModified: previous?.lastModified ?? null,
+      ok: false,
+      error: { code: error.code, message: error.message },
+      lastFetchedAt: new Date(finished),
+      lastSuccessAt: previous?.lastSuccessAt ?? null,
+      durationMs: finished - started,
+    };
+  }
+}
+
+function hashArticles(articles: Article[]): string {
+  return createHash("sha256").update(JSON.stringify(articles)).digest("base64url");
+}

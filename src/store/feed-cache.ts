@@ -1,0 +1,61 @@
+import { LRUCache } from "lru-cache";
+import type { SourceConfig } from "../config/sources-file.ts";
+import type { SourceSnapshot } from "../ingest/read-source.ts";
+
+/** A failed source is retried after this long (or its TTL, if shorter), not hammered per request. */
+export const ERROR_RETRY_MS = 30_000;
+/** Bound on how many sources' results are held, whatever their TTLs. */
+export const MAX_CACHED_SOURCES = 10_000;
+
+export interface FeedCacheOptions {
+  /** Reads one source; gets the previous snapshot for conditional requests and stale-if-error. */
+  load: (source: SourceConfig, previous: SourceSnapshot | undefined) => Promise<SourceSnapshot>;
+  /** Milliseconds clock, so tests move time instead of sleeping. @default performance.now */
+  now?: () => number;
+  /** @default MAX_CACHED_SOURCES */
+  max?: number;
+}
+
+/**
+ * Each source's last result, fresh for its `refreshSeconds`. lru-cache's
+ * `fetch` gives single-flight (concurrent callers share one upstream request)
+ * and stale-while-revalidate (a stale entry is served while it refreshes).
+ * The loader never rejects: a failure is a snapshot that keeps the last good
+ * articles (stale-if-error) and is retried after `ERROR_RETRY_MS`.
+ */
+export class FeedCache {
+  private readonly cache: LRUCache<string, SourceSnapshot, SourceConfig>;
+
+  constructor({ load, now = () => performance.now(), max = MAX_CACHED_SOURCES }: FeedCacheOptions) {
+    this.cache = new LRUCache<string, SourceSnapshot, SourceConfig>({
+      max,
+      ttlAutopurge: false,
+      allowStale: true,
+      noDeleteOnStaleGet: true,
+      allowStaleOnFetchRejection: true,
+      perf: { now },
+      fetchMethod: async (_id, stale, { context: source, options }) => {
+        const snapshot = await load(source, stale);
+        const ttl = source.refreshSeconds * 1000;
+        options.ttl = snapshot.ok ? ttl : Math.min(ttl, ERROR_RETRY_MS);
+        return snapshot;
+      },
+    });
+  }
+
+  /** The source's snapshot: cached if fresh, stale while a refresh runs, else fetched once. */
+  async get(source: SourceConfig): Promise<SourceSnapshot> {
+    const snapshot = await this.cache.fetch(source.id, { context: source });
+    if (!snapshot) throw new Error(`feed cache: no snapshot for source ${source.id}`);
+    return snapshot;
+  }
+
+  /** What is held now, fresh or stale, without fetching. */
+  peek(sourceId: string): SourceSnapshot | undefined {
+    return this.cache.get(sourceId, { allowStale: true });
+  }
+
+  delete(sourceId: string): void {
+    this.cache.delete(sourceId);
+  }
+}

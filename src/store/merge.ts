@@ -1,0 +1,87 @@
+import type { Article } from "../ingest/article.ts";
+import type { CatalogArticle } from "./catalog-article.ts";
+
+/**
+ * Merges the same story seen in several sources into one article. Two copies
+ * are the same story when they share a canonical link or a global guid (one
+ * that cannot collide between publishers, such as a URL or tag URI). `articles`
+ * come in the sources file's order, which breaks ties.
+ */
+export function mergeArticles(articles: Article[]): CatalogArticle[] {
+  const groups = groupSameStory(articles);
+  return groups.map(mergeGroup);
+}
+
+function groupSameStory(articles: Article[]): Article[][] {
+  const parent = articles.map((_, index) => index);
+  const find = (i: number): number => {
+    while (parent[i] !== i) {
+      parent[i] = parent[parent[i]!]!;
+      i = parent[i]!;
+    }
+    return i;
+  };
+  const firstWithKey = new Map<string, number>();
+  articles.forEach((article, index) => {
+    const keys = [`url:${article.canonicalUrl}`];
+    if (article.guid && isGlobalGuid(article.guid)) keys.push(`guid:${article.guid}`);
+    for (const key of keys) {
+      const earlier = firstWithKey.get(key);
+      if (earlier === undefined) firstWithKey.set(key, index);
+      else parent[find(index)] = find(earlier);
+    }
+  });
+  const groups = new Map<number, Article[]>();
+  articles.forEach((article, index) => {
+    const root = find(index);
+    const group = groups.get(root);
+    if (group) group.push(article);
+    else groups.set(root, [article]);
+  });
+  return [...groups.values()];
+}
+
+/** A guid that names one thing worldwide: a URL, a tag: or urn: URI. Bare numbers collide. */
+export function isGlobalGuid(guid: string): boolean {
+  return /^(https?:\/\/|tag:|urn:)/i.test(guid) && guid.length >= 12;
+}
+
+/** The richest value of each field: longest text, biggest image, earliest publication. */
+function mergeGroup(group: Article[]): CatalogArticle {
+  const [first] = group as [Article, ...Article[]];
+  const longest = (pick: (a: Article) => string | null) =>
+    group.map(pick).reduce<string | null>((best, value) => (value && (!best || value.length > best.length) ? value : best), null);
+  const earliest = (pick: (a: Article) => Date | null) =>
+    group.map(pick).reduce<Date | null>((best, d) => (d && (!best || d < best) ? d : best), null);
+  const latest = (pick: (a: Article) => Date | null) =>
+    group.map(pick).reduce<Date | null>((best, d) => (d && (!best || d > best) ? d : best), null);
+  const withBody = group.reduce((best, a) => ((a.contentHtml?.length ?? 0) > (best.contentHtml?.length ?? 0) ? a : best), first);
+  const image = group.map((a) => a.image).reduce((best, img) => {
+    if (!img) return best;
+    if (!best) return img;
+    return (img.width ?? 0) * (img.height ?? img.width ?? 0) > (best.width ?? 0) * (best.height ?? best.width ?? 0) ? img : best;
+  }, first.image);
+  const tags = new Map<string, string>();
+  for (const article of group) for (const tag of article.tags) if (!tags.has(tag.toLowerCase())) tags.set(tag.toLowerCase(), tag);
+
+  return {
+    ...first,
+    // The smallest id is stable whichever source answers first.
+    id: group.map((a) => a.id).sort()[0]!,
+    summary: longest((a) => a.summary),
+    contentHtml: withBody.contentHtml,
+    readingTimeMinutes: withBody.readingTimeMinutes,
+    author: first.author ?? group.find((a) => a.author)?.author ?? null,
+    publishedAt: earliest((a) => a.publishedAt),
+    updatedAt: latest((a) => a.updatedAt),
+    image,
+    tags: [...tags.values()],
+    sourceIds: unique(group.map((a) => a.sourceId)),
+    canonicalUrls: unique(group.map((a) => a.canonicalUrl)),
+    guids: unique(group.map((a) => a.guid).filter((g): g is string => g !== null)),
+  };
+}
+
+function unique<T>(values: T[]): T[] {
+  return [...new Set(values)];
+}

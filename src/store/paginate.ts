@@ -1,0 +1,103 @@
+import { compareKeys, orderKey, type OrderKey } from "./article-order.ts";
+import type { CatalogArticle } from "./catalog-article.ts";
+
+export const DEFAULT_PAGE_SIZE = 20;
+export const MAX_PAGE_SIZE = 100;
+const CURSOR_PREFIX = "a1:";
+
+export interface PageArgs {
+  first?: number | null;
+  after?: string | null;
+  last?: number | null;
+  before?: string | null;
+}
+
+export interface Page {
+  edges: { cursor: string; node: CatalogArticle }[];
+  pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
+  totalCount: number;
+}
+
+/** A page argument a client got wrong; the GraphQL layer turns it into BAD_USER_INPUT. */
+export class PageArgsError extends Error {
+  readonly code = "BAD_USER_INPUT";
+}
+
+/**
+ * Keyset cursors: a cursor encodes the position (date and id) of an article, not
+ * an offset, so paging while the catalog refreshes neither repeats nor skips an
+ * article that stayed, and a cursor still works after its article is gone.
+ */
+export function encodeCursor(article: CatalogArticle): string {
+  const key = orderKey(article);
+  return Buffer.from(`${CURSOR_PREFIX}${key.time ?? ""}:${key.id}`).toString("base64url");
+}
+
+export function decodeCursor(cursor: string, argument: string): OrderKey {
+  const text = /^[A-Za-z0-9_-]{1,200}={0,2}$/.test(cursor) ? Buffer.from(cursor, "base64url").toString("utf8") : "";
+  const match = /^a1:(-?\d{1,16})?:([A-Za-z0-9_-]{1,64})$/.exec(text);
+  if (!match) throw new PageArgsError(`\`${argument}\` is not a cursor this API issued; pass an edge's \`cursor\` unchanged`);
+  return { time: match[1] === undefined ? null : Number(match[1]), id: match[2]! };
+}
+
+/** Relay's pagination algorithm over a list already in newest-first order. */
+export function paginate(list: CatalogArticle[], args: PageArgs): Page {
+  const first = checkCount(args.first, "first");
+  const last = checkCount(args.last, "last");
+  if (first !== null && last !== null) throw new PageArgsError("pass either `first` or `last`, not both");
+  const after = args.after ? decodeCursor(args.after, "after") : null;
+  const before = args.before ? decodeCursor(args.before, "before") : null;
+
+  // Positions in the full list: [start, end) is what lies strictly between the cursors.
+  let start = after ? firstIndexAfter(list, after) : 0;
+  let end = before ? firstIndexAtOrAfter(list, before) : list.length;
+  if (end < start) end = start;
+  const windowStart = start;
+  const windowEnd = end;
+  if (first !== null) end = Math.min(end, start + first);
+  else if (last !== null) start = Math.max(start, end - last);
+  else end = Math.min(end, start + DEFAULT_PAGE_SIZE);
+
+  const edges = list.slice(start, end).map((node) => ({ cursor: encodeCursor(node), node }));
+  return {
+    edges,
+    pageInfo: {
+      hasNextPage: end < windowEnd || (before !== null && end < list.length),
+      hasPreviousPage: start > windowStart || (after !== null && start > 0),
+      startCursor: edges[0]?.cursor ?? null,
+      endCursor: edges.at(-1)?.cursor ?? null,
+    },
+    totalCount: list.length,
+  };
+}
+
+function checkCount(value: number | null | undefined, argument: string): number | null {
+  if (value === null || value === undefined) return null;
+  if (!Number.isInteger(value) || value < 0) throw new PageArgsError(`\`${argument}\` must be a whole number from 0 to ${MAX_PAGE_SIZE}; got ${value}`);
+  if (value > MAX_PAGE_SIZE) throw new PageArgsError(`\`${argument}\` may be at most ${MAX_PAGE_SIZE}; got ${value}. Page with \`after\` for more`);
+  return value;
+}
+
+/** Binary search: the first index whose key sorts strictly after `key`. */
+function firstIndexAfter(list: CatalogArticle[], key: OrderKey): number {
+  let low = 0;
+  let high = list.length;
+  while (low < high) {
+    const mid = (low + high) >> 1;
+    if (compareKeys(orderKey(list[mid]!), key) <= 0) low = mid + 1;
+    else high = mid;
+  }
+  return low;
+}
+
+/** Binary search: the first index whose key sorts at or after `key`. */
+function firstIndexAtOrAfter(list: CatalogArticle[], key: OrderKey): number {
+  let low = 0;
+  let high = list.length;
+  while (low < high) {
+    const mid = (low + high) >> 1;
+    if (compareKeys(orderKey(list[mid]!), key) < 0) low = mid + 1;
+    else high = mid;
+  }
+  return low;
+}

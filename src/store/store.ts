@@ -1,0 +1,62 @@
+import type { SourceConfig, SourcesConfig } from "../config/sources-file.ts";
+import type { SourceSnapshot } from "../ingest/read-source.ts";
+import { buildCatalog, type Catalog } from "./catalog.ts";
+import type { FeedCache } from "./feed-cache.ts";
+
+export interface StoreOptions {
+  config: SourcesConfig;
+  feedCache: FeedCache;
+  /** Wall clock in epoch milliseconds (dates shown to clients). @default Date.now */
+  now?: () => number;
+}
+
+/**
+ * The single entry point the API reads: every enabled source through the feed
+ * cache, merged into a catalog that is rebuilt only when some source's content
+ * changed.
+ */
+export class Store {
+  readonly config: SourcesConfig;
+  private readonly feedCache: FeedCache;
+  private readonly now: () => number;
+  private current: { key: string; catalog: Catalog } | null = null;
+  private version = 0;
+
+  constructor({ config, feedCache, now = Date.now }: StoreOptions) {
+    this.config = config;
+    this.feedCache = feedCache;
+    this.now = now;
+  }
+
+  get enabledSources(): SourceConfig[] {
+    return this.config.sources.filter((s) => s.enabled);
+  }
+
+  /** The current catalog; reads each source through the cache (at most one fetch per TTL). */
+  async catalog(): Promise<Catalog> {
+    const sources = this.enabledSources;
+    const snapshots = await Promise.all(sources.map((source) => this.feedCache.get(source)));
+    const key = snapshots.map((s) => `${s.sourceId}:${s.contentHash}`).join("|");
+    // Building is synchronous, so concurrent callers that awaited the same snapshots reuse one build.
+    if (this.current?.key === key) return this.current.catalog;
+    const catalog = buildCatalog({
+      version: ++this.version,
+      now: this.now(),
+      sections: this.config.sections,
+      sources: this.config.sources,
+      snapshots: new Map(snapshots.map((s) => [s.sourceId, s])),
+    });
+    this.current = { key, catalog };
+    return catalog;
+  }
+
+  /** The last result of a source, without fetching; undefined before its first try. */
+  snapshot(sourceId: string): SourceSnapshot | undefined {
+    return this.feedCache.peek(sourceId);
+  }
+
+  /** True once every enabled source has been tried at least once. */
+  isReady(): boolean {
+    return this.enabledSources.every((source) => this.feedCache.peek(source.id) !== undefined);
+  }
+}
