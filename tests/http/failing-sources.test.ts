@@ -1,0 +1,114 @@
+import { readFileSync } from "node:fs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { serveBody, startFixtureServer } from "../helpers/fixture-server.ts";
+import { startGateway } from "../helpers/gateway.ts";
+
+const wire = readFileSync(new URL("../fixtures/feeds/wire.rss", import.meta.url));
+const SLOW_TIMEOUT_MS = 400;
+
+describe("failing, malformed and slow sources beside a good one", () => {
+  let upstream: Awaited<ReturnType<typeof startFixtureServer>>;
+  let gateway: Awaited<ReturnType<typeof startGateway>>;
+  let elapsedMs = 0;
+  let answer: { data?: any; errors?: any[] };
+
+  beforeAll(async () => {
+    upstream = await startFixtureServer({
+      "/good.rss": serveBody(wire, "application/rss+xml"),
+      "/broken": (_req, res) => void res.writeHead(500, { "content-type": "text/plain" }).end("upstream exploded at /var/secret/path"),
+      "/malformed.xml": serveBody("<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><item><title>cut", "application/rss+xml"),
+      "/malformed.json": serveBody('{"version": "https://jsonfeed.org/version/1.1", "items": [', "application/feed+json"),
+      // Sends headers, then never finishes the body.
+      "/slow.rss": (_req, res) => {
+        res.writeHead(200, { "content-type": "application/rss+xml" });
+        res.write("<?xml version=\"1.0\"?><rss version=\"2.0\"><channel>");
+      },
+      "/html": serveBody("<!doctype html><html><body>Moved</body></html>", "text/html"),
+    });
+    gateway = await startGateway({
+      sources: [
+        { id: "good", name: "Good", url: upstream.url("/good.rss"), section: "technology" },
+        { id: "broken", name: "Broken", url: upstream.url("/broken"), section: "technology" },
+        { id: "malformed-xml", name: "Malformed XML", url: upstream.url("/malformed.xml"), section: "technology" },
+        { id: "malformed-json", name: "Malformed JSON", url: upstream.url("/malformed.json"), section: "science" },
+        { id: "slow", name: "Slow", url: upstream.url("/slow.rss"), section: "science", timeoutMs: SLOW_TIMEOUT_MS },
+        { id: "html", name: "Not a feed", url: upstream.url("/html"), section: "science" },
+        { id: "refused", name: "Refused", url: "http://127.0.0.1:1/feed", section: "science" },
+      ],
+    });
+    const started = performance.now();
+    answer = await gateway.query(`{
+      articles(first: 50) { totalCount edges { node { title sources { sourceId } } } }
+      sources { sourceId status { ok errorCode lastError itemCount } }
+    }`);
+    elapsedMs = performance.now() - started;
+  });
+  afterAll(async () => {
+    await gateway?.close();
+    await upstream?.close();
+  });
+
+  it("answers with the good source's articles and no error", () => {
+    expect(answer.errors).toBeUndefined();
+    expect(answer.data.articles.totalCount).toBe(3);
+    expect(answer.data.articles.edges.every((e: any) => e.node.sources[0].sourceId === "good")).toBe(true);
+  });
+
+  it("records each failure with a code in its source's status", () => {
+    const status = Object.fromEntries(answer.data.sources.map((s: any) => [s.sourceId, s.status]));
+    expect(status.good).toMatchObject({ ok: true, errorCode: null, itemCount: 3 });
+    expect(status.broken).toMatchObject({ ok: false, errorCode: "HTTP_STATUS", itemCount: 0 });
+    expect(status.broken.lastError).toBe("HTTP 500 Internal Server Error");
+    expect(status["malformed-xml"]).toMatchObject({ ok: false, errorCode: "PARSE_ERROR" });
+    expect(status["malformed-xml"].lastError).toMatch(/^malformed XML/);
+    expect(status["malformed-json"]).toMatchObject({ ok: false, errorCode: "PARSE_ERROR" });
+    expect(status.slow).toMatchObject({ ok: false, errorCode: "TIMEOUT", lastError: `no complete answer within ${SLOW_TIMEOUT_MS} ms` });
+    expect(status.html).toMatchObject({ ok: false, errorCode: "UNSUPPORTED_FORMAT" });
+    expect(status.refused).toMatchObject({ ok: false, errorCode: "NETWORK" });
+  });
+
+  it("lets the slow source cost no more than its timeout", () => {
+    // The slow route never ends; only the timeout can have stopped it. The margin covers a loaded machine.
+    expect(elapsedMs).toBeGreaterThanOrEqual(SLOW_TIMEOUT_MS - 50);
+    expect(elapsedMs).toBeLessThan(SLOW_TIMEOUT_MS + 3_000);
+  });
+});
+
+describe("a source that fails after a good read", () => {
+  it("keeps serving its last good articles and says what went wrong (stale-if-error)", async () => {
+    let failing = false;
+    const upstream = await startFixtureServer({
+      "/feed.rss": (_req, res) => {
+        if (failing) res.writeHead(503).end("down");
+        else res.writeHead(200, { "content-type": "application/rss+xml" }).end(wire);
+      },
+    });
+    let clock = 1_000_000; // lru-cache reads a start time of 0 as "no TTL"
+    const gateway = await startGateway(
+      { sources: [{ id: "wire", name: "Wire", url: upstream.url("/feed.rss"), section: "technology", refreshSeconds: 60 }] },
+      { monotonicNow: () => clock },
+    );
+    try {
+      const statusQuery = "{ articles { totalCount } sources { status { ok errorCode itemCount } } }";
+      expect((await gateway.query(statusQuery)).data).toEqual({
+        articles: { totalCount: 3 },
+        sources: [{ status: { ok: true, errorCode: null, itemCount: 3 } }],
+      });
+      failing = true;
+      clock += 61_000; // past the TTL: the next read refreshes
+      // Stale-while-revalidate: this answer is the held copy, the refresh runs behind it.
+      expect((await gateway.query(statusQuery)).data.articles.totalCount).toBe(3);
+      let after: any;
+      for (let i = 0; i < 100; i++) {
+        after = (await gateway.query(statusQuery)).data;
+        if (!after.sources[0].status.ok) break;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      expect(after).toEqual({ articles: { totalCount: 3 }, sources: [{ status: { ok: false, errorCode: "HTTP_STATUS", itemCount: 3 } }] });
+      expect(upstream.hits("/feed.rss")).toBe(2);
+    } finally {
+      await gateway.close();
+      await upstream.close();
+    }
+  });
+});
