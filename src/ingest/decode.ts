@@ -1,3 +1,5 @@
+import iconv from "iconv-lite";
+
 /**
  * Turns a body's bytes into text by the charset it declares, never assuming
  * UTF-8: a byte-order mark wins, then the HTTP `charset`, then the XML
@@ -6,14 +8,14 @@
  */
 export function decodeBody(body: Buffer, contentType: string | null): string {
   const bom = bomEncoding(body);
-  if (bom) return new TextDecoder(bom.encoding).decode(body.subarray(bom.length));
+  if (bom) return iconv.decode(body.subarray(bom.length), bom.encoding);
   const declared = charsetFromContentType(contentType) ?? charsetFromXmlDeclaration(body);
-  const decoder = declared ? decoderFor(declared) : null;
-  if (decoder) return decoder.decode(body);
+  const encoding = declared ? encodingFor(declared) : null;
+  if (encoding) return iconv.decode(body, encoding);
   try {
     return new TextDecoder("utf-8", { fatal: true }).decode(body);
   } catch {
-    return new TextDecoder("windows-1252").decode(body);
+    return iconv.decode(body, "windows-1252");
   }
 }
 
@@ -36,11 +38,14 @@ function bomEncoding(body: Buffer): { encoding: string; length: number } | null 
   return null;
 }
 
-function decoderFor(label: string): TextDecoder | null {
-  try {
-    return new TextDecoder(label);
-  } catch {
-    // An unknown label is ignored rather than fatal: the fallback chain still applies.
-    return null;
-  }
+/**
+ * iconv-lite rather than TextDecoder: Node 20's TextDecoder decodes
+ * "windows-1252" as ISO-8859-1, turning € and curly quotes into control codes.
+ * Like browsers (WHATWG Encoding), Latin-1 labels read as Windows-1252, its
+ * superset. An unknown label is ignored so the fallback chain still applies.
+ */
+function encodingFor(label: string): string | null {
+  const normalized = label.toLowerCase();
+  if (["iso-8859-1", "iso8859-1", "latin1", "latin-1", "l1", "us-ascii", "ascii", "cp819"].includes(normalized)) return "windows-1252";
+  return iconv.encodingExists(normalized) ? normalized : null;
 }

@@ -30,6 +30,8 @@ export class FeedCache {
     this.cache = new LRUCache<string, SourceSnapshot, SourceConfig>({
       max,
       ttlAutopurge: false,
+      // Read the clock on every check: lru-cache's default 1 ms debounce would hide a test's moved clock.
+      ttlResolution: 0,
       allowStale: true,
       noDeleteOnStaleGet: true,
       allowStaleOnFetchRejection: true,

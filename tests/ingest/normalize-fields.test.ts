@@ -1,0 +1,95 @@
+import { describe, expect, it } from "vitest";
+import { clampFuture, parseFeedDate } from "../../src/ingest/dates.ts";
+import { decodeBody } from "../../src/ingest/decode.ts";
+import { detectFormat } from "../../src/ingest/detect.ts";
+import { readPath } from "../../src/ingest/json-path.ts";
+import { htmlToText, truncateAtWord } from "../../src/ingest/text.ts";
+import { canonicalUrl, resolveHttpUrl } from "../../src/ingest/urls.ts";
+
+describe("dates", () => {
+  it.each([
+    ["Tue, 06 Oct 2026 09:00:00 EST", "2026-10-06T14:00:00.000Z"],
+    ["Tue, 06 Oct 2026 09:00:00 PDT", "2026-10-06T16:00:00.000Z"],
+    ["Tue, 06 Oct 2026 09:00:00 CEST", "2026-10-06T07:00:00.000Z"],
+    ["06 Oct 2026 09:00:00 +0200", "2026-10-06T07:00:00.000Z"],
+    ["2026-10-06T09:00:00Z", "2026-10-06T09:00:00.000Z"],
+    ["2026-10-06T09:00:00+05:30", "2026-10-06T03:30:00.000Z"],
+    ["2026-10-06T09:00:00", "2026-10-06T09:00:00.000Z"],
+    ["2026-10-06", "2026-10-06T00:00:00.000Z"],
+  ])("reads %s as UTC %s", (text, iso) => {
+    expect(parseFeedDate(text)?.toISOString()).toBe(iso);
+  });
+
+  it("gives null for nonsense and placeholders, never a wrong date", () => {
+    for (const text of ["", "soon", "0001-01-01T00:00:00Z", "1970-01-01T00:00:00Z", "32 Foo 2026"]) expect(parseFeedDate(text)).toBeNull();
+  });
+
+  it("clamps a date more than a day ahead to now", () => {
+    const now = Date.UTC(2026, 10, 1);
+    expect(clampFuture(new Date(now + 2 * 86_400_000), now)?.getTime()).toBe(now);
+    expect(clampFuture(new Date(now + 3_600_000), now)?.getTime()).toBe(now + 3_600_000);
+  });
+});
+
+describe("URLs", () => {
+  it("drops tracking parameters, fragments and default ports, and lower-cases scheme and host", () => {
+    expect(canonicalUrl("HTTPS://Wire.Example:443/a/B?utm_source=x&id=2&fbclid=y&gclid=z&a=1#top")).toBe("https://wire.example/a/B?a=1&id=2");
+  });
+
+  it("resolves against xml:base, then the feed link, then the feed URL", () => {
+    expect(resolveHttpUrl("post", ["sub/", "https://feed.example/blog/", "https://other.example/"])).toBe("https://feed.example/blog/sub/post");
+    expect(resolveHttpUrl("/p", [null, null, "https://feed.example/rss.xml"])).toBe("https://feed.example/p");
+    expect(resolveHttpUrl("javascript:alert(1)", ["https://feed.example/"])).toBeNull();
+    expect(resolveHttpUrl("relative", [])).toBeNull();
+  });
+});
+
+describe("text", () => {
+  it("turns HTML into plain text, decoding entities once and dropping scripts", () => {
+    expect(htmlToText("<p>Caf&eacute; &amp;amp; <b>bar</b></p><script>x()</script><p>next&nbsp;line</p>")).toBe("Café &amp; bar next line");
+  });
+
+  it("cuts long text at a word boundary with an ellipsis", () => {
+    const text = "word ".repeat(100).trim();
+    const cut = truncateAtWord(text, 32);
+    expect(cut).toBe("word word word word word word…");
+    expect(truncateAtWord("short", 32)).toBe("short");
+  });
+});
+
+describe("charset decoding", () => {
+  const latin1 = Buffer.from('<?xml version="1.0" encoding="ISO-8859-1"?><t>Zürich</t>', "latin1");
+  it("follows the XML declaration", () => expect(decodeBody(latin1, "application/xml")).toContain("Zürich"));
+  it("lets the HTTP charset win over the declaration", () => {
+    const utf8 = Buffer.from('<?xml version="1.0" encoding="ISO-8859-1"?><t>Zürich</t>', "utf8");
+    expect(decodeBody(utf8, "text/xml; charset=utf-8")).toContain("Zürich");
+  });
+  it("strips a UTF-8 BOM", () => expect(decodeBody(Buffer.from("\uFEFF<t>é</t>", "utf8"), null)).toBe("<t>é</t>"));
+  it("reads undeclared non-UTF-8 bytes as Windows-1252", () => {
+    expect(decodeBody(Buffer.from([0x3c, 0x74, 0x3e, 0x80, 0x93, 0x3c]), null)).toBe("<t>€“<");
+  });
+});
+
+describe("format detection", () => {
+  it.each([
+    ['<?xml version="1.0"?>\n<!-- hi --><rss version="2.0">', "rss"],
+    ['<feed xmlns="http://www.w3.org/2005/Atom">', "atom"],
+    ["<rdf:RDF xmlns:rdf=\"x\">", "rdf"],
+    ['{"version":"https://jsonfeed.org/version/1.1","items":[]}', "jsonfeed"],
+    ['{"response":{"results":[]}}', "json"],
+  ])("sniffs %s as %s", (body, format) => expect(detectFormat(body, null)).toBe(format));
+
+  it("refuses HTML and empty bodies with codes", () => {
+    expect(() => detectFormat("<!DOCTYPE html><html>", "text/html")).toThrow(expect.objectContaining({ code: "UNSUPPORTED_FORMAT" }));
+    expect(() => detectFormat("   ", null)).toThrow(expect.objectContaining({ code: "PARSE_ERROR" }));
+  });
+});
+
+describe("JSON field paths", () => {
+  it("reads nested fields and collects across arrays, own properties only", () => {
+    const json = JSON.parse('{"a":{"b":[{"t":"x"},{"t":"y"},{}]},"__proto__":{"polluted":1}}');
+    expect(readPath(json, "a.b[].t")).toEqual(["x", "y"]);
+    expect(readPath(json, "a.missing.deeper")).toBeUndefined();
+    expect(readPath({}, "constructor.name")).toBeUndefined();
+  });
+});

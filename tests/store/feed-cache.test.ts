@@ -1,0 +1,71 @@
+import { describe, expect, it } from "vitest";
+import { parseSourcesConfig } from "../../src/config/sources-file.ts";
+import type { SourceSnapshot } from "../../src/ingest/read-source.ts";
+import { ERROR_RETRY_MS, FeedCache } from "../../src/store/feed-cache.ts";
+
+const config = parseSourcesConfig(
+  { sections: [{ slug: "news", name: "News" }], sources: [{ id: "wire", name: "Wire", url: "https://wire.example/rss", section: "news", refreshSeconds: 300 }] },
+  "/srv/sources.json",
+);
+const source = config.sources[0]!;
+const snapshot = (ok: boolean, n: number): SourceSnapshot => ({
+  sourceId: "wire", articles: [], contentHash: String(n), format: "rss", etag: null, lastModified: null, ok,
+  error: ok ? null : { code: "HTTP_STATUS", message: "HTTP 500" }, lastFetchedAt: null, lastSuccessAt: null, durationMs: 0,
+});
+
+describe("the feed cache", () => {
+  it("shares one upstream read among concurrent callers (single-flight)", async () => {
+    const loads: string[] = [];
+    let finish: (s: SourceSnapshot) => void = () => {};
+    const cache = new FeedCache({
+      now: () => 1_000_000,
+      load: (s) => {
+        loads.push(s.id);
+        return new Promise((resolve) => (finish = resolve));
+      },
+    });
+    const waiting = Promise.all([cache.get(source), cache.get(source), cache.get(source)]);
+    finish(snapshot(true, 1));
+    const results = await waiting;
+    expect(loads).toEqual(["wire"]);
+    expect(new Set(results).size).toBe(1);
+  });
+
+  it("reads again only after the TTL, serving the held copy while it refreshes", async () => {
+    let clock = 1_000_000;
+    let n = 0;
+    const previousSeen: (SourceSnapshot | undefined)[] = [];
+    const cache = new FeedCache({
+      now: () => clock,
+      load: async (_s, previous) => {
+        previousSeen.push(previous);
+        return snapshot(true, ++n);
+      },
+    });
+    expect((await cache.get(source)).contentHash).toBe("1");
+    clock += 299_000;
+    expect((await cache.get(source)).contentHash).toBe("1");
+    expect(n).toBe(1);
+    clock += 2_000;
+    // Stale-while-revalidate: the old copy now, the new one once the refresh lands.
+    expect((await cache.get(source)).contentHash).toBe("1");
+    await new Promise((r) => setImmediate(r));
+    expect((await cache.get(source)).contentHash).toBe("2");
+    expect(previousSeen[1]?.contentHash).toBe("1");
+  });
+
+  it(`retries a failed source after ${ERROR_RETRY_MS} ms, not on every request`, async () => {
+    let clock = 1_000_000;
+    let loads = 0;
+    const cache = new FeedCache({ now: () => clock, load: async () => snapshot(++loads > 1, loads) });
+    expect((await cache.get(source)).ok).toBe(false);
+    clock += ERROR_RETRY_MS - 1;
+    await cache.get(source);
+    expect(loads).toBe(1);
+    clock += 2;
+    await cache.get(source);
+    await new Promise((r) => setImmediate(r));
+    expect(loads).toBe(2);
+    expect((await cache.get(source)).ok).toBe(true);
+  });
+});
