@@ -30,10 +30,9 @@ export function detectFormat(text: string, contentType: string | null, declared:
 
 function rootElement(head: string): string | null {
   // Skip the declaration, comments, processing instructions and the doctype.
-  const stripped = head.replace(/<\?[\s\S]*?\?>|<!--[\s\S]*?-->/g, "").trimStart();
-  const doctype = /^<!doctype\s+(\w+)/i.exec(stripped);
-  if (doctype && doctype[1]!.toLowerCase() === "html") return "html";
-  const withoutDoctype = stripped.replace(/^<!DOCTYPE[^[>]*(\[[\s\S]*?\])?\s*>/i, "").trimStart();
-  const match = /^<([A-Za-z_][\w.:-]*)/.exec(withoutDoctype);
-  return match ? match[1]!.toLowerCase() : null;
+  // The root decides, not the doctype: feeds sometimes carry an XHTML doctype.
+  const stripped = head.replace(/<\?[\s\S]*?\?>|<!--[\s\S]*?-->|<!DOCTYPE[^[>]*(\[[\s\S]*?\])?\s*>/gi, "").trimStart();
+  const match = /^<([A-Za-z_][\w.:-]*)/.exec(stripped);
+  if (match) return match[1]!.toLowerCase();
+  return /^\s*<!doctype\s+html/i.test(head) ? "html" : null;
 }

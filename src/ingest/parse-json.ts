@@ -42,7 +42,7 @@ export function parseJsonFeed(json: unknown): RawFeed {
     }
     return raw;
   });
-  return { title: stringOf(feed.title), link: stringOf(feed.home_page_url), base: null, items };
+  return { title: stringOf(feed.title), link: stringOf(feed.home_page_url), base: null, warning: null, items };
 }
 
 /** A plain JSON API read through the source's field map. */
@@ -69,7 +69,7 @@ export function parseMappedJson(json: unknown, map: JsonFieldMap): RawFeed {
     if (image) raw.images.push({ url: image });
     return raw;
   });
-  return { title: null, link: null, base: null, items };
+  return { title: null, link: null, base: null, warning: null, items };
 }
 
 function jsonFeedAuthors(node: Record<string, unknown>): string[] {

@@ -1,5 +1,7 @@
 import Parser from "rss-parser";
+import sax from "sax";
 import { IngestError } from "./ingest-error.ts";
+import { MAX_XML_DEPTH, nestingDepth, repairXml } from "./repair-xml.ts";
 import { emptyRawItem, type RawFeed, type RawImage, type RawItem } from "./raw-feed.ts";
 
 /**
@@ -43,10 +45,34 @@ type ParsedItem = Record<string, unknown>;
 interface RssParserInternals {
   parseString(xml: string): Promise<unknown>;
   parseItemAtom(entry: Record<string, unknown>): ParsedItem;
+  buildRSS(channel: XmlNode, items: unknown[]): Record<string, unknown>;
+  buildRSS2(xml: Record<string, unknown>): Record<string, unknown>;
 }
 const ParserBase = Parser as unknown as new (options: object) => RssParserInternals;
 
 class TolerantParser extends ParserBase {
+  /**
+   * rss-parser assumes every RSS document has a `<channel>` and crashes on one
+   * without (valid, if empty, feeds such as `<rss version="0.91"/>`). RSS 0.9x
+   * and 2.0 documents are read here with an empty channel instead; RSS 1.0
+   * items are siblings of the channel, so they are read even when it is absent.
+   */
+  override buildRSS2(xml: Record<string, unknown>): Record<string, unknown> {
+    const rss = xml.rss as XmlNode | undefined;
+    if (rss && typeof rss === "object" && Array.isArray(rss.channel) && rss.channel[0] && typeof rss.channel[0] === "object") {
+      return super.buildRSS2(xml);
+    }
+    return this.buildRSS({}, []);
+  }
+  buildRSS0_9(xml: Record<string, unknown>): Record<string, unknown> {
+    return this.buildRSS2(xml);
+  }
+  buildRSS1(xml: Record<string, unknown>): Record<string, unknown> {
+    const rdf = (xml["rdf:RDF"] ?? {}) as XmlNode;
+    const channel = Array.isArray(rdf.channel) && typeof rdf.channel[0] === "object" ? (rdf.channel[0] as XmlNode) : {};
+    const items = Array.isArray(rdf.item) ? rdf.item.filter((i) => i && typeof i === "object") : [];
+    return this.buildRSS(channel, items);
+  }
   override parseItemAtom(entry: Record<string, unknown>): ParsedItem {
     try {
       return super.parseItemAtom(entry);
@@ -57,8 +83,33 @@ class TolerantParser extends ParserBase {
   }
 }
 
-/** Parses RSS 0.9x/1.0/2.0 and Atom 0.3/1.0 text (already decoded from bytes). */
+// Entity names sax decodes itself (XML's and HTML's), which the repair pass must leave alone.
+const SAX_ENTITIES: ReadonlySet<string> = new Set(Object.keys((sax as unknown as { ENTITIES: Record<string, unknown> }).ENTITIES));
+
+/**
+ * Parses RSS 0.9x/1.0/2.0 and Atom 0.3/1.0 text (already decoded from bytes):
+ * strictly first, then, only if that fails, once more after the lenient
+ * repairs real feed readers make (see `repair-xml.ts`).
+ */
 export async function parseXmlFeed(xml: string): Promise<RawFeed> {
+  const depth = nestingDepth(xml);
+  if (depth > MAX_XML_DEPTH) throw new IngestError("PARSE_ERROR", `XML nests deeper than ${MAX_XML_DEPTH} elements`);
+  try {
+    return await parseStrict(xml);
+  } catch (error) {
+    if (!(error instanceof IngestError) || error.code !== "PARSE_ERROR") throw error;
+    const repaired = repairXml(xml, SAX_ENTITIES);
+    if (repaired === xml) throw error;
+    try {
+      const feed = await parseStrict(repaired);
+      return { ...feed, warning: `not well-formed XML, read leniently (${error.message.replace(/^malformed XML: /, "")})` };
+    } catch {
+      throw error;
+    }
+  }
+}
+
+async function parseStrict(xml: string): Promise<RawFeed> {
   // A fresh parser per feed: a reused one can carry the previous feed's error.
   const parser = new TolerantParser({
     defaultRSS: 2,
@@ -77,6 +128,7 @@ export async function parseXmlFeed(xml: string): Promise<RawFeed> {
     title: text(parsed.title),
     link: text(parsed.link),
     base: feedBase,
+    warning: null,
     items: (parsed.items ?? []).map((item) => toRawItem(item, feedBase)),
   };
 }

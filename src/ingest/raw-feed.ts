@@ -9,6 +9,8 @@ export interface RawFeed {
   link: string | null;
   /** `xml:base` of the feed element (Atom). */
   base: string | null;
+  /** Set when the feed could only be read after repairs; shown on the source's status. */
+  warning: string | null;
   items: RawItem[];
 }
 

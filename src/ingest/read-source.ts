@@ -24,6 +24,8 @@ export interface SourceSnapshot {
   lastModified: string | null;
   ok: boolean;
   error: SourceError | null;
+  /** Something the last good read had to work around (e.g. malformed XML read leniently). */
+  warning: string | null;
   lastFetchedAt: Date | null;
   lastSuccessAt: Date | null;
   durationMs: number;
@@ -83,6 +85,7 @@ export async function readSource(
       lastModified: outcome.lastModified,
       ok: true,
       error: null,
+      warning: feed.warning,
       lastFetchedAt: new Date(done),
       lastSuccessAt: new Date(done),
       durationMs: done - started,
@@ -99,6 +102,7 @@ export async function readSource(
       lastModified: previous?.lastModified ?? null,
       ok: false,
       error: { code: error.code, message: error.message },
+      warning: null,
       lastFetchedAt: new Date(finished),
       lastSuccessAt: previous?.lastSuccessAt ?? null,
       durationMs: finished - started,

@@ -29,6 +29,11 @@ SourceStatus.implement({
       description: "Stable code of the last error: TIMEOUT, TOO_LARGE, HTTP_STATUS, TOO_MANY_REDIRECTS, NETWORK, NOT_FOUND, FORBIDDEN_PATH, PARSE_ERROR or UNSUPPORTED_FORMAT.",
       resolve: (view) => view.snapshot?.error?.code ?? null,
     }),
+    warning: t.string({
+      nullable: true,
+      description: "What the last good read had to work around, e.g. malformed XML read leniently; null when nothing.",
+      resolve: (view) => (view.snapshot?.ok ? view.snapshot.warning : null),
+    }),
     format: t.string({ nullable: true, description: "The format detected on the last good read (rss, atom, rdf, jsonfeed, json).", resolve: (view) => view.snapshot?.format ?? null }),
     itemCount: t.int({ description: "Articles held from this source.", resolve: (view) => view.snapshot?.articles.length ?? 0 }),
     durationMs: t.int({ nullable: true, description: "How long the last try took, in milliseconds.", resolve: (view) => (view.snapshot ? Math.round(view.snapshot.durationMs) : null) }),
