@@ -16,7 +16,10 @@ describe("failing, malformed and slow sources beside a good one", () => {
     upstream = await startFixtureServer({
       "/good.rss": serveBody(wire, "application/rss+xml"),
       "/broken": (_req, res) => void res.writeHead(500, { "content-type": "text/plain" }).end("upstream exploded at /var/secret/path"),
-      "/malformed.xml": serveBody("<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><item><title>cut", "application/rss+xml"),
+      // Mismatched end tags: beyond what the lenient pass repairs.
+      "/malformed.xml": serveBody("<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><item><title>a</link></item></channel></rss>", "application/rss+xml"),
+      // Cut off mid-item: read leniently, with a warning.
+      "/truncated.rss": serveBody("<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><item><title>Cut short</title><link>https://t.example/1</link></item><item><title>Lost", "application/rss+xml"),
       "/malformed.json": serveBody('{"version": "https://jsonfeed.org/version/1.1", "items": [', "application/feed+json"),
       // Sends headers, then never finishes the body.
       "/slow.rss": (_req, res) => {
@@ -33,13 +36,14 @@ describe("failing, malformed and slow sources beside a good one", () => {
         { id: "malformed-json", name: "Malformed JSON", url: upstream.url("/malformed.json"), section: "science" },
         { id: "slow", name: "Slow", url: upstream.url("/slow.rss"), section: "science", timeoutMs: SLOW_TIMEOUT_MS },
         { id: "html", name: "Not a feed", url: upstream.url("/html"), section: "science" },
+        { id: "truncated", name: "Truncated", url: upstream.url("/truncated.rss"), section: "science" },
         { id: "refused", name: "Refused", url: "http://127.0.0.1:1/feed", section: "science" },
       ],
     });
     const started = performance.now();
     answer = await gateway.query(`{
       articles(first: 50) { totalCount edges { node { title sources { sourceId } } } }
-      sources { sourceId status { ok errorCode lastError itemCount } }
+      sources { sourceId status { ok errorCode lastError itemCount warning } }
     }`);
     elapsedMs = performance.now() - started;
   });
@@ -48,10 +52,19 @@ describe("failing, malformed and slow sources beside a good one", () => {
     await upstream?.close();
   });
 
-  it("answers with the good source's articles and no error", () => {
+  it("answers with the good sources' articles and no error", () => {
     expect(answer.errors).toBeUndefined();
-    expect(answer.data.articles.totalCount).toBe(3);
-    expect(answer.data.articles.edges.every((e: any) => e.node.sources[0].sourceId === "good")).toBe(true);
+    const bySource = answer.data.articles.edges.map((e: any) => e.node.sources[0].sourceId);
+    expect(bySource.filter((id: string) => id === "good")).toHaveLength(3);
+    expect(bySource.filter((id: string) => id !== "good" && id !== "truncated")).toEqual([]);
+  });
+
+  it("reads a truncated feed leniently and says so", () => {
+    const truncated = answer.data.sources.find((s: any) => s.sourceId === "truncated").status;
+    expect(truncated).toMatchObject({ ok: true, errorCode: null });
+    expect(truncated.warning).toMatch(/^not well-formed XML, read leniently/);
+    const titles = answer.data.articles.edges.filter((e: any) => e.node.sources[0].sourceId === "truncated").map((e: any) => e.node.title);
+    expect(titles).toContain("Cut short");
   });
 
   it("records each failure with a code in its source's status", () => {
