@@ -4,7 +4,7 @@ import type { Article, ArticleImage } from "./article.ts";
 import { clampFuture, parseFeedDate } from "./dates.ts";
 import type { RawFeed, RawImage, RawItem } from "./raw-feed.ts";
 import { sanitizeContent } from "./sanitize.ts";
-import { collapseWhitespace, countWords, htmlToText, readingTimeMinutes, SUMMARY_MAX_CHARS, TITLE_MAX_CHARS, truncateAtWord } from "./text.ts";
+import { collapseWhitespace, countWords, demoronize, repairMojibake, unwrapDoubleEscaped, htmlToText, readingTimeMinutes, SUMMARY_MAX_CHARS, TITLE_MAX_CHARS, truncateAtWord } from "./text.ts";
 import { canonicalUrl, resolveHttpUrl } from "./urls.ts";
 
 export const MAX_TAGS = 20;
@@ -42,23 +42,27 @@ export function normalizeItem(item: RawItem, feed: RawFeed, context: NormalizeCo
   const resolve = (link: string | null | undefined) => resolveHttpUrl(link, bases);
 
   // Body: the full content, else the description; sanitized with absolute links.
-  const bodySource = item.contentHtml ?? item.summaryHtml;
-  const contentHtml = bodySource ? sanitizeContent(bodySource, bases.filter(isString)) || null : null;
+  // Repaired before anything reads it: C1 codes as Windows-1252, double-encoded UTF-8.
+  const rawBody = item.contentHtml ?? item.summaryHtml;
+  const bodySource = rawBody ? unwrapDoubleEscaped(repairMojibake(demoronize(rawBody))) : null;
+  const bodyBases = item.contentHtml ? [item.contentBase, ...bases] : bases;
+  const contentHtml = bodySource ? sanitizeContent(bodySource, bodyBases.filter(isString)) || null : null;
   const bodyText = bodySource ? htmlToText(bodySource) : "";
 
   // Summary: the feed's description as plain text, else the start of the body.
-  const summaryText = item.summaryHtml ? htmlToText(item.summaryHtml) : "";
+  const summaryText = item.summaryHtml ? htmlToText(unwrapDoubleEscaped(item.summaryHtml)) : "";
   const summary = truncateAtWord(summaryText || bodyText, SUMMARY_MAX_CHARS) || null;
-
-  // Title: plain text; a feed without one gets the start of the summary.
-  const titleText = item.title ? (item.titleIsHtml ? htmlToText(item.title) : collapseWhitespace(item.title)) : "";
-  const title = truncateAtWord(titleText, TITLE_MAX_CHARS) || (summary ? truncateAtWord(summary, 80) : "");
-  if (!title && !summary) return null;
 
   // Link: the item's own link, else a guid that is a URL, else the feed's home page.
   const ownLink = resolve(item.link) ?? (item.guid && /^https?:\/\//i.test(item.guid) ? resolve(item.guid) : null);
   const url = ownLink ?? resolve(feed.link) ?? resolveHttpUrl(context.feedUrl, []);
   if (!url) return null;
+
+  // Title: plain text; else the start of the summary; else, for a bare link, the link itself.
+  const titleText = item.title ? (item.titleIsHtml ? htmlToText(item.title) : collapseWhitespace(item.title)) : "";
+  const title = truncateAtWord(titleText, TITLE_MAX_CHARS) || (summary ? truncateAtWord(summary, 80) : "") || (ownLink ? linkTitle(ownLink) : "");
+  // An item with nothing to show (no title, text or link of its own) is not an article.
+  if (!title) return null;
   const canonical = canonicalUrl(ownLink ?? url);
 
   const publishedAt = clampFuture(parseFeedDate(item.published) ?? parseFeedDate(item.updated), context.now);
@@ -101,6 +105,12 @@ export function articleId(parts: { sourceId: string; canonicalUrl: string | null
       ? `guid:${parts.sourceId}:${parts.guid}`
       : `hash:${parts.sourceId}:${parts.title}:${parts.published ?? ""}`;
   return createHash("sha256").update(key).digest("base64url").slice(0, 16);
+}
+
+/** A readable stand-in title for an item that is only a link: host and path. */
+function linkTitle(link: string): string {
+  const url = new URL(link);
+  return truncateAtWord(`${url.host}${url.pathname === "/" ? "" : decodeURI(url.pathname)}`, 120);
 }
 
 function sectionFor(categories: string[], context: NormalizeContext): string {

@@ -32,7 +32,10 @@ const ITEM_FIELDS = [
   ["id", "xId"],
   ["guid", "xGuid"],
 ] as const;
-const FEED_FIELDS = [["$", "xAttrs", { keepArray: true }]] as const;
+const FEED_FIELDS = [
+  ["$", "xAttrs", { keepArray: true }],
+  ["title", "xTitle", { keepArray: true }],
+] as const;
 
 type XmlNode = Record<string, unknown> & { $?: Record<string, string>; _?: string };
 type ParsedItem = Record<string, unknown>;
@@ -60,9 +63,13 @@ class TolerantParser extends ParserBase {
   override buildRSS2(xml: Record<string, unknown>): Record<string, unknown> {
     const rss = xml.rss as XmlNode | undefined;
     if (rss && typeof rss === "object" && Array.isArray(rss.channel) && rss.channel[0] && typeof rss.channel[0] === "object") {
-      return super.buildRSS2(xml);
+      // xml:base may sit on <rss> and on <channel>; the channel's is relative to the root's.
+      const channel = rss.channel[0] as XmlNode;
+      return { ...super.buildRSS2(xml), xBase: joinBases(rss.$?.["xml:base"], channel.$?.["xml:base"]) };
     }
-    return this.buildRSS({}, []);
+    // Items straight under <rss>, without a channel, are still items.
+    const items = rss && typeof rss === "object" && Array.isArray(rss.item) ? rss.item.filter((i) => i && typeof i === "object") : [];
+    return this.buildRSS({}, items);
   }
   buildRSS0_9(xml: Record<string, unknown>): Record<string, unknown> {
     return this.buildRSS2(xml);
@@ -123,9 +130,9 @@ async function parseStrict(xml: string): Promise<RawFeed> {
     if (/not recognized/i.test(message)) throw new IngestError("UNSUPPORTED_FORMAT", "XML is neither RSS nor Atom", { cause: error });
     throw new IngestError("PARSE_ERROR", `malformed XML: ${firstLine(message)}`, { cause: error });
   }
-  const feedBase = attr(parsed.xAttrs, "xml:base");
+  const feedBase = attr(parsed.xAttrs, "xml:base") ?? (typeof parsed.xBase === "string" ? parsed.xBase : null);
   return {
-    title: text(parsed.title),
+    title: htmlOf(first(parsed.xTitle)) ?? text(parsed.title),
     link: text(parsed.link),
     base: feedBase,
     warning: null,
@@ -133,9 +140,18 @@ async function parseStrict(xml: string): Promise<RawFeed> {
   };
 }
 
+function joinBases(outer: string | undefined, inner: string | undefined): string | null {
+  if (!inner) return outer ?? null;
+  try {
+    return new URL(inner, outer).href;
+  } catch {
+    return inner;
+  }
+}
+
 function toRawItem(item: ParsedItem, feedBase: string | null): RawItem {
   const raw = emptyRawItem();
-  raw.base = attr(item.xAttrs, "xml:base") ?? feedBase;
+  raw.base = joinBases(feedBase ?? undefined, attr(item.xAttrs, "xml:base") ?? undefined);
   // Identity: RSS guid, Atom id, RDF about, in that order.
   raw.guid = text(item.xGuid) ?? text(item.guid) ?? text(item.xId) ?? text(item.id) ?? text(item["rdf:about"]);
 
@@ -144,14 +160,20 @@ function toRawItem(item: ParsedItem, feedBase: string | null): RawItem {
   // Atom says whether a title is text or HTML; RSS titles are in practice often escaped HTML.
   raw.titleIsHtml = attrOf(titleNode, "type") !== "text";
 
-  raw.link = alternateLink(item.xLinks) ?? text(item.link);
+  // An RSS guid is the permalink unless it says isPermaLink="false"; many feeds forget to
+  // say so for bare numbers, so only a guid shaped like a URL or a path counts.
+  const guidNode = item.xGuid as XmlNode | string | undefined;
+  const guidIsPermalink = typeof guidNode === "string" || (guidNode?.$?.isPermaLink ?? "true").toLowerCase() !== "false";
+  raw.link = alternateLink(item.xLinks) ?? text(item.link) ?? (guidIsPermalink && raw.guid && /^(https?:\/\/|\/)/i.test(raw.guid) ? raw.guid : null);
 
   // Summary and body: RSS description and content:encoded, Atom summary and content.
-  const content = htmlOf(first(item.xContent));
+  const contentNode = first(item.xContent);
+  const content = htmlOf(contentNode);
+  raw.contentBase = attrOf(contentNode, "xml:base");
   const encoded = text(item.xContentEncoded);
   const summary = htmlOf(first(item.xSummary)) ?? (typeof item.content === "string" && !item.xContent ? item.content : null);
   raw.contentHtml = encoded ?? content;
-  raw.summaryHtml = summary ?? text(item.xMediaDescription);
+  raw.summaryHtml = summary ?? text(item.xMediaDescription) ?? mediaGroupDescription(item.xMediaGroup);
 
   raw.authors = uniqueStrings([...names(item.xDcCreator), ...names(item.xAuthor), text(item.creator)]);
   raw.published = text(item.xPublished) ?? text(item.xIssued) ?? text(item.pubDate) ?? text(item.xDcDate);
@@ -183,15 +205,19 @@ function alternateLink(links: unknown): string | null {
   return fallback;
 }
 
-/** Atom text constructs: `type="text"` must be escaped before it is treated as HTML. */
+/**
+ * Atom text constructs: `type="text"` must be escaped before it is treated as
+ * HTML; Atom 0.3's `mode="base64"` carries the markup encoded.
+ */
 function htmlOf(node: unknown): string | null {
   if (node === undefined || node === null) return null;
   if (typeof node === "string") return node.trim() ? node : null;
   const element = node as XmlNode;
   const type = element.$?.type;
   if (typeof element._ === "string") {
-    if (type === "text" || type === "text/plain") return escapeHtml(element._);
-    return element._.trim() ? element._ : null;
+    const value = element.$?.mode === "base64" ? Buffer.from(element._.replace(/\s+/g, ""), "base64").toString("utf8") : element._;
+    if (type === "text" || type === "text/plain") return escapeHtml(value);
+    return value.trim() ? value : null;
   }
   if (type === "xhtml" || Object.keys(element).some((key) => key !== "$")) {
     const { $: _attrs, ...children } = element;
@@ -223,6 +249,14 @@ class XmlBuilder {
     const { $: _a, ...children } = node;
     return `<${name}${attrs}>${this.build(children)}</${name}>`;
   }
+}
+
+function mediaGroupDescription(groups: unknown): string | null {
+  for (const group of asArray(groups)) {
+    const description = text((group as XmlNode)["media:description"]);
+    if (description) return description;
+  }
+  return null;
 }
 
 function images(item: ParsedItem): RawImage[] {

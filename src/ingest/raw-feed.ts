@@ -26,6 +26,8 @@ export interface RawItem {
   summaryHtml: string | null;
   /** Full body; may be HTML. */
   contentHtml: string | null;
+  /** `xml:base` of the content element itself, innermost base of the body's links. */
+  contentBase: string | null;
   authors: string[];
   published: string | null;
   updated: string | null;
@@ -49,6 +51,7 @@ export function emptyRawItem(): RawItem {
     base: null,
     summaryHtml: null,
     contentHtml: null,
+    contentBase: null,
     authors: [],
     published: null,
     updated: null,

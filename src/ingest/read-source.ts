@@ -6,6 +6,7 @@ import type { DetectedFormat } from "./detect.ts";
 import type { FetchOutcome, FetchRequest } from "./fetcher.ts";
 import { toIngestError, type IngestErrorCode } from "./ingest-error.ts";
 import { normalizeFeed } from "./normalize.ts";
+import { htmlToText } from "./text.ts";
 import { parseBody } from "./parse-body.ts";
 
 export interface SourceError {
@@ -26,6 +27,13 @@ export interface SourceSnapshot {
   error: SourceError | null;
   /** Something the last good read had to work around (e.g. malformed XML read leniently). */
   warning: string | null;
+  /** The feed's own title and home page link, as it gives them. */
+  feedTitle: string | null;
+  feedLink: string | null;
+  /** Items the parser found, before any was dropped as empty or repeated. */
+  itemsSeen: number;
+  /** The character encoding the body was read as. */
+  encoding: string | null;
   lastFetchedAt: Date | null;
   lastSuccessAt: Date | null;
   durationMs: number;
@@ -66,8 +74,8 @@ export async function readSource(
     }
     if (outcome.kind === "not-modified") throw new Error("304 Not Modified without a conditional request");
     phase = "parse";
-    const text = decodeBody(outcome.body, outcome.contentType);
-    const { format, feed } = await parseBody(text, outcome.contentType, source.format, source.map);
+    const decoded = decodeBody(outcome.body, outcome.contentType);
+    const { format, feed } = await parseBody(decoded.text, outcome.contentType, source.format, source.map);
     const articles = normalizeFeed(feed, {
       sourceId: source.id,
       defaultSection: source.section,
@@ -85,7 +93,11 @@ export async function readSource(
       lastModified: outcome.lastModified,
       ok: true,
       error: null,
-      warning: feed.warning,
+      warning: [decoded.warning, feed.warning].filter(Boolean).join("; ") || null,
+      feedTitle: feed.title ? htmlToText(feed.title) || null : null,
+      feedLink: feed.link,
+      itemsSeen: feed.items.length,
+      encoding: decoded.encoding,
       lastFetchedAt: new Date(done),
       lastSuccessAt: new Date(done),
       durationMs: done - started,
@@ -103,6 +115,10 @@ export async function readSource(
       ok: false,
       error: { code: error.code, message: error.message },
       warning: null,
+      feedTitle: previous?.feedTitle ?? null,
+      feedLink: previous?.feedLink ?? null,
+      itemsSeen: previous?.itemsSeen ?? 0,
+      encoding: previous?.encoding ?? null,
       lastFetchedAt: new Date(finished),
       lastSuccessAt: previous?.lastSuccessAt ?? null,
       durationMs: finished - started,

@@ -14,7 +14,19 @@ const ALLOWED_TAGS = [
  * every link made absolute against `base` so it works away from the feed.
  */
 export function sanitizeContent(html: string, base: string[]): string {
-  const absolute = (url: string | undefined) => (url ? (resolveHttpUrl(url, base) ?? url) : url);
+  // Every kept URL is rebuilt as an absolute http(s) URL (or mailto:/data:image); anything
+  // else, including schemes hidden behind Unicode whitespace, loses the attribute.
+  const safeUrl = (url: string | undefined, allowDataImage: boolean): string | undefined => {
+    const trimmed = url?.trim();
+    if (!trimmed) return undefined;
+    if (/^mailto:[^\s<>"]+$/i.test(trimmed)) return trimmed;
+    if (allowDataImage && /^data:image\/(png|gif|jpeg|webp|avif);base64,[a-z0-9+/=\s]+$/i.test(trimmed)) return trimmed;
+    return resolveHttpUrl(trimmed, base) ?? undefined;
+  };
+  const withUrl = (attribs: Record<string, string>, name: string, value: string | undefined) => {
+    const { [name]: _dropped, ...rest } = attribs;
+    return value === undefined ? rest : { ...rest, [name]: value };
+  };
   return sanitizeHtml(html, {
     allowedTags: ALLOWED_TAGS,
     allowedAttributes: {
@@ -34,9 +46,11 @@ export function sanitizeContent(html: string, base: string[]): string {
     transformTags: {
       a: (tagName, attribs) => ({
         tagName,
-        attribs: { ...attribs, href: absolute(attribs.href) ?? "", rel: "nofollow noopener noreferrer" },
+        attribs: { ...withUrl(attribs, "href", safeUrl(attribs.href, false)), rel: "nofollow noopener noreferrer" },
       }),
-      img: (tagName, attribs) => ({ tagName, attribs: { ...attribs, src: absolute(attribs.src) ?? "", loading: "lazy" } }),
+      img: (tagName, attribs) => ({ tagName, attribs: { ...withUrl(attribs, "src", safeUrl(attribs.src, true)), loading: "lazy" } }),
+      q: (tagName, attribs) => ({ tagName, attribs: withUrl(attribs, "cite", safeUrl(attribs.cite, false)) }),
+      blockquote: (tagName, attribs) => ({ tagName, attribs: withUrl(attribs, "cite", safeUrl(attribs.cite, false)) }),
     },
     exclusiveFilter: (frame) => frame.tag === "img" && !frame.attribs.src,
   }).trim();

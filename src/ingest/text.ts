@@ -35,14 +35,75 @@ export function htmlToText(html: string): string {
     },
     { decodeEntities: true, lowerCaseTags: true, recognizeSelfClosing: true },
   );
-  parser.write(html);
+  parser.write(escapeLegacyEntities(html));
   parser.end();
   return collapseWhitespace(parts.join(""));
 }
 
+/**
+ * Some feeds escape their HTML twice (reddit's `&amp;lt;div&amp;gt;`): read once,
+ * it is text that starts with a tag and closes one. Such a body is unwrapped one
+ * level so it is treated as the markup it is; prose that merely mentions a tag
+ * ("use `<meta>` tags") is left as text.
+ */
+export function unwrapDoubleEscaped(html: string): string {
+  if (!/&lt;/i.test(html)) return html;
+  const once = htmlToText(html);
+  return /^<(!--|[a-z][a-z0-9]*[\s>/])/i.test(once) && /<\/[a-z][a-z0-9]*>/i.test(once) ? once : html;
+}
+
+/**
+ * HTML decodes some entities without a semicolon ("&copy" is ©), which mangles
+ * the query strings feeds put in text ("?page=1&copy=2"). Only entities ended by
+ * a semicolon are decoded: a bare `&name` stays as written.
+ */
+function escapeLegacyEntities(html: string): string {
+  return html.replace(/&(?=[A-Za-z][A-Za-z0-9]*(?![A-Za-z0-9;]))/g, "&amp;");
+}
+
 export function collapseWhitespace(text: string): string {
   // Control characters other than whitespace never belong in display text.
-  return text.replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/g, "").replace(/[\s\u00A0\u200B]+/g, " ").trim();
+  return repairMojibake(demoronize(text))
+    .replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/g, "")
+    .replace(/[\s\u00A0\u200B]+/g, " ")
+    .trim();
+}
+
+// Windows-1252's characters at 0x80–0x9F, which publishers' tools write as C1 control codes.
+const CP1252_C1 = "€\u0081‚ƒ„…†‡ˆ‰Š‹Œ\u008DŽ\u008F\u0090‘’“”•–—˜™š›œ\u009DžŸ";
+
+/** C1 control codes (U+0080–U+009F) read as the Windows-1252 characters they were meant as. */
+export function demoronize(text: string): string {
+  return text.replace(/[\u0080-\u009F]/g, (c) => CP1252_C1[c.charCodeAt(0) - 0x80]!);
+}
+
+// Continuation bytes 0x80–0xBF as Windows-1252 shows them.
+const CONTINUATION = "\u0081\u008D\u008F\u0090\u009D\u00A0-\u00BF€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ";
+// Only the shapes mojibake takes in practice: "â€" + one (punctuation, €, ™) and
+// "Ã"/"Â" + one (Latin-1 letters and signs). Rarer lead bytes are left alone,
+// so that genuine text such as "Ä…" is never rewritten.
+const MOJIBAKE = new RegExp(`â[€${CONTINUATION}][${CONTINUATION}]|[ÃÂ][${CONTINUATION}]`, "g");
+
+/**
+ * UTF-8 text that was read as Windows-1252 and encoded again ("â€¦" for "…"):
+ * each run is turned back into its bytes and kept only when those bytes are
+ * exactly one valid UTF-8 character, so ordinary accented text is untouched.
+ */
+export function repairMojibake(text: string): string {
+  if (!/[ÂÃâ]/.test(text)) return text;
+  return text.replace(MOJIBAKE, (run) => {
+    const bytes: number[] = [];
+    for (const char of run) {
+      const index = CP1252_C1.indexOf(char);
+      bytes.push(index >= 0 ? 0x80 + index : char.charCodeAt(0));
+    }
+    try {
+      const decoded = new TextDecoder("utf-8", { fatal: true }).decode(Uint8Array.from(bytes));
+      return [...decoded].length === 1 ? decoded : run;
+    } catch {
+      return run;
+    }
+  });
 }
 
 /** Cuts at the last word boundary before `max` characters and marks the cut with an ellipsis. */

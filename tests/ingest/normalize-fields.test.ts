@@ -59,14 +59,19 @@ describe("text", () => {
 
 describe("charset decoding", () => {
   const latin1 = Buffer.from('<?xml version="1.0" encoding="ISO-8859-1"?><t>Zürich</t>', "latin1");
-  it("follows the XML declaration", () => expect(decodeBody(latin1, "application/xml")).toContain("Zürich"));
+  it("follows the XML declaration", () => expect(decodeBody(latin1, "application/xml").text).toContain("Zürich"));
   it("lets the HTTP charset win over the declaration", () => {
     const utf8 = Buffer.from('<?xml version="1.0" encoding="ISO-8859-1"?><t>Zürich</t>', "utf8");
-    expect(decodeBody(utf8, "text/xml; charset=utf-8")).toContain("Zürich");
+    expect(decodeBody(utf8, "text/xml; charset=utf-8").text).toContain("Zürich");
   });
-  it("strips a UTF-8 BOM", () => expect(decodeBody(Buffer.from("\uFEFF<t>é</t>", "utf8"), null)).toBe("<t>é</t>"));
-  it("reads undeclared non-UTF-8 bytes as Windows-1252", () => {
-    expect(decodeBody(Buffer.from([0x3c, 0x74, 0x3e, 0x80, 0x93, 0x3c]), null)).toBe("<t>€“<");
+  it("strips a UTF-8 BOM", () => expect(decodeBody(Buffer.from("\uFEFF<t>é</t>", "utf8"), null).text).toBe("<t>é</t>"));
+  it("reads undeclared non-UTF-8 bytes as Windows-1252 when nothing better can be guessed, and says so", () => {
+    const decoded = decodeBody(Buffer.from([0x3c, 0x74, 0x3e, 0x80, 0x93, 0x3c]), null);
+    expect(decoded).toEqual({ text: "<t>€“<", encoding: "windows-1252", warning: "no charset declared and not UTF-8; read as windows-1252" });
+  });
+  it("guesses an undeclared code page from the bytes", () => {
+    const koi8 = Buffer.from([...Buffer.from("<t>"), ...[0xf0, 0xd2, 0xc9, 0xcd, 0xc5, 0xd2, 0x20, 0xcc, 0xc5, 0xce, 0xd4, 0xd9, 0x20, 0xce, 0xcf, 0xd7, 0xcf, 0xd3, 0xd4, 0xc5, 0xca].flatMap((b) => [b]), ...Buffer.from("</t>")]);
+    expect(decodeBody(koi8, null)).toMatchObject({ text: "<t>Пример ленты новостей</t>", encoding: "koi8-r" });
   });
 });
 
@@ -91,5 +96,17 @@ describe("JSON field paths", () => {
     expect(readPath(json, "a.b[].t")).toEqual(["x", "y"]);
     expect(readPath(json, "a.missing.deeper")).toBeUndefined();
     expect(readPath({}, "constructor.name")).toBeUndefined();
+  });
+});
+
+describe("text repairs", () => {
+  it("reads C1 control codes as the Windows-1252 characters they were meant as", () => {
+    expect(htmlToText("don\u0092t \u0093quote\u0094")).toBe("don’t “quote”");
+  });
+  it("repairs UTF-8 that was read as Windows-1252 and encoded again", () => {
+    expect(htmlToText("Wait&#226;&#128;&#166; caf\u00c3\u00a9 \u00e2\u20ac\u0153hi\u00e2\u20ac\u009d")).toBe("Wait… café “hi”");
+  });
+  it("leaves genuine text alone", () => {
+    for (const text of ["Ä… is fine", "Â is a letter", "São Tomé – Zürich’s café", "ÃÂâ"]) expect(htmlToText(text)).toBe(text);
   });
 });

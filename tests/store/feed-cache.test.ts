@@ -10,7 +10,7 @@ const config = parseSourcesConfig(
 const source = config.sources[0]!;
 const snapshot = (ok: boolean, n: number): SourceSnapshot => ({
   sourceId: "wire", articles: [], contentHash: String(n), format: "rss", etag: null, lastModified: null, ok,
-  error: ok ? null : { code: "HTTP_STATUS", message: "HTTP 500" }, warning: null, lastFetchedAt: null, lastSuccessAt: null, durationMs: 0,
+  error: ok ? null : { code: "HTTP_STATUS", message: "HTTP 500" }, warning: null, feedTitle: null, feedLink: null, itemsSeen: 0, encoding: null, lastFetchedAt: null, lastSuccessAt: null, durationMs: 0,
 });
 
 describe("the feed cache", () => {
