@@ -27,8 +27,16 @@ export function parseFeedDate(text: string | null | undefined): Date | null {
   return null;
 }
 
-function candidates(value: string): string[] {
+// A zone at the end: Z, an offset, GMT±h, or a name of letters.
+const HAS_ZONE = /(Z|[+-]\d{2}:?\d{2}|\b[A-Z]{1,5}([+-]\d{1,2})?|\([A-Z]{2,5}\))$/i;
+
+function candidates(input: string): string[] {
   const list: string[] = [];
+  // ISO 8601 basic form: 20261106T101010Z.
+  const basic = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})(Z|[+-]\d{4})?$/.exec(input);
+  let value = basic ? `${basic[1]}-${basic[2]}-${basic[3]}T${basic[4]}:${basic[5]}:${basic[6]}${basic[7] ?? "Z"}` : input;
+  // A time written without its colon: "03 Apr 02 1500 GMT".
+  value = value.replace(/ (\d{2})(\d{2})( [A-Z]{1,5}| [+-]\d{4})$/i, " $1:$2$3");
   // ISO 8601 without a zone: JS reads it as local time; feeds mean UTC.
   const iso = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}(:\d{2}(\.\d+)?)?)$/.exec(value);
   if (iso) list.push(`${iso[1]}T${iso[2]}Z`);
@@ -39,7 +47,8 @@ function candidates(value: string): string[] {
     list.push(withoutWeekday.slice(0, zone.index) + " " + ZONES[zone[1]!.toUpperCase()]);
   }
   list.push(value, withoutWeekday);
-  return list;
+  // No zone at all: the JS parser would use the server's local time; feeds mean UTC.
+  return list.map((candidate) => (HAS_ZONE.test(candidate) || /^\d{4}-\d{2}-\d{2}T.*(Z|[+-]\d{2}:\d{2})$/.test(candidate) ? candidate : `${candidate} GMT`));
 }
 
 /** A date more than a day ahead of `now` is clamped to `now`, so it cannot sort first forever. */

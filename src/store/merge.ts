@@ -1,11 +1,16 @@
 import type { Article } from "../ingest/article.ts";
 import type { CatalogArticle } from "./catalog-article.ts";
+import { sameStoryTitles, titleWords } from "./title-similarity.ts";
+
+/** Copies of one story under different links are published within this time of each other. */
+export const SAME_STORY_WINDOW_MS = 24 * 3600 * 1000;
 
 /**
  * Merges the same story seen in several sources into one article. Two copies
- * are the same story when they share a canonical link or a global guid (one
- * that cannot collide between publishers, such as a URL or tag URI). `articles`
- * come in the sources file's order, which breaks ties.
+ * are the same story when they share a canonical link, a global guid (one that
+ * cannot collide between publishers, such as a URL or tag URI), or, coming from
+ * different sources, near-identical titles published within a day of each
+ * other. `articles` come in the sources file's order, which breaks ties.
  */
 export function mergeArticles(articles: Article[]): CatalogArticle[] {
   const groups = groupSameStory(articles);
@@ -31,6 +36,7 @@ function groupSameStory(articles: Article[]): Article[][] {
       else parent[find(index)] = find(earlier);
     }
   });
+  for (const [i, j] of nearDuplicateTitles(articles)) parent[find(i)] = find(j);
   const groups = new Map<number, Article[]>();
   articles.forEach((article, index) => {
     const root = find(index);
@@ -39,6 +45,44 @@ function groupSameStory(articles: Article[]): Article[][] {
     else groups.set(root, [article]);
   });
   return [...groups.values()];
+}
+
+/**
+ * Pairs of articles from different sources whose titles tell the same story
+ * within SAME_STORY_WINDOW_MS. Only articles sharing one of their two longest
+ * title words are compared (near-identical titles share them), so the work
+ * grows with the size of those buckets, not with the square of the catalog.
+ */
+function nearDuplicateTitles(articles: Article[]): [number, number][] {
+  const buckets = new Map<string, number[]>();
+  articles.forEach((article, index) => {
+    if (!article.publishedAt) return;
+    const longest = [...new Set(titleWords(article.title))].sort((a, b) => b.length - a.length || a.localeCompare(b)).slice(0, 2);
+    for (const word of longest) {
+      const bucket = buckets.get(word);
+      if (bucket) bucket.push(index);
+      else buckets.set(word, [index]);
+    }
+  });
+  const pairs: [number, number][] = [];
+  const seen = new Set<string>();
+  for (const bucket of buckets.values()) {
+    for (let x = 0; x < bucket.length; x++) {
+      for (let y = x + 1; y < bucket.length; y++) {
+        const i = bucket[x]!;
+        const j = bucket[y]!;
+        const a = articles[i]!;
+        const b = articles[j]!;
+        if (a.sourceId === b.sourceId) continue;
+        if (Math.abs(a.publishedAt!.getTime() - b.publishedAt!.getTime()) > SAME_STORY_WINDOW_MS) continue;
+        const key = `${i}:${j}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        if (sameStoryTitles(a.title, b.title)) pairs.push([i, j]);
+      }
+    }
+  }
+  return pairs;
 }
 
 /** A guid that names one thing worldwide: a URL, a tag: or urn: URI. Bare numbers collide. */

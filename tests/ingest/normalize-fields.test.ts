@@ -16,8 +16,27 @@ describe("dates", () => {
     ["2026-10-06T09:00:00+05:30", "2026-10-06T03:30:00.000Z"],
     ["2026-10-06T09:00:00", "2026-10-06T09:00:00.000Z"],
     ["2026-10-06", "2026-10-06T00:00:00.000Z"],
+    ["03 Apr 02 1500 GMT", "2002-04-03T15:00:00.000Z"],
+    ["Mon, 31 Dec 2018 12:00:00 +0100 (CET)", "2018-12-31T11:00:00.000Z"],
+    ["Sat, 7 Sep 2019 9:05:03 +0000", "2019-09-07T09:05:03.000Z"],
+    ["Tue,  6 Oct 2026 09:00 PST", "2026-10-06T17:00:00.000Z"],
+    ["20261106T101010Z", "2026-11-06T10:10:10.000Z"],
+    ["2023/01/05 10:20", "2023-01-05T10:20:00.000Z"],
   ])("reads %s as UTC %s", (text, iso) => {
     expect(parseFeedDate(text)?.toISOString()).toBe(iso);
+  });
+
+  it("reads dates without a zone as UTC whatever the server's time zone", () => {
+    const saved = process.env.TZ;
+    process.env.TZ = "America/New_York";
+    try {
+      expect(new Date(2026, 0, 1).getTimezoneOffset()).toBe(300);
+      expect(parseFeedDate("2023/01/05 10:20")?.toISOString()).toBe("2023-01-05T10:20:00.000Z");
+      expect(parseFeedDate("January 5, 2023")?.toISOString()).toBe("2023-01-05T00:00:00.000Z");
+    } finally {
+      if (saved === undefined) delete process.env.TZ;
+      else process.env.TZ = saved;
+    }
   });
 
   it("gives null for nonsense and placeholders, never a wrong date", () => {

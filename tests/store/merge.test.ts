@@ -47,3 +47,33 @@ describe("merging the same story from several sources", () => {
     ])).toHaveLength(2);
   });
 });
+
+describe("merging by near-identical titles", () => {
+  const day = (h: number) => new Date(Date.UTC(2026, 9, 6, h));
+  it("joins copies from different sources whose titles differ by punctuation or a word, within a day", () => {
+    const merged = mergeArticles([
+      make({ id: "1", sourceId: "one", title: "US widens GPU export controls to cover cloud rentals in China", canonicalUrl: "https://a.example/gpu", publishedAt: day(8) }),
+      make({ id: "2", sourceId: "two", title: "U.S. widens GPU export controls to cover cloud rentals in China", canonicalUrl: "https://b.example/world/gpu-rules", publishedAt: day(20) }),
+    ]);
+    expect(merged).toHaveLength(1);
+    expect(merged[0]!.sourceIds).toEqual(["one", "two"]);
+  });
+
+  it.each([
+    ["different numbers", "Apple reports record Q3 earnings", "Apple reports record Q4 earnings", 1],
+    ["different stories sharing words", "Storm closes schools across the north", "Storm closes roads across the south", 1],
+    ["the same title two days apart", "Weekly market wrap", "Weekly market wrap", 48],
+  ])("keeps apart near misses: %s", (_name, first, second, hours) => {
+    expect(mergeArticles([
+      make({ id: "1", sourceId: "one", title: first, canonicalUrl: "https://a.example/1", publishedAt: day(0) }),
+      make({ id: "2", sourceId: "two", title: second, canonicalUrl: "https://b.example/2", publishedAt: new Date(day(0).getTime() + hours * 3600_000) }),
+    ])).toHaveLength(2);
+  });
+
+  it("never joins two items of one source by title", () => {
+    expect(mergeArticles([
+      make({ id: "1", sourceId: "one", title: "Daily briefing", canonicalUrl: "https://a.example/1", publishedAt: day(1) }),
+      make({ id: "2", sourceId: "one", title: "Daily briefing", canonicalUrl: "https://a.example/2", publishedAt: day(2) }),
+    ])).toHaveLength(2);
+  });
+});
