@@ -107,6 +107,7 @@ export async function parseXmlFeed(xml: string): Promise<RawFeed> {
     if (!(error instanceof IngestError) || error.code !== "PARSE_ERROR") throw error;
     const repaired = repairXml(xml, SAX_ENTITIES);
     if (repaired === xml) throw error;
+
     try {
       const feed = await parseStrict(repaired);
       return { ...feed, warning: `not well-formed XML, read leniently (${error.message.replace(/^malformed XML: /, "")})` };

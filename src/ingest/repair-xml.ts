@@ -3,9 +3,13 @@ export const MAX_XML_DEPTH = 256;
 /** Bounds on entities declared in a feed's own DTD that the repair pass expands. */
 export const MAX_DECLARED_ENTITIES = 64;
 export const MAX_ENTITY_VALUE_CHARS = 1024;
+/** Total characters entity expansion may add to a feed (quadratic blow-up guard). */
+export const MAX_EXPANDED_CHARS = 1024 * 1024;
 
 // XML's own entities and the HTML ones sax already knows; anything else is undeclared.
 const XML_ENTITY = /^(amp|lt|gt|quot|apos|#\d{1,7}|#x[0-9a-fA-F]{1,6})$/;
+
+import { IngestError } from "./ingest-error.ts";
 
 /**
  * The lenient second pass for XML a strict parser refused, doing what real
@@ -24,11 +28,17 @@ export function repairXml(xml: string, knownEntities: ReadonlySet<string>): stri
   text = text.replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g, "");
   const declared = declaredEntities(text);
   text = text.replace(/<!DOCTYPE[^[>]*(\[[\s\S]*?\]\s*)?>/i, "");
+  let expanded = 0;
   text = text.replace(/&(?:([A-Za-z][\w.-]{0,31}|#\d{1,7}|#x[0-9a-fA-F]{1,6});)?/g, (match, name: string | undefined) => {
     if (!name) return "&amp;";
     if (XML_ENTITY.test(name) || knownEntities.has(name)) return match;
     const value = declared.get(name);
-    return value === undefined ? `&amp;${name};` : escapeText(value);
+    if (value === undefined) return `&amp;${name};`;
+    expanded += value.length;
+    if (expanded > MAX_EXPANDED_CHARS) {
+      throw new IngestError("PARSE_ERROR", `entities declared in the feed would expand beyond ${MAX_EXPANDED_CHARS} characters`);
+    }
+    return escapeText(value);
   });
   return closeOpenElements(text);
 }
