@@ -33,6 +33,7 @@ export interface JsonFieldMap {
   image?: string;
   section?: string;
   tags?: string;
+  comments?: string;
 }
 
 export interface SourceConfig {
@@ -76,7 +77,7 @@ export class ConfigError extends Error {
 
 const SLUG = /^[a-z0-9][a-z0-9-]{0,62}$/;
 const SOURCE_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
-const MAP_FIELDS = ["items", "id", "title", "url", "publishedAt", "updatedAt", "summary", "content", "author", "image", "section", "tags"];
+const MAP_FIELDS = ["items", "id", "title", "url", "publishedAt", "updatedAt", "summary", "content", "author", "image", "section", "tags", "comments"];
 const REQUIRED_MAP_FIELDS = ["items", "title", "url"];
 // Headers a source may not set: they belong to the fetcher (framing, compression, validators).
 const RESERVED_HEADERS = new Set(["host", "content-length", "transfer-encoding", "connection", "accept-encoding", "if-none-match", "if-modified-since"]);

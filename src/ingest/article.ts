@@ -22,6 +22,8 @@ export interface Article {
   tags: string[];
   /** Slug of the section the article is filed under. */
   section: string;
+  /** Comments the source counts, when it says. */
+  commentCount: number | null;
 }
 
 export interface ArticleImage {

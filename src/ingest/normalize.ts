@@ -90,6 +90,7 @@ export function normalizeItem(item: RawItem, feed: RawFeed, context: NormalizeCo
     image: bestImage(item.images, resolve),
     tags,
     section,
+    commentCount: item.commentCount,
   };
 }
 

@@ -67,6 +67,9 @@ export function parseMappedJson(json: unknown, map: JsonFieldMap): RawFeed {
     raw.categories = [...strings(field(item, map.section)), ...strings(field(item, map.tags))];
     const image = stringOf(field(item, map.image));
     if (image) raw.images.push({ url: image });
+    const comments = field(item, map.comments);
+    const commentCount = typeof comments === "string" ? Number(comments) : comments;
+    raw.commentCount = typeof commentCount === "number" && Number.isInteger(commentCount) && commentCount >= 0 ? commentCount : null;
     return raw;
   });
   return { title: null, link: null, base: null, warning: null, items };

@@ -31,6 +31,9 @@ const ITEM_FIELDS = [
   ["modified", "xModified"],
   ["id", "xId"],
   ["guid", "xGuid"],
+  ["slash:comments", "xSlashComments"],
+  ["thr:total", "xThrTotal"],
+  ["itunes:author", "xItunesAuthor", { keepArray: true }],
 ] as const;
 const FEED_FIELDS = [
   ["$", "xAttrs", { keepArray: true }],
@@ -176,11 +179,13 @@ function toRawItem(item: ParsedItem, feedBase: string | null): RawItem {
   raw.contentHtml = encoded ?? content;
   raw.summaryHtml = summary ?? text(item.xMediaDescription) ?? mediaGroupDescription(item.xMediaGroup);
 
-  raw.authors = uniqueStrings([...names(item.xDcCreator), ...names(item.xAuthor), text(item.creator)]);
+  raw.authors = uniqueStrings([...names(item.xDcCreator), ...names(item.xAuthor), ...names(item.xItunesAuthor), text(item.creator)]);
   raw.published = text(item.xPublished) ?? text(item.xIssued) ?? text(item.pubDate) ?? text(item.xDcDate);
   raw.updated = text(item.xUpdated) ?? text(item.xModified);
   raw.categories = uniqueStrings([...categories(item.xCategory), ...names(item.xDcSubject)]);
   raw.images = images(item);
+  // Engagement: Slashdot's module, Atom threading's total or its replies link's count.
+  raw.commentCount = count(text(item.xSlashComments)) ?? count(text(item.xThrTotal)) ?? repliesCount(item.xLinks);
   return raw;
 }
 
@@ -329,6 +334,22 @@ function first(value: unknown): unknown {
 function asArray(value: unknown): unknown[] {
   if (value === undefined || value === null) return [];
   return Array.isArray(value) ? value : [value];
+}
+
+function count(value: string | null | undefined): number | null {
+  if (!value || !/^\s*\d{1,9}\s*$/.test(value)) return null;
+  return Number(value);
+}
+
+function repliesCount(links: unknown): number | null {
+  for (const link of asArray(links)) {
+    const attrs = (link as XmlNode)?.$;
+    if (attrs?.rel === "replies") {
+      const value = count(attrs["thr:count"]);
+      if (value !== null) return value;
+    }
+  }
+  return null;
 }
 
 function toInt(value: string | undefined): number | null {

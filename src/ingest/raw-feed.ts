@@ -33,6 +33,8 @@ export interface RawItem {
   updated: string | null;
   categories: string[];
   images: RawImage[];
+  /** Comment count the feed reports (slash:comments, thr:total, a mapped field). */
+  commentCount: number | null;
 }
 
 export interface RawImage {
@@ -57,5 +59,6 @@ export function emptyRawItem(): RawItem {
     updated: null,
     categories: [],
     images: [],
+    commentCount: null,
   };
 }

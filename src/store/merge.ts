@@ -120,6 +120,8 @@ function mergeGroup(group: Article[]): CatalogArticle {
     updatedAt: latest((a) => a.updatedAt),
     image,
     tags: [...tags.values()],
+    // Each source counts its own readers' comments; the largest count is the best estimate.
+    commentCount: group.reduce<number | null>((most, a) => (a.commentCount !== null && (most === null || a.commentCount > most) ? a.commentCount : most), null),
     sourceIds: unique(group.map((a) => a.sourceId)),
     canonicalUrls: unique(group.map((a) => a.canonicalUrl)),
     guids: unique(group.map((a) => a.guid).filter((g): g is string => g !== null)),

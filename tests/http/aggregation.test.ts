@@ -7,14 +7,14 @@ const feed = (name: string) => readFileSync(new URL(`../fixtures/feeds/${name}`,
 
 const MARKET_MAP = {
   items: "response.results", id: "id", title: "webTitle", url: "webUrl", publishedAt: "webPublicationDate",
-  summary: "fields.trailText", section: "sectionName", tags: "tags[].webTitle",
+  summary: "fields.trailText", section: "sectionName", tags: "tags[].webTitle", comments: "fields.commentCount",
 };
 
 const EVERYTHING = `{
   articles(first: 100) {
     totalCount
     edges { cursor node {
-      id title summary contentHtml url canonicalUrl author publishedAt readingTimeMinutes tags
+      id title summary contentHtml url canonicalUrl author publishedAt readingTimeMinutes tags commentCount
       image { url width height }
       section { slug name }
       sources { sourceId name status { ok } }
@@ -90,6 +90,13 @@ describe("a gateway over every format", () => {
     // The richest values: the RSS copy's body and its larger image.
     expect(node.image).toEqual({ url: "https://wire.example/img/chips-large.jpg", width: 1280, height: 720 });
     expect(node.author).toBe("Ada Reporter");
+  });
+
+  it("reads comment counts from slash:comments, thr:total, a replies link and a mapped field, keeping the largest on a merge", () => {
+    expect(article(/^Chip export controls/).commentCount).toBe(30); // 12 (slash) and 30 (thr:total)
+    expect(article(/^Battery startup/).commentCount).toBe(4); // thr:count on the replies link
+    expect(article(/^Payments startup seed/).commentCount).toBe(7); // mapped JSON
+    expect(article(/^Datacenter GPUs/).commentCount).toBeNull();
   });
 
   it("keeps apart stories whose URLs differ in their path", () => {

@@ -5,7 +5,7 @@ import { mergeArticles } from "../../src/store/merge.ts";
 const base: Article = {
   id: "x", sourceId: "s", guid: null, title: "T", summary: null, contentHtml: null, url: "https://a.example/1",
   canonicalUrl: "https://a.example/1", author: null, publishedAt: null, updatedAt: null, readingTimeMinutes: 1,
-  image: null, tags: [], section: "news",
+  image: null, tags: [], section: "news", commentCount: null,
 };
 const make = (over: Partial<Article>): Article => ({ ...base, ...over });
 

@@ -30,6 +30,7 @@ builder.node(Article, {
     author: t.exposeString("author", { nullable: true, description: "Author names, comma-separated." }),
     publishedAt: t.field({ type: DateTime, nullable: true, description: "First publication (the earliest any source gives).", resolve: (a) => a.publishedAt }),
     updatedAt: t.field({ type: DateTime, nullable: true, description: "Last update, when a source gives one.", resolve: (a) => a.updatedAt }),
+    commentCount: t.exposeInt("commentCount", { nullable: true, description: "Comments the sources count (the largest count when several do); null when none says." }),
     readingTimeMinutes: t.exposeInt("readingTimeMinutes", { description: "Estimated reading time of the body, at least 1." }),
     image: t.field({ type: Image, nullable: true, description: "The best image the sources give.", resolve: (a) => a.image }),
     tags: t.exposeStringList("tags", { description: "Topics from the feeds' categories." }),
