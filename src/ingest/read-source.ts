@@ -7,7 +7,7 @@ import type { FetchOutcome, FetchRequest } from "./fetcher.ts";
 import { toIngestError, type IngestErrorCode } from "./ingest-error.ts";
 import { normalizeFeed } from "./normalize.ts";
 import { htmlToText } from "./text.ts";
-import { parseBody } from "./parse-body.ts";
+import { parseBodyBounded } from "./parse-off-thread.ts";
 
 export interface SourceError {
   code: IngestErrorCode;
@@ -75,7 +75,7 @@ export async function readSource(
     if (outcome.kind === "not-modified") throw new Error("304 Not Modified without a conditional request");
     phase = "parse";
     const decoded = decodeBody(outcome.body, outcome.contentType);
-    const { format, feed } = await parseBody(decoded.text, outcome.contentType, source.format, source.map);
+    const { format, feed } = await parseBodyBounded({ text: decoded.text, contentType: outcome.contentType, format: source.format, map: source.map });
     const articles = normalizeFeed(feed, {
       sourceId: source.id,
       defaultSection: source.section,
