@@ -1,7 +1,7 @@
 import DataLoader from "dataloader";
 import type { SectionConfig } from "../config/sources-file.ts";
 import type { SourceSnapshot } from "../ingest/read-source.ts";
-import type { Catalog } from "../store/catalog.ts";
+import type { Catalog, TagCount } from "../store/catalog.ts";
 import type { CatalogArticle } from "../store/catalog-article.ts";
 import type { RelatedMatch } from "../store/related-index.ts";
 import type { Store } from "../store/store.ts";
@@ -18,6 +18,8 @@ export interface Loaders {
   section: DataLoader<string, SectionConfig | null>;
   source: DataLoader<string, SourceView | null>;
   related: DataLoader<{ id: string; first: number }, RelatedMatch[], string>;
+  /** Tags by lower-case name. */
+  tag: DataLoader<string, TagCount | null>;
 }
 
 export interface GraphQLContext {
@@ -48,6 +50,7 @@ export function createContext(store: Store): GraphQLContext {
         const config = c.sources.find((s) => s.id === id);
         return config ? { config, snapshot: store.snapshot(id) } : null;
       }),
+      tag: fromCatalog((c, name: string) => c.tagByName.get(name) ?? null),
       related: fromCatalog((c, key: { id: string; first: number }) => c.related.relatedTo(key.id, key.first), {
         cacheKeyFn: (key) => `${key.id}:${key.first}`,
       }),

@@ -2,6 +2,8 @@ import { builder } from "./builder.ts";
 import "./types/date-time.ts";
 import "./types/image.ts";
 import "./types/article.ts";
+import "./types/article-list.ts";
+import "./types/tag.ts";
 import "./types/related.ts";
 import "./types/section.ts";
 import "./types/source.ts";

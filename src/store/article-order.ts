@@ -1,25 +1,50 @@
 import type { CatalogArticle } from "./catalog-article.ts";
 
-/** Where an article sits in the newest-first order: its date (null last) and id as tie-breaker. */
+export type ArticleOrderName = "NEWEST" | "OLDEST" | "RELEVANCE";
+
+/** Where an article sits in an order: one number (date or score; null sorts last) and its id. */
 export interface OrderKey {
-  time: number | null;
+  value: number | null;
   id: string;
 }
 
-export function orderKey(article: CatalogArticle): OrderKey {
-  return { time: article.publishedAt ? article.publishedAt.getTime() : null, id: article.id };
+/**
+ * A total order over articles that cursors can name: the key of an article is
+ * its position, so a cursor stays meaningful after the list changes.
+ */
+export interface ArticleOrder {
+  name: ArticleOrderName;
+  key: (article: CatalogArticle) => OrderKey;
+  compare: (a: OrderKey, b: OrderKey) => number;
 }
 
-/** Newest first; undated articles after dated ones; ids break ties so the order is total. */
-export function compareKeys(a: OrderKey, b: OrderKey): number {
-  if (a.time !== b.time) {
-    if (a.time === null) return 1;
-    if (b.time === null) return -1;
-    return b.time - a.time;
-  }
-  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+const byId = (a: OrderKey, b: OrderKey) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+const time = (article: CatalogArticle): OrderKey => ({ value: article.publishedAt ? article.publishedAt.getTime() : null, id: article.id });
+
+/** Compares values in a direction; null (no date, no score) always last; ids break ties. */
+function compareBy(direction: 1 | -1) {
+  return (a: OrderKey, b: OrderKey): number => {
+    if (a.value !== b.value) {
+      if (a.value === null) return 1;
+      if (b.value === null) return -1;
+      return direction * (a.value - b.value);
+    }
+    return byId(a, b);
+  };
+}
+
+export const NEWEST: ArticleOrder = { name: "NEWEST", key: time, compare: compareBy(-1) };
+export const OLDEST: ArticleOrder = { name: "OLDEST", key: time, compare: compareBy(1) };
+
+/** Highest search score first, by the scores of one query. */
+export function relevance(scores: Map<string, number>): ArticleOrder {
+  return { name: "RELEVANCE", key: (article) => ({ value: scores.get(article.id) ?? null, id: article.id }), compare: compareBy(-1) };
+}
+
+export function sortArticles(list: CatalogArticle[], order: ArticleOrder): CatalogArticle[] {
+  return [...list].sort((a, b) => order.compare(order.key(a), order.key(b)));
 }
 
 export function compareNewestFirst(a: CatalogArticle, b: CatalogArticle): number {
-  return compareKeys(orderKey(a), orderKey(b));
+  return NEWEST.compare(NEWEST.key(a), NEWEST.key(b));
 }

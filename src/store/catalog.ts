@@ -4,6 +4,7 @@ import type { CatalogArticle } from "./catalog-article.ts";
 import { mergeArticles } from "./merge.ts";
 import { RelatedIndex } from "./related-index.ts";
 import { compareNewestFirst } from "./article-order.ts";
+import { SearchIndex } from "./search-index.ts";
 
 /**
  * The merged, deduplicated, indexed view of every source at one moment.
@@ -21,6 +22,19 @@ export interface Catalog {
   byCanonicalUrl: Map<string, CatalogArticle>;
   bySection: Map<string, CatalogArticle[]>;
   related: RelatedIndex;
+  /** The full-text index, built on the first search of this version. */
+  search: () => SearchIndex;
+  /** Tags with the number of articles carrying them, most used first (case-insensitive names). */
+  tags: TagCount[];
+  tagByName: Map<string, TagCount>;
+}
+
+export interface TagCount {
+  /** The tag as most articles write it. */
+  name: string;
+  count: number;
+  /** Article count per section slug. */
+  bySection: Map<string, number>;
 }
 
 export function buildCatalog(input: {
@@ -37,6 +51,8 @@ export function buildCatalog(input: {
   for (const article of articles) for (const url of article.canonicalUrls) byCanonicalUrl.set(url, article);
   const bySection = new Map<string, CatalogArticle[]>(input.sections.map((s) => [s.slug, []]));
   for (const article of articles) bySection.get(article.section)?.push(article);
+  let search: SearchIndex | null = null;
+  const tags = countTags(articles);
   return {
     version: input.version,
     builtAt: new Date(input.now),
@@ -47,5 +63,25 @@ export function buildCatalog(input: {
     byCanonicalUrl,
     bySection,
     related: new RelatedIndex(articles),
+    search: () => (search ??= new SearchIndex(articles)),
+    tags,
+    tagByName: new Map(tags.map((tag) => [tag.name.toLowerCase(), tag])),
   };
+}
+
+function countTags(articles: CatalogArticle[]): TagCount[] {
+  const tags = new Map<string, TagCount & { spellings: Map<string, number> }>();
+  for (const article of articles) {
+    for (const tag of article.tags) {
+      const key = tag.toLowerCase();
+      let entry = tags.get(key);
+      if (!entry) tags.set(key, (entry = { name: tag, count: 0, bySection: new Map(), spellings: new Map() }));
+      entry.count++;
+      entry.bySection.set(article.section, (entry.bySection.get(article.section) ?? 0) + 1);
+      entry.spellings.set(tag, (entry.spellings.get(tag) ?? 0) + 1);
+    }
+  }
+  return [...tags.values()]
+    .map(({ spellings, ...entry }) => ({ ...entry, name: [...spellings].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))[0]![0] }))
+    .sort((a, b) => b.count - a.count || a.name.localeCompare(b.name));
 }

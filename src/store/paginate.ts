@@ -1,9 +1,10 @@
-import { compareKeys, orderKey, type OrderKey } from "./article-order.ts";
+import { NEWEST, type ArticleOrder, type ArticleOrderName, type OrderKey } from "./article-order.ts";
 import type { CatalogArticle } from "./catalog-article.ts";
 
 export const DEFAULT_PAGE_SIZE = 20;
 export const MAX_PAGE_SIZE = 100;
-const CURSOR_PREFIX = "a1:";
+const CURSOR_VERSION = "a2";
+const ORDER_CODES: Record<ArticleOrderName, string> = { NEWEST: "n", OLDEST: "o", RELEVANCE: "r" };
 
 export interface PageArgs {
   first?: number | null;
@@ -13,7 +14,7 @@ export interface PageArgs {
 }
 
 export interface Page {
-  edges: { cursor: string; node: CatalogArticle }[];
+  edges: { cursor: string; node: CatalogArticle; snippet?: string | null }[];
   pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
   totalCount: number;
 }
@@ -24,33 +25,37 @@ export class PageArgsError extends Error {
 }
 
 /**
- * Keyset cursors: a cursor encodes the position (date and id) of an article, not
- * an offset, so paging while the catalog refreshes neither repeats nor skips an
- * article that stayed, and a cursor still works after its article is gone.
+ * Keyset cursors: a cursor encodes the position of an article in its order
+ * (date or score, and id), not an offset, so paging while the catalog
+ * refreshes neither repeats nor skips an article that stayed, and a cursor
+ * still works after its article is gone.
  */
-export function encodeCursor(article: CatalogArticle): string {
-  const key = orderKey(article);
-  return Buffer.from(`${CURSOR_PREFIX}${key.time ?? ""}:${key.id}`).toString("base64url");
+export function encodeCursor(article: CatalogArticle, order: ArticleOrder = NEWEST): string {
+  const key = order.key(article);
+  return Buffer.from(`${CURSOR_VERSION}:${ORDER_CODES[order.name]}:${key.value ?? ""}:${key.id}`).toString("base64url");
 }
 
-export function decodeCursor(cursor: string, argument: string): OrderKey {
+export function decodeCursor(cursor: string, argument: string, order: ArticleOrder = NEWEST): OrderKey {
   const text = /^[A-Za-z0-9_-]{1,200}={0,2}$/.test(cursor) ? Buffer.from(cursor, "base64url").toString("utf8") : "";
-  const match = /^a1:(-?\d{1,16})?:([A-Za-z0-9_-]{1,64})$/.exec(text);
+  const match = /^a2:([nor]):(-?\d{1,16}(?:\.\d{1,20})?(?:e-?\d{1,3})?)?:([A-Za-z0-9_-]{1,64})$/.exec(text);
   if (!match) throw new PageArgsError(`\`${argument}\` is not a cursor this API issued; pass an edge's \`cursor\` unchanged`);
-  return { time: match[1] === undefined ? null : Number(match[1]), id: match[2]! };
+  if (match[1] !== ORDER_CODES[order.name]) {
+    throw new PageArgsError(`\`${argument}\` comes from a list in another order; keep \`orderBy\` (here ${order.name}) while paging`);
+  }
+  return { value: match[2] === undefined ? null : Number(match[2]), id: match[3]! };
 }
 
-/** Relay's pagination algorithm over a list already in newest-first order. */
-export function paginate(list: CatalogArticle[], args: PageArgs): Page {
+/** Relay's pagination algorithm over a list already sorted by `order`. */
+export function paginate(list: CatalogArticle[], args: PageArgs, order: ArticleOrder = NEWEST): Page {
   const first = checkCount(args.first, "first");
   const last = checkCount(args.last, "last");
   if (first !== null && last !== null) throw new PageArgsError("pass either `first` or `last`, not both");
-  const after = args.after ? decodeCursor(args.after, "after") : null;
-  const before = args.before ? decodeCursor(args.before, "before") : null;
+  const after = args.after ? decodeCursor(args.after, "after", order) : null;
+  const before = args.before ? decodeCursor(args.before, "before", order) : null;
 
   // Positions in the full list: [start, end) is what lies strictly between the cursors.
-  let start = after ? firstIndexAfter(list, after) : 0;
-  let end = before ? firstIndexAtOrAfter(list, before) : list.length;
+  let start = after ? firstIndexAfter(list, after, order) : 0;
+  let end = before ? firstIndexAtOrAfter(list, before, order) : list.length;
   if (end < start) end = start;
   const windowStart = start;
   const windowEnd = end;
@@ -58,7 +63,7 @@ export function paginate(list: CatalogArticle[], args: PageArgs): Page {
   else if (last !== null) start = Math.max(start, end - last);
   else end = Math.min(end, start + DEFAULT_PAGE_SIZE);
 
-  const edges = list.slice(start, end).map((node) => ({ cursor: encodeCursor(node), node }));
+  const edges = list.slice(start, end).map((node) => ({ cursor: encodeCursor(node, order), node }));
   return {
     edges,
     pageInfo: {
@@ -79,24 +84,24 @@ function checkCount(value: number | null | undefined, argument: string): number 
 }
 
 /** Binary search: the first index whose key sorts strictly after `key`. */
-function firstIndexAfter(list: CatalogArticle[], key: OrderKey): number {
+function firstIndexAfter(list: CatalogArticle[], key: OrderKey, order: ArticleOrder): number {
   let low = 0;
   let high = list.length;
   while (low < high) {
     const mid = (low + high) >> 1;
-    if (compareKeys(orderKey(list[mid]!), key) <= 0) low = mid + 1;
+    if (order.compare(order.key(list[mid]!), key) <= 0) low = mid + 1;
     else high = mid;
   }
   return low;
 }
 
 /** Binary search: the first index whose key sorts at or after `key`. */
-function firstIndexAtOrAfter(list: CatalogArticle[], key: OrderKey): number {
+function firstIndexAtOrAfter(list: CatalogArticle[], key: OrderKey, order: ArticleOrder): number {
   let low = 0;
   let high = list.length;
   while (low < high) {
     const mid = (low + high) >> 1;
-    if (compareKeys(orderKey(list[mid]!), key) < 0) low = mid + 1;
+    if (order.compare(order.key(list[mid]!), key) < 0) low = mid + 1;
     else high = mid;
   }
   return low;

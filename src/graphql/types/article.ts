@@ -1,21 +1,15 @@
-import type { CatalogArticle } from "../../store/catalog-article.ts";
-import { filterArticles } from "../../store/article-filter.ts";
 import { canonicalUrl } from "../../ingest/urls.ts";
-import { PageArgsError, paginate, type Page, type PageArgs } from "../../store/paginate.ts";
 import { builder } from "../builder.ts";
-import type { GraphQLContext, SourceView } from "../context.ts";
+import type { SourceView } from "../context.ts";
 import { badUserInput } from "../errors.ts";
 import { decodeGlobalId } from "../global-id.ts";
 import { DateTime } from "./date-time.ts";
 import { Image } from "./image.ts";
 import { Related } from "./related.ts";
-import { Section } from "./section.ts";
-import { Source } from "./source.ts";
+import { Article, Section, Source } from "../refs.ts";
 
 /** Most related articles one field may ask for. */
 export const MAX_RELATED = 20;
-
-export const Article = builder.objectRef<CatalogArticle>("Article");
 
 builder.node(Article, {
   description: "A news story, merged from every source that carried it.",
@@ -66,52 +60,6 @@ builder.node(Article, {
   }),
 });
 
-export const ArticleConnection = builder.connectionObject(
-  { type: Article, name: "ArticleConnection", description: "A page of articles." },
-  { name: "ArticleEdge", description: "An article and the cursor of its position." },
-);
-
-export interface ArticleListArgs extends PageArgs {
-  section?: string | null;
-  source?: string | null;
-  tag?: string | null;
-  query?: string | null;
-  since?: Date | null;
-  until?: Date | null;
-}
-
-/** Validates the list arguments, filters the request's catalog and cuts the page. */
-export async function articlePage(context: GraphQLContext, args: ArticleListArgs): Promise<Page> {
-  const catalog = await context.catalog();
-  if (args.section && !catalog.bySection.has(args.section)) {
-    throw badUserInput(`unknown section "${args.section}"; known: ${catalog.sections.map((s) => s.slug).join(", ")}`, "section");
-  }
-  const source = args.source ? sourceIdOf(args.source) : null;
-  if (source && !catalog.sources.some((s) => s.id === source)) throw badUserInput(`unknown source "${args.source}"`, "source");
-  if (args.since && args.until && args.since > args.until) throw badUserInput("`since` is after `until`", "since");
-  if (args.query && args.query.length > 200) throw badUserInput("`query` may be at most 200 characters", "query");
-  const list = filterArticles(catalog, { ...args, source });
-  try {
-    return paginate(list, args);
-  } catch (error) {
-    if (error instanceof PageArgsError) throw badUserInput(error.message);
-    throw error;
-  }
-}
-
-/** Sources are named by their id in the sources file or by their global id. */
-function sourceIdOf(value: string): string {
-  if (/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/.test(value)) {
-    try {
-      const decoded = decodeGlobalId(value);
-      if (decoded.typename === "Source") return decoded.id;
-    } catch {
-      // Not a global id: a plain source id.
-    }
-  }
-  return value;
-}
-
 builder.queryFields((t) => ({
   article: t.field({
     type: Article,
@@ -141,21 +89,4 @@ builder.queryFields((t) => ({
       return context.loaders.articleByUrl.load(canonical);
     },
   }),
-  articles: t.connection(
-    {
-      type: Article,
-      description: "Articles from every source, newest first, filtered by any combination of the arguments.",
-      args: {
-        section: t.arg.string({ description: "Only this section (its slug)." }),
-        source: t.arg.id({ description: "Only articles this source carried (its id or global id)." }),
-        tag: t.arg.string({ description: "Only articles with this tag (case-insensitive)." }),
-        query: t.arg.string({ description: "Only articles whose words start with every term of the query." }),
-        since: t.arg({ type: DateTime, description: "Only articles published at or after this time." }),
-        until: t.arg({ type: DateTime, description: "Only articles published at or before this time." }),
-      },
-      resolve: (_root, args, context) =>
-        articlePage(context, { ...args, source: args.source === null || args.source === undefined ? null : String(args.source) }),
-    },
-    ArticleConnection,
-  ),
 }));

@@ -1,6 +1,6 @@
 import type { RelatedMatch } from "../../store/related-index.ts";
 import { builder } from "../builder.ts";
-import { Article } from "./article.ts";
+import { Article } from "../refs.ts";
 
 export const Related = builder.objectRef<RelatedMatch>("Related").implement({
   description: "An article similar to another, for a \"Related editorial\" block.",

@@ -1,8 +1,10 @@
-import type { SectionConfig } from "../../config/sources-file.ts";
 import { builder } from "../builder.ts";
-import { Article, ArticleConnection, articlePage } from "./article.ts";
+import { badUserInput } from "../errors.ts";
+import { Article, Section } from "../refs.ts";
+import { ArticleConnection, articleFilterArgs, articlePage } from "./article-list.ts";
 
-export const Section = builder.objectRef<SectionConfig>("Section");
+/** Most articles `Section.latest` returns. */
+export const MAX_LATEST = 50;
 
 builder.node(Section, {
   description: "A section of the news site, such as \"Technology & Innovation\". Every article is filed under one.",
@@ -15,10 +17,21 @@ builder.node(Section, {
       description: "How many articles the section holds.",
       resolve: async (section, _args, context) => (await context.catalog()).bySection.get(section.slug)?.length ?? 0,
     }),
+    latest: t.field({
+      type: [Article],
+      description: "The section's newest articles, for a section front's top slots.",
+      args: { first: t.arg.int({ defaultValue: 5, description: `How many, from 0 to ${MAX_LATEST}.` }) },
+      resolve: async (section, args, context) => {
+        const first = args.first ?? 5;
+        if (!Number.isInteger(first) || first < 0 || first > MAX_LATEST) throw badUserInput(`\`first\` of latest must be from 0 to ${MAX_LATEST}; got ${first}`, "first");
+        return ((await context.catalog()).bySection.get(section.slug) ?? []).slice(0, first);
+      },
+    }),
     articles: t.connection(
       {
         type: Article,
-        description: "The section's articles, newest first.",
+        description: "The section's articles, filtered by any combination of the arguments.",
+        args: articleFilterArgs,
         resolve: (section, args, context) => articlePage(context, { ...args, section: section.slug }),
       },
       ArticleConnection,

@@ -1,8 +1,8 @@
 import type { SourceView } from "../context.ts";
 import { builder } from "../builder.ts";
+import { Source } from "../refs.ts";
 import { DateTime } from "./date-time.ts";
 
-export const Source = builder.objectRef<SourceView>("Source");
 export const SourceStatus = builder.objectRef<SourceView>("SourceStatus");
 
 builder.node(Source, {

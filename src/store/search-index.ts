@@ -1,0 +1,91 @@
+import MiniSearch from "minisearch";
+import { htmlToText } from "../ingest/text.ts";
+import type { CatalogArticle } from "./catalog-article.ts";
+
+/** How much a match in each field counts, relative to the body. */
+const FIELD_BOOSTS = { title: 3, tags: 2.5, summary: 1.5, body: 1 };
+/** Characters of context a snippet shows around its first match. */
+export const SNIPPET_CHARS = 160;
+
+export interface SearchHit {
+  id: string;
+  score: number;
+  /** Words of the article that matched (after prefix and typo expansion). */
+  terms: string[];
+}
+
+interface IndexedArticle {
+  id: string;
+  title: string;
+  summary: string;
+  body: string;
+  tags: string;
+}
+
+/**
+ * Full-text search over title, tags, summary and body with BM25 ranking
+ * (MiniSearch), prefix matching ("batter" finds "battery") and typo tolerance
+ * ("quantim" finds "quantum"). Every query term must match. Built once per
+ * catalog version, on the first search.
+ */
+export class SearchIndex {
+  private readonly engine: MiniSearch<IndexedArticle>;
+  private readonly texts = new Map<string, IndexedArticle>();
+
+  constructor(articles: CatalogArticle[]) {
+    this.engine = new MiniSearch<IndexedArticle>({
+      fields: ["title", "tags", "summary", "body"],
+      searchOptions: {
+        boost: FIELD_BOOSTS,
+        combineWith: "AND",
+        prefix: (term) => term.length >= 3,
+        fuzzy: (term) => (term.length >= 5 ? 0.2 : false),
+      },
+    });
+    const documents = articles.map((article) => {
+      const document = {
+        id: article.id,
+        title: article.title,
+        summary: article.summary ?? "",
+        body: htmlToText(article.contentHtml ?? ""),
+        tags: article.tags.join(" "),
+      };
+      this.texts.set(article.id, document);
+      return document;
+    });
+    this.engine.addAll(documents);
+  }
+
+  /** Hits for a query, best first. */
+  search(query: string): SearchHit[] {
+    return this.engine.search(query).map((result) => ({ id: String(result.id), score: result.score, terms: result.terms }));
+  }
+
+  /**
+   * A short plain-text excerpt around the first match, HTML-escaped, with the
+   * matched words wrapped in `<mark>`: safe to insert as HTML.
+   */
+  snippet(hit: SearchHit): string | null {
+    const document = this.texts.get(hit.id);
+    if (!document) return null;
+    const words = hit.terms.map(escapeRegExp).sort((a, b) => b.length - a.length);
+    if (words.length === 0) return null;
+    const pattern = new RegExp(`(?<![\\p{L}\\p{N}])(${words.join("|")})`, "giu");
+    const text = [document.summary, document.body, document.title].find((t) => pattern.test(t)) ?? document.summary ?? "";
+    pattern.lastIndex = 0;
+    const first = text.search(pattern);
+    const start = Math.max(0, first < 0 ? 0 : text.lastIndexOf(" ", Math.max(0, first - SNIPPET_CHARS / 3)) + 1);
+    let excerpt = text.slice(start, start + SNIPPET_CHARS);
+    if (start + SNIPPET_CHARS < text.length) excerpt = excerpt.replace(/\s+\S*$/, "") + "…";
+    if (start > 0) excerpt = `…${excerpt}`;
+    return escapeHtml(excerpt).replace(new RegExp(`(?<![\\p{L}\\p{N}])(${words.map(escapeHtml).join("|")})`, "giu"), "<mark>$1</mark>");
+  }
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+}
