@@ -32,8 +32,11 @@ export const builder = new SchemaBuilder<{
     decodeGlobalID: decodeGlobalId,
     nodeTypeOptions: { description: "An object with a global id, loadable with `node(id:)`." },
     pageInfoTypeOptions: { description: "Where a page sits in its connection." },
-    nodeQueryOptions: { description: "Any object by its global id." },
-    nodesQueryOptions: { description: "Several objects by their global ids, in the order asked." },
+    nodeQueryOptions: { description: "Any object by its global id.", args: { id: { description: "A global id, as any object's `id` field gives it." } } },
+    nodesQueryOptions: {
+      description: "Several objects by their global ids, in the order asked.",
+      args: { ids: { description: "Global ids, as objects' `id` fields give them." } },
+    },
   },
 });
 
