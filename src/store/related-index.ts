@@ -1,11 +1,15 @@
 import type { CatalogArticle } from "./catalog-article.ts";
 import { htmlToText } from "../ingest/text.ts";
+import { sameStoryTitles } from "./title-similarity.ts";
 import { tokenize } from "./tokenize.ts";
 
 /** Weights of where a term appears: a title or tag term says more than a body term. */
 const FIELD_WEIGHTS = { title: 3, tags: 3, summary: 1.5, body: 1 } as const;
 /** Added to the similarity per tag two articles share. */
 export const SHARED_TAG_BOOST = 0.05;
+/** Added, at most, for an article published at the same time; it halves every RECENCY_HALF_LIFE_DAYS apart. */
+export const RECENCY_BOOST = 0.04;
+export const RECENCY_HALF_LIFE_DAYS = 14;
 /** Below this cosine similarity an article is not related, however few others there are. */
 export const MIN_SIMILARITY = 0.05;
 /** How many words of the body count: enough to find the topic, bounded for long articles. */
@@ -27,7 +31,8 @@ interface Vector {
 
 /**
  * TF-IDF vectors over title, tags, summary and the start of the body, compared
- * by cosine similarity, with a small boost per shared tag. Built once per
+ * by cosine similarity, with a small boost per shared tag and for closeness in
+ * time. Built once per
  * catalog version; a lookup scores only articles sharing a term (an inverted
  * index), not the whole catalog.
  */
@@ -101,10 +106,10 @@ export class RelatedIndex {
       const sharedTags = [...other.tags].filter((t) => source.tags.has(t));
       const otherArticle = this.byId.get(otherId)!;
       // Copies of the same story that merging could not join (same title) are not "related".
-      if (otherArticle.title.toLowerCase() === article.title.toLowerCase()) continue;
+      if (sameStoryTitles(otherArticle.title, article.title)) continue;
       scored.push({
         article: otherArticle,
-        score: round(cosine + SHARED_TAG_BOOST * Math.min(sharedTags.length, 4)),
+        score: round(cosine + SHARED_TAG_BOOST * Math.min(sharedTags.length, 4) + recencyBoost(article, otherArticle)),
         reason: reason(source, other, article),
       });
     }
@@ -124,6 +129,13 @@ function reason(source: Vector, other: Vector, article: CatalogArticle): string 
     .slice(0, 3)
     .map(([term]) => source.labels.get(term) ?? term);
   return shared.length ? `Shares terms: ${shared.join(", ")}` : "Similar content";
+}
+
+/** Stories close in time are likelier to be read together: a small boost that fades with distance. */
+function recencyBoost(a: CatalogArticle, b: CatalogArticle): number {
+  if (!a.publishedAt || !b.publishedAt) return 0;
+  const days = Math.abs(a.publishedAt.getTime() - b.publishedAt.getTime()) / 86_400_000;
+  return RECENCY_BOOST * 0.5 ** (days / RECENCY_HALF_LIFE_DAYS);
 }
 
 function bodyText(article: CatalogArticle): string {
