@@ -8,9 +8,14 @@ export interface Settings {
   sourcesFile: string;
   port: number;
   host: string;
+  /** The persisted-operations allow-list (`{ "<sha256>": "<document>" }`); null runs any operation. */
+  persistedOperationsFile: string | null;
 }
 
-/** The CLI of DESIGN.md: flags win over `NEWSGATE_SOURCES`, `PORT` and `HOST`, which win over defaults. */
+/**
+ * The CLI of DESIGN.md: flags win over `NEWSGATE_SOURCES`, `PORT` and `HOST`, which win over defaults.
+ * `--persisted-operations FILE` (or `NEWSGATE_PERSISTED_OPERATIONS`) turns on the allow-list mode.
+ */
 export function readSettings(argv: string[], env: NodeJS.ProcessEnv): Settings {
   const { values } = parseArgs({
     args: argv,
@@ -18,6 +23,7 @@ export function readSettings(argv: string[], env: NodeJS.ProcessEnv): Settings {
       sources: { type: "string" },
       port: { type: "string" },
       host: { type: "string" },
+      "persisted-operations": { type: "string" },
     },
     strict: true,
     allowPositionals: false,
@@ -31,5 +37,7 @@ export function readSettings(argv: string[], env: NodeJS.ProcessEnv): Settings {
     sourcesFile: values.sources ?? env.NEWSGATE_SOURCES ?? DEFAULT_SOURCES_FILE,
     port,
     host: values.host ?? env.HOST ?? DEFAULT_HOST,
+    // An empty variable is unset, so `NEWSGATE_PERSISTED_OPERATIONS=` turns the mode off.
+    persistedOperationsFile: values["persisted-operations"] || env.NEWSGATE_PERSISTED_OPERATIONS || null,
   };
 }

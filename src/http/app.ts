@@ -1,15 +1,40 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { renderGraphiQL } from "@graphql-yoga/render-graphiql";
-import { createYoga, type YogaServerInstance } from "graphql-yoga";
+import { createYoga, type Plugin, type YogaServerInstance } from "graphql-yoga";
 import { createContext, type GraphQLContext } from "../graphql/context.ts";
 import { schema } from "../graphql/schema.ts";
 import type { Store } from "../store/store.ts";
 import { ARTICLE_PAGE_QUERY, EXAMPLE_TABS } from "./example-operations.ts";
+import { checkPersistedOperations, type PersistedOperations } from "./persisted-operations.ts";
+import { useHttpCaching } from "./use-http-caching.ts";
+import { DEFAULT_MAX_REQUEST_BODY_BYTES, useHttpHygiene } from "./use-http-hygiene.ts";
+import { useIncrementalDelivery } from "./use-incremental-delivery.ts";
+import { usePersistedAllowList } from "./use-persisted-allow-list.ts";
+import { useQueryCost, type UseQueryCostOptions } from "./use-query-cost.ts";
+import { useQueryLimits, type UseQueryLimitsOptions } from "./use-query-limits.ts";
 
 export const GRAPHQL_PATH = "/graphql";
 
+/** Methods the plain routes (`/health`, `/ready`, `/`) answer. */
+const PLAIN_ROUTE_METHODS = "GET, HEAD";
+
+/** Every limit on one request; each defaults to the constant named in its `@default`. */
+export interface RequestLimits extends UseQueryLimitsOptions, UseQueryCostOptions {
+  /** @default DEFAULT_MAX_REQUEST_BODY_BYTES */
+  maxRequestBodyBytes?: number;
+}
+
 export interface AppDeps {
   store: Store;
+  /**
+   * Milliseconds until a source's snapshot goes stale in the feed cache, for
+   * Cache-Control's max-age. @default none: max-age is the smallest `refreshSeconds`
+   */
+  remainingFreshMs?: (sourceId: string) => number;
+  /** @default the defaults of `RequestLimits` */
+  limits?: RequestLimits;
+  /** The allow-list for production: only these operations run, named by their sha256. @default null (any operation runs) */
+  persistedOperations?: PersistedOperations | null;
 }
 
 export interface App {
@@ -19,7 +44,18 @@ export interface App {
 }
 
 /** Builds the HTTP application without listening, so tests can drive it through `yoga.fetch` too. */
-export function createApp({ store }: AppDeps): App {
+export function createApp({ store, remainingFreshMs, limits = {}, persistedOperations = null }: AppDeps): App {
+  const { maxRequestBodyBytes = DEFAULT_MAX_REQUEST_BODY_BYTES, maxDepth, maxAliases, maxTokens, maxDirectives, ...costLimits } = limits;
+  // Order matters where plugins share a hook: the allow-list resolves a hash to its document
+  // before the cache keys on the document; the limits see every document, listed or not.
+  const plugins: Plugin[] = [
+    useHttpHygiene({ graphqlEndpoint: GRAPHQL_PATH, maxRequestBodyBytes }),
+    ...(persistedOperations ? [usePersistedAllowList({ operations: persistedOperations })] : []),
+    useHttpCaching({ store, graphqlEndpoint: GRAPHQL_PATH, remainingFreshMs }),
+    useQueryLimits({ maxDepth, maxAliases, maxTokens, maxDirectives }),
+    useQueryCost(costLimits),
+    useIncrementalDelivery(),
+  ];
   const yoga = createYoga<Record<string, never>, GraphQLContext>({
     schema,
     graphqlEndpoint: GRAPHQL_PATH,
@@ -27,18 +63,32 @@ export function createApp({ store }: AppDeps): App {
     // Unexpected errors never reach clients with their message or stack, whatever NODE_ENV says.
     maskedErrors: { isDev: false },
     context: () => createContext(store),
-    // GraphiQL from the package's own bundle: it works with no internet.
+    plugins,
+    maxRequestBodySize: maxRequestBodyBytes,
+    // No file uploads in this API, so no multipart request parser to attack.
+    multipart: false,
+    // GraphiQL from the package's own bundle: it works with no internet. In allow-list mode it
+    // could only show refusals, so it is off.
     renderGraphiQL,
-    graphiql: {
-      title: "Newsgate GraphiQL",
-      defaultQuery: ARTICLE_PAGE_QUERY,
-      defaultTabs: EXAMPLE_TABS,
-    },
+    graphiql: persistedOperations
+      ? false
+      : {
+          title: "Newsgate GraphiQL",
+          defaultQuery: ARTICLE_PAGE_QUERY,
+          defaultTabs: EXAMPLE_TABS,
+        },
     logging: false,
   });
+  // Checked against the schema as served (with @defer and @stream), so a stale list stops start-up.
+  if (persistedOperations) checkPersistedOperations(persistedOperations, yoga.getEnveloped({}).schema);
 
   const handle = (req: IncomingMessage, res: ServerResponse) => {
     const path = (req.url ?? "/").split("?")[0];
+    if (path === "/health" || path === "/ready" || path === "/") {
+      if (req.method !== "GET" && req.method !== "HEAD") {
+        return sendJson(res, 405, { error: `${req.method} is not allowed here; use GET` }, { allow: PLAIN_ROUTE_METHODS });
+      }
+    }
     if (path === "/health") return sendJson(res, 200, { status: "ok" });
     if (path === "/ready") {
       const ready = store.isReady();
@@ -53,8 +103,8 @@ export function createApp({ store }: AppDeps): App {
   return { yoga, handle };
 }
 
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
+function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { "content-type": "application/json; charset=utf-8", "cache-control": "no-store", "content-length": Buffer.byteLength(text) });
+  res.writeHead(status, { "content-type": "application/json; charset=utf-8", "cache-control": "no-store", "content-length": Buffer.byteLength(text), ...headers });
   res.end(text);
 }

@@ -25,12 +25,14 @@ export type FetchOutcome =
       kind: "fetched";
       body: Buffer;
       contentType: string | null;
+      /** How long the upstream says the body stays fresh (Cache-Control max-age, Expires). */
+      freshForMs: number | null;
       etag: string | null;
       lastModified: string | null;
       /** Where the body came from after redirects, for resolving relative links. */
       finalUrl: URL;
     }
-  | { kind: "not-modified" };
+  | { kind: "not-modified"; freshForMs: number | null };
 
 export type FetchFunction = typeof globalThis.fetch;
 
@@ -80,11 +82,11 @@ async function fetchHttp(fetchImpl: FetchFunction, request: FetchRequest, signal
     }
     if (response.status === 304) {
       await response.body?.cancel();
-      return { kind: "not-modified" };
+      return { kind: "not-modified", freshForMs: freshFor(response.headers) };
     }
     if (!response.ok) {
       await response.body?.cancel();
-      throw new IngestError("HTTP_STATUS", `HTTP ${response.status} ${response.statusText}`.trim());
+      throw new IngestError("HTTP_STATUS", `HTTP ${response.status} ${response.statusText}`.trim(), { retryAfterMs: retryAfter(response.headers) });
     }
     const declared = Number(response.headers.get("content-length"));
     // A declared length only counts when nothing is encoded: compressed bodies grow.
@@ -97,6 +99,7 @@ async function fetchHttp(fetchImpl: FetchFunction, request: FetchRequest, signal
       kind: "fetched",
       body,
       contentType: response.headers.get("content-type"),
+      freshForMs: freshFor(response.headers),
       etag: response.headers.get("etag"),
       lastModified: response.headers.get("last-modified"),
       finalUrl: url,
@@ -141,9 +144,34 @@ async function readLocal(request: FetchRequest): Promise<FetchOutcome> {
   if (info.size > request.maxBytes) throw tooLarge(request.maxBytes);
   const lastModified = info.mtime.toUTCString();
   const etag = `"${info.size}-${info.mtimeMs}"`;
-  if (request.etag === etag) return { kind: "not-modified" };
+  if (request.etag === etag) return { kind: "not-modified", freshForMs: null };
   const body = await readFile(resolved);
-  return { kind: "fetched", body, contentType: null, etag, lastModified, finalUrl: request.url };
+  return { kind: "fetched", body, contentType: null, freshForMs: null, etag, lastModified, finalUrl: request.url };
+}
+
+/** Freshness the upstream grants: Cache-Control max-age (s-maxage for shared caches), else Expires minus Date. */
+export function freshFor(headers: Headers): number | null {
+  const control = headers.get("cache-control") ?? "";
+  if (/\b(no-store|no-cache)\b/i.test(control)) return 0;
+  const maxAge = /\bs-maxage\s*=\s*(\d{1,9})/i.exec(control) ?? /\bmax-age\s*=\s*(\d{1,9})/i.exec(control);
+  if (maxAge) return Number(maxAge[1]) * 1000;
+  const expires = Date.parse(headers.get("expires") ?? "");
+  if (Number.isFinite(expires)) {
+    const date = Date.parse(headers.get("date") ?? "");
+    return Math.max(0, expires - (Number.isFinite(date) ? date : Date.now()));
+  }
+  return null;
+}
+
+/** Retry-After as seconds or as an HTTP date, in milliseconds. */
+export function retryAfter(headers: Headers): number | null {
+  const value = headers.get("retry-after")?.trim();
+  if (!value) return null;
+  if (/^\d{1,9}$/.test(value)) return Number(value) * 1000;
+  const when = Date.parse(value);
+  if (!Number.isFinite(when)) return null;
+  const date = Date.parse(headers.get("date") ?? "");
+  return Math.max(0, when - (Number.isFinite(date) ? date : Date.now()));
 }
 
 function tooLarge(maxBytes: number): IngestError {

@@ -12,12 +12,16 @@ export type IngestErrorCode =
 
 /** An error while reading one source. It becomes data on the source, never a failed query. */
 export class IngestError extends Error {
+  /** What the upstream asked through Retry-After (429, 503), in milliseconds. */
+  readonly retryAfterMs: number | null;
+
   constructor(
     readonly code: IngestErrorCode,
     message: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; retryAfterMs?: number | null },
   ) {
     super(message, options);
+    this.retryAfterMs = options?.retryAfterMs ?? null;
     this.name = "IngestError";
   }
 }

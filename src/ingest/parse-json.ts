@@ -42,7 +42,7 @@ export function parseJsonFeed(json: unknown): RawFeed {
     }
     return raw;
   });
-  return { title: stringOf(feed.title), link: stringOf(feed.home_page_url), base: null, warning: null, items };
+  return { title: stringOf(feed.title), link: stringOf(feed.home_page_url), base: null, warning: null, ttlMinutes: null, items };
 }
 
 /** A plain JSON API read through the source's field map. */
@@ -72,7 +72,7 @@ export function parseMappedJson(json: unknown, map: JsonFieldMap): RawFeed {
     raw.commentCount = typeof commentCount === "number" && Number.isInteger(commentCount) && commentCount >= 0 ? commentCount : null;
     return raw;
   });
-  return { title: null, link: null, base: null, warning: null, items };
+  return { title: null, link: null, base: null, warning: null, ttlMinutes: null, items };
 }
 
 function jsonFeedAuthors(node: Record<string, unknown>): string[] {

@@ -140,6 +140,7 @@ async function parseStrict(xml: string): Promise<RawFeed> {
     link: text(parsed.link),
     base: feedBase,
     warning: null,
+    ttlMinutes: count(text(parsed.ttl)),
     items: (parsed.items ?? []).map((item) => toRawItem(item, feedBase)),
   };
 }

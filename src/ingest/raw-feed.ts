@@ -11,6 +11,8 @@ export interface RawFeed {
   base: string | null;
   /** Set when the feed could only be read after repairs; shown on the source's status. */
   warning: string | null;
+  /** RSS <ttl>: minutes the publisher says the feed stays fresh. */
+  ttlMinutes: number | null;
   items: RawItem[];
 }
 

@@ -34,6 +34,12 @@ export interface SourceSnapshot {
   itemsSeen: number;
   /** The character encoding the body was read as. */
   encoding: string | null;
+  /** Freshness the publisher asks for (Cache-Control, Expires, RSS <ttl>), when it does. */
+  upstreamTtlMs: number | null;
+  /** Failed reads in a row; 0 after a good one. */
+  consecutiveFailures: number;
+  /** What the upstream asked through Retry-After on the last failure. */
+  retryAfterMs: number | null;
   lastFetchedAt: Date | null;
   lastSuccessAt: Date | null;
   durationMs: number;
@@ -70,7 +76,18 @@ export async function readSource(
     });
     const finished = deps.now();
     if (outcome.kind === "not-modified" && previous) {
-      return { ...previous, ok: true, error: null, lastFetchedAt: new Date(finished), lastSuccessAt: new Date(finished), durationMs: finished - started };
+      // Unchanged: the held articles (same content hash, so no catalog rebuild), nothing parsed.
+      return {
+        ...previous,
+        ok: true,
+        error: null,
+        upstreamTtlMs: outcome.freshForMs ?? previous.upstreamTtlMs,
+        consecutiveFailures: 0,
+        retryAfterMs: null,
+        lastFetchedAt: new Date(finished),
+        lastSuccessAt: new Date(finished),
+        durationMs: finished - started,
+      };
     }
     if (outcome.kind === "not-modified") throw new Error("304 Not Modified without a conditional request");
     phase = "parse";
@@ -98,6 +115,9 @@ export async function readSource(
       feedLink: feed.link,
       itemsSeen: feed.items.length,
       encoding: decoded.encoding,
+      upstreamTtlMs: maxOrNull(outcome.freshForMs, feed.ttlMinutes === null ? null : feed.ttlMinutes * 60_000),
+      consecutiveFailures: 0,
+      retryAfterMs: null,
       lastFetchedAt: new Date(done),
       lastSuccessAt: new Date(done),
       durationMs: done - started,
@@ -119,11 +139,20 @@ export async function readSource(
       feedLink: previous?.feedLink ?? null,
       itemsSeen: previous?.itemsSeen ?? 0,
       encoding: previous?.encoding ?? null,
+      upstreamTtlMs: previous?.upstreamTtlMs ?? null,
+      consecutiveFailures: (previous && !previous.ok ? previous.consecutiveFailures : 0) + 1,
+      retryAfterMs: error.retryAfterMs,
       lastFetchedAt: new Date(finished),
       lastSuccessAt: previous?.lastSuccessAt ?? null,
       durationMs: finished - started,
     };
   }
+}
+
+function maxOrNull(a: number | null, b: number | null): number | null {
+  if (a === null) return b;
+  if (b === null) return a;
+  return Math.max(a, b);
 }
 
 function hashArticles(articles: Article[]): string {

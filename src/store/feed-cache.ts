@@ -1,9 +1,8 @@
 import { LRUCache } from "lru-cache";
 import type { SourceConfig } from "../config/sources-file.ts";
 import type { SourceSnapshot } from "../ingest/read-source.ts";
+import { freshnessMs } from "./refresh-policy.ts";
 
-/** A failed source is retried after this long (or its TTL, if shorter), not hammered per request. */
-export const ERROR_RETRY_MS = 30_000;
 /** Bound on how many sources' results are held, whatever their TTLs. */
 export const MAX_CACHED_SOURCES = 10_000;
 
@@ -14,6 +13,8 @@ export interface FeedCacheOptions {
   now?: () => number;
   /** @default MAX_CACHED_SOURCES */
   max?: number;
+  /** Source of jitter for refresh times. @default Math.random */
+  random?: () => number;
 }
 
 /**
@@ -21,12 +22,13 @@ export interface FeedCacheOptions {
  * `fetch` gives single-flight (concurrent callers share one upstream request)
  * and stale-while-revalidate (a stale entry is served while it refreshes).
  * The loader never rejects: a failure is a snapshot that keeps the last good
- * articles (stale-if-error) and is retried after `ERROR_RETRY_MS`.
+ * articles (stale-if-error). How long a snapshot stays fresh, after a good read
+ * or a failure (backoff), is `freshnessMs` of refresh-policy.ts.
  */
 export class FeedCache {
   private readonly cache: LRUCache<string, SourceSnapshot, SourceConfig>;
 
-  constructor({ load, now = () => performance.now(), max = MAX_CACHED_SOURCES }: FeedCacheOptions) {
+  constructor({ load, now = () => performance.now(), max = MAX_CACHED_SOURCES, random = Math.random }: FeedCacheOptions) {
     this.cache = new LRUCache<string, SourceSnapshot, SourceConfig>({
       max,
       ttlAutopurge: false,
@@ -38,8 +40,7 @@ export class FeedCache {
       perf: { now },
       fetchMethod: async (_id, stale, { context: source, options }) => {
         const snapshot = await load(source, stale);
-        const ttl = source.refreshSeconds * 1000;
-        options.ttl = snapshot.ok ? ttl : Math.min(ttl, ERROR_RETRY_MS);
+        options.ttl = Math.max(1, freshnessMs(source, snapshot, random));
         return snapshot;
       },
     });
@@ -50,6 +51,18 @@ export class FeedCache {
     const snapshot = await this.cache.fetch(source.id, { context: source });
     if (!snapshot) throw new Error(`feed cache: no snapshot for source ${source.id}`);
     return snapshot;
+  }
+
+  /** Reads the source now, whatever its freshness (the background refresher's call); single-flight still applies. */
+  async refresh(source: SourceConfig): Promise<SourceSnapshot> {
+    const snapshot = await this.cache.fetch(source.id, { context: source, forceRefresh: true, allowStale: false });
+    if (!snapshot) throw new Error(`feed cache: no snapshot for source ${source.id}`);
+    return snapshot;
+  }
+
+  /** Milliseconds until the source's snapshot goes stale; 0 when stale or absent. */
+  remainingMs(sourceId: string): number {
+    return Math.max(0, this.cache.getRemainingTTL(sourceId));
   }
 
   /** What is held now, fresh or stale, without fetching. */

@@ -18,7 +18,8 @@ export async function startGateway(sourcesFile: { sections?: unknown[]; sources:
   const file = path.join(dir, "sources.json");
   await writeFile(file, JSON.stringify({ sections: sourcesFile.sections ?? TEST_SECTIONS, sources: sourcesFile.sources }));
   const config = await loadSourcesFile(file);
-  const gateway = createGateway({ config, ...deps });
+  // No jitter in tests: refresh times are exactly the configured ones.
+  const gateway = createGateway({ config, random: () => 0.5, ...deps });
   const running = await listen(gateway.app, 0, "127.0.0.1");
   return {
     ...gateway,

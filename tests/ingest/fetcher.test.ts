@@ -85,7 +85,7 @@ describe("the fetcher", () => {
     expect(first).toMatchObject({ kind: "fetched", etag: '"v1"', lastModified: "Tue, 06 Oct 2026 09:00:00 GMT" });
     expect(seen.userAgent).toMatch(/^Newsgate\//);
     const second = await fetchFeed(request("/etag", { etag: '"v1"', lastModified: "Tue, 06 Oct 2026 09:00:00 GMT" }));
-    expect(second).toEqual({ kind: "not-modified" });
+    expect(second).toEqual({ kind: "not-modified", freshForMs: null });
     expect(seen).toMatchObject({ ifNoneMatch: '"v1"', ifModifiedSince: "Tue, 06 Oct 2026 09:00:00 GMT" });
   });
 
@@ -125,9 +125,23 @@ describe("local sources", () => {
     const outcome = await local("feed.xml");
     expect(outcome.kind === "fetched" && outcome.body.toString()).toBe(BODY);
     // Unchanged file: its validator short-cuts the read.
-    expect(await local("feed.xml", { etag: outcome.kind === "fetched" ? outcome.etag : null })).toEqual({ kind: "not-modified" });
+    expect(await local("feed.xml", { etag: outcome.kind === "fetched" ? outcome.etag : null })).toEqual({ kind: "not-modified", freshForMs: null });
     await expect(local("escape.xml")).rejects.toMatchObject({ code: "FORBIDDEN_PATH" });
     await expect(local("missing.xml")).rejects.toMatchObject({ code: "NOT_FOUND" });
     await expect(local("feed.xml", { maxBytes: 10 })).rejects.toMatchObject({ code: "TOO_LARGE" });
+  });
+});
+
+describe("freshness hints", () => {
+  it("reads Cache-Control max-age (s-maxage first), Expires against Date, and Retry-After", async () => {
+    const { freshFor, retryAfter } = await import("../../src/ingest/fetcher.ts");
+    expect(freshFor(new Headers({ "cache-control": "public, max-age=600" }))).toBe(600_000);
+    expect(freshFor(new Headers({ "cache-control": "max-age=600, s-maxage=60" }))).toBe(60_000);
+    expect(freshFor(new Headers({ "cache-control": "no-cache" }))).toBe(0);
+    expect(freshFor(new Headers({ expires: "Tue, 06 Oct 2026 10:00:00 GMT", date: "Tue, 06 Oct 2026 09:00:00 GMT" }))).toBe(3_600_000);
+    expect(freshFor(new Headers())).toBeNull();
+    expect(retryAfter(new Headers({ "retry-after": "120" }))).toBe(120_000);
+    expect(retryAfter(new Headers({ "retry-after": "Tue, 06 Oct 2026 09:05:00 GMT", date: "Tue, 06 Oct 2026 09:00:00 GMT" }))).toBe(300_000);
+    expect(retryAfter(new Headers({ "retry-after": "soon" }))).toBeNull();
   });
 });

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { parseSourcesConfig } from "../../src/config/sources-file.ts";
 import type { SourceSnapshot } from "../../src/ingest/read-source.ts";
-import { ERROR_RETRY_MS, FeedCache } from "../../src/store/feed-cache.ts";
+import { FeedCache } from "../../src/store/feed-cache.ts";
+import { FIRST_RETRY_MS as ERROR_RETRY_MS } from "../../src/store/refresh-policy.ts";
 
 const config = parseSourcesConfig(
   { sections: [{ slug: "news", name: "News" }], sources: [{ id: "wire", name: "Wire", url: "https://wire.example/rss", section: "news", refreshSeconds: 300 }] },
@@ -10,7 +11,7 @@ const config = parseSourcesConfig(
 const source = config.sources[0]!;
 const snapshot = (ok: boolean, n: number): SourceSnapshot => ({
   sourceId: "wire", articles: [], contentHash: String(n), format: "rss", etag: null, lastModified: null, ok,
-  error: ok ? null : { code: "HTTP_STATUS", message: "HTTP 500" }, warning: null, feedTitle: null, feedLink: null, itemsSeen: 0, encoding: null, lastFetchedAt: null, lastSuccessAt: null, durationMs: 0,
+  error: ok ? null : { code: "HTTP_STATUS", message: "HTTP 500" }, warning: null, feedTitle: null, feedLink: null, itemsSeen: 0, encoding: null, upstreamTtlMs: null, consecutiveFailures: ok ? 0 : 1, retryAfterMs: null, lastFetchedAt: null, lastSuccessAt: null, durationMs: 0,
 });
 
 describe("the feed cache", () => {
@@ -36,6 +37,7 @@ describe("the feed cache", () => {
     let n = 0;
     const previousSeen: (SourceSnapshot | undefined)[] = [];
     const cache = new FeedCache({
+      random: () => 0.5,
       now: () => clock,
       load: async (_s, previous) => {
         previousSeen.push(previous);
@@ -57,7 +59,7 @@ describe("the feed cache", () => {
   it(`retries a failed source after ${ERROR_RETRY_MS} ms, not on every request`, async () => {
     let clock = 1_000_000;
     let loads = 0;
-    const cache = new FeedCache({ now: () => clock, load: async () => snapshot(++loads > 1, loads) });
+    const cache = new FeedCache({ random: () => 0.5, now: () => clock, load: async () => snapshot(++loads > 1, loads) });
     expect((await cache.get(source)).ok).toBe(false);
     clock += ERROR_RETRY_MS - 1;
     await cache.get(source);

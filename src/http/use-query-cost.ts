@@ -1,0 +1,39 @@
+import type { Plugin } from "graphql-yoga";
+import { DEFAULT_MAX_COST, DEFAULT_PAGE_SIZE, measureQueryCost, type QueryCostOptions } from "./query-cost.ts";
+import { createRefusalError } from "./refusal-error.ts";
+
+export interface UseQueryCostOptions extends Pick<QueryCostOptions, "defaultPageSize" | "maxPageSize" | "unpagedListSize"> {
+  /** @default DEFAULT_MAX_COST */
+  maxCost?: number;
+}
+
+/**
+ * Refuses a query whose estimated cost (see `measureQueryCost`) is over
+ * `maxCost`, with `QUERY_TOO_COSTLY`, before any resolver runs.
+ *
+ * It checks at execution, not as a validation rule: a page size is often a
+ * variable, and Yoga caches validation results per document, so a rule would
+ * judge `$first: 100` by whatever `$first` the document was first sent with.
+ */
+export function useQueryCost({ maxCost = DEFAULT_MAX_COST, ...costOptions }: UseQueryCostOptions = {}): Plugin {
+  return {
+    onExecute({ args, setResultAndStopExecution }) {
+      const cost = measureQueryCost(args.schema, args.document, {
+        ...costOptions,
+        operationName: args.operationName,
+        variables: args.variableValues,
+      });
+      if (cost > maxCost) {
+        setResultAndStopExecution({
+          errors: [
+            createRefusalError(
+              "QUERY_TOO_COSTLY",
+              `Query cost limit of ${maxCost} exceeded, found ${cost}. The cost is the number of objects a query can return: each list ` +
+                `counts its \`first\`/\`last\` (else ${costOptions.defaultPageSize ?? DEFAULT_PAGE_SIZE}) items, scalars are free; ask for fewer items or fewer nested lists.`,
+            ),
+          ],
+        });
+      }
+    },
+  };
+}
