@@ -5,6 +5,7 @@ import { createContext, type GraphQLContext } from "../graphql/context.ts";
 import { schema } from "../graphql/schema.ts";
 import type { Store } from "../store/store.ts";
 import { ARTICLE_PAGE_QUERY, EXAMPLE_TABS } from "./example-operations.ts";
+import { dispatch, sendJson, type Route } from "./routes.ts";
 import { checkPersistedOperations, type PersistedOperations } from "./persisted-operations.ts";
 import { useHttpCaching } from "./use-http-caching.ts";
 import { DEFAULT_MAX_REQUEST_BODY_BYTES, useHttpHygiene } from "./use-http-hygiene.ts";
@@ -15,8 +16,6 @@ import { useQueryLimits, type UseQueryLimitsOptions } from "./use-query-limits.t
 
 export const GRAPHQL_PATH = "/graphql";
 
-/** Methods the plain routes (`/health`, `/ready`, `/`) answer. */
-const PLAIN_ROUTE_METHODS = "GET, HEAD";
 
 /** Every limit on one request; each defaults to the constant named in its `@default`. */
 export interface RequestLimits extends UseQueryLimitsOptions, UseQueryCostOptions {
@@ -35,6 +34,8 @@ export interface AppDeps {
   limits?: RequestLimits;
   /** The allow-list for production: only these operations run, named by their sha256. @default null (any operation runs) */
   persistedOperations?: PersistedOperations | null;
+  /** Plain routes beside `/health`, `/ready` and GraphQL (feeds, pages, metrics). @default none */
+  routes?: Route[];
 }
 
 export interface App {
@@ -44,7 +45,7 @@ export interface App {
 }
 
 /** Builds the HTTP application without listening, so tests can drive it through `yoga.fetch` too. */
-export function createApp({ store, remainingFreshMs, limits = {}, persistedOperations = null }: AppDeps): App {
+export function createApp({ store, remainingFreshMs, limits = {}, persistedOperations = null, routes = [] }: AppDeps): App {
   const { maxRequestBodyBytes = DEFAULT_MAX_REQUEST_BODY_BYTES, maxDepth, maxAliases, maxTokens, maxDirectives, ...costLimits } = limits;
   // Order matters where plugins share a hook: the allow-list resolves a hash to its document
   // before the cache keys on the document; the limits see every document, listed or not.
@@ -82,29 +83,21 @@ export function createApp({ store, remainingFreshMs, limits = {}, persistedOpera
   // Checked against the schema as served (with @defer and @stream), so a stale list stops start-up.
   if (persistedOperations) checkPersistedOperations(persistedOperations, yoga.getEnveloped({}).schema);
 
+  const allRoutes: Route[] = [
+    { path: "/health", handle: (_req, res) => sendJson(res, 200, { status: "ok" }) },
+    {
+      path: "/ready",
+      handle: (_req, res) => {
+        const ready = store.isReady();
+        sendJson(res, ready ? 200 : 503, { status: ready ? "ready" : "warming up" });
+      },
+    },
+    { path: "/", handle: (_req, res) => void res.writeHead(302, { location: GRAPHQL_PATH }).end() },
+    ...routes,
+  ];
   const handle = (req: IncomingMessage, res: ServerResponse) => {
-    const path = (req.url ?? "/").split("?")[0];
-    if (path === "/health" || path === "/ready" || path === "/") {
-      if (req.method !== "GET" && req.method !== "HEAD") {
-        return sendJson(res, 405, { error: `${req.method} is not allowed here; use GET` }, { allow: PLAIN_ROUTE_METHODS });
-      }
-    }
-    if (path === "/health") return sendJson(res, 200, { status: "ok" });
-    if (path === "/ready") {
-      const ready = store.isReady();
-      return sendJson(res, ready ? 200 : 503, { status: ready ? "ready" : "warming up" });
-    }
-    if (path === "/") {
-      res.writeHead(302, { location: GRAPHQL_PATH });
-      return res.end();
-    }
+    if (dispatch(allRoutes, req, res)) return;
     void yoga(req, res);
   };
   return { yoga, handle };
-}
-
-function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { "content-type": "application/json; charset=utf-8", "cache-control": "no-store", "content-length": Buffer.byteLength(text), ...headers });
-  res.end(text);
 }
