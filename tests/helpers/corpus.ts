@@ -6,8 +6,8 @@ import { createFetcher } from "../../src/ingest/fetcher.ts";
 import { readSource, type SourceSnapshot } from "../../src/ingest/read-source.ts";
 import { startFixtureServer, type Route } from "./fixture-server.ts";
 
-/** The shared corpus of real-world feeds, beside the project (see its MANIFEST.md). */
-export const CORPUS_DIR = fileURLToPath(new URL("../../../shared/corpus/", import.meta.url));
+/** The corpus of real-world feeds and XSS vectors (copied from ../shared/corpus with its MANIFEST.md and licences, so a clean clone tests alone). */
+export const CORPUS_DIR = fileURLToPath(new URL("../fixtures/corpus/", import.meta.url));
 
 export function corpusFiles(): string[] {
   const files: string[] = [];

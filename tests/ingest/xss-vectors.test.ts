@@ -12,7 +12,7 @@ import { FORBIDDEN_ELEMENTS, harnessHtml, launchChromium, probePage, startPageSe
  * headless Chromium to prove nothing runs.
  */
 
-const VECTORS_URL = new URL("../../../shared/corpus/xss/vectors.json", import.meta.url);
+const VECTORS_URL = new URL("../fixtures/corpus/xss/vectors.json", import.meta.url);
 const VECTORS_PATH = fileURLToPath(VECTORS_URL);
 const BASE = ["https://feed.example/"];
 const SCREENSHOT_URL = new URL("../output/xss-vectors.png", import.meta.url);
@@ -26,7 +26,7 @@ interface Vector {
 
 function loadVectors(): { vectors: Vector[]; expectedCount: number | null; error: string | null } {
   if (!existsSync(VECTORS_PATH)) {
-    return { vectors: [], expectedCount: null, error: `XSS vector corpus not found at ${VECTORS_PATH} (expected shared/corpus/xss/vectors.json beside the repo)` };
+    return { vectors: [], expectedCount: null, error: `XSS vector corpus not found at ${VECTORS_PATH} (expected tests/fixtures/corpus/xss/vectors.json)` };
   }
   try {
     const parsed = JSON.parse(readFileSync(VECTORS_PATH, "utf8")) as { _about?: { count?: number }; vectors?: unknown };
