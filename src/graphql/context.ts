@@ -32,9 +32,10 @@ export interface GraphQLContext {
  * Loaders are made per request (never shared: they cache). Each batch reads the
  * request's one catalog, so a query touches the store once however many fields ask.
  */
-export function createContext(store: Store): GraphQLContext {
+export function createContext(store: Store, onCatalog?: (catalog: Catalog) => void): GraphQLContext {
   let pending: Promise<Catalog> | null = null;
-  const catalog = () => (pending ??= store.catalog());
+  // `onCatalog` tells a response cache which catalog version an answer was built from.
+  const catalog = () => (pending ??= onCatalog ? store.catalog().then((c) => (onCatalog(c), c)) : store.catalog());
   const fromCatalog = <K, V>(pick: (catalog: Catalog, key: K) => V, options?: DataLoader.Options<K, V, string>) =>
     new DataLoader<K, V, string>(async (keys) => {
       const current = await catalog();

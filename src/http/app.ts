@@ -3,8 +3,10 @@ import { renderGraphiQL } from "@graphql-yoga/render-graphiql";
 import { createYoga, type Plugin, type YogaServerInstance } from "graphql-yoga";
 import { createContext, type GraphQLContext } from "../graphql/context.ts";
 import { schema } from "../graphql/schema.ts";
+import type { Catalog } from "../store/catalog.ts";
 import type { Store } from "../store/store.ts";
 import { ARTICLE_PAGE_QUERY, EXAMPLE_TABS } from "./example-operations.ts";
+import { createEdgeCache, type EdgeOutcome } from "./edge-cache.ts";
 import { dispatch, sendJson, type Route } from "./routes.ts";
 import { checkPersistedOperations, type PersistedOperations } from "./persisted-operations.ts";
 import { useHttpCaching } from "./use-http-caching.ts";
@@ -15,6 +17,11 @@ import { useQueryCost, type UseQueryCostOptions } from "./use-query-cost.ts";
 import { useQueryLimits, type UseQueryLimitsOptions } from "./use-query-limits.ts";
 
 export const GRAPHQL_PATH = "/graphql";
+
+/** What a caller of Yoga may pass with a request: the edge cache learns which catalog an answer read. */
+export interface ServerContext {
+  onCatalog?: (catalog: Catalog) => void;
+}
 
 
 /** Every limit on one request; each defaults to the constant named in its `@default`. */
@@ -36,16 +43,18 @@ export interface AppDeps {
   persistedOperations?: PersistedOperations | null;
   /** Plain routes beside `/health`, `/ready` and GraphQL (feeds, pages, metrics). @default none */
   routes?: Route[];
+  /** The response cache in front of Yoga; `false` turns it off. @default on, DEFAULT_EDGE_CACHE_BYTES */
+  edgeCache?: false | { maxBytes?: number; onLookup?: (outcome: EdgeOutcome) => void };
 }
 
 export interface App {
-  yoga: YogaServerInstance<Record<string, never>, GraphQLContext>;
+  yoga: YogaServerInstance<ServerContext, GraphQLContext>;
   /** The node:http request handler: plain routes first, then GraphQL. */
   handle: (req: IncomingMessage, res: ServerResponse) => void;
 }
 
 /** Builds the HTTP application without listening, so tests can drive it through `yoga.fetch` too. */
-export function createApp({ store, remainingFreshMs, limits = {}, persistedOperations = null, routes = [] }: AppDeps): App {
+export function createApp({ store, remainingFreshMs, limits = {}, persistedOperations = null, routes = [], edgeCache = {} }: AppDeps): App {
   const { maxRequestBodyBytes = DEFAULT_MAX_REQUEST_BODY_BYTES, maxDepth, maxAliases, maxTokens, maxDirectives, ...costLimits } = limits;
   // Order matters where plugins share a hook: the allow-list resolves a hash to its document
   // before the cache keys on the document; the limits see every document, listed or not.
@@ -57,13 +66,13 @@ export function createApp({ store, remainingFreshMs, limits = {}, persistedOpera
     useQueryCost(costLimits),
     useIncrementalDelivery(),
   ];
-  const yoga = createYoga<Record<string, never>, GraphQLContext>({
+  const yoga = createYoga<ServerContext, GraphQLContext>({
     schema,
     graphqlEndpoint: GRAPHQL_PATH,
     landingPage: false,
     // Unexpected errors never reach clients with their message or stack, whatever NODE_ENV says.
     maskedErrors: { isDev: false },
-    context: () => createContext(store),
+    context: (initial) => createContext(store, initial.onCatalog),
     plugins,
     maxRequestBodySize: maxRequestBodyBytes,
     // No file uploads in this API, so no multipart request parser to attack.
@@ -95,8 +104,25 @@ export function createApp({ store, remainingFreshMs, limits = {}, persistedOpera
     { path: "/", handle: (_req, res) => void res.writeHead(302, { location: GRAPHQL_PATH }).end() },
     ...routes,
   ];
+  const edge = edgeCache
+    ? createEdgeCache({
+        store,
+        execute: (request, onCatalog) => Promise.resolve(yoga.handleRequest(request, { onCatalog })),
+        graphqlEndpoint: GRAPHQL_PATH,
+        maxRequestBodyBytes,
+        remainingFreshMs,
+        ...edgeCache,
+      })
+    : null;
   const handle = (req: IncomingMessage, res: ServerResponse) => {
     if (dispatch(allRoutes, req, res)) return;
+    if (edge?.accepts(req)) {
+      edge.serve(req, res).catch(() => {
+        if (!res.headersSent) sendJson(res, 500, { errors: [{ message: "Unexpected error.", extensions: { code: "INTERNAL_SERVER_ERROR" } }] });
+        else res.destroy();
+      });
+      return;
+    }
     void yoga(req, res);
   };
   return { yoga, handle };

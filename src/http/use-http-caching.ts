@@ -147,7 +147,7 @@ function sourceHealth(snapshot: SourceSnapshot | undefined): string {
 }
 
 /** Variables as a value whose JSON does not depend on the order the client wrote keys in. */
-function sortedKeys(value: unknown): unknown {
+export function sortedKeys(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(sortedKeys);
   if (value === null || typeof value !== "object") return value;
   return Object.fromEntries(

@@ -27,6 +27,8 @@ export interface FeedCacheOptions {
  */
 export class FeedCache {
   private readonly cache: LRUCache<string, SourceSnapshot, SourceConfig>;
+  /** Counts completed reads: any snapshot (content, health or timestamps) may differ after it changes. */
+  generation = 0;
 
   constructor({ load, now = () => performance.now(), max = MAX_CACHED_SOURCES, random = Math.random }: FeedCacheOptions) {
     this.cache = new LRUCache<string, SourceSnapshot, SourceConfig>({
@@ -41,6 +43,7 @@ export class FeedCache {
       fetchMethod: async (_id, stale, { context: source, options }) => {
         const snapshot = await load(source, stale);
         options.ttl = Math.max(1, freshnessMs(source, snapshot, random));
+        this.generation++;
         return snapshot;
       },
     });

@@ -21,6 +21,8 @@ export class Store {
   private readonly now: () => number;
   private current: { key: string; catalog: Catalog } | null = null;
   private version = 0;
+  private checkedAtGeneration = -1;
+  private health: { generation: number; key: string } | null = null;
 
   constructor({ config, feedCache, now = Date.now }: StoreOptions) {
     this.config = config;
@@ -47,7 +49,41 @@ export class Store {
       snapshots: new Map(snapshots.map((s) => [s.sourceId, s])),
     });
     this.current = { key, catalog };
+    this.checkedAtGeneration = -1;
     return catalog;
+  }
+
+  /**
+   * The catalog as last built, if it still shows every source's current
+   * content; null when a source changed since (the next `catalog()` rebuilds).
+   * Synchronous and cheap, for answering from a response cache.
+   */
+  currentCatalog(): Catalog | null {
+    if (!this.current) return null;
+    if (this.checkedAtGeneration === this.feedCache.generation) return this.current.catalog;
+    const key = this.enabledSources.map((s) => `${s.id}:${this.feedCache.peek(s.id)?.contentHash}`).join("|");
+    if (key !== this.current.key) return null;
+    this.checkedAtGeneration = this.feedCache.generation;
+    return this.current.catalog;
+  }
+
+  /** Whether every enabled source is within its freshness (none waits for a refresh). */
+  allFresh(): boolean {
+    return this.enabledSources.every((source) => this.feedCache.remainingMs(source.id) > 0);
+  }
+
+  /** Counts completed source reads; answers showing source status change with it. */
+  get readGeneration(): number {
+    return this.feedCache.generation;
+  }
+
+  /** Each enabled source's health, as one string that changes when any source's does. */
+  healthKey(): string {
+    if (this.health?.generation !== this.feedCache.generation) {
+      const key = this.enabledSources.map((s) => { const snap = this.feedCache.peek(s.id); return !snap ? "untried" : snap.ok ? "ok" : (snap.error?.code ?? "failed"); }).join(",");
+      this.health = { generation: this.feedCache.generation, key };
+    }
+    return this.health.key;
   }
 
   /** The last result of a source, without fetching; undefined before its first try. */
