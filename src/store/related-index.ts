@@ -1,5 +1,5 @@
-import type { CatalogArticle } from "./catalog-article.ts";
 import { htmlToText } from "../ingest/text.ts";
+import type { CatalogArticle } from "./catalog-article.ts";
 import { sameStoryTitles } from "./title-similarity.ts";
 import { tokenize } from "./tokenize.ts";
 
@@ -14,6 +14,12 @@ export const RECENCY_HALF_LIFE_DAYS = 14;
 export const MIN_SIMILARITY = 0.05;
 /** How many words of the body count: enough to find the topic, bounded for long articles. */
 const BODY_WORDS = 400;
+/**
+ * Terms kept per article: its strongest by TF-IDF. A story's topic lives in a
+ * few distinctive words; keeping only those bounds memory per article and the
+ * work per lookup, whatever the length of the text.
+ */
+export const TERMS_PER_ARTICLE = 24;
 
 export interface RelatedMatch {
   article: CatalogArticle;
@@ -21,114 +27,132 @@ export interface RelatedMatch {
   reason: string;
 }
 
-interface Vector {
-  weights: Map<string, number>;
-  norm: number;
-  /** A readable form of each stemmed term, for the reason line. */
-  labels: Map<string, string>;
-  tags: Set<string>;
-}
-
 /**
  * TF-IDF vectors over title, tags, summary and the start of the body, compared
  * by cosine similarity, with a small boost per shared tag and for closeness in
- * time. Built once per
- * catalog version; a lookup scores only articles sharing a term (an inverted
- * index), not the whole catalog.
+ * time. Built once per catalog version. Vectors hold each article's
+ * TERMS_PER_ARTICLE strongest terms as typed arrays of term numbers, and a
+ * lookup scores only the articles that share one of them (an inverted index of
+ * article numbers), not the whole catalog.
  */
 export class RelatedIndex {
-  private readonly vectors = new Map<string, Vector>();
-  private readonly postings = new Map<string, string[]>();
-  private readonly byId: Map<string, CatalogArticle>;
+  private readonly articles: CatalogArticle[];
+  private readonly position = new Map<string, number>();
+  private readonly terms: Int32Array[] = [];
+  private readonly weights: Float32Array[] = [];
+  private readonly norms: Float32Array;
+  private readonly tags: string[][] = [];
+  /** A readable form of each term (its first spelling seen), for the reason line. */
+  private readonly labels: string[] = [];
+  private readonly postings: Int32Array[] = [];
 
   constructor(articles: CatalogArticle[]) {
-    this.byId = new Map(articles.map((a) => [a.id, a]));
-    const counts = new Map<string, Map<string, number>>();
-    const labels = new Map<string, Map<string, string>>();
-    const documentFrequency = new Map<string, number>();
-    for (const article of articles) {
-      const termCounts = new Map<string, number>();
-      const termLabels = new Map<string, string>();
+    this.articles = articles;
+    this.norms = new Float32Array(articles.length);
+    const termIds = new Map<string, number>();
+    const documentFrequency: number[] = [];
+    const counts: Map<number, number>[] = [];
+    articles.forEach((article, index) => {
+      this.position.set(article.id, index);
+      const termCounts = new Map<number, number>();
       const add = (text: string, weight: number) => {
         for (const { term, word } of tokenize(text)) {
-          termCounts.set(term, (termCounts.get(term) ?? 0) + weight);
-          if (!termLabels.has(term)) termLabels.set(term, word);
+          let id = termIds.get(term);
+          if (id === undefined) {
+            termIds.set(term, (id = this.labels.length));
+            this.labels.push(word);
+            documentFrequency.push(0);
+          }
+          termCounts.set(id, (termCounts.get(id) ?? 0) + weight);
         }
       };
       add(article.title, FIELD_WEIGHTS.title);
       add(article.tags.join(" . "), FIELD_WEIGHTS.tags);
       add(article.summary ?? "", FIELD_WEIGHTS.summary);
-      add(bodyText(article), FIELD_WEIGHTS.body);
-      counts.set(article.id, termCounts);
-      labels.set(article.id, termLabels);
-      for (const term of termCounts.keys()) documentFrequency.set(term, (documentFrequency.get(term) ?? 0) + 1);
-    }
+      add(htmlToText(article.contentHtml ?? "").split(" ", BODY_WORDS).join(" "), FIELD_WEIGHTS.body);
+      for (const id of termCounts.keys()) documentFrequency[id]!++;
+      counts.push(termCounts);
+      this.tags.push(article.tags.map((t) => t.toLowerCase()));
+    });
+
     const total = articles.length;
-    for (const article of articles) {
-      const weights = new Map<string, number>();
-      let sum = 0;
-      for (const [term, count] of counts.get(article.id)!) {
-        const df = documentFrequency.get(term)!;
-        // Terms in every article say nothing; terms in one article cannot relate two.
+    const postingCounts = new Int32Array(this.labels.length);
+    counts.forEach((termCounts, index) => {
+      const scored: [number, number][] = [];
+      for (const [id, count] of termCounts) {
+        const df = documentFrequency[id]!;
+        // Terms in half the articles say nothing; terms in one article cannot relate two.
         if (df < 2 || df > total * 0.5) continue;
-        const weight = (1 + Math.log(count)) * Math.log(total / df);
-        weights.set(term, weight);
-        sum += weight * weight;
-        const list = this.postings.get(term);
-        if (list) list.push(article.id);
-        else this.postings.set(term, [article.id]);
+        scored.push([id, (1 + Math.log(count)) * Math.log(total / df)]);
       }
-      this.vectors.set(article.id, {
-        weights,
-        norm: Math.sqrt(sum) || 1,
-        labels: labels.get(article.id)!,
-        tags: new Set(article.tags.map((t) => t.toLowerCase())),
-      });
-    }
+      scored.sort((a, b) => b[1] - a[1]);
+      const kept = scored.slice(0, TERMS_PER_ARTICLE);
+      this.terms.push(Int32Array.from(kept, ([id]) => id));
+      this.weights.push(Float32Array.from(kept, ([, weight]) => weight));
+      this.norms[index] = Math.sqrt(kept.reduce((sum, [, weight]) => sum + weight * weight, 0)) || 1;
+      for (const [id] of kept) postingCounts[id]!++;
+    });
+    for (let id = 0; id < this.labels.length; id++) this.postings.push(new Int32Array(postingCounts[id]!));
+    const filled = new Int32Array(this.labels.length);
+    this.terms.forEach((terms, index) => {
+      for (const id of terms) this.postings[id]![filled[id]!++] = index;
+    });
   }
 
   relatedTo(id: string, first: number): RelatedMatch[] {
-    const source = this.vectors.get(id);
-    const article = this.byId.get(id);
-    if (!source || !article || first <= 0) return [];
-    const dots = new Map<string, number>();
-    for (const [term, weight] of source.weights) {
-      for (const other of this.postings.get(term) ?? []) {
-        if (other === id) continue;
-        dots.set(other, (dots.get(other) ?? 0) + weight * this.vectors.get(other)!.weights.get(term)!);
+    const index = this.position.get(id);
+    if (index === undefined || first <= 0) return [];
+    const article = this.articles[index]!;
+    const terms = this.terms[index]!;
+    const weights = this.weights[index]!;
+    const dots = new Map<number, number>();
+    for (let t = 0; t < terms.length; t++) {
+      const term = terms[t]!;
+      const weight = weights[t]!;
+      for (const other of this.postings[term]!) {
+        if (other === index) continue;
+        dots.set(other, (dots.get(other) ?? 0) + weight * this.weightOf(other, term));
       }
     }
     const scored: RelatedMatch[] = [];
-    for (const [otherId, dot] of dots) {
-      const other = this.vectors.get(otherId)!;
-      const cosine = dot / (source.norm * other.norm);
+    for (const [other, dot] of dots) {
+      const cosine = dot / (this.norms[index]! * this.norms[other]!);
       if (cosine < MIN_SIMILARITY) continue;
-      const sharedTags = [...other.tags].filter((t) => source.tags.has(t));
-      const otherArticle = this.byId.get(otherId)!;
-      // Copies of the same story that merging could not join (same title) are not "related".
+      const otherArticle = this.articles[other]!;
+      // Copies of the same story that merging could not join are not "related".
       if (sameStoryTitles(otherArticle.title, article.title)) continue;
+      const sharedTags = this.tags[other]!.filter((t) => this.tags[index]!.includes(t)).length;
       scored.push({
         article: otherArticle,
-        score: round(cosine + SHARED_TAG_BOOST * Math.min(sharedTags.length, 4) + recencyBoost(article, otherArticle)),
-        reason: reason(source, other, article),
+        score: round(cosine + SHARED_TAG_BOOST * Math.min(sharedTags, 4) + recencyBoost(article, otherArticle)),
+        reason: "",
       });
     }
     scored.sort((a, b) => b.score - a.score || a.article.id.localeCompare(b.article.id));
-    return scored.slice(0, first);
+    // Reasons only for what is returned: they cost more than a score.
+    return scored.slice(0, first).map((match) => ({ ...match, reason: this.reason(index, this.position.get(match.article.id)!) }));
   }
-}
 
-/** Names what two articles share: their common tags, else their strongest common terms. */
-function reason(source: Vector, other: Vector, article: CatalogArticle): string {
-  const sharedTags = article.tags.filter((t) => other.tags.has(t.toLowerCase()));
-  if (sharedTags.length > 0) return `Shares topics: ${sharedTags.slice(0, 3).join(", ")}`;
-  const shared = [...source.weights]
-    .filter(([term]) => other.weights.has(term))
-    .map(([term, weight]) => [term, weight * other.weights.get(term)!] as const)
-    .sort((a, b) => b[1] - a[1])
-    .slice(0, 3)
-    .map(([term]) => source.labels.get(term) ?? term);
-  return shared.length ? `Shares terms: ${shared.join(", ")}` : "Similar content";
+  private weightOf(index: number, term: number): number {
+    const terms = this.terms[index]!;
+    for (let t = 0; t < terms.length; t++) if (terms[t] === term) return this.weights[index]![t]!;
+    return 0;
+  }
+
+  /** Names what two articles share: their common tags, else their strongest common terms. */
+  private reason(index: number, other: number): string {
+    const otherTags = this.tags[other]!;
+    const sharedTags = this.articles[index]!.tags.filter((t) => otherTags.includes(t.toLowerCase()));
+    if (sharedTags.length > 0) return `Shares topics: ${sharedTags.slice(0, 3).join(", ")}`;
+    const terms = this.terms[index]!;
+    const shared: [number, number][] = [];
+    for (let t = 0; t < terms.length; t++) {
+      const otherWeight = this.weightOf(other, terms[t]!);
+      if (otherWeight > 0) shared.push([terms[t]!, this.weights[index]![t]! * otherWeight]);
+    }
+    shared.sort((a, b) => b[1] - a[1]);
+    return shared.length ? `Shares terms: ${shared.slice(0, 3).map(([term]) => this.labels[term]).join(", ")}` : "Similar content";
+  }
 }
 
 /** Stories close in time are likelier to be read together: a small boost that fades with distance. */
@@ -136,10 +160,6 @@ function recencyBoost(a: CatalogArticle, b: CatalogArticle): number {
   if (!a.publishedAt || !b.publishedAt) return 0;
   const days = Math.abs(a.publishedAt.getTime() - b.publishedAt.getTime()) / 86_400_000;
   return RECENCY_BOOST * 0.5 ** (days / RECENCY_HALF_LIFE_DAYS);
-}
-
-function bodyText(article: CatalogArticle): string {
-  return htmlToText(article.contentHtml ?? "").split(" ", BODY_WORDS).join(" ");
 }
 
 function round(value: number): number {
