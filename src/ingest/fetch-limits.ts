@@ -1,7 +1,7 @@
 import pLimit, { type LimitFunction } from "p-limit";
 
 /** Upstream requests in flight at once, over all sources. */
-export const DEFAULT_GLOBAL_CONCURRENCY = 64;
+export const DEFAULT_GLOBAL_CONCURRENCY = 128;
 /** Upstream requests in flight at once to one host (scheme, name and port): politeness. */
 export const DEFAULT_PER_HOST_CONCURRENCY = 4;
 

@@ -3,6 +3,13 @@ import type { SourceSnapshot } from "../ingest/read-source.ts";
 import { buildCatalog, type Catalog } from "./catalog.ts";
 import type { FeedCache } from "./feed-cache.ts";
 
+/**
+ * Least time between two catalog builds. When sources change in a burst (a
+ * refresh of hundreds), requests keep the catalog they have for up to this
+ * long and one build takes in every change, instead of one build per source.
+ */
+export const MIN_REBUILD_INTERVAL_MS = 250;
+
 export interface StoreOptions {
   config: SourcesConfig;
   feedCache: FeedCache;
@@ -22,6 +29,8 @@ export class Store {
   private current: { key: string; catalog: Catalog } | null = null;
   private version = 0;
   private checkedAtGeneration = -1;
+  private builtAt = Number.NEGATIVE_INFINITY;
+  private rebuildTimer: NodeJS.Timeout | null = null;
   private health: { generation: number; key: string } | null = null;
 
   constructor({ config, feedCache, now = Date.now }: StoreOptions) {
@@ -41,6 +50,15 @@ export class Store {
     const key = snapshots.map((s) => `${s.sourceId}:${s.contentHash}`).join("|");
     // Building is synchronous, so concurrent callers that awaited the same snapshots reuse one build.
     if (this.current?.key === key) return this.current.catalog;
+    const sinceBuild = this.now() - this.builtAt;
+    if (this.current && sinceBuild < MIN_REBUILD_INTERVAL_MS) {
+      this.rebuildTimer ??= setTimeout(() => {
+        this.rebuildTimer = null;
+        void this.catalog().catch(() => undefined);
+      }, MIN_REBUILD_INTERVAL_MS - sinceBuild).unref();
+      return this.current.catalog;
+    }
+    this.builtAt = this.now();
     const catalog = buildCatalog({
       version: ++this.version,
       now: this.now(),
