@@ -8,7 +8,7 @@ const FIELD_BOOSTS = { title: 3, tags: 2.5, summary: 1.5, body: 1 };
  * Words of the body indexed: a story's words that matter to a search are in
  * its first paragraphs, and indexing the rest would double the index's memory.
  */
-export const BODY_WORDS_INDEXED = 300;
+export const BODY_WORDS_INDEXED = 120;
 /** Characters of context a snippet shows around its first match. */
 export const SNIPPET_CHARS = 160;
 
@@ -30,8 +30,8 @@ interface IndexedArticle {
 /**
  * Full-text search over title, tags, summary and body with BM25 ranking
  * (MiniSearch), prefix matching ("batter" finds "battery") and typo tolerance
- * ("quantim" finds "quantum"). Every query term must match. Built once per
- * catalog version, on the first search.
+ * ("quantim" finds "quantum", when nothing matches as typed). Every query
+ * term must match. Built once per catalog version, on the first search.
  */
 export class SearchIndex {
   private readonly engine: MiniSearch<IndexedArticle>;
@@ -44,7 +44,6 @@ export class SearchIndex {
         boost: FIELD_BOOSTS,
         combineWith: "AND",
         prefix: (term) => term.length >= 3,
-        fuzzy: (term) => (term.length >= 5 ? 0.2 : false),
       },
     });
     const documents = articles.map((article) => {
@@ -61,9 +60,15 @@ export class SearchIndex {
     this.engine.addAll(documents);
   }
 
-  /** Hits for a query, best first. */
+  /**
+   * Hits for a query, best first. Typo tolerance is a second pass, only when
+   * exact and prefix matching find nothing: fuzzy matching walks much of the
+   * vocabulary and would cost every search what only a misspelt one needs.
+   */
   search(query: string): SearchHit[] {
-    return this.engine.search(query).map((result) => ({ id: String(result.id), score: result.score, terms: result.terms }));
+    let results = this.engine.search(query);
+    if (results.length === 0) results = this.engine.search(query, { fuzzy: (term) => (term.length >= 5 ? 0.2 : false) });
+    return results.map((result) => ({ id: String(result.id), score: result.score, terms: result.terms }));
   }
 
   /**
