@@ -1,11 +1,24 @@
 import type { SourcesConfig } from "./config/sources-file.ts";
 import { createFetcher, type FetchFunction } from "./ingest/fetcher.ts";
 import { createFetchLimits } from "./ingest/fetch-limits.ts";
-import { readSource } from "./ingest/read-source.ts";
+import type { SourceSnapshot } from "./ingest/read-source.ts";
 import { createApp, type App, type AppDeps } from "./http/app.ts";
 import { FeedCache } from "./store/feed-cache.ts";
 import { Refresher } from "./store/refresher.ts";
 import { Store } from "./store/store.ts";
+import { createMetricsRoute } from "./http/metrics-route.ts";
+import { createStatusRoute } from "./http/status-route.ts";
+import { FetchHistory } from "./ops/fetch-history.ts";
+import { readGatewayState } from "./ops/gateway-state.ts";
+import { silentLogger, type Logger } from "./ops/logger.ts";
+import { createMetrics, type Metrics } from "./ops/metrics.ts";
+import { createObservedRead } from "./ops/observed-read.ts";
+import type { ReloadPlan } from "./store/reload-plan.ts";
+import { createReloader } from "./store/reloader.ts";
+import { createEmbedRoutes } from "./http/embed-route.ts";
+import { createFeedRoutes } from "./http/feeds-route.ts";
+import { createPartnerGate, DEFAULT_OPEN_PATHS, frameAncestors, requestPartner } from "./partners/partner-gate.ts";
+import type { PartnersConfig } from "./partners/partners-file.ts";
 
 export interface GatewayDeps {
   config: SourcesConfig;
@@ -21,6 +34,14 @@ export interface GatewayDeps {
   fetchConcurrency?: { global?: number; perHost?: number };
   /** Request limits and the persisted-operations allow-list. @default every limit's default, no allow-list */
   http?: Pick<AppDeps, "limits" | "persistedOperations">;
+  /** Operations log: requests, upstream reads, source health changes, reloads. @default a silent logger */
+  logger?: Logger;
+  /** Prometheus metrics, served at `/metrics`. @default createMetrics(): a fresh registry for this gateway alone */
+  metrics?: Metrics;
+  /** Partner sites' API keys, CORS origins and rate limits (`--partners`). @default null: open to every origin, no key, no limit */
+  partners?: PartnersConfig | null;
+  /** The origin partners reach the gateway at, for absolute links in feeds and OPML (`--public-url`). @default each request's Host */
+  publicUrl?: string | null;
 }
 
 export interface Gateway {
@@ -30,19 +51,33 @@ export interface Gateway {
   warmUp: () => Promise<void>;
   /** Keeps every source warm in the background (started by `npm start`, not by tests unless they ask). */
   refresher: Refresher;
+  /**
+   * Switches to another sources file without failing or slowing a request
+   * (see createReloader); `refresher.start()` afterwards keeps added sources warm.
+   */
+  reload: (config: SourcesConfig) => Promise<ReloadPlan>;
+  /** Reads one source now, whatever its freshness (tests, operators' tools). */
+  refreshSource: (sourceId: string) => Promise<SourceSnapshot>;
+  logger: Logger;
+  metrics: Metrics;
 }
 
 /** Wires the stages together: config → ingest → store → graphql → http. */
-export function createGateway({ config, fetch, now = Date.now, monotonicNow, random, fetchConcurrency, http = {} }: GatewayDeps): Gateway {
+export function createGateway({ config, fetch, now = Date.now, monotonicNow, random, fetchConcurrency, http = {}, logger = silentLogger(), metrics = createMetrics(), partners = null, publicUrl = null }: GatewayDeps): Gateway {
   const fetchUnlimited = createFetcher(fetch);
   const limit = createFetchLimits(fetchConcurrency);
   const fetchFeed: typeof fetchUnlimited = (request) => limit(request.url, () => fetchUnlimited(request));
+  const history = new FetchHistory();
+  const read = createObservedRead({ fetchFeed, now, logger, metrics, history });
   const feedCache = new FeedCache({
-    load: (source, previous) => readSource(source, { sections: config.sections, rootDir: config.rootDir }, { fetchFeed, now }, previous),
+    // The sections in force are read on every load: a reload may change them.
+    load: (source, previous) => read(source, store.config, previous),
     now: monotonicNow,
     random,
+    onLookup: (result) => metrics.cacheLookup("feed", result),
   });
   const store = new Store({ config, feedCache, now });
+  metrics.observe(() => readGatewayState(store, now()));
   const refresher = new Refresher({
     feedCache,
     sources: () => store.enabledSources,
@@ -51,11 +86,34 @@ export function createGateway({ config, fetch, now = Date.now, monotonicNow, ran
   });
   return {
     // Cache-Control's max-age is what the feed cache has left of the sources' freshness.
-    app: createApp({ store, remainingFreshMs: (sourceId) => feedCache.remainingMs(sourceId), ...http }),
+    app: createApp({
+      store,
+      remainingFreshMs: (sourceId) => feedCache.remainingMs(sourceId),
+      logger,
+      metrics,
+      routes: [
+        createMetricsRoute(metrics),
+        createStatusRoute({ store, history, now }),
+        ...createFeedRoutes({ store, publicUrl, remainingFreshMs: (sourceId) => feedCache.remainingMs(sourceId) }),
+        ...createEmbedRoutes({ store, frameAncestors: (req) => frameAncestors(partners, requestPartner(req)), remainingFreshMs: (sourceId) => feedCache.remainingMs(sourceId) }),
+      ],
+      // Keys, CORS and rate limits in front of every route; metrics scrapes need no key.
+      gate: createPartnerGate({ partners, onRateLimited: (client) => metrics.rateLimited(client), openPaths: [...DEFAULT_OPEN_PATHS, "/metrics"] }),
+      // Answers the edge cache gives never reach Yoga: its lookups are their only trace in metrics.
+      edgeCache: { onLookup: (outcome) => outcome !== "bypass" && metrics.cacheLookup("edge", outcome) },
+      ...http,
+    }),
     store,
     refresher,
     warmUp: async () => {
       await store.catalog();
     },
+    reload: createReloader({ store, feedCache, read, onRemoved: (sourceId) => history.forget(sourceId) }),
+    refreshSource: (sourceId) => {
+      const source = store.enabledSources.find((s) => s.id === sourceId);
+      return source ? feedCache.refresh(source) : Promise.reject(new Error(`no enabled source "${sourceId}"`));
+    },
+    logger,
+    metrics,
   };
 }

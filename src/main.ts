@@ -4,25 +4,48 @@ import { createGateway } from "./create-gateway.ts";
 import { GRAPHQL_PATH } from "./http/app.ts";
 import { loadPersistedOperations, PersistedOperationsError } from "./http/persisted-operations.ts";
 import { listen } from "./http/server.ts";
+import { watchFile } from "./config/watch-file.ts";
+import { createLogger } from "./ops/logger.ts";
+import { createMetrics } from "./ops/metrics.ts";
+import { reloadSourcesFile } from "./ops/reload-sources.ts";
+import { loadPartnersFile, PartnersFileError } from "./partners/partners-file.ts";
 
 async function main(): Promise<void> {
   const settings = readSettings(process.argv.slice(2), process.env);
+  // A person at a terminal reads pretty lines; anything else (a pipe, a log shipper) gets JSON.
+  const logger = createLogger({ level: settings.logLevel, pretty: process.stdout.isTTY === true });
   const config = await loadSourcesFile(settings.sourcesFile);
   const persistedOperations = settings.persistedOperationsFile ? await loadPersistedOperations(settings.persistedOperationsFile) : null;
-  const gateway = createGateway({ config, http: { persistedOperations } });
+  const partners = settings.partnersFile ? await loadPartnersFile(settings.partnersFile) : null;
+  const gateway = createGateway({ config, http: { persistedOperations }, logger, metrics: createMetrics({ processMetrics: true }), partners, publicUrl: settings.publicUrl });
   const running = await listen(gateway.app, settings.port, settings.host);
-  console.log(`Newsgate serving ${config.sources.length} sources from ${config.file} at ${running.url}${GRAPHQL_PATH}`);
+  const started = `Newsgate serving ${config.sources.length} sources from ${config.file} at ${running.url}${GRAPHQL_PATH}`;
+  // DESIGN.md promises this line on stdout whatever LOG_LEVEL says.
+  if (logger.isLevelEnabled("info")) logger.info({ url: `${running.url}${GRAPHQL_PATH}` }, started);
+  else console.log(started);
   if (persistedOperations) {
-    console.log(`Allow-list mode: only the ${persistedOperations.documents.size} persisted operations in ${persistedOperations.file} run`);
+    logger.info(`Allow-list mode: only the ${persistedOperations.documents.size} persisted operations in ${persistedOperations.file} run`);
+  }
+  if (partners) {
+    const anonymous = partners.anonymous ? `${partners.anonymous.requestsPerMinute} requests a minute per address` : "refused";
+    logger.info(`Partners: ${partners.partners.length} from ${partners.file}; anonymous use ${anonymous}`);
   }
   // The refresher's first round reads every source (what /ready waits for), then keeps them warm.
   gateway.refresher.start();
 
   let stopping = false;
+  // SIGHUP (and with --watch, a change to the file) reads the sources file again; the refresher then picks up added sources.
+  const reload = (trigger: string) =>
+    void reloadSourcesFile({ file: config.file, reload: gateway.reload, logger }, trigger).then(() => {
+      if (!stopping) gateway.refresher.start();
+    });
+  process.on("SIGHUP", () => reload("SIGHUP"));
+  const watcher = settings.watch ? watchFile(config.file, () => reload("file change")) : null;
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
-    console.log(`${signal}: draining in-flight requests`);
+    logger.info(`${signal}: draining in-flight requests`);
+    watcher?.close();
     void gateway.refresher.stop();
     running.close().then(() => process.exit(0));
   };
@@ -32,6 +55,7 @@ async function main(): Promise<void> {
 
 main().catch((error) => {
   if (error instanceof ConfigError) console.error(`Invalid sources file: ${error.message}`);
+  else if (error instanceof PartnersFileError) console.error(`Invalid partners file: ${error.message}`);
   else if (error instanceof PersistedOperationsError) console.error(`Invalid persisted operations file: ${error.message}`);
   else console.error(`Newsgate could not start: ${error instanceof Error ? error.message : String(error)}`);
   process.exit(1);

@@ -1,4 +1,5 @@
 import { parseArgs } from "node:util";
+import { readLogLevel, type LogLevel } from "./log-level.ts";
 
 export const DEFAULT_SOURCES_FILE = "sources/default.json";
 export const DEFAULT_PORT = 4000;
@@ -10,6 +11,14 @@ export interface Settings {
   host: string;
   /** The persisted-operations allow-list (`{ "<sha256>": "<document>" }`); null runs any operation. */
   persistedOperationsFile: string | null;
+  /** `--partners FILE` / `NEWSGATE_PARTNERS`: API keys, CORS origins and rate limits; null keeps the gateway open. */
+  partnersFile: string | null;
+  /** `--public-url URL` / `NEWSGATE_PUBLIC_URL`: the origin partners reach the gateway at, for absolute links; null uses each request's Host. */
+  publicUrl: string | null;
+  /** `LOG_LEVEL`: trace, debug, info (default), warn, error, fatal or silent. */
+  logLevel: LogLevel;
+  /** `--watch`: reload the sources file when it changes (as on SIGHUP). */
+  watch: boolean;
 }
 
 /**
@@ -24,6 +33,9 @@ export function readSettings(argv: string[], env: NodeJS.ProcessEnv): Settings {
       port: { type: "string" },
       host: { type: "string" },
       "persisted-operations": { type: "string" },
+      partners: { type: "string" },
+      "public-url": { type: "string" },
+      watch: { type: "boolean" },
     },
     strict: true,
     allowPositionals: false,
@@ -39,5 +51,24 @@ export function readSettings(argv: string[], env: NodeJS.ProcessEnv): Settings {
     host: values.host ?? env.HOST ?? DEFAULT_HOST,
     // An empty variable is unset, so `NEWSGATE_PERSISTED_OPERATIONS=` turns the mode off.
     persistedOperationsFile: values["persisted-operations"] || env.NEWSGATE_PERSISTED_OPERATIONS || null,
+    partnersFile: values.partners || env.NEWSGATE_PARTNERS || null,
+    publicUrl: readPublicUrl(values["public-url"] || env.NEWSGATE_PUBLIC_URL || null),
+    logLevel: readLogLevel(env),
+    watch: values.watch ?? false,
   };
+}
+
+/** An http(s) URL without credentials, query or fragment, kept without its trailing slash. */
+function readPublicUrl(text: string | null): string | null {
+  if (!text) return null;
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new Error(`public URL "${text}" is not a URL such as https://news.example`);
+  }
+  if ((url.protocol !== "http:" && url.protocol !== "https:") || url.username || url.password || url.search || url.hash) {
+    throw new Error(`public URL "${text}" must be an http(s) URL without credentials, query or fragment`);
+  }
+  return url.href.replace(/\/+$/, "");
 }

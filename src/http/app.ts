@@ -15,6 +15,12 @@ import { useIncrementalDelivery } from "./use-incremental-delivery.ts";
 import { usePersistedAllowList } from "./use-persisted-allow-list.ts";
 import { useQueryCost, type UseQueryCostOptions } from "./use-query-cost.ts";
 import { useQueryLimits, type UseQueryLimitsOptions } from "./use-query-limits.ts";
+import { silentLogger, type Logger } from "../ops/logger.ts";
+import type { Metrics } from "../ops/metrics.ts";
+import { withRequestLog } from "./request-log.ts";
+import { useOperationMetrics } from "./use-operation-metrics.ts";
+import { useUnexpectedErrorLog } from "./use-unexpected-error-log.ts";
+import type { PartnerGate } from "../partners/partner-gate.ts";
 
 export const GRAPHQL_PATH = "/graphql";
 
@@ -45,6 +51,15 @@ export interface AppDeps {
   routes?: Route[];
   /** The response cache in front of Yoga; `false` turns it off. @default on, DEFAULT_EDGE_CACHE_BYTES */
   edgeCache?: false | { maxBytes?: number; onLookup?: (outcome: EdgeOutcome) => void };
+  /** One line per request (with its `x-request-id`) and unexpected resolver errors. @default a silent logger */
+  logger?: Logger;
+  /** Counts and times GraphQL operations. @default none */
+  metrics?: Pick<Metrics, "graphqlOperation">;
+  /**
+   * Access control run before anything else, cached answers included: API keys, CORS, rate
+   * limits. It owns CORS, so Yoga's is off when it is given. @default none (Yoga's CORS)
+   */
+  gate?: PartnerGate;
 }
 
 export interface App {
@@ -54,11 +69,14 @@ export interface App {
 }
 
 /** Builds the HTTP application without listening, so tests can drive it through `yoga.fetch` too. */
-export function createApp({ store, remainingFreshMs, limits = {}, persistedOperations = null, routes = [], edgeCache = {} }: AppDeps): App {
+export function createApp({ store, remainingFreshMs, limits = {}, persistedOperations = null, routes = [], edgeCache = {}, logger = silentLogger(), metrics, gate }: AppDeps): App {
   const { maxRequestBodyBytes = DEFAULT_MAX_REQUEST_BODY_BYTES, maxDepth, maxAliases, maxTokens, maxDirectives, ...costLimits } = limits;
   // Order matters where plugins share a hook: the allow-list resolves a hash to its document
   // before the cache keys on the document; the limits see every document, listed or not.
   const plugins: Plugin[] = [
+    // First: they see every operation, refused ones too, and errors before Yoga masks them.
+    ...(metrics ? [useOperationMetrics({ metrics })] : []),
+    useUnexpectedErrorLog({ logger }),
     useHttpHygiene({ graphqlEndpoint: GRAPHQL_PATH, maxRequestBodyBytes }),
     ...(persistedOperations ? [usePersistedAllowList({ operations: persistedOperations })] : []),
     useHttpCaching({ store, graphqlEndpoint: GRAPHQL_PATH, remainingFreshMs }),
@@ -88,6 +106,7 @@ export function createApp({ store, remainingFreshMs, limits = {}, persistedOpera
           defaultTabs: EXAMPLE_TABS,
         },
     logging: false,
+    cors: gate ? false : undefined,
   });
   // Checked against the schema as served (with @defer and @stream), so a stale list stops start-up.
   if (persistedOperations) checkPersistedOperations(persistedOperations, yoga.getEnveloped({}).schema);
@@ -114,7 +133,7 @@ export function createApp({ store, remainingFreshMs, limits = {}, persistedOpera
         ...edgeCache,
       })
     : null;
-  const handle = (req: IncomingMessage, res: ServerResponse) => {
+  const serve = (req: IncomingMessage, res: ServerResponse) => {
     if (dispatch(allRoutes, req, res)) return;
     if (edge?.accepts(req)) {
       edge.serve(req, res).catch(() => {
@@ -125,5 +144,18 @@ export function createApp({ store, remainingFreshMs, limits = {}, persistedOpera
     }
     void yoga(req, res);
   };
-  return { yoga, handle };
+  // The gate goes first: a preflight, a refused key or a spent budget never reaches routes, the edge cache or Yoga.
+  const handle = (req: IncomingMessage, res: ServerResponse) => {
+    const answered = gate ? gate(req, res) : false;
+    if (answered === false) return serve(req, res);
+    if (answered === true) return;
+    answered.then(
+      (done) => void (done || serve(req, res)),
+      () => {
+        if (!res.headersSent) sendJson(res, 500, { errors: [{ message: "Unexpected error.", extensions: { code: "INTERNAL_SERVER_ERROR" } }] });
+        else res.destroy();
+      },
+    );
+  };
+  return { yoga, handle: withRequestLog(handle, { logger }) };
 }

@@ -140,7 +140,7 @@ export function createEdgeCache(options: EdgeCacheOptions) {
     if (req.method === "GET" && entry.etag) {
       headers.etag = entry.etag;
       headers["cache-control"] = `public, max-age=${freshSeconds(store.enabledSources, remainingFreshMs)}`;
-      headers.vary = "Accept";
+      headers.vary = mergeVary(res.getHeader("vary"), "Accept");
       const ifNoneMatch = req.headers["if-none-match"];
       if (ifNoneMatch && matchesIfNoneMatch(ifNoneMatch, entry.etag)) {
         res.writeHead(304, headers);
@@ -199,6 +199,14 @@ function isErrorFree(bytes: Buffer): boolean {
   }
 }
 
+/** Vary names already set on the response (by the partner gate: Origin, X-API-Key) kept beside ours. */
+function mergeVary(current: string | number | string[] | undefined, added: string): string {
+  const names = [...String(current ?? "").split(","), ...added.split(",")].map((n) => n.trim()).filter(Boolean);
+  const seen = new Map<string, string>();
+  for (const name of names) if (!seen.has(name.toLowerCase())) seen.set(name.toLowerCase(), name);
+  return [...seen.values()].join(", ");
+}
+
 function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -223,7 +231,7 @@ function writeResponse(res: ServerResponse, response: Response, bytes: Buffer, s
   const headers: Record<string, string | string[]> = {};
   response.headers.forEach((value, name) => {
     if (name === "content-length" || name === "transfer-encoding") return;
-    headers[name] = value;
+    headers[name] = name === "vary" ? mergeVary(res.getHeader("vary"), value) : value;
   });
   headers[CACHE_STATUS_HEADER] = status;
   res.writeHead(response.status, { ...headers, "content-length": String(bytes.length) });

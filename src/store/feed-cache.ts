@@ -15,6 +15,8 @@ export interface FeedCacheOptions {
   max?: number;
   /** Source of jitter for refresh times. @default Math.random */
   random?: () => number;
+  /** Told what each `get` found (metrics): fresh, stale (served while it refreshes) or nothing (the caller waited). @default none */
+  onLookup?: (result: "hit" | "stale" | "miss") => void;
 }
 
 /**
@@ -30,7 +32,12 @@ export class FeedCache {
   /** Counts completed reads: any snapshot (content, health or timestamps) may differ after it changes. */
   generation = 0;
 
-  constructor({ load, now = () => performance.now(), max = MAX_CACHED_SOURCES, random = Math.random }: FeedCacheOptions) {
+  private readonly random: () => number;
+  private readonly onLookup: FeedCacheOptions["onLookup"];
+
+  constructor({ load, now = () => performance.now(), max = MAX_CACHED_SOURCES, random = Math.random, onLookup }: FeedCacheOptions) {
+    this.random = random;
+    this.onLookup = onLookup;
     this.cache = new LRUCache<string, SourceSnapshot, SourceConfig>({
       max,
       ttlAutopurge: false,
@@ -39,6 +46,8 @@ export class FeedCache {
       allowStale: true,
       noDeleteOnStaleGet: true,
       allowStaleOnFetchRejection: true,
+      // A read abandoned by `prime` or `delete` (a reload) still answers the requests awaiting it; only the cache ignores it.
+      ignoreFetchAbort: true,
       perf: { now },
       fetchMethod: async (_id, stale, { context: source, options }) => {
         const snapshot = await load(source, stale);
@@ -51,8 +60,10 @@ export class FeedCache {
 
   /** The source's snapshot: cached if fresh, stale while a refresh runs, else fetched once. */
   async get(source: SourceConfig): Promise<SourceSnapshot> {
-    const snapshot = await this.cache.fetch(source.id, { context: source });
+    const status: LRUCache.Status<string, SourceSnapshot, SourceConfig> = {};
+    const snapshot = await this.cache.fetch(source.id, { context: source, status });
     if (!snapshot) throw new Error(`feed cache: no snapshot for source ${source.id}`);
+    this.onLookup?.(status.fetch === "hit" ? "hit" : status.returnedStale ? "stale" : "miss");
     return snapshot;
   }
 
@@ -71,6 +82,16 @@ export class FeedCache {
   /** What is held now, fresh or stale, without fetching. */
   peek(sourceId: string): SourceSnapshot | undefined {
     return this.cache.get(sourceId, { allowStale: true });
+  }
+
+  /**
+   * Stores a snapshot read outside the cache, fresh for its usual time (a
+   * reload reads new sources before switching to them). An in-flight read of
+   * the source is abandoned: its older answer must not overwrite this one.
+   */
+  prime(source: SourceConfig, snapshot: SourceSnapshot): void {
+    this.cache.set(source.id, snapshot, { ttl: Math.max(1, freshnessMs(source, snapshot, this.random)) });
+    this.generation++;
   }
 
   delete(sourceId: string): void {

@@ -23,7 +23,7 @@ export interface StoreOptions {
  * changed.
  */
 export class Store {
-  readonly config: SourcesConfig;
+  private activeConfig: SourcesConfig;
   private readonly feedCache: FeedCache;
   private readonly now: () => number;
   private current: { key: string; catalog: Catalog } | null = null;
@@ -34,9 +34,14 @@ export class Store {
   private health: { generation: number; key: string } | null = null;
 
   constructor({ config, feedCache, now = Date.now }: StoreOptions) {
-    this.config = config;
+    this.activeConfig = config;
     this.feedCache = feedCache;
     this.now = now;
+  }
+
+  /** The configuration in force: replaced as a whole by `reload`, never changed in place. */
+  get config(): SourcesConfig {
+    return this.activeConfig;
   }
 
   get enabledSources(): SourceConfig[] {
@@ -45,8 +50,11 @@ export class Store {
 
   /** The current catalog; reads each source through the cache (at most one fetch per TTL). */
   async catalog(): Promise<Catalog> {
+    const config = this.activeConfig;
     const sources = this.enabledSources;
     const snapshots = await Promise.all(sources.map((source) => this.feedCache.get(source)));
+    // A reload switched configurations during the reads: build from the one now in force.
+    if (config !== this.activeConfig) return this.catalog();
     const key = snapshots.map((s) => `${s.sourceId}:${s.contentHash}`).join("|");
     // Building is synchronous, so concurrent callers that awaited the same snapshots reuse one build.
     if (this.current?.key === key) return this.current.catalog;
@@ -112,5 +120,22 @@ export class Store {
   /** True once every enabled source has been tried at least once. */
   isReady(): boolean {
     return this.enabledSources.every((source) => this.feedCache.peek(source.id) !== undefined);
+  }
+
+  /**
+   * Switches to a new configuration in one synchronous step: from now on
+   * reads see only its sources and sections, and the next `catalog()`
+   * rebuilds whatever changed. Cached snapshots stay; the caller (the
+   * reloader) reads new sources first and drops removed ones.
+   */
+  reload(config: SourcesConfig): void {
+    this.activeConfig = config;
+    this.current = null;
+    this.health = null;
+  }
+
+  /** The catalog as last built, without reading any source (metrics, status page); null before the first build. */
+  get builtCatalog(): Catalog | null {
+    return this.current?.catalog ?? null;
   }
 }

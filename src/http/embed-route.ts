@@ -1,0 +1,111 @@
+import { readFileSync } from "node:fs";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { selectArticles } from "../store/article-filter.ts";
+import type { Catalog } from "../store/catalog.ts";
+import type { CatalogArticle } from "../store/catalog-article.ts";
+import type { Store } from "../store/store.ts";
+import { sendCacheable } from "./conditional-get.ts";
+import { sendJson, type Route } from "./routes.ts";
+import { freshSeconds } from "./use-http-caching.ts";
+import { CARDS_CSS, EMBED_THEMES, embedPagePolicy, renderEmbedPage, type Card, type EmbedTheme } from "./widget/embed-page.ts";
+
+/** Cards shown without `?limit=` (page) or a `limit` attribute (widget). */
+export const DEFAULT_EMBED_CARDS = 5;
+/** Most cards one embed may show. */
+export const MAX_EMBED_CARDS = 20;
+/** How long browsers and proxies may keep the widget's script. */
+export const WIDGET_SCRIPT_MAX_AGE_SECONDS = 300;
+export const WIDGET_SCRIPT_PATH = "/embed.js";
+
+const CSS_PLACEHOLDER = '"__NEWSGATE_CARDS_CSS__"';
+const SECTION = "([a-z0-9][a-z0-9-]*)";
+
+export interface EmbedRoutesOptions {
+  store: Store;
+  /** The CSP `frame-ancestors` sources for this request's embed page. @default "*" */
+  frameAncestors?: (req: IncomingMessage) => string;
+  remainingFreshMs?: (sourceId: string) => number;
+}
+
+/**
+ * The widget: `/embed.js` (the `<newsgate-feed>` web component), `/embed/{section}`
+ * (a page made for an iframe, `?limit=`, `?theme=light|dark`) and
+ * `/embed/{section}.json` (the cards the component renders).
+ */
+export function createEmbedRoutes({ store, frameAncestors = () => "*", remainingFreshMs }: EmbedRoutesOptions): Route[] {
+  const source = readFileSync(new URL("./widget/newsgate-feed.js", import.meta.url), "utf8");
+  if (!source.includes(CSS_PLACEHOLDER)) throw new Error(`embed: ${CSS_PLACEHOLDER} is missing from newsgate-feed.js`);
+  const script = source.replace(CSS_PLACEHOLDER, () => JSON.stringify(CARDS_CSS));
+  const startedAt = new Date();
+  const maxAge = () => freshSeconds(store.enabledSources, remainingFreshMs);
+
+  /** The section and its cards, or false once an error answer was sent. */
+  async function readCards(req: IncomingMessage, res: ServerResponse, slug: string) {
+    const catalog = await store.catalog();
+    const section = catalog.sections.find((s) => s.slug === slug);
+    if (!section) {
+      sendJson(res, 404, { error: `unknown section "${slug}"; known: ${catalog.sections.map((s) => s.slug).join(", ")}` });
+      return false;
+    }
+    const params = new URLSearchParams((req.url ?? "").split("?", 2)[1] ?? "");
+    const limitText = params.get("limit");
+    const limit = limitText === null ? DEFAULT_EMBED_CARDS : /^\d{1,3}$/.test(limitText) ? Number(limitText) : NaN;
+    if (!(limit >= 1 && limit <= MAX_EMBED_CARDS)) {
+      sendJson(res, 400, { error: `\`limit\` must be a whole number from 1 to ${MAX_EMBED_CARDS}` });
+      return false;
+    }
+    const theme = params.get("theme") ?? "light";
+    if (!(EMBED_THEMES as readonly string[]).includes(theme)) {
+      sendJson(res, 400, { error: `\`theme\` must be one of ${EMBED_THEMES.join(", ")}` });
+      return false;
+    }
+    const cards = selectArticles(catalog, { section: slug }).list.slice(0, limit).map((a) => toCard(a, catalog));
+    return { catalog, section, cards, theme: theme as EmbedTheme };
+  }
+
+  return [
+    {
+      path: WIDGET_SCRIPT_PATH,
+      handle: (req, res) =>
+        sendCacheable(req, res, { body: script, contentType: "text/javascript; charset=utf-8", lastModified: startedAt, maxAgeSeconds: WIDGET_SCRIPT_MAX_AGE_SECONDS }),
+    },
+    {
+      path: new RegExp(`^/embed/${SECTION}\\.json$`),
+      handle: async (req, res, match) => {
+        const read = await readCards(req, res, match![1]!);
+        if (!read) return;
+        const body = JSON.stringify({ section: { slug: read.section.slug, name: read.section.name }, articles: read.cards });
+        sendCacheable(req, res, { body, contentType: "application/json; charset=utf-8", lastModified: read.catalog.builtAt, maxAgeSeconds: maxAge() });
+      },
+    },
+    {
+      path: new RegExp(`^/embed/${SECTION}$`),
+      handle: async (req, res, match) => {
+        const read = await readCards(req, res, match![1]!);
+        if (!read) return;
+        const body = renderEmbedPage({ sectionName: read.section.name, cards: read.cards, theme: read.theme });
+        // The one page that may sit in a frame: the gate's refusal to be framed is replaced here.
+        res.removeHeader("x-frame-options");
+        sendCacheable(req, res, {
+          body,
+          contentType: "text/html; charset=utf-8",
+          lastModified: read.catalog.builtAt,
+          maxAgeSeconds: maxAge(),
+          headers: { "content-security-policy": embedPagePolicy(frameAncestors(req)), "x-content-type-options": "nosniff", "referrer-policy": "strict-origin-when-cross-origin" },
+        });
+      },
+    },
+  ];
+}
+
+function toCard(article: CatalogArticle, catalog: Catalog): Card {
+  return {
+    id: article.id,
+    title: article.title,
+    url: article.url,
+    summary: article.summary,
+    readingTimeMinutes: article.readingTimeMinutes,
+    publishedAt: article.publishedAt?.toISOString() ?? null,
+    section: catalog.sections.find((s) => s.slug === article.section)?.name ?? article.section,
+  };
+}

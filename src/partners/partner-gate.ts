@@ -1,0 +1,192 @@
+import { createHash } from "node:crypto";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { RateLimiterMemory, RateLimiterRes } from "rate-limiter-flexible";
+import { clientAddress } from "./client-address.ts";
+import type { Partner, PartnersConfig } from "./partners-file.ts";
+
+/** Paths every client may read without a key and without counting against a limit: health checks and the widget's script. */
+export const DEFAULT_OPEN_PATHS = ["/health", "/ready", "/embed.js"];
+/** Where a partner's key travels: this header, or the `key` query parameter (for the widget, which cannot set headers on a script or iframe). */
+export const API_KEY_HEADER = "x-api-key";
+export const API_KEY_PARAMETER = "key";
+/** How long browsers may reuse a preflight answer. */
+export const PREFLIGHT_MAX_AGE_SECONDS = 600;
+/** The window every per-minute budget is counted over. */
+const WINDOW_SECONDS = 60;
+/** Response headers a partner's script may read across origins. */
+const EXPOSED_HEADERS = "ETag, Last-Modified, Retry-After, X-RateLimit-Limit, X-RateLimit-Remaining";
+const ALLOWED_METHODS = "GET, HEAD, POST, OPTIONS";
+
+/** Answers a request itself (true) or lets it through (false), possibly after a rate-limit lookup. */
+export type PartnerGate = (req: IncomingMessage, res: ServerResponse) => boolean | Promise<boolean>;
+
+export interface PartnerGateOptions {
+  /** The partners file; null keeps the gateway open: any origin, no key, no limit. @default null */
+  partners?: PartnersConfig | null;
+  /** Called on every 429 with the partner's name, or `anonymous` (metrics; never a client address). */
+  onRateLimited?: (client: string) => void;
+  /** Exact paths exempt from keys and limits (CORS still applies). @default DEFAULT_OPEN_PATHS */
+  openPaths?: string[];
+}
+
+const partnerOfRequest = new WeakMap<IncomingMessage, Partner>();
+
+/** The partner whose key the gate accepted for this request; null for anonymous requests. */
+export function requestPartner(req: IncomingMessage): Partner | null {
+  return partnerOfRequest.get(req) ?? null;
+}
+
+/**
+ * The CSP `frame-ancestors` sources for the embed page: `*` when no partners
+ * file is configured, else the key's partner's origins, else (anonymous) every
+ * partner's origins; `'none'` when that leaves nothing.
+ */
+export function frameAncestors(partners: PartnersConfig | null, partner: Partner | null): string {
+  if (!partners) return "*";
+  const origins = partner ? partner.allowedOrigins : allOrigins(partners);
+  return origins.length ? origins.join(" ") : "'none'";
+}
+
+/**
+ * Access control in front of every route, GraphQL and cached answers alike:
+ * API keys, CORS and per-minute budgets.
+ *
+ * Without a partners file nothing is refused or counted, and CORS behaves as
+ * Yoga's did (any origin is granted). With one, a request is:
+ * - refused with 401 when it carries an unknown key, or no key while anonymous use is refused;
+ * - refused with 403 when a browser uses a key from an origin the partner did not list
+ *   (keys in a widget are public; the origin list is what keeps other sites from spending them);
+ * - granted CORS only for its partner's origins (anonymous: any partner's origin), never `*`;
+ * - counted against its partner's budget, or its client address's anonymous budget,
+ *   and refused with 429 and `Retry-After` beyond it. Budgets never share a counter.
+ * Preflights are answered here, before any budget is spent. Every response varies on `Origin`
+ * (with partners, on `X-API-Key` too).
+ */
+export function createPartnerGate({ partners = null, onRateLimited, openPaths = DEFAULT_OPEN_PATHS }: PartnerGateOptions = {}): PartnerGate {
+  const byHash = new Map((partners?.partners ?? []).map((p) => [p.keyHash, p]));
+  const anyPartnerOrigin = new Set(partners ? allOrigins(partners) : []);
+  // One limiter per partner (budgets differ) and one for anonymous addresses; memory entries expire with their window.
+  const partnerLimiters = new Map((partners?.partners ?? []).map((p) => [p.name, new RateLimiterMemory({ keyPrefix: `partner:${p.name}`, points: p.requestsPerMinute, duration: WINDOW_SECONDS })]));
+  const anonymousLimiter = partners?.anonymous ? new RateLimiterMemory({ keyPrefix: "anonymous", points: partners.anonymous.requestsPerMinute, duration: WINDOW_SECONDS }) : null;
+
+  // With partners, an answer also depends on the key: a shared cache must not hand a keyed answer to a keyless client.
+  const vary = partners ? ["Origin", "X-API-Key"] : ["Origin"];
+
+  return (req, res) => {
+    varyOn(res, vary);
+    res.setHeader("x-content-type-options", "nosniff");
+    // Only the embed page may sit in a frame; it replaces these two.
+    res.setHeader("x-frame-options", "DENY");
+    res.setHeader("content-security-policy", "frame-ancestors 'none'");
+    const origin = typeof req.headers.origin === "string" ? req.headers.origin : null;
+
+    if (!partners) {
+      // As Yoga answered before the gate existed: the request's origin, with credentials.
+      if (origin) grantCors(req, res, origin, true);
+      if (req.method === "OPTIONS") return answerPreflight(res);
+      return false;
+    }
+
+    const { key, path } = readKey(req);
+    const partner = key === null ? null : (byHash.get(sha256(key)) ?? null);
+    const allowed = partner ? partner.allowedOrigins.includes(origin ?? "") : origin !== null && anyPartnerOrigin.has(origin);
+    if (allowed) grantCors(req, res, origin!, false);
+    if (req.method === "OPTIONS") {
+      if (origin && !allowed) return refuse(res, 403, "FORBIDDEN", `origin ${origin} may not call this gateway`);
+      return answerPreflight(res);
+    }
+    if (key !== null && !partner) return refuse(res, 401, "UNAUTHENTICATED", "unknown API key");
+    if (partner && origin && !allowed) return refuse(res, 403, "FORBIDDEN", `origin ${origin} is not allowed for this key`);
+    if (partner) partnerOfRequest.set(req, partner);
+    if (openPaths.includes(path)) return false;
+    if (!partner && !anonymousLimiter) {
+      return refuse(res, 401, "UNAUTHENTICATED", `an API key is required: send it in the ${API_KEY_HEADER} header or the ${API_KEY_PARAMETER} parameter`);
+    }
+    const limiter = partner ? partnerLimiters.get(partner.name)! : anonymousLimiter!;
+    const limit = partner ? partner.requestsPerMinute : partners.anonymous!.requestsPerMinute;
+    return limiter.consume(partner ? partner.name : clientAddress(req)).then(
+      (result) => {
+        res.setHeader("x-ratelimit-limit", String(limit));
+        res.setHeader("x-ratelimit-remaining", String(result.remainingPoints));
+        return false;
+      },
+      (rejection: unknown) => {
+        if (!(rejection instanceof RateLimiterRes)) throw rejection;
+        onRateLimited?.(partner ? partner.name : "anonymous");
+        const retryAfter = Math.max(1, Math.ceil(rejection.msBeforeNext / 1000));
+        res.setHeader("retry-after", String(retryAfter));
+        res.setHeader("x-ratelimit-limit", String(limit));
+        res.setHeader("x-ratelimit-remaining", "0");
+        return refuse(res, 429, "RATE_LIMITED", `more than ${limit} requests in a minute; retry in ${retryAfter} s`);
+      },
+    );
+  };
+}
+
+function allOrigins(partners: PartnersConfig): string[] {
+  return [...new Set(partners.partners.flatMap((p) => p.allowedOrigins))];
+}
+
+function readKey(req: IncomingMessage): { key: string | null; path: string } {
+  const [path = "/", query = ""] = (req.url ?? "/").split("?", 2);
+  const header = req.headers[API_KEY_HEADER];
+  if (typeof header === "string" && header !== "") return { key: header, path };
+  const parameter = query.includes(`${API_KEY_PARAMETER}=`) ? new URLSearchParams(query).get(API_KEY_PARAMETER) : null;
+  return { key: parameter || null, path };
+}
+
+function sha256(text: string): string {
+  return createHash("sha256").update(text, "utf8").digest("hex");
+}
+
+function grantCors(req: IncomingMessage, res: ServerResponse, origin: string, credentials: boolean): void {
+  res.setHeader("access-control-allow-origin", origin);
+  if (credentials) res.setHeader("access-control-allow-credentials", "true");
+  res.setHeader("access-control-expose-headers", EXPOSED_HEADERS);
+  if (req.method === "OPTIONS") {
+    res.setHeader("access-control-allow-methods", ALLOWED_METHODS);
+    const requested = req.headers["access-control-request-headers"];
+    if (typeof requested === "string" && requested) res.setHeader("access-control-allow-headers", requested);
+    res.setHeader("access-control-max-age", String(PREFLIGHT_MAX_AGE_SECONDS));
+  }
+}
+
+function answerPreflight(res: ServerResponse): true {
+  res.writeHead(204, { allow: ALLOWED_METHODS, "content-length": "0" });
+  res.end();
+  return true;
+}
+
+function refuse(res: ServerResponse, status: number, code: string, message: string): true {
+  // Shaped like a GraphQL error, so GraphQL clients show it; plain-route clients read the same fields.
+  const body = JSON.stringify({ errors: [{ message, extensions: { code } }] });
+  res.writeHead(status, { "content-type": "application/json; charset=utf-8", "cache-control": "no-store", "content-length": Buffer.byteLength(body) });
+  res.end(body);
+  return true;
+}
+
+/**
+ * Adds `names` to `Vary` however the response is written later: handlers
+ * (Yoga, the edge cache) replace `Vary` with their own through `writeHead`,
+ * so the merge happens there, as the `on-headers` pattern does.
+ */
+function varyOn(res: ServerResponse, names: string[]): void {
+  const writeHead = res.writeHead;
+  res.writeHead = function (this: ServerResponse, ...args: unknown[]) {
+    const index = args.findIndex((arg, i) => i > 0 && typeof arg === "object" && arg !== null && !Array.isArray(arg));
+    const headers = index === -1 ? null : (args[index] as Record<string, unknown>);
+    const key = headers ? Object.keys(headers).find((k) => k.toLowerCase() === "vary") : undefined;
+    if (headers && key) args[index] = { ...headers, [key]: withVary(String(headers[key]), names) };
+    else res.setHeader("vary", withVary(res.getHeader("vary"), names));
+    return (writeHead as (...a: unknown[]) => ServerResponse).apply(this, args);
+  } as ServerResponse["writeHead"];
+}
+
+function withVary(current: unknown, names: string[]): string {
+  let text = Array.isArray(current) ? current.join(", ") : current === undefined ? "" : String(current);
+  for (const name of names) {
+    const present = text.split(",").map((v) => v.trim().toLowerCase());
+    if (!present.includes("*") && !present.includes(name.toLowerCase())) text = text ? `${text}, ${name}` : name;
+  }
+  return text;
+}
