@@ -1,4 +1,4 @@
-import type { SourcesConfig } from "./config/sources-file.ts";
+import type { SourceConfig, SourcesConfig } from "./config/sources-file.ts";
 import { createFetcher, type FetchFunction } from "./ingest/fetcher.ts";
 import { createFetchLimits } from "./ingest/fetch-limits.ts";
 import type { SourceSnapshot } from "./ingest/read-source.ts";
@@ -19,6 +19,7 @@ import { createEmbedRoutes } from "./http/embed-route.ts";
 import { createFeedRoutes } from "./http/feeds-route.ts";
 import { createPartnerGate, DEFAULT_OPEN_PATHS, frameAncestors, requestPartner } from "./partners/partner-gate.ts";
 import type { PartnersConfig } from "./partners/partners-file.ts";
+import type { SharedCache } from "./store/shared-cache.ts";
 
 export interface GatewayDeps {
   config: SourcesConfig;
@@ -42,6 +43,8 @@ export interface GatewayDeps {
   partners?: PartnersConfig | null;
   /** The origin partners reach the gateway at, for absolute links in feeds and OPML (`--public-url`). @default each request's Host */
   publicUrl?: string | null;
+  /** Redis level of the feed cache, cluster-wide single-flight and invalidation (REDIS_URL). @default null: this instance alone */
+  sharedCache?: SharedCache | null;
 }
 
 export interface Gateway {
@@ -63,20 +66,30 @@ export interface Gateway {
 }
 
 /** Wires the stages together: config → ingest → store → graphql → http. */
-export function createGateway({ config, fetch, now = Date.now, monotonicNow, random, fetchConcurrency, http = {}, logger = silentLogger(), metrics = createMetrics(), partners = null, publicUrl = null }: GatewayDeps): Gateway {
+export function createGateway({ config, fetch, now = Date.now, monotonicNow, random, fetchConcurrency, http = {}, logger = silentLogger(), metrics = createMetrics(), partners = null, publicUrl = null, sharedCache = null }: GatewayDeps): Gateway {
   const fetchUnlimited = createFetcher(fetch);
   const limit = createFetchLimits(fetchConcurrency);
   const fetchFeed: typeof fetchUnlimited = (request) => limit(request.url, () => fetchUnlimited(request));
   const history = new FetchHistory();
   const read = createObservedRead({ fetchFeed, now, logger, metrics, history });
+  const readLocal = (source: SourceConfig, previous: SourceSnapshot | undefined) => read(source, store.config, previous);
   const feedCache = new FeedCache({
     // The sections in force are read on every load: a reload may change them.
-    load: (source, previous) => read(source, store.config, previous),
+    load: sharedCache ? sharedCache.wrapLoad(readLocal) : readLocal,
     now: monotonicNow,
     random,
     onLookup: (result) => metrics.cacheLookup("feed", result),
   });
   const store = new Store({ config, feedCache, now });
+  // Another instance saw a source change: take its copy from Redis and rebuild now, not at this instance's next refresh.
+  void sharedCache?.onChanged(async (sourceId) => {
+    const source = store.enabledSources.find((s) => s.id === sourceId);
+    const snapshot = source && (await sharedCache.read(sourceId));
+    if (source && snapshot && snapshot.contentHash !== feedCache.peek(sourceId)?.contentHash) {
+      feedCache.prime(source, snapshot);
+      void store.catalog().catch(() => undefined);
+    }
+  });
   metrics.observe(() => readGatewayState(store, now()));
   const refresher = new Refresher({
     feedCache,

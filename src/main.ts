@@ -9,6 +9,7 @@ import { createLogger } from "./ops/logger.ts";
 import { createMetrics } from "./ops/metrics.ts";
 import { reloadSourcesFile } from "./ops/reload-sources.ts";
 import { loadPartnersFile, PartnersFileError } from "./partners/partners-file.ts";
+import { createRedis, SharedCache } from "./store/shared-cache.ts";
 
 async function main(): Promise<void> {
   const settings = readSettings(process.argv.slice(2), process.env);
@@ -17,7 +18,9 @@ async function main(): Promise<void> {
   const config = await loadSourcesFile(settings.sourcesFile);
   const persistedOperations = settings.persistedOperationsFile ? await loadPersistedOperations(settings.persistedOperationsFile) : null;
   const partners = settings.partnersFile ? await loadPartnersFile(settings.partnersFile) : null;
-  const gateway = createGateway({ config, http: { persistedOperations }, logger, metrics: createMetrics({ processMetrics: true }), partners, publicUrl: settings.publicUrl });
+  const sharedCache = settings.redisUrl ? new SharedCache({ redis: createRedis(settings.redisUrl), logger }) : null;
+  await sharedCache?.connect();
+  const gateway = createGateway({ config, http: { persistedOperations }, logger, metrics: createMetrics({ processMetrics: true }), partners, publicUrl: settings.publicUrl, sharedCache });
   const running = await listen(gateway.app, settings.port, settings.host);
   const started = `Newsgate serving ${config.sources.length} sources from ${config.file} at ${running.url}${GRAPHQL_PATH}`;
   // DESIGN.md promises this line on stdout whatever LOG_LEVEL says.

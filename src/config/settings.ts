@@ -19,6 +19,8 @@ export interface Settings {
   logLevel: LogLevel;
   /** `--watch`: reload the sources file when it changes (as on SIGHUP). */
   watch: boolean;
+  /** `REDIS_URL`: shared feed cache, cluster-wide single-flight and invalidation across instances; null runs alone. */
+  redisUrl: string | null;
 }
 
 /**
@@ -55,6 +57,7 @@ export function readSettings(argv: string[], env: NodeJS.ProcessEnv): Settings {
     publicUrl: readPublicUrl(values["public-url"] || env.NEWSGATE_PUBLIC_URL || null),
     logLevel: readLogLevel(env),
     watch: values.watch ?? false,
+    redisUrl: env.REDIS_URL || null,
   };
 }
 

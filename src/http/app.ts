@@ -6,6 +6,7 @@ import { schema } from "../graphql/schema.ts";
 import type { Catalog } from "../store/catalog.ts";
 import type { Store } from "../store/store.ts";
 import { ARTICLE_PAGE_QUERY, EXAMPLE_TABS } from "./example-operations.ts";
+import { useGraphiqlHeaders } from "./use-graphiql-headers.ts";
 import { createEdgeCache, type EdgeOutcome } from "./edge-cache.ts";
 import { dispatch, sendJson, type Route } from "./routes.ts";
 import { checkPersistedOperations, type PersistedOperations } from "./persisted-operations.ts";
@@ -14,6 +15,7 @@ import { DEFAULT_MAX_REQUEST_BODY_BYTES, useHttpHygiene } from "./use-http-hygie
 import { useIncrementalDelivery } from "./use-incremental-delivery.ts";
 import { usePersistedAllowList } from "./use-persisted-allow-list.ts";
 import { useQueryCost, type UseQueryCostOptions } from "./use-query-cost.ts";
+import { useRequestErrorCodes } from "./use-request-error-codes.ts";
 import { useQueryLimits, type UseQueryLimitsOptions } from "./use-query-limits.ts";
 import { silentLogger, type Logger } from "../ops/logger.ts";
 import type { Metrics } from "../ops/metrics.ts";
@@ -74,6 +76,7 @@ export function createApp({ store, remainingFreshMs, limits = {}, persistedOpera
   // Order matters where plugins share a hook: the allow-list resolves a hash to its document
   // before the cache keys on the document; the limits see every document, listed or not.
   const plugins: Plugin[] = [
+    useGraphiqlHeaders(),
     // First: they see every operation, refused ones too, and errors before Yoga masks them.
     ...(metrics ? [useOperationMetrics({ metrics })] : []),
     useUnexpectedErrorLog({ logger }),
@@ -81,6 +84,7 @@ export function createApp({ store, remainingFreshMs, limits = {}, persistedOpera
     ...(persistedOperations ? [usePersistedAllowList({ operations: persistedOperations })] : []),
     useHttpCaching({ store, graphqlEndpoint: GRAPHQL_PATH, remainingFreshMs }),
     useQueryLimits({ maxDepth, maxAliases, maxTokens, maxDirectives }),
+    useRequestErrorCodes(),
     useQueryCost(costLimits),
     useIncrementalDelivery(),
   ];

@@ -15,8 +15,20 @@ export interface RunningServer {
   close: () => Promise<void>;
 }
 
-export async function listen(app: App, port: number, host: string): Promise<RunningServer> {
-  const server = createServer({ requestTimeout: REQUEST_TIMEOUT_MS, headersTimeout: HEADERS_TIMEOUT_MS, maxHeaderSize: 16 * 1024 }, app.handle);
+export interface ListenOptions {
+  /** @default REQUEST_TIMEOUT_MS */
+  requestTimeoutMs?: number;
+  /** @default HEADERS_TIMEOUT_MS */
+  headersTimeoutMs?: number;
+  /** How often Node checks those two timeouts (its own default is 30 s; tests with short timeouts need it shorter). @default Node's */
+  connectionsCheckingIntervalMs?: number;
+}
+
+export async function listen(app: App, port: number, host: string, { requestTimeoutMs = REQUEST_TIMEOUT_MS, headersTimeoutMs = HEADERS_TIMEOUT_MS, connectionsCheckingIntervalMs }: ListenOptions = {}): Promise<RunningServer> {
+  const server = createServer(
+    { requestTimeout: requestTimeoutMs, headersTimeout: headersTimeoutMs, maxHeaderSize: 16 * 1024, ...(connectionsCheckingIntervalMs ? { connectionsCheckingInterval: connectionsCheckingIntervalMs } : {}) },
+    app.handle,
+  );
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(port, host, () => {

@@ -59,6 +59,12 @@ export function useQueryLimits({
     },
     onParse({ params }) {
       return ({ result, replaceParseResult }) => {
+        // graphql-js parses nested values recursively: a few thousand `[` overflow the stack before the
+        // token limit is reached, and the RangeError would be answered as a masked 500.
+        if (result instanceof RangeError) {
+          replaceParseResult(createRefusalError("QUERY_TOO_DEEP", "Document is nested too deeply to parse."));
+          return;
+        }
         if (!(result instanceof GraphQLError) || !tokenRejections.has(result)) return;
         // Armor stops at the first token over the limit; the client is told the document's real size.
         const found = countTokens(typeof params.source === "string" ? params.source : params.source.body);

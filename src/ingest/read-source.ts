@@ -9,6 +9,16 @@ import { normalizeFeed } from "./normalize.ts";
 import { htmlToText } from "./text.ts";
 import { parseBodyBounded } from "./parse-off-thread.ts";
 
+/**
+ * Ok reads in a row that found no items while articles were held, before the
+ * empty feed is believed. A feed that suddenly empties is far more often a
+ * publisher's glitch (a broken CMS export, a cache serving a blank template)
+ * than a real purge, so the held articles are kept, with a warning on the
+ * status, until the feed has items again or this many reads in a row were
+ * empty; after that the source is taken at its word and emptied.
+ */
+export const MAX_EMPTY_READS_KEPT = 5;
+
 export interface SourceError {
   code: IngestErrorCode;
   message: string;
@@ -36,6 +46,8 @@ export interface SourceSnapshot {
   encoding: string | null;
   /** Freshness the publisher asks for (Cache-Control, Expires, RSS <ttl>), when it does. */
   upstreamTtlMs: number | null;
+  /** Ok reads in a row that found no items while previous articles were kept (see MAX_EMPTY_READS_KEPT). @default 0 */
+  emptyReadsKept?: number;
   /** Failed reads in a row; 0 after a good one. */
   consecutiveFailures: number;
   /** What the upstream asked through Retry-After on the last failure. */
@@ -101,21 +113,25 @@ export async function readSource(
       now: finished,
     });
     const done = deps.now();
+    const emptyReadsKept = (previous?.emptyReadsKept ?? 0) + 1;
+    const keepHeld = articles.length === 0 && previous !== undefined && previous.articles.length > 0 && emptyReadsKept <= MAX_EMPTY_READS_KEPT;
+    const warnings = [decoded.warning, feed.warning, keepHeld ? `feed returned no items; keeping the ${previous!.articles.length} held` : null];
     return {
       sourceId: source.id,
-      articles,
-      contentHash: hashArticles(articles),
+      articles: keepHeld ? previous!.articles : articles,
+      contentHash: keepHeld ? previous!.contentHash : hashArticles(articles),
       format,
       etag: outcome.etag,
       lastModified: outcome.lastModified,
       ok: true,
       error: null,
-      warning: [decoded.warning, feed.warning].filter(Boolean).join("; ") || null,
+      warning: warnings.filter(Boolean).join("; ") || null,
       feedTitle: feed.title ? htmlToText(feed.title) || null : null,
       feedLink: feed.link,
       itemsSeen: feed.items.length,
       encoding: decoded.encoding,
       upstreamTtlMs: maxOrNull(outcome.freshForMs, feed.ttlMinutes === null ? null : feed.ttlMinutes * 60_000),
+      emptyReadsKept: keepHeld ? emptyReadsKept : 0,
       consecutiveFailures: 0,
       retryAfterMs: null,
       lastFetchedAt: new Date(done),
@@ -140,6 +156,7 @@ export async function readSource(
       itemsSeen: previous?.itemsSeen ?? 0,
       encoding: previous?.encoding ?? null,
       upstreamTtlMs: previous?.upstreamTtlMs ?? null,
+      emptyReadsKept: previous?.emptyReadsKept ?? 0,
       consecutiveFailures: (previous && !previous.ok ? previous.consecutiveFailures : 0) + 1,
       retryAfterMs: error.retryAfterMs,
       lastFetchedAt: new Date(finished),

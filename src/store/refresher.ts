@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import { setTimeout as delay } from "node:timers/promises";
 import type { SourceConfig } from "../config/sources-file.ts";
 import type { SourceSnapshot } from "../ingest/read-source.ts";
@@ -32,6 +33,8 @@ export class Refresher {
   /** Starts a loop per source not yet running (safe to call again after the sources change). */
   start(): void {
     if (this.controller.signal.aborted) this.controller = new AbortController();
+    // One waiting loop per source listens on this signal: hundreds of listeners are expected.
+    setMaxListeners(0, this.controller.signal);
     for (const source of this.options.sources()) {
       if (!this.loops.has(source.id)) this.loops.set(source.id, this.loop(source.id, this.controller.signal));
     }

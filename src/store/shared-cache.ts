@@ -1,0 +1,183 @@
+import { randomUUID } from "node:crypto";
+import { Redis } from "ioredis";
+import type { SourceConfig } from "../config/sources-file.ts";
+import type { SourceSnapshot } from "../ingest/read-source.ts";
+import type { Logger } from "../ops/logger.ts";
+import { freshnessMs } from "./refresh-policy.ts";
+import { acquireLock, releaseLock } from "./source-lock.ts";
+
+/** Longest any Redis call may take before the instance carries on with its local cache. */
+export const REDIS_CALL_TIMEOUT_MS = 200;
+/** How often an instance that lost the lock looks for the holder's result. */
+export const LOCK_POLL_MS = 50;
+/** A lock outlives its holder's read by this much (storing the result), then expires if the holder died. */
+export const LOCK_MARGIN_MS = 500;
+/** Channel on which an instance announces that a source's content changed. */
+export const CHANGED_CHANNEL = "source-changed";
+
+type Load = (source: SourceConfig, previous: SourceSnapshot | undefined) => Promise<SourceSnapshot>;
+
+export interface SharedCacheOptions {
+  redis: Redis;
+  /** Prefix of every key and channel, so several clusters (or tests) share one Redis. @default "newsgate:" */
+  prefix?: string;
+  logger: Logger;
+  /** @default Math.random */
+  random?: () => number;
+  /** @default REDIS_CALL_TIMEOUT_MS */
+  callTimeoutMs?: number;
+}
+
+/** Dates survive the JSON round trip tagged, so a snapshot read back equals the one stored. */
+export function serializeSnapshot(snapshot: SourceSnapshot): string {
+  return JSON.stringify(snapshot, function (this: Record<string, unknown>, key, value) {
+    const raw = this[key];
+    return raw instanceof Date ? { $date: raw.getTime() } : value;
+  });
+}
+
+export function deserializeSnapshot(text: string): SourceSnapshot {
+  return JSON.parse(text, (_key, value) =>
+    value && typeof value === "object" && typeof value.$date === "number" && Object.keys(value).length === 1 ? new Date(value.$date) : value,
+  ) as SourceSnapshot;
+}
+
+/** Opens the Redis connection for a shared cache: commands fail at once while it is down, reconnecting forever. */
+export function createRedis(url: string): Redis {
+  return new Redis(url, {
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    connectTimeout: 1000,
+    retryStrategy: (attempt) => Math.min(attempt * 100, 1000),
+  });
+}
+
+/**
+ * The second cache level and cluster-wide single-flight (REDIS_URL). A read of
+ * a source first looks in Redis; if another instance stored it within its TTL,
+ * that copy is used. Otherwise the instance takes the source's lock (SET NX PX)
+ * and reads upstream, or waits for the holder's result. Every Redis call is
+ * bounded by a short timeout: when Redis is down or slow the instance reads
+ * upstream itself, as a lone gateway would, logs a warning once, and rejoins
+ * when ioredis reconnects.
+ */
+export class SharedCache {
+  readonly redis: Redis;
+  private readonly prefix: string;
+  private readonly logger: Logger;
+  private readonly random: () => number;
+  private readonly callTimeoutMs: number;
+  private subscriber: Redis | null = null;
+  /** Whether the last Redis call failed (one warning per outage). */
+  degraded = false;
+  /** Redis calls that failed or timed out (tests and logs). */
+  failures = 0;
+
+  constructor({ redis, prefix = "newsgate:", logger, random = Math.random, callTimeoutMs = REDIS_CALL_TIMEOUT_MS }: SharedCacheOptions) {
+    this.redis = redis;
+    this.prefix = prefix;
+    this.logger = logger;
+    this.random = random;
+    this.callTimeoutMs = callTimeoutMs;
+    redis.on("error", () => undefined);
+    redis.on("ready", () => {
+      if (this.degraded) this.logger.info("shared cache: Redis is back, rejoining the cluster");
+      this.degraded = false;
+    });
+  }
+
+  /** Connects, waiting at most `ms`; a gateway starts (alone) even when Redis does not answer. */
+  async connect(ms = 1000): Promise<void> {
+    if (this.redis.status === "wait") void this.redis.connect().catch(() => undefined);
+    await this.call(new Promise<void>((resolve) => (this.redis.status === "ready" ? resolve() : this.redis.once("ready", () => resolve()))), ms);
+  }
+
+  /** Wraps a source loader with the Redis level and the cluster-wide lock. */
+  wrapLoad(load: Load): Load {
+    return async (source, previous) => {
+      // Whatever Redis holds is within its TTL: some instance read it less than a TTL ago.
+      const shared = await this.read(source.id);
+      if (shared) return shared;
+      // The process id tells operators (and tests) which instance holds a lock.
+      const token = `${process.pid}:${randomUUID()}`;
+      const lockMs = source.timeoutMs + LOCK_MARGIN_MS;
+      const deadline = Date.now() + lockMs;
+      for (;;) {
+        const got = await this.call(acquireLock(this.redis, this.key("lock", source.id), token, lockMs));
+        if (got === undefined) return load(source, previous); // Redis unreachable: read alone.
+        if (got) break;
+        await new Promise((resolve) => setTimeout(resolve, LOCK_POLL_MS));
+        const result = await this.read(source.id);
+        if (result && isNewer(result, previous)) return result;
+        if (Date.now() > deadline) return previous ?? load(source, previous);
+      }
+      try {
+        // The holder of a lock that expired may have stored a result meanwhile.
+        const again = await this.read(source.id);
+        if (again && isNewer(again, previous)) return again;
+        const snapshot = await load(source, previous);
+        const ttl = Math.max(1, freshnessMs(source, snapshot, this.random));
+        await this.call(this.redis.set(this.key("feed", source.id), serializeSnapshot(snapshot), "PX", ttl));
+        if (previous && previous.contentHash !== snapshot.contentHash) {
+          await this.call(this.redis.publish(this.key(CHANGED_CHANNEL), source.id));
+        }
+        return snapshot;
+      } finally {
+        await this.call(releaseLock(this.redis, this.key("lock", source.id), token));
+      }
+    };
+  }
+
+  /** The snapshot another instance stored, if still fresh; undefined when absent or Redis is unreachable. */
+  async read(sourceId: string): Promise<SourceSnapshot | undefined> {
+    const text = await this.call(this.redis.get(this.key("feed", sourceId)));
+    return text ? deserializeSnapshot(text) : undefined;
+  }
+
+  /** Calls `onChanged(sourceId)` whenever any instance sees a source's content change. */
+  async onChanged(onChanged: (sourceId: string) => void): Promise<void> {
+    const subscriber = (this.subscriber ??= this.redis.duplicate({ enableOfflineQueue: true }));
+    subscriber.on("error", () => undefined);
+    subscriber.on("message", (_channel: string, sourceId: string) => onChanged(sourceId));
+    await this.call(subscriber.subscribe(this.key(CHANGED_CHANNEL)), 1000);
+  }
+
+  async close(): Promise<void> {
+    this.subscriber?.disconnect();
+    this.redis.disconnect();
+  }
+
+  key(...parts: string[]): string {
+    return this.prefix + parts.join(":");
+  }
+
+  /** Runs one Redis call bounded by the timeout; undefined (with a warning once per outage) when it fails. */
+  private async call<T>(promise: Promise<T>, ms = this.callTimeoutMs): Promise<T | undefined> {
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      return await Promise.race([
+        promise,
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+        }),
+      ]);
+    } catch (error) {
+      promise.catch(() => undefined);
+      this.failures++;
+      if (!this.degraded) {
+        this.degraded = true;
+        this.logger.warn({ err: error }, "shared cache: Redis unreachable, serving from the local cache until it returns");
+      }
+      return undefined;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
+
+/** A shared copy is worth taking when it was read after the one held here. */
+function isNewer(shared: SourceSnapshot, previous: SourceSnapshot | undefined): boolean {
+  if (!previous) return true;
+  return (shared.lastFetchedAt?.getTime() ?? 0) > (previous.lastFetchedAt?.getTime() ?? 0);
+}

@@ -1,0 +1,19 @@
+/**
+ * One cluster member for tests/cluster: `node --import tsx gateway-process.ts SOURCES_FILE`
+ * with REDIS_URL and REDIS_PREFIX set; starts a gateway on 127.0.0.1 with its
+ * refresher (as `npm start` does) and prints its URL.
+ */
+import { loadSourcesFile } from "../../src/config/sources-file.ts";
+import { createGateway } from "../../src/create-gateway.ts";
+import { listen } from "../../src/http/server.ts";
+import { createLogger } from "../../src/ops/logger.ts";
+import { createRedis, SharedCache } from "../../src/store/shared-cache.ts";
+
+const logger = createLogger({ level: "info", destination: { write: (line: string) => void process.stderr.write(line) } });
+const config = await loadSourcesFile(process.argv[2]!);
+const sharedCache = new SharedCache({ redis: createRedis(process.env.REDIS_URL!), prefix: process.env.REDIS_PREFIX, logger, random: () => 0.5 });
+await sharedCache.connect();
+const gateway = createGateway({ config, random: () => 0.5, sharedCache, logger });
+const running = await listen(gateway.app, 0, "127.0.0.1");
+gateway.refresher.start();
+console.log(`listening ${running.url}/graphql`);

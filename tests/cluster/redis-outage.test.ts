@@ -1,0 +1,72 @@
+import { execFileSync } from "node:child_process";
+import { setTimeout as sleep } from "node:timers/promises";
+import { afterAll, describe, expect, it } from "vitest";
+import { createLogger } from "../../src/ops/logger.ts";
+import { createRedis, SharedCache } from "../../src/store/shared-cache.ts";
+import { serveBody, startFixtureServer } from "../helpers/fixture-server.ts";
+import { startGateway } from "../helpers/gateway.ts";
+import { rss, uniquePrefix } from "./cluster.ts";
+
+/** A Redis of this test's own, so stopping it disturbs no other test. */
+const PORT = 6390 + (process.pid % 50);
+const startRedis = () => execFileSync("redis-server", ["--daemonize", "yes", "--port", String(PORT), "--save", "", "--appendonly", "no"]);
+const stopRedis = () => {
+  try {
+    execFileSync("redis-cli", ["-p", String(PORT), "shutdown", "nosave"], { stdio: "ignore" });
+  } catch {
+    // Already stopped.
+  }
+};
+afterAll(stopRedis);
+
+describe("a cluster instance whose Redis goes away", () => {
+  it("answers every query from its local cache while Redis is down, warns, and rejoins when it returns", async () => {
+    startRedis();
+    const upstream = await startFixtureServer({ "/a.xml": serveBody(rss("outage"), "application/rss+xml") });
+    const lines: string[] = [];
+    const logger = createLogger({ level: "info", destination: { write: (line: string) => void lines.push(line) } });
+    const sharedCache = new SharedCache({ redis: createRedis(`redis://127.0.0.1:${PORT}`), prefix: uniquePrefix("outage"), logger, random: () => 0.5 });
+    await sharedCache.connect();
+    const gateway = await startGateway(
+      { sources: [{ id: "a", name: "A", url: upstream.url("/a.xml"), section: "technology", refreshSeconds: 1, timeoutMs: 2000 }] },
+      { sharedCache, logger },
+    );
+    gateway.refresher.start();
+    let queries = 0;
+    let failed = 0;
+    let slowest = 0;
+    const client = (until: number) =>
+      (async () => {
+        while (Date.now() < until) {
+          const started = Date.now();
+          const answer = await gateway.query("{ articles(first: 10) { totalCount } }").catch(() => ({ errors: ["network"] }));
+          slowest = Math.max(slowest, Date.now() - started);
+          queries++;
+          if (answer.errors || (answer as any).data.articles.totalCount !== 3) failed++;
+          await sleep(10);
+        }
+      })();
+    await client(Date.now() + 500);
+    stopRedis();
+    const hitsBefore = upstream.hits("/a.xml");
+    await client(Date.now() + 2200);
+    const readsWhileDown = upstream.hits("/a.xml") - hitsBefore;
+    startRedis();
+    await client(Date.now() + 2500);
+    const feedKey = sharedCache.key("feed", "a");
+    const rejoined = (await sharedCache.redis.exists(feedKey)) === 1;
+    console.log(`outage: ${queries} queries, ${failed} failed, slowest ${slowest} ms; ${readsWhileDown} upstream reads alone while Redis was down; rejoined: ${rejoined}; Redis failures seen: ${sharedCache.failures}`);
+    await gateway.refresher.stop();
+    await gateway.close();
+    await sharedCache.close();
+    await upstream.close();
+
+    expect(failed).toBe(0);
+    expect(readsWhileDown).toBeGreaterThanOrEqual(1);
+    expect(sharedCache.failures).toBeGreaterThan(0);
+    expect(lines.some((l) => l.includes("Redis unreachable"))).toBe(true);
+    expect(lines.some((l) => l.includes("Redis is back"))).toBe(true);
+    expect(sharedCache.degraded).toBe(false);
+    expect(rejoined).toBe(true);
+  });
+});
