@@ -1,0 +1,166 @@
+/**
+ * Memory and index latency at catalog scale, in a child run with
+ * `--expose-gc` so heap figures are taken after full collections.
+ *
+ * Memory: heap of `--articles` synthetic articles in a plain Map (the
+ * baseline), then of what the gateway holds for them: the sources' snapshots,
+ * the catalog from the real `buildCatalog` (merge, related index, sections,
+ * tags) and the search index (`catalog.search()`), each step timed.
+ * Indexes: latency of `related.relatedTo(id, 5)` and of `search().search(q)`
+ * over random ids and queries, and of a linear scan of the same data.
+ *
+ *   --articles N  --samples N (index lookups)  --scan-samples N
+ *   --budget-ms MS (most time spent on one series of lookups; at least MIN_SAMPLES run)
+ */
+import { parseArgs } from "node:util";
+import { buildCatalog, type Catalog } from "../src/store/catalog.ts";
+import { LinearScan } from "./linear-scan.ts";
+import { failStart, tell } from "./processes.ts";
+import { percentile } from "./stats.ts";
+import { syntheticCatalogInput } from "./synthetic-articles.ts";
+import { createRandom, TextGenerator } from "./synthetic-text.ts";
+
+/** Lookups per percentile figure at the least, however slow they are. */
+const MIN_SAMPLES = 5;
+
+export interface LatencySummary {
+  samples: number;
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+}
+
+export interface CatalogProbeResult {
+  articles: number;
+  /** Mean characters of title, summary, body and tags of an article. */
+  textCharsPerArticle: number;
+  heap: {
+    /** Bytes of heap per article in each state. */
+    plainMapPerArticle: number;
+    totalPerArticle: number;
+    catalogPerArticle: number;
+    searchIndexPerArticle: number;
+    relatedIndexPerArticle: number;
+    snapshotsPerArticle: number;
+  };
+  buildMs: { generate: number; catalog: number; searchIndex: number; linearScan: number };
+  related: LatencySummary;
+  search: LatencySummary;
+  relatedScan: LatencySummary;
+  searchScan: LatencySummary;
+}
+
+function heapUsed(): number {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (!gc) throw new Error("catalog-probe needs node --expose-gc");
+  gc();
+  gc();
+  return process.memoryUsage().heapUsed;
+}
+
+function time<T>(task: () => T): [T, number] {
+  const started = performance.now();
+  const value = task();
+  return [value, performance.now() - started];
+}
+
+/** Times `task` on each input until all ran or `budgetMs` passed (at least MIN_SAMPLES). */
+function latencies<T>(inputs: T[], task: (input: T) => unknown, budgetMs = Number.POSITIVE_INFINITY): LatencySummary {
+  const times: number[] = [];
+  const started = performance.now();
+  for (const input of inputs) {
+    if (times.length >= MIN_SAMPLES && performance.now() - started > budgetMs) break;
+    times.push(time(() => task(input))[1]);
+  }
+  return { samples: times.length, p50Ms: percentile(times, 50), p99Ms: percentile(times, 99), maxMs: Math.max(...times) };
+}
+
+/** Queries a reader types: a topic word, two, a prefix, a common word, a misspelling. */
+function searchQueries(count: number): string[] {
+  const text = new TextGenerator(1);
+  const random = createRandom(99);
+  const pick = <T>(values: T[]) => values[Math.floor(random() * values.length)]!;
+  return Array.from({ length: count }, (_, n) => {
+    const topic = pick(text.topics);
+    switch (n % 5) {
+      case 0:
+        return pick(topic);
+      case 1:
+        return `${pick(topic)} ${pick(topic)}`;
+      case 2:
+        return pick(topic).slice(0, 5);
+      case 3:
+        return text.words[200 + Math.floor(random() * 800)]!;
+      default: {
+        const word = pick(topic);
+        const at = 1 + Math.floor(random() * (word.length - 2));
+        return `${word.slice(0, at)}${word[at + 1]}${word[at]}${word.slice(at + 2)}`;
+      }
+    }
+  });
+}
+
+function main(): void {
+  const { values } = parseArgs({ options: { articles: { type: "string" }, samples: { type: "string" }, "scan-samples": { type: "string" }, "budget-ms": { type: "string" } } });
+  const count = Number(values.articles ?? 100_000);
+  const samples = Number(values.samples ?? 1000);
+  const scanSamples = Number(values["scan-samples"] ?? 20);
+  const budgetMs = Number(values["budget-ms"] ?? 10_000);
+
+  const empty = heapUsed();
+  const [input, generateMs] = time(() => syntheticCatalogInput(count));
+  let plainMap: Map<string, unknown> | null = new Map();
+  for (const snapshot of input.snapshots.values()) for (const article of snapshot.articles) plainMap.set(article.id, article);
+  const withMap = heapUsed();
+  plainMap = null;
+  const withSnapshots = heapUsed();
+
+  const [catalog, catalogMs] = time(() => buildCatalog({ version: 1, now: Date.now(), sections: input.config.sections, sources: input.config.sources, snapshots: input.snapshots }));
+  const withCatalog = heapUsed();
+  const [search, searchIndexMs] = time(() => catalog.search());
+  const withSearch = heapUsed();
+
+  const random = createRandom(42);
+  const ids = Array.from({ length: samples }, () => catalog.articles[Math.floor(random() * catalog.articles.length)]!.id);
+  const queries = searchQueries(samples);
+  const related = latencies(ids, (id) => catalog.related.relatedTo(id, 5), budgetMs);
+  const searched = latencies(queries, (query) => search.search(query), budgetMs);
+
+  // The related index's share: the heap it frees when the catalog lets it go.
+  const beforeDrop = heapUsed();
+  (catalog as { related: Catalog["related"] | null }).related = null;
+  const withoutRelated = heapUsed();
+
+  const [scan, linearScanMs] = time(() => new LinearScan(catalog.articles));
+  const positions = new Map(catalog.articles.map((article, index) => [article.id, index]));
+  const relatedScan = latencies(ids.slice(0, scanSamples), (id) => scan.relatedTo(positions.get(id)!, 5), budgetMs);
+  const searchScan = latencies(queries.slice(0, scanSamples), (query) => scan.search(query), budgetMs);
+
+  const textChars = catalog.articles.reduce((sum, a) => sum + a.title.length + (a.summary?.length ?? 0) + (a.contentHtml?.length ?? 0) + a.tags.join("").length, 0);
+  const result: CatalogProbeResult = {
+    articles: catalog.articles.length,
+    textCharsPerArticle: textChars / catalog.articles.length,
+    heap: {
+      plainMapPerArticle: (withMap - empty) / count,
+      totalPerArticle: (withSearch - empty) / count,
+      snapshotsPerArticle: (withSnapshots - empty) / count,
+      catalogPerArticle: (withCatalog - withSnapshots) / count,
+      searchIndexPerArticle: (withSearch - withCatalog) / count,
+      relatedIndexPerArticle: (beforeDrop - withoutRelated) / count,
+    },
+    buildMs: { generate: generateMs, catalog: catalogMs, searchIndex: searchIndexMs, linearScan: linearScanMs },
+    related,
+    search: searched,
+    relatedScan,
+    searchScan,
+  };
+  tell({ type: "result", result });
+  // Let the message leave before exiting.
+  setTimeout(() => process.exit(0), 100);
+}
+
+try {
+  main();
+} catch (error) {
+  failStart(error);
+}

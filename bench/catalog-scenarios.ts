@@ -1,0 +1,64 @@
+/**
+ * Scenarios 5 and 6: memory per article and index latency at catalog scale,
+ * measured in a child with `--expose-gc` (see catalog-probe.ts).
+ */
+import type { BenchOptions } from "./options.ts";
+import type { CatalogProbeResult } from "./catalog-probe.ts";
+import { BenchChild, type Placement } from "./processes.ts";
+import { row, type Row } from "./results.ts";
+
+/** Heap the probe may use: 100k articles with every index and the linear scan's copies. */
+const PROBE_HEAP_MB = 6144;
+/** Most time spent timing one series of lookups (index or scan), per mode. */
+const LOOKUP_BUDGET_MS = { full: 6_000, quick: 2_000, smoke: 500 } as const;
+/** The issue's memory target: 4 KB of heap per article. */
+const MAX_BYTES_PER_ARTICLE = 4 * 1024;
+
+export async function runCatalogScenarios(options: BenchOptions, placement: Placement, log: (line: string) => void): Promise<Row[]> {
+  const probe = new BenchChild("catalog-probe.ts", {
+    core: placement.pinned ? placement.serverCore : null,
+    nodeArgs: ["--expose-gc", `--max-old-space-size=${PROBE_HEAP_MB}`],
+    args: [
+      "--articles", String(options.articles),
+      "--samples", String(options.indexSamples),
+      "--scan-samples", String(options.scanSamples),
+      "--budget-ms", String(LOOKUP_BUDGET_MS[options.mode]),
+    ],
+  });
+  try {
+    const { result } = (await probe.next("result", 600_000)) as unknown as { result: CatalogProbeResult };
+    const { heap, buildMs } = result;
+    log(
+      `  5. memory: ${result.articles} articles of ${result.textCharsPerArticle.toFixed(0)} characters; built catalog in ${(buildMs.catalog / 1000).toFixed(1)} s, search index in ${(buildMs.searchIndex / 1000).toFixed(1)} s`,
+    );
+    const n = result.articles.toLocaleString("en-US");
+    return [
+      row({
+        id: "memory",
+        scenario: `5. heap per article, ${n} articles, every index`,
+        measured: { value: heap.totalPerArticle, unit: "B/article", label: "snapshots + catalog + indexes" },
+        baseline: { value: heap.plainMapPerArticle, unit: "B/article", label: "plain Map of the articles" },
+        target: { on: "measured", op: "<=", value: MAX_BYTES_PER_ARTICLE },
+        details: { ...heap, textCharsPerArticle: result.textCharsPerArticle, buildMs },
+      }),
+      row({
+        id: "index.related",
+        scenario: `6. related(first: 5) p99, ${n} articles`,
+        measured: { value: result.related.p99Ms, unit: "ms", label: "related index" },
+        baseline: { value: result.relatedScan.p99Ms, unit: "ms", label: "linear cosine scan" },
+        target: { on: "measured", op: "<=", value: 5 },
+        details: { index: result.related, scan: result.relatedScan },
+      }),
+      row({
+        id: "index.search",
+        scenario: `6. search p99, ${n} articles`,
+        measured: { value: result.search.p99Ms, unit: "ms", label: "search index" },
+        baseline: { value: result.searchScan.p99Ms, unit: "ms", label: "linear substring scan" },
+        target: { on: "measured", op: "<=", value: 5 },
+        details: { index: result.search, scan: result.searchScan },
+      }),
+    ];
+  } finally {
+    await probe.stop();
+  }
+}

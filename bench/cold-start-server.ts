@@ -1,0 +1,128 @@
+/**
+ * The gateway of the cold-start and stall scenarios, over the fixture
+ * upstreams, started as src/main.ts starts it (createGateway, listen, the
+ * refresher's first round) with one difference: its monotonic clock can be
+ * moved, so the bench can make every source stale at once.
+ *
+ * 1. Cold start: sends `loaded` once its modules are, and waits for `go`
+ *    (with the sources file and the articles expected). From just before
+ *    loading the sources file, it POSTs a query to itself until the answer
+ *    has every source's articles and every source ok; sends `cold` with the time.
+ * 2. `idle-start` / `idle-stop`: event-loop delay while nothing refreshes (the baseline).
+ * 3. `refresh-start` (with `maxMs`): stops the refresher, moves the clock
+ *    past every TTL, starts the refresher (all sources refresh together, and
+ *    the catalog is rebuilt as they land); sends `refresh-done` with the
+ *    event-loop delay seen until every source was read again and the catalog
+ *    shows it, or until `maxMs` passed (then `finished` is false).
+ */
+import { loadSourcesFile } from "../src/config/sources-file.ts";
+import { createGateway } from "../src/create-gateway.ts";
+import { listen } from "../src/http/server.ts";
+import { watchEventLoop } from "./event-loop.ts";
+import { failStart, listenToBench, tell, type ChildMessage } from "./processes.ts";
+
+/** Longest the bench waits for the first complete answer. */
+const COLD_START_TIMEOUT_MS = 120_000;
+/** Moves the clock past any freshness (TTLs are capped at 6 h). */
+const CLOCK_JUMP_MS = 7 * 3600 * 1000;
+const POLL_MS = 10;
+
+const COMPLETE_QUERY = "{ articles(first: 1) { totalCount } sources { id status { ok } } }";
+
+interface CompleteAnswer {
+  data?: { articles: { totalCount: number }; sources: { id: string; status: { ok: boolean } | null }[] };
+}
+
+export interface GoMessage extends ChildMessage {
+  type: "go";
+  sources: string;
+  expected: number;
+}
+
+function nextMessage<T extends ChildMessage>(type: string): Promise<T> {
+  return new Promise((resolve) => {
+    const listener = (message: ChildMessage) => {
+      if (message.type !== type) return;
+      process.off("message", listener);
+      resolve(message as T);
+    };
+    process.on("message", listener);
+  });
+}
+
+async function main(): Promise<void> {
+  const loadedAfterMs = performance.now();
+  const go = nextMessage<GoMessage>("go");
+  tell({ type: "loaded" });
+  const { sources, expected } = await go;
+  const started = performance.now();
+
+  const config = await loadSourcesFile(sources);
+  let clockOffset = 0;
+  const gateway = createGateway({ config, monotonicNow: () => performance.now() + clockOffset });
+  const running = await listen(gateway.app, 0, "127.0.0.1");
+  gateway.refresher.start();
+  let attempts = 0;
+  let last = "";
+  for (;;) {
+    attempts++;
+    const response = await fetch(`${running.url}/graphql`, {
+      method: "POST",
+      headers: { "content-type": "application/json", accept: "application/graphql-response+json, application/json" },
+      body: JSON.stringify({ query: COMPLETE_QUERY }),
+    });
+    const answer = (await response.json()) as CompleteAnswer;
+    const total = answer.data?.articles.totalCount ?? -1;
+    const ok = answer.data?.sources.filter((s) => s.status?.ok).length ?? -1;
+    last = `totalCount ${total}, ${ok}/${config.sources.length} sources ok`;
+    if (total === expected && ok === config.sources.length) break;
+    if (performance.now() - started > COLD_START_TIMEOUT_MS) throw new Error(`no complete answer within ${COLD_START_TIMEOUT_MS} ms (last: ${last})`);
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+  }
+  const coldMs = performance.now() - started;
+  tell({ type: "cold", ms: coldMs, moduleLoadMs: loadedAfterMs, attempts, url: running.url });
+
+  let watch: ReturnType<typeof watchEventLoop> | null = null;
+  listenToBench(
+    async (message) => {
+      if (message.type === "idle-start") {
+        watch = watchEventLoop();
+        tell({ type: "idle-started" });
+      } else if (message.type === "idle-stop") {
+        tell({ type: "idle", delay: watch!.stop() });
+      } else if (message.type === "refresh-start") {
+        await gateway.refresher.stop();
+        const { store } = gateway;
+        const reads = store.readGeneration;
+        const version = store.currentCatalog()?.version ?? 0;
+        clockOffset += CLOCK_JUMP_MS;
+        watch = watchEventLoop();
+        const maxMs = Number(message.maxMs);
+        const refreshStarted = performance.now();
+        gateway.refresher.start();
+        tell({ type: "refresh-started" });
+        // Done when every source was read again and the catalog shows what they sent (or time is up).
+        let finished = false;
+        while (performance.now() - refreshStarted < maxMs) {
+          const current = store.currentCatalog();
+          if (store.readGeneration - reads >= config.sources.length && current && current.version > version) {
+            finished = true;
+            break;
+          }
+          await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+        }
+        const refreshMs = performance.now() - refreshStarted;
+        const delay = watch.stop();
+        // The catalog as last built: `currentCatalog` is null while a change waits for its build.
+        const built = (store as { builtCatalog?: { version: number } | null }).builtCatalog ?? store.currentCatalog();
+        tell({ type: "refresh-done", delay, refreshMs, finished, reads: store.readGeneration - reads, catalogBuilds: built ? built.version - version : null });
+      }
+    },
+    async () => {
+      await gateway.refresher.stop();
+      await running.close();
+    },
+  );
+}
+
+main().catch(failStart);

@@ -1,0 +1,28 @@
+import { monitorEventLoopDelay, type IntervalHistogram } from "node:perf_hooks";
+
+/** Sampling resolution of the event-loop monitor: fine enough to see a 20 ms stall. */
+export const EVENT_LOOP_RESOLUTION_MS = 1;
+
+export interface EventLoopDelay {
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+  samples: number;
+}
+
+/** Starts watching this process's event loop; `stop` returns what it saw. */
+export function watchEventLoop(): { stop: () => EventLoopDelay } {
+  const histogram: IntervalHistogram = monitorEventLoopDelay({ resolution: EVENT_LOOP_RESOLUTION_MS });
+  histogram.enable();
+  return {
+    stop: () => {
+      histogram.disable();
+      return {
+        p50Ms: histogram.percentile(50) / 1e6,
+        p99Ms: histogram.percentile(99) / 1e6,
+        maxMs: histogram.max / 1e6,
+        samples: histogram.count,
+      };
+    },
+  };
+}

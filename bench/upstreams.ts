@@ -1,0 +1,53 @@
+/**
+ * Fixture upstreams for cold start and stalls: `--count` node:http servers on
+ * 127.0.0.1, each on its own port, each serving an RSS feed of `--items`
+ * items at /feed.xml after `--delay` milliseconds (a remote publisher's
+ * latency). Run as a child so serving them takes no CPU from the gateway.
+ * Replies `ready` with the feeds' URLs, and `reads` with how often each was read.
+ */
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { parseArgs } from "node:util";
+import { failStart, listenToBench, tell } from "./processes.ts";
+import { RssFixture } from "./rss-fixture.ts";
+import { TextGenerator } from "./synthetic-text.ts";
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { count: { type: "string" }, items: { type: "string" }, delay: { type: "string" } } });
+  const count = Number(values.count ?? 200);
+  const items = Number(values.items ?? 100);
+  const delay = Number(values.delay ?? 200);
+  const text = new TextGenerator(7);
+  const now = Date.now();
+  const servers: Server[] = [];
+  const fixtures: RssFixture[] = [];
+  for (let source = 0; source < count; source++) {
+    const server = createServer();
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(0, "127.0.0.1", () => resolve());
+    });
+    const { port } = server.address() as AddressInfo;
+    const fixture = new RssFixture(text, source, `http://127.0.0.1:${port}`, items, now);
+    server.on("request", (req, res) => {
+      if ((req.url ?? "").split("?")[0] !== "/feed.xml") return void res.writeHead(404).end();
+      setTimeout(() => {
+        res.writeHead(200, { "content-type": "application/rss+xml; charset=utf-8" });
+        res.end(fixture.read());
+      }, delay);
+    });
+    servers.push(server);
+    fixtures.push(fixture);
+  }
+  listenToBench(
+    (message) => {
+      if (message.type === "reads") tell({ type: "reads", reads: fixtures.map((f) => f.readCount) });
+    },
+    () => {
+      for (const server of servers) server.closeAllConnections();
+    },
+  );
+  tell({ type: "ready", urls: servers.map((server) => `http://127.0.0.1:${(server.address() as AddressInfo).port}/feed.xml`) });
+}
+
+main().catch(failStart);

@@ -1,0 +1,53 @@
+import { execFile } from "node:child_process";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { afterAll, expect, it } from "vitest";
+import { TABLE_HEADER, type BenchResults } from "../../bench/results.ts";
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+/** Every row the bench reports, in order: one per scenario of issue 5 (and Yoga's path, for diagnosis). */
+const ROW_IDS = ["hot.post", "hot.post-yoga", "hot.post-variables", "hot.get", "hot.get-variables", "misses.post", "cold-start", "stalls", "memory", "index.related", "index.search"];
+/** The smoke run takes about 25 s on a quiet 2-core machine; a shared one is slower. */
+const SMOKE_TIMEOUT_MS = 90_000;
+
+let dir: string | null = null;
+afterAll(async () => {
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+// Not a performance test: the machine is shared and noisy. It checks that `npm run bench` still runs
+// every scenario end to end and reports numbers in the table's shape, so the bench cannot rot.
+it("runs every bench scenario in a tiny version and reports finite positive figures in the table's shape", async () => {
+  dir = await mkdtemp(path.join(tmpdir(), "newsgate-bench-smoke-"));
+  const out = path.join(dir, "results.json");
+  const run = await promisify(execFile)(process.execPath, ["--import", "tsx", "bench/run.ts", "--quick", "--smoke", "--out", out], { cwd: ROOT, timeout: SMOKE_TIMEOUT_MS }).catch(
+    (error: Error & { stdout?: string; stderr?: string }) => ({ stdout: `${error.message}\n${error.stdout ?? ""}`, stderr: error.stderr ?? "" }),
+  );
+  const text = await readFile(out, "utf8").catch(() => {
+    throw new Error(`the bench wrote no results\n${run.stdout}\n${run.stderr}`);
+  });
+  const results = JSON.parse(text) as BenchResults;
+
+  expect(results.failures, run.stdout).toEqual([]);
+  expect(results.mode).toBe("smoke");
+  expect(results.machine.cpus).toBeGreaterThan(0);
+  expect(results.rows.map((row) => row.id)).toEqual(ROW_IDS);
+  for (const row of results.rows) {
+    const figures = [row.measured.value, row.baseline?.value, row.ratio];
+    for (const value of figures) {
+      expect(Number.isFinite(value), `${row.id}: ${JSON.stringify(figures)}`).toBe(true);
+      expect(value, row.id).toBeGreaterThan(0);
+    }
+    // A row with a target says pass or fail; a row without one only informs.
+    expect(typeof row.pass === "boolean", row.id).toBe(row.target !== null);
+  }
+
+  const lines = results.table.split("\n");
+  expect(lines).toHaveLength(results.rows.length + 2);
+  expect(lines[0]).toBe(`| ${TABLE_HEADER.join(" | ")} |`);
+  for (const line of lines) expect(line.split(" | ")).toHaveLength(TABLE_HEADER.length);
+  for (const [index, row] of results.rows.entries()) expect(lines[index + 2]!.endsWith(row.pass === null ? "| info |" : row.pass ? "| pass |" : "| FAIL |")).toBe(true);
+}, SMOKE_TIMEOUT_MS + 10_000);
