@@ -1,8 +1,8 @@
 import { parseArgs } from "node:util";
 
 /**
- * The size of every scenario: `full` (the default: the issue's sizes), `--quick` (smaller, about a
- * minute) and `--smoke` (tiny, its stages at once, figures meaningless; for the test).
+ * The size of every scenario: `full` (the default: the issue's sizes), `--quick` (smaller, about
+ * 90 s) and `--smoke` (tiny, its stages at once, figures meaningless; for the test).
  */
 export interface BenchOptions {
   mode: "full" | "quick" | "smoke";

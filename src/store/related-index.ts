@@ -119,8 +119,6 @@ export class RelatedIndex {
       const cosine = dot / (this.norms[index]! * this.norms[other]!);
       if (cosine < MIN_SIMILARITY) continue;
       const otherArticle = this.articles[other]!;
-      // Copies of the same story that merging could not join are not "related".
-      if (sameStoryTitles(otherArticle.title, article.title)) continue;
       const sharedTags = this.tags[other]!.filter((t) => this.tags[index]!.includes(t)).length;
       scored.push({
         article: otherArticle,
@@ -129,8 +127,15 @@ export class RelatedIndex {
       });
     }
     scored.sort((a, b) => b.score - a.score || a.article.id.localeCompare(b.article.id));
-    // Reasons only for what is returned: they cost more than a score.
-    return scored.slice(0, first).map((match) => ({ ...match, reason: this.reason(index, this.position.get(match.article.id)!) }));
+    const kept: RelatedMatch[] = [];
+    for (const match of scored) {
+      if (kept.length === first) break;
+      // Copies of the same story that merging could not join are not "related"; checked only for
+      // what would be returned, as the title comparison costs more than a score.
+      if (sameStoryTitles(match.article.title, article.title)) continue;
+      kept.push({ ...match, reason: this.reason(index, this.position.get(match.article.id)!) });
+    }
+    return kept;
   }
 
   private weightOf(index: number, term: number): number {

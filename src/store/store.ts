@@ -66,7 +66,6 @@ export class Store {
       }, MIN_REBUILD_INTERVAL_MS - sinceBuild).unref();
       return this.current.catalog;
     }
-    this.builtAt = this.now();
     const catalog = buildCatalog({
       version: ++this.version,
       now: this.now(),
@@ -76,6 +75,8 @@ export class Store {
     });
     this.current = { key, catalog };
     this.checkedAtGeneration = -1;
+    // Timed from the end of a build: a build longer than the interval must not disable coalescing.
+    this.builtAt = this.now();
     return catalog;
   }
 
