@@ -1,6 +1,6 @@
 import { Feed, type Category, type Extension, type Item } from "feed";
 import { sanitizeContent } from "../ingest/sanitize.ts";
-import { escapeHtml } from "./escape-html.ts";
+import { escapeHtml } from "../ingest/escape-html.ts";
 import type { CatalogArticle } from "../store/catalog-article.ts";
 
 export const FEED_FORMATS = ["rss", "atom", "json"] as const;

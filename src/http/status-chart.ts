@@ -1,5 +1,5 @@
 import type { FetchRecord } from "../ops/fetch-history.ts";
-import { escapeHtml } from "./escape-html.ts";
+import { escapeHtml } from "../ingest/escape-html.ts";
 
 export const CHART_WIDTH = 220;
 export const CHART_HEIGHT = 48;

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import type { SourceSnapshot } from "../ingest/read-source.ts";
 import type { FetchRecord } from "../ops/fetch-history.ts";
-import { escapeHtml } from "./escape-html.ts";
+import { escapeHtml } from "../ingest/escape-html.ts";
 import { fetchChart } from "./status-chart.ts";
 
 /** How often the page reloads itself (a meta refresh: no script needed). */

@@ -1,4 +1,5 @@
 import type { JsonFieldMap } from "../config/sources-file.ts";
+import { escapeHtml } from "./escape-html.ts";
 import { IngestError } from "./ingest-error.ts";
 import { readPath } from "./json-path.ts";
 import { emptyRawItem, type RawFeed, type RawItem } from "./raw-feed.ts";
@@ -96,7 +97,7 @@ function stringOf(value: unknown): string | null {
 }
 
 function escapeText(value: string | null): string | null {
-  return value === null ? null : value.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+  return value === null ? null : escapeHtml(value);
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

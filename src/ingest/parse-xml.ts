@@ -1,5 +1,6 @@
 import Parser from "rss-parser";
 import sax from "sax";
+import { escapeHtml } from "./escape-html.ts";
 import { IngestError } from "./ingest-error.ts";
 import { MAX_XML_DEPTH, nestingDepth, repairXml } from "./repair-xml.ts";
 import { emptyRawItem, type RawFeed, type RawImage, type RawItem } from "./raw-feed.ts";
@@ -367,9 +368,6 @@ function uniqueStrings(values: (string | null | undefined)[]): string[] {
   return [...seen];
 }
 
-function escapeHtml(value: string): string {
-  return value.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
-}
 
 function firstLine(message: string): string {
   return message.split("\n")[0]!.slice(0, 200);

@@ -9,6 +9,7 @@ export const MAX_EXPANDED_CHARS = 1024 * 1024;
 // XML's own entities and the HTML ones sax already knows; anything else is undeclared.
 const XML_ENTITY = /^(amp|lt|gt|quot|apos|#\d{1,7}|#x[0-9a-fA-F]{1,6})$/;
 
+import { escapeHtml } from "./escape-html.ts";
 import { IngestError } from "./ingest-error.ts";
 
 /**
@@ -38,7 +39,7 @@ export function repairXml(xml: string, knownEntities: ReadonlySet<string>): stri
     if (expanded > MAX_EXPANDED_CHARS) {
       throw new IngestError("PARSE_ERROR", `entities declared in the feed would expand beyond ${MAX_EXPANDED_CHARS} characters`);
     }
-    return escapeText(value);
+    return escapeHtml(value);
   });
   return closeOpenElements(text);
 }
@@ -102,6 +103,3 @@ export function nestingDepth(xml: string, limit = MAX_XML_DEPTH): number {
   return max;
 }
 
-function escapeText(value: string): string {
-  return value.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
-}

@@ -1,4 +1,5 @@
 import MiniSearch from "minisearch";
+import { escapeHtml } from "../ingest/escape-html.ts";
 import { htmlToText } from "../ingest/text.ts";
 import type { CatalogArticle } from "./catalog-article.ts";
 
@@ -96,6 +97,3 @@ function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
-function escapeHtml(text: string): string {
-  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
-}

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { escapeHtml } from "../../export/escape-html.ts";
+import { escapeHtml } from "../../ingest/escape-html.ts";
 
 /** The card styles, shared by the embed page and the web component so both look the same. */
 export const CARDS_CSS = readFileSync(new URL("./cards.css", import.meta.url), "utf8");
