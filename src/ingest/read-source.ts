@@ -1,13 +1,10 @@
-import { createHash } from "node:crypto";
 import type { SectionConfig, SourceConfig } from "../config/sources-file.ts";
 import type { Article } from "./article.ts";
-import { decodeBody } from "./decode.ts";
 import type { DetectedFormat } from "./detect.ts";
 import type { FetchOutcome, FetchRequest } from "./fetcher.ts";
+import { hashArticles, type IngestedBody, type IngestRequest } from "./ingest-body.ts";
 import { toIngestError, type IngestErrorCode } from "./ingest-error.ts";
-import { normalizeFeed } from "./normalize.ts";
-import { htmlToText } from "./text.ts";
-import { parseBodyBounded } from "./parse-off-thread.ts";
+import { sharedIngestPool } from "./ingest-pool.ts";
 
 /**
  * Ok reads in a row that found no items while articles were held, before the
@@ -60,6 +57,8 @@ export interface SourceSnapshot {
 export interface ReadSourceDeps {
   fetchFeed: (request: FetchRequest) => Promise<FetchOutcome>;
   now: () => number;
+  /** Decode, parse and normalize a body. @default the process's IngestPool (large bodies on worker threads) */
+  ingest?: (request: IngestRequest) => Promise<IngestedBody>;
 }
 
 /**
@@ -103,34 +102,38 @@ export async function readSource(
     }
     if (outcome.kind === "not-modified") throw new Error("304 Not Modified without a conditional request");
     phase = "parse";
-    const decoded = decodeBody(outcome.body, outcome.contentType);
-    const { format, feed } = await parseBodyBounded({ text: decoded.text, contentType: outcome.contentType, format: source.format, map: source.map });
-    const articles = normalizeFeed(feed, {
+    const ingest = deps.ingest ?? ((request: IngestRequest) => sharedIngestPool().run(request));
+    const read = await ingest({
+      body: outcome.body,
+      contentType: outcome.contentType,
+      format: source.format,
+      map: source.map,
       sourceId: source.id,
       defaultSection: source.section,
       sections: context.sections,
       feedUrl: outcome.finalUrl.protocol === "file:" ? "" : outcome.finalUrl.href,
       now: finished,
     });
+    const { articles } = read;
     const done = deps.now();
     const emptyReadsKept = (previous?.emptyReadsKept ?? 0) + 1;
     const keepHeld = articles.length === 0 && previous !== undefined && previous.articles.length > 0 && emptyReadsKept <= MAX_EMPTY_READS_KEPT;
-    const warnings = [decoded.warning, feed.warning, keepHeld ? `feed returned no items; keeping the ${previous!.articles.length} held` : null];
+    const warnings = [...read.warnings, keepHeld ? `feed returned no items; keeping the ${previous!.articles.length} held` : null];
     return {
       sourceId: source.id,
       articles: keepHeld ? previous!.articles : articles,
-      contentHash: keepHeld ? previous!.contentHash : hashArticles(articles),
-      format,
+      contentHash: keepHeld ? previous!.contentHash : read.contentHash,
+      format: read.format,
       etag: outcome.etag,
       lastModified: outcome.lastModified,
       ok: true,
       error: null,
       warning: warnings.filter(Boolean).join("; ") || null,
-      feedTitle: feed.title ? htmlToText(feed.title) || null : null,
-      feedLink: feed.link,
-      itemsSeen: feed.items.length,
-      encoding: decoded.encoding,
-      upstreamTtlMs: maxOrNull(outcome.freshForMs, feed.ttlMinutes === null ? null : feed.ttlMinutes * 60_000),
+      feedTitle: read.feedTitle,
+      feedLink: read.feedLink,
+      itemsSeen: read.itemsSeen,
+      encoding: read.encoding,
+      upstreamTtlMs: maxOrNull(outcome.freshForMs, read.ttlMinutes === null ? null : read.ttlMinutes * 60_000),
       emptyReadsKept: keepHeld ? emptyReadsKept : 0,
       consecutiveFailures: 0,
       retryAfterMs: null,
@@ -170,8 +173,4 @@ function maxOrNull(a: number | null, b: number | null): number | null {
   if (a === null) return b;
   if (b === null) return a;
   return Math.max(a, b);
-}
-
-function hashArticles(articles: Article[]): string {
-  return createHash("sha256").update(JSON.stringify(articles)).digest("base64url");
 }

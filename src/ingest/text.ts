@@ -17,6 +17,8 @@ const BLOCKS = new Set(["p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h
  * malformed markup degrades to text instead of leaking tags.
  */
 export function htmlToText(html: string): string {
+  // Most titles, tags and names hold no markup and no entity: nothing to parse.
+  if (!/[<&]/.test(html)) return collapseWhitespace(html);
   const parts: string[] = [];
   let skipping = 0;
   const parser = new Parser(

@@ -1,0 +1,71 @@
+import { createHash } from "node:crypto";
+import type { JsonFieldMap, SectionConfig, SourceFormat } from "../config/sources-file.ts";
+import type { Article } from "./article.ts";
+import { decodeBody } from "./decode.ts";
+import type { DetectedFormat } from "./detect.ts";
+import { normalizeFeed } from "./normalize.ts";
+import { parseBody } from "./parse-body.ts";
+import { htmlToText } from "./text.ts";
+
+/** Everything one body needs to become articles: plain data, so it can cross to a worker thread. */
+export interface IngestRequest {
+  body: Uint8Array;
+  contentType: string | null;
+  format: SourceFormat;
+  map?: JsonFieldMap;
+  sourceId: string;
+  defaultSection: string;
+  sections: SectionConfig[];
+  /** Where the body was read from ("" for a local file): the last base for relative links. */
+  feedUrl: string;
+  /** Wall clock at the read, epoch milliseconds (future dates are clamped to it). */
+  now: number;
+}
+
+/** A body read: its articles and what the feed says about itself. */
+export interface IngestedBody {
+  format: DetectedFormat;
+  articles: Article[];
+  /** Changes exactly when the articles do. */
+  contentHash: string;
+  feedTitle: string | null;
+  feedLink: string | null;
+  /** Items the parser found, before any was dropped as empty or repeated. */
+  itemsSeen: number;
+  ttlMinutes: number | null;
+  encoding: string;
+  /** What decoding and parsing had to work around, each at most once. */
+  warnings: string[];
+}
+
+/**
+ * Decode → detect → parse → normalize → hash for one body: all the CPU work of
+ * a read, in one function, so the pool can run it on any thread.
+ */
+export async function ingestBody(request: IngestRequest): Promise<IngestedBody> {
+  const body = Buffer.from(request.body.buffer, request.body.byteOffset, request.body.byteLength);
+  const decoded = decodeBody(body, request.contentType);
+  const { format, feed } = await parseBody(decoded.text, request.contentType, request.format, request.map);
+  const articles = normalizeFeed(feed, {
+    sourceId: request.sourceId,
+    defaultSection: request.defaultSection,
+    sections: request.sections,
+    feedUrl: request.feedUrl,
+    now: request.now,
+  });
+  return {
+    format,
+    articles,
+    contentHash: hashArticles(articles),
+    feedTitle: feed.title ? htmlToText(feed.title) || null : null,
+    feedLink: feed.link,
+    itemsSeen: feed.items.length,
+    ttlMinutes: feed.ttlMinutes,
+    encoding: decoded.encoding,
+    warnings: [decoded.warning, feed.warning].filter((w): w is string => Boolean(w)),
+  };
+}
+
+export function hashArticles(articles: Article[]): string {
+  return createHash("sha256").update(JSON.stringify(articles)).digest("base64url");
+}

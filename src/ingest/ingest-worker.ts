@@ -1,0 +1,34 @@
+import { readlinkSync } from "node:fs";
+import { setPriority } from "node:os";
+import { parentPort, threadId } from "node:worker_threads";
+import { ingestBody, type IngestRequest } from "./ingest-body.ts";
+import { IngestError } from "./ingest-error.ts";
+import type { IngestReply } from "./ingest-pool.ts";
+
+lowerOwnPriority();
+
+/** Worker entry: reads one body per message and answers with the result or a coded error. */
+parentPort?.on("message", async ({ id, request }: { id: number; request: IngestRequest }) => {
+  let reply: IngestReply;
+  try {
+    reply = { id, ok: true, result: await ingestBody(request), threadId };
+  } catch (error) {
+    const coded = error instanceof IngestError ? error : new IngestError("PARSE_ERROR", error instanceof Error ? error.message : String(error));
+    reply = { id, ok: false, code: coded.code, message: coded.message };
+  }
+  parentPort!.postMessage(reply);
+});
+
+/**
+ * Reading feeds is background work: on Linux this thread (not the process)
+ * gets a lower priority, so on a busy machine the serving thread keeps its
+ * core and requests do not wait behind a refresh. Elsewhere it is a no-op.
+ */
+function lowerOwnPriority(): void {
+  try {
+    const tid = Number(readlinkSync("/proc/thread-self").split("/").pop());
+    if (Number.isInteger(tid) && tid > 0) setPriority(tid, 10);
+  } catch {
+    // Not Linux, or not allowed: the thread keeps the process's priority.
+  }
+}
