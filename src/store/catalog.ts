@@ -1,10 +1,11 @@
 import type { SectionConfig, SourceConfig } from "../config/sources-file.ts";
 import type { SourceSnapshot } from "../ingest/read-source.ts";
 import type { CatalogArticle } from "./catalog-article.ts";
-import { mergeArticles } from "./merge.ts";
+import { mergeArticleSteps } from "./merge.ts";
 import { RelatedIndex } from "./related-index.ts";
 import { compareNewestFirst } from "./article-order.ts";
 import { SearchIndex } from "./search-index.ts";
+import { BackgroundSteps, runToEnd, type Steps } from "./time-slice.ts";
 
 /**
  * The merged, deduplicated, indexed view of every source at one moment.
@@ -21,7 +22,8 @@ export interface Catalog {
   byId: Map<string, CatalogArticle>;
   byCanonicalUrl: Map<string, CatalogArticle>;
   bySection: Map<string, CatalogArticle[]>;
-  related: RelatedIndex;
+  /** Built in the background after the catalog (see `buildCatalogSteps`); reading it finishes the build. */
+  readonly related: RelatedIndex;
   /** The full-text index, built on the first search of this version. */
   search: () => SearchIndex;
   /** Tags with the number of articles carrying them, most used first (case-insensitive names). */
@@ -37,22 +39,54 @@ export interface TagCount {
   bySection: Map<string, number>;
 }
 
-export function buildCatalog(input: {
+/** A catalog as built, with the switch of its background indexing (for the store alone). */
+export interface BuildingCatalog extends Catalog {
+  startIndexing: () => void;
+  /** Stops background indexing (a newer catalog replaced this one); reading `related` still finishes it. */
+  stopIndexing: () => void;
+}
+
+export interface CatalogInput {
   version: number;
   now: number;
   sections: SectionConfig[];
   sources: SourceConfig[];
   snapshots: Map<string, SourceSnapshot>;
-}): Catalog {
+}
+
+/** Builds a catalog in one go, its related index included (tests, benches, tools). */
+export function buildCatalog(input: CatalogInput): Catalog {
+  const catalog = runToEnd(buildCatalogSteps(input));
+  void catalog.related;
+  return catalog;
+}
+
+/**
+ * The build as steps (see time-slice.ts), so the store can run it in slices
+ * between requests. The related index is left to build afterwards: call
+ * `startIndexing` to run it in the background; a reader of `related` before it
+ * is done finishes it on the spot.
+ */
+export function* buildCatalogSteps(input: CatalogInput): Steps<BuildingCatalog> {
   const raw = input.sources.flatMap((source) => input.snapshots.get(source.id)?.articles ?? []);
-  const articles = mergeArticles(raw).sort(compareNewestFirst);
-  const byId = new Map(articles.map((a) => [a.id, a]));
+  const merged = yield* mergeArticleSteps(raw);
+  yield;
+  const articles = merged.sort(compareNewestFirst);
+  yield;
+  const byId = new Map<string, CatalogArticle>();
   const byCanonicalUrl = new Map<string, CatalogArticle>();
-  for (const article of articles) for (const url of article.canonicalUrls) byCanonicalUrl.set(url, article);
   const bySection = new Map<string, CatalogArticle[]>(input.sections.map((s) => [s.slug, []]));
-  for (const article of articles) bySection.get(article.section)?.push(article);
-  let search: SearchIndex | null = null;
+  for (let index = 0; index < articles.length; index++) {
+    const article = articles[index]!;
+    byId.set(article.id, article);
+    for (const url of article.canonicalUrls) byCanonicalUrl.set(url, article);
+    bySection.get(article.section)?.push(article);
+    if ((index & 1023) === 1023) yield;
+  }
   const tags = countTags(articles);
+  yield;
+  const related = new BackgroundSteps(RelatedIndex.build(articles));
+  let search: SearchIndex | null = null;
   return {
     version: input.version,
     builtAt: new Date(input.now),
@@ -62,10 +96,14 @@ export function buildCatalog(input: {
     byId,
     byCanonicalUrl,
     bySection,
-    related: new RelatedIndex(articles),
+    get related() {
+      return related.result();
+    },
     search: () => (search ??= new SearchIndex(articles)),
     tags,
     tagByName: new Map(tags.map((tag) => [tag.name.toLowerCase(), tag])),
+    startIndexing: () => related.start(),
+    stopIndexing: () => related.stop(),
   };
 }
 

@@ -1,5 +1,6 @@
 import type { Article } from "../ingest/article.ts";
 import type { CatalogArticle } from "./catalog-article.ts";
+import { runToEnd, type Steps } from "./time-slice.ts";
 import { sameStoryTitles, titleWords } from "./title-similarity.ts";
 
 /** Copies of one story under different links are published within this time of each other. */
@@ -13,11 +14,27 @@ export const SAME_STORY_WINDOW_MS = 24 * 3600 * 1000;
  * other. `articles` come in the sources file's order, which breaks ties.
  */
 export function mergeArticles(articles: Article[]): CatalogArticle[] {
-  const groups = groupSameStory(articles);
-  return groups.map(mergeGroup);
+  return runToEnd(mergeArticleSteps(articles));
 }
 
-function groupSameStory(articles: Article[]): Article[][] {
+/** `mergeArticles` as steps (see time-slice.ts), yielding every few hundred articles. */
+export function* mergeArticleSteps(articles: Article[]): Steps<CatalogArticle[]> {
+  const groups = yield* groupSameStory(articles);
+  const merged: CatalogArticle[] = [];
+  for (let index = 0; index < groups.length; index++) {
+    const group = groups[index]!;
+    // A story only one source carries needs no comparing of fields.
+    merged.push(group.length === 1 ? single(group[0]!) : mergeGroup(group));
+    if ((index & 255) === 255) yield;
+  }
+  return merged;
+}
+
+function single(article: Article): CatalogArticle {
+  return { ...article, sourceIds: [article.sourceId], canonicalUrls: [article.canonicalUrl], guids: article.guid === null ? [] : [article.guid] };
+}
+
+function* groupSameStory(articles: Article[]): Steps<Article[][]> {
   const parent = articles.map((_, index) => index);
   const find = (i: number): number => {
     while (parent[i] !== i) {
@@ -27,7 +44,8 @@ function groupSameStory(articles: Article[]): Article[][] {
     return i;
   };
   const firstWithKey = new Map<string, number>();
-  articles.forEach((article, index) => {
+  for (let index = 0; index < articles.length; index++) {
+    const article = articles[index]!;
     const keys = [`url:${article.canonicalUrl}`];
     if (article.guid && isGlobalGuid(article.guid)) keys.push(`guid:${article.guid}`);
     for (const key of keys) {
@@ -35,8 +53,9 @@ function groupSameStory(articles: Article[]): Article[][] {
       if (earlier === undefined) firstWithKey.set(key, index);
       else parent[find(index)] = find(earlier);
     }
-  });
-  for (const [i, j] of nearDuplicateTitles(articles)) parent[find(i)] = find(j);
+    if ((index & 511) === 511) yield;
+  }
+  for (const [i, j] of yield* nearDuplicateTitles(articles)) parent[find(i)] = find(j);
   const groups = new Map<number, Article[]>();
   articles.forEach((article, index) => {
     const root = find(index);
@@ -53,21 +72,25 @@ function groupSameStory(articles: Article[]): Article[][] {
  * title words are compared (near-identical titles share them), so the work
  * grows with the size of those buckets, not with the square of the catalog.
  */
-function nearDuplicateTitles(articles: Article[]): [number, number][] {
+function* nearDuplicateTitles(articles: Article[]): Steps<[number, number][]> {
   const buckets = new Map<string, number[]>();
-  articles.forEach((article, index) => {
-    if (!article.publishedAt) return;
+  for (let index = 0; index < articles.length; index++) {
+    const article = articles[index]!;
+    if ((index & 255) === 255) yield;
+    if (!article.publishedAt) continue;
     const longest = [...new Set(titleWords(article.title))].sort((a, b) => b.length - a.length || a.localeCompare(b)).slice(0, 2);
     for (const word of longest) {
       const bucket = buckets.get(word);
       if (bucket) bucket.push(index);
       else buckets.set(word, [index]);
     }
-  });
+  }
   const pairs: [number, number][] = [];
   const seen = new Set<string>();
+  let compared = 0;
   for (const bucket of buckets.values()) {
     for (let x = 0; x < bucket.length; x++) {
+      if ((++compared & 255) === 0) yield;
       for (let y = x + 1; y < bucket.length; y++) {
         const i = bucket[x]!;
         const j = bucket[y]!;

@@ -1,7 +1,11 @@
-import { htmlToText } from "../ingest/text.ts";
 import type { CatalogArticle } from "./catalog-article.ts";
+import { indexedBodyText } from "./indexed-text.ts";
+import { runToEnd, type Steps } from "./time-slice.ts";
 import { sameStoryTitles } from "./title-similarity.ts";
-import { tokenize } from "./tokenize.ts";
+import { forEachTerm } from "./tokenize.ts";
+
+const EMPTY_IDS = new Int32Array(0);
+const EMPTY_VALUES = new Float32Array(0);
 
 /** Weights of where a term appears: a title or tag term says more than a body term. */
 const FIELD_WEIGHTS = { title: 3, tags: 3, summary: 1.5, body: 1 } as const;
@@ -36,50 +40,86 @@ export interface RelatedMatch {
  * article numbers), not the whole catalog.
  */
 export class RelatedIndex {
-  private readonly articles: CatalogArticle[];
   private readonly position = new Map<string, number>();
-  private readonly terms: Int32Array[] = [];
-  private readonly weights: Float32Array[] = [];
   private readonly norms: Float32Array;
-  private readonly tags: string[][] = [];
-  /** A readable form of each term (its first spelling seen), for the reason line. */
-  private readonly labels: string[] = [];
-  private readonly postings: Int32Array[] = [];
+  private readonly tags: string[][];
+  private readonly postings: Int32Array[];
 
-  constructor(articles: CatalogArticle[]) {
-    this.articles = articles;
+  private constructor(
+    private readonly articles: CatalogArticle[],
+    private readonly terms: Int32Array[],
+    private readonly weights: Float32Array[],
+    /** A readable form of each term (its first spelling seen), for the reason line. */
+    private readonly labels: string[],
+  ) {
+    this.tags = articles.map((article) => article.tags.map((t) => t.toLowerCase()));
     this.norms = new Float32Array(articles.length);
-    const termIds = new Map<string, number>();
-    const documentFrequency: number[] = [];
-    const counts: Map<number, number>[] = [];
+    const postingCounts = new Int32Array(labels.length);
     articles.forEach((article, index) => {
       this.position.set(article.id, index);
-      const termCounts = new Map<number, number>();
-      const add = (text: string, weight: number) => {
-        for (const { term, word } of tokenize(text)) {
-          let id = termIds.get(term);
-          if (id === undefined) {
-            termIds.set(term, (id = this.labels.length));
-            this.labels.push(word);
-            documentFrequency.push(0);
-          }
-          termCounts.set(id, (termCounts.get(id) ?? 0) + weight);
+      let sum = 0;
+      for (const weight of weights[index]!) sum += weight * weight;
+      this.norms[index] = Math.sqrt(sum) || 1;
+      for (const id of terms[index]!) postingCounts[id]!++;
+    });
+    this.postings = Array.from(postingCounts, (count) => new Int32Array(count));
+    const filled = new Int32Array(labels.length);
+    terms.forEach((ids, index) => {
+      for (const id of ids) this.postings[id]![filled[id]!++] = index;
+    });
+  }
+
+  /** Builds the index in one go. */
+  static of(articles: CatalogArticle[]): RelatedIndex {
+    return runToEnd(RelatedIndex.build(articles));
+  }
+
+  /**
+   * The build as steps (see time-slice.ts): it yields every few articles, so
+   * a catalog of 100k can be indexed without holding the event loop.
+   */
+  static *build(articles: CatalogArticle[]): Steps<RelatedIndex> {
+    const termIds = new Map<string, number>();
+    const labels: string[] = [];
+    const documentFrequency: number[] = [];
+    // Each article's weighted term counts, as two typed arrays (a Map per article costs far more memory and GC).
+    const countIds: Int32Array[] = [];
+    const countValues: Float32Array[] = [];
+    const termCounts = new Map<number, number>();
+    const add = (text: string, weight: number) => {
+      forEachTerm(text, (term, word) => {
+        let id = termIds.get(term);
+        if (id === undefined) {
+          termIds.set(term, (id = labels.length));
+          labels.push(word);
+          documentFrequency.push(0);
         }
-      };
+        termCounts.set(id, (termCounts.get(id) ?? 0) + weight);
+      });
+    };
+    for (let index = 0; index < articles.length; index++) {
+      const article = articles[index]!;
+      termCounts.clear();
       add(article.title, FIELD_WEIGHTS.title);
       add(article.tags.join(" . "), FIELD_WEIGHTS.tags);
       add(article.summary ?? "", FIELD_WEIGHTS.summary);
-      add(htmlToText(article.contentHtml ?? "").split(" ", BODY_WORDS).join(" "), FIELD_WEIGHTS.body);
+      add(indexedBodyText(article.contentHtml, BODY_WORDS), FIELD_WEIGHTS.body);
       for (const id of termCounts.keys()) documentFrequency[id]!++;
-      counts.push(termCounts);
-      this.tags.push(article.tags.map((t) => t.toLowerCase()));
-    });
+      countIds.push(Int32Array.from(termCounts.keys()));
+      countValues.push(Float32Array.from(termCounts.values()));
+      if ((index & 31) === 31) yield;
+    }
 
     const total = articles.length;
-    const postingCounts = new Int32Array(this.labels.length);
-    counts.forEach((termCounts, index) => {
+    const terms: Int32Array[] = [];
+    const weights: Float32Array[] = [];
+    for (let index = 0; index < articles.length; index++) {
       const scored: [number, number][] = [];
-      for (const [id, count] of termCounts) {
+      const ids = countIds[index]!;
+      const values = countValues[index]!;
+      for (let t = 0; t < ids.length; t++) {
+        const id = ids[t]!;
+        const count = values[t]!;
         const df = documentFrequency[id]!;
         // Terms in half the articles say nothing; terms in one article cannot relate two.
         if (df < 2 || df > total * 0.5) continue;
@@ -87,16 +127,15 @@ export class RelatedIndex {
       }
       scored.sort((a, b) => b[1] - a[1]);
       const kept = scored.slice(0, TERMS_PER_ARTICLE);
-      this.terms.push(Int32Array.from(kept, ([id]) => id));
-      this.weights.push(Float32Array.from(kept, ([, weight]) => weight));
-      this.norms[index] = Math.sqrt(kept.reduce((sum, [, weight]) => sum + weight * weight, 0)) || 1;
-      for (const [id] of kept) postingCounts[id]!++;
-    });
-    for (let id = 0; id < this.labels.length; id++) this.postings.push(new Int32Array(postingCounts[id]!));
-    const filled = new Int32Array(this.labels.length);
-    this.terms.forEach((terms, index) => {
-      for (const id of terms) this.postings[id]![filled[id]!++] = index;
-    });
+      terms.push(Int32Array.from(kept, ([id]) => id));
+      weights.push(Float32Array.from(kept, ([, weight]) => weight));
+      // Each article's counts are no longer needed: free them as the build goes.
+      countIds[index] = EMPTY_IDS;
+      countValues[index] = EMPTY_VALUES;
+      if ((index & 127) === 127) yield;
+    }
+    yield;
+    return new RelatedIndex(articles, terms, weights, labels);
   }
 
   relatedTo(id: string, first: number): RelatedMatch[] {

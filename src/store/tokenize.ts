@@ -18,14 +18,24 @@ export interface Term {
 
 /** Lower-case word stems of a text, without stop words: the terms TF-IDF counts. */
 export function tokenize(text: string): Term[] {
-  const words = text.toLowerCase().match(/[\p{L}\p{N}]+(?:[-'’][\p{L}\p{N}]+)*/gu) ?? [];
   const terms: Term[] = [];
-  for (const word of words) {
-    if (word.length < 3 && !/\d/.test(word)) continue;
-    if (STOP_WORDS.has(word)) continue;
-    terms.push({ term: stem(word), word });
-  }
+  forEachTerm(text, (term, word) => terms.push({ term, word }));
   return terms;
+}
+
+const WORD = /[\p{L}\p{N}]+(?:[-'’][\p{L}\p{N}]+)*/gu;
+const DIGIT = /\d/;
+
+/** `tokenize` without building an array: for indexing many texts. */
+export function forEachTerm(text: string, visit: (term: string, word: string) => void): void {
+  const lower = text.toLowerCase();
+  WORD.lastIndex = 0;
+  for (let match = WORD.exec(lower); match !== null; match = WORD.exec(lower)) {
+    const word = match[0];
+    if (word.length < 3 && !DIGIT.test(word)) continue;
+    if (STOP_WORDS.has(word)) continue;
+    visit(stem(word), word);
+  }
 }
 
 /** A light plural stemmer: enough for "chips"/"chip" and "batteries"/"battery" to meet. */
