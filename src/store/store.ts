@@ -1,7 +1,8 @@
 import type { SourceConfig, SourcesConfig } from "../config/sources-file.ts";
 import type { SourceSnapshot } from "../ingest/read-source.ts";
-import { buildCatalog, type Catalog } from "./catalog.ts";
+import { buildCatalogSteps, type BuildingCatalog, type Catalog } from "./catalog.ts";
 import type { FeedCache } from "./feed-cache.ts";
+import { runSliced } from "./time-slice.ts";
 
 /**
  * Least time between two catalog builds. When sources change in a burst (a
@@ -26,17 +27,28 @@ export class Store {
   private activeConfig: SourcesConfig;
   private readonly feedCache: FeedCache;
   private readonly now: () => number;
-  private current: { key: string; catalog: Catalog } | null = null;
+  private current: { key: string; catalog: BuildingCatalog } | null = null;
+  private building: { key: string; promise: Promise<BuildingCatalog> } | null = null;
   private version = 0;
   private checkedAtGeneration = -1;
   private builtAt = Number.NEGATIVE_INFINITY;
   private rebuildTimer: NodeJS.Timeout | null = null;
   private health: { generation: number; key: string } | null = null;
+  private readonly builtListeners = new Set<(previous: Catalog | null, next: Catalog) => void>();
 
   constructor({ config, feedCache, now = Date.now }: StoreOptions) {
     this.activeConfig = config;
     this.feedCache = feedCache;
     this.now = now;
+  }
+
+  /**
+   * Calls `listener` after every build with the catalog it replaces: null on the
+   * first build and on the first after a `reload`. Returns the unsubscribe.
+   */
+  onCatalogBuilt(listener: (previous: Catalog | null, next: Catalog) => void): () => void {
+    this.builtListeners.add(listener);
+    return () => void this.builtListeners.delete(listener);
   }
 
   /** The configuration in force: replaced as a whole by `reload`, never changed in place. */
@@ -56,8 +68,13 @@ export class Store {
     // A reload switched configurations during the reads: build from the one now in force.
     if (config !== this.activeConfig) return this.catalog();
     const key = snapshots.map((s) => `${s.sourceId}:${s.contentHash}`).join("|");
-    // Building is synchronous, so concurrent callers that awaited the same snapshots reuse one build.
     if (this.current?.key === key) return this.current.catalog;
+    // One build at a time: wait for the one under way (it may be of these very snapshots), then look again.
+    if (this.building) {
+      const building = this.building;
+      const built = await building.promise;
+      return building.key === key ? built : this.catalog();
+    }
     const sinceBuild = this.now() - this.builtAt;
     if (this.current && sinceBuild < MIN_REBUILD_INTERVAL_MS) {
       this.rebuildTimer ??= setTimeout(() => {
@@ -66,18 +83,36 @@ export class Store {
       }, MIN_REBUILD_INTERVAL_MS - sinceBuild).unref();
       return this.current.catalog;
     }
-    const catalog = buildCatalog({
+    const steps = buildCatalogSteps({
       version: ++this.version,
       now: this.now(),
       sections: this.config.sections,
       sources: this.config.sources,
       snapshots: new Map(snapshots.map((s) => [s.sourceId, s])),
     });
+    // Built in slices between requests: a catalog of 100k articles never holds the event loop.
+    const promise = runSliced(steps).finally(() => {
+      if (this.building?.promise === promise) this.building = null;
+    });
+    this.building = { key, promise };
+    const catalog = await promise;
+    // A reload switched configurations during the build: this catalog shows sources no longer in force.
+    if (config !== this.activeConfig) return this.catalog();
+    this.publish(key, catalog);
+    return catalog;
+  }
+
+  private publish(key: string, catalog: BuildingCatalog): void {
+    const previous = this.current?.catalog ?? null;
     this.current = { key, catalog };
     this.checkedAtGeneration = -1;
     // Timed from the end of a build: a build longer than the interval must not disable coalescing.
     this.builtAt = this.now();
-    return catalog;
+    // The related index of the catalog just replaced is no longer worth building; this one's is.
+    previous?.stopIndexing();
+    catalog.startIndexing();
+    // A listener's mistake must never fail the build or a request waiting for it.
+    for (const listener of this.builtListeners) try { listener(previous, catalog); } catch { /* ignored */ }
   }
 
   /**
