@@ -20,6 +20,8 @@ import { createFeedRoutes } from "./http/feeds-route.ts";
 import { createPartnerGate, DEFAULT_OPEN_PATHS, frameAncestors, requestPartner } from "./partners/partner-gate.ts";
 import type { PartnersConfig } from "./partners/partners-file.ts";
 import type { SharedCache } from "./store/shared-cache.ts";
+import { attachArticleEvents, createArticleEvents } from "./live/article-events.ts";
+import { createRedisArticleChannel } from "./live/redis-channel.ts";
 
 export interface GatewayDeps {
   config: SourcesConfig;
@@ -81,6 +83,8 @@ export function createGateway({ config, fetch, now = Date.now, monotonicNow, ran
     onLookup: (result) => metrics.cacheLookup("feed", result),
   });
   const store = new Store({ config, feedCache, now });
+  // New articles for `articleAdded`: announced once across the cluster through Redis, or in process.
+  attachArticleEvents(store, createArticleEvents({ store, logger, channel: sharedCache && createRedisArticleChannel(sharedCache) }));
   // Another instance saw a source change: take its copy from Redis and rebuild now, not at this instance's next refresh.
   void sharedCache?.onChanged(async (sourceId) => {
     const source = store.enabledSources.find((s) => s.id === sourceId);

@@ -6,6 +6,7 @@ import type { CatalogArticle } from "../store/catalog-article.ts";
 import type { RelatedMatch } from "../store/related-index.ts";
 import type { Store } from "../store/store.ts";
 import type { SourceConfig } from "../config/sources-file.ts";
+import { articleEventsOf, type ArticleEvents } from "../live/article-events.ts";
 
 export interface SourceView {
   config: SourceConfig;
@@ -26,6 +27,13 @@ export interface GraphQLContext {
   /** The catalog this request reads: fetched once, so every field sees one version. */
   catalog: () => Promise<Catalog>;
   loaders: Loaders;
+  /** New articles as they arrive (subscriptions): in process, or across instances through Redis. */
+  articleEvents: () => ArticleEvents;
+  /**
+   * Moves a long-lived context (a subscription's) to a newer catalog: fields
+   * read after this see it, and the loaders forget what they cached.
+   */
+  advanceTo: (catalog: Catalog) => void;
 }
 
 /**
@@ -41,20 +49,26 @@ export function createContext(store: Store, onCatalog?: (catalog: Catalog) => vo
       const current = await catalog();
       return keys.map((key) => pick(current, key));
     }, options);
+  const loaders: Loaders = {
+    article: fromCatalog((c, id: string) => c.byId.get(id) ?? null),
+    articleByUrl: fromCatalog((c, url: string) => c.byCanonicalUrl.get(url) ?? null),
+    section: fromCatalog((c, slug: string) => c.sections.find((s) => s.slug === slug) ?? null),
+    source: fromCatalog((c, id: string) => {
+      const config = c.sources.find((s) => s.id === id);
+      return config ? { config, snapshot: store.snapshot(id) } : null;
+    }),
+    tag: fromCatalog((c, name: string) => c.tagByName.get(name) ?? null),
+    related: fromCatalog((c, key: { id: string; first: number }) => c.related.relatedTo(key.id, key.first), {
+      cacheKeyFn: (key) => `${key.id}:${key.first}`,
+    }),
+  };
   return {
     catalog,
-    loaders: {
-      article: fromCatalog((c, id: string) => c.byId.get(id) ?? null),
-      articleByUrl: fromCatalog((c, url: string) => c.byCanonicalUrl.get(url) ?? null),
-      section: fromCatalog((c, slug: string) => c.sections.find((s) => s.slug === slug) ?? null),
-      source: fromCatalog((c, id: string) => {
-        const config = c.sources.find((s) => s.id === id);
-        return config ? { config, snapshot: store.snapshot(id) } : null;
-      }),
-      tag: fromCatalog((c, name: string) => c.tagByName.get(name) ?? null),
-      related: fromCatalog((c, key: { id: string; first: number }) => c.related.relatedTo(key.id, key.first), {
-        cacheKeyFn: (key) => `${key.id}:${key.first}`,
-      }),
+    loaders,
+    articleEvents: () => articleEventsOf(store),
+    advanceTo: (next) => {
+      pending = Promise.resolve(next);
+      for (const loader of Object.values(loaders)) loader.clearAll();
     },
   };
 }

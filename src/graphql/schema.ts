@@ -7,6 +7,7 @@ import "./types/tag.ts";
 import "./types/related.ts";
 import "./types/section.ts";
 import "./types/source.ts";
+import "./types/subscription.ts";
 
 /** Imports every type file (each registers itself on the builder) and builds the schema. */
 export const schema = builder.toSchema({ sortSchema: false });

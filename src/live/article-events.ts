@@ -1,0 +1,230 @@
+import { LRUCache } from "lru-cache";
+import { silentLogger, type Logger } from "../ops/logger.ts";
+import type { Catalog } from "../store/catalog.ts";
+import type { CatalogArticle } from "../store/catalog-article.ts";
+import type { Store } from "../store/store.ts";
+import { findArticle, newArticles } from "./new-articles.ts";
+import type { ArticleAddedMessage, RedisArticleChannel } from "./redis-channel.ts";
+
+/** How long a story stays "seen": one that leaves its feed and comes back within this time is not announced again. */
+export const DEFAULT_SEEN_TTL_MS = 24 * 3600 * 1000;
+/** Stories remembered by one instance (the in-process claim, and the fallback while Redis is down). */
+export const DEFAULT_SEEN_MAX = 50_000;
+/** How long an instance waits for its own catalog to hold a story another instance announced. */
+export const DEFAULT_RESOLVE_WAIT_MS = 5_000;
+/** While waiting, how often the catalog is looked at again (besides on every build). */
+export const RESOLVE_POLL_MS = 100;
+/** Longest a claim in Redis may take before the instance announces the story to its own subscribers alone. */
+export const DEFAULT_CLAIM_TIMEOUT_MS = 500;
+/** Longest a first subscriber waits for Redis to confirm the channel subscription (it stays queued when Redis is down). */
+export const LISTEN_WAIT_MS = 1_000;
+/** Events held for one slow subscriber; beyond this the oldest are dropped. */
+export const DEFAULT_MAX_QUEUED = 1_000;
+
+/** A new story, with the catalog it was found in (its fields resolve against that catalog). */
+export interface ArticleAdded {
+  article: CatalogArticle;
+  catalog: Catalog;
+}
+
+export interface ArticleEvents {
+  /**
+   * Every new story from now on, once each, that `accept` lets through.
+   * Resolves once this instance listens (on Redis too, within LISTEN_WAIT_MS);
+   * `return()` on the iterator ends the subscription.
+   */
+  subscribe: (accept?: (article: CatalogArticle) => boolean) => Promise<AsyncIterableIterator<ArticleAdded>>;
+  /** Stops listening to the store and to Redis. */
+  close: () => void;
+}
+
+export interface ArticleEventsOptions {
+  store: Store;
+  /** The cluster channel (REDIS_URL). @default null: this instance alone, in process */
+  channel?: RedisArticleChannel | null;
+  /** @default a silent logger */
+  logger?: Logger;
+  /** @default DEFAULT_SEEN_TTL_MS */
+  seenTtlMs?: number;
+  /** @default DEFAULT_SEEN_MAX */
+  seenMax?: number;
+  /** @default DEFAULT_RESOLVE_WAIT_MS */
+  resolveWaitMs?: number;
+  /** @default DEFAULT_CLAIM_TIMEOUT_MS */
+  claimTimeoutMs?: number;
+  /** @default DEFAULT_MAX_QUEUED */
+  maxQueued?: number;
+  /** Monotonic clock for the waits, milliseconds. @default performance.now */
+  now?: () => number;
+}
+
+/**
+ * New stories as events. Every catalog build is compared with the one before
+ * (`newArticles`); each story found new is claimed, so that it is announced
+ * once however many instances find it. Alone, the claim is a bounded local
+ * memory and the announcement goes straight to this instance's subscribers.
+ * With Redis, the claim is cluster-wide and the winner publishes the story's
+ * id on the channel; every instance (the winner too) delivers from the
+ * channel, after finding the story in its own catalog, so its subscribers
+ * resolve fields (section, sources, related) against the same catalog as
+ * queries do. When Redis does not answer, the instance warns once and
+ * announces what it finds to its own subscribers.
+ */
+export function createArticleEvents({
+  store,
+  channel = null,
+  logger = silentLogger(),
+  seenTtlMs = DEFAULT_SEEN_TTL_MS,
+  seenMax = DEFAULT_SEEN_MAX,
+  resolveWaitMs = DEFAULT_RESOLVE_WAIT_MS,
+  claimTimeoutMs = DEFAULT_CLAIM_TIMEOUT_MS,
+  maxQueued = DEFAULT_MAX_QUEUED,
+  now = () => performance.now(),
+}: ArticleEventsOptions): ArticleEvents {
+  const seenHere = new LRUCache<string, true>({ max: seenMax, ttl: seenTtlMs });
+  const listeners = new Set<(event: ArticleAdded) => void>();
+  const builds = new Set<() => void>();
+  let degraded = false;
+  let listening: Promise<void> | null = null;
+
+  const deliver = (event: ArticleAdded) => {
+    for (const listener of listeners) listener(event);
+  };
+
+  /** The local claim: true when none of the story's keys was seen (all are remembered from now on). */
+  const claimHere = (article: CatalogArticle) => {
+    const keys = [`id:${article.id}`, ...article.canonicalUrls.map((url) => `url:${url}`)];
+    const fresh = keys.every((key) => !seenHere.has(key));
+    for (const key of keys) seenHere.set(key, true);
+    return fresh;
+  };
+
+  const announce = async (article: CatalogArticle, catalog: Catalog) => {
+    if (channel) {
+      try {
+        await withTimeout(channel.claim({ id: article.id, canonicalUrls: article.canonicalUrls }), claimTimeoutMs);
+        if (degraded) logger.info("live: Redis is back, announcing new articles across the cluster again");
+        degraded = false;
+        return;
+      } catch (error) {
+        if (!degraded) logger.warn({ err: error }, "live: Redis unreachable, new articles go to this instance's subscribers only until it returns");
+        degraded = true;
+      }
+    }
+    if (claimHere(article)) deliver({ article, catalog });
+  };
+
+  const unhook = store.onCatalogBuilt((previous, next) => {
+    for (const wake of builds) wake();
+    for (const article of newArticles(previous, next)) void announce(article, next);
+  });
+
+  /** The story as this instance's catalog holds it, waiting a little for a catalog that has it. */
+  const resolve = async (message: ArticleAddedMessage): Promise<ArticleAdded | null> => {
+    const deadline = now() + resolveWaitMs;
+    for (;;) {
+      const catalog = store.currentCatalog() ?? (await store.catalog().catch(() => null));
+      const article = catalog && findArticle(catalog, message.id, message.canonicalUrls);
+      if (catalog && article) return { article, catalog };
+      const left = deadline - now();
+      if (left <= 0) return null;
+      await new Promise<void>((wake) => {
+        const done = () => {
+          clearTimeout(timer);
+          builds.delete(done);
+          wake();
+        };
+        const timer = setTimeout(done, Math.min(left, RESOLVE_POLL_MS));
+        builds.add(done);
+      });
+    }
+  };
+
+  const onMessage = (message: ArticleAddedMessage) => {
+    if (listeners.size === 0) return;
+    void resolve(message).then((event) => {
+      if (event) deliver(event);
+      else logger.warn({ articleId: message.id }, "live: a new article announced by another instance never reached this catalog; not delivered here");
+    });
+  };
+
+  return {
+    subscribe: async (accept = () => true) => {
+      if (channel) {
+        listening ??= channel.listen(onMessage).catch((error) => {
+          logger.warn({ err: error }, "live: could not subscribe to the Redis channel");
+          listening = null;
+        });
+        await Promise.race([listening, new Promise((wake) => setTimeout(wake, LISTEN_WAIT_MS).unref())]);
+      }
+      return queueOf(listeners, accept, maxQueued);
+    },
+    close: () => {
+      unhook();
+      channel?.close();
+    },
+  };
+}
+
+/** One subscriber's events: a bounded queue filled by a listener from the moment of subscribing. */
+function queueOf(listeners: Set<(event: ArticleAdded) => void>, accept: (article: CatalogArticle) => boolean, maxQueued: number): AsyncIterableIterator<ArticleAdded> {
+  const queue: ArticleAdded[] = [];
+  let wake: (() => void) | null = null;
+  let ended = false;
+  const listener = (event: ArticleAdded) => {
+    if (!accept(event.article)) return;
+    if (queue.length >= maxQueued) queue.shift();
+    queue.push(event);
+    wake?.();
+  };
+  listeners.add(listener);
+  const end = async (): Promise<IteratorResult<ArticleAdded>> => {
+    ended = true;
+    listeners.delete(listener);
+    queue.length = 0;
+    wake?.();
+    return { value: undefined, done: true };
+  };
+  return {
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+    async next() {
+      while (queue.length === 0 && !ended) await new Promise<void>((resolve) => (wake = resolve));
+      wake = null;
+      return ended ? { value: undefined, done: true } : { value: queue.shift()!, done: false };
+    },
+    return: end,
+    throw: async (error) => {
+      await end();
+      throw error;
+    },
+  };
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    promise,
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+    }),
+  ]).finally(() => {
+    clearTimeout(timer);
+    promise.catch(() => undefined);
+  });
+}
+
+const byStore = new WeakMap<Store, ArticleEvents>();
+
+/** Makes `events` the ones every GraphQL request on `store` subscribes to (createGateway's wiring). */
+export function attachArticleEvents(store: Store, events: ArticleEvents): void {
+  byStore.set(store, events);
+}
+
+/** The events requests on `store` subscribe to: those attached, or in-process ones made on first use (an app built without createGateway). */
+export function articleEventsOf(store: Store): ArticleEvents {
+  let events = byStore.get(store);
+  if (!events) byStore.set(store, (events = createArticleEvents({ store })));
+  return events;
+}
