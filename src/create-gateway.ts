@@ -22,6 +22,7 @@ import type { PartnersConfig } from "./partners/partners-file.ts";
 import type { SharedCache } from "./store/shared-cache.ts";
 import { attachArticleEvents, createArticleEvents } from "./live/article-events.ts";
 import { createRedisArticleChannel } from "./live/redis-channel.ts";
+import { sharePersistedOperations } from "./http/shared-persisted-operations.ts";
 
 export interface GatewayDeps {
   config: SourcesConfig;
@@ -95,6 +96,7 @@ export function createGateway({ config, fetch, now = Date.now, monotonicNow, ran
     }
   });
   metrics.observe(() => readGatewayState(store, now()));
+  if (sharedCache) metrics.observeRedis(() => ({ up: sharedCache.up, errors: sharedCache.errors }));
   const refresher = new Refresher({
     feedCache,
     sources: () => store.enabledSources,
@@ -115,10 +117,12 @@ export function createGateway({ config, fetch, now = Date.now, monotonicNow, ran
         ...createEmbedRoutes({ store, frameAncestors: (req) => frameAncestors(partners, requestPartner(req)), remainingFreshMs: (sourceId) => feedCache.remainingMs(sourceId) }),
       ],
       // Keys, CORS and rate limits in front of every route; metrics scrapes need no key.
-      gate: createPartnerGate({ partners, onRateLimited: (client) => metrics.rateLimited(client), openPaths: [...DEFAULT_OPEN_PATHS, "/metrics"] }),
+      gate: createPartnerGate({ partners, onRateLimited: (client) => metrics.rateLimited(client), openPaths: [...DEFAULT_OPEN_PATHS, "/metrics"], shared: sharedCache }),
       // Answers the edge cache gives never reach Yoga: its lookups are their only trace in metrics.
       edgeCache: { onLookup: (outcome) => outcome !== "bypass" && metrics.cacheLookup("edge", outcome) },
       ...http,
+      // In a cluster the allow-list is the union of the instances' files (see sharePersistedOperations).
+      persistedOperations: sharedCache && http.persistedOperations ? sharePersistedOperations(http.persistedOperations, sharedCache) : http.persistedOperations,
     }),
     store,
     refresher,

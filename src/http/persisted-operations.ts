@@ -13,6 +13,8 @@ export interface PersistedOperations {
   /** Absolute path of the file this was read from, for messages. */
   file: string;
   documents: ReadonlyMap<string, string>;
+  /** Where a hash missing from `documents` is looked for: the cluster's list in Redis (see sharePersistedOperations). @default none */
+  lookup?: (hash: string) => Promise<string | null>;
 }
 
 /** A start-up error that names the file, the entry and what is wrong with it. */

@@ -18,7 +18,8 @@ const ONLY_PERSISTED =
  * way (`documentId`, bare or as `sha256:<hash>`, in a POST body or a GET's
  * query string). A document sent as `query` is refused with
  * `PERSISTED_QUERY_ONLY`, even one on the list: clients send hashes, never text.
- * An unknown hash is `PERSISTED_QUERY_NOT_FOUND`.
+ * An unknown hash is `PERSISTED_QUERY_NOT_FOUND`. With REDIS_URL the list is the
+ * cluster's (`operations.lookup`, see sharePersistedOperations).
  */
 export function usePersistedAllowList({ operations }: UsePersistedAllowListOptions): Plugin {
   const extractId = (params: GraphQLParams, request: Request): string | null => {
@@ -31,7 +32,8 @@ export function usePersistedAllowList({ operations }: UsePersistedAllowListOptio
   return usePersistedOperations({
     allowArbitraryOperations: false,
     extractPersistedOperationId: extractId,
-    getPersistedOperation: (id) => operations.documents.get(id) ?? null,
+    // The instance's own file first; then, in a cluster, the operations other instances listed.
+    getPersistedOperation: (id) => operations.documents.get(id) ?? operations.lookup?.(id) ?? null,
     customErrors: {
       persistedQueryOnly: () => createRefusalError("PERSISTED_QUERY_ONLY", ONLY_PERSISTED),
       keyNotFound: () => createRefusalError("PERSISTED_QUERY_ONLY", ONLY_PERSISTED),

@@ -31,6 +31,14 @@ export interface GatewayState {
   sources: { id: string; enabled: boolean; tried: boolean; ok: boolean; items: number; lastSuccessAtMs: number | null }[];
 }
 
+/** The instance's link to Redis (REDIS_URL), read at every scrape. */
+export interface RedisState {
+  /** Connected, and the last call answered in time. */
+  up: boolean;
+  /** Failed or timed-out calls so far, by operation (`feed`, `lock`, `rate-limit`, …); they only grow. */
+  errors: ReadonlyMap<string, number>;
+}
+
 /**
  * The gateway's Prometheus metrics. Callers report events through these
  * methods (the edge cache calls `cacheHit("edge")`, the rate limiter
@@ -47,6 +55,8 @@ export interface Metrics {
   rateLimited(partner: string): void;
   /** Where the gauges read the catalog and the sources from (the gateway sets it once). */
   observe(read: () => GatewayState): void;
+  /** Adds `newsgate_redis_up` and `newsgate_redis_errors_total`, read from `read` (once, and only with REDIS_URL: without it they are absent). */
+  observeRedis(read: () => RedisState): void;
 }
 
 export interface MetricsOptions {
@@ -190,6 +200,29 @@ export function createMetrics({ registry = new Registry(), processMetrics = fals
     },
   });
 
+  // Registered only with REDIS_URL: a lone instance has no Redis to be up or down.
+  const registerRedis = (readRedis: () => RedisState) => {
+    new Gauge({
+      name: `${METRIC_PREFIX}redis_up`,
+      help: "1 while the shared Redis (REDIS_URL) answers, 0 while this instance runs on its local caches and limits.",
+      registers,
+      collect() {
+        this.set(readRedis().up ? 1 : 0);
+      },
+    });
+    new Counter({
+      name: `${METRIC_PREFIX}redis_errors_total`,
+      help: "Redis calls that failed or timed out, by operation (connect, feed, lock, publish, subscribe, ping, rate-limit, persisted-operations).",
+      labelNames: ["operation"] as const,
+      registers,
+      collect() {
+        // The shared cache keeps the counts; the counter mirrors them at each scrape.
+        this.reset();
+        for (const [operation, count] of readRedis().errors) this.inc({ operation }, count);
+      },
+    });
+  };
+
   const cacheLookup = (layer: string, result: CacheResult) => cacheLookups.inc({ layer, result });
   return {
     registry,
@@ -213,6 +246,7 @@ export function createMetrics({ registry = new Registry(), processMetrics = fals
     observe(reader) {
       read = reader;
     },
+    observeRedis: registerRedis,
   };
 }
 

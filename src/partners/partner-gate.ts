@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { RateLimiterMemory, RateLimiterRes } from "rate-limiter-flexible";
+import { RateLimiterRes } from "rate-limiter-flexible";
+import { createBudget, type SharedBudgetStore } from "./budget.ts";
 import { clientAddress } from "./client-address.ts";
 import type { Partner, PartnersConfig } from "./partners-file.ts";
 
@@ -27,6 +28,8 @@ export interface PartnerGateOptions {
   onRateLimited?: (client: string) => void;
   /** Exact paths exempt from keys and limits (CORS still applies). @default DEFAULT_OPEN_PATHS */
   openPaths?: string[];
+  /** The cluster's Redis (REDIS_URL): budgets are counted there, so they hold across instances. @default null: counted per instance */
+  shared?: SharedBudgetStore | null;
 }
 
 const partnerOfRequest = new WeakMap<IncomingMessage, Partner>();
@@ -62,12 +65,12 @@ export function frameAncestors(partners: PartnersConfig | null, partner: Partner
  * Preflights are answered here, before any budget is spent. Every response varies on `Origin`
  * (with partners, on `X-API-Key` too).
  */
-export function createPartnerGate({ partners = null, onRateLimited, openPaths = DEFAULT_OPEN_PATHS }: PartnerGateOptions = {}): PartnerGate {
+export function createPartnerGate({ partners = null, onRateLimited, openPaths = DEFAULT_OPEN_PATHS, shared = null }: PartnerGateOptions = {}): PartnerGate {
   const byHash = new Map((partners?.partners ?? []).map((p) => [p.keyHash, p]));
   const anyPartnerOrigin = new Set(partners ? allOrigins(partners) : []);
-  // One limiter per partner (budgets differ) and one for anonymous addresses; memory entries expire with their window.
-  const partnerLimiters = new Map((partners?.partners ?? []).map((p) => [p.name, new RateLimiterMemory({ keyPrefix: `partner:${p.name}`, points: p.requestsPerMinute, duration: WINDOW_SECONDS })]));
-  const anonymousLimiter = partners?.anonymous ? new RateLimiterMemory({ keyPrefix: "anonymous", points: partners.anonymous.requestsPerMinute, duration: WINDOW_SECONDS }) : null;
+  // One limiter per partner (budgets differ) and one for anonymous addresses; entries expire with their window.
+  const partnerLimiters = new Map((partners?.partners ?? []).map((p) => [p.name, createBudget({ name: `partner:${p.name}`, points: p.requestsPerMinute, durationSeconds: WINDOW_SECONDS, shared })]));
+  const anonymousLimiter = partners?.anonymous ? createBudget({ name: "anonymous", points: partners.anonymous.requestsPerMinute, durationSeconds: WINDOW_SECONDS, shared }) : null;
 
   // With partners, an answer also depends on the key: a shared cache must not hand a keyed answer to a keyless client.
   const vary = partners ? ["Origin", "X-API-Key"] : ["Origin"];

@@ -12,6 +12,8 @@ export const REDIS_CALL_TIMEOUT_MS = 200;
 export const LOCK_POLL_MS = 50;
 /** A lock outlives its holder's read by this much (storing the result), then expires if the holder died. */
 export const LOCK_MARGIN_MS = 500;
+/** While Redis is in trouble but connected (slow), how often the instance asks whether it answers again: a slow Redis gives no "ready" event. */
+export const RECOVERY_PROBE_MS = 1000;
 /** Channel on which an instance announces that a source's content changed. */
 export const CHANGED_CHANNEL = "source-changed";
 
@@ -69,10 +71,13 @@ export class SharedCache {
   private readonly random: () => number;
   private readonly callTimeoutMs: number;
   private subscriber: Redis | null = null;
+  private probe: NodeJS.Timeout | null = null;
   /** Whether the last Redis call failed (one warning per outage). */
   degraded = false;
   /** Redis calls that failed or timed out (tests and logs). */
   failures = 0;
+  /** The same, by operation, for `newsgate_redis_errors_total`. */
+  readonly errors = new Map<string, number>();
 
   constructor({ redis, prefix = "newsgate:", logger, random = Math.random, callTimeoutMs = REDIS_CALL_TIMEOUT_MS }: SharedCacheOptions) {
     this.redis = redis;
@@ -81,16 +86,18 @@ export class SharedCache {
     this.random = random;
     this.callTimeoutMs = callTimeoutMs;
     redis.on("error", () => undefined);
-    redis.on("ready", () => {
-      if (this.degraded) this.logger.info("shared cache: Redis is back, rejoining the cluster");
-      this.degraded = false;
-    });
+    redis.on("ready", () => this.recovered());
+  }
+
+  /** Connected and answering: what `newsgate_redis_up` shows. */
+  get up(): boolean {
+    return this.redis.status === "ready" && !this.degraded;
   }
 
   /** Connects, waiting at most `ms`; a gateway starts (alone) even when Redis does not answer. */
   async connect(ms = 1000): Promise<void> {
     if (this.redis.status === "wait") void this.redis.connect().catch(() => undefined);
-    await this.call(new Promise<void>((resolve) => (this.redis.status === "ready" ? resolve() : this.redis.once("ready", () => resolve()))), ms);
+    await this.call(new Promise<void>((resolve) => (this.redis.status === "ready" ? resolve() : this.redis.once("ready", () => resolve()))), "connect", ms);
   }
 
   /** Wraps a source loader with the Redis level and the cluster-wide lock. */
@@ -104,7 +111,7 @@ export class SharedCache {
       const lockMs = source.timeoutMs + LOCK_MARGIN_MS;
       const deadline = Date.now() + lockMs;
       for (;;) {
-        const got = await this.call(acquireLock(this.redis, this.key("lock", source.id), token, lockMs));
+        const got = await this.call(acquireLock(this.redis, this.key("lock", source.id), token, lockMs), "lock");
         if (got === undefined) return load(source, previous); // Redis unreachable: read alone.
         if (got) break;
         await new Promise((resolve) => setTimeout(resolve, LOCK_POLL_MS));
@@ -118,20 +125,20 @@ export class SharedCache {
         if (again && isNewer(again, previous)) return again;
         const snapshot = await load(source, previous);
         const ttl = Math.max(1, freshnessMs(source, snapshot, this.random));
-        await this.call(this.redis.set(this.key("feed", source.id), serializeSnapshot(snapshot), "PX", ttl));
+        await this.call(this.redis.set(this.key("feed", source.id), serializeSnapshot(snapshot), "PX", ttl), "feed");
         if (previous && previous.contentHash !== snapshot.contentHash) {
-          await this.call(this.redis.publish(this.key(CHANGED_CHANNEL), source.id));
+          await this.call(this.redis.publish(this.key(CHANGED_CHANNEL), source.id), "publish");
         }
         return snapshot;
       } finally {
-        await this.call(releaseLock(this.redis, this.key("lock", source.id), token));
+        await this.call(releaseLock(this.redis, this.key("lock", source.id), token), "lock");
       }
     };
   }
 
   /** The snapshot another instance stored, if still fresh; undefined when absent or Redis is unreachable. */
   async read(sourceId: string): Promise<SourceSnapshot | undefined> {
-    const text = await this.call(this.redis.get(this.key("feed", sourceId)));
+    const text = await this.call(this.redis.get(this.key("feed", sourceId)), "feed");
     return text ? deserializeSnapshot(text) : undefined;
   }
 
@@ -140,10 +147,11 @@ export class SharedCache {
     const subscriber = (this.subscriber ??= this.redis.duplicate({ enableOfflineQueue: true }));
     subscriber.on("error", () => undefined);
     subscriber.on("message", (_channel: string, sourceId: string) => onChanged(sourceId));
-    await this.call(subscriber.subscribe(this.key(CHANGED_CHANNEL)), 1000);
+    await this.call(subscriber.subscribe(this.key(CHANGED_CHANNEL)), "subscribe", 1000);
   }
 
   async close(): Promise<void> {
+    this.stopProbe();
     this.subscriber?.disconnect();
     this.redis.disconnect();
   }
@@ -152,27 +160,53 @@ export class SharedCache {
     return this.prefix + parts.join(":");
   }
 
-  /** Runs one Redis call bounded by the timeout; undefined (with a warning once per outage) when it fails. */
-  private async call<T>(promise: Promise<T>, ms = this.callTimeoutMs): Promise<T | undefined> {
+  /**
+   * Runs one Redis call bounded by the timeout; undefined when it fails. Other users of the
+   * connection (shared persisted operations) call through here, so one place counts trouble.
+   */
+  async call<T>(promise: Promise<T>, operation: string, ms = this.callTimeoutMs): Promise<T | undefined> {
     let timer: NodeJS.Timeout | undefined;
     try {
-      return await Promise.race([
+      const result = await Promise.race([
         promise,
         new Promise<never>((_, reject) => {
           timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
         }),
       ]);
+      // A slow Redis never drops the connection, so no "ready" follows: an answer in time ends the trouble.
+      this.recovered();
+      return result;
     } catch (error) {
       promise.catch(() => undefined);
-      this.failures++;
-      if (!this.degraded) {
-        this.degraded = true;
-        this.logger.warn({ err: error }, "shared cache: Redis unreachable, serving from the local cache until it returns");
-      }
+      this.reportTrouble(operation, error);
       return undefined;
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  /** Counts a failed Redis call (also one made elsewhere, as the rate limiter's) and warns once per outage. */
+  reportTrouble(operation: string, error: unknown): void {
+    this.failures++;
+    this.errors.set(operation, (this.errors.get(operation) ?? 0) + 1);
+    if (!this.degraded) {
+      this.degraded = true;
+      this.logger.warn({ err: error, operation }, "shared cache: Redis unreachable, serving from the local cache until it returns");
+      // A dropped connection is retried by ioredis, which says "ready"; a connected but slow Redis must be asked.
+      this.probe = setInterval(() => void (this.redis.status === "ready" && this.call(this.redis.ping(), "ping")), RECOVERY_PROBE_MS);
+      this.probe.unref();
+    }
+  }
+
+  private recovered(): void {
+    if (this.degraded) this.logger.info("shared cache: Redis is back, rejoining the cluster");
+    this.degraded = false;
+    this.stopProbe();
+  }
+
+  private stopProbe(): void {
+    if (this.probe) clearInterval(this.probe);
+    this.probe = null;
   }
 }
 

@@ -52,15 +52,18 @@ export interface Member {
 }
 
 /** Starts one gateway process of the cluster and resolves once it listens. */
-export function startMember(sourcesFile: string, prefix: string, redisUrl = REDIS_URL): Promise<Member> {
-  return launchMember(sourcesFile, prefix, redisUrl).ready;
+export function startMember(sourcesFile: string, prefix: string, redisUrl = REDIS_URL, env: Record<string, string> = {}): Promise<Member> {
+  return launchMember(sourcesFile, prefix, redisUrl, env).ready;
 }
 
-/** Starts one gateway process of the cluster: its process at once, `ready` once it listens. */
-export function launchMember(sourcesFile: string, prefix: string, redisUrl = REDIS_URL): { child: ChildProcess; ready: Promise<Member> } {
+/**
+ * Starts one gateway process of the cluster: its process at once, `ready` once it listens.
+ * `env` adds settings, e.g. NEWSGATE_PARTNERS or NEWSGATE_PERSISTED_OPERATIONS.
+ */
+export function launchMember(sourcesFile: string, prefix: string, redisUrl = REDIS_URL, env: Record<string, string> = {}): { child: ChildProcess; ready: Promise<Member> } {
   const child = spawn(process.execPath, ["--import", "tsx", MEMBER, sourcesFile], {
     cwd: ROOT,
-    env: { ...process.env, REDIS_URL: redisUrl, REDIS_PREFIX: prefix, NODE_ENV: "development" },
+    env: { ...process.env, REDIS_URL: redisUrl, REDIS_PREFIX: prefix, NODE_ENV: "development", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let stdout = "";

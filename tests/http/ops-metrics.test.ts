@@ -127,6 +127,29 @@ describe("GET /metrics", () => {
     }
   });
 
+  it("shows no Redis series without REDIS_URL, and redis_up with errors by operation when Redis does not answer", async () => {
+    const { createRedis, SharedCache } = await import("../../src/store/shared-cache.ts");
+    const { silentLogger } = await import("../../src/ops/logger.ts");
+    expect((await scrape(gateway.url)).has("newsgate_redis_up")).toBe(false);
+    // Nothing listens on port 1: every call fails at once.
+    const sharedCache = new SharedCache({ redis: createRedis("redis://127.0.0.1:1"), prefix: "newsgate-test:metrics:", logger: silentLogger() });
+    await sharedCache.connect(300);
+    const alone = await startGateway({ sources: [{ id: "good", name: "Good", url: upstream.url("/good.rss"), section: "technology" }] }, { sharedCache });
+    try {
+      const answer = await alone.query("{ articles(first: 1) { totalCount } }");
+      expect(answer.errors).toBeUndefined();
+      const metrics = await scrape(alone.url);
+      expect(metrics.value("newsgate_redis_up")).toBe(0);
+      expect(metrics.value("newsgate_redis_errors_total", { operation: "connect" })).toBe(1);
+      // The read looked in Redis first and tried to take the source's lock: both failed, the read went on alone.
+      expect(metrics.value("newsgate_redis_errors_total", { operation: "feed" })).toBeGreaterThanOrEqual(1);
+      expect(metrics.value("newsgate_redis_errors_total", { operation: "lock" })).toBeGreaterThanOrEqual(1);
+    } finally {
+      await alone.close();
+      await sharedCache.close();
+    }
+  });
+
   it("bounds operation names taken from clients", async () => {
     const { createMetrics, MAX_LABEL_VALUES } = await import("../../src/ops/metrics.ts");
     const metrics = createMetrics();
