@@ -91,7 +91,11 @@ export function createArticleEvents({
     for (const listener of listeners) listener(event);
   };
 
-  /** The local claim: true when none of the story's keys was seen (all are remembered from now on). */
+  /**
+   * The local claim: true when none of the story's keys was seen here (all are remembered from
+   * now on). Alone it decides what is announced; with Redis it keeps each story to one delivery
+   * per instance, whether it came from the channel or, while Redis was down, from this instance.
+   */
   const claimHere = (article: CatalogArticle) => {
     const keys = [`id:${article.id}`, ...article.canonicalUrls.map((url) => `url:${url}`)];
     const fresh = keys.every((key) => !seenHere.has(key));
@@ -143,6 +147,8 @@ export function createArticleEvents({
   const onMessage = (message: ArticleAddedMessage) => {
     if (listeners.size === 0) return;
     void resolve(message).then((event) => {
+      // Delivered here already (found alone while Redis was down, then claimed by another instance once it was back).
+      if (event && !claimHere(event.article)) return;
       if (event) deliver(event);
       else logger.warn({ articleId: message.id }, "live: a new article announced by another instance never reached this catalog; not delivered here");
     });

@@ -161,6 +161,26 @@ describe("subscription articleAdded over Server-Sent Events", () => {
     }
   });
 
+  it("refuses subscriptions over the request limits: too deep, too costly", async () => {
+    const { gateway, publish } = await setup([{ id: "a", section: "technology", count: 1 }]);
+    const nested = (levels: number, first: number) => `subscription { articleAdded { ${"related(first: FIRST) { article { ".repeat(levels)}title${" } }".repeat(levels)} } }`.replaceAll("FIRST", String(first));
+    for (const [query, code] of [
+      [nested(6, 1), "QUERY_TOO_DEEP"],
+      [nested(3, 100), "QUERY_TOO_COSTLY"],
+    ] as const) {
+      const subscriber = await subscribeSse(gateway.url, query);
+      closers.push(subscriber.close);
+      await subscriber.completed;
+      expect(subscriber.payloads.map((payload) => payload.errors?.[0]?.extensions?.code)).toEqual([code]);
+    }
+    const modest = await subscribeSse(gateway.url, nested(2, 3));
+    closers.push(modest.close);
+    await publish({ a: rss("a", 2) });
+    const [event] = await modest.waitFor(1);
+    expect(event!.errors).toBeUndefined();
+    expect(event!.data.articleAdded.related).toBeInstanceOf(Array);
+  });
+
   it("goes around the edge cache and HTTP caching: every subscriber gets its own live stream", async () => {
     const { subscribe, publish } = await setup([{ id: "a", section: "technology", count: 1 }]);
     const first = await subscribe();
