@@ -7,7 +7,8 @@ import type { Catalog } from "../store/catalog.ts";
 import type { Store } from "../store/store.ts";
 import { ARTICLE_PAGE_QUERY, EXAMPLE_TABS } from "./example-operations.ts";
 import { useGraphiqlHeaders } from "./use-graphiql-headers.ts";
-import { createEdgeCache, type EdgeOutcome } from "./edge-cache.ts";
+import { createEdgeCache, type EdgeExchange, type EdgeOutcome } from "./edge-cache.ts";
+import { useEdgeExchange } from "./use-edge-exchange.ts";
 import { dispatch, sendJson, type Route } from "./routes.ts";
 import { checkPersistedOperations, type PersistedOperations } from "./persisted-operations.ts";
 import { useHttpCaching } from "./use-http-caching.ts";
@@ -26,9 +27,10 @@ import type { PartnerGate } from "../partners/partner-gate.ts";
 
 export const GRAPHQL_PATH = "/graphql";
 
-/** What a caller of Yoga may pass with a request: the edge cache learns which catalog an answer read. */
+/** What a caller of Yoga may pass with a request: the edge cache learns which catalog an answer read, and more (see EdgeExchange). */
 export interface ServerContext {
   onCatalog?: (catalog: Catalog) => void;
+  edge?: EdgeExchange;
 }
 
 
@@ -87,6 +89,8 @@ export function createApp({ store, remainingFreshMs, limits = {}, persistedOpera
     useRequestErrorCodes(),
     useQueryCost(costLimits),
     useIncrementalDelivery(),
+    // Last: it reports the final result to the edge cache.
+    ...(edgeCache ? [useEdgeExchange()] : []),
   ];
   const yoga = createYoga<ServerContext, GraphQLContext>({
     schema,
@@ -130,7 +134,8 @@ export function createApp({ store, remainingFreshMs, limits = {}, persistedOpera
   const edge = edgeCache
     ? createEdgeCache({
         store,
-        execute: (request, onCatalog) => Promise.resolve(yoga.handleRequest(request, { onCatalog })),
+        execute: (request, exchange) => Promise.resolve(yoga.handleRequest(request, { onCatalog: exchange.onCatalog, edge: exchange })),
+        Request: yoga.fetchAPI.Request,
         graphqlEndpoint: GRAPHQL_PATH,
         maxRequestBodyBytes,
         remainingFreshMs,

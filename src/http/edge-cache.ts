@@ -3,6 +3,7 @@ import { stripIgnoredCharacters } from "graphql";
 import { LRUCache } from "lru-cache";
 import type { Catalog } from "../store/catalog.ts";
 import type { Store } from "../store/store.ts";
+import type { SourcesConfig } from "../config/sources-file.ts";
 import { freshSeconds, matchesIfNoneMatch, sortedKeys } from "./use-http-caching.ts";
 
 /** Bytes of answers held, whatever their number. */
@@ -12,17 +13,37 @@ export const MAX_EDGE_ENTRY_BYTES = 2 * 1024 * 1024;
 /** Header telling clients and tests whether the edge cache answered. */
 export const CACHE_STATUS_HEADER = "x-newsgate-cache";
 
+/** Distinct documents whose normalized form is remembered (a site sends a handful, with varying variables). */
+export const MAX_NORMALIZED_DOCUMENTS = 1000;
+
 export type EdgeOutcome = "hit" | "miss" | "bypass";
+
+/** What the edge cache hands Yoga with a request (as server context), and what Yoga tells it back (see useEdgeExchange). */
+export interface EdgeExchange {
+  /** The POST body, already parsed here: Yoga takes it instead of reading and parsing the body again. Null for GET. */
+  params: Record<string, unknown> | null;
+  /** Told which catalog the answer read. */
+  onCatalog: (catalog: Catalog) => void;
+  /** Told whether the execution result is complete and error-free: data, no errors, not streamed. */
+  onResult: (clean: boolean) => void;
+}
 
 export interface EdgeCacheOptions {
   store: Store;
-  /** Runs the request through Yoga (its Fetch API entry point), reporting the catalog its answer read. */
-  execute: (request: Request, onCatalog: (catalog: Catalog) => void) => Promise<Response>;
+  /** Runs the request through Yoga (its Fetch API entry point) with the exchange as server context. */
+  execute: (request: Request, exchange: EdgeExchange) => Promise<Response>;
+  /** The Request class Yoga reads: its own fetch API's is far cheaper to build than Node's. @default globalThis.Request */
+  Request?: typeof Request;
   graphqlEndpoint: string;
   /** Bodies over this size are left to Yoga, which refuses them with 413. */
   maxRequestBodyBytes: number;
   /** @default DEFAULT_EDGE_CACHE_BYTES */
   maxBytes?: number;
+  /**
+   * Milliseconds until a source's snapshot goes stale (the feed cache's clock): a stored answer
+   * is served only while every enabled source has some left, and its max-age is the least.
+   * @default none: `store.allFresh()` decides, and max-age is the smallest `refreshSeconds`
+   */
   remainingFreshMs?: (sourceId: string) => number;
   /** Called once per request with what the cache did (metrics). */
   onLookup?: (outcome: EdgeOutcome) => void;
@@ -53,13 +74,16 @@ interface Entry {
  * requests never come here.
  */
 export function createEdgeCache(options: EdgeCacheOptions) {
-  const { store, execute, graphqlEndpoint, maxRequestBodyBytes, maxBytes = DEFAULT_EDGE_CACHE_BYTES, remainingFreshMs, onLookup } = options;
+  const { store, execute, Request = globalThis.Request, graphqlEndpoint, maxRequestBodyBytes, maxBytes = DEFAULT_EDGE_CACHE_BYTES, remainingFreshMs, onLookup } = options;
   const entries = new LRUCache<string, Entry>({
     maxSize: maxBytes,
     sizeCalculation: (entry, key) => entry.body.length + key.length + 256,
     maxEntrySize: MAX_EDGE_ENTRY_BYTES,
   });
+  const strippedDocuments = new LRUCache<string, string>({ max: MAX_NORMALIZED_DOCUMENTS });
+  const freshness = createFreshness(store, remainingFreshMs);
 
+  /** Whether a stored answer may be served now: what it was computed from still holds, and every source is fresh. */
   const valid = (entry: Entry): boolean => {
     const catalog = store.currentCatalog();
     return (
@@ -67,8 +91,23 @@ export function createEdgeCache(options: EdgeCacheOptions) {
       entry.catalogVersion === catalog.version &&
       entry.healthKey === store.healthKey() &&
       (entry.readGeneration === null || entry.readGeneration === store.readGeneration) &&
-      store.allFresh()
+      freshness.remainingMs() > 0
     );
+  };
+
+  /** The operation without formatting: document stripped of insignificant characters, sorted variables. */
+  const normalize = (req: IncomingMessage, params: OperationParams | null, accept: string): string | null => {
+    if (!params || typeof params.query !== "string" || params.extensions !== undefined) return null;
+    let stripped = strippedDocuments.get(params.query);
+    if (stripped === undefined) {
+      try {
+        stripped = stripIgnoredCharacters(params.query);
+      } catch {
+        return null;
+      }
+      strippedDocuments.set(params.query, stripped);
+    }
+    return JSON.stringify([req.method, stripped, sortedKeys(params.variables ?? {}), params.operationName ?? null, accept]);
   };
 
   /** Whether this request may go through the cache (else Yoga gets the node request untouched). */
@@ -92,9 +131,11 @@ export function createEdgeCache(options: EdgeCacheOptions) {
     const accept = req.headers.accept ?? "";
     const rawKey = `${req.method}\n${req.url}\n${accept}\n${body}`;
     let entry = entries.get(rawKey);
+    let params: OperationParams | null | undefined;
     let normalizedKey: string | null = null;
     if (!entry) {
-      normalizedKey = normalize(req, body, accept);
+      params = readParams(req, body);
+      normalizedKey = normalize(req, params, accept);
       if (normalizedKey) entry = entries.get(normalizedKey);
       if (entry && valid(entry)) entries.set(rawKey, entry);
     }
@@ -103,21 +144,26 @@ export function createEdgeCache(options: EdgeCacheOptions) {
       return sendEntry(req, res, entry);
     }
     onLookup?.("miss");
+    params ??= readParams(req, body);
     let used: Catalog | null = null;
+    let clean = false;
     const generation = store.readGeneration;
-    const response = await execute(toRequest(req, body), (catalog) => (used = catalog));
-    const bytes = Buffer.from(await response.arrayBuffer());
+    // A body that parsed to an object goes to Yoga parsed; any other body goes as sent, for Yoga's own refusal.
+    const parsed = req.method === "POST" && isPlainObject(params) ? params : null;
+    const exchange: EdgeExchange = { params: parsed, onCatalog: (catalog) => (used = catalog), onResult: (ok) => (clean = ok) };
+    const response = await execute(toRequest(Request, req, req.method === "POST" && !parsed ? body : null), exchange);
+    const bytes = Buffer.from(await response.text(), "utf8");
     // Kept only when the catalog the answer read is still the current one and no source was read meanwhile.
     const current = store.currentCatalog();
     const contentType = response.headers.get("content-type") ?? "";
     const cacheable =
       response.status === 200 &&
       /json/i.test(contentType) &&
+      clean &&
       used !== null &&
       current === used &&
       generation === store.readGeneration &&
-      bytes.length <= MAX_EDGE_ENTRY_BYTES &&
-      isErrorFree(bytes);
+      bytes.length <= MAX_EDGE_ENTRY_BYTES;
     if (cacheable) {
       const stored: Entry = {
         body: bytes,
@@ -129,7 +175,7 @@ export function createEdgeCache(options: EdgeCacheOptions) {
         readGeneration: mentionsSourceStatus(req, body) ? generation : null,
       };
       entries.set(rawKey, stored);
-      normalizedKey ??= normalize(req, body, accept);
+      normalizedKey ??= normalize(req, params, accept);
       if (normalizedKey) entries.set(normalizedKey, stored);
     }
     writeResponse(res, response, bytes, "miss");
@@ -139,8 +185,8 @@ export function createEdgeCache(options: EdgeCacheOptions) {
     const headers: Record<string, string | number> = { "content-type": entry.contentType, [CACHE_STATUS_HEADER]: "hit" };
     if (req.method === "GET" && entry.etag) {
       headers.etag = entry.etag;
-      headers["cache-control"] = `public, max-age=${freshSeconds(store.enabledSources, remainingFreshMs)}`;
-      headers.vary = mergeVary(res.getHeader("vary"), "Accept");
+      headers["cache-control"] = `public, max-age=${freshness.maxAgeSeconds()}`;
+      headers.vary = varyWithAccept(res.getHeader("vary"));
       const ifNoneMatch = req.headers["if-none-match"];
       if (ifNoneMatch && matchesIfNoneMatch(ifNoneMatch, entry.etag)) {
         res.writeHead(304, headers);
@@ -168,21 +214,30 @@ export function createEdgeCache(options: EdgeCacheOptions) {
 
 export type EdgeCache = ReturnType<typeof createEdgeCache>;
 
-/** The operation without formatting: document stripped of insignificant characters, sorted variables. */
-function normalize(req: IncomingMessage, body: string, accept: string): string | null {
+interface OperationParams {
+  query?: unknown;
+  variables?: unknown;
+  operationName?: unknown;
+  extensions?: unknown;
+}
+
+/** The request's GraphQL parameters, from the JSON body or the query string; null when they do not parse. */
+function readParams(req: IncomingMessage, body: string): OperationParams | null {
   try {
-    let params: { query?: unknown; variables?: unknown; operationName?: unknown; extensions?: unknown };
-    if (req.method === "POST") params = JSON.parse(body) as typeof params;
-    else {
-      const search = new URLSearchParams((req.url ?? "").split("?")[1] ?? "");
-      const json = (name: string) => (search.has(name) ? JSON.parse(search.get(name)!) : undefined);
-      params = { query: search.get("query") ?? undefined, variables: json("variables"), operationName: search.get("operationName") ?? undefined, extensions: json("extensions") };
+    if (req.method === "POST") {
+      const parsed: unknown = JSON.parse(body);
+      return parsed !== null && typeof parsed === "object" ? (parsed as OperationParams) : null;
     }
-    if (typeof params.query !== "string" || params.extensions !== undefined) return null;
-    return JSON.stringify([req.method, stripIgnoredCharacters(params.query), sortedKeys(params.variables ?? {}), params.operationName ?? null, accept]);
+    const search = new URLSearchParams((req.url ?? "").split("?")[1] ?? "");
+    const json = (name: string) => (search.has(name) ? JSON.parse(search.get(name)!) : undefined);
+    return { query: search.get("query") ?? undefined, variables: json("variables"), operationName: search.get("operationName") ?? undefined, extensions: json("extensions") };
   } catch {
     return null;
   }
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === "object" && !Array.isArray(value);
 }
 
 function mentionsSourceStatus(req: IncomingMessage, body: string): boolean {
@@ -190,13 +245,60 @@ function mentionsSourceStatus(req: IncomingMessage, body: string): boolean {
   return /\bstatus\b/.test(text);
 }
 
-function isErrorFree(bytes: Buffer): boolean {
-  try {
-    const parsed = JSON.parse(bytes.toString("utf8")) as { errors?: unknown; data?: unknown };
-    return parsed.errors === undefined && parsed.data !== undefined && parsed.data !== null;
-  } catch {
-    return false;
-  }
+/**
+ * How long every enabled source stays fresh, without asking each source on
+ * every hit. The sources' freshness deadlines move only when a source is read
+ * (the read generation counts reads) or the configuration is reloaded, so for
+ * one generation of one configuration the source that goes stale first is
+ * always the same, and it alone is asked. Time only shortens what it has
+ * left: if that ever grows (its read finished between the generation's count
+ * and its new deadline), all sources are asked again. A state where some
+ * source is already stale is never remembered: a read is then in flight, and
+ * the deadlines are about to move.
+ */
+function createFreshness(store: Store, remainingFreshMs: ((sourceId: string) => number) | undefined) {
+  let known: { config: SourcesConfig; generation: number; firstStale: string | null; leftMs: number; maxRefreshSeconds: number } | null = null;
+
+  const scan = (config: SourcesConfig, generation: number): number => {
+    const sources = store.enabledSources;
+    let firstStale: string | null = null;
+    let leftMs = Number.POSITIVE_INFINITY;
+    for (const source of sources) {
+      const left = remainingFreshMs!(source.id);
+      if (left >= leftMs) continue;
+      firstStale = source.id;
+      leftMs = left;
+    }
+    // Never more than the smallest refreshSeconds, as freshSeconds says; with no sources, nothing to go by: 0.
+    const maxRefreshSeconds = sources.length === 0 ? 0 : freshSeconds(sources);
+    known = leftMs > 0 ? { config, generation, firstStale, leftMs, maxRefreshSeconds } : null;
+    return Math.max(0, leftMs);
+  };
+
+  /** Milliseconds until the first enabled source goes stale (Infinity with none); 0 when one is. */
+  const remainingMs = (): number => {
+    if (!remainingFreshMs) return store.allFresh() ? Number.POSITIVE_INFINITY : 0;
+    const config = store.config;
+    const generation = store.readGeneration;
+    if (known?.config !== config || known.generation !== generation) return scan(config, generation);
+    if (known.firstStale === null) return Number.POSITIVE_INFINITY;
+    const left = remainingFreshMs(known.firstStale);
+    if (left > known.leftMs) return scan(config, generation);
+    known.leftMs = left;
+    if (left <= 0) known = null;
+    return Math.max(0, left);
+  };
+
+  return {
+    remainingMs,
+    /** Cache-Control's max-age for an answer served now: what `freshSeconds` gives, from the remembered state. */
+    maxAgeSeconds: (): number => {
+      if (!remainingFreshMs) return freshSeconds(store.enabledSources);
+      const left = remainingMs();
+      if (!known) return Math.min(freshSeconds(store.enabledSources), Math.floor(left / 1000));
+      return Math.min(known.maxRefreshSeconds, Math.floor(Math.min(left, Number.MAX_SAFE_INTEGER) / 1000));
+    },
+  };
 }
 
 /** Vary names already set on the response (by the partner gate: Origin, X-API-Key) kept beside ours. */
@@ -207,24 +309,44 @@ function mergeVary(current: string | number | string[] | undefined, added: strin
   return [...seen.values()].join(", ");
 }
 
+/** The partner gate sets the same Vary on every response: its merge with Accept is computed once per value. */
+const varyMerges = new Map<string, string>();
+function varyWithAccept(current: string | number | string[] | undefined): string {
+  const key = String(current ?? "");
+  let merged = varyMerges.get(key);
+  if (merged === undefined) {
+    merged = mergeVary(current, "Accept");
+    // A handful of values in practice; bounded all the same.
+    if (varyMerges.size >= 100) varyMerges.clear();
+    varyMerges.set(key, merged);
+  }
+  return merged;
+}
+
 function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     req.on("data", (chunk: Buffer) => chunks.push(chunk));
-    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    req.on("end", () => resolve(chunks.length === 1 ? chunks[0]!.toString("utf8") : Buffer.concat(chunks).toString("utf8")));
     req.on("error", reject);
   });
 }
 
-function toRequest(req: IncomingMessage, body: string): Request {
-  const headers = new Headers();
-  for (const [name, value] of Object.entries(req.headers)) {
-    if (value === undefined || name.startsWith(":")) continue;
-    for (const item of Array.isArray(value) ? value : [value]) headers.append(name, item);
-  }
-  headers.delete("content-length");
+/**
+ * The Fetch request Yoga reads, built as Yoga's own node adapter builds it (the
+ * node headers object as is). With no body when the edge cache parsed it: Yoga
+ * then reads nothing, and its body-size guard has no stream to wrap.
+ */
+function toRequest(RequestClass: typeof Request, req: IncomingMessage, body: string | null): Request {
   const url = `http://${req.headers.host ?? "localhost"}${req.url ?? "/"}`;
-  return new Request(url, { method: req.method, headers, body: req.method === "POST" ? body : undefined });
+  const headers = body === null ? req.headers : withoutLength(req.headers);
+  return new RequestClass(url, { method: req.method, headers: headers as Record<string, string>, ...(body === null ? {} : { body }) });
+}
+
+/** Headers without Content-Length, which a body given as a string sets itself. */
+function withoutLength(headers: IncomingMessage["headers"]): IncomingMessage["headers"] {
+  const { "content-length": _length, ...rest } = headers;
+  return rest;
 }
 
 function writeResponse(res: ServerResponse, response: Response, bytes: Buffer, status: "miss" | "bypass"): void {

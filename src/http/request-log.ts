@@ -26,7 +26,8 @@ export interface RequestLogOptions {
  * one), echoes it in the response, and logs one line per request when it
  * ends: id, method, path, status, time. The id is written back into the
  * request's headers so everything downstream (GraphQL plugins, the edge
- * cache) logs the same id the client sees.
+ * cache) logs the same id the client sees. With the logger silent, only the
+ * id is given and echoed: nothing else runs per request.
  */
 export function withRequestLog(handle: Handler, { logger, now = () => performance.now(), newId = randomUUID }: RequestLogOptions): Handler {
   return (req, res) => {
@@ -34,6 +35,9 @@ export function withRequestLog(handle: Handler, { logger, now = () => performanc
     const reqId = typeof incoming === "string" && SANE_REQUEST_ID.test(incoming) ? incoming : newId();
     req.headers[REQUEST_ID_HEADER] = reqId;
     res.setHeader(REQUEST_ID_HEADER, reqId);
+    // Nothing would be written (errors are the highest level used): no clock, no listener. Asked per
+    // request, since a logger's level may change while the process runs.
+    if (!logger.isLevelEnabled("error")) return handle(req, res);
     const started = now();
     const path = (req.url ?? "/").split("?")[0]!.slice(0, MAX_LOGGED_PATH);
     res.once("close", () => {

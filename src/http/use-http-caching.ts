@@ -93,7 +93,7 @@ export function useHttpCaching({ store, graphqlEndpoint, remainingFreshMs }: Use
       });
     },
     async onResponse({ request, response, setResponse, fetchAPI }) {
-      if (new URL(request.url).pathname !== graphqlEndpoint) return;
+      if (pathOf(request.url) !== graphqlEndpoint) return;
       // Accept chooses between GraphiQL's page and a JSON answer at the same URL, and between media types.
       if (request.method === "GET") addVary(response.headers, "Accept");
       if (response.headers.get("content-type")?.startsWith("text/html")) return; // GraphiQL
@@ -133,6 +133,19 @@ export function freshSeconds(sources: SourceConfig[], remainingFreshMs?: (source
     for (const source of sources) seconds = Math.min(seconds, Math.floor(Math.max(0, remainingFreshMs(source.id)) / 1000));
   }
   return seconds;
+}
+
+/**
+ * The path of an absolute URL, as `new URL(url).pathname` gives it, without
+ * building a URL object for the common plain path; one with dots, escapes or
+ * backslashes (which the URL parser normalizes) still goes through it.
+ */
+export function pathOf(url: string): string {
+  const start = url.indexOf("/", url.indexOf("//") + 2);
+  if (start === -1) return new URL(url).pathname;
+  const end = url.slice(start).search(/[?#]/);
+  const path = end === -1 ? url.slice(start) : url.slice(start, start + end);
+  return /^[\w/-]*$/.test(path) ? path : new URL(url).pathname;
 }
 
 /** Weak comparison (RFC 9110 §13.1.2): `W/` is ignored; `*` matches any current answer. */

@@ -1,4 +1,5 @@
 import type { Plugin } from "graphql-yoga";
+import { pathOf } from "./use-http-caching.ts";
 
 /**
  * The largest request body the GraphQL endpoint reads (Yoga's own default is
@@ -28,7 +29,7 @@ export interface UseHttpHygieneOptions {
 export function useHttpHygiene({ graphqlEndpoint, maxRequestBodyBytes = DEFAULT_MAX_REQUEST_BODY_BYTES }: UseHttpHygieneOptions): Plugin {
   return {
     onResponse({ request, response, setResponse, fetchAPI }) {
-      if (new URL(request.url).pathname !== graphqlEndpoint) return;
+      if (pathOf(request.url) !== graphqlEndpoint) return;
       const error = (status: number, code: string, message: string, headers: Record<string, string>) =>
         setResponse(
           new fetchAPI.Response(JSON.stringify({ errors: [{ message, extensions: { code } }] }), {

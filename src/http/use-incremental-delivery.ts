@@ -18,6 +18,17 @@ const INCREMENTAL_MEDIA_TYPES = new Set(["multipart/mixed", "multipart/*", "text
  * they marked in place, resolved at once.
  */
 export function useIncrementalDelivery(): Plugin {
+  // Yoga's parse cache hands the same document object to every request that sends the same text,
+  // so what a document holds is worked out once, not on every request.
+  const stripped = new WeakMap<DocumentNode, DocumentNode | null>();
+  const withoutIncremental = (document: DocumentNode): DocumentNode | null => {
+    let found = stripped.get(document);
+    if (found === undefined) {
+      found = usesIncrementalDirectives(document) ? withoutIncrementalDirectives(document) : null;
+      stripped.set(document, found);
+    }
+    return found;
+  };
   return {
     onPluginInit({ addPlugin }) {
       // Its declared context type is narrower than the hook's parameter; it reads none of the context.
@@ -25,8 +36,10 @@ export function useIncrementalDelivery(): Plugin {
     },
     onExecute({ args, executeFn, setExecuteFn }) {
       const request = (args.contextValue as { request?: Request }).request;
-      if (!request || acceptsIncremental(request.headers.get("accept")) || !usesIncrementalDirectives(args.document)) return;
-      setExecuteFn((executionArgs) => executeFn({ ...executionArgs, document: withoutIncrementalDirectives(executionArgs.document) }));
+      if (!request || acceptsIncremental(request.headers.get("accept"))) return;
+      const document = withoutIncremental(args.document);
+      if (!document) return;
+      setExecuteFn((executionArgs) => executeFn({ ...executionArgs, document: executionArgs.document === args.document ? document : (withoutIncremental(executionArgs.document) ?? executionArgs.document) }));
     },
   };
 }

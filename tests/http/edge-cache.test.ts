@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
+import { createApp } from "../../src/http/app.ts";
 import { CACHE_STATUS_HEADER } from "../../src/http/edge-cache.ts";
 import { startFixtureServer } from "../helpers/fixture-server.ts";
 import { startGateway } from "../helpers/gateway.ts";
@@ -122,5 +123,62 @@ describe("the edge cache", () => {
     const other = await post(TITLES, undefined, "application/json");
     expect(other.cache).toBe("miss");
     expect(other.headers.get("content-type")).toMatch(/^application\/json/);
+  });
+
+  it("goes back to Yoga as soon as the first of several sources goes stale, and counts max-age down meanwhile", async () => {
+    // The first source listed is the slow one, so a check of the first source alone would miss the fast one.
+    const upstream = await startFixtureServer({
+      "/slow.rss": (_req, res) => void res.writeHead(200, { "content-type": "application/rss+xml" }).end(rss(["Slow story"])),
+      "/fast.rss": (_req, res) => void res.writeHead(200, { "content-type": "application/rss+xml" }).end(rss(["Fast story"])),
+    });
+    let clock = 1_000_000;
+    const gateway = await startGateway(
+      {
+        sources: [
+          { id: "slow", name: "Slow", url: upstream.url("/slow.rss"), section: "technology", refreshSeconds: 300 },
+          { id: "fast", name: "Fast", url: upstream.url("/fast.rss"), section: "science", refreshSeconds: 60 },
+        ],
+      },
+      { monotonicNow: () => clock },
+    );
+    closers.push(gateway.close, upstream.close);
+    await gateway.warmUp();
+    const get = async () => {
+      const response = await fetch(`${gateway.url}/graphql?query=${encodeURIComponent(TITLES)}`, { headers: { accept: "application/json" } });
+      await response.text();
+      return [response.headers.get(CACHE_STATUS_HEADER), response.headers.get("cache-control")];
+    };
+    expect(await get()).toEqual(["miss", "public, max-age=60"]);
+    expect(await get()).toEqual(["hit", "public, max-age=60"]);
+    clock += 20_500;
+    expect(await get()).toEqual(["hit", "public, max-age=39"]);
+    clock += 39_000;
+    expect(await get()).toEqual(["hit", "public, max-age=0"]);
+    clock += 1_000; // past the fast source's TTL, long before the slow one's
+    expect((await get())[0]).not.toBe("hit");
+  });
+
+  it("answers bodies it cannot use as Yoga alone does, and bodies it parsed as Yoga would", async () => {
+    const { gateway } = await setup();
+    const plain = createApp({ store: gateway.store, edgeCache: false });
+    const send = async (body: string) => {
+      const init = { method: "POST", headers: { "content-type": "application/json", accept: "application/json" }, body };
+      const [edge, yoga] = await Promise.all([fetch(`${gateway.url}/graphql`, init), plain.yoga.fetch("http://localhost/graphql", init)]);
+      return { edge: { status: edge.status, body: await edge.json() }, yoga: { status: yoga.status, body: await yoga.json() } };
+    };
+    const bodies = [
+      "{ not json",
+      '"a string"',
+      "null",
+      "[]",
+      '{"query": 42}',
+      '{"query": "{ articles(first: 1) { totalCount } }", "variables": 7}',
+      '{"query": "{ articles(first: 1) { totalCount } }", "extensions": {"x": 1}}',
+      '{"query": "query($n: Int!) { articles(first: $n) { totalCount } }", "variables": {"n": "two"}}',
+    ];
+    for (const body of bodies) {
+      const { edge, yoga } = await send(body);
+      expect(edge, body).toEqual(yoga);
+    }
   });
 });
