@@ -68,9 +68,10 @@ function* groupSameStory(articles: Article[]): Steps<Article[][]> {
 
 /**
  * Pairs of articles from different sources whose titles tell the same story
- * within SAME_STORY_WINDOW_MS. Only articles sharing one of their two longest
- * title words are compared (near-identical titles share them), so the work
- * grows with the size of those buckets, not with the square of the catalog.
+ * within SAME_STORY_WINDOW_MS. Only articles sharing a pair of their three
+ * longest title words are compared (titles that differ by one word still share
+ * two of those), and within such a bucket only those published within the
+ * window, so the work grows with the catalog, not with its square.
  */
 function* nearDuplicateTitles(articles: Article[]): Steps<[number, number][]> {
   const buckets = new Map<string, number[]>();
@@ -78,27 +79,29 @@ function* nearDuplicateTitles(articles: Article[]): Steps<[number, number][]> {
     const article = articles[index]!;
     if ((index & 255) === 255) yield;
     if (!article.publishedAt) continue;
-    const longest = [...new Set(titleWords(article.title))].sort((a, b) => b.length - a.length || a.localeCompare(b)).slice(0, 2);
-    for (const word of longest) {
-      const bucket = buckets.get(word);
+    for (const key of bucketKeys(article.title)) {
+      const bucket = buckets.get(key);
       if (bucket) bucket.push(index);
-      else buckets.set(word, [index]);
+      else buckets.set(key, [index]);
     }
   }
+  const time = (index: number) => articles[index]!.publishedAt!.getTime();
   const pairs: [number, number][] = [];
-  const seen = new Set<string>();
+  // A pair can share several buckets; it is compared once (keys i * n + j are exact in a double).
+  const seen = new Set<number>();
   let compared = 0;
   for (const bucket of buckets.values()) {
+    if (bucket.length < 2) continue;
+    bucket.sort((a, b) => time(a) - time(b));
     for (let x = 0; x < bucket.length; x++) {
       if ((++compared & 255) === 0) yield;
-      for (let y = x + 1; y < bucket.length; y++) {
-        const i = bucket[x]!;
-        const j = bucket[y]!;
+      for (let y = x + 1; y < bucket.length && time(bucket[y]!) - time(bucket[x]!) <= SAME_STORY_WINDOW_MS; y++) {
+        const i = Math.min(bucket[x]!, bucket[y]!);
+        const j = Math.max(bucket[x]!, bucket[y]!);
         const a = articles[i]!;
         const b = articles[j]!;
         if (a.sourceId === b.sourceId) continue;
-        if (Math.abs(a.publishedAt!.getTime() - b.publishedAt!.getTime()) > SAME_STORY_WINDOW_MS) continue;
-        const key = `${i}:${j}`;
+        const key = i * articles.length + j;
         if (seen.has(key)) continue;
         seen.add(key);
         if (sameStoryTitles(a.title, b.title)) pairs.push([i, j]);
@@ -106,6 +109,15 @@ function* nearDuplicateTitles(articles: Article[]): Steps<[number, number][]> {
     }
   }
   return pairs;
+}
+
+/** The pairs of a title's three longest words (or its only word): the buckets it is compared in. */
+function bucketKeys(title: string): string[] {
+  const words = [...new Set(titleWords(title))].sort((a, b) => b.length - a.length || (a < b ? -1 : a > b ? 1 : 0)).slice(0, 3);
+  if (words.length < 2) return words;
+  const keys: string[] = [];
+  for (let x = 0; x < words.length; x++) for (let y = x + 1; y < words.length; y++) keys.push(`${words[x]} ${words[y]}`);
+  return keys;
 }
 
 /** A guid that names one thing worldwide: a URL, a tag: or urn: URI. Bare numbers collide. */

@@ -4,8 +4,10 @@ import { runToEnd, type Steps } from "./time-slice.ts";
 import { sameStoryTitles } from "./title-similarity.ts";
 import { forEachTerm } from "./tokenize.ts";
 
-const EMPTY_IDS = new Int32Array(0);
-const EMPTY_VALUES = new Float32Array(0);
+function grow<T extends Int32Array | Float32Array>(from: T, to: T): T {
+  to.set(from);
+  return to;
+}
 
 /** Weights of where a term appears: a title or tag term says more than a body term. */
 const FIELD_WEIGHTS = { title: 3, tags: 3, summary: 1.5, body: 1 } as const;
@@ -24,6 +26,19 @@ const BODY_WORDS = 400;
  * work per lookup, whatever the length of the text.
  */
 export const TERMS_PER_ARTICLE = 24;
+/**
+ * A term carried by more than this share of a large catalog is too common to
+ * relate two stories, and looking it up would visit that many articles. Small
+ * catalogs keep terms in up to half their articles (COMMON_TERM_MIN_ARTICLES).
+ */
+export const COMMON_TERM_SHARE = 0.05;
+export const COMMON_TERM_MIN_ARTICLES = 500;
+/**
+ * Candidates kept beyond those asked for, to stand in for copies of the same
+ * story that are skipped. A lookup with more copies than this among its best
+ * returns fewer matches, never the same story twice.
+ */
+export const SAME_STORY_SLACK = 8;
 
 export interface RelatedMatch {
   article: CatalogArticle;
@@ -42,31 +57,69 @@ export interface RelatedMatch {
 export class RelatedIndex {
   private readonly position = new Map<string, number>();
   private readonly norms: Float32Array;
-  private readonly tags: string[][];
-  private readonly postings: Int32Array[];
+  /** Publication times (NaN when unknown), for the recency boost. */
+  private readonly times: Float64Array;
+  /** Each article's tags as numbers (case-insensitive), flat: article i's are tagIds[tagOffsets[i]..tagOffsets[i+1]). */
+  private readonly tagOffsets: Int32Array;
+  private readonly tagIds: Int32Array;
+  /** The inverted index, flat: term t's articles and their weights are at [postingOffsets[t]..postingOffsets[t+1]). */
+  private readonly postingOffsets: Int32Array;
+  private readonly postingArticles: Int32Array;
+  private readonly postingWeights: Float32Array;
+  /** Scratch for one lookup's dot products, reused (lookups are synchronous); `touched` lists what to reset. */
+  private readonly dots: Float32Array;
+  private readonly touched: Int32Array;
 
   private constructor(
     private readonly articles: CatalogArticle[],
-    private readonly terms: Int32Array[],
-    private readonly weights: Float32Array[],
+    /** Each article's kept terms and weights, flat: article i's are at [termOffsets[i]..termOffsets[i+1]). */
+    private readonly termOffsets: Int32Array,
+    private readonly termIds: Int32Array,
+    private readonly termWeights: Float32Array,
     /** A readable form of each term (its first spelling seen), for the reason line. */
     private readonly labels: string[],
   ) {
-    this.tags = articles.map((article) => article.tags.map((t) => t.toLowerCase()));
-    this.norms = new Float32Array(articles.length);
-    const postingCounts = new Int32Array(labels.length);
-    articles.forEach((article, index) => {
+    const n = articles.length;
+    this.norms = new Float32Array(n);
+    this.times = new Float64Array(n);
+    this.tagOffsets = new Int32Array(n + 1);
+    const tagNumbers = new Map<string, number>();
+    const tagIds: number[] = [];
+    const postingCounts = new Int32Array(labels.length + 1);
+    for (let index = 0; index < n; index++) {
+      const article = articles[index]!;
       this.position.set(article.id, index);
+      this.times[index] = article.publishedAt ? article.publishedAt.getTime() : Number.NaN;
+      for (const tag of article.tags) {
+        const key = tag.toLowerCase();
+        let id = tagNumbers.get(key);
+        if (id === undefined) tagNumbers.set(key, (id = tagNumbers.size));
+        tagIds.push(id);
+      }
+      this.tagOffsets[index + 1] = tagIds.length;
       let sum = 0;
-      for (const weight of weights[index]!) sum += weight * weight;
+      for (let t = termOffsets[index]!; t < termOffsets[index + 1]!; t++) {
+        sum += termWeights[t]! * termWeights[t]!;
+        postingCounts[termIds[t]! + 1]!++;
+      }
       this.norms[index] = Math.sqrt(sum) || 1;
-      for (const id of terms[index]!) postingCounts[id]!++;
-    });
-    this.postings = Array.from(postingCounts, (count) => new Int32Array(count));
-    const filled = new Int32Array(labels.length);
-    terms.forEach((ids, index) => {
-      for (const id of ids) this.postings[id]![filled[id]!++] = index;
-    });
+    }
+    this.tagIds = Int32Array.from(tagIds);
+    // Counts to offsets, then fill each term's slice in article order.
+    for (let term = 0; term < labels.length; term++) postingCounts[term + 1]! += postingCounts[term]!;
+    this.postingOffsets = postingCounts;
+    this.postingArticles = new Int32Array(termIds.length);
+    this.postingWeights = new Float32Array(termIds.length);
+    const filled = postingCounts.slice(0, labels.length);
+    for (let index = 0; index < n; index++) {
+      for (let t = termOffsets[index]!; t < termOffsets[index + 1]!; t++) {
+        const slot = filled[termIds[t]!]!++;
+        this.postingArticles[slot] = index;
+        this.postingWeights[slot] = termWeights[t]!;
+      }
+    }
+    this.dots = new Float32Array(n);
+    this.touched = new Int32Array(n);
   }
 
   /** Builds the index in one go. */
@@ -79,18 +132,20 @@ export class RelatedIndex {
    * a catalog of 100k can be indexed without holding the event loop.
    */
   static *build(articles: CatalogArticle[]): Steps<RelatedIndex> {
-    const termIds = new Map<string, number>();
+    const termNumbers = new Map<string, number>();
     const labels: string[] = [];
     const documentFrequency: number[] = [];
-    // Each article's weighted term counts, as two typed arrays (a Map per article costs far more memory and GC).
-    const countIds: Int32Array[] = [];
-    const countValues: Float32Array[] = [];
+    // Every article's weighted term counts, flat: article i's are at [countOffsets[i]..countOffsets[i+1]).
+    // (A Map or a typed array per article costs far more memory and garbage collection.)
+    const countOffsets = new Int32Array(articles.length + 1);
+    let countIds = new Int32Array(1024);
+    let countValues = new Float32Array(1024);
     const termCounts = new Map<number, number>();
     const add = (text: string, weight: number) => {
       forEachTerm(text, (term, word) => {
-        let id = termIds.get(term);
+        let id = termNumbers.get(term);
         if (id === undefined) {
-          termIds.set(term, (id = labels.length));
+          termNumbers.set(term, (id = labels.length));
           labels.push(word);
           documentFrequency.push(0);
         }
@@ -104,106 +159,145 @@ export class RelatedIndex {
       add(article.tags.join(" . "), FIELD_WEIGHTS.tags);
       add(article.summary ?? "", FIELD_WEIGHTS.summary);
       add(indexedBodyText(article.contentHtml, BODY_WORDS), FIELD_WEIGHTS.body);
-      for (const id of termCounts.keys()) documentFrequency[id]!++;
-      countIds.push(Int32Array.from(termCounts.keys()));
-      countValues.push(Float32Array.from(termCounts.values()));
+      let end = countOffsets[index]!;
+      if (end + termCounts.size > countIds.length) {
+        const size = Math.max(countIds.length * 2, end + termCounts.size);
+        countIds = grow(countIds, new Int32Array(size));
+        countValues = grow(countValues, new Float32Array(size));
+      }
+      for (const [id, count] of termCounts) {
+        documentFrequency[id]!++;
+        countIds[end] = id;
+        countValues[end++] = count;
+      }
+      countOffsets[index + 1] = end;
       if ((index & 31) === 31) yield;
     }
 
     const total = articles.length;
-    const terms: Int32Array[] = [];
-    const weights: Float32Array[] = [];
+    const commonDf = Math.max(total * COMMON_TERM_SHARE, Math.min(total * 0.5, COMMON_TERM_MIN_ARTICLES));
+    const termOffsets = new Int32Array(total + 1);
+    // Sized for the most terms any article keeps; trimmed at the end.
+    let termIds = new Int32Array(total * TERMS_PER_ARTICLE);
+    let termWeights = new Float32Array(total * TERMS_PER_ARTICLE);
     for (let index = 0; index < articles.length; index++) {
-      const scored: [number, number][] = [];
-      const ids = countIds[index]!;
-      const values = countValues[index]!;
-      for (let t = 0; t < ids.length; t++) {
-        const id = ids[t]!;
-        const count = values[t]!;
+      // The article's strongest terms by TF-IDF, kept in order as they are scored (ties: first seen first).
+      const start = termOffsets[index]!;
+      let kept = 0;
+      for (let t = countOffsets[index]!; t < countOffsets[index + 1]!; t++) {
+        const id = countIds[t]!;
         const df = documentFrequency[id]!;
-        // Terms in half the articles say nothing; terms in one article cannot relate two.
-        if (df < 2 || df > total * 0.5) continue;
-        scored.push([id, (1 + Math.log(count)) * Math.log(total / df)]);
+        // Terms in a large share of the articles say little (and cost every lookup a long list); terms in one article cannot relate two.
+        if (df < 2 || df > commonDf) continue;
+        const weight = (1 + Math.log(countValues[t]!)) * Math.log(total / df);
+        if (kept === TERMS_PER_ARTICLE && weight <= termWeights[start + kept - 1]!) continue;
+        let at = Math.min(kept, TERMS_PER_ARTICLE - 1);
+        while (at > 0 && weight > termWeights[start + at - 1]!) {
+          termIds[start + at] = termIds[start + at - 1]!;
+          termWeights[start + at] = termWeights[start + at - 1]!;
+          at--;
+        }
+        termIds[start + at] = id;
+        termWeights[start + at] = weight;
+        if (kept < TERMS_PER_ARTICLE) kept++;
       }
-      scored.sort((a, b) => b[1] - a[1]);
-      const kept = scored.slice(0, TERMS_PER_ARTICLE);
-      terms.push(Int32Array.from(kept, ([id]) => id));
-      weights.push(Float32Array.from(kept, ([, weight]) => weight));
-      // Each article's counts are no longer needed: free them as the build goes.
-      countIds[index] = EMPTY_IDS;
-      countValues[index] = EMPTY_VALUES;
+      termOffsets[index + 1] = start + kept;
       if ((index & 127) === 127) yield;
     }
+    termIds = termIds.slice(0, termOffsets[total]);
+    termWeights = termWeights.slice(0, termOffsets[total]);
     yield;
-    return new RelatedIndex(articles, terms, weights, labels);
+    return new RelatedIndex(articles, termOffsets, termIds, termWeights, labels);
   }
 
   relatedTo(id: string, first: number): RelatedMatch[] {
     const index = this.position.get(id);
     if (index === undefined || first <= 0) return [];
     const article = this.articles[index]!;
-    const terms = this.terms[index]!;
-    const weights = this.weights[index]!;
-    const dots = new Map<number, number>();
-    for (let t = 0; t < terms.length; t++) {
-      const term = terms[t]!;
-      const weight = weights[t]!;
-      for (const other of this.postings[term]!) {
+    const { dots, touched, postingOffsets, postingArticles, postingWeights } = this;
+    let touchedCount = 0;
+    for (let t = this.termOffsets[index]!; t < this.termOffsets[index + 1]!; t++) {
+      const term = this.termIds[t]!;
+      const weight = this.termWeights[t]!;
+      for (let p = postingOffsets[term]!; p < postingOffsets[term + 1]!; p++) {
+        const other = postingArticles[p]!;
         if (other === index) continue;
-        dots.set(other, (dots.get(other) ?? 0) + weight * this.weightOf(other, term));
+        if (dots[other] === 0) touched[touchedCount++] = other;
+        dots[other] = dots[other]! + weight * postingWeights[p]!;
       }
     }
-    const scored: RelatedMatch[] = [];
-    for (const [other, dot] of dots) {
-      const cosine = dot / (this.norms[index]! * this.norms[other]!);
+    // Only the best few are kept while scoring (a sorted window), not every candidate: a common
+    // term can bring thousands, and sorting them all was most of a slow lookup.
+    const window = first + SAME_STORY_SLACK;
+    const best: { other: number; score: number }[] = [];
+    const norm = this.norms[index]!;
+    for (let k = 0; k < touchedCount; k++) {
+      const other = touched[k]!;
+      const cosine = dots[other]! / (norm * this.norms[other]!);
+      dots[other] = 0;
       if (cosine < MIN_SIMILARITY) continue;
-      const otherArticle = this.articles[other]!;
-      const sharedTags = this.tags[other]!.filter((t) => this.tags[index]!.includes(t)).length;
-      scored.push({
-        article: otherArticle,
-        score: round(cosine + SHARED_TAG_BOOST * Math.min(sharedTags, 4) + recencyBoost(article, otherArticle)),
-        reason: "",
-      });
+      const candidate = { other, score: round(cosine + SHARED_TAG_BOOST * Math.min(this.sharedTagCount(index, other), 4) + this.recencyBoost(index, other)) };
+      if (best.length === window && this.ranksBefore(best[best.length - 1]!, candidate)) continue;
+      let at = best.length;
+      while (at > 0 && this.ranksBefore(candidate, best[at - 1]!)) at--;
+      best.splice(at, 0, candidate);
+      if (best.length > window) best.pop();
     }
-    scored.sort((a, b) => b.score - a.score || a.article.id.localeCompare(b.article.id));
     const kept: RelatedMatch[] = [];
-    for (const match of scored) {
+    for (const { other, score } of best) {
       if (kept.length === first) break;
+      const otherArticle = this.articles[other]!;
       // Copies of the same story that merging could not join are not "related"; checked only for
       // what would be returned, as the title comparison costs more than a score.
-      if (sameStoryTitles(match.article.title, article.title)) continue;
-      kept.push({ ...match, reason: this.reason(index, this.position.get(match.article.id)!) });
+      if (sameStoryTitles(otherArticle.title, article.title)) continue;
+      kept.push({ article: otherArticle, score, reason: this.reason(index, other) });
     }
     return kept;
   }
 
+  /** Higher score first; ties by id, so answers are stable. */
+  private ranksBefore(a: { other: number; score: number }, b: { other: number; score: number }): boolean {
+    return a.score > b.score || (a.score === b.score && this.articles[a.other]!.id.localeCompare(this.articles[b.other]!.id) < 0);
+  }
+
+  private sharedTagCount(index: number, other: number): number {
+    let shared = 0;
+    for (let a = this.tagOffsets[index]!; a < this.tagOffsets[index + 1]!; a++) {
+      for (let b = this.tagOffsets[other]!; b < this.tagOffsets[other + 1]!; b++) {
+        if (this.tagIds[a] === this.tagIds[b]) {
+          shared++;
+          break;
+        }
+      }
+    }
+    return shared;
+  }
+
+  /** Stories close in time are likelier to be read together: a small boost that fades with distance. */
+  private recencyBoost(index: number, other: number): number {
+    const days = Math.abs(this.times[index]! - this.times[other]!) / 86_400_000;
+    // NaN (a date unknown) gives no boost.
+    return days >= 0 ? RECENCY_BOOST * 0.5 ** (days / RECENCY_HALF_LIFE_DAYS) : 0;
+  }
+
   private weightOf(index: number, term: number): number {
-    const terms = this.terms[index]!;
-    for (let t = 0; t < terms.length; t++) if (terms[t] === term) return this.weights[index]![t]!;
+    for (let t = this.termOffsets[index]!; t < this.termOffsets[index + 1]!; t++) if (this.termIds[t] === term) return this.termWeights[t]!;
     return 0;
   }
 
   /** Names what two articles share: their common tags, else their strongest common terms. */
   private reason(index: number, other: number): string {
-    const otherTags = this.tags[other]!;
-    const sharedTags = this.articles[index]!.tags.filter((t) => otherTags.includes(t.toLowerCase()));
+    const otherTags = new Set(this.articles[other]!.tags.map((t) => t.toLowerCase()));
+    const sharedTags = this.articles[index]!.tags.filter((t) => otherTags.has(t.toLowerCase()));
     if (sharedTags.length > 0) return `Shares topics: ${sharedTags.slice(0, 3).join(", ")}`;
-    const terms = this.terms[index]!;
     const shared: [number, number][] = [];
-    for (let t = 0; t < terms.length; t++) {
-      const otherWeight = this.weightOf(other, terms[t]!);
-      if (otherWeight > 0) shared.push([terms[t]!, this.weights[index]![t]! * otherWeight]);
+    for (let t = this.termOffsets[index]!; t < this.termOffsets[index + 1]!; t++) {
+      const otherWeight = this.weightOf(other, this.termIds[t]!);
+      if (otherWeight > 0) shared.push([this.termIds[t]!, this.termWeights[t]! * otherWeight]);
     }
     shared.sort((a, b) => b[1] - a[1]);
     return shared.length ? `Shares terms: ${shared.slice(0, 3).map(([term]) => this.labels[term]).join(", ")}` : "Similar content";
   }
-}
-
-/** Stories close in time are likelier to be read together: a small boost that fades with distance. */
-function recencyBoost(a: CatalogArticle, b: CatalogArticle): number {
-  if (!a.publishedAt || !b.publishedAt) return 0;
-  const days = Math.abs(a.publishedAt.getTime() - b.publishedAt.getTime()) / 86_400_000;
-  return RECENCY_BOOST * 0.5 ** (days / RECENCY_HALF_LIFE_DAYS);
 }
 
 function round(value: number): number {
