@@ -29,7 +29,7 @@ export async function runCatalogScenarios(options: BenchOptions, placement: Plac
     const { result } = (await probe.next("result", 600_000)) as unknown as { result: CatalogProbeResult };
     const { heap, buildMs } = result;
     log(
-      `  5. memory: ${result.articles} articles of ${result.textCharsPerArticle.toFixed(0)} characters; built catalog in ${(buildMs.catalog / 1000).toFixed(1)} s, search index in ${(buildMs.searchIndex / 1000).toFixed(1)} s`,
+      `  5. memory: ${result.articles} articles of ${result.textCharsPerArticle.toFixed(0)} characters; built catalog in ${(buildMs.catalog / 1000).toFixed(1)} s, search index in ${(buildMs.searchIndex / 1000).toFixed(1)} s; per article: catalog ${heap.catalogPerArticle.toFixed(0)} B (related index ${heap.relatedIndexPerArticle.toFixed(0)} B), search index ${heap.searchIndexPerArticle.toFixed(0)} B`,
     );
     const n = result.articles.toLocaleString("en-US");
     return [

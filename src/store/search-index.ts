@@ -1,75 +1,94 @@
-import MiniSearch from "minisearch";
-import { escapeHtml } from "../ingest/escape-html.ts";
-import { htmlToText } from "../ingest/text.ts";
 import type { CatalogArticle } from "./catalog-article.ts";
+import { buildPostings, FIELD_COUNT, type Postings } from "./search-postings.ts";
+import { snippetOf } from "./search-snippet.ts";
+import { indexedBodyText } from "./indexed-text.ts";
+import { searchTerms } from "./search-text.ts";
 
-/** How much a match in each field counts, relative to the body. */
-const FIELD_BOOSTS = { title: 3, tags: 2.5, summary: 1.5, body: 1 };
+/** How much a match in each field counts, relative to the body: title, tags, summary, body. */
+const FIELD_BOOSTS = [3, 2.5, 1.5, 1] as const;
 /**
- * Words of the body indexed: a story's words that matter to a search are in
- * its first paragraphs, and indexing the rest would double the index's memory.
+ * Words of the body indexed: a story's
+ * words that matter to a search are in its first paragraphs, and indexing the
+ * rest would double the index's memory.
  */
 export const BODY_WORDS_INDEXED = 120;
-/** Characters of context a snippet shows around its first match. */
-export const SNIPPET_CHARS = 160;
+/** Distinct words of a query used; the rest are ignored, so one search costs a bounded amount. */
+export const MAX_QUERY_TERMS = 16;
+/** Query words of at least this many characters also match as prefixes ("batter" finds "battery"). */
+export const MIN_PREFIX_CHARS = 3;
+/**
+ * Longer words a prefix stands for at most, the most common ones: a short
+ * prefix of a large vocabulary would otherwise walk most of the index.
+ */
+export const MAX_PREFIX_TERMS = 64;
+/** Query words of at least this many characters tolerate typos, one edit per five characters, two at most. */
+export const MIN_FUZZY_CHARS = 5;
+const FUZZY_EDITS_PER_CHAR = 0.2;
+/**
+ * Edits tolerated at most, however long the word: with three, nearly every
+ * short prefix of the vocabulary stays within reach and the walk of the
+ * dictionary costs several times more.
+ */
+export const MAX_FUZZY_EDITS = 2;
+/** Words a misspelt word stands for at most, the closest ones. */
+export const MAX_FUZZY_TERMS = 32;
+/** BM25+ as MiniSearch, which this index replaced, computed it, so rankings stay as they were. */
+const BM25 = { k: 1.2, b: 0.7, d: 0.5 };
+/** How much a word found by prefix, or by typo tolerance, counts against the word as typed. */
+const PREFIX_WEIGHT = 0.375;
+const FUZZY_WEIGHT = 0.45;
 
 export interface SearchHit {
   id: string;
   score: number;
   /** Words of the article that matched (after prefix and typo expansion). */
   terms: string[];
+  /** The article's position in the indexed list, so a snippet needs no lookup by id. */
+  position?: number;
 }
 
-interface IndexedArticle {
-  id: string;
-  title: string;
-  summary: string;
-  body: string;
-  tags: string;
+/** A word of the dictionary that a query word stands for, and how much it counts. */
+interface Expansion {
+  rank: number;
+  weight: number;
 }
 
 /**
- * Full-text search over title, tags, summary and body with BM25 ranking
- * (MiniSearch), prefix matching ("batter" finds "battery") and typo tolerance
- * ("quantim" finds "quantum", when nothing matches as typed). Every query
- * term must match. Built once per catalog version, on the first search.
+ * Full-text search over title, tags, summary and the body's first words,
+ * ranked by BM25 with field boosts, with prefix matching and typo tolerance
+ * ("quantim" finds "quantum", when nothing matches as typed). Every query word
+ * must match. Built once per catalog version, on the first search.
+ *
+ * The index is a sorted term dictionary and postings in typed arrays (see
+ * search-postings.ts): about a tenth of the heap MiniSearch's Map per term
+ * and field took, and the text itself is not kept: snippets are cut from the
+ * articles.
  */
 export class SearchIndex {
-  private readonly engine: MiniSearch<IndexedArticle>;
-  private readonly texts = new Map<string, IndexedArticle>();
+  private readonly postings: Postings;
 
-  constructor(articles: CatalogArticle[]) {
-    this.engine = new MiniSearch<IndexedArticle>({
-      fields: ["title", "tags", "summary", "body"],
-      searchOptions: {
-        boost: FIELD_BOOSTS,
-        combineWith: "AND",
-        prefix: (term) => term.length >= 3,
-      },
+  constructor(private readonly articles: CatalogArticle[]) {
+    this.postings = buildPostings(articles.length, (doc) => {
+      const article = articles[doc]!;
+      return [
+        searchTerms(article.title),
+        searchTerms(article.tags.join(" ")),
+        searchTerms(article.summary ?? ""),
+        searchTerms(indexedBodyText(article.contentHtml, BODY_WORDS_INDEXED)),
+      ];
     });
-    const documents = articles.map((article) => {
-      const document = {
-        id: article.id,
-        title: article.title,
-        summary: article.summary ?? "",
-        body: htmlToText(article.contentHtml ?? "").split(" ", BODY_WORDS_INDEXED).join(" "),
-        tags: article.tags.join(" "),
-      };
-      this.texts.set(article.id, document);
-      return document;
-    });
-    this.engine.addAll(documents);
   }
 
   /**
    * Hits for a query, best first. Typo tolerance is a second pass, only when
-   * exact and prefix matching find nothing: fuzzy matching walks much of the
-   * vocabulary and would cost every search what only a misspelt one needs.
+   * exact and prefix matching find nothing: it walks the vocabulary and would
+   * cost every search what only a misspelt one needs.
    */
   search(query: string): SearchHit[] {
-    let results = this.engine.search(query);
-    if (results.length === 0) results = this.engine.search(query, { fuzzy: (term) => (term.length >= 5 ? 0.2 : false) });
-    return results.map((result) => ({ id: String(result.id), score: result.score, terms: result.terms }));
+    const words = [...new Set(searchTerms(query))].slice(0, MAX_QUERY_TERMS);
+    if (words.length === 0) return [];
+    const hits = this.match(words.map((word) => this.expand(word, false)));
+    return hits.length > 0 ? hits : this.match(words.map((word) => this.expand(word, true)));
   }
 
   /**
@@ -77,23 +96,110 @@ export class SearchIndex {
    * matched words wrapped in `<mark>`: safe to insert as HTML.
    */
   snippet(hit: SearchHit): string | null {
-    const document = this.texts.get(hit.id);
-    if (!document) return null;
-    const words = hit.terms.map(escapeRegExp).sort((a, b) => b.length - a.length);
-    if (words.length === 0) return null;
-    const pattern = new RegExp(`(?<![\\p{L}\\p{N}])(${words.join("|")})`, "giu");
-    const text = [document.summary, document.body, document.title].find((t) => pattern.test(t)) ?? document.summary ?? "";
-    pattern.lastIndex = 0;
-    const first = text.search(pattern);
-    const start = Math.max(0, first < 0 ? 0 : text.lastIndexOf(" ", Math.max(0, first - SNIPPET_CHARS / 3)) + 1);
-    let excerpt = text.slice(start, start + SNIPPET_CHARS);
-    if (start + SNIPPET_CHARS < text.length) excerpt = excerpt.replace(/\s+\S*$/, "") + "…";
-    if (start > 0) excerpt = `…${excerpt}`;
-    return escapeHtml(excerpt).replace(new RegExp(`(?<![\\p{L}\\p{N}])(${words.map(escapeHtml).join("|")})`, "giu"), "<mark>$1</mark>");
+    const position = hit.position !== undefined && this.articles[hit.position]?.id === hit.id ? hit.position : this.articles.findIndex((a) => a.id === hit.id);
+    return position < 0 ? null : snippetOf(this.articles[position]!, hit.terms);
+  }
+
+  /** The dictionary's words that `word` stands for: itself, longer words it starts, and close misspellings. */
+  private expand(word: string, fuzzy: boolean): Expansion[] {
+    const { dictionary, starts } = this.postings;
+    const frequency = (rank: number) => starts[rank + 1]! - starts[rank]!;
+    const weights = new Map<number, number>();
+    const exact = dictionary.find(word);
+    if (exact >= 0) weights.set(exact, 1);
+    if (word.length >= MIN_PREFIX_CHARS) {
+      const [from, to] = dictionary.prefixRange(word);
+      let ranks = Array.from({ length: to - from }, (_, i) => from + i).filter((rank) => rank !== exact);
+      if (ranks.length > MAX_PREFIX_TERMS) ranks = ranks.sort((a, b) => frequency(b) - frequency(a)).slice(0, MAX_PREFIX_TERMS);
+      for (const rank of ranks) {
+        const length = dictionary.termLength(rank);
+        weights.set(rank, (PREFIX_WEIGHT * length) / (length + 0.3 * (length - word.length)));
+      }
+    }
+    if (fuzzy && word.length >= MIN_FUZZY_CHARS) {
+      const close = dictionary
+        .fuzzy(word, Math.min(MAX_FUZZY_EDITS, Math.round(word.length * FUZZY_EDITS_PER_CHAR)))
+        .filter(({ rank }) => !weights.has(rank))
+        .sort((a, b) => a.distance - b.distance || frequency(b.rank) - frequency(a.rank))
+        .slice(0, MAX_FUZZY_TERMS);
+      for (const { rank, distance } of close) {
+        const length = dictionary.termLength(rank);
+        weights.set(rank, (FUZZY_WEIGHT * length) / (length + distance));
+      }
+    }
+    return [...weights].map(([rank, weight]) => ({ rank, weight }));
+  }
+
+  /**
+   * Documents that match every query word through one of its expansions,
+   * scored by the sum over words and fields of boost × weight × BM25+. Words
+   * are taken rarest first, and a document counts for a word only if it
+   * matched every earlier one, so the work after the first word shrinks.
+   */
+  private match(expansions: Expansion[][]): SearchHit[] {
+    if (expansions.some((expansion) => expansion.length === 0)) return [];
+    const { starts, docs, frequencies, fieldLengths, averageFieldLengths, documentCount } = this.postings;
+    const postingCount = (expansion: Expansion[]) => expansion.reduce((sum, { rank }) => sum + starts[rank + 1]! - starts[rank]!, 0);
+    const words = [...expansions].sort((a, b) => postingCount(a) - postingCount(b));
+    // matched[doc]: how many of the words, in that order, the document matched.
+    const matched = new Uint8Array(documentCount);
+    const scores = new Float64Array(documentCount);
+    const candidates: number[] = [];
+    const { k, b, d } = BM25;
+    for (let word = 0; word < words.length; word++) {
+      for (const { rank, weight } of words[word]!) {
+        const from = starts[rank]!;
+        const to = starts[rank + 1]!;
+        const documentFrequency = to - from;
+        const factor = weight * Math.log(1 + (documentCount - documentFrequency + 0.5) / (documentFrequency + 0.5));
+        for (let p = from; p < to; p++) {
+          const doc = docs[p]!;
+          const before = matched[doc]!;
+          if (before === word) {
+            matched[doc] = word + 1;
+            if (word === 0) candidates.push(doc);
+          } else if (before !== word + 1) continue;
+          const packed = frequencies[p]!;
+          let score = 0;
+          for (let field = 0; field < FIELD_COUNT; field++) {
+            const frequency = (packed >> (field * 4)) & 15;
+            if (frequency === 0) continue;
+            const norm = k * (1 - b + (b * fieldLengths[doc * FIELD_COUNT + field]!) / averageFieldLengths[field]!);
+            score += FIELD_BOOSTS[field]! * (d + (frequency * (k + 1)) / (frequency + norm));
+          }
+          scores[doc]! += factor * score;
+        }
+      }
+    }
+    const all = words.length;
+    const found = candidates.filter((doc) => matched[doc] === all).sort((x, y) => scores[y]! - scores[x]! || x - y);
+    const termsOf = this.matchedTerms(words, found, matched);
+    return found.map((doc, i) => ({ id: this.articles[doc]!.id, score: scores[doc]!, terms: termsOf(i), position: doc }));
+  }
+
+  /**
+   * The dictionary words each found document matched. When every query word
+   * stood for one dictionary word, every hit matched the same words and shares
+   * one list; otherwise the postings of the expansions are walked once more.
+   */
+  private matchedTerms(words: Expansion[][], found: number[], matched: Uint8Array): (hit: number) => string[] {
+    const { dictionary, starts, docs } = this.postings;
+    if (words.every((expansion) => expansion.length === 1)) {
+      const shared = words.map((expansion) => dictionary.term(expansion[0]!.rank));
+      return () => shared;
+    }
+    const slots = new Int32Array(matched.length);
+    found.forEach((doc, i) => (slots[doc] = i + 1));
+    const lists: string[][] = found.map(() => []);
+    for (const expansion of words) {
+      for (const { rank } of expansion) {
+        const term = dictionary.term(rank);
+        for (let p = starts[rank]!; p < starts[rank + 1]!; p++) {
+          const slot = slots[docs[p]!]!;
+          if (slot > 0 && !lists[slot - 1]!.includes(term)) lists[slot - 1]!.push(term);
+        }
+      }
+    }
+    return (hit) => lists[hit]!;
   }
 }
-
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-}
-
