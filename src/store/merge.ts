@@ -30,8 +30,18 @@ export function* mergeArticleSteps(articles: Article[]): Steps<CatalogArticle[]>
   return merged;
 }
 
+/** A story one source alone carries: its article with the catalog's fields, sharing read-only arrays where it can. */
 function single(article: Article): CatalogArticle {
-  return { ...article, sourceIds: [article.sourceId], canonicalUrls: [article.canonicalUrl], guids: article.guid === null ? [] : [article.guid] };
+  return { ...article, sourceIds: sourceIdsOf(article.sourceId), canonicalUrls: [article.canonicalUrl], guids: article.guid === null ? NO_GUIDS : [article.guid] };
+}
+
+const NO_GUIDS: string[] = Object.freeze([]) as unknown as string[];
+const sourceIdArrays = new Map<string, string[]>();
+
+function sourceIdsOf(sourceId: string): string[] {
+  let ids = sourceIdArrays.get(sourceId);
+  if (!ids) sourceIdArrays.set(sourceId, (ids = Object.freeze([sourceId]) as unknown as string[]));
+  return ids;
 }
 
 function* groupSameStory(articles: Article[]): Steps<Article[][]> {
