@@ -58,9 +58,14 @@ export function createContext(store: Store, onCatalog?: (catalog: Catalog) => vo
       return config ? { config, snapshot: store.snapshot(id) } : null;
     }),
     tag: fromCatalog((c, name: string) => c.tagByName.get(name) ?? null),
-    related: fromCatalog((c, key: { id: string; first: number }) => c.related.relatedTo(key.id, key.first), {
-      cacheKeyFn: (key) => `${key.id}:${key.first}`,
-    }),
+    // The related index is built in the background after each catalog: wait for it without holding the event loop.
+    related: new DataLoader<{ id: string; first: number }, RelatedMatch[], string>(
+      async (keys) => {
+        const index = await (await catalog()).relatedIndex();
+        return keys.map((key) => index.relatedTo(key.id, key.first));
+      },
+      { cacheKeyFn: (key) => `${key.id}:${key.first}` },
+    ),
   };
   return {
     catalog,

@@ -24,6 +24,8 @@ export interface Catalog {
   bySection: Map<string, CatalogArticle[]>;
   /** Built in the background after the catalog (see `buildCatalogSteps`); reading it finishes the build. */
   readonly related: RelatedIndex;
+  /** The related index once built, without holding the event loop (what requests use). */
+  relatedIndex: () => Promise<RelatedIndex>;
   /** The full-text index, built on the first search of this version. */
   search: () => SearchIndex;
   /** Tags with the number of articles carrying them, most used first (case-insensitive names). */
@@ -99,6 +101,7 @@ export function* buildCatalogSteps(input: CatalogInput): Steps<BuildingCatalog> 
     get related() {
       return related.result();
     },
+    relatedIndex: () => related.whenDone(),
     search: () => (search ??= new SearchIndex(articles)),
     tags,
     tagByName: new Map(tags.map((tag) => [tag.name.toLowerCase(), tag])),

@@ -39,20 +39,40 @@ export class BackgroundSteps<T> {
   private value: { result: T } | { error: unknown } | null = null;
   private started = false;
   private stopped = false;
+  private waiting: { resolve: (value: T) => void; reject: (error: unknown) => void }[] = [];
 
   constructor(private readonly steps: Steps<T>) {}
 
   /** Starts slicing in the background (idempotent). */
   start(sliceMs = SLICE_MS): void {
+    this.stopped = false;
     if (this.started || this.value) return;
     this.started = true;
     const tick = () => {
-      if (this.value || this.stopped) return;
+      if (this.value) return;
+      if (this.stopped) {
+        this.started = false;
+        return;
+      }
       const deadline = performance.now() + sliceMs;
       while (!this.value && performance.now() < deadline) this.advance();
       if (!this.value) setImmediate(tick);
     };
     setImmediate(tick);
+  }
+
+  /** The result once the background work is done, without holding the event loop (starts it if needed). */
+  whenDone(): Promise<T> {
+    if (this.value) {
+      try {
+        return Promise.resolve(this.result());
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    }
+    const promise = new Promise<T>((resolve, reject) => this.waiting.push({ resolve, reject }));
+    this.start();
+    return promise;
   }
 
   /** Stops slicing in the background; `result()` still finishes the work when asked. */
@@ -78,6 +98,13 @@ export class BackgroundSteps<T> {
     } catch (error) {
       // Kept for `result()` to throw: a failure in the background must not crash the process.
       this.value = { error };
+    }
+    if (this.value && this.waiting.length > 0) {
+      const value = this.value;
+      for (const waiter of this.waiting.splice(0)) {
+        if ("error" in value) waiter.reject(value.error);
+        else waiter.resolve(value.result);
+      }
     }
   }
 }

@@ -35,3 +35,61 @@ describe("the store", () => {
     expect(store.currentCatalog()).toBe(second);
   });
 });
+
+describe("building a large catalog", () => {
+  const bigConfig = parseSourcesConfig(
+    {
+      sections: [{ slug: "news", name: "News" }],
+      sources: Array.from({ length: 20 }, (_, s) => ({ id: `s${s}`, name: `S${s}`, url: `https://s${s}.example/rss`, section: "news" })),
+    },
+    "/srv/sources.json",
+  );
+  const articlesOf = (sourceId: string, round: number) =>
+    Array.from({ length: 150 }, (_, n) => ({
+      id: `${sourceId}-${round}-${n}`, sourceId, guid: null, title: `Story ${n} of ${sourceId} about topic${n % 37} and theme${n % 11}`,
+      summary: `A summary mentioning topic${n % 37}, region${n % 7} and theme${n % 11}.`, contentHtml: `<p>Body of story ${n}: topic${n % 37} theme${n % 11} detail${n % 5}.</p>`,
+      url: `https://${sourceId}.example/${round}/${n}`, canonicalUrl: `https://${sourceId}.example/${round}/${n}`, author: null,
+      publishedAt: new Date(Date.UTC(2026, 10, 1) - n * 3_600_000), updatedAt: null, readingTimeMinutes: 1, image: null, tags: [`topic${n % 37}`],
+      section: "news", commentCount: null,
+    }));
+  const bigSnapshot = (sourceId: string, round: number): SourceSnapshot => ({ ...snapshot(`${sourceId}:${round}`), sourceId, articles: articlesOf(sourceId, round) });
+
+  it("never holds the event loop for the whole build, and callers during it share one build", async () => {
+    let round = 0;
+    let clock = 1_000_000;
+    const feedCache = new FeedCache({ now: () => clock, random: () => 0.5, load: async (source) => bigSnapshot(source.id, round) });
+    const store = new Store({ config: bigConfig, feedCache, now: () => clock });
+    let turns = 0;
+    const ticking = setInterval(() => turns++, 0);
+    try {
+      const [a, b] = await Promise.all([store.catalog(), store.catalog()]);
+      expect(a).toBe(b);
+      expect(a.articles).toHaveLength(3000);
+      // 3000 articles take far longer than one slice: the loop turned while they were merged and indexed.
+      expect(turns).toBeGreaterThan(0);
+      const related = await a.relatedIndex();
+      const matches = related.relatedTo(a.articles[0]!.id, 5);
+      expect(matches).toHaveLength(5);
+      expect(matches.every((m) => m.article.id !== a.articles[0]!.id)).toBe(true);
+    } finally {
+      clearInterval(ticking);
+    }
+  });
+
+  it("answers a caller with the catalog of what it read, never an older one", async () => {
+    let round = 0;
+    let clock = 1_000_000;
+    const feedCache = new FeedCache({ now: () => clock, random: () => 0.5, load: async (source) => bigSnapshot(source.id, round) });
+    const store = new Store({ config: bigConfig, feedCache, now: () => clock });
+    const first = await store.catalog();
+    round = 1;
+    clock += MIN_REBUILD_INTERVAL_MS * 2;
+    await Promise.all(bigConfig.sources.map((source) => feedCache.refresh(source)));
+    // Two builds asked for back to back: the second waits for the first and is of the same content.
+    const [second, third] = await Promise.all([store.catalog(), store.catalog()]);
+    expect(second.version).toBe(first.version + 1);
+    expect(third).toBe(second);
+    expect(second.byId.has("s0-1-0")).toBe(true);
+    expect(second.byId.has("s0-0-0")).toBe(false);
+  });
+});

@@ -1,0 +1,65 @@
+import { describe, expect, it } from "vitest";
+import { BackgroundSteps, runSliced, runToEnd, type Steps } from "../../src/store/time-slice.ts";
+
+/** Counts to `n`, yielding after each number; `busyMs` of work per step. */
+function* counting(n: number, busyMs = 0, log: number[] = []): Steps<number> {
+  for (let i = 1; i <= n; i++) {
+    const until = performance.now() + busyMs;
+    while (performance.now() < until) {
+      // Busy on purpose: a slice is measured in time.
+    }
+    log.push(i);
+    yield;
+  }
+  return n;
+}
+
+function* failing(): Steps<number> {
+  yield;
+  throw new Error("broken step");
+}
+
+describe("time-sliced work", () => {
+  it("runs to the end synchronously", () => {
+    expect(runToEnd(counting(100))).toBe(100);
+  });
+
+  it("lets the event loop turn between slices", async () => {
+    const log: number[] = [];
+    const turns: number[] = [];
+    // Each step takes 2 ms, a slice at most 4 ms: an immediate scheduled now must run long before step 50.
+    const done = runSliced(counting(50, 2, log), { sliceMs: 4 });
+    setImmediate(() => turns.push(log.length));
+    expect(await done).toBe(50);
+    expect(turns).toHaveLength(1);
+    expect(turns[0]).toBeLessThan(50);
+  });
+
+  it("runs in the background, and result() finishes what is left at once", () => {
+    const background = new BackgroundSteps(counting(1000));
+    background.start();
+    expect(background.done).toBe(false);
+    expect(background.result()).toBe(1000);
+    expect(background.done).toBe(true);
+  });
+
+  it("resolves waiters when the background work ends, also after a stop", async () => {
+    const log: number[] = [];
+    const background = new BackgroundSteps(counting(200, 0.05, log));
+    background.start(1);
+    background.stop();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const stoppedAt = log.length;
+    expect(stoppedAt).toBeLessThan(200);
+    // Someone still needs it: waiting restarts the slicing.
+    expect(await background.whenDone()).toBe(200);
+    expect(log).toHaveLength(200);
+  });
+
+  it("keeps a failure for whoever asks, instead of crashing the process", async () => {
+    const background = new BackgroundSteps(failing());
+    background.start();
+    await expect(background.whenDone()).rejects.toThrow("broken step");
+    expect(() => background.result()).toThrow("broken step");
+  });
+});
