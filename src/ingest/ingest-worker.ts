@@ -5,6 +5,13 @@ import { ingestBody, type IngestRequest } from "./ingest-body.ts";
 import { IngestError } from "./ingest-error.ts";
 import type { IngestReply } from "./ingest-pool.ts";
 
+/**
+ * How much lower than the serving thread's a worker's priority is (Linux nice
+ * levels): enough that a waking serving thread preempts it, not so much that
+ * a busy machine starves the refresh (at 10 it got a tenth of a shared core).
+ */
+const WORKER_NICENESS = 5;
+
 lowerOwnPriority();
 
 /** Worker entry: reads one body per message and answers with the result or a coded error. */
@@ -27,7 +34,7 @@ parentPort?.on("message", async ({ id, request }: { id: number; request: IngestR
 function lowerOwnPriority(): void {
   try {
     const tid = Number(readlinkSync("/proc/thread-self").split("/").pop());
-    if (Number.isInteger(tid) && tid > 0) setPriority(tid, 10);
+    if (Number.isInteger(tid) && tid > 0) setPriority(tid, WORKER_NICENESS);
   } catch {
     // Not Linux, or not allowed: the thread keeps the process's priority.
   }

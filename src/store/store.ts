@@ -29,6 +29,7 @@ export class Store {
   private readonly now: () => number;
   private current: { key: string; catalog: BuildingCatalog } | null = null;
   private building: { key: string; promise: Promise<BuildingCatalog> } | null = null;
+  private followUp: Promise<void> | null = null;
   private version = 0;
   private checkedAtGeneration = -1;
   private builtAt = Number.NEGATIVE_INFINITY;
@@ -69,8 +70,17 @@ export class Store {
     if (config !== this.activeConfig) return this.catalog();
     const key = snapshots.map((s) => `${s.sourceId}:${s.contentHash}`).join("|");
     if (this.current?.key === key) return this.current.catalog;
-    // One build at a time: wait for the one under way (it may be of these very snapshots), then look again.
     if (this.building) {
+      // Stale while revalidating: during a build, requests get the catalog in force without waiting,
+      // and once the build is done another one takes in whatever changed meanwhile.
+      if (this.current) {
+        this.followUp ??= this.building.promise.then(
+          () => this.afterBuild(),
+          () => this.afterBuild(),
+        );
+        return this.current.catalog;
+      }
+      // No catalog yet (starting): wait for the build under way, then look again.
       const building = this.building;
       const built = await building.promise;
       return building.key === key ? built : this.catalog();
@@ -100,6 +110,11 @@ export class Store {
     if (config !== this.activeConfig) return this.catalog();
     this.publish(key, catalog);
     return catalog;
+  }
+
+  private afterBuild(): void {
+    this.followUp = null;
+    void this.catalog().catch(() => undefined);
   }
 
   private publish(key: string, catalog: BuildingCatalog): void {

@@ -76,7 +76,7 @@ describe("building a large catalog", () => {
     }
   });
 
-  it("answers a caller with the catalog of what it read, never an older one", async () => {
+  it("serves the catalog in force while a build runs, then the new one, with nothing missed", async () => {
     let round = 0;
     let clock = 1_000_000;
     const feedCache = new FeedCache({ now: () => clock, random: () => 0.5, load: async (source) => bigSnapshot(source.id, round) });
@@ -85,11 +85,26 @@ describe("building a large catalog", () => {
     round = 1;
     clock += MIN_REBUILD_INTERVAL_MS * 2;
     await Promise.all(bigConfig.sources.map((source) => feedCache.refresh(source)));
-    // Two builds asked for back to back: the second waits for the first and is of the same content.
-    const [second, third] = await Promise.all([store.catalog(), store.catalog()]);
+    // The caller that starts the build waits for it; one arriving during it is not held up.
+    const building = store.catalog();
+    const during = await store.catalog();
+    expect(during).toBe(first);
+    const second = await building;
     expect(second.version).toBe(first.version + 1);
-    expect(third).toBe(second);
     expect(second.byId.has("s0-1-0")).toBe(true);
     expect(second.byId.has("s0-0-0")).toBe(false);
+    expect(await store.catalog()).toBe(second);
+    expect(store.currentCatalog()).toBe(second);
+
+    // A source that changes during a build is taken in by a build that follows on its own.
+    round = 2;
+    clock += MIN_REBUILD_INTERVAL_MS * 2;
+    await feedCache.refresh(bigConfig.sources[0]!);
+    const third = store.catalog();
+    await feedCache.refresh(bigConfig.sources[1]!);
+    expect(await store.catalog()).toBe(second);
+    await third;
+    clock += MIN_REBUILD_INTERVAL_MS * 2;
+    await expect.poll(() => store.currentCatalog()?.byId.has("s1-2-0") ?? false, { timeout: 10_000 }).toBe(true);
   });
 });
