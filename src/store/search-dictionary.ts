@@ -111,9 +111,8 @@ export class TermDictionary {
       }
       if (pruned) {
         // Every later term with this term's first depth + 1 letters fails too.
-        const [, end] = this.prefixRange(text.slice(start, start + depth + 1), rank);
         valid = depth;
-        rank = end - 1;
+        rank = this.endOfPrefix(rank, depth + 1) - 1;
         continue;
       }
       valid = length;
@@ -122,6 +121,39 @@ export class TermDictionary {
       if (distance <= maxDistance) matches.push({ rank, distance });
     }
     return matches;
+  }
+
+  /**
+   * The first rank after `rank` whose term does not start with the first
+   * `length` letters of term `rank`. Galloping, then halving: most prefixes
+   * a typo search skips are shared by a few terms, and a search over the
+   * whole rest of the dictionary for each made most of its cost.
+   */
+  private endOfPrefix(rank: number, length: number): number {
+    let low = rank + 1;
+    let high = this.size;
+    for (let step = 1; low + step - 1 < this.size; step *= 2) {
+      if (!this.startsLike(low + step - 1, rank, length)) {
+        high = low + step - 1;
+        break;
+      }
+      low += step;
+    }
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if (this.startsLike(middle, rank, length)) low = middle + 1;
+      else high = middle;
+    }
+    return low;
+  }
+
+  /** Whether term `rank` starts with the first `length` letters of term `model`. */
+  private startsLike(rank: number, model: number, length: number): boolean {
+    const at = this.starts[rank]!;
+    if (this.starts[rank + 1]! - at < length) return false;
+    const from = this.starts[model]!;
+    for (let i = 0; i < length; i++) if (this.text.charCodeAt(at + i) !== this.text.charCodeAt(from + i)) return false;
+    return true;
   }
 
   /**

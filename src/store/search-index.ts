@@ -66,6 +66,22 @@ interface Expansion {
  */
 export class SearchIndex {
   private readonly postings: Postings;
+  /**
+   * Article ids by document number. Reading `articles[doc].id` for thousands
+   * of hits cost more than all the scoring: the articles are large objects
+   * spread over the heap, each read a cache miss and often a slow property
+   * lookup. One array of the same strings costs a pointer per article.
+   */
+  private readonly ids: string[];
+  /**
+   * Per-document scratch of a search, kept between searches because
+   * allocating them for each one (a megabyte at 100k articles) made the
+   * collector run: how many query words each document matched so far, its
+   * score, its slot among the hits. A search resets the entries it touched.
+   */
+  private readonly matched: Uint8Array;
+  private readonly scores: Float64Array;
+  private readonly slots: Int32Array;
 
   constructor(private readonly articles: CatalogArticle[]) {
     this.postings = buildPostings(articles.length, (doc) => {
@@ -77,6 +93,10 @@ export class SearchIndex {
         searchTerms(indexedBodyText(article.contentHtml, BODY_WORDS_INDEXED)),
       ];
     });
+    this.ids = articles.map((article) => article.id);
+    this.matched = new Uint8Array(articles.length);
+    this.scores = new Float64Array(articles.length);
+    this.slots = new Int32Array(articles.length);
   }
 
   /**
@@ -96,7 +116,7 @@ export class SearchIndex {
    * matched words wrapped in `<mark>`: safe to insert as HTML.
    */
   snippet(hit: SearchHit): string | null {
-    const position = hit.position !== undefined && this.articles[hit.position]?.id === hit.id ? hit.position : this.articles.findIndex((a) => a.id === hit.id);
+    const position = hit.position !== undefined && this.ids[hit.position] === hit.id ? hit.position : this.ids.indexOf(hit.id);
     return position < 0 ? null : snippetOf(this.articles[position]!, hit.terms);
   }
 
@@ -141,9 +161,7 @@ export class SearchIndex {
     const { starts, docs, frequencies, fieldLengths, averageFieldLengths, documentCount } = this.postings;
     const postingCount = (expansion: Expansion[]) => expansion.reduce((sum, { rank }) => sum + starts[rank + 1]! - starts[rank]!, 0);
     const words = [...expansions].sort((a, b) => postingCount(a) - postingCount(b));
-    // matched[doc]: how many of the words, in that order, the document matched.
-    const matched = new Uint8Array(documentCount);
-    const scores = new Float64Array(documentCount);
+    const { matched, scores } = this;
     const candidates: number[] = [];
     const { k, b, d } = BM25;
     for (let word = 0; word < words.length; word++) {
@@ -171,10 +189,14 @@ export class SearchIndex {
         }
       }
     }
-    const all = words.length;
-    const found = candidates.filter((doc) => matched[doc] === all).sort((x, y) => scores[y]! - scores[x]! || x - y);
-    const termsOf = this.matchedTerms(words, found, matched);
-    return found.map((doc, i) => ({ id: this.articles[doc]!.id, score: scores[doc]!, terms: termsOf(i), position: doc }));
+    const found = bestFirst(candidates.filter((doc) => matched[doc] === words.length), scores);
+    const termsOf = this.matchedTerms(words, found);
+    const hits = Array.from(found, (doc, i) => ({ id: this.ids[doc]!, score: scores[doc]!, terms: termsOf(i), position: doc }));
+    for (const doc of candidates) {
+      matched[doc] = 0;
+      scores[doc] = 0;
+    }
+    return hits;
   }
 
   /**
@@ -182,15 +204,15 @@ export class SearchIndex {
    * stood for one dictionary word, every hit matched the same words and shares
    * one list; otherwise the postings of the expansions are walked once more.
    */
-  private matchedTerms(words: Expansion[][], found: number[], matched: Uint8Array): (hit: number) => string[] {
+  private matchedTerms(words: Expansion[][], found: Uint32Array): (hit: number) => string[] {
     const { dictionary, starts, docs } = this.postings;
     if (words.every((expansion) => expansion.length === 1)) {
       const shared = words.map((expansion) => dictionary.term(expansion[0]!.rank));
       return () => shared;
     }
-    const slots = new Int32Array(matched.length);
+    const { slots } = this;
     found.forEach((doc, i) => (slots[doc] = i + 1));
-    const lists: string[][] = found.map(() => []);
+    const lists: string[][] = Array.from(found, () => []);
     for (const expansion of words) {
       for (const { rank } of expansion) {
         const term = dictionary.term(rank);
@@ -200,6 +222,31 @@ export class SearchIndex {
         }
       }
     }
+    for (const doc of found) slots[doc] = 0;
     return (hit) => lists[hit]!;
   }
+}
+
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/**
+ * `docs` by score, best first, ties by document number. A sort with a
+ * comparator took most of a search with thousands of hits; this one packs
+ * each score (as a float32, whose bits order like the numbers for positive
+ * scores) above its inverted document number in one 64-bit key and lets the
+ * typed array sort natively.
+ */
+function bestFirst(docs: number[], scores: Float64Array): Uint32Array {
+  const keys = new BigUint64Array(docs.length);
+  const halves = new Uint32Array(keys.buffer);
+  const high = new Float32Array(keys.buffer);
+  const [low, top] = LITTLE_ENDIAN ? [0, 1] : [1, 0];
+  docs.forEach((doc, i) => {
+    high[2 * i + top] = scores[doc]!;
+    halves[2 * i + low] = 0xffffffff - doc;
+  });
+  keys.sort();
+  const sorted = new Uint32Array(docs.length);
+  for (let i = 0; i < docs.length; i++) sorted[i] = 0xffffffff - halves[2 * (docs.length - 1 - i) + low]!;
+  return sorted;
 }

@@ -109,6 +109,13 @@ describe("search index", () => {
       expect(index.search("quantim")[0]?.terms).toEqual(["quantum"]);
     });
 
+    it("answers a search the same however many searches came before it", () => {
+      const first = index.search("solar batter");
+      for (const query of ["sol", "quantim", "solar quantum", "battery storage", "physics"]) index.search(query);
+      expect(index.search("solar batter")).toEqual(first);
+      expect(first.map((hit) => hit.score).every((score, i, all) => i === 0 || score <= all[i - 1]!)).toBe(true);
+    });
+
     it("finds nothing, without an error, for an empty query or one of punctuation only", () => {
       for (const query of ["", "   ", "!!! ?", "a"]) expect(index.search(query)).toEqual([]);
       expect(new SearchIndex([]).search("solar")).toEqual([]);
