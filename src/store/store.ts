@@ -10,6 +10,10 @@ import { runSliced } from "./time-slice.ts";
  * long and one build takes in every change, instead of one build per source.
  */
 export const MIN_REBUILD_INTERVAL_MS = 250;
+/** The least time between builds, per millisecond the last build took (sliced builds spread out, on a busy thread). */
+export const REBUILD_INTERVAL_PER_BUILD_MS = 2;
+/** How long a new catalog must stay current before its related index is built in the background. */
+export const INDEXING_DELAY_MS = 1000;
 
 export interface StoreOptions {
   config: SourcesConfig;
@@ -33,6 +37,7 @@ export class Store {
   private version = 0;
   private checkedAtGeneration = -1;
   private builtAt = Number.NEGATIVE_INFINITY;
+  private lastBuildMs = 0;
   private rebuildTimer: NodeJS.Timeout | null = null;
   private health: { generation: number; key: string } | null = null;
   private readonly builtListeners = new Set<(previous: Catalog | null, next: Catalog) => void>();
@@ -86,11 +91,13 @@ export class Store {
       return building.key === key ? built : this.catalog();
     }
     const sinceBuild = this.now() - this.builtAt;
-    if (this.current && sinceBuild < MIN_REBUILD_INTERVAL_MS) {
+    // Builds take at most about a third of the serving thread however large the catalog.
+    const interval = Math.max(MIN_REBUILD_INTERVAL_MS, REBUILD_INTERVAL_PER_BUILD_MS * this.lastBuildMs);
+    if (this.current && sinceBuild < interval) {
       this.rebuildTimer ??= setTimeout(() => {
         this.rebuildTimer = null;
         void this.catalog().catch(() => undefined);
-      }, MIN_REBUILD_INTERVAL_MS - sinceBuild).unref();
+      }, interval - sinceBuild).unref();
       return this.current.catalog;
     }
     const steps = buildCatalogSteps({
@@ -101,6 +108,7 @@ export class Store {
       snapshots: new Map(snapshots.map((s) => [s.sourceId, s])),
     });
     // Built in slices between requests: a catalog of 100k articles never holds the event loop.
+    const started = performance.now();
     const promise = runSliced(steps).finally(() => {
       if (this.building?.promise === promise) this.building = null;
     });
@@ -108,7 +116,7 @@ export class Store {
     const catalog = await promise;
     // A reload switched configurations during the build: this catalog shows sources no longer in force.
     if (config !== this.activeConfig) return this.catalog();
-    this.publish(key, catalog);
+    this.publish(key, catalog, performance.now() - started);
     return catalog;
   }
 
@@ -117,15 +125,20 @@ export class Store {
     void this.catalog().catch(() => undefined);
   }
 
-  private publish(key: string, catalog: BuildingCatalog): void {
+  private publish(key: string, catalog: BuildingCatalog, buildMs: number): void {
     const previous = this.current?.catalog ?? null;
     this.current = { key, catalog };
     this.checkedAtGeneration = -1;
     // Timed from the end of a build: a build longer than the interval must not disable coalescing.
     this.builtAt = this.now();
+    this.lastBuildMs = buildMs;
     // The related index of the catalog just replaced is no longer worth building; this one's is.
     previous?.stopIndexing();
-    catalog.startIndexing();
+    // Indexed once the catalog has lasted a moment: in a burst of changes each build would be
+    // replaced before its index was done. A request that needs the index starts it at once.
+    setTimeout(() => {
+      if (this.current?.catalog === catalog) catalog.startIndexing();
+    }, INDEXING_DELAY_MS).unref();
     // A listener's mistake must never fail the build or a request waiting for it.
     for (const listener of this.builtListeners) try { listener(previous, catalog); } catch { /* ignored */ }
   }
