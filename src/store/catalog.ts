@@ -3,7 +3,7 @@ import type { SourceSnapshot } from "../ingest/read-source.ts";
 import type { CatalogArticle } from "./catalog-article.ts";
 import { mergeArticleSteps } from "./merge.ts";
 import { RelatedIndex } from "./related-index.ts";
-import { compareNewestFirst } from "./article-order.ts";
+import { NEWEST, sortArticles } from "./article-order.ts";
 import { SearchIndex } from "./search-index.ts";
 import { BackgroundSteps, runToEnd, type Steps } from "./time-slice.ts";
 
@@ -73,7 +73,7 @@ export function* buildCatalogSteps(input: CatalogInput): Steps<BuildingCatalog> 
   const raw = input.sources.flatMap((source) => input.snapshots.get(source.id)?.articles ?? []);
   const merged = yield* mergeArticleSteps(raw);
   yield;
-  const articles = merged.sort(compareNewestFirst);
+  const articles = sortArticles(merged, NEWEST);
   yield;
   const byId = new Map<string, CatalogArticle>();
   const byCanonicalUrl = new Map<string, CatalogArticle>();
