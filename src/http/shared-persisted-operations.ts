@@ -29,13 +29,6 @@ export interface SharedOperationsStore {
   call<T>(promise: Promise<T>, operation: string, ms?: number): Promise<T | undefined>;
 }
 
-export interface SharedPersistedOperations extends PersistedOperations {
-  /** Resolves once this instance's list was written to Redis (or the attempt failed: it is retried on reconnect). */
-  registered: Promise<void>;
-  /** Stops the periodic refresh. */
-  stop(): void;
-}
-
 /**
  * The allow-list of a cluster: the union of the lists its instances were
  * started with. Each instance writes its file's operations to Redis, one key
@@ -51,7 +44,7 @@ export interface SharedPersistedOperations extends PersistedOperations {
  * instance's schema on every request, as any document is. When Redis is down
  * each instance runs its own file (and what it learnt in the last minute).
  */
-export function sharePersistedOperations(operations: PersistedOperations, shared: SharedOperationsStore): SharedPersistedOperations {
+export function sharePersistedOperations(operations: PersistedOperations, shared: SharedOperationsStore): PersistedOperations {
   const learnt = new LRUCache<string, string>({ max: SHARED_OPERATIONS_CACHE_MAX, ttl: SHARED_OPERATIONS_CACHE_TTL_MS });
   const key = (hash: string) => shared.key("persisted", hash);
 
@@ -62,14 +55,13 @@ export function sharePersistedOperations(operations: PersistedOperations, shared
     for (const [hash, document] of operations.documents) pipeline.set(key(hash), document, "PX", PERSISTED_OPERATION_TTL_MS);
     await shared.call(pipeline.exec(), "persisted-operations", REGISTER_TIMEOUT_MS);
   };
+  void register();
   shared.redis.on("ready", () => void register());
-  const refresh = setInterval(() => void register(), PERSISTED_OPERATION_REFRESH_MS);
-  refresh.unref();
+  // Unref'd: the refresh never keeps a stopping process alive.
+  setInterval(() => void register(), PERSISTED_OPERATION_REFRESH_MS).unref();
 
   return {
     ...operations,
-    registered: register(),
-    stop: () => clearInterval(refresh),
     lookup: async (hash) => {
       if (!SHA256_HEX.test(hash)) return null;
       const known = learnt.get(hash);

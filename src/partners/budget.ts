@@ -1,5 +1,6 @@
 import type { Redis } from "ioredis";
-import { RateLimiterMemory, RateLimiterRedis, RLWrapperTimeouts, type IRateLimiterOptions, type RateLimiterRes } from "rate-limiter-flexible";
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type IRateLimiterOptions } from "rate-limiter-flexible";
+import { withDeadline } from "../store/deadline.ts";
 
 /** Longest a shared budget may wait for Redis before the request is counted on this instance alone. */
 export const SHARED_BUDGET_TIMEOUT_MS = 200;
@@ -33,28 +34,30 @@ export interface BudgetOptions {
  * Alone, a budget counts in memory. Shared, it counts in Redis (one atomic
  * increment per request), so N requests a minute means N for the whole
  * cluster. A Redis call that fails or takes longer than `timeoutMs` never
- * fails the request: rate-limiter-flexible's insurance limiter counts it in
- * memory instead, so during an outage each instance applies the full budget
- * on its own. A call that timed out may still be counted in Redis when it
- * lands; the error is on the side of refusing a little early.
+ * fails the request: a memory budget of the same size (the insurance limiter,
+ * in rate-limiter-flexible's terms) counts it instead, so during an outage
+ * each instance applies the full budget on its own. Each such request is
+ * reported, for the warning and `newsgate_redis_errors_total`. A call that
+ * timed out may still be counted in Redis when it lands; the error is on the
+ * side of refusing a little early.
+ *
+ * The fallback is done here rather than through the library's
+ * `insuranceLimiter` and `RLWrapperTimeouts`: those hide the error from the
+ * caller, and their timer also fires when this process, not Redis, was slow.
  */
 export function createBudget({ name, points, durationSeconds, shared = null, timeoutMs = SHARED_BUDGET_TIMEOUT_MS }: BudgetOptions): Budget {
   const options: IRateLimiterOptions = { keyPrefix: name, points, duration: durationSeconds };
   if (!shared) return new RateLimiterMemory(options);
-  const local = new LocalFallback(options, () => shared.reportTrouble("rate-limit", new Error(`shared budget ${name}: Redis failed or took over ${timeoutMs} ms; counted on this instance`)));
+  const local = new RateLimiterMemory(options);
+  // Not ready (connecting, reconnecting, closed): fail at once rather than queue.
   const inRedis = new RateLimiterRedis({ ...options, keyPrefix: shared.key("rate", name), storeClient: shared.redis, rejectIfRedisNotReady: true });
-  return new RLWrapperTimeouts({ limiter: inRedis, timeoutMs, insuranceLimiter: local });
-}
-
-/** The insurance limiter: an ordinary memory budget that reports each use, since each use means Redis let a request down. */
-class LocalFallback extends RateLimiterMemory {
-  private readonly onUse: () => void;
-  constructor(options: IRateLimiterOptions, onUse: () => void) {
-    super(options);
-    this.onUse = onUse;
-  }
-  override consume(key: string | number, points?: number, options?: { [key: string]: any }): Promise<RateLimiterRes> {
-    this.onUse();
-    return super.consume(key, points, options);
-  }
+  return {
+    consume: (key) =>
+      withDeadline(inRedis.consume(key), timeoutMs, `shared budget ${name}: no answer from Redis within ${timeoutMs} ms`).catch((error: unknown) => {
+        // Beyond the budget: a refusal, not trouble.
+        if (error instanceof RateLimiterRes) throw error;
+        shared.reportTrouble("rate-limit", error);
+        return local.consume(key);
+      }),
+  };
 }

@@ -4,6 +4,7 @@ import type { SourceConfig } from "../config/sources-file.ts";
 import type { SourceSnapshot } from "../ingest/read-source.ts";
 import type { Logger } from "../ops/logger.ts";
 import { freshnessMs } from "./refresh-policy.ts";
+import { withDeadline } from "./deadline.ts";
 import { acquireLock, releaseLock } from "./source-lock.ts";
 
 /** Longest any Redis call may take before the instance carries on with its local cache. */
@@ -165,23 +166,14 @@ export class SharedCache {
    * connection (shared persisted operations) call through here, so one place counts trouble.
    */
   async call<T>(promise: Promise<T>, operation: string, ms = this.callTimeoutMs): Promise<T | undefined> {
-    let timer: NodeJS.Timeout | undefined;
     try {
-      const result = await Promise.race([
-        promise,
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-        }),
-      ]);
+      const result = await withDeadline(promise, ms);
       // A slow Redis never drops the connection, so no "ready" follows: an answer in time ends the trouble.
       this.recovered();
       return result;
     } catch (error) {
-      promise.catch(() => undefined);
       this.reportTrouble(operation, error);
       return undefined;
-    } finally {
-      clearTimeout(timer);
     }
   }
 

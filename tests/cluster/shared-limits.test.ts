@@ -104,6 +104,8 @@ describe("a cluster sharing one Redis", () => {
         `(budget ${ALPHA.perMinute}/min); Retry-After ${Math.min(...retryAfter)}-${Math.max(...retryAfter)} s; counter in Redis ${counted}`,
     );
 
+    // Every request was counted in Redis: none fell back to an instance's own budget.
+    expect(scrapes.map((s) => s.value("newsgate_redis_errors_total", { operation: "rate-limit" }))).toEqual([0, 0, 0]);
     expect(count(statuses, 200)).toBe(ALPHA.perMinute);
     expect(count(statuses, 429)).toBe(2 * ALPHA.perMinute);
     expect(after.map((r) => r.status)).toEqual([429, 429, 429]);
