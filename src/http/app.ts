@@ -9,6 +9,7 @@ import { ARTICLE_PAGE_QUERY, EXAMPLE_TABS } from "./example-operations.ts";
 import { useGraphiqlHeaders } from "./use-graphiql-headers.ts";
 import { createEdgeCache, type EdgeExchange, type EdgeOutcome } from "./edge-cache.ts";
 import { useEdgeExchange } from "./use-edge-exchange.ts";
+import { useCompiledQueries } from "./use-compiled-queries.ts";
 import { dispatch, sendJson, type Route } from "./routes.ts";
 import { checkPersistedOperations, type PersistedOperations } from "./persisted-operations.ts";
 import { useHttpCaching } from "./use-http-caching.ts";
@@ -89,6 +90,7 @@ export function createApp({ store, remainingFreshMs, limits = {}, persistedOpera
     useRequestErrorCodes(),
     useQueryCost(costLimits),
     useIncrementalDelivery(),
+    useCompiledQueries(),
     // Last: it reports the final result to the edge cache.
     ...(edgeCache ? [useEdgeExchange()] : []),
   ];
