@@ -1,6 +1,7 @@
 import type { CatalogArticle } from "./catalog-article.ts";
 import { buildPostings, FIELD_COUNT, type Postings } from "./search-postings.ts";
 import { snippetOf } from "./search-snippet.ts";
+import { runToEnd, type Steps } from "./time-slice.ts";
 import { indexedBodyText } from "./indexed-text.ts";
 import { searchTerms } from "./search-text.ts";
 
@@ -83,20 +84,24 @@ export class SearchIndex {
   private readonly scores: Float64Array;
   private readonly slots: Int32Array;
 
-  constructor(private readonly articles: CatalogArticle[]) {
-    this.postings = buildPostings(articles.length, (doc) => {
-      const article = articles[doc]!;
-      return [
-        searchTerms(article.title),
-        searchTerms(article.tags.join(" ")),
-        searchTerms(article.summary ?? ""),
-        searchTerms(indexedBodyText(article.contentHtml, BODY_WORDS_INDEXED)),
-      ];
-    });
+  /** Builds the index in one go, or takes postings built by `build`. */
+  constructor(
+    private readonly articles: CatalogArticle[],
+    postings: Postings = runToEnd(postingsOf(articles)),
+  ) {
+    this.postings = postings;
     this.ids = articles.map((article) => article.id);
     this.matched = new Uint8Array(articles.length);
     this.scores = new Float64Array(articles.length);
     this.slots = new Int32Array(articles.length);
+  }
+
+  /**
+   * The build as steps (see time-slice.ts): it yields every few articles, so
+   * a catalog of 100k can be indexed without holding the event loop.
+   */
+  static *build(articles: CatalogArticle[]): Steps<SearchIndex> {
+    return new SearchIndex(articles, yield* postingsOf(articles));
   }
 
   /**
@@ -225,6 +230,18 @@ export class SearchIndex {
     for (const doc of found) slots[doc] = 0;
     return (hit) => lists[hit]!;
   }
+}
+
+function postingsOf(articles: CatalogArticle[]): Steps<Postings> {
+  return buildPostings(articles.length, (doc) => {
+    const article = articles[doc]!;
+    return [
+      searchTerms(article.title),
+      searchTerms(article.tags.join(" ")),
+      searchTerms(article.summary ?? ""),
+      searchTerms(indexedBodyText(article.contentHtml, BODY_WORDS_INDEXED)),
+    ];
+  });
 }
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;

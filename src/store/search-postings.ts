@@ -1,4 +1,5 @@
 import { TermDictionary } from "./search-dictionary.ts";
+import type { Steps } from "./time-slice.ts";
 
 /** Fields in the order their term frequencies are packed. */
 export const FIELD_COUNT = 4;
@@ -50,9 +51,10 @@ class EntryBuffer {
  * Builds the postings of `documentCount` documents whose fields' terms
  * `fieldsOf(doc)` returns, in two passes: the first counts each document's
  * terms into a flat buffer and each term's documents, the second places every
- * posting at its term's offset. No per-term object outlives the build.
+ * posting at its term's offset. No per-term object outlives the build. As
+ * steps (see time-slice.ts): it yields every few documents.
  */
-export function buildPostings(documentCount: number, fieldsOf: (doc: number) => string[][]): Postings {
+export function* buildPostings(documentCount: number, fieldsOf: (doc: number) => string[][]): Steps<Postings> {
   const ids = new Map<string, number>();
   const termsById: string[] = [];
   let documentFrequency = new Uint32Array(1 << 12);
@@ -102,7 +104,9 @@ export function buildPostings(documentCount: number, fieldsOf: (doc: number) => 
       }
     }
     entryEnds[doc] = entries.length;
+    if ((doc & 127) === 127) yield;
   }
+  yield;
 
   const byRank = termsById.map((_, id) => id).sort((a, b) => (termsById[a]! < termsById[b]! ? -1 : 1));
   const rankOf = new Uint32Array(termsById.length);
@@ -124,6 +128,7 @@ export function buildPostings(documentCount: number, fieldsOf: (doc: number) => 
       docs[at] = doc;
       frequencies[at] = entries.frequencies[entry]!;
     }
+    if ((doc & 4095) === 4095) yield;
   }
   const averageFieldLengths = totals.map((total) => (documentCount > 0 ? total / documentCount : 0));
   return { dictionary, starts, docs, frequencies, fieldLengths, averageFieldLengths, documentCount };

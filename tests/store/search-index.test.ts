@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { CatalogArticle } from "../../src/store/catalog-article.ts";
 import { BODY_WORDS_INDEXED, MAX_QUERY_TERMS, SearchIndex } from "../../src/store/search-index.ts";
+import { runToEnd } from "../../src/store/time-slice.ts";
 
 let serial = 0;
 function article(fields: { title?: string; summary?: string | null; body?: string | null; tags?: string[]; id?: string }): CatalogArticle {
@@ -136,6 +137,20 @@ describe("search index", () => {
       const late = new SearchIndex([article({ id: "late", body: `<p>${filler} zeppelin</p>` })]);
       expect(ids(late, "word0")).toEqual(["late"]);
       expect(ids(late, "zeppelin")).toEqual([]);
+    });
+  });
+
+  describe("building", () => {
+    it("builds in steps that yield every few articles, to the same index as in one go", () => {
+      const articles = Array.from({ length: 1000 }, (_, i) => article({ id: `s${i}`, title: `Story ${i} about ${i % 2 ? "tides" : "comets"}` }));
+      const steps = SearchIndex.build(articles);
+      let yields = 0;
+      let next = steps.next();
+      for (; !next.done; next = steps.next()) yields++;
+      expect(yields).toBeGreaterThan(5);
+      expect(next.value.search("tides comet")).toEqual([]);
+      expect(next.value.search("tides")).toEqual(new SearchIndex(articles).search("tides"));
+      expect(runToEnd(SearchIndex.build(articles)).search("comets")).toHaveLength(500);
     });
   });
 
