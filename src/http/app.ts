@@ -144,8 +144,11 @@ export function createApp({ store, remainingFreshMs, limits = {}, persistedOpera
         ...edgeCache,
       })
     : null;
+  // No plain route claims the GraphQL path (checked once here): its requests skip the route table.
+  const routedGraphql = allRoutes.some((route) => (typeof route.path === "string" ? route.path === GRAPHQL_PATH : route.path.test(GRAPHQL_PATH)));
   const serve = (req: IncomingMessage, res: ServerResponse) => {
-    if (dispatch(allRoutes, req, res)) return;
+    const plainGraphql = !routedGraphql && (req.url === GRAPHQL_PATH || req.url?.startsWith(`${GRAPHQL_PATH}?`));
+    if (!plainGraphql && dispatch(allRoutes, req, res)) return;
     if (edge?.accepts(req)) {
       edge.serve(req, res).catch(() => {
         if (!res.headersSent) sendJson(res, 500, { errors: [{ message: "Unexpected error.", extensions: { code: "INTERNAL_SERVER_ERROR" } }] });

@@ -29,7 +29,7 @@ export interface UseHttpHygieneOptions {
 export function useHttpHygiene({ graphqlEndpoint, maxRequestBodyBytes = DEFAULT_MAX_REQUEST_BODY_BYTES }: UseHttpHygieneOptions): Plugin {
   return {
     onResponse({ request, response, setResponse, fetchAPI }) {
-      if (pathOf(request.url) !== graphqlEndpoint) return;
+      if ((response.status !== 415 && response.status !== 413) || pathOf(request.url) !== graphqlEndpoint) return;
       const error = (status: number, code: string, message: string, headers: Record<string, string>) =>
         setResponse(
           new fetchAPI.Response(JSON.stringify({ errors: [{ message, extensions: { code } }] }), {
