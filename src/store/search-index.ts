@@ -1,16 +1,15 @@
 import type { CatalogArticle } from "./catalog-article.ts";
-import { buildPostings, FIELD_COUNT, type Postings } from "./search-postings.ts";
-import { snippetOf } from "./search-snippet.ts";
-import { runToEnd, type Steps } from "./time-slice.ts";
 import { indexedBodyText } from "./indexed-text.ts";
+import { buildPostings, FIELD_COUNT, fieldFrequency, type Postings } from "./search-postings.ts";
+import { snippetOf } from "./search-snippet.ts";
 import { searchTerms } from "./search-text.ts";
+import { runToEnd, type Steps } from "./time-slice.ts";
 
 /** How much a match in each field counts, relative to the body: title, tags, summary, body. */
 const FIELD_BOOSTS = [3, 2.5, 1.5, 1] as const;
 /**
- * Words of the body indexed: a story's
- * words that matter to a search are in its first paragraphs, and indexing the
- * rest would double the index's memory.
+ * Words of the body indexed: a story's words that matter to a search are in
+ * its first paragraphs, and indexing the rest would double the index's memory.
  */
 export const BODY_WORDS_INDEXED = 120;
 /** Distinct words of a query used; the rest are ignored, so one search costs a bounded amount. */
@@ -58,7 +57,7 @@ interface Expansion {
  * Full-text search over title, tags, summary and the body's first words,
  * ranked by BM25 with field boosts, with prefix matching and typo tolerance
  * ("quantim" finds "quantum", when nothing matches as typed). Every query word
- * must match. Built once per catalog version, on the first search.
+ * must match. Built once per catalog version, in one go or in steps (`build`).
  *
  * The index is a sorted term dictionary and postings in typed arrays (see
  * search-postings.ts): about a tenth of the heap MiniSearch's Map per term
@@ -185,7 +184,7 @@ export class SearchIndex {
           const packed = frequencies[p]!;
           let score = 0;
           for (let field = 0; field < FIELD_COUNT; field++) {
-            const frequency = (packed >> (field * 4)) & 15;
+            const frequency = fieldFrequency(packed, field);
             if (frequency === 0) continue;
             const norm = k * (1 - b + (b * fieldLengths[doc * FIELD_COUNT + field]!) / averageFieldLengths[field]!);
             score += FIELD_BOOSTS[field]! * (d + (frequency * (k + 1)) / (frequency + norm));
