@@ -80,6 +80,8 @@ export function createFeedRoutes({ store, publicUrl, remainingFreshMs }: FeedRou
     const key = [catalog.version, origin, name, format, selection.query].join("\n");
     let document = documents.get(key);
     if (!document) {
+      // The search index builds in the background: wait for it rather than build it here, holding the event loop.
+      if (selection.q) await catalog.searchIndex();
       const section = name === ALL_SECTIONS ? null : name;
       let articles;
       try {

@@ -1,7 +1,7 @@
 import { LRUCache } from "lru-cache";
 import { silentLogger, type Logger } from "../ops/logger.ts";
 import type { Catalog } from "../store/catalog.ts";
-import type { CatalogArticle } from "../store/catalog-article.ts";
+import { canonicalUrlsOf, type CatalogArticle } from "../store/catalog-article.ts";
 import type { Store } from "../store/store.ts";
 import { findArticle, newArticles } from "./new-articles.ts";
 import type { ArticleAddedMessage, RedisArticleChannel } from "./redis-channel.ts";
@@ -97,7 +97,7 @@ export function createArticleEvents({
    * per instance, whether it came from the channel or, while Redis was down, from this instance.
    */
   const claimHere = (article: CatalogArticle) => {
-    const keys = [`id:${article.id}`, ...article.canonicalUrls.map((url) => `url:${url}`)];
+    const keys = [`id:${article.id}`, ...canonicalUrlsOf(article).map((url) => `url:${url}`)];
     const fresh = keys.every((key) => !seenHere.has(key));
     for (const key of keys) seenHere.set(key, true);
     return fresh;
@@ -106,7 +106,7 @@ export function createArticleEvents({
   const announce = async (article: CatalogArticle, catalog: Catalog) => {
     if (channel) {
       try {
-        await withTimeout(channel.claim({ id: article.id, canonicalUrls: article.canonicalUrls }), claimTimeoutMs);
+        await withTimeout(channel.claim({ id: article.id, canonicalUrls: [...canonicalUrlsOf(article)] }), claimTimeoutMs);
         if (degraded) logger.info("live: Redis is back, announcing new articles across the cluster again");
         degraded = false;
         return;

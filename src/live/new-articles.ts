@@ -1,5 +1,5 @@
 import type { Catalog } from "../store/catalog.ts";
-import type { CatalogArticle } from "../store/catalog-article.ts";
+import { canonicalUrlsOf, type CatalogArticle } from "../store/catalog-article.ts";
 
 /**
  * The stories in `next` that `previous` did not have, oldest first (the order
@@ -10,7 +10,7 @@ import type { CatalogArticle } from "../store/catalog-article.ts";
  */
 export function newArticles(previous: Catalog | null, next: Catalog): CatalogArticle[] {
   if (!previous) return [];
-  const added = next.articles.filter((article) => !previous.byId.has(article.id) && !article.canonicalUrls.some((url) => previous.byCanonicalUrl.has(url)));
+  const added = next.articles.filter((article) => !previous.byId.has(article.id) && !canonicalUrlsOf(article).some((url) => previous.byCanonicalUrl.has(url)));
   return added.reverse();
 }
 

@@ -1,6 +1,6 @@
 import { NEWEST, OLDEST, relevance, sortArticles, type ArticleOrder, type ArticleOrderName } from "./article-order.ts";
 import type { Catalog } from "./catalog.ts";
-import type { CatalogArticle } from "./catalog-article.ts";
+import { carriedBy, type CatalogArticle } from "./catalog-article.ts";
 import type { SearchHit } from "./search-index.ts";
 
 export interface ArticleFilter {
@@ -39,7 +39,7 @@ export function selectArticles(catalog: Catalog, filter: ArticleFilter): Article
   if (filter.source || tag || since !== undefined || until !== undefined || hits) {
     list = list.filter((article) => {
       if (hits && !hits.has(article.id)) return false;
-      if (filter.source && !article.sourceIds.includes(filter.source)) return false;
+      if (filter.source && !carriedBy(article, filter.source)) return false;
       if (tag && !article.tags.some((t) => t.toLowerCase() === tag)) return false;
       const time = article.publishedAt?.getTime();
       if (since !== undefined && (time === undefined || time < since)) return false;

@@ -1,6 +1,6 @@
 import type { SectionConfig, SourceConfig } from "../config/sources-file.ts";
 import type { SourceSnapshot } from "../ingest/read-source.ts";
-import type { CatalogArticle } from "./catalog-article.ts";
+import { canonicalUrlsOf, type CatalogArticle } from "./catalog-article.ts";
 import { mergeArticleSteps } from "./merge.ts";
 import { RelatedIndex } from "./related-index.ts";
 import { NEWEST, sortArticles } from "./article-order.ts";
@@ -26,8 +26,10 @@ export interface Catalog {
   readonly related: RelatedIndex;
   /** The related index once built, without holding the event loop (what requests use). */
   relatedIndex: () => Promise<RelatedIndex>;
-  /** The full-text index, built on the first search of this version. */
+  /** The full-text index; built in the background after the catalog (see `buildCatalogSteps`), calling this finishes it. */
   search: () => SearchIndex;
+  /** The full-text index once built, without holding the event loop (what requests await before searching). */
+  searchIndex: () => Promise<SearchIndex>;
   /** Tags with the number of articles carrying them, most used first (case-insensitive names). */
   tags: TagCount[];
   tagByName: Map<string, TagCount>;
@@ -81,14 +83,14 @@ export function* buildCatalogSteps(input: CatalogInput): Steps<BuildingCatalog> 
   for (let index = 0; index < articles.length; index++) {
     const article = articles[index]!;
     byId.set(article.id, article);
-    for (const url of article.canonicalUrls) byCanonicalUrl.set(url, article);
+    for (const url of canonicalUrlsOf(article)) byCanonicalUrl.set(url, article);
     bySection.get(article.section)?.push(article);
     if ((index & 1023) === 1023) yield;
   }
   const tags = countTags(articles);
   yield;
   const related = new BackgroundSteps(RelatedIndex.build(articles));
-  let search: SearchIndex | null = null;
+  const search = new BackgroundSteps(SearchIndex.build(articles));
   return {
     version: input.version,
     builtAt: new Date(input.now),
@@ -102,11 +104,18 @@ export function* buildCatalogSteps(input: CatalogInput): Steps<BuildingCatalog> 
       return related.result();
     },
     relatedIndex: () => related.whenDone(),
-    search: () => (search ??= new SearchIndex(articles)),
+    search: () => search.result(),
+    searchIndex: () => search.whenDone(),
     tags,
     tagByName: new Map(tags.map((tag) => [tag.name.toLowerCase(), tag])),
-    startIndexing: () => related.start(),
-    stopIndexing: () => related.stop(),
+    startIndexing: () => {
+      related.start();
+      search.start();
+    },
+    stopIndexing: () => {
+      related.stop();
+      search.stop();
+    },
   };
 }
 

@@ -23,25 +23,11 @@ export function* mergeArticleSteps(articles: Article[]): Steps<CatalogArticle[]>
   const merged: CatalogArticle[] = [];
   for (let index = 0; index < groups.length; index++) {
     const group = groups[index]!;
-    // A story only one source carries needs no comparing of fields.
-    merged.push(group.length === 1 ? single(group[0]!) : mergeGroup(group));
+    // A story only one source carries is that source's article, as is.
+    merged.push(group.length === 1 ? group[0]! : mergeGroup(group));
     if ((index & 255) === 255) yield;
   }
   return merged;
-}
-
-/** A story one source alone carries: its article with the catalog's fields, sharing read-only arrays where it can. */
-function single(article: Article): CatalogArticle {
-  return { ...article, sourceIds: sourceIdsOf(article.sourceId), canonicalUrls: [article.canonicalUrl], guids: article.guid === null ? NO_GUIDS : [article.guid] };
-}
-
-const NO_GUIDS: string[] = Object.freeze([]) as unknown as string[];
-const sourceIdArrays = new Map<string, string[]>();
-
-function sourceIdsOf(sourceId: string): string[] {
-  let ids = sourceIdArrays.get(sourceId);
-  if (!ids) sourceIdArrays.set(sourceId, (ids = Object.freeze([sourceId]) as unknown as string[]));
-  return ids;
 }
 
 function* groupSameStory(articles: Article[]): Steps<Article[][]> {
@@ -167,9 +153,11 @@ function mergeGroup(group: Article[]): CatalogArticle {
     tags: [...tags.values()],
     // Each source counts its own readers' comments; the largest count is the best estimate.
     commentCount: group.reduce<number | null>((most, a) => (a.commentCount !== null && (most === null || a.commentCount > most) ? a.commentCount : most), null),
-    sourceIds: unique(group.map((a) => a.sourceId)),
-    canonicalUrls: unique(group.map((a) => a.canonicalUrl)),
-    guids: unique(group.map((a) => a.guid).filter((g): g is string => g !== null)),
+    merged: {
+      sourceIds: unique(group.map((a) => a.sourceId)),
+      canonicalUrls: unique(group.map((a) => a.canonicalUrl)),
+      guids: unique(group.map((a) => a.guid).filter((g): g is string => g !== null)),
+    },
   };
 }
 

@@ -6,6 +6,7 @@ import { articleId } from "../../src/ingest/normalize.ts";
 import { CACHE_STATUS_HEADER } from "../../src/http/edge-cache.ts";
 import { startFixtureServer } from "../helpers/fixture-server.ts";
 import { startGateway, TEST_SECTIONS } from "../helpers/gateway.ts";
+import { sourceIdsOf } from "../../src/store/catalog-article.ts";
 import { subscribeSse, type SseSubscription } from "./sse-client.ts";
 
 const closers: (() => unknown)[] = [];
@@ -118,7 +119,7 @@ describe("subscription articleAdded over Server-Sent Events", () => {
     // Builds are at least MIN_REBUILD_INTERVAL_MS apart: the merge may show in the next one.
     const merged = await vi.waitFor(async () => {
       const story = (await gateway.store.catalog()).byCanonicalUrl.get("https://news.example/a/1")!;
-      expect(story.sourceIds).toEqual(["a", "b"]);
+      expect(sourceIdsOf(story)).toEqual(["a", "b"]);
       return story;
     });
     expect(merged.id).not.toBe(original.id);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Article } from "../../src/ingest/article.ts";
+import { canonicalUrlsOf, guidsOf, sourceIdsOf } from "../../src/store/catalog-article.ts";
 import { mergeArticles } from "../../src/store/merge.ts";
 
 const base: Article = {
@@ -18,7 +19,7 @@ describe("merging the same story from several sources", () => {
     expect(rest).toEqual([]);
     expect(merged).toMatchObject({
       id: "a",
-      sourceIds: ["one", "two"],
+      merged: { sourceIds: ["one", "two"] },
       summary: "A longer summary.",
       contentHtml: "<p>Body</p>",
       tags: ["AI", "Chips"],
@@ -33,7 +34,7 @@ describe("merging the same story from several sources", () => {
       make({ id: "2", sourceId: "two", guid: "tag:wire.example,2026:42", canonicalUrl: "https://b.example/y" }),
     ]);
     expect(merged).toHaveLength(1);
-    expect(merged[0]!.canonicalUrls).toEqual(["https://a.example/x", "https://b.example/y"]);
+    expect(canonicalUrlsOf(merged[0]!)).toEqual(["https://a.example/x", "https://b.example/y"]);
   });
 
   it("keeps apart near misses: same short guid in two feeds, same title under two URLs", () => {
@@ -56,7 +57,7 @@ describe("merging by near-identical titles", () => {
       make({ id: "2", sourceId: "two", title: "U.S. widens GPU export controls to cover cloud rentals in China", canonicalUrl: "https://b.example/world/gpu-rules", publishedAt: day(20) }),
     ]);
     expect(merged).toHaveLength(1);
-    expect(merged[0]!.sourceIds).toEqual(["one", "two"]);
+    expect(sourceIdsOf(merged[0]!)).toEqual(["one", "two"]);
   });
 
   it.each([
@@ -75,5 +76,18 @@ describe("merging by near-identical titles", () => {
       make({ id: "1", sourceId: "one", title: "Daily briefing", canonicalUrl: "https://a.example/1", publishedAt: day(1) }),
       make({ id: "2", sourceId: "one", title: "Daily briefing", canonicalUrl: "https://a.example/2", publishedAt: day(2) }),
     ])).toHaveLength(2);
+  });
+});
+
+describe("a story one source alone carries", () => {
+  it("is that source's article itself, shared by every catalog version, with its source, URL and guid", () => {
+    const article = { ...mergeArticles([])[0], id: "solo", sourceId: "only", guid: "tag:solo", title: "A story nobody else has", summary: null, contentHtml: null, url: "https://only.example/solo", canonicalUrl: "https://only.example/solo", author: null, publishedAt: null, updatedAt: null, readingTimeMinutes: 1, image: null, tags: [], section: "news", commentCount: null };
+    const [first] = mergeArticles([article]);
+    const [again] = mergeArticles([article]);
+    expect(first).toBe(article);
+    expect(again).toBe(article);
+    expect(sourceIdsOf(first!)).toEqual(["only"]);
+    expect(canonicalUrlsOf(first!)).toEqual(["https://only.example/solo"]);
+    expect(guidsOf(first!)).toEqual(["tag:solo"]);
   });
 });

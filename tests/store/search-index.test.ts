@@ -23,9 +23,6 @@ function article(fields: { title?: string; summary?: string | null; body?: strin
     tags: fields.tags ?? [],
     section: "technology",
     commentCount: null,
-    sourceIds: ["source"],
-    canonicalUrls: [`https://example.com/${id}`],
-    guids: [],
   };
 }
 

@@ -57,6 +57,8 @@ export interface ArticleListArgs extends PageArgs {
 /** Validates the list arguments, selects from the request's catalog and cuts the page. */
 export async function articlePage(context: GraphQLContext, args: ArticleListArgs): Promise<Page> {
   const catalog = await context.catalog();
+  // The search index builds in the background after each catalog: wait for it rather than build it here, holding the event loop.
+  if (args.query?.trim()) await catalog.searchIndex();
   if (args.section && !catalog.bySection.has(args.section)) {
     throw badUserInput(`unknown section "${args.section}"; known: ${catalog.sections.map((s) => s.slug).join(", ")}`, "section");
   }

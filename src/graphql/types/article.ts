@@ -6,6 +6,7 @@ import { decodeGlobalId } from "../global-id.ts";
 import { DateTime } from "./date-time.ts";
 import { Image } from "./image.ts";
 import { Related } from "./related.ts";
+import { sourceIdsOf } from "../../store/catalog-article.ts";
 import { Article, Section, Source } from "../refs.ts";
 
 /** Most related articles one field may ask for. */
@@ -41,7 +42,7 @@ builder.node(Article, {
       type: [Source],
       description: "Every source that carried this story.",
       resolve: async (article, _args, context) => {
-        const views = await context.loaders.source.loadMany(article.sourceIds);
+        const views = await context.loaders.source.loadMany([...sourceIdsOf(article)]);
         return views.filter((v): v is SourceView => v !== null && !(v instanceof Error));
       },
     }),

@@ -3,6 +3,7 @@ import { DEFAULT_MAX_COST, measureQueryCost } from "../../http/query-cost.ts";
 import { builder } from "../builder.ts";
 import { badUserInput } from "../errors.ts";
 import { decodeGlobalId } from "../global-id.ts";
+import { carriedBy } from "../../store/catalog-article.ts";
 import { Article } from "../refs.ts";
 
 builder.subscriptionType({ description: "Live updates, over Server-Sent Events (GraphQL over SSE: `accept: text/event-stream`)." });
@@ -33,7 +34,7 @@ builder.subscriptionFields((t) => ({
       if (source !== null && !catalog.sources.some((s) => s.id === source)) {
         throw badUserInput(`unknown source "${args.source}"; known: ${catalog.sources.map((s) => s.id).join(", ")}`, "source");
       }
-      return context.articleEvents().subscribe((article) => (section === null || article.section === section) && (source === null || article.sourceIds.includes(source)));
+      return context.articleEvents().subscribe((article) => (section === null || article.section === section) && (source === null || carriedBy(article, source)));
     },
     // Each event's fields (section, sources, related) read the catalog the article was found in.
     resolve: (event, _args, context) => {
