@@ -67,4 +67,18 @@ query SourceHealth {
 }
 `;
 
-export const EXAMPLE_TABS = [ARTICLE_PAGE_QUERY, SECTION_FRONT_QUERY, SEARCH_QUERY, SOURCE_HEALTH_QUERY].map((query) => ({ query }));
+export const LIVE_QUERY = `# Live: each new article once, as sources publish it (Server-Sent Events).
+# Run it and leave the tab open; stories appear as the next refresh finds them.
+subscription NewInSection($section: String = "technology") {
+  articleAdded(section: $section) {
+    title
+    summary
+    url
+    publishedAt
+    section { name }
+    sources { name }
+  }
+}
+`;
+
+export const EXAMPLE_TABS = [ARTICLE_PAGE_QUERY, SECTION_FRONT_QUERY, SEARCH_QUERY, SOURCE_HEALTH_QUERY, LIVE_QUERY].map((query) => ({ query }));
