@@ -131,15 +131,17 @@ export function createEdgeCache(options: EdgeCacheOptions) {
     const accept = req.headers.accept ?? "";
     const rawKey = `${req.method}\n${req.url}\n${accept}\n${body}`;
     let entry = entries.get(rawKey);
+    if (entry && !valid(entry)) entry = undefined;
     let params: OperationParams | null | undefined;
     let normalizedKey: string | null = null;
     if (!entry) {
+      // A raw key stale or unknown: the answer stored since, or one to a differently formatted request.
       params = readParams(req, body);
       normalizedKey = normalize(req, params, accept);
-      if (normalizedKey) entry = entries.get(normalizedKey);
-      if (entry && valid(entry)) entries.set(rawKey, entry);
+      const found = normalizedKey ? entries.get(normalizedKey) : undefined;
+      if (found && valid(found)) entries.set(rawKey, (entry = found));
     }
-    if (entry && valid(entry)) {
+    if (entry) {
       onLookup?.("hit");
       return sendEntry(req, res, entry);
     }
@@ -174,9 +176,10 @@ export function createEdgeCache(options: EdgeCacheOptions) {
         // Timestamps of source reads (Source.status) change without the catalog: such answers follow every read.
         readGeneration: mentionsSourceStatus(req, body) ? generation : null,
       };
-      entries.set(rawKey, stored);
+      // Under the normalized key alone when there is one: a repeat finds it there and adds its raw key then,
+      // so an answer that is never asked again (most misses) costs one entry, not two.
       normalizedKey ??= normalize(req, params, accept);
-      if (normalizedKey) entries.set(normalizedKey, stored);
+      entries.set(normalizedKey ?? rawKey, stored);
     }
     writeResponse(res, response, bytes, "miss");
   }
