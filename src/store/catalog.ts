@@ -87,8 +87,7 @@ export function* buildCatalogSteps(input: CatalogInput): Steps<BuildingCatalog> 
     bySection.get(article.section)?.push(article);
     if ((index & 1023) === 1023) yield;
   }
-  const tags = countTags(articles);
-  yield;
+  const tags = yield* countTags(articles);
   const related = new BackgroundSteps(RelatedIndex.build(articles));
   const search = new BackgroundSteps(SearchIndex.build(articles));
   return {
@@ -119,9 +118,11 @@ export function* buildCatalogSteps(input: CatalogInput): Steps<BuildingCatalog> 
   };
 }
 
-function countTags(articles: CatalogArticle[]): TagCount[] {
+function* countTags(articles: CatalogArticle[]): Steps<TagCount[]> {
   const tags = new Map<string, TagCount & { spellings: Map<string, number> }>();
-  for (const article of articles) {
+  for (let index = 0; index < articles.length; index++) {
+    const article = articles[index]!;
+    if ((index & 511) === 511) yield;
     for (const tag of article.tags) {
       const key = tag.toLowerCase();
       let entry = tags.get(key);
@@ -131,6 +132,7 @@ function countTags(articles: CatalogArticle[]): TagCount[] {
       entry.spellings.set(tag, (entry.spellings.get(tag) ?? 0) + 1);
     }
   }
+  yield;
   return [...tags.values()]
     .map(({ spellings, ...entry }) => ({ ...entry, name: [...spellings].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))[0]![0] }))
     .sort((a, b) => b.count - a.count || a.name.localeCompare(b.name));

@@ -4,6 +4,22 @@ import { runToEnd, type Steps } from "./time-slice.ts";
 import { sameStoryTitles } from "./title-similarity.ts";
 import { forEachTerm } from "./tokenize.ts";
 
+interface RelatedIndexParts {
+  articles: CatalogArticle[];
+  position: Map<string, number>;
+  termOffsets: Int32Array;
+  termIds: Int32Array;
+  termWeights: Float32Array;
+  labels: string[];
+  norms: Float32Array;
+  times: Float64Array;
+  tagOffsets: Int32Array;
+  tagIds: Int32Array;
+  postingOffsets: Int32Array;
+  postingArticles: Int32Array;
+  postingWeights: Float32Array;
+}
+
 function grow<T extends Int32Array | Float32Array>(from: T, to: T): T {
   to.set(from);
   return to;
@@ -55,71 +71,32 @@ export interface RelatedMatch {
  * article numbers), not the whole catalog.
  */
 export class RelatedIndex {
-  private readonly position = new Map<string, number>();
-  private readonly norms: Float32Array;
+  private declare readonly articles: CatalogArticle[];
+  private declare readonly position: Map<string, number>;
+  /** Each article's kept terms and weights, flat: article i's are at [termOffsets[i]..termOffsets[i+1]). */
+  private declare readonly termOffsets: Int32Array;
+  private declare readonly termIds: Int32Array;
+  private declare readonly termWeights: Float32Array;
+  /** A readable form of each term (its first spelling seen), for the reason line. */
+  private declare readonly labels: string[];
+  private declare readonly norms: Float32Array;
   /** Publication times (NaN when unknown), for the recency boost. */
-  private readonly times: Float64Array;
+  private declare readonly times: Float64Array;
   /** Each article's tags as numbers (case-insensitive), flat: article i's are tagIds[tagOffsets[i]..tagOffsets[i+1]). */
-  private readonly tagOffsets: Int32Array;
-  private readonly tagIds: Int32Array;
+  private declare readonly tagOffsets: Int32Array;
+  private declare readonly tagIds: Int32Array;
   /** The inverted index, flat: term t's articles and their weights are at [postingOffsets[t]..postingOffsets[t+1]). */
-  private readonly postingOffsets: Int32Array;
-  private readonly postingArticles: Int32Array;
-  private readonly postingWeights: Float32Array;
+  private declare readonly postingOffsets: Int32Array;
+  private declare readonly postingArticles: Int32Array;
+  private declare readonly postingWeights: Float32Array;
   /** Scratch for one lookup's dot products, reused (lookups are synchronous); `touched` lists what to reset. */
   private readonly dots: Float32Array;
   private readonly touched: Int32Array;
 
-  private constructor(
-    private readonly articles: CatalogArticle[],
-    /** Each article's kept terms and weights, flat: article i's are at [termOffsets[i]..termOffsets[i+1]). */
-    private readonly termOffsets: Int32Array,
-    private readonly termIds: Int32Array,
-    private readonly termWeights: Float32Array,
-    /** A readable form of each term (its first spelling seen), for the reason line. */
-    private readonly labels: string[],
-  ) {
-    const n = articles.length;
-    this.norms = new Float32Array(n);
-    this.times = new Float64Array(n);
-    this.tagOffsets = new Int32Array(n + 1);
-    const tagNumbers = new Map<string, number>();
-    const tagIds: number[] = [];
-    const postingCounts = new Int32Array(labels.length + 1);
-    for (let index = 0; index < n; index++) {
-      const article = articles[index]!;
-      this.position.set(article.id, index);
-      this.times[index] = article.publishedAt ? article.publishedAt.getTime() : Number.NaN;
-      for (const tag of article.tags) {
-        const key = tag.toLowerCase();
-        let id = tagNumbers.get(key);
-        if (id === undefined) tagNumbers.set(key, (id = tagNumbers.size));
-        tagIds.push(id);
-      }
-      this.tagOffsets[index + 1] = tagIds.length;
-      let sum = 0;
-      for (let t = termOffsets[index]!; t < termOffsets[index + 1]!; t++) {
-        sum += termWeights[t]! * termWeights[t]!;
-        postingCounts[termIds[t]! + 1]!++;
-      }
-      this.norms[index] = Math.sqrt(sum) || 1;
-    }
-    this.tagIds = Int32Array.from(tagIds);
-    // Counts to offsets, then fill each term's slice in article order.
-    for (let term = 0; term < labels.length; term++) postingCounts[term + 1]! += postingCounts[term]!;
-    this.postingOffsets = postingCounts;
-    this.postingArticles = new Int32Array(termIds.length);
-    this.postingWeights = new Float32Array(termIds.length);
-    const filled = postingCounts.slice(0, labels.length);
-    for (let index = 0; index < n; index++) {
-      for (let t = termOffsets[index]!; t < termOffsets[index + 1]!; t++) {
-        const slot = filled[termIds[t]!]!++;
-        this.postingArticles[slot] = index;
-        this.postingWeights[slot] = termWeights[t]!;
-      }
-    }
-    this.dots = new Float32Array(n);
-    this.touched = new Int32Array(n);
+  private constructor(parts: RelatedIndexParts) {
+    Object.assign(this, parts);
+    this.dots = new Float32Array(parts.articles.length);
+    this.touched = new Int32Array(parts.articles.length);
   }
 
   /** Builds the index in one go. */
@@ -207,7 +184,52 @@ export class RelatedIndex {
     termIds = termIds.slice(0, termOffsets[total]);
     termWeights = termWeights.slice(0, termOffsets[total]);
     yield;
-    return new RelatedIndex(articles, termOffsets, termIds, termWeights, labels);
+
+    // Norms, dates, tags as numbers, and the inverted index (counted, then filled in article order).
+    const n = articles.length;
+    const position = new Map<string, number>();
+    const norms = new Float32Array(n);
+    const times = new Float64Array(n);
+    const tagOffsets = new Int32Array(n + 1);
+    const tagNumbers = new Map<string, number>();
+    const tagList: number[] = [];
+    const postingOffsets = new Int32Array(labels.length + 1);
+    for (let index = 0; index < n; index++) {
+      const article = articles[index]!;
+      position.set(article.id, index);
+      times[index] = article.publishedAt ? article.publishedAt.getTime() : Number.NaN;
+      for (const tag of article.tags) {
+        const key = tag.toLowerCase();
+        let id = tagNumbers.get(key);
+        if (id === undefined) tagNumbers.set(key, (id = tagNumbers.size));
+        tagList.push(id);
+      }
+      tagOffsets[index + 1] = tagList.length;
+      let sum = 0;
+      for (let t = termOffsets[index]!; t < termOffsets[index + 1]!; t++) {
+        sum += termWeights[t]! * termWeights[t]!;
+        postingOffsets[termIds[t]! + 1]!++;
+      }
+      norms[index] = Math.sqrt(sum) || 1;
+      if ((index & 1023) === 1023) yield;
+    }
+    for (let term = 0; term < labels.length; term++) postingOffsets[term + 1]! += postingOffsets[term]!;
+    const postingArticles = new Int32Array(termIds.length);
+    const postingWeights = new Float32Array(termIds.length);
+    const filled = postingOffsets.slice(0, labels.length);
+    yield;
+    for (let index = 0; index < n; index++) {
+      for (let t = termOffsets[index]!; t < termOffsets[index + 1]!; t++) {
+        const slot = filled[termIds[t]!]!++;
+        postingArticles[slot] = index;
+        postingWeights[slot] = termWeights[t]!;
+      }
+      if ((index & 4095) === 4095) yield;
+    }
+    return new RelatedIndex({
+      articles, position, termOffsets, termIds, termWeights, labels, norms, times,
+      tagOffsets, tagIds: Int32Array.from(tagList), postingOffsets, postingArticles, postingWeights,
+    });
   }
 
   relatedTo(id: string, first: number): RelatedMatch[] {

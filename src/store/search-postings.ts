@@ -104,7 +104,7 @@ export function* buildPostings(documentCount: number, fieldsOf: (doc: number) =>
       }
     }
     entryEnds[doc] = entries.length;
-    if ((doc & 127) === 127) yield;
+    if ((doc & 31) === 31) yield;
   }
   yield;
 
@@ -128,7 +128,7 @@ export function* buildPostings(documentCount: number, fieldsOf: (doc: number) =>
       docs[at] = doc;
       frequencies[at] = entries.frequencies[entry]!;
     }
-    if ((doc & 4095) === 4095) yield;
+    if ((doc & 1023) === 1023) yield;
   }
   const averageFieldLengths = totals.map((total) => (documentCount > 0 ? total / documentCount : 0));
   return { dictionary, starts, docs, frequencies, fieldLengths, averageFieldLengths, documentCount };
