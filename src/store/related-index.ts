@@ -1,7 +1,7 @@
 import type { CatalogArticle } from "./catalog-article.ts";
 import { indexedBodyText } from "./indexed-text.ts";
 import { runToEnd, type Steps } from "./time-slice.ts";
-import { sameStoryTitles } from "./title-similarity.ts";
+import { sameStoryAs } from "./title-similarity.ts";
 import { forEachTerm } from "./tokenize.ts";
 
 interface RelatedIndexParts {
@@ -266,12 +266,13 @@ export class RelatedIndex {
       if (best.length > window) best.pop();
     }
     const kept: RelatedMatch[] = [];
+    const sameStory = sameStoryAs(article.title);
     for (const { other, score } of best) {
       if (kept.length === first) break;
       const otherArticle = this.articles[other]!;
       // Copies of the same story that merging could not join are not "related"; checked only for
       // what would be returned, as the title comparison costs more than a score.
-      if (sameStoryTitles(otherArticle.title, article.title)) continue;
+      if (sameStory(otherArticle.title)) continue;
       kept.push({ article: otherArticle, score, reason: this.reason(index, other) });
     }
     return kept;

@@ -13,8 +13,46 @@ export function titleWords(title: string): string[] {
  * cheap: linear in the titles' length.
  */
 export function titleSimilarity(a: string, b: string): number {
-  const left = bigrams(titleWords(a).join(" "));
-  const right = bigrams(titleWords(b).join(" "));
+  return dice(bigrams(titleWords(a).join(" ")), bigrams(titleWords(b).join(" ")));
+}
+
+/**
+ * Whether two titles name the same story: near-identical text and the same
+ * numbers, because "Q3 results" and "Q4 results", or "5 killed" and "6 killed",
+ * are different stories however alike the rest reads.
+ */
+export function sameStoryTitles(a: string, b: string): boolean {
+  return sameStoryAs(a)(b);
+}
+
+/**
+ * `sameStoryTitles` against one title, with its side prepared once: for
+ * comparing one story with many. Titles whose lengths alone rule out the
+ * similarity are rejected before any letter pair is counted.
+ */
+export function sameStoryAs(title: string): (other: string) => boolean {
+  const words = titleWords(title);
+  const numbers = numbersOf(words);
+  const text = words.join(" ");
+  let left: Map<string, number> | null = null;
+  return (other) => {
+    const otherWords = titleWords(other);
+    if (numbersOf(otherWords) !== numbers) return false;
+    const otherText = otherWords.join(" ");
+    // Dice is at most 2·min/(sum) of the two pair counts: too different in length, too different in text.
+    const pairs = Math.max(0, text.length - 1);
+    const otherPairs = Math.max(0, otherText.length - 1);
+    if (pairs === 0 || otherPairs === 0 || (2 * Math.min(pairs, otherPairs)) / (pairs + otherPairs) < SAME_STORY_SIMILARITY) return false;
+    left ??= bigrams(text);
+    return dice(left, bigrams(otherText)) >= SAME_STORY_SIMILARITY;
+  };
+}
+
+function numbersOf(words: string[]): string {
+  return words.filter((w) => /\d/.test(w)).sort().join(" ");
+}
+
+function dice(left: Map<string, number>, right: Map<string, number>): number {
   if (left.size === 0 || right.size === 0) return 0;
   let shared = 0;
   let total = 0;
@@ -24,16 +62,6 @@ export function titleSimilarity(a: string, b: string): number {
     shared += Math.min(count, left.get(pair) ?? 0);
   }
   return (2 * shared) / total;
-}
-
-/**
- * Whether two titles name the same story: near-identical text and the same
- * numbers, because "Q3 results" and "Q4 results", or "5 killed" and "6 killed",
- * are different stories however alike the rest reads.
- */
-export function sameStoryTitles(a: string, b: string): boolean {
-  const numbers = (t: string) => titleWords(t).filter((w) => /\d/.test(w)).sort().join(" ");
-  return numbers(a) === numbers(b) && titleSimilarity(a, b) >= SAME_STORY_SIMILARITY;
 }
 
 function bigrams(text: string): Map<string, number> {
