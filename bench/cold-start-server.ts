@@ -18,7 +18,7 @@
 import { loadSourcesFile } from "../src/config/sources-file.ts";
 import { createGateway } from "../src/create-gateway.ts";
 import { listen } from "../src/http/server.ts";
-import { watchEventLoop } from "./event-loop.ts";
+import { watchEventLoop, watchGc } from "./event-loop.ts";
 import { failStart, listenToBench, tell, type ChildMessage } from "./processes.ts";
 
 /** Longest the bench waits for the first complete answer. */
@@ -97,6 +97,7 @@ async function main(): Promise<void> {
         const version = store.currentCatalog()?.version ?? 0;
         clockOffset += CLOCK_JUMP_MS;
         watch = watchEventLoop();
+        const gc = watchGc();
         const maxMs = Number(message.maxMs);
         const refreshStarted = performance.now();
         gateway.refresher.start();
@@ -113,9 +114,10 @@ async function main(): Promise<void> {
         }
         const refreshMs = performance.now() - refreshStarted;
         const delay = watch.stop();
+        const gcPauses = gc.stop();
         // The catalog as last built: `currentCatalog` is null while a change waits for its build.
         const built = (store as { builtCatalog?: { version: number } | null }).builtCatalog ?? store.currentCatalog();
-        tell({ type: "refresh-done", delay, refreshMs, finished, reads: store.readGeneration - reads, catalogBuilds: built ? built.version - version : null });
+        tell({ type: "refresh-done", delay, gc: gcPauses, refreshMs, finished, reads: store.readGeneration - reads, catalogBuilds: built ? built.version - version : null });
       }
     },
     async () => {

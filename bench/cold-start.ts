@@ -8,7 +8,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { BenchOptions } from "./options.ts";
-import type { EventLoopDelay } from "./event-loop.ts";
+import type { EventLoopDelay, GcPauses } from "./event-loop.ts";
 import { BenchChild, type ChildMessage, type Placement } from "./processes.ts";
 import { row, type Row } from "./results.ts";
 import { startProbe } from "./probe-client.ts";
@@ -21,7 +21,7 @@ const MAX_REFRESH_WINDOW_MS = { full: 20_000, quick: 10_000, smoke: 10_000 } as 
 const BLOCKED_GRACE_MS = 15_000;
 const PROBE_QUERY = JSON.stringify({ query: "{ articles(first: 1) { edges { node { title } } } }" });
 
-type RefreshDone = ChildMessage & { delay: EventLoopDelay; refreshMs: number; finished: boolean; reads: number; catalogBuilds: number | null };
+type RefreshDone = ChildMessage & { delay: EventLoopDelay; gc: GcPauses; refreshMs: number; finished: boolean; reads: number; catalogBuilds: number | null };
 
 export async function runColdStartScenarios(options: BenchOptions, placement: Placement, log: (line: string) => void): Promise<Row[]> {
   const serverCore = placement.pinned ? placement.serverCore : null;
@@ -68,7 +68,7 @@ export async function runColdStartScenarios(options: BenchOptions, placement: Pl
     const client = `client p99 ${refreshLatency.p99Ms.toFixed(0)} ms, longest silence ${refreshLatency.longestSilenceMs.toFixed(0)} ms, ${refreshLatency.failed} failed, ${refreshLatency.unanswered} unanswered`;
     if (refreshed) {
       const round = refreshed.finished ? `every source refreshed in ${refreshed.refreshMs.toFixed(0)} ms` : `the round had not finished after ${refreshed.refreshMs.toFixed(0)} ms`;
-      log(`  4. stalls: ${round} (${refreshed.reads} reads, ${refreshed.catalogBuilds} catalog builds); event-loop delay p99 ${refreshed.delay.p99Ms.toFixed(1)} ms, max ${refreshed.delay.maxMs.toFixed(0)} ms; ${client}`);
+      log(`  4. stalls: ${round} (${refreshed.reads} reads, ${refreshed.catalogBuilds} catalog builds); event-loop delay p99 ${refreshed.delay.p99Ms.toFixed(1)} ms, max ${refreshed.delay.maxMs.toFixed(0)} ms; GC pauses ${refreshed.gc.count} (${refreshed.gc.over20} over 20 ms, longest ${refreshed.gc.maxMs.toFixed(0)} ms, ${refreshed.gc.totalMs.toFixed(0)} ms in all); ${client}`);
     } else {
       log(`  4. stalls: the gateway's event loop did not come back within ${((maxMs + BLOCKED_GRACE_MS) / 1000).toFixed(0)} s of the refresh starting; ${client}`);
     }
@@ -80,7 +80,7 @@ export async function runColdStartScenarios(options: BenchOptions, placement: Pl
           baseline: { value: idle.p99Ms, unit: "ms", label: "idle" },
           target: { on: "measured", op: "<=", value: 20 },
           details: {
-            refresh: { ...refreshed.delay, windowMs: refreshed.refreshMs, finished: refreshed.finished, reads: refreshed.reads, catalogBuilds: refreshed.catalogBuilds, client: refreshLatency },
+            refresh: { ...refreshed.delay, gc: refreshed.gc, windowMs: refreshed.refreshMs, finished: refreshed.finished, reads: refreshed.reads, catalogBuilds: refreshed.catalogBuilds, client: refreshLatency },
             idle: { ...idle, windowMs: options.idleSeconds * 1000, client: idleLatency },
           },
         })

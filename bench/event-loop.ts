@@ -1,4 +1,4 @@
-import { monitorEventLoopDelay, type IntervalHistogram } from "node:perf_hooks";
+import { monitorEventLoopDelay, PerformanceObserver, type IntervalHistogram } from "node:perf_hooks";
 
 /** Sampling resolution of the event-loop monitor: fine enough to see a 20 ms stall. */
 export const EVENT_LOOP_RESOLUTION_MS = 1;
@@ -22,6 +22,34 @@ export function watchEventLoop(): { stop: () => EventLoopDelay } {
         p99Ms: histogram.percentile(99) / 1e6,
         maxMs: histogram.max / 1e6,
         samples: histogram.count,
+      };
+    },
+  };
+}
+
+export interface GcPauses {
+  count: number;
+  /** Pauses longer than 20 ms (the stall target). */
+  over20: number;
+  maxMs: number;
+  totalMs: number;
+}
+
+/** Watches this process's garbage-collection pauses: what of the event-loop delay is the collector's. */
+export function watchGc(): { stop: () => GcPauses } {
+  const pauses: number[] = [];
+  const observer = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) pauses.push(entry.duration);
+  });
+  observer.observe({ entryTypes: ["gc"] });
+  return {
+    stop: () => {
+      observer.disconnect();
+      return {
+        count: pauses.length,
+        over20: pauses.filter((ms) => ms > 20).length,
+        maxMs: pauses.length ? Math.max(...pauses) : 0,
+        totalMs: pauses.reduce((sum, ms) => sum + ms, 0),
       };
     },
   };

@@ -1,13 +1,17 @@
 /**
  * Long computations on the serving thread (building a catalog of 100k
- * articles) are written as generators that `yield` at safe points. A driver
- * then runs them either in one go (tests, benches) or in slices of a few
- * milliseconds between which the event loop serves requests.
+ * articles, its indexes) are written as generators that `yield` at safe
+ * points. A driver then runs them either in one go (tests, benches) or in
+ * slices between which the event loop serves requests.
+ *
+ * Every sliced computation in the process shares one budget per turn of the
+ * event loop: a catalog build and two index builds running at once each
+ * taking their own slice would hold the loop three times as long.
  */
 export type Steps<T> = Generator<void, T, void>;
 
-/** Milliseconds of work between two turns of the event loop. */
-export const SLICE_MS = 8;
+/** Milliseconds of sliced work, all computations together, per turn of the event loop. */
+export const SLICE_MS = 5;
 
 /** Runs every step now, synchronously. */
 export function runToEnd<T>(steps: Steps<T>): T {
@@ -17,17 +21,67 @@ export function runToEnd<T>(steps: Steps<T>): T {
   }
 }
 
-/** Runs steps for at most `sliceMs` at a time, letting the event loop turn in between. */
-export async function runSliced<T>(steps: Steps<T>, { sliceMs = SLICE_MS, now = () => performance.now() }: { sliceMs?: number; now?: () => number } = {}): Promise<T> {
-  for (;;) {
-    const deadline = now() + sliceMs;
-    for (;;) {
-      const next = steps.next();
-      if (next.done) return next.value;
-      if (now() >= deadline) break;
-    }
-    await new Promise<void>((resolve) => setImmediate(resolve));
+/** One step of a scheduled computation; true once it is finished. */
+type Step = () => boolean;
+
+/** Work someone waits for (a catalog build, an index a request needs) runs before background work. */
+const urgent = new Set<Step>();
+const background = new Set<Step>();
+let scheduled = false;
+
+function schedule(step: Step, isUrgent: boolean): void {
+  if (isUrgent) {
+    background.delete(step);
+    urgent.add(step);
+  } else if (!urgent.has(step)) {
+    background.add(step);
   }
+  if (!scheduled) {
+    scheduled = true;
+    setImmediate(runSlice);
+  }
+}
+
+function unschedule(step: Step): void {
+  urgent.delete(step);
+  background.delete(step);
+}
+
+/** One turn's slice: urgent computations first, each a step at a time in turn, until the budget is spent. */
+function runSlice(): void {
+  scheduled = false;
+  const deadline = performance.now() + SLICE_MS;
+  for (const queue of [urgent, background]) {
+    while (queue.size > 0) {
+      for (const step of queue) {
+        if (step()) queue.delete(step);
+        if (performance.now() >= deadline) break;
+      }
+      if (performance.now() >= deadline) break;
+    }
+    if (performance.now() >= deadline) break;
+  }
+  if ((urgent.size > 0 || background.size > 0) && !scheduled) {
+    scheduled = true;
+    setImmediate(runSlice);
+  }
+}
+
+/** Runs steps in slices between turns of the event loop, ahead of background work. */
+export function runSliced<T>(steps: Steps<T>): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const step: Step = () => {
+      try {
+        const next = steps.next();
+        if (next.done) resolve(next.value);
+        return next.done === true;
+      } catch (error) {
+        reject(error);
+        return true;
+      }
+    };
+    schedule(step, true);
+  });
 }
 
 /**
@@ -37,31 +91,29 @@ export async function runSliced<T>(steps: Steps<T>, { sliceMs = SLICE_MS, now = 
  */
 export class BackgroundSteps<T> {
   private value: { result: T } | { error: unknown } | null = null;
-  private started = false;
-  private stopped = false;
   private waiting: { resolve: (value: T) => void; reject: (error: unknown) => void }[] = [];
+  private readonly step: Step = () => {
+    this.advance();
+    return this.value !== null;
+  };
 
   constructor(private readonly steps: Steps<T>) {}
 
   /** Starts slicing in the background (idempotent). */
-  start(sliceMs = SLICE_MS): void {
-    this.stopped = false;
-    if (this.started || this.value) return;
-    this.started = true;
-    const tick = () => {
-      if (this.value) return;
-      if (this.stopped) {
-        this.started = false;
-        return;
-      }
-      const deadline = performance.now() + sliceMs;
-      while (!this.value && performance.now() < deadline) this.advance();
-      if (!this.value) setImmediate(tick);
-    };
-    setImmediate(tick);
+  start(): void {
+    if (!this.value) schedule(this.step, false);
   }
 
-  /** The result once the background work is done, without holding the event loop (starts it if needed). */
+  /** Stops slicing in the background; `result()` and `whenDone()` still finish the work when asked. */
+  stop(): void {
+    if (this.waiting.length === 0) unschedule(this.step);
+  }
+
+  get done(): boolean {
+    return this.value !== null;
+  }
+
+  /** The result once the work is done, without holding the event loop; someone waiting makes it urgent. */
   whenDone(): Promise<T> {
     if (this.value) {
       try {
@@ -71,27 +123,20 @@ export class BackgroundSteps<T> {
       }
     }
     const promise = new Promise<T>((resolve, reject) => this.waiting.push({ resolve, reject }));
-    this.start();
+    schedule(this.step, true);
     return promise;
-  }
-
-  /** Stops slicing in the background; `result()` still finishes the work when asked. */
-  stop(): void {
-    this.stopped = true;
-  }
-
-  get done(): boolean {
-    return this.value !== null;
   }
 
   /** The result, finishing the work now if the background has not; throws what the work threw. */
   result(): T {
     while (!this.value) this.advance();
+    unschedule(this.step);
     if ("error" in this.value) throw this.value.error;
     return this.value.result;
   }
 
   private advance(): void {
+    if (this.value) return;
     try {
       const next = this.steps.next();
       if (next.done) this.value = { result: next.value };

@@ -27,8 +27,8 @@ describe("time-sliced work", () => {
   it("lets the event loop turn between slices", async () => {
     const log: number[] = [];
     const turns: number[] = [];
-    // Each step takes 2 ms, a slice at most 4 ms: an immediate scheduled now must run long before step 50.
-    const done = runSliced(counting(50, 2, log), { sliceMs: 4 });
+    // Each step takes 2 ms, 50 steps far more than one slice: an immediate scheduled now must run long before step 50.
+    const done = runSliced(counting(50, 2, log));
     setImmediate(() => turns.push(log.length));
     expect(await done).toBe(50);
     expect(turns).toHaveLength(1);
@@ -46,7 +46,7 @@ describe("time-sliced work", () => {
   it("resolves waiters when the background work ends, also after a stop", async () => {
     const log: number[] = [];
     const background = new BackgroundSteps(counting(200, 0.05, log));
-    background.start(1);
+    background.start();
     background.stop();
     await new Promise((resolve) => setTimeout(resolve, 20));
     const stoppedAt = log.length;
@@ -54,6 +54,34 @@ describe("time-sliced work", () => {
     // Someone still needs it: waiting restarts the slicing.
     expect(await background.whenDone()).toBe(200);
     expect(log).toHaveLength(200);
+  });
+
+  it("shares one slice per turn of the event loop between every computation, urgent ones first", async () => {
+    const order: string[] = [];
+    function* tagged(name: string, n: number): Steps<void> {
+      for (let i = 0; i < n; i++) {
+        const until = performance.now() + 1;
+        while (performance.now() < until) {
+          // 1 ms of work per step.
+        }
+        order.push(name);
+        yield;
+      }
+    }
+    const background = new BackgroundSteps(tagged("background", 40));
+    background.start();
+    const turns: number[] = [];
+    const timer = setInterval(() => turns.push(order.length), 0);
+    await Promise.all([runSliced(tagged("a", 40)), runSliced(tagged("b", 40))]);
+    await background.whenDone();
+    clearInterval(timer);
+    // Urgent work went first; the background work only once it was done.
+    expect(order.indexOf("background")).toBeGreaterThan(order.lastIndexOf("a"));
+    expect(order.indexOf("background")).toBeGreaterThan(order.lastIndexOf("b"));
+    // 120 ms of work in all: the loop turned many times, never after more than a slice and a step of it.
+    const steps = turns.map((count, i) => count - (turns[i - 1] ?? 0));
+    expect(steps.length).toBeGreaterThan(5);
+    expect(Math.max(...steps)).toBeLessThanOrEqual(12);
   });
 
   it("keeps a failure for whoever asks, instead of crashing the process", async () => {
