@@ -14,3 +14,14 @@ export function decodeGlobalId(globalId: string): { typename: string; id: string
   if (!match) throw badUserInput(`"${globalId.slice(0, 80)}" is not an id this API issued; pass a node's \`id\` unchanged`, "id");
   return { typename: match[1]!, id: match[2]! };
 }
+
+/** A source named by its id in the sources file or by its global id (both are accepted wherever a source is an argument). */
+export function sourceIdOf(value: string): string {
+  try {
+    const decoded = decodeGlobalId(value);
+    if (decoded.typename === "Source") return decoded.id;
+  } catch {
+    // Not a global id: a plain source id.
+  }
+  return value;
+}

@@ -1,22 +1,16 @@
-import { execFileSync } from "node:child_process";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, describe, expect, it } from "vitest";
 import { createLogger } from "../../src/ops/logger.ts";
 import { createRedis, SharedCache } from "../../src/store/shared-cache.ts";
 import { serveBody, startFixtureServer } from "../helpers/fixture-server.ts";
 import { startGateway } from "../helpers/gateway.ts";
+import { ownRedis } from "../helpers/own-redis.ts";
 import { rss, uniquePrefix } from "./cluster.ts";
 
 /** A Redis of this test's own, so stopping it disturbs no other test. */
-const PORT = 6390 + (process.pid % 50);
-const startRedis = () => execFileSync("redis-server", ["--daemonize", "yes", "--port", String(PORT), "--save", "", "--appendonly", "no"]);
-const stopRedis = () => {
-  try {
-    execFileSync("redis-cli", ["-p", String(PORT), "shutdown", "nosave"], { stdio: "ignore" });
-  } catch {
-    // Already stopped.
-  }
-};
+const redis = ownRedis(6390);
+const startRedis = redis.start;
+const stopRedis = redis.stop;
 afterAll(stopRedis);
 
 describe("a cluster instance whose Redis goes away", () => {
@@ -25,7 +19,7 @@ describe("a cluster instance whose Redis goes away", () => {
     const upstream = await startFixtureServer({ "/a.xml": serveBody(rss("outage"), "application/rss+xml") });
     const lines: string[] = [];
     const logger = createLogger({ level: "info", destination: { write: (line: string) => void lines.push(line) } });
-    const sharedCache = new SharedCache({ redis: createRedis(`redis://127.0.0.1:${PORT}`), prefix: uniquePrefix("outage"), logger, random: () => 0.5 });
+    const sharedCache = new SharedCache({ redis: createRedis(redis.url), prefix: uniquePrefix("outage"), logger, random: () => 0.5 });
     await sharedCache.connect();
     const gateway = await startGateway(
       { sources: [{ id: "a", name: "A", url: upstream.url("/a.xml"), section: "technology", refreshSeconds: 1, timeoutMs: 2000 }] },

@@ -1,4 +1,3 @@
-import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -13,6 +12,7 @@ import { createRedis, SharedCache } from "../../src/store/shared-cache.ts";
 import { serveBody, startFixtureServer } from "../helpers/fixture-server.ts";
 import { startGateway } from "../helpers/gateway.ts";
 import { captureLogs, scrape } from "../helpers/ops.ts";
+import { ownRedis } from "../helpers/own-redis.ts";
 import { dropKeys, REDIS_URL, rss, startMember, uniquePrefix, writeSources, type Member } from "./cluster.ts";
 
 /** Rate limits and the persisted-operations allow-list held by the cluster, not by each instance (issue 8). */
@@ -153,17 +153,11 @@ describe("a cluster sharing one Redis", () => {
   });
 });
 
-/** A Redis of this test's own, so stopping it disturbs no other test (redis-outage.test.ts uses 6390-6439). */
-const PORT = 6440 + (process.pid % 50);
-const OWN_REDIS = `redis://127.0.0.1:${PORT}`;
-const startRedis = () => execFileSync("redis-server", ["--daemonize", "yes", "--port", String(PORT), "--save", "", "--appendonly", "no"]);
-const stopRedis = () => {
-  try {
-    execFileSync("redis-cli", ["-p", String(PORT), "shutdown", "nosave"], { stdio: "ignore" });
-  } catch {
-    // Already stopped.
-  }
-};
+/** A Redis of this test's own, so stopping it disturbs no other test. */
+const redis = ownRedis(6440);
+const startRedis = redis.start;
+const stopRedis = redis.stop;
+const OWN_REDIS = redis.url;
 
 describe("shared limits and allow-list when Redis goes away", () => {
   afterAll(stopRedis);

@@ -1,4 +1,3 @@
-import { execFileSync } from "node:child_process";
 import type { ServerResponse } from "node:http";
 import { Redis } from "ioredis";
 import { afterAll, describe, expect, it } from "vitest";
@@ -8,19 +7,14 @@ import { createRedis, SharedCache } from "../../src/store/shared-cache.ts";
 import { rss, uniquePrefix } from "../cluster/cluster.ts";
 import { startFixtureServer } from "../helpers/fixture-server.ts";
 import { startGateway } from "../helpers/gateway.ts";
+import { ownRedis } from "../helpers/own-redis.ts";
 import { subscribeSse } from "./sse-client.ts";
 
 /** A Redis of this test's own, so stopping it disturbs no other test. */
-const PORT = 6490 + (process.pid % 50);
-const REDIS = `redis://127.0.0.1:${PORT}`;
-const startRedis = () => execFileSync("redis-server", ["--daemonize", "yes", "--port", String(PORT), "--save", "", "--appendonly", "no"]);
-const stopRedis = () => {
-  try {
-    execFileSync("redis-cli", ["-p", String(PORT), "shutdown", "nosave"], { stdio: "ignore" });
-  } catch {
-    // Already stopped.
-  }
-};
+const redis = ownRedis(6490);
+const startRedis = redis.start;
+const stopRedis = redis.stop;
+const REDIS = redis.url;
 const cleanups: (() => unknown)[] = [];
 afterAll(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();

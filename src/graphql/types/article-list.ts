@@ -3,7 +3,7 @@ import { PageArgsError, paginate, type Page, type PageArgs } from "../../store/p
 import { builder } from "../builder.ts";
 import type { GraphQLContext } from "../context.ts";
 import { badUserInput } from "../errors.ts";
-import { decodeGlobalId } from "../global-id.ts";
+import { sourceIdOf } from "../global-id.ts";
 import { Article } from "../refs.ts";
 import { DateTime } from "./date-time.ts";
 
@@ -83,17 +83,6 @@ export async function articlePage(context: GraphQLContext, args: ArticleListArgs
     if (error instanceof PageArgsError || error instanceof FilterError) throw badUserInput(error.message);
     throw error;
   }
-}
-
-/** Sources are named by their id in the sources file or by their global id. */
-function sourceIdOf(value: string): string {
-  try {
-    const decoded = decodeGlobalId(value);
-    if (decoded.typename === "Source") return decoded.id;
-  } catch {
-    // Not a global id: a plain source id.
-  }
-  return value;
 }
 
 builder.queryFields((t) => ({

@@ -2,7 +2,7 @@ import { GraphQLError, Kind, type DocumentNode } from "graphql";
 import { DEFAULT_MAX_COST, measureQueryCost } from "../../http/query-cost.ts";
 import { builder } from "../builder.ts";
 import { badUserInput } from "../errors.ts";
-import { decodeGlobalId } from "../global-id.ts";
+import { sourceIdOf } from "../global-id.ts";
 import { carriedBy } from "../../store/catalog-article.ts";
 import { Article } from "../refs.ts";
 
@@ -43,14 +43,3 @@ builder.subscriptionFields((t) => ({
     },
   }),
 }));
-
-/** Sources are named by their id in the sources file or by their global id, as in article lists. */
-function sourceIdOf(value: string): string {
-  try {
-    const decoded = decodeGlobalId(value);
-    if (decoded.typename === "Source") return decoded.id;
-  } catch {
-    // Not a global id: a plain source id.
-  }
-  return value;
-}
