@@ -1,3 +1,4 @@
+import type { DocumentNode, GraphQLError, GraphQLSchema } from "graphql";
 import type { Plugin } from "graphql-yoga";
 import { DEFAULT_MAX_COST, DEFAULT_PAGE_SIZE, measureQueryCost, type QueryCostOptions } from "./query-cost.ts";
 import { createRefusalError } from "./refusal-error.ts";
@@ -16,24 +17,29 @@ export interface UseQueryCostOptions extends Pick<QueryCostOptions, "defaultPage
  * judge `$first: 100` by whatever `$first` the document was first sent with.
  */
 export function useQueryCost({ maxCost = DEFAULT_MAX_COST, ...costOptions }: UseQueryCostOptions = {}): Plugin {
-  return {
-    onExecute({ args, setResultAndStopExecution }) {
-      const cost = measureQueryCost(args.schema, args.document, {
-        ...costOptions,
-        operationName: args.operationName,
-        variables: args.variableValues,
+  // Subscriptions never execute as a whole (each event runs the selection again), so they are checked on subscribe.
+  const check = ({ args, setResultAndStopExecution }: CostCheck) => {
+    const cost = measureQueryCost(args.schema, args.document, {
+      ...costOptions,
+      operationName: args.operationName,
+      variables: args.variableValues,
+    });
+    if (cost > maxCost) {
+      setResultAndStopExecution({
+        errors: [
+          createRefusalError(
+            "QUERY_TOO_COSTLY",
+            `Query cost limit of ${maxCost} exceeded, found ${cost}. The cost is the number of objects a query can return: each list ` +
+              `counts its \`first\`/\`last\` (else ${costOptions.defaultPageSize ?? DEFAULT_PAGE_SIZE}) items, scalars are free; ask for fewer items or fewer nested lists.`,
+          ),
+        ],
       });
-      if (cost > maxCost) {
-        setResultAndStopExecution({
-          errors: [
-            createRefusalError(
-              "QUERY_TOO_COSTLY",
-              `Query cost limit of ${maxCost} exceeded, found ${cost}. The cost is the number of objects a query can return: each list ` +
-                `counts its \`first\`/\`last\` (else ${costOptions.defaultPageSize ?? DEFAULT_PAGE_SIZE}) items, scalars are free; ask for fewer items or fewer nested lists.`,
-            ),
-          ],
-        });
-      }
-    },
+    }
   };
+  return { onExecute: check, onSubscribe: check };
+}
+
+interface CostCheck {
+  args: { schema: GraphQLSchema; document: DocumentNode; operationName?: string | null; variableValues?: Record<string, unknown> | null };
+  setResultAndStopExecution: (result: { errors: GraphQLError[] }) => void;
 }

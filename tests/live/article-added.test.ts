@@ -182,6 +182,23 @@ describe("subscription articleAdded over Server-Sent Events", () => {
     expect(event!.data.articleAdded.related).toBeInstanceOf(Array);
   });
 
+  it("holds subscriptions to the cost limit the gateway was configured with, not only the default", async () => {
+    const strict = await startGateway({ sources: [] }, { http: { limits: { maxCost: 5 } } });
+    try {
+      // Cost 1 + 3 related = 4: allowed; 1 + 10 = 11: over this gateway's limit, far under the default 5000.
+      const allowed = await subscribeSse(strict.url, "subscription { articleAdded { title related(first: 3) { score } } }");
+      closers.push(allowed.close);
+      const refused = await subscribeSse(strict.url, "subscription { articleAdded { title related(first: 10) { score } } }");
+      closers.push(refused.close);
+      await refused.completed;
+      expect(refused.payloads.map((payload) => payload.errors?.[0]?.extensions?.code)).toEqual(["QUERY_TOO_COSTLY"]);
+      expect(refused.payloads[0]!.errors![0].message).toMatch(/cost limit of 5 exceeded, found 11/);
+      expect(allowed.payloads).toEqual([]);
+    } finally {
+      await strict.close();
+    }
+  });
+
   it("goes around the edge cache and HTTP caching: every subscriber gets its own live stream", async () => {
     const { subscribe, publish } = await setup([{ id: "a", section: "technology", count: 1 }]);
     const first = await subscribe();

@@ -1,5 +1,3 @@
-import { GraphQLError, Kind, type DocumentNode } from "graphql";
-import { DEFAULT_MAX_COST, measureQueryCost } from "../../http/query-cost.ts";
 import { builder } from "../builder.ts";
 import { badUserInput } from "../errors.ts";
 import { sourceIdOf } from "../global-id.ts";
@@ -17,14 +15,7 @@ builder.subscriptionFields((t) => ({
       section: t.arg.string({ description: "Only articles of this section (its slug)." }),
       source: t.arg.id({ description: "Only articles this source carried (its id in the sources file or its global id)." }),
     },
-    subscribe: async (_root, args, context, info) => {
-      // useQueryCost checks operations as they execute, which a subscription never does (each event
-      // runs the selection again): until it also checks subscribe, the default limit is checked here.
-      const document: DocumentNode = { kind: Kind.DOCUMENT, definitions: [info.operation, ...Object.values(info.fragments)] };
-      const cost = measureQueryCost(info.schema, document, { variables: info.variableValues });
-      if (cost > DEFAULT_MAX_COST) {
-        throw new GraphQLError(`Query cost limit of ${DEFAULT_MAX_COST} exceeded, found ${cost}; ask for fewer items or fewer nested lists.`, { extensions: { code: "QUERY_TOO_COSTLY" } });
-      }
+    subscribe: async (_root, args, context) => {
       const catalog = await context.catalog();
       const section = args.section ?? null;
       if (section !== null && !catalog.bySection.has(section)) {
