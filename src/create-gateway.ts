@@ -66,6 +66,12 @@ export interface Gateway {
   refreshSource: (sourceId: string) => Promise<SourceSnapshot>;
   logger: Logger;
   metrics: Metrics;
+  /**
+   * For a shutdown, before the server drains: stops the refresher and ends
+   * every live subscription (its stream completes), which a drain would
+   * otherwise wait on until it gave up.
+   */
+  shutdown: () => Promise<void>;
 }
 
 /** Wires the stages together: config → ingest → store → graphql → http. */
@@ -85,7 +91,8 @@ export function createGateway({ config, fetch, now = Date.now, monotonicNow, ran
   });
   const store = new Store({ config, feedCache, now });
   // New articles for `articleAdded`: announced once across the cluster through Redis, or in process.
-  attachArticleEvents(store, createArticleEvents({ store, logger, channel: sharedCache && createRedisArticleChannel(sharedCache) }));
+  const articleEvents = createArticleEvents({ store, logger, channel: sharedCache && createRedisArticleChannel(sharedCache) });
+  attachArticleEvents(store, articleEvents);
   // Another instance saw a source change: take its copy from Redis and rebuild now, not at this instance's next refresh.
   void sharedCache?.onChanged(async (sourceId) => {
     const source = store.enabledSources.find((s) => s.id === sourceId);
@@ -136,5 +143,9 @@ export function createGateway({ config, fetch, now = Date.now, monotonicNow, ran
     },
     logger,
     metrics,
+    shutdown: async () => {
+      articleEvents.close();
+      await refresher.stop();
+    },
   };
 }

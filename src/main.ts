@@ -49,7 +49,8 @@ async function main(): Promise<void> {
     stopping = true;
     logger.info(`${signal}: draining in-flight requests`);
     watcher?.close();
-    void gateway.refresher.stop();
+    // Live streams end first: the drain would otherwise wait for them until it gave up.
+    void gateway.shutdown();
     running.close().then(() => process.exit(0));
   };
   process.on("SIGTERM", () => stop("SIGTERM"));

@@ -45,15 +45,22 @@ export async function listen(app: App, port: number, host: string, { requestTime
   };
 }
 
+/** How often a drain closes the keep-alive sockets whose last request has finished since. */
+const DRAIN_SWEEP_MS = 100;
+
 function drain(server: Server): Promise<void> {
   return new Promise((resolve) => {
     const timer = setTimeout(() => server.closeAllConnections(), DRAIN_TIMEOUT_MS);
     timer.unref();
+    // Keep-alive sockets with no request in flight would hold the close open, including those
+    // whose request ends during the drain (a live stream completed by the shutdown).
+    const sweep = setInterval(() => server.closeIdleConnections(), DRAIN_SWEEP_MS);
+    sweep.unref();
     server.close(() => {
       clearTimeout(timer);
+      clearInterval(sweep);
       resolve();
     });
-    // Keep-alive sockets with no request in flight would hold the close open.
     server.closeIdleConnections();
   });
 }

@@ -34,7 +34,7 @@ export interface ArticleEvents {
    * `return()` on the iterator ends the subscription.
    */
   subscribe: (accept?: (article: CatalogArticle) => boolean) => Promise<AsyncIterableIterator<ArticleAdded>>;
-  /** Stops listening to the store and to Redis. */
+  /** Ends every open subscription (their streams complete) and stops listening to the store and to Redis. */
   close: () => void;
 }
 
@@ -83,6 +83,9 @@ export function createArticleEvents({
 }: ArticleEventsOptions): ArticleEvents {
   const seenHere = new LRUCache<string, true>({ max: seenMax, ttl: seenTtlMs });
   const listeners = new Set<(event: ArticleAdded) => void>();
+  /** Each open subscription's way to end: `close` ends them all, so their streams complete. */
+  const streams = new Set<() => void>();
+  let closed = false;
   const builds = new Set<() => void>();
   let degraded = false;
   let listening: Promise<void> | null = null;
@@ -163,9 +166,14 @@ export function createArticleEvents({
         });
         await Promise.race([listening, new Promise((wake) => setTimeout(wake, LISTEN_WAIT_MS).unref())]);
       }
-      return queueOf(listeners, accept, maxQueued);
+      const queue = queueOf(listeners, streams, accept, maxQueued);
+      // Subscribed while shutting down: the stream ends at once.
+      if (closed) await queue.return!();
+      return queue;
     },
     close: () => {
+      closed = true;
+      for (const end of [...streams]) end();
       unhook();
       channel?.close();
     },
@@ -173,7 +181,7 @@ export function createArticleEvents({
 }
 
 /** One subscriber's events: a bounded queue filled by a listener from the moment of subscribing. */
-function queueOf(listeners: Set<(event: ArticleAdded) => void>, accept: (article: CatalogArticle) => boolean, maxQueued: number): AsyncIterableIterator<ArticleAdded> {
+function queueOf(listeners: Set<(event: ArticleAdded) => void>, streams: Set<() => void>, accept: (article: CatalogArticle) => boolean, maxQueued: number): AsyncIterableIterator<ArticleAdded> {
   const queue: ArticleAdded[] = [];
   let wake: (() => void) | null = null;
   let ended = false;
@@ -184,11 +192,16 @@ function queueOf(listeners: Set<(event: ArticleAdded) => void>, accept: (article
     wake?.();
   };
   listeners.add(listener);
-  const end = async (): Promise<IteratorResult<ArticleAdded>> => {
+  const stop = () => {
     ended = true;
     listeners.delete(listener);
+    streams.delete(stop);
     queue.length = 0;
     wake?.();
+  };
+  streams.add(stop);
+  const end = async (): Promise<IteratorResult<ArticleAdded>> => {
+    stop();
     return { value: undefined, done: true };
   };
   return {

@@ -25,7 +25,10 @@ export async function startGateway(sourcesFile: { sections?: unknown[]; sources:
     ...gateway,
     dir,
     url: running.url,
-    close: running.close,
+    close: async () => {
+      await gateway.shutdown();
+      await running.close();
+    },
     /** POSTs a query over real HTTP and returns the parsed JSON answer. */
     query: async <T = any>(query: string, variables?: Record<string, unknown>): Promise<{ data?: T; errors?: any[] }> => {
       const response = await fetch(`${running.url}/graphql`, {

@@ -199,6 +199,27 @@ describe("subscription articleAdded over Server-Sent Events", () => {
     }
   });
 
+  it("ends every live stream with `complete` when the gateway shuts down, so the drain does not wait on them", async () => {
+    const quiet = await startGateway({ sources: [] });
+    const streams = await Promise.all(
+      [0, 1].map(async () => {
+        const response = await fetch(`${quiet.url}/graphql?query=${encodeURIComponent("subscription { articleAdded { title } }")}`, { headers: { accept: "text/event-stream" } });
+        expect(response.status).toBe(200);
+        const decoder = new TextDecoder();
+        // Wrapped: an async function returning the reading promise itself would wait for the stream to end.
+        const reading = (async () => {
+          let text = "";
+          for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) text += decoder.decode(chunk, { stream: true });
+          return text;
+        })();
+        return { reading };
+      }),
+    );
+    // Without the shutdown, the drain would wait for these streams until it gave up and cut them (reading would throw).
+    await quiet.close();
+    for (const text of await Promise.all(streams.map((stream) => stream.reading))) expect(text).toMatch(/event: complete/);
+  });
+
   it("goes around the edge cache and HTTP caching: every subscriber gets its own live stream", async () => {
     const { subscribe, publish } = await setup([{ id: "a", section: "technology", count: 1 }]);
     const first = await subscribe();
