@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import type { SectionConfig, SourceConfig } from "../config/sources-file.ts";
 import type { Article } from "./article.ts";
 import type { DetectedFormat } from "./detect.ts";
@@ -27,6 +28,8 @@ export interface SourceSnapshot {
   articles: Article[];
   /** Changes exactly when the articles do; the catalog rebuilds on a change. */
   contentHash: string;
+  /** The last good read's body and the settings that shaped its articles, hashed: the same again is not parsed. */
+  bodyHash?: string | null;
   format: DetectedFormat | null;
   etag: string | null;
   lastModified: string | null;
@@ -86,12 +89,18 @@ export async function readSource(
       rootDir: context.rootDir,
     });
     const finished = deps.now();
-    if (outcome.kind === "not-modified" && previous) {
+    const bodyHash = outcome.kind === "fetched" ? hashBody(outcome.body, outcome, source, context.sections) : null;
+    // The same bytes as the last good read, under the same settings (a server without validators, or
+    // one that ignores them): the same articles, so nothing is parsed. Not while empty reads are being
+    // counted: each of those must count.
+    const sameBody = bodyHash !== null && previous?.ok === true && previous.bodyHash === bodyHash && !previous.emptyReadsKept;
+    if ((outcome.kind === "not-modified" || sameBody) && previous) {
       // Unchanged: the held articles (same content hash, so no catalog rebuild), nothing parsed.
       return {
         ...previous,
         ok: true,
         error: null,
+        ...(outcome.kind === "fetched" ? { etag: outcome.etag, lastModified: outcome.lastModified } : {}),
         upstreamTtlMs: outcome.freshForMs ?? previous.upstreamTtlMs,
         consecutiveFailures: 0,
         retryAfterMs: null,
@@ -123,6 +132,7 @@ export async function readSource(
       sourceId: source.id,
       articles: keepHeld ? previous!.articles : articles,
       contentHash: keepHeld ? previous!.contentHash : read.contentHash,
+      bodyHash,
       format: read.format,
       etag: outcome.etag,
       lastModified: outcome.lastModified,
@@ -173,4 +183,12 @@ function maxOrNull(a: number | null, b: number | null): number | null {
   if (a === null) return b;
   if (b === null) return a;
   return Math.max(a, b);
+}
+
+/** The body's bytes and everything else that decides its articles. */
+function hashBody(body: Uint8Array, outcome: { contentType: string | null; finalUrl: URL }, source: SourceConfig, sections: SectionConfig[]): string {
+  return createHash("sha256")
+    .update(JSON.stringify([outcome.contentType, outcome.finalUrl.href, source.format, source.map ?? null, source.section, sections]))
+    .update(body)
+    .digest("base64url");
 }
