@@ -30,6 +30,12 @@ export interface SourceSnapshot {
   contentHash: string;
   /** The last good read's body and the settings that shaped its articles, hashed: the same again is not parsed. */
   bodyHash?: string | null;
+  /**
+   * Only on a copy another instance stored in Redis, as read: how long ago it
+   * was read upstream. The feed cache counts that against the source's
+   * freshness (so no copy is older than one TTL), then drops the field.
+   */
+  copyAgeMs?: number;
   format: DetectedFormat | null;
   etag: string | null;
   lastModified: string | null;

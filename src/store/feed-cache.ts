@@ -50,8 +50,8 @@ export class FeedCache {
       ignoreFetchAbort: true,
       perf: { now },
       fetchMethod: async (_id, stale, { context: source, options }) => {
-        const snapshot = await load(source, stale);
-        options.ttl = Math.max(1, freshnessMs(source, snapshot, random));
+        const { snapshot, ttl } = this.kept(source, await load(source, stale));
+        options.ttl = ttl;
         this.generation++;
         return snapshot;
       },
@@ -90,8 +90,15 @@ export class FeedCache {
    * the source is abandoned: its older answer must not overwrite this one.
    */
   prime(source: SourceConfig, snapshot: SourceSnapshot): void {
-    this.cache.set(source.id, snapshot, { ttl: Math.max(1, freshnessMs(source, snapshot, this.random)) });
+    const kept = this.kept(source, snapshot);
+    this.cache.set(source.id, kept.snapshot, { ttl: kept.ttl });
     this.generation++;
+  }
+
+  /** What is stored and for how long: the policy's freshness, less the age of a copy taken from another instance. */
+  private kept(source: SourceConfig, { copyAgeMs, ...snapshot }: SourceSnapshot): { snapshot: SourceSnapshot; ttl: number } {
+    const policy = freshnessMs(source, snapshot, this.random);
+    return { snapshot, ttl: Math.max(1, policy - Math.max(0, copyAgeMs ?? 0)) };
   }
 
   delete(sourceId: string): void {

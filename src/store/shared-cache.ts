@@ -29,6 +29,8 @@ export interface SharedCacheOptions {
   random?: () => number;
   /** @default REDIS_CALL_TIMEOUT_MS */
   callTimeoutMs?: number;
+  /** Wall clock, epoch milliseconds: the age of another instance's copy. @default Date.now */
+  wallClock?: () => number;
 }
 
 /** Dates survive the JSON round trip tagged, so a snapshot read back equals the one stored. */
@@ -70,6 +72,7 @@ export class SharedCache {
   private readonly prefix: string;
   private readonly logger: Logger;
   private readonly random: () => number;
+  private readonly wallClock: () => number;
   private readonly callTimeoutMs: number;
   private subscriber: Redis | null = null;
   private probe: NodeJS.Timeout | null = null;
@@ -80,11 +83,12 @@ export class SharedCache {
   /** The same, by operation, for `newsgate_redis_errors_total`. */
   readonly errors = new Map<string, number>();
 
-  constructor({ redis, prefix = "newsgate:", logger, random = Math.random, callTimeoutMs = REDIS_CALL_TIMEOUT_MS }: SharedCacheOptions) {
+  constructor({ redis, prefix = "newsgate:", logger, random = Math.random, callTimeoutMs = REDIS_CALL_TIMEOUT_MS, wallClock = Date.now }: SharedCacheOptions) {
     this.redis = redis;
     this.prefix = prefix;
     this.logger = logger;
     this.random = random;
+    this.wallClock = wallClock;
     this.callTimeoutMs = callTimeoutMs;
     redis.on("error", () => undefined);
     redis.on("ready", () => this.recovered());
@@ -137,10 +141,17 @@ export class SharedCache {
     };
   }
 
-  /** The snapshot another instance stored, if still fresh; undefined when absent or Redis is unreachable. */
+  /**
+   * The snapshot another instance stored, if still fresh, with how long ago it
+   * was read upstream (`copyAgeMs`, by the wall clock of the instances, which
+   * are expected to agree); undefined when absent or Redis is unreachable.
+   */
   async read(sourceId: string): Promise<SourceSnapshot | undefined> {
     const text = await this.call(this.redis.get(this.key("feed", sourceId)), "feed");
-    return text ? deserializeSnapshot(text) : undefined;
+    if (!text) return undefined;
+    const snapshot = deserializeSnapshot(text);
+    const fetchedAt = snapshot.lastFetchedAt?.getTime();
+    return fetchedAt === undefined ? snapshot : { ...snapshot, copyAgeMs: Math.max(0, this.wallClock() - fetchedAt) };
   }
 
   /** Calls `onChanged(sourceId)` whenever any instance sees a source's content change. */

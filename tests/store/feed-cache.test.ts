@@ -70,4 +70,24 @@ describe("the feed cache", () => {
     expect(loads).toBe(2);
     expect((await cache.get(source)).ok).toBe(true);
   });
+
+  it("counts the age of a copy taken from another instance against its freshness, and does not keep the hint", async () => {
+    let clock = 1_000_000;
+    let loads = 0;
+    // The source is fresh for 300 s; the copy read from Redis was read upstream 280 s ago.
+    const cache = new FeedCache({ random: () => 0.5, now: () => clock, load: async () => ({ ...snapshot(true, ++loads), copyAgeMs: loads === 1 ? 280_000 : undefined }) });
+    const first = await cache.get(source);
+    expect(first.copyAgeMs).toBeUndefined();
+    expect(cache.remainingMs("wire")).toBe(20_000);
+    clock += 20_001;
+    await cache.get(source); // stale: served while it refreshes
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(loads).toBe(2);
+    // An own read gets the policy's full freshness.
+    expect(cache.remainingMs("wire")).toBe(300_000);
+
+    cache.prime(source, { ...snapshot(true, 9), copyAgeMs: 295_000 });
+    expect(cache.remainingMs("wire")).toBe(5_000);
+    expect(cache.peek("wire")!.copyAgeMs).toBeUndefined();
+  });
 });
