@@ -1,5 +1,6 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
+import { FileError } from "./file-error.ts";
 
 /** The formats a source may declare; `auto` sniffs the content type and body. */
 export const SOURCE_FORMATS = ["auto", "rss", "atom", "rdf", "jsonfeed", "json"] as const;
@@ -63,16 +64,8 @@ export interface SourcesConfig {
 }
 
 /** An invalid sources file: the message names the file, the source and the field. */
-export class ConfigError extends Error {
+export class ConfigError extends FileError {
   readonly code = "CONFIG_INVALID";
-  constructor(
-    readonly file: string,
-    readonly where: string,
-    readonly problem: string,
-  ) {
-    super(`${file}: ${where}: ${problem}`);
-    this.name = "ConfigError";
-  }
 }
 
 const SLUG = /^[a-z0-9][a-z0-9-]{0,62}$/;

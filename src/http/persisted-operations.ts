@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { GraphQLError, parse, validate, type GraphQLSchema } from "graphql";
+import { FileError } from "../config/file-error.ts";
 
 /** Bound on the allow-list file: it is read whole at start-up. */
 export const MAX_PERSISTED_OPERATIONS_FILE_BYTES = 5 * 1024 * 1024;
@@ -18,16 +19,8 @@ export interface PersistedOperations {
 }
 
 /** A start-up error that names the file, the entry and what is wrong with it. */
-export class PersistedOperationsError extends Error {
+export class PersistedOperationsError extends FileError {
   readonly code = "PERSISTED_OPERATIONS_INVALID";
-  constructor(
-    readonly file: string,
-    readonly where: string,
-    readonly problem: string,
-  ) {
-    super(`${file}: ${where}: ${problem}`);
-    this.name = "PersistedOperationsError";
-  }
 }
 
 export function sha256Hex(text: string): string {

@@ -1,5 +1,6 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
+import { FileError } from "../config/file-error.ts";
 
 /** Requests per minute an anonymous client address may make when a partners file is configured. */
 export const DEFAULT_ANONYMOUS_REQUESTS_PER_MINUTE = 60;
@@ -26,16 +27,8 @@ export interface PartnersConfig {
 }
 
 /** An invalid partners file: the message names the file, the partner and the field. */
-export class PartnersFileError extends Error {
+export class PartnersFileError extends FileError {
   readonly code = "PARTNERS_INVALID";
-  constructor(
-    readonly file: string,
-    readonly where: string,
-    readonly problem: string,
-  ) {
-    super(`${file}: ${where}: ${problem}`);
-    this.name = "PartnersFileError";
-  }
 }
 
 const KEY_HASH = /^[0-9a-f]{64}$/;
