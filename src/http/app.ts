@@ -1,11 +1,11 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { renderGraphiQL } from "@graphql-yoga/render-graphiql";
 import { createYoga, type Plugin, type YogaServerInstance } from "graphql-yoga";
 import { createContext, type GraphQLContext } from "../graphql/context.ts";
 import { schema } from "../graphql/schema.ts";
 import type { Catalog } from "../store/catalog.ts";
 import type { Store } from "../store/store.ts";
 import { ARTICLE_PAGE_QUERY, EXAMPLE_TABS } from "./example-operations.ts";
+import { createGraphiqlRenderer } from "./graphiql-page.ts";
 import { useGraphiqlHeaders } from "./use-graphiql-headers.ts";
 import { createEdgeCache, type EdgeExchange, type EdgeOutcome } from "./edge-cache.ts";
 import { useEdgeExchange } from "./use-edge-exchange.ts";
@@ -107,7 +107,7 @@ export function createApp({ store, remainingFreshMs, limits = {}, persistedOpera
     multipart: false,
     // GraphiQL from the package's own bundle: it works with no internet. In allow-list mode it
     // could only show refusals, so it is off.
-    renderGraphiQL,
+    renderGraphiQL: createGraphiqlRenderer(),
     graphiql: persistedOperations
       ? false
       : {
