@@ -47,7 +47,3 @@ export function sortArticles(list: CatalogArticle[], order: ArticleOrder): Catal
   keyed.sort((a, b) => order.compare(a.key, b.key));
   return keyed.map((entry) => entry.article);
 }
-
-export function compareNewestFirst(a: CatalogArticle, b: CatalogArticle): number {
-  return NEWEST.compare(NEWEST.key(a), NEWEST.key(b));
-}

@@ -67,9 +67,10 @@ export function buildCatalog(input: CatalogInput): Catalog {
 
 /**
  * The build as steps (see time-slice.ts), so the store can run it in slices
- * between requests. The related index is left to build afterwards: call
- * `startIndexing` to run it in the background; a reader of `related` before it
- * is done finishes it on the spot.
+ * between requests. The related and search indexes are left to build
+ * afterwards: `startIndexing` runs them in the background; `relatedIndex()`
+ * and `searchIndex()` wait for them, `related` and `search()` finish them on
+ * the spot.
  */
 export function* buildCatalogSteps(input: CatalogInput): Steps<BuildingCatalog> {
   const raw = input.sources.flatMap((source) => input.snapshots.get(source.id)?.articles ?? []);

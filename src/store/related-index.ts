@@ -1,6 +1,6 @@
 import type { CatalogArticle } from "./catalog-article.ts";
 import { indexedBodyText } from "./indexed-text.ts";
-import { runToEnd, type Steps } from "./time-slice.ts";
+import type { Steps } from "./time-slice.ts";
 import { sameStoryAs } from "./title-similarity.ts";
 import { forEachTerm } from "./tokenize.ts";
 
@@ -97,11 +97,6 @@ export class RelatedIndex {
     Object.assign(this, parts);
     this.dots = new Float32Array(parts.articles.length);
     this.touched = new Int32Array(parts.articles.length);
-  }
-
-  /** Builds the index in one go. */
-  static of(articles: CatalogArticle[]): RelatedIndex {
-    return runToEnd(RelatedIndex.build(articles));
   }
 
   /**

@@ -1,12 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { compareNewestFirst } from "../../src/store/article-order.ts";
+import { NEWEST, sortArticles } from "../../src/store/article-order.ts";
 import type { CatalogArticle } from "../../src/store/catalog-article.ts";
 import { decodeCursor, paginate, PageArgsError } from "../../src/store/paginate.ts";
 
 const article = (id: string, day: number | null): CatalogArticle =>
   ({ id, publishedAt: day === null ? null : new Date(Date.UTC(2026, 9, day)) }) as CatalogArticle;
 const ids = (page: ReturnType<typeof paginate>) => page.edges.map((e) => e.node.id);
-const sorted = (list: CatalogArticle[]) => [...list].sort(compareNewestFirst);
+const sorted = (list: CatalogArticle[]) => sortArticles(list, NEWEST);
 
 describe("keyset pagination", () => {
   const list = sorted([article("a", 9), article("b", 8), article("c", 8), article("d", 7), article("e", null), article("f", 6)]);
