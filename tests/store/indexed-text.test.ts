@@ -1,0 +1,23 @@
+import { describe, expect, it } from "vitest";
+import { indexedBodyText } from "../../src/store/indexed-text.ts";
+import { htmlToText } from "../../src/ingest/text.ts";
+
+describe("the body text that indexes read", () => {
+  it("reads sanitized HTML as htmlToText does: blocks separate words, inline tags do not, entities decoded once", () => {
+    const html = '<p>Chip<b>makers</b> &amp; &quot;foundries&quot;</p><p>expand&#160;in <a href="https://x.example/?a=1&amp;b=2">Arizona</a>&#x2019;s desert</p><ul><li>one</li><li>two</li></ul>';
+    expect(indexedBodyText(html, 100)).toBe(htmlToText(html));
+    expect(indexedBodyText(html, 100)).toBe("Chipmakers & \"foundries\" expand in Arizona’s desert one two");
+  });
+
+  it("keeps only the first words asked for", () => {
+    const html = `<p>${Array.from({ length: 500 }, (_, i) => `w${i}`).join(" ")}</p>`;
+    expect(indexedBodyText(html, 3)).toBe("w0 w1 w2");
+  });
+
+  it("never fails on what it cannot read: no body, a cut-off tag, impossible references", () => {
+    expect(indexedBodyText(null, 10)).toBe("");
+    expect(indexedBodyText("", 10)).toBe("");
+    expect(indexedBodyText("<p>text cut <a href=", 10)).toBe("text cut");
+    expect(indexedBodyText("a&#99999999;b &#0;c &#xZZ; &bogus; d", 10)).toBe("ab c &#xZZ; &bogus; d");
+  });
+});
