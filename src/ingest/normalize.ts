@@ -3,9 +3,9 @@ import type { SectionConfig } from "../config/sources-file.ts";
 import type { Article, ArticleImage } from "./article.ts";
 import { clampFuture, parseFeedDate } from "./dates.ts";
 import type { RawFeed, RawImage, RawItem } from "./raw-feed.ts";
-import { sanitizeContent } from "./sanitize.ts";
+import { sanitizeBody } from "./sanitize.ts";
 import { collapseWhitespace, countWords, demoronize, repairMojibake, unwrapDoubleEscaped, htmlToText, readingTimeMinutes, SUMMARY_MAX_CHARS, TITLE_MAX_CHARS, truncateAtWord } from "./text.ts";
-import { canonicalUrl, resolveHttpUrl } from "./urls.ts";
+import { canonicalUrl, httpUrlResolver, resolveHttpUrl } from "./urls.ts";
 
 export const MAX_TAGS = 20;
 export const MAX_TAG_CHARS = 64;
@@ -39,15 +39,16 @@ export function normalizeFeed(feed: RawFeed, context: NormalizeContext): Article
 export function normalizeItem(item: RawItem, feed: RawFeed, context: NormalizeContext): Article | null {
   // Relative links resolve against xml:base, then the feed's own link, then where we read it.
   const bases = [item.base, feed.base, feed.link, context.feedUrl];
-  const resolve = (link: string | null | undefined) => resolveHttpUrl(link, bases);
+  const resolve = httpUrlResolver(bases);
 
   // Body: the full content, else the description; sanitized with absolute links.
   // Repaired before anything reads it: C1 codes as Windows-1252, double-encoded UTF-8.
   const rawBody = item.contentHtml ?? item.summaryHtml;
   const bodySource = rawBody ? unwrapDoubleEscaped(repairMojibake(demoronize(rawBody))) : null;
   const bodyBases = item.contentHtml ? [item.contentBase, ...bases] : bases;
-  const contentHtml = bodySource ? sanitizeContent(bodySource, bodyBases.filter(isString)) || null : null;
-  const bodyText = bodySource ? htmlToText(bodySource) : "";
+  const body = bodySource ? sanitizeBody(bodySource, bodyBases.filter(isString)) : null;
+  const contentHtml = body?.html || null;
+  const bodyText = body?.text ?? "";
 
   // Summary: the feed's description as plain text, else the start of the body.
   const summaryText = item.summaryHtml ? htmlToText(unwrapDoubleEscaped(item.summaryHtml)) : "";

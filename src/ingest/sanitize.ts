@@ -1,5 +1,6 @@
 import sanitizeHtml from "sanitize-html";
-import { resolveHttpUrl } from "./urls.ts";
+import { BLOCKS, collapseWhitespace, escapeLegacyEntities, SKIPPED } from "./text.ts";
+import { httpUrlResolver } from "./urls.ts";
 
 /** Markup a reader needs; nothing that runs, styles, embeds or submits. */
 const ALLOWED_TAGS = [
@@ -8,12 +9,36 @@ const ALLOWED_TAGS = [
   "table", "thead", "tbody", "tfoot", "tr", "th", "td", "caption", "span", "div", "time", "del", "ins",
 ];
 
+/** A body made safe to show, and the text a reader sees in it. */
+export interface SanitizedBody {
+  /** Sanitized HTML (see `sanitizeContent`). */
+  html: string;
+  /** Plain text, as `htmlToText` reads the same markup: what summaries and reading times are made of. */
+  text: string;
+}
+
 /**
  * Sanitizes feed HTML for partner pages and frontends: an allow-list of tags
  * and attributes, http(s)/mailto links only (images may also be `data:`), and
  * every link made absolute against `base` so it works away from the feed.
  */
 export function sanitizeContent(html: string, base: string[]): string {
+  return sanitize(html, base, null);
+}
+
+/**
+ * `sanitizeContent` and `htmlToText` in one reading of the markup: the
+ * sanitizer's parse is the costliest step of normalizing an item, so its text
+ * nodes are collected as it goes rather than parsing the body a second time.
+ */
+export function sanitizeBody(html: string, base: string[]): SanitizedBody {
+  const parts: string[] = [];
+  const out = sanitize(html, base, parts);
+  return { html: out, text: collapseWhitespace(parts.join("")) };
+}
+
+function sanitize(html: string, base: string[], textParts: string[] | null): string {
+  const resolve = httpUrlResolver(base);
   // Every kept URL is rebuilt as an absolute http(s) URL (or mailto:/data:image); anything
   // else, including schemes hidden behind Unicode whitespace, loses the attribute.
   const safeUrl = (url: string | undefined, allowDataImage: boolean): string | undefined => {
@@ -21,28 +46,14 @@ export function sanitizeContent(html: string, base: string[]): string {
     if (!trimmed) return undefined;
     if (/^mailto:[^\s<>"]+$/i.test(trimmed)) return trimmed;
     if (allowDataImage && /^data:image\/(png|gif|jpeg|webp|avif);base64,[a-z0-9+/=\s]+$/i.test(trimmed)) return trimmed;
-    return resolveHttpUrl(trimmed, base) ?? undefined;
+    return resolve(trimmed) ?? undefined;
   };
   const withUrl = (attribs: Record<string, string>, name: string, value: string | undefined) => {
     const { [name]: _dropped, ...rest } = attribs;
     return value === undefined ? rest : { ...rest, [name]: value };
   };
-  return sanitizeHtml(html, {
-    allowedTags: ALLOWED_TAGS,
-    allowedAttributes: {
-      a: ["href", "title", "rel"],
-      img: ["src", "alt", "title", "width", "height", "loading"],
-      td: ["colspan", "rowspan"],
-      th: ["colspan", "rowspan", "scope"],
-      time: ["datetime"],
-      abbr: ["title"],
-      ol: ["start"],
-    },
-    allowedSchemes: ["http", "https", "mailto"],
-    allowedSchemesByTag: { img: ["http", "https", "data"] },
-    allowedSchemesAppliedToAttributes: ["href", "src", "cite"],
-    allowProtocolRelative: false,
-    disallowedTagsMode: "discard",
+  return sanitizeHtml(escapeLegacyEntities(html), {
+    ...FIXED_OPTIONS,
     transformTags: {
       a: (tagName, attribs) => ({
         tagName,
@@ -52,6 +63,53 @@ export function sanitizeContent(html: string, base: string[]): string {
       q: (tagName, attribs) => ({ tagName, attribs: withUrl(attribs, "cite", safeUrl(attribs.cite, false)) }),
       blockquote: (tagName, attribs) => ({ tagName, attribs: withUrl(attribs, "cite", safeUrl(attribs.cite, false)) }),
     },
-    exclusiveFilter: (frame) => frame.tag === "img" && !frame.attribs.src,
+    ...(textParts ? textCollector(textParts) : {}),
   }).trim();
 }
+
+/**
+ * Hooks that copy what a reader sees into `parts` while the sanitizer reads:
+ * text outside non-prose elements (as `htmlToText` skips them), and a space at
+ * each block boundary. The sanitizer's own output is left exactly as it was.
+ */
+function textCollector(parts: string[]): Pick<sanitizeHtml.IOptions, "onOpenTag" | "onCloseTag" | "textFilter"> {
+  let skipping = 0;
+  return {
+    onOpenTag(name) {
+      if (SKIPPED.has(name)) skipping++;
+      else if (BLOCKS.has(name)) parts.push(" ");
+    },
+    onCloseTag(name) {
+      if (SKIPPED.has(name)) skipping = Math.max(0, skipping - 1);
+      else if (BLOCKS.has(name)) parts.push(" ");
+    },
+    // The sanitizer hands over text it has escaped (& < > only); the reader's text is the unescaped form.
+    textFilter(escaped) {
+      if (skipping === 0) parts.push(unescapeText(escaped));
+      return escaped;
+    },
+  };
+}
+
+function unescapeText(escaped: string): string {
+  return escaped.indexOf("&") < 0 ? escaped : escaped.replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&amp;/g, "&");
+}
+
+const FIXED_OPTIONS: sanitizeHtml.IOptions = {
+  allowedTags: ALLOWED_TAGS,
+  allowedAttributes: {
+    a: ["href", "title", "rel"],
+    img: ["src", "alt", "title", "width", "height", "loading"],
+    td: ["colspan", "rowspan"],
+    th: ["colspan", "rowspan", "scope"],
+    time: ["datetime"],
+    abbr: ["title"],
+    ol: ["start"],
+  },
+  allowedSchemes: ["http", "https", "mailto"],
+  allowedSchemesByTag: { img: ["http", "https", "data"] },
+  allowedSchemesAppliedToAttributes: ["href", "src", "cite"],
+  allowProtocolRelative: false,
+  disallowedTagsMode: "discard",
+  exclusiveFilter: (frame) => frame.tag === "img" && !frame.attribs.src,
+};

@@ -7,9 +7,9 @@ export const TITLE_MAX_CHARS = 500;
 export const WORDS_PER_MINUTE = 230;
 
 // Elements whose text is not prose a reader sees.
-const SKIPPED = new Set(["script", "style", "noscript", "template", "iframe", "object", "head", "title", "svg", "math"]);
+export const SKIPPED: ReadonlySet<string> = new Set(["script", "style", "noscript", "template", "iframe", "object", "head", "title", "svg", "math"]);
 // Elements that end a run of text: their boundaries become spaces, so "a</p><p>b" reads "a b".
-const BLOCKS = new Set(["p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "td", "th", "table", "blockquote", "section", "article", "header", "footer", "figure", "figcaption", "pre", "hr", "dd", "dt"]);
+export const BLOCKS: ReadonlySet<string> = new Set(["p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "td", "th", "table", "blockquote", "section", "article", "header", "footer", "figure", "figcaption", "pre", "hr", "dd", "dt"]);
 
 /**
  * Plain text of an HTML fragment: tags dropped, entities decoded exactly once,
@@ -59,16 +59,24 @@ export function unwrapDoubleEscaped(html: string): string {
  * the query strings feeds put in text ("?page=1&copy=2"). Only entities ended by
  * a semicolon are decoded: a bare `&name` stays as written.
  */
-function escapeLegacyEntities(html: string): string {
+export function escapeLegacyEntities(html: string): string {
   return html.replace(/&(?=[A-Za-z][A-Za-z0-9]*(?![A-Za-z0-9;]))/g, "&amp;");
 }
 
+// Control characters other than whitespace never belong in display text.
+const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/g;
+// Whitespace that is not already a lone plain space: a run of two or more, or one of another kind.
+const UNTIDY_SPACE = /[\s\u00A0\u200B]{2,}|[^\S ]|\u200B/g;
+
 export function collapseWhitespace(text: string): string {
-  // Control characters other than whitespace never belong in display text.
-  return repairMojibake(demoronize(text))
-    .replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/g, "")
-    .replace(/[\s\u00A0\u200B]+/g, " ")
-    .trim();
+  // Each pass is tested before it runs: most text has nothing to repair, and a
+  // replace that rewrites every single space is most of this function's cost.
+  let tidy = repairMojibake(demoronize(text));
+  CONTROL.lastIndex = 0;
+  if (CONTROL.test(tidy)) tidy = tidy.replace(CONTROL, "");
+  UNTIDY_SPACE.lastIndex = 0;
+  if (UNTIDY_SPACE.test(tidy)) tidy = tidy.replace(UNTIDY_SPACE, " ");
+  return tidy.trim();
 }
 
 // Windows-1252's characters at 0x80–0x9F, which publishers' tools write as C1 control codes.
@@ -76,8 +84,10 @@ const CP1252_C1 = "€\u0081‚ƒ„…†‡ˆ‰Š‹Œ\u008DŽ\u008F\u0090‘
 
 /** C1 control codes (U+0080–U+009F) read as the Windows-1252 characters they were meant as. */
 export function demoronize(text: string): string {
-  return text.replace(/[\u0080-\u009F]/g, (c) => CP1252_C1[c.charCodeAt(0) - 0x80]!);
+  C1.lastIndex = 0;
+  return C1.test(text) ? text.replace(C1, (c) => CP1252_C1[c.charCodeAt(0) - 0x80]!) : text;
 }
+const C1 = /[\u0080-\u009F]/g;
 
 // Continuation bytes 0x80–0xBF as Windows-1252 shows them.
 const CONTINUATION = "\u0081\u008D\u008F\u0090\u009D\u00A0-\u00BF€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ";
@@ -117,10 +127,17 @@ export function truncateAtWord(text: string, max: number = SUMMARY_MAX_CHARS): s
   return `${head}…`;
 }
 
+/**
+ * Words as `[\p{L}\p{N}]+(?:['’-][\p{L}\p{N}]+)*` counts them ("don't" and
+ * "well-known" are one), without building the array of matches.
+ */
 export function countWords(text: string): number {
-  const matches = text.match(/[\p{L}\p{N}]+(?:['’-][\p{L}\p{N}]+)*/gu);
-  return matches ? matches.length : 0;
+  let words = 0;
+  WORD.lastIndex = 0;
+  while (WORD.test(text)) words++;
+  return words;
 }
+const WORD = /[\p{L}\p{N}]+(?:['’-][\p{L}\p{N}]+)*/gu;
 
 export function readingTimeMinutes(words: number): number {
   return Math.max(1, Math.round(words / WORDS_PER_MINUTE));

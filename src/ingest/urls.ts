@@ -12,11 +12,38 @@ export const TRACKING_PARAMETERS: (string | RegExp)[] = [
  * against the bases after them.
  */
 export function resolveHttpUrl(link: string | null | undefined, bases: (string | null | undefined)[]): string | null {
-  if (!link) return null;
-  const trimmed = link.trim();
-  if (!trimmed) return null;
+  return httpUrlResolver(bases)(link);
+}
+
+/**
+ * `resolveHttpUrl` for many links against the same bases: the chain of bases
+ * is resolved once, on the first link that needs it, not once per link.
+ */
+export function httpUrlResolver(bases: (string | null | undefined)[]): (link: string | null | undefined) => string | null {
   let base: URL | undefined;
-  for (const candidate of [...bases].reverse()) {
+  let baseResolved = false;
+  return (link) => {
+    if (!link) return null;
+    const trimmed = link.trim();
+    if (!trimmed) return null;
+    if (!baseResolved) {
+      base = resolveBases(bases);
+      baseResolved = true;
+    }
+    try {
+      const url = new URL(trimmed, base);
+      if (url.protocol !== "http:" && url.protocol !== "https:") return null;
+      return url.href;
+    } catch {
+      return null;
+    }
+  };
+}
+
+function resolveBases(bases: (string | null | undefined)[]): URL | undefined {
+  let base: URL | undefined;
+  for (let i = bases.length - 1; i >= 0; i--) {
+    const candidate = bases[i];
     if (!candidate) continue;
     try {
       base = new URL(candidate.trim(), base);
@@ -24,13 +51,7 @@ export function resolveHttpUrl(link: string | null | undefined, bases: (string |
       // A malformed base is skipped; the outer ones still apply.
     }
   }
-  try {
-    const url = new URL(trimmed, base);
-    if (url.protocol !== "http:" && url.protocol !== "https:") return null;
-    return url.href;
-  } catch {
-    return null;
-  }
+  return base;
 }
 
 /**

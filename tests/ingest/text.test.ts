@@ -1,0 +1,67 @@
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { decodeBody } from "../../src/ingest/decode.ts";
+import { parseBody } from "../../src/ingest/parse-body.ts";
+import { sanitizeBody, sanitizeContent } from "../../src/ingest/sanitize.ts";
+import { collapseWhitespace, countWords, htmlToText } from "../../src/ingest/text.ts";
+import { CORPUS_DIR, corpusFiles } from "../helpers/corpus.ts";
+
+describe("collapseWhitespace", () => {
+  it("turns every run of whitespace, of any kind, into one plain space and trims", () => {
+    expect(collapseWhitespace("  a\tb\n\nc\u00A0d\u200Be \r\n f  ")).toBe("a b c d e f");
+    expect(collapseWhitespace("a \u2003 b")).toBe("a b");
+  });
+
+  it("leaves text whose spaces are already single alone, and drops control characters", () => {
+    expect(collapseWhitespace("one two three")).toBe("one two three");
+    expect(collapseWhitespace("bell\u0007 and\u0000 null")).toBe("bell and null");
+  });
+
+  it("gives the same answer on every call (no state kept between calls)", () => {
+    const texts = ["x  y", "p q", "m\tn", "plain"];
+    const first = texts.map(collapseWhitespace);
+    expect(texts.map(collapseWhitespace)).toEqual(first);
+    expect(first).toEqual(["x y", "p q", "m n", "plain"]);
+  });
+});
+
+describe("countWords", () => {
+  it("counts words as letters and digits, joined by apostrophes and hyphens", () => {
+    expect(countWords("Don't stop: well-known café, 42 times — l’été!")).toBe(7);
+    expect(countWords("")).toBe(0);
+    expect(countWords(" -- ' ")).toBe(0);
+  });
+
+  it("gives the same count on every call", () => {
+    const text = "one two three four";
+    expect([countWords(text), countWords(text), countWords("a b")]).toEqual([4, 4, 2]);
+  });
+});
+
+describe("sanitizeBody's text", () => {
+  it("is the text htmlToText reads in every body of the real-world corpus, from the same single parse as the sanitized HTML", async () => {
+    const bodies: string[] = [];
+    for (const file of corpusFiles()) {
+      const decoded = decodeBody(readFileSync(path.join(CORPUS_DIR, file)), null);
+      const parsed = await parseBody(decoded.text, null, "auto").catch(() => null);
+      for (const item of parsed?.feed.items ?? []) {
+        const body = item.contentHtml ?? item.summaryHtml;
+        if (body) bodies.push(body);
+      }
+    }
+    expect(bodies.length).toBeGreaterThan(300);
+    for (const body of bodies) {
+      const { html, text } = sanitizeBody(body, ["https://example.org/"]);
+      expect(text).toBe(htmlToText(body));
+      expect(html).toBe(sanitizeContent(body, ["https://example.org/"]));
+    }
+  });
+
+  it("skips what is not prose, separates blocks, and decodes entities exactly once", () => {
+    const { html, text } = sanitizeBody('<p>Fish &amp;amp; chips</p><script>alert(1)</script><svg><title>icon</title></svg><p>a&lt;b &copy=2</p>', []);
+    expect(text).toBe("Fish &amp; chips a<b &copy=2");
+    // The sanitizer keeps the text of elements it drops (the svg title here); only the reader's text skips it.
+    expect(html).toBe("<p>Fish &amp;amp; chips</p>icon<p>a&lt;b &amp;copy=2</p>");
+  });
+});
