@@ -1,8 +1,8 @@
-import { createHash } from "node:crypto";
 import type { JsonFieldMap, SectionConfig, SourceFormat } from "../config/sources-file.ts";
 import type { Article } from "./article.ts";
 import { decodeBody } from "./decode.ts";
 import type { DetectedFormat } from "./detect.ts";
+import { hashArticle, hashArticleHashes, type NormalizedItemMemo } from "./item-memo.ts";
 import { normalizeFeed } from "./normalize.ts";
 import { parseBody } from "./parse-body.ts";
 import { htmlToText } from "./text.ts";
@@ -42,21 +42,21 @@ export interface IngestedBody {
  * Decode → detect → parse → normalize → hash for one body: all the CPU work of
  * a read, in one function, so the pool can run it on any thread.
  */
-export async function ingestBody(request: IngestRequest): Promise<IngestedBody> {
+export async function ingestBody(request: IngestRequest, memo: NormalizedItemMemo | null = null): Promise<IngestedBody> {
   const body = Buffer.from(request.body.buffer, request.body.byteOffset, request.body.byteLength);
   const decoded = decodeBody(body, request.contentType);
   const { format, feed } = await parseBody(decoded.text, request.contentType, request.format, request.map);
-  const articles = normalizeFeed(feed, {
+  const { articles, contentHash } = normalizeFeed(feed, {
     sourceId: request.sourceId,
     defaultSection: request.defaultSection,
     sections: request.sections,
     feedUrl: request.feedUrl,
     now: request.now,
-  });
+  }, memo);
   return {
     format,
     articles,
-    contentHash: hashArticles(articles),
+    contentHash,
     feedTitle: feed.title ? htmlToText(feed.title) || null : null,
     feedLink: feed.link,
     itemsSeen: feed.items.length,
@@ -66,6 +66,7 @@ export async function ingestBody(request: IngestRequest): Promise<IngestedBody> 
   };
 }
 
+/** The hash `ingestBody` gives these articles. */
 export function hashArticles(articles: Article[]): string {
-  return createHash("sha256").update(JSON.stringify(articles)).digest("base64url");
+  return hashArticleHashes(articles.map(hashArticle));
 }

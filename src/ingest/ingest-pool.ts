@@ -2,6 +2,7 @@ import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import { ingestBody, type IngestedBody, type IngestRequest } from "./ingest-body.ts";
 import { IngestError, type IngestErrorCode } from "./ingest-error.ts";
+import { NormalizedItemMemo } from "./item-memo.ts";
 
 /**
  * Bodies at least this long are read on a worker thread. Decoding, parsing and
@@ -55,6 +56,10 @@ export class IngestPool {
   private readonly timeoutMs: number;
   private readonly workers: PoolWorker[] = [];
   private readonly queue: Task[] = [];
+  /** Items normalized on this thread (small bodies); each worker keeps its own. */
+  private readonly memo = new NormalizedItemMemo();
+  /** The worker that last read each source: it holds that source's items in its memo. */
+  private readonly lastWorker = new Map<string, PoolWorker>();
   private nextId = 1;
   private closed = false;
 
@@ -66,7 +71,7 @@ export class IngestPool {
 
   /** Reads one body, on a worker when it is large; threadId 0 means inline. */
   async run(request: IngestRequest): Promise<IngestedBody & { threadId: number }> {
-    if (request.body.byteLength < this.minBytes || this.closed) return { ...(await ingestBody(request)), threadId: 0 };
+    if (request.body.byteLength < this.minBytes || this.closed) return { ...(await ingestBody(request, this.memo)), threadId: 0 };
     return new Promise((resolve, reject) => {
       this.queue.push({ id: this.nextId++, request, resolve, reject });
       this.dispatch();
@@ -82,10 +87,14 @@ export class IngestPool {
 
   private dispatch(): void {
     while (this.queue.length > 0) {
-      let slot = this.workers.find((w) => w.task === null);
+      // A source goes back to the worker that read it last, when it is free, for that worker's memo.
+      const last = this.lastWorker.get(this.queue[0]!.request.sourceId);
+      let slot = last && last.task === null && this.workers.includes(last) ? last : undefined;
+      slot ??= this.workers.find((w) => w.task === null);
       if (!slot && this.workers.length < this.size) slot = this.spawn();
       if (!slot) return;
       const task = this.queue.shift()!;
+      this.lastWorker.set(task.request.sourceId, slot);
       slot.task = task;
       slot.worker.ref();
       slot.timer = setTimeout(() => {
@@ -114,6 +123,7 @@ export class IngestPool {
       const index = this.workers.indexOf(slot);
       if (index < 0) return;
       this.workers.splice(index, 1);
+      this.forget(slot);
       const task = slot.task;
       this.finish(slot);
       task?.reject(new IngestError("PARSE_ERROR", message));
@@ -123,6 +133,11 @@ export class IngestPool {
     slot.worker.on("exit", (code) => fail(`parser thread exited (code ${code})`));
     this.workers.push(slot);
     return slot;
+  }
+
+  /** A worker that is gone no longer holds any source's items. */
+  private forget(slot: PoolWorker): void {
+    for (const [sourceId, last] of this.lastWorker) if (last === slot) this.lastWorker.delete(sourceId);
   }
 
   private finish(slot: PoolWorker): void {
@@ -135,6 +150,7 @@ export class IngestPool {
   private async stop(slot: PoolWorker, reason: string): Promise<void> {
     const task = slot.task;
     this.finish(slot);
+    this.forget(slot);
     slot.worker.removeAllListeners("exit");
     task?.reject(new IngestError("PARSE_ERROR", reason));
     await slot.worker.terminate();

@@ -3,6 +3,7 @@ import { setPriority } from "node:os";
 import { parentPort, threadId } from "node:worker_threads";
 import { ingestBody, type IngestRequest } from "./ingest-body.ts";
 import { IngestError } from "./ingest-error.ts";
+import { NormalizedItemMemo } from "./item-memo.ts";
 import type { IngestReply } from "./ingest-pool.ts";
 
 /**
@@ -14,11 +15,14 @@ const WORKER_NICENESS = 5;
 
 lowerOwnPriority();
 
+/** Items this thread has normalized: the pool sends a source back to the thread that read it last. */
+const memo = new NormalizedItemMemo();
+
 /** Worker entry: reads one body per message and answers with the result or a coded error. */
 parentPort?.on("message", async ({ id, request }: { id: number; request: IngestRequest }) => {
   let reply: IngestReply;
   try {
-    reply = { id, ok: true, result: await ingestBody(request), threadId };
+    reply = { id, ok: true, result: await ingestBody(request, memo), threadId };
   } catch (error) {
     const coded = error instanceof IngestError ? error : new IngestError("PARSE_ERROR", error instanceof Error ? error.message : String(error));
     reply = { id, ok: false, code: coded.code, message: coded.message };

@@ -3,6 +3,7 @@ import type { SectionConfig } from "../config/sources-file.ts";
 import type { Article, ArticleImage } from "./article.ts";
 import { clampFuture, parseFeedDate } from "./dates.ts";
 import type { RawFeed, RawImage, RawItem } from "./raw-feed.ts";
+import { hashArticle, hashArticleHashes, NormalizedItemMemo } from "./item-memo.ts";
 import { sanitizeBody } from "./sanitize.ts";
 import { collapseWhitespace, countWords, demoronize, repairMojibake, unwrapDoubleEscaped, htmlToText, readingTimeMinutes, SUMMARY_MAX_CHARS, TITLE_MAX_CHARS, truncateAtWord } from "./text.ts";
 import { canonicalUrl, httpUrlResolver, resolveHttpUrl } from "./urls.ts";
@@ -20,19 +21,39 @@ export interface NormalizeContext {
   now: number;
 }
 
-/** Normalizes a whole feed; an item that cannot become an article is skipped, never the feed. */
-export function normalizeFeed(feed: RawFeed, context: NormalizeContext): Article[] {
+/** A feed's articles and the hash that changes exactly when they do. */
+export interface NormalizedFeed {
+  articles: Article[];
+  contentHash: string;
+}
+
+/**
+ * Normalizes a whole feed; an item that cannot become an article is skipped,
+ * never the feed. Items the memo has seen under the same settings are not
+ * normalized again.
+ */
+export function normalizeFeed(feed: RawFeed, context: NormalizeContext, memo: NormalizedItemMemo | null = null): NormalizedFeed {
   const articles: Article[] = [];
+  const hashes: string[] = [];
   const seen = new Set<string>();
+  // Everything besides the item that normalizing reads (not the clock: the memo checks dates itself).
+  const settings = memo ? JSON.stringify([feed.base, feed.link, context.sourceId, context.defaultSection, context.sections, context.feedUrl]) : "";
   for (const item of feed.items) {
-    const article = normalizeItem(item, feed, context);
+    const key = memo ? NormalizedItemMemo.key(item, settings) : null;
+    let normalized = key ? memo!.get(key, context.now) : undefined;
+    if (!normalized) {
+      const article = normalizeItem(item, feed, context);
+      normalized = article ? { article, hash: hashArticle(article) } : undefined;
+      if (normalized && key) memo!.set(key, normalized, context.now);
+    }
     // A feed that repeats an item keeps its first copy.
-    if (article && !seen.has(article.id)) {
-      seen.add(article.id);
-      articles.push(article);
+    if (normalized && !seen.has(normalized.article.id)) {
+      seen.add(normalized.article.id);
+      articles.push(normalized.article);
+      hashes.push(normalized.hash);
     }
   }
-  return articles;
+  return { articles, contentHash: hashArticleHashes(hashes) };
 }
 
 /** Raw item in, Article out: pure, one commented fallback chain per field. */

@@ -1,0 +1,91 @@
+import { createHash } from "node:crypto";
+import { LRUCache } from "lru-cache";
+import type { Article } from "./article.ts";
+import { MAX_FUTURE_MS } from "./dates.ts";
+
+/** Bytes of normalized items one memo keeps (a thread's worth): about 20 000 typical items. */
+export const DEFAULT_ITEM_MEMO_BYTES = 48 * 2 ** 20;
+/** What an entry costs beside its strings: the object, its key, its hash, its dates. */
+const ENTRY_OVERHEAD_BYTES = 400;
+
+/** An item as normalized once: the article, and the hash of what it says. */
+export interface NormalizedItem {
+  article: Article;
+  hash: string;
+}
+
+/**
+ * Items already normalized, by what they were made from. A feed that changed
+ * usually changed by one item: the others come back byte for byte, and
+ * sanitizing and normalizing them again would be most of the read's work.
+ *
+ * The key is a digest of the raw item and of everything else normalizing
+ * reads (the feed's bases, the source's settings), so a hit is exactly the
+ * article that normalizing would make, with one exception handled here:
+ * dates too far in the future are clamped to the time of the read (see
+ * `clampFuture`). So an article that may have had a date clamped is never
+ * kept, and one whose dates would be clamped at a later read's clock (a clock
+ * set back) is made again.
+ */
+export class NormalizedItemMemo {
+  private readonly entries: LRUCache<string, NormalizedItem>;
+
+  constructor({ maxBytes = DEFAULT_ITEM_MEMO_BYTES }: { maxBytes?: number } = {}) {
+    this.entries = new LRUCache<string, NormalizedItem>({ maxSize: maxBytes, sizeCalculation: entrySize });
+  }
+
+  /** The key of an item under `settings`, a string that names every other input of normalizing. */
+  static key(item: unknown, settings: string): string {
+    return createHash("sha256").update(settings).update("\0").update(JSON.stringify(item)).digest("base64url");
+  }
+
+  /** The item's article as made before, when it is still what normalizing at `now` would make. */
+  get(key: string, now: number): NormalizedItem | undefined {
+    const entry = this.entries.get(key);
+    if (!entry) return undefined;
+    if (wouldClamp(entry.article.publishedAt, now) || wouldClamp(entry.article.updatedAt, now)) {
+      this.entries.delete(key);
+      return undefined;
+    }
+    return entry;
+  }
+
+  /** Keeps an item normalized at `now`, unless one of its dates may have been clamped to `now`. */
+  set(key: string, entry: NormalizedItem, now: number): void {
+    if (entry.article.publishedAt?.getTime() === now || entry.article.updatedAt?.getTime() === now) return;
+    this.entries.set(key, entry);
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  get bytes(): number {
+    return this.entries.calculatedSize;
+  }
+}
+
+/** The hash of one article: what it says, in a fixed order. */
+export function hashArticle(article: Article): string {
+  return createHash("sha256").update(JSON.stringify(article)).digest("base64url");
+}
+
+/** The hash of a feed's articles from theirs: changes exactly when one of them, or their order, does. */
+export function hashArticleHashes(hashes: string[]): string {
+  const hash = createHash("sha256");
+  for (const one of hashes) hash.update(one).update("\n");
+  return hash.digest("base64url");
+}
+
+function wouldClamp(date: Date | null, now: number): boolean {
+  return date !== null && date.getTime() > now + MAX_FUTURE_MS;
+}
+
+// UTF-16 strings: two bytes a character.
+function entrySize({ article, hash }: NormalizedItem): number {
+  let chars = hash.length + article.id.length + article.sourceId.length + article.title.length + article.url.length + article.canonicalUrl.length + article.section.length;
+  chars += (article.guid?.length ?? 0) + (article.summary?.length ?? 0) + (article.contentHtml?.length ?? 0) + (article.author?.length ?? 0);
+  for (const tag of article.tags) chars += tag.length;
+  if (article.image) chars += article.image.url.length + (article.image.alt?.length ?? 0);
+  return 2 * chars + ENTRY_OVERHEAD_BYTES;
+}

@@ -1,0 +1,120 @@
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { MAX_FUTURE_MS } from "../../src/ingest/dates.ts";
+import { decodeBody } from "../../src/ingest/decode.ts";
+import { ingestBody, type IngestRequest } from "../../src/ingest/ingest-body.ts";
+import { IngestPool } from "../../src/ingest/ingest-pool.ts";
+import { NormalizedItemMemo } from "../../src/ingest/item-memo.ts";
+import { normalizeFeed, type NormalizeContext } from "../../src/ingest/normalize.ts";
+import { parseBody } from "../../src/ingest/parse-body.ts";
+import { CORPUS_DIR, corpusFiles } from "../helpers/corpus.ts";
+
+const NOW = Date.parse("2026-11-28T12:00:00Z");
+const CONTEXT: NormalizeContext = { sourceId: "s", defaultSection: "world", sections: [{ slug: "world", name: "World" }, { slug: "tech", name: "Technology" }], feedUrl: "https://s.example/feed.xml", now: NOW };
+
+function item(n: number, { title = `Story ${n}`, date = "Sat, 28 Nov 2026 09:00:00 GMT" } = {}): string {
+  return `<item><title>${title}</title><link>https://s.example/${n}</link><guid>https://s.example/${n}</guid><pubDate>${date}</pubDate><description>&lt;p&gt;Body of story ${n}, &lt;b&gt;with markup&lt;/b&gt;.&lt;/p&gt;</description></item>`;
+}
+
+function feed(...items: string[]): string {
+  return `<?xml version="1.0"?><rss version="2.0"><channel><title>S</title><link>https://s.example/</link>${items.join("")}</channel></rss>`;
+}
+
+async function normalize(xml: string, memo: NormalizedItemMemo | null, context: NormalizeContext = CONTEXT) {
+  return normalizeFeed((await parseBody(xml, "application/rss+xml", "auto")).feed, context, memo);
+}
+
+describe("the memo of normalized items", () => {
+  it("gives every article of the real-world corpus exactly as normalizing it afresh does, and the same feed hash", async () => {
+    const memo = new NormalizedItemMemo();
+    let articles = 0;
+    for (const file of corpusFiles()) {
+      const decoded = decodeBody(readFileSync(path.join(CORPUS_DIR, file)), null);
+      const parsed = await parseBody(decoded.text, null, "auto").catch(() => null);
+      if (!parsed) continue;
+      const context = { ...CONTEXT, sourceId: file };
+      const fresh = normalizeFeed(parsed.feed, context, null);
+      const first = normalizeFeed(parsed.feed, context, memo);
+      const second = normalizeFeed(parsed.feed, context, memo);
+      expect(first).toEqual(fresh);
+      expect(second).toEqual(fresh);
+      articles += fresh.articles.length;
+    }
+    expect(articles).toBeGreaterThan(300);
+    expect(memo.size).toBeGreaterThan(300);
+  });
+
+  it("hands back the article it made for an unchanged item, and makes a new one for an edited item", async () => {
+    const memo = new NormalizedItemMemo();
+    const first = await normalize(feed(item(1), item(2)), memo);
+    const second = await normalize(feed(item(3), item(1), item(2, { title: "Story 2, updated" })), memo);
+    expect(second.articles.map((a) => a.title)).toEqual(["Story 3", "Story 1", "Story 2, updated"]);
+    expect(second.articles[1]).toBe(first.articles[0]);
+    expect(second.articles[2]!.id).toBe(first.articles[1]!.id);
+    expect(second.contentHash).not.toBe(first.contentHash);
+    expect(second).toEqual(await normalize(feed(item(3), item(1), item(2, { title: "Story 2, updated" })), null));
+  });
+
+  it("keys on the settings too: the same item under another source or other sections is normalized again", async () => {
+    const memo = new NormalizedItemMemo();
+    const tagged = item(1).replace("</title>", "</title><category>Technology</category>");
+    const first = await normalize(feed(tagged), memo);
+    const otherSource = await normalize(feed(tagged), memo, { ...CONTEXT, sourceId: "t" });
+    const noTech = await normalize(feed(tagged), memo, { ...CONTEXT, sections: [{ slug: "world", name: "World" }] });
+    expect(first.articles[0]!.section).toBe("tech");
+    expect(otherSource.articles[0]!.sourceId).toBe("t");
+    expect(noTech.articles[0]!.section).toBe("world");
+    expect(noTech.articles[0]!.tags).toEqual(["Technology"]);
+  });
+
+  it("never keeps a date clamped to the read's clock, and remakes an article whose date a clock set back would clamp", async () => {
+    const memo = new NormalizedItemMemo();
+    const farFuture = feed(item(1, { date: "Fri, 01 Jan 2027 00:00:00 GMT" }));
+    const first = await normalize(farFuture, memo);
+    expect(first.articles[0]!.publishedAt!.getTime()).toBe(NOW);
+    expect(memo.size).toBe(0);
+    const later = await normalize(farFuture, memo, { ...CONTEXT, now: NOW + 60_000 });
+    expect(later.articles[0]!.publishedAt!.getTime()).toBe(NOW + 60_000);
+
+    // Twelve hours ahead is within what publishers' clocks are allowed: kept as written.
+    const soon = feed(item(2, { date: "Sun, 29 Nov 2026 00:00:00 GMT" }));
+    await normalize(soon, memo);
+    expect(memo.size).toBe(1);
+    const setBack = NOW - MAX_FUTURE_MS;
+    const again = await normalize(soon, memo, { ...CONTEXT, now: setBack });
+    expect(again.articles[0]!.publishedAt!.getTime()).toBe(setBack);
+  });
+
+  it("is bounded by bytes", async () => {
+    const memo = new NormalizedItemMemo({ maxBytes: 8 * 1024 });
+    await normalize(feed(...Array.from({ length: 200 }, (_, n) => item(n))), memo);
+    expect(memo.bytes).toBeLessThanOrEqual(8 * 1024);
+    expect(memo.size).toBeGreaterThan(0);
+    expect(memo.size).toBeLessThan(200);
+  });
+});
+
+describe("the ingest pool", () => {
+  const pool = new IngestPool({ size: 2, minBytes: 0 });
+  afterAll(() => pool.close());
+  const request = (sourceId: string, xml: string): IngestRequest => ({
+    body: Buffer.from(xml),
+    contentType: "application/rss+xml",
+    format: "auto",
+    sourceId,
+    defaultSection: "world",
+    sections: CONTEXT.sections,
+    feedUrl: "https://s.example/feed.xml",
+    now: NOW,
+  });
+
+  it("sends a source back to the worker that read it last, which holds its items", async () => {
+    const [a, b] = await Promise.all([pool.run(request("a", feed(item(1)))), pool.run(request("b", feed(item(2))))]);
+    expect(a.threadId).not.toBe(b.threadId);
+    const [b2, a2] = await Promise.all([pool.run(request("b", feed(item(2), item(3)))), pool.run(request("a", feed(item(1), item(4))))]);
+    expect(a2.threadId).toBe(a.threadId);
+    expect(b2.threadId).toBe(b.threadId);
+    expect(a2.articles).toEqual((await ingestBody(request("a", feed(item(1), item(4))))).articles);
+  });
+});
