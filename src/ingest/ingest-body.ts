@@ -2,7 +2,7 @@ import type { JsonFieldMap, SectionConfig, SourceFormat } from "../config/source
 import type { Article } from "./article.ts";
 import { decodeBody } from "./decode.ts";
 import type { DetectedFormat } from "./detect.ts";
-import { hashArticle, hashArticleHashes, type NormalizedItemMemo } from "./item-memo.ts";
+import { hashArticleHashes, type NormalizedItemMemo } from "./item-memo.ts";
 import { normalizeFeed } from "./normalize.ts";
 import { parseBody } from "./parse-body.ts";
 import { htmlToText } from "./text.ts";
@@ -26,7 +26,7 @@ export interface IngestRequest {
 export interface IngestedBody {
   format: DetectedFormat;
   articles: Article[];
-  /** Changes exactly when the articles do. */
+  /** Changes whenever the articles do (and when the items they were made from do). */
   contentHash: string;
   feedTitle: string | null;
   feedLink: string | null;
@@ -66,7 +66,5 @@ export async function ingestBody(request: IngestRequest, memo: NormalizedItemMem
   };
 }
 
-/** The hash `ingestBody` gives these articles. */
-export function hashArticles(articles: Article[]): string {
-  return hashArticleHashes(articles.map(hashArticle));
-}
+/** The content hash of a body without articles. */
+export const EMPTY_CONTENT_HASH = hashArticleHashes([]);

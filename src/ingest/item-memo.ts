@@ -1,7 +1,8 @@
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import { LRUCache } from "lru-cache";
 import type { Article } from "./article.ts";
 import { MAX_FUTURE_MS } from "./dates.ts";
+import type { RawItem } from "./raw-feed.ts";
 
 /** Bytes of normalized items one memo keeps (a thread's worth): about 20 000 typical items. */
 export const DEFAULT_ITEM_MEMO_BYTES = 48 * 2 ** 20;
@@ -11,6 +12,7 @@ const ENTRY_OVERHEAD_BYTES = 400;
 /** An item as normalized once: the article, and the hash of what it says. */
 export interface NormalizedItem {
   article: Article;
+  /** Changes whenever the article does (see `articleHash`). */
   hash: string;
 }
 
@@ -34,9 +36,12 @@ export class NormalizedItemMemo {
     this.entries = new LRUCache<string, NormalizedItem>({ maxSize: maxBytes, sizeCalculation: entrySize });
   }
 
-  /** The key of an item under `settings`, a string that names every other input of normalizing. */
-  static key(item: unknown, settings: string): string {
-    return createHash("sha256").update(settings).update("\0").update(JSON.stringify(item)).digest("base64url");
+  /**
+   * The key of an item under `settings` (a string naming every other input of
+   * normalizing but the clock): a digest of an unambiguous encoding of both.
+   */
+  static key(item: RawItem, settings: string): string {
+    return hash("sha256", encodeItem(item, settings), "base64url");
   }
 
   /** The item's article as made before, when it is still what normalizing at `now` would make. */
@@ -65,16 +70,43 @@ export class NormalizedItemMemo {
   }
 }
 
-/** The hash of one article: what it says, in a fixed order. */
-export function hashArticle(article: Article): string {
-  return createHash("sha256").update(JSON.stringify(article)).digest("base64url");
+/**
+ * The hash of the article normalizing made from the item under `key`: the key
+ * names all its inputs but the clock, and the clock reaches an article only
+ * through its dates, so the key and the dates are the article's whole identity.
+ */
+export function articleHash(key: string, article: Article): string {
+  return `${key}:${article.publishedAt?.getTime() ?? ""}:${article.updatedAt?.getTime() ?? ""}`;
 }
 
-/** The hash of a feed's articles from theirs: changes exactly when one of them, or their order, does. */
+/** The hash of a feed's articles from theirs: changes whenever one of them, or their order, does. */
 export function hashArticleHashes(hashes: string[]): string {
-  const hash = createHash("sha256");
-  for (const one of hashes) hash.update(one).update("\n");
-  return hash.digest("base64url");
+  return hash("sha256", hashes.join("\n"), "base64url");
+}
+
+/** Length-prefixed fields: no two different items (or settings) encode alike, whatever their text holds. */
+function encodeItem(item: RawItem, settings: string): string {
+  let out = field(settings);
+  out += field(item.guid) + field(item.title) + (item.titleIsHtml ? "h" : "t") + field(item.link) + field(item.base);
+  out += field(item.summaryHtml) + field(item.contentHtml) + field(item.contentBase) + field(item.published) + field(item.updated);
+  out += list(item.authors) + list(item.categories) + field(item.commentCount === null ? null : String(item.commentCount));
+  out += `${item.images.length}[`;
+  for (const image of item.images) out += field(image.url) + field(numberText(image.width)) + field(numberText(image.height)) + field(image.alt ?? null);
+  return out;
+}
+
+function field(text: string | null): string {
+  return text === null ? "-" : `${text.length}:${text}`;
+}
+
+function list(texts: string[]): string {
+  let out = `${texts.length}[`;
+  for (const text of texts) out += field(text);
+  return out;
+}
+
+function numberText(value: number | null | undefined): string | null {
+  return value === null || value === undefined ? null : String(value);
 }
 
 function wouldClamp(date: Date | null, now: number): boolean {

@@ -3,7 +3,7 @@ import type { SectionConfig } from "../config/sources-file.ts";
 import type { Article, ArticleImage } from "./article.ts";
 import { clampFuture, parseFeedDate } from "./dates.ts";
 import type { RawFeed, RawImage, RawItem } from "./raw-feed.ts";
-import { hashArticle, hashArticleHashes, NormalizedItemMemo } from "./item-memo.ts";
+import { articleHash, hashArticleHashes, NormalizedItemMemo } from "./item-memo.ts";
 import { sanitizeBody } from "./sanitize.ts";
 import { collapseWhitespace, countWords, demoronize, repairMojibake, unwrapDoubleEscaped, htmlToText, readingTimeMinutes, SUMMARY_MAX_CHARS, TITLE_MAX_CHARS, truncateAtWord } from "./text.ts";
 import { canonicalUrl, httpUrlResolver, resolveHttpUrl } from "./urls.ts";
@@ -21,7 +21,7 @@ export interface NormalizeContext {
   now: number;
 }
 
-/** A feed's articles and the hash that changes exactly when they do. */
+/** A feed's articles and the hash that changes whenever they do. */
 export interface NormalizedFeed {
   articles: Article[];
   contentHash: string;
@@ -36,15 +36,15 @@ export function normalizeFeed(feed: RawFeed, context: NormalizeContext, memo: No
   const articles: Article[] = [];
   const hashes: string[] = [];
   const seen = new Set<string>();
-  // Everything besides the item that normalizing reads (not the clock: the memo checks dates itself).
-  const settings = memo ? JSON.stringify([feed.base, feed.link, context.sourceId, context.defaultSection, context.sections, context.feedUrl]) : "";
+  // Everything besides the item that normalizing reads (not the clock: see articleHash).
+  const settings = JSON.stringify([feed.base, feed.link, context.sourceId, context.defaultSection, context.sections, context.feedUrl]);
   for (const item of feed.items) {
-    const key = memo ? NormalizedItemMemo.key(item, settings) : null;
-    let normalized = key ? memo!.get(key, context.now) : undefined;
+    const key = NormalizedItemMemo.key(item, settings);
+    let normalized = memo?.get(key, context.now);
     if (!normalized) {
       const article = normalizeItem(item, feed, context);
-      normalized = article ? { article, hash: hashArticle(article) } : undefined;
-      if (normalized && key) memo!.set(key, normalized, context.now);
+      normalized = article ? { article, hash: articleHash(key, article) } : undefined;
+      if (normalized) memo?.set(key, normalized, context.now);
     }
     // A feed that repeats an item keeps its first copy.
     if (normalized && !seen.has(normalized.article.id)) {

@@ -3,7 +3,7 @@ import type { SectionConfig, SourceConfig } from "../config/sources-file.ts";
 import type { Article } from "./article.ts";
 import type { DetectedFormat } from "./detect.ts";
 import type { FetchOutcome, FetchRequest } from "./fetcher.ts";
-import { hashArticles, type IngestedBody, type IngestRequest } from "./ingest-body.ts";
+import { EMPTY_CONTENT_HASH, type IngestedBody, type IngestRequest } from "./ingest-body.ts";
 import { toIngestError, type IngestErrorCode } from "./ingest-error.ts";
 import { sharedIngestPool } from "./ingest-pool.ts";
 
@@ -26,7 +26,7 @@ export interface SourceError {
 export interface SourceSnapshot {
   sourceId: string;
   articles: Article[];
-  /** Changes exactly when the articles do; the catalog rebuilds on a change. */
+  /** Changes whenever the articles do; the catalog rebuilds on a change. */
   contentHash: string;
   /** The last good read's body and the settings that shaped its articles, hashed: the same again is not parsed. */
   bodyHash?: string | null;
@@ -163,7 +163,7 @@ export async function readSource(
     return {
       sourceId: source.id,
       articles: previous?.articles ?? [],
-      contentHash: previous?.contentHash ?? hashArticles([]),
+      contentHash: previous?.contentHash ?? EMPTY_CONTENT_HASH,
       format: previous?.format ?? null,
       etag: previous?.etag ?? null,
       lastModified: previous?.lastModified ?? null,

@@ -8,6 +8,7 @@ import { IngestPool } from "../../src/ingest/ingest-pool.ts";
 import { NormalizedItemMemo } from "../../src/ingest/item-memo.ts";
 import { normalizeFeed, type NormalizeContext } from "../../src/ingest/normalize.ts";
 import { parseBody } from "../../src/ingest/parse-body.ts";
+import { emptyRawItem } from "../../src/ingest/raw-feed.ts";
 import { CORPUS_DIR, corpusFiles } from "../helpers/corpus.ts";
 
 const NOW = Date.parse("2026-11-28T12:00:00Z");
@@ -84,6 +85,31 @@ describe("the memo of normalized items", () => {
     const setBack = NOW - MAX_FUTURE_MS;
     const again = await normalize(soon, memo, { ...CONTEXT, now: setBack });
     expect(again.articles[0]!.publishedAt!.getTime()).toBe(setBack);
+  });
+
+  it("keys on every field of the item, however its text is split between fields", () => {
+    const base = { ...emptyRawItem(), title: "ab", link: "c", categories: ["x", "y"], images: [{ url: "https://i.example/1.png", width: 10 }] };
+    const variants = [
+      { ...base, title: "a", link: "bc" },
+      { ...base, categories: ["xy"] },
+      { ...base, categories: ["x"], authors: ["y"] },
+      { ...base, titleIsHtml: false },
+      { ...base, images: [{ url: "https://i.example/1.png", height: 10 }] },
+      { ...base, commentCount: 0 },
+      { ...base, guid: "" },
+    ];
+    const keys = new Set([base, ...variants].map((item) => NormalizedItemMemo.key(item, "settings")));
+    expect(keys.size).toBe(variants.length + 1);
+    expect(NormalizedItemMemo.key(base, "other settings")).not.toBe(NormalizedItemMemo.key(base, "settings"));
+    expect(NormalizedItemMemo.key({ ...base }, "settings")).toBe(NormalizedItemMemo.key(base, "settings"));
+  });
+
+  it("changes the feed's hash when only the clock changed an article (a date clamped to the read)", async () => {
+    const farFuture = feed(item(1, { date: "Fri, 01 Jan 2027 00:00:00 GMT" }));
+    const first = await normalize(farFuture, null);
+    const later = await normalize(farFuture, null, { ...CONTEXT, now: NOW + 60_000 });
+    expect(later.contentHash).not.toBe(first.contentHash);
+    expect((await normalize(farFuture, null)).contentHash).toBe(first.contentHash);
   });
 
   it("is bounded by bytes", async () => {
