@@ -4,8 +4,12 @@ import type { Article } from "./article.ts";
 import { MAX_FUTURE_MS } from "./dates.ts";
 import type { RawItem } from "./raw-feed.ts";
 
-/** Bytes of normalized items one memo keeps (a thread's worth): about 20 000 typical items. */
-export const DEFAULT_ITEM_MEMO_BYTES = 48 * 2 ** 20;
+/**
+ * Bytes of normalized items one thread keeps, counted at two bytes a
+ * character (V8 stores plain ASCII in one, so real use is often less): about
+ * 40 000 typical items. Past it, the sources read least recently are dropped.
+ */
+export const DEFAULT_ITEM_MEMO_BYTES = 128 * 2 ** 20;
 /** What an entry costs beside its strings: the object, its key, its hash, its dates. */
 const ENTRY_OVERHEAD_BYTES = 400;
 
@@ -21,6 +25,10 @@ export interface NormalizedItem {
  * usually changed by one item: the others come back byte for byte, and
  * sanitizing and normalizing them again would be most of the read's work.
  *
+ * Each source keeps exactly the items of its last read: an item that left the
+ * feed leaves the memo, and a refresh of every source (a round robin, which
+ * would defeat a memo evicting item by item) finds every unchanged item.
+ *
  * The key is a digest of the raw item and of everything else normalizing
  * reads (the feed's bases, the source's settings), so a hit is exactly the
  * article that normalizing would make, with one exception handled here:
@@ -30,10 +38,13 @@ export interface NormalizedItem {
  * set back) is made again.
  */
 export class NormalizedItemMemo {
-  private readonly entries: LRUCache<string, NormalizedItem>;
+  private readonly sources: LRUCache<string, Map<string, NormalizedItem>>;
 
   constructor({ maxBytes = DEFAULT_ITEM_MEMO_BYTES }: { maxBytes?: number } = {}) {
-    this.entries = new LRUCache<string, NormalizedItem>({ maxSize: maxBytes, sizeCalculation: entrySize });
+    this.sources = new LRUCache<string, Map<string, NormalizedItem>>({
+      maxSize: maxBytes,
+      sizeCalculation: (items) => Math.max(1, [...items.values()].reduce((sum, entry) => sum + entrySize(entry), 0)),
+    });
   }
 
   /**
@@ -44,29 +55,53 @@ export class NormalizedItemMemo {
     return hash("sha256", encodeItem(item, settings), "base64url");
   }
 
-  /** The item's article as made before, when it is still what normalizing at `now` would make. */
-  get(key: string, now: number): NormalizedItem | undefined {
-    const entry = this.entries.get(key);
-    if (!entry) return undefined;
-    if (wouldClamp(entry.article.publishedAt, now) || wouldClamp(entry.article.updatedAt, now)) {
-      this.entries.delete(key);
-      return undefined;
-    }
-    return entry;
+  /** Starts a read of `sourceId` at `now`: its last read's items to look up, and this read's to keep. */
+  read(sourceId: string, now: number): MemoRead {
+    return new MemoRead(this.sources.get(sourceId) ?? new Map(), now, (items) => {
+      // A source larger than the whole memo is not kept (lru-cache would refuse it anyway).
+      this.sources.delete(sourceId);
+      if (items.size > 0) this.sources.set(sourceId, items);
+    });
   }
 
-  /** Keeps an item normalized at `now`, unless one of its dates may have been clamped to `now`. */
-  set(key: string, entry: NormalizedItem, now: number): void {
-    if (entry.article.publishedAt?.getTime() === now || entry.article.updatedAt?.getTime() === now) return;
-    this.entries.set(key, entry);
-  }
-
+  /** Items kept, over every source. */
   get size(): number {
-    return this.entries.size;
+    let size = 0;
+    for (const items of this.sources.values()) size += items.size;
+    return size;
   }
 
   get bytes(): number {
-    return this.entries.calculatedSize;
+    return this.sources.calculatedSize;
+  }
+}
+
+/** One read of one source through the memo: look items up, keep what this read made, then `done`. */
+export class MemoRead {
+  private readonly kept = new Map<string, NormalizedItem>();
+
+  constructor(
+    private readonly previous: Map<string, NormalizedItem>,
+    private readonly now: number,
+    private readonly store: (items: Map<string, NormalizedItem>) => void,
+  ) {}
+
+  /** The item's article as made before, when it is still what normalizing now would make. */
+  get(key: string): NormalizedItem | undefined {
+    const entry = this.previous.get(key);
+    if (!entry || wouldClamp(entry.article.publishedAt, this.now) || wouldClamp(entry.article.updatedAt, this.now)) return undefined;
+    return entry;
+  }
+
+  /** Keeps an item of this read, unless one of its dates may have been clamped to the read's clock. */
+  keep(key: string, entry: NormalizedItem): void {
+    if (entry.article.publishedAt?.getTime() === this.now || entry.article.updatedAt?.getTime() === this.now) return;
+    this.kept.set(key, entry);
+  }
+
+  /** The read succeeded: its items replace the source's last ones. */
+  done(): void {
+    this.store(this.kept);
   }
 }
 

@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import type { SectionConfig } from "../config/sources-file.ts";
 import type { Article, ArticleImage } from "./article.ts";
 import { clampFuture, parseFeedDate } from "./dates.ts";
@@ -38,14 +38,15 @@ export function normalizeFeed(feed: RawFeed, context: NormalizeContext, memo: No
   const seen = new Set<string>();
   // Everything besides the item that normalizing reads (not the clock: see articleHash).
   const settings = JSON.stringify([feed.base, feed.link, context.sourceId, context.defaultSection, context.sections, context.feedUrl]);
+  const read = memo?.read(context.sourceId, context.now);
   for (const item of feed.items) {
     const key = NormalizedItemMemo.key(item, settings);
-    let normalized = memo?.get(key, context.now);
+    let normalized = read?.get(key);
     if (!normalized) {
       const article = normalizeItem(item, feed, context);
       normalized = article ? { article, hash: articleHash(key, article) } : undefined;
-      if (normalized) memo?.set(key, normalized, context.now);
     }
+    if (normalized) read?.keep(key, normalized);
     // A feed that repeats an item keeps its first copy.
     if (normalized && !seen.has(normalized.article.id)) {
       seen.add(normalized.article.id);
@@ -53,6 +54,7 @@ export function normalizeFeed(feed: RawFeed, context: NormalizeContext, memo: No
       hashes.push(normalized.hash);
     }
   }
+  read?.done();
   return { articles, contentHash: hashArticleHashes(hashes) };
 }
 
@@ -127,7 +129,7 @@ export function articleId(parts: { sourceId: string; canonicalUrl: string | null
     : parts.guid
       ? `guid:${parts.sourceId}:${parts.guid}`
       : `hash:${parts.sourceId}:${parts.title}:${parts.published ?? ""}`;
-  return createHash("sha256").update(key).digest("base64url").slice(0, 16);
+  return hash("sha256", key, "base64url").slice(0, 16);
 }
 
 /** A readable stand-in title for an item that is only a link: host and path. */

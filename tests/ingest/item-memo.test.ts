@@ -112,12 +112,36 @@ describe("the memo of normalized items", () => {
     expect((await normalize(farFuture, null)).contentHash).toBe(first.contentHash);
   });
 
-  it("is bounded by bytes", async () => {
-    const memo = new NormalizedItemMemo({ maxBytes: 8 * 1024 });
-    await normalize(feed(...Array.from({ length: 200 }, (_, n) => item(n))), memo);
-    expect(memo.bytes).toBeLessThanOrEqual(8 * 1024);
-    expect(memo.size).toBeGreaterThan(0);
-    expect(memo.size).toBeLessThan(200);
+  it("keeps each source's last read only: an item that left the feed leaves the memo", async () => {
+    const memo = new NormalizedItemMemo();
+    await normalize(feed(item(1), item(2), item(3)), memo);
+    expect(memo.size).toBe(3);
+    const second = await normalize(feed(item(4), item(3)), memo);
+    expect(memo.size).toBe(2);
+    await normalize(feed(item(1)), memo, { ...CONTEXT, sourceId: "other" });
+    expect(memo.size).toBe(3);
+    // Item 3 of source "s" comes back from the memo; item 1 under "s" is made again.
+    const third = await normalize(feed(item(3), item(1)), memo);
+    expect(third.articles[0]).toBe(second.articles[1]);
+  });
+
+  it("is bounded by bytes, dropping the sources read least recently, and never keeps a source larger than itself", async () => {
+    const memo = new NormalizedItemMemo({ maxBytes: 16 * 1024 });
+    const one = await normalize(feed(item(1), item(2)), memo, { ...CONTEXT, sourceId: "a" });
+    const perSource = memo.bytes;
+    expect(perSource).toBeGreaterThan(0);
+    const sources = Math.floor((16 * 1024) / perSource);
+    for (let n = 0; n < sources + 3; n++) await normalize(feed(item(1), item(2)), memo, { ...CONTEXT, sourceId: `b${n}` });
+    expect(memo.bytes).toBeLessThanOrEqual(16 * 1024);
+    expect(memo.size).toBe(2 * sources);
+    // Source "a" was read first: dropped, so its items are made afresh.
+    const again = await normalize(feed(item(1), item(2)), memo, { ...CONTEXT, sourceId: "a" });
+    expect(again.articles[0]).not.toBe(one.articles[0]);
+    expect(again.articles[0]).toEqual(one.articles[0]);
+
+    const huge = new NormalizedItemMemo({ maxBytes: 1024 });
+    await normalize(feed(item(1), item(2), item(3)), huge);
+    expect(huge.size).toBe(0);
   });
 });
 
