@@ -16,6 +16,7 @@
  *    shows it, or until `maxMs` passed (then `finished` is false).
  */
 import { loadSourcesFile } from "../src/config/sources-file.ts";
+import { sharedIngestPool } from "../src/ingest/ingest-pool.ts";
 import { createGateway } from "../src/create-gateway.ts";
 import { listen } from "../src/http/server.ts";
 import { watchEventLoop, watchGc } from "./event-loop.ts";
@@ -58,6 +59,8 @@ async function main(): Promise<void> {
   const started = performance.now();
 
   const config = await loadSourcesFile(sources);
+  // The parser threads load their modules while the first fetches are on the wire.
+  if (config.sources.length > 0) sharedIngestPool().warm();
   let clockOffset = 0;
   const gateway = createGateway({ config, monotonicNow: () => performance.now() + clockOffset });
   const running = await listen(gateway.app, 0, "127.0.0.1");

@@ -1,4 +1,5 @@
 import { ConfigError, loadSourcesFile } from "./config/sources-file.ts";
+import { sharedIngestPool } from "./ingest/ingest-pool.ts";
 import { readSettings } from "./config/settings.ts";
 import { createGateway } from "./create-gateway.ts";
 import { GRAPHQL_PATH } from "./http/app.ts";
@@ -16,6 +17,8 @@ async function main(): Promise<void> {
   // A person at a terminal reads pretty lines; anything else (a pipe, a log shipper) gets JSON.
   const logger = createLogger({ level: settings.logLevel, pretty: process.stdout.isTTY === true });
   const config = await loadSourcesFile(settings.sourcesFile);
+  // The parser threads load their modules while the first fetches are on the wire.
+  if (config.sources.length > 0) sharedIngestPool().warm();
   const persistedOperations = settings.persistedOperationsFile ? await loadPersistedOperations(settings.persistedOperationsFile) : null;
   const partners = settings.partnersFile ? await loadPartnersFile(settings.partnersFile) : null;
   const sharedCache = settings.redisUrl ? new SharedCache({ redis: createRedis(settings.redisUrl), logger }) : null;

@@ -78,6 +78,20 @@ export class IngestPool {
     });
   }
 
+  /**
+   * Starts every worker now rather than on the first large body: a worker
+   * takes up to a second to load its modules, which a server starting up can
+   * spend while its first fetches are on the wire.
+   */
+  warm(): void {
+    while (!this.closed && this.workers.length < this.size) this.spawn();
+  }
+
+  /** Worker threads started and not stopped. */
+  get threads(): number {
+    return this.workers.length;
+  }
+
   /** Stops every worker; reads still queued or running fail. */
   async close(): Promise<void> {
     this.closed = true;

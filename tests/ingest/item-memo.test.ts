@@ -168,3 +168,21 @@ describe("the ingest pool", () => {
     expect(a2.articles).toEqual((await ingestBody(request("a", feed(item(1), item(4))))).articles);
   });
 });
+
+describe("warming the ingest pool", () => {
+  it("starts every worker at once, and a warmed worker reads the first large body", async () => {
+    const pool = new IngestPool({ size: 2, minBytes: 0 });
+    try {
+      expect(pool.threads).toBe(0);
+      pool.warm();
+      expect(pool.threads).toBe(2);
+      const read = await pool.run({ body: Buffer.from(feed(item(1))), contentType: "application/rss+xml", format: "auto", sourceId: "w", defaultSection: "world", sections: CONTEXT.sections, feedUrl: "https://s.example/feed.xml", now: NOW });
+      expect(read.threadId).toBeGreaterThan(0);
+      expect(pool.threads).toBe(2);
+    } finally {
+      await pool.close();
+    }
+    pool.warm();
+    expect(pool.threads).toBe(0);
+  });
+});
