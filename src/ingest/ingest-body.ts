@@ -26,6 +26,8 @@ export interface IngestRequest {
 export interface IngestedBody {
   format: DetectedFormat;
   articles: Article[];
+  /** Each article's hash, in the same order: the same hash is the same article. */
+  articleHashes: string[];
   /** Changes whenever the articles do (and when the items they were made from do). */
   contentHash: string;
   feedTitle: string | null;
@@ -46,7 +48,7 @@ export async function ingestBody(request: IngestRequest, memo: NormalizedItemMem
   const body = Buffer.from(request.body.buffer, request.body.byteOffset, request.body.byteLength);
   const decoded = decodeBody(body, request.contentType);
   const { format, feed } = await parseBody(decoded.text, request.contentType, request.format, request.map);
-  const { articles, contentHash } = normalizeFeed(feed, {
+  const { articles, articleHashes, contentHash } = normalizeFeed(feed, {
     sourceId: request.sourceId,
     defaultSection: request.defaultSection,
     sections: request.sections,
@@ -56,6 +58,7 @@ export async function ingestBody(request: IngestRequest, memo: NormalizedItemMem
   return {
     format,
     articles,
+    articleHashes,
     contentHash,
     feedTitle: feed.title ? htmlToText(feed.title) || null : null,
     feedLink: feed.link,

@@ -1,6 +1,7 @@
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import { ingestBody, type IngestedBody, type IngestRequest } from "./ingest-body.ts";
+import type { Article } from "./article.ts";
 import { IngestError, type IngestErrorCode } from "./ingest-error.ts";
 import { NormalizedItemMemo } from "./item-memo.ts";
 
@@ -14,8 +15,22 @@ export const OFF_THREAD_MIN_BYTES = 32 * 1024;
 /** A read that takes longer than this on its worker is stopped (the worker is replaced). */
 export const INGEST_TIMEOUT_MS = 15_000;
 
+/** Articles a source already holds, with their hashes (same order): a read may share them rather than copy them. */
+export interface HeldArticles {
+  articles: Article[];
+  hashes: string[];
+}
+
+/** What the pool asks a worker: a body to read, and the hashes of the articles the source holds. */
+export interface IngestTask {
+  id: number;
+  request: IngestRequest;
+  known: string[];
+}
+
+/** A worker's result: an article the source already held comes back as null, to be taken from what it holds. */
 export type IngestReply =
-  | { id: number; ok: true; result: IngestedBody; threadId: number }
+  | { id: number; ok: true; result: Omit<IngestedBody, "articles"> & { articles: (Article | null)[] }; threadId: number }
   | { id: number; ok: false; code: IngestErrorCode; message: string };
 
 export interface IngestPoolOptions {
@@ -30,6 +45,7 @@ export interface IngestPoolOptions {
 interface Task {
   id: number;
   request: IngestRequest;
+  held: HeldArticles | undefined;
   resolve: (result: IngestedBody & { threadId: number }) => void;
   reject: (error: Error) => void;
 }
@@ -69,11 +85,16 @@ export class IngestPool {
     this.timeoutMs = timeoutMs;
   }
 
-  /** Reads one body, on a worker when it is large; threadId 0 means inline. */
-  async run(request: IngestRequest): Promise<IngestedBody & { threadId: number }> {
+  /**
+   * Reads one body, on a worker when it is large; threadId 0 means inline.
+   * Articles that are the same as `held` ones (by hash) are those very
+   * objects: they do not cross between threads, and the serving thread makes
+   * no new copy of a story it already holds.
+   */
+  async run(request: IngestRequest, held?: HeldArticles): Promise<IngestedBody & { threadId: number }> {
     if (request.body.byteLength < this.minBytes || this.closed) return { ...(await ingestBody(request, this.memo)), threadId: 0 };
     return new Promise((resolve, reject) => {
-      this.queue.push({ id: this.nextId++, request, resolve, reject });
+      this.queue.push({ id: this.nextId++, request, held, resolve, reject });
       this.dispatch();
     });
   }
@@ -118,7 +139,8 @@ export class IngestPool {
       }, this.timeoutMs);
       // The worker gets its own copy of the bytes, moved rather than cloned.
       const body = new Uint8Array(task.request.body);
-      slot.worker.postMessage({ id: task.id, request: { ...task.request, body } }, [body.buffer]);
+      const message: IngestTask = { id: task.id, request: { ...task.request, body }, known: task.held?.hashes ?? [] };
+      slot.worker.postMessage(message, [body.buffer]);
     }
   }
 
@@ -129,8 +151,11 @@ export class IngestPool {
       const task = slot.task;
       if (!task || task.id !== reply.id) return;
       this.finish(slot);
-      if (reply.ok) task.resolve({ ...reply.result, threadId: reply.threadId });
-      else task.reject(new IngestError(reply.code, reply.message));
+      if (reply.ok) {
+        const articles = withHeld(reply.result.articles, reply.result.articleHashes, task.held);
+        if (articles) task.resolve({ ...reply.result, articles, threadId: reply.threadId });
+        else task.reject(new IngestError("PARSE_ERROR", "the parser thread named a held article the source does not hold"));
+      } else task.reject(new IngestError(reply.code, reply.message));
       this.dispatch();
     });
     const fail = (message: string) => {
@@ -169,6 +194,24 @@ export class IngestPool {
     task?.reject(new IngestError("PARSE_ERROR", reason));
     await slot.worker.terminate();
   }
+}
+
+/** The articles of a reply, held ones (null in it) taken from `held` by hash; null if one is missing. */
+function withHeld(articles: (Article | null)[], hashes: string[], held: HeldArticles | undefined): Article[] | null {
+  let byHash: Map<string, Article> | null = null;
+  const out: Article[] = [];
+  for (let i = 0; i < articles.length; i++) {
+    const article = articles[i];
+    if (article) {
+      out.push(article);
+      continue;
+    }
+    byHash ??= new Map(held?.hashes.map((hash, at) => [hash, held.articles[at]!]) ?? []);
+    const same = byHash.get(hashes[i]!);
+    if (!same) return null;
+    out.push(same);
+  }
+  return out;
 }
 
 function defaultPoolSize(): number {

@@ -1,10 +1,10 @@
 import { readlinkSync } from "node:fs";
 import { setPriority } from "node:os";
 import { parentPort, threadId } from "node:worker_threads";
-import { ingestBody, type IngestRequest } from "./ingest-body.ts";
+import { ingestBody } from "./ingest-body.ts";
 import { IngestError } from "./ingest-error.ts";
 import { NormalizedItemMemo } from "./item-memo.ts";
-import type { IngestReply } from "./ingest-pool.ts";
+import type { IngestReply, IngestTask } from "./ingest-pool.ts";
 
 /**
  * How much lower than the serving thread's a worker's priority is (Linux nice
@@ -19,10 +19,14 @@ lowerOwnPriority();
 const memo = new NormalizedItemMemo();
 
 /** Worker entry: reads one body per message and answers with the result or a coded error. */
-parentPort?.on("message", async ({ id, request }: { id: number; request: IngestRequest }) => {
+parentPort?.on("message", async ({ id, request, known }: IngestTask) => {
   let reply: IngestReply;
   try {
-    reply = { id, ok: true, result: await ingestBody(request, memo), threadId };
+    const result = await ingestBody(request, memo);
+    // What the serving thread already holds is not sent back: it takes its own copy by hash.
+    const held = new Set(known);
+    const articles = held.size === 0 ? result.articles : result.articles.map((article, i) => (held.has(result.articleHashes[i]!) ? null : article));
+    reply = { id, ok: true, result: { ...result, articles }, threadId };
   } catch (error) {
     const coded = error instanceof IngestError ? error : new IngestError("PARSE_ERROR", error instanceof Error ? error.message : String(error));
     reply = { id, ok: false, code: coded.code, message: coded.message };

@@ -24,6 +24,8 @@ export interface NormalizeContext {
 /** A feed's articles and the hash that changes whenever they do. */
 export interface NormalizedFeed {
   articles: Article[];
+  /** Each article's own hash (see `articleHash`), in the same order. */
+  articleHashes: string[];
   contentHash: string;
 }
 
@@ -55,7 +57,7 @@ export function normalizeFeed(feed: RawFeed, context: NormalizeContext, memo: No
     }
   }
   read?.done();
-  return { articles, contentHash: hashArticleHashes(hashes) };
+  return { articles, articleHashes: hashes, contentHash: hashArticleHashes(hashes) };
 }
 
 /** Raw item in, Article out: pure, one commented fallback chain per field. */

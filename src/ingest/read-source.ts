@@ -5,7 +5,7 @@ import type { DetectedFormat } from "./detect.ts";
 import type { FetchOutcome, FetchRequest } from "./fetcher.ts";
 import { EMPTY_CONTENT_HASH, type IngestedBody, type IngestRequest } from "./ingest-body.ts";
 import { toIngestError, type IngestErrorCode } from "./ingest-error.ts";
-import { sharedIngestPool } from "./ingest-pool.ts";
+import { sharedIngestPool, type HeldArticles } from "./ingest-pool.ts";
 
 /**
  * Ok reads in a row that found no items while articles were held, before the
@@ -26,6 +26,8 @@ export interface SourceError {
 export interface SourceSnapshot {
   sourceId: string;
   articles: Article[];
+  /** Each article's hash, in the same order (absent on snapshots from older versions): the same hash is the same article. */
+  articleHashes?: string[];
   /** Changes whenever the articles do; the catalog rebuilds on a change. */
   contentHash: string;
   /** The last good read's body and the settings that shaped its articles, hashed: the same again is not parsed. */
@@ -66,8 +68,12 @@ export interface SourceSnapshot {
 export interface ReadSourceDeps {
   fetchFeed: (request: FetchRequest) => Promise<FetchOutcome>;
   now: () => number;
-  /** Decode, parse and normalize a body. @default the process's IngestPool (large bodies on worker threads) */
-  ingest?: (request: IngestRequest) => Promise<IngestedBody>;
+  /**
+   * Decode, parse and normalize a body; `held` are the articles the source
+   * holds, which the result may share rather than copy. @default the
+   * process's IngestPool (large bodies on worker threads)
+   */
+  ingest?: (request: IngestRequest, held?: HeldArticles) => Promise<IngestedBody>;
 }
 
 /**
@@ -117,7 +123,8 @@ export async function readSource(
     }
     if (outcome.kind === "not-modified") throw new Error("304 Not Modified without a conditional request");
     phase = "parse";
-    const ingest = deps.ingest ?? ((request: IngestRequest) => sharedIngestPool().run(request));
+    const ingest = deps.ingest ?? ((request: IngestRequest, held?: HeldArticles) => sharedIngestPool().run(request, held));
+    const held = previous?.articleHashes && previous.articleHashes.length === previous.articles.length ? { articles: previous.articles, hashes: previous.articleHashes } : undefined;
     const read = await ingest({
       body: outcome.body,
       contentType: outcome.contentType,
@@ -128,7 +135,7 @@ export async function readSource(
       sections: context.sections,
       feedUrl: outcome.finalUrl.protocol === "file:" ? "" : outcome.finalUrl.href,
       now: finished,
-    });
+    }, held);
     const { articles } = read;
     const done = deps.now();
     const emptyReadsKept = (previous?.emptyReadsKept ?? 0) + 1;
@@ -137,6 +144,7 @@ export async function readSource(
     return {
       sourceId: source.id,
       articles: keepHeld ? previous!.articles : articles,
+      articleHashes: keepHeld ? previous!.articleHashes : read.articleHashes,
       contentHash: keepHeld ? previous!.contentHash : read.contentHash,
       bodyHash,
       format: read.format,

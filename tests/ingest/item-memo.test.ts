@@ -5,6 +5,8 @@ import { MAX_FUTURE_MS } from "../../src/ingest/dates.ts";
 import { decodeBody } from "../../src/ingest/decode.ts";
 import { ingestBody, type IngestRequest } from "../../src/ingest/ingest-body.ts";
 import { IngestPool } from "../../src/ingest/ingest-pool.ts";
+import { readSource, type SourceSnapshot } from "../../src/ingest/read-source.ts";
+import { parseSourcesConfig } from "../../src/config/sources-file.ts";
 import { NormalizedItemMemo } from "../../src/ingest/item-memo.ts";
 import { normalizeFeed, type NormalizeContext } from "../../src/ingest/normalize.ts";
 import { parseBody } from "../../src/ingest/parse-body.ts";
@@ -166,6 +168,61 @@ describe("the ingest pool", () => {
     expect(a2.threadId).toBe(a.threadId);
     expect(b2.threadId).toBe(b.threadId);
     expect(a2.articles).toEqual((await ingestBody(request("a", feed(item(1), item(4))))).articles);
+  });
+});
+
+describe("articles a source already holds", () => {
+  const pool = new IngestPool({ size: 1, minBytes: 0 });
+  afterAll(() => pool.close());
+  const request = (xml: string): IngestRequest => ({
+    body: Buffer.from(xml),
+    contentType: "application/rss+xml",
+    format: "auto",
+    sourceId: "held",
+    defaultSection: "world",
+    sections: CONTEXT.sections,
+    feedUrl: "https://s.example/feed.xml",
+    now: NOW,
+  });
+
+  it("come back from a worker as the very objects held, not copies; new and edited ones are new", async () => {
+    const first = await pool.run(request(feed(item(1), item(2))));
+    expect(first.threadId).toBeGreaterThan(0);
+    const xml = feed(item(3), item(1), item(2, { title: "Story 2, edited" }));
+    const second = await pool.run(request(xml), { articles: first.articles, hashes: first.articleHashes });
+    expect(second.articles[1]).toBe(first.articles[0]);
+    expect(second.articles[2]).not.toBe(first.articles[1]);
+    expect(second.articles).toEqual((await ingestBody(request(xml))).articles);
+    expect(second.articleHashes).toHaveLength(3);
+
+    // Without held articles every one is a copy made on the worker.
+    const copied = await pool.run(request(xml));
+    expect(copied.articles[1]).not.toBe(first.articles[0]);
+    expect(copied.articles).toEqual(second.articles);
+    expect(copied.contentHash).toBe(second.contentHash);
+  });
+
+  it("are never mixed up with another source's: a hash the source does not hold is read as usual", async () => {
+    const other = await pool.run(request(feed(item(7))));
+    const read = await pool.run(request(feed(item(8))), { articles: other.articles, hashes: other.articleHashes });
+    expect(read.articles.map((a) => a.title)).toEqual(["Story 8"]);
+  });
+});
+
+describe("a source read twice", () => {
+  it("keeps the objects of its unchanged stories, so the serving thread holds one copy of each", async () => {
+    const config = parseSourcesConfig({ sections: CONTEXT.sections, sources: [{ id: "twice", name: "Twice", url: "https://s.example/feed.xml", section: "world" }] }, "/tmp/sources.json");
+    let body = feed(item(1), item(2));
+    const fetchFeed = async () => ({ kind: "fetched" as const, body: Buffer.from(body), contentType: "application/rss+xml", freshForMs: null, etag: null, lastModified: null, finalUrl: new URL("https://s.example/feed.xml") });
+    const read = (previous?: SourceSnapshot) => readSource(config.sources[0]!, { sections: config.sections, rootDir: "/tmp" }, { fetchFeed, now: () => NOW }, previous);
+    const first = await read();
+    body = feed(item(3), item(1), item(2));
+    const second = await read(first);
+    expect(second.articles.map((a) => a.title)).toEqual(["Story 3", "Story 1", "Story 2"]);
+    expect(second.articles[1]).toBe(first.articles[0]);
+    expect(second.articles[2]).toBe(first.articles[1]);
+    expect(second.articleHashes).toHaveLength(3);
+    expect(second.contentHash).not.toBe(first.contentHash);
   });
 });
 
