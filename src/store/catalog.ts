@@ -3,7 +3,7 @@ import type { SourceSnapshot } from "../ingest/read-source.ts";
 import { canonicalUrlsOf, type CatalogArticle } from "./catalog-article.ts";
 import { mergeArticleSteps } from "./merge.ts";
 import { RelatedIndex } from "./related-index.ts";
-import { NEWEST, sortArticles } from "./article-order.ts";
+import { NEWEST, sortArticleSteps } from "./article-order.ts";
 import { SearchIndex } from "./search-index.ts";
 import { BackgroundSteps, runToEnd, type Steps } from "./time-slice.ts";
 
@@ -76,7 +76,7 @@ export function* buildCatalogSteps(input: CatalogInput): Steps<BuildingCatalog> 
   const raw = input.sources.flatMap((source) => input.snapshots.get(source.id)?.articles ?? []);
   const merged = yield* mergeArticleSteps(raw);
   yield;
-  const articles = sortArticles(merged, NEWEST);
+  const articles = yield* sortArticleSteps(merged, NEWEST);
   yield;
   const byId = new Map<string, CatalogArticle>();
   const byCanonicalUrl = new Map<string, CatalogArticle>();
