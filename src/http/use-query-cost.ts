@@ -1,6 +1,7 @@
 import type { DocumentNode, GraphQLError, GraphQLSchema } from "graphql";
 import type { Plugin } from "graphql-yoga";
-import { DEFAULT_MAX_COST, DEFAULT_PAGE_SIZE, measureQueryCost, type QueryCostOptions } from "./query-cost.ts";
+import { DEFAULT_MAX_COST, DEFAULT_PAGE_SIZE, type QueryCostOptions } from "./query-cost.ts";
+import { createQueryCostMemo } from "./query-cost-memo.ts";
 import { createRefusalError } from "./refusal-error.ts";
 
 export interface UseQueryCostOptions extends Pick<QueryCostOptions, "defaultPageSize" | "maxPageSize" | "unpagedListSize"> {
@@ -15,15 +16,14 @@ export interface UseQueryCostOptions extends Pick<QueryCostOptions, "defaultPage
  * It checks at execution, not as a validation rule: a page size is often a
  * variable, and Yoga caches validation results per document, so a rule would
  * judge `$first: 100` by whatever `$first` the document was first sent with.
+ * Costs are remembered per document and the values of the variables a cost
+ * reads (see `createQueryCostMemo`), so `$first: 100` is still judged as 100.
  */
 export function useQueryCost({ maxCost = DEFAULT_MAX_COST, ...costOptions }: UseQueryCostOptions = {}): Plugin {
+  const measure = createQueryCostMemo(costOptions);
   // Subscriptions never execute as a whole (each event runs the selection again), so they are checked on subscribe.
   const check = ({ args, setResultAndStopExecution }: CostCheck) => {
-    const cost = measureQueryCost(args.schema, args.document, {
-      ...costOptions,
-      operationName: args.operationName,
-      variables: args.variableValues,
-    });
+    const cost = measure(args.schema, args.document, args.operationName, args.variableValues);
     if (cost > maxCost) {
       setResultAndStopExecution({
         errors: [
