@@ -73,7 +73,7 @@ export function createPartnerGate({ partners = null, onRateLimited, openPaths = 
   const anonymousLimiter = partners?.anonymous ? createBudget({ name: "anonymous", points: partners.anonymous.requestsPerMinute, durationSeconds: WINDOW_SECONDS, shared }) : null;
 
   // With partners, an answer also depends on the key: a shared cache must not hand a keyed answer to a keyless client.
-  const vary = partners ? ["Origin", "X-API-Key"] : ["Origin"];
+  const vary = withVaryOnce(partners ? ["Origin", "X-API-Key"] : ["Origin"]);
 
   return (req, res) => {
     varyOn(res, vary);
@@ -171,22 +171,51 @@ function refuse(res: ServerResponse, status: number, code: string, message: stri
 /**
  * Adds `names` to `Vary` however the response is written later: handlers
  * (Yoga, the edge cache) replace `Vary` with their own through `writeHead`,
- * so the merge happens there, as the `on-headers` pattern does.
+ * so the merge happens there, as the `on-headers` pattern does. `merge` gives
+ * the merged value for a current one (`withVaryOnce`: computed once per value).
  */
-function varyOn(res: ServerResponse, names: string[]): void {
+function varyOn(res: ServerResponse, merge: (current: unknown) => string): void {
   const writeHead = res.writeHead;
   res.writeHead = function (this: ServerResponse, ...args: unknown[]) {
-    const index = args.findIndex((arg, i) => i > 0 && typeof arg === "object" && arg !== null && !Array.isArray(arg));
+    // The headers object, if any: writeHead(status, headers) or writeHead(status, reason, headers).
+    const index = isHeaderObject(args[1]) ? 1 : isHeaderObject(args[2]) ? 2 : -1;
     const headers = index === -1 ? null : (args[index] as Record<string, unknown>);
-    const key = headers ? Object.keys(headers).find((k) => k.toLowerCase() === "vary") : undefined;
-    if (headers && key) args[index] = { ...headers, [key]: withVary(String(headers[key]), names) };
-    else res.setHeader("vary", withVary(res.getHeader("vary"), names));
+    const key = headers ? varyKey(headers) : undefined;
+    if (headers && key) args[index] = { ...headers, [key]: merge(String(headers[key])) };
+    else res.setHeader("vary", merge(res.getHeader("vary")));
     return (writeHead as (...a: unknown[]) => ServerResponse).apply(this, args);
   } as ServerResponse["writeHead"];
 }
 
-function withVary(current: unknown, names: string[]): string {
-  let text = Array.isArray(current) ? current.join(", ") : current === undefined ? "" : String(current);
+function isHeaderObject(value: unknown): boolean {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** The key `Vary` is written under, in whatever case; most headers objects have none, and no key of another length is it. */
+function varyKey(headers: Record<string, unknown>): string | undefined {
+  for (const key of Object.keys(headers)) if (key.length === 4 && key.toLowerCase() === "vary") return key;
+  return undefined;
+}
+
+/** Vary values in practice are a handful per gate (none, `Accept`, ...): each merge is computed once, the map bounded all the same. */
+const MAX_REMEMBERED_VARY_VALUES = 100;
+
+function withVaryOnce(names: string[]): (current: unknown) => string {
+  const merged = new Map<string, string>();
+  return (current) => {
+    const text = Array.isArray(current) ? current.join(", ") : current === undefined ? "" : String(current);
+    let result = merged.get(text);
+    if (result === undefined) {
+      result = withVary(text, names);
+      if (merged.size >= MAX_REMEMBERED_VARY_VALUES) merged.clear();
+      merged.set(text, result);
+    }
+    return result;
+  };
+}
+
+function withVary(current: string, names: string[]): string {
+  let text = current;
   for (const name of names) {
     const present = text.split(",").map((v) => v.trim().toLowerCase());
     if (!present.includes("*") && !present.includes(name.toLowerCase())) text = text ? `${text}, ${name}` : name;
