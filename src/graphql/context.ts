@@ -58,12 +58,9 @@ export function createContext(store: Store, onCatalog?: (catalog: Catalog) => vo
       return config ? { config, snapshot: store.snapshot(id) } : null;
     }),
     tag: fromCatalog((c, name: string) => c.tagByName.get(name) ?? null),
-    // The related index is built in the background after each catalog: wait for it without holding the event loop.
+    // The related index is built in the background after each catalog: the catalog answers without holding the event loop.
     related: new DataLoader<{ id: string; first: number }, RelatedMatch[], string>(
-      async (keys) => {
-        const index = await (await catalog()).relatedIndex();
-        return keys.map((key) => index.relatedTo(key.id, key.first));
-      },
+      async (keys) => (await catalog()).relatedTo(keys),
       { cacheKeyFn: (key) => `${key.id}:${key.first}` },
     ),
   };

@@ -2,7 +2,7 @@ import type { SectionConfig, SourceConfig } from "../config/sources-file.ts";
 import type { SourceSnapshot } from "../ingest/read-source.ts";
 import { canonicalUrlsOf, type CatalogArticle } from "./catalog-article.ts";
 import { mergeArticleSteps } from "./merge.ts";
-import { RelatedIndex } from "./related-index.ts";
+import { RelatedIndex, type RelatedMatch } from "./related-index.ts";
 import { NEWEST, sortArticleSteps } from "./article-order.ts";
 import { SearchIndex } from "./search-index.ts";
 import { BackgroundSteps, runToEnd, type Steps } from "./time-slice.ts";
@@ -24,11 +24,20 @@ export interface Catalog {
   bySection: Map<string, CatalogArticle[]>;
   /** Built in the background after the catalog (see `buildCatalogSteps`); reading it finishes the build. */
   readonly related: RelatedIndex;
-  /** The related index once built, without holding the event loop (what requests use). */
-  relatedIndex: () => Promise<RelatedIndex>;
-  /** The full-text index; built in the background after the catalog (see `buildCatalogSteps`), calling this finishes it. */
+  /**
+   * Related stories for each key, without holding the event loop (what
+   * requests use): from this catalog's index once built; until then from the
+   * last complete index of an older catalog, for stories it knows, with every
+   * match read from this catalog (stories gone since are left out).
+   */
+  relatedTo: (keys: readonly { id: string; first: number }[]) => Promise<RelatedMatch[][]>;
+  /**
+   * The full-text index: this catalog's once built; until then the last
+   * complete index of an older catalog, when there is one (its hits name
+   * stories by id); else this catalog's, finished on the spot.
+   */
   search: () => SearchIndex;
-  /** The full-text index once built, without holding the event loop (what requests await before searching). */
+  /** What `search()` will return, made ready without holding the event loop (what requests await before searching). */
   searchIndex: () => Promise<SearchIndex>;
   /** Tags with the number of articles carrying them, most used first (case-insensitive names). */
   tags: TagCount[];
@@ -46,8 +55,8 @@ export interface TagCount {
 /** A catalog as built, with the switch of its background indexing (for the store alone). */
 export interface BuildingCatalog extends Catalog {
   startIndexing: () => void;
-  /** Stops background indexing (a newer catalog replaced this one); reading `related` still finishes it. */
-  stopIndexing: () => void;
+  /** Both indexes are built. */
+  readonly indexed: boolean;
 }
 
 export interface CatalogInput {
@@ -56,7 +65,23 @@ export interface CatalogInput {
   sections: SectionConfig[];
   sources: SourceConfig[];
   snapshots: Map<string, SourceSnapshot>;
+  /** Indexes of older catalogs to answer from while this one's build. @default none: requests wait */
+  fallback?: IndexFallback;
 }
+
+/**
+ * The store's record of complete indexes across catalog versions: a new
+ * catalog answers from the last complete ones while its own build in the
+ * background, and reports its own once done.
+ */
+export interface IndexFallback {
+  related: () => RelatedIndex | null;
+  search: () => SearchIndex | null;
+  built: (index: RelatedIndex | SearchIndex) => void;
+}
+
+/** Matches asked of an older index beyond `first`: some may name stories this catalog no longer has. */
+const FALLBACK_EXTRA_MATCHES = 5;
 
 /** Builds a catalog in one go, its related index included (tests, benches, tools). */
 export function buildCatalog(input: CatalogInput): Catalog {
@@ -68,9 +93,9 @@ export function buildCatalog(input: CatalogInput): Catalog {
 /**
  * The build as steps (see time-slice.ts), so the store can run it in slices
  * between requests. The related and search indexes are left to build
- * afterwards: `startIndexing` runs them in the background; `relatedIndex()`
- * and `searchIndex()` wait for them, `related` and `search()` finish them on
- * the spot.
+ * afterwards: `startIndexing` runs them in the background; `relatedTo()`
+ * and `searchIndex()` answer from an older catalog's (`input.fallback`) or
+ * wait for them, `related` and `search()` finish them on the spot.
  */
 export function* buildCatalogSteps(input: CatalogInput): Steps<BuildingCatalog> {
   const raw = input.sources.flatMap((source) => input.snapshots.get(source.id)?.articles ?? []);
@@ -89,8 +114,12 @@ export function* buildCatalogSteps(input: CatalogInput): Steps<BuildingCatalog> 
     if ((index & 1023) === 1023) yield;
   }
   const tags = yield* countTags(articles);
-  const related = new BackgroundSteps(RelatedIndex.build(articles));
-  const search = new BackgroundSteps(SearchIndex.build(articles));
+  const fallback = input.fallback ?? null;
+  const related = new BackgroundSteps(RelatedIndex.build(articles), fallback?.built);
+  const search = new BackgroundSteps(SearchIndex.build(articles), fallback?.built);
+  // An older complete index, while this catalog's own is not done (the store schedules its build).
+  const olderRelated = (): RelatedIndex | null => (related.done ? null : (fallback?.related() ?? null));
+  const olderSearch = (): SearchIndex | null => (search.done ? null : (fallback?.search() ?? null));
   return {
     version: input.version,
     builtAt: new Date(input.now),
@@ -103,20 +132,40 @@ export function* buildCatalogSteps(input: CatalogInput): Steps<BuildingCatalog> 
     get related() {
       return related.result();
     },
-    relatedIndex: () => related.whenDone(),
-    search: () => search.result(),
-    searchIndex: () => search.whenDone(),
+    relatedTo: async (keys) => {
+      const older = olderRelated();
+      if (older && keys.every((key) => older.has(key.id) && byId.has(key.id))) {
+        return keys.map((key) => matchesIn(byId, older.relatedTo(key.id, key.first + FALLBACK_EXTRA_MATCHES), key.first));
+      }
+      const own = await related.whenDone();
+      return keys.map((key) => own.relatedTo(key.id, key.first));
+    },
+    search: () => olderSearch() ?? search.result(),
+    searchIndex: () => {
+      const older = olderSearch();
+      return older ? Promise.resolve(older) : search.whenDone();
+    },
     tags,
     tagByName: new Map(tags.map((tag) => [tag.name.toLowerCase(), tag])),
     startIndexing: () => {
       related.start();
       search.start();
     },
-    stopIndexing: () => {
-      related.stop();
-      search.stop();
+    get indexed() {
+      return related.done && search.done;
     },
   };
+}
+
+/** An older index's matches as this catalog's stories (the current version of each); those it no longer has are left out. */
+function matchesIn(byId: Map<string, CatalogArticle>, matches: RelatedMatch[], first: number): RelatedMatch[] {
+  const out: RelatedMatch[] = [];
+  for (const match of matches) {
+    const article = byId.get(match.article.id);
+    if (article) out.push({ ...match, article });
+    if (out.length === first) break;
+  }
+  return out;
 }
 
 function* countTags(articles: CatalogArticle[]): Steps<TagCount[]> {

@@ -227,6 +227,11 @@ export class RelatedIndex {
     });
   }
 
+  /** Whether the index knows this article. */
+  has(id: string): boolean {
+    return this.position.has(id);
+  }
+
   relatedTo(id: string, first: number): RelatedMatch[] {
     const index = this.position.get(id);
     if (index === undefined || first <= 0) return [];

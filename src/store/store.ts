@@ -1,6 +1,8 @@
 import type { SourceConfig, SourcesConfig } from "../config/sources-file.ts";
 import type { SourceSnapshot } from "../ingest/read-source.ts";
-import { buildCatalogSteps, type BuildingCatalog, type Catalog } from "./catalog.ts";
+import { buildCatalogSteps, type BuildingCatalog, type Catalog, type IndexFallback } from "./catalog.ts";
+import { RelatedIndex } from "./related-index.ts";
+import type { SearchIndex } from "./search-index.ts";
 import type { FeedCache } from "./feed-cache.ts";
 import { runSliced } from "./time-slice.ts";
 
@@ -41,6 +43,12 @@ export class Store {
   private rebuildTimer: NodeJS.Timeout | null = null;
   private health: { generation: number; key: string } | null = null;
   private readonly builtListeners = new Set<(previous: Catalog | null, next: Catalog) => void>();
+  /** The newest complete indexes, of whatever catalog version: what a new catalog answers from until its own are built. */
+  private lastRelated: { version: number; index: RelatedIndex } | null = null;
+  private lastSearch: { version: number; index: SearchIndex } | null = null;
+  /** The catalog whose indexes are being built in the background, and the one to index after it. */
+  private indexing: BuildingCatalog | null = null;
+  private indexNext: BuildingCatalog | null = null;
 
   constructor({ config, feedCache, now = Date.now }: StoreOptions) {
     this.activeConfig = config;
@@ -100,12 +108,14 @@ export class Store {
       }, interval - sinceBuild).unref();
       return this.current.catalog;
     }
+    const version = ++this.version;
     const steps = buildCatalogSteps({
-      version: ++this.version,
+      version,
       now: this.now(),
       sections: this.config.sections,
       sources: this.config.sources,
       snapshots: new Map(snapshots.map((s) => [s.sourceId, s])),
+      fallback: this.indexFallback(version),
     });
     // Built in slices between requests: a catalog of 100k articles never holds the event loop.
     const started = performance.now();
@@ -132,15 +142,51 @@ export class Store {
     // Timed from the end of a build: a build longer than the interval must not disable coalescing.
     this.builtAt = this.now();
     this.lastBuildMs = buildMs;
-    // The related index of the catalog just replaced is no longer worth building; this one's is.
-    previous?.stopIndexing();
     // Indexed once the catalog has lasted a moment: in a burst of changes each build would be
-    // replaced before its index was done. A request that needs the index starts it at once.
+    // replaced before its index was done. Meanwhile requests answer from the last complete indexes.
     setTimeout(() => {
-      if (this.current?.catalog === catalog) catalog.startIndexing();
+      if (this.current?.catalog === catalog) this.startIndexing(catalog);
     }, INDEXING_DELAY_MS).unref();
     // A listener's mistake must never fail the build or a request waiting for it.
     for (const listener of this.builtListeners) try { listener(previous, catalog); } catch { /* ignored */ }
+  }
+
+  /**
+   * One background index build at a time, never abandoned: under a steady
+   * stream of changes (a catalog replaced every second or two), abandoning
+   * each build for the next would leave every catalog unindexed and every
+   * request waiting. A build under way finishes (its indexes become what new
+   * catalogs answer from); then the catalog current at that moment is indexed.
+   */
+  private startIndexing(catalog: BuildingCatalog): void {
+    if (catalog.indexed) return;
+    if (this.indexing && this.indexing !== catalog && !this.indexing.indexed) {
+      this.indexNext = catalog;
+      return;
+    }
+    this.indexing = catalog;
+    this.indexNext = null;
+    catalog.startIndexing();
+  }
+
+  private indexFallback(version: number): IndexFallback {
+    return {
+      related: () => this.lastRelated?.index ?? null,
+      search: () => this.lastSearch?.index ?? null,
+      built: (index) => {
+        if (index instanceof RelatedIndex) {
+          if (!this.lastRelated || this.lastRelated.version < version) this.lastRelated = { version, index };
+        } else if (!this.lastSearch || this.lastSearch.version < version) {
+          this.lastSearch = { version, index };
+        }
+        if (this.indexing?.version === version && this.indexing.indexed) {
+          this.indexing = null;
+          const next = this.indexNext;
+          if (next && this.current?.catalog === next) this.startIndexing(next);
+          else this.indexNext = null;
+        }
+      },
+    };
   }
 
   /**
@@ -196,6 +242,9 @@ export class Store {
     this.activeConfig = config;
     this.current = null;
     this.health = null;
+    // Indexes of the old configuration may hold sources no longer in force: the new one's are awaited.
+    this.lastRelated = null;
+    this.lastSearch = null;
   }
 
   /** The catalog as last built, without reading any source (metrics, status page); null before the first build. */

@@ -97,11 +97,23 @@ export class BackgroundSteps<T> {
     return this.value !== null;
   };
 
-  constructor(private readonly steps: Steps<T>) {}
+  /** `onDone` is told the result once the work is done, however it got done. */
+  constructor(
+    private readonly steps: Steps<T>,
+    private readonly onDone: ((result: T) => void) | null = null,
+  ) {}
+
+  /** Whether background slicing was started (and the work not yet done). */
+  get started(): boolean {
+    return this.wasStarted && !this.done;
+  }
+  private wasStarted = false;
 
   /** Starts slicing in the background (idempotent). */
   start(): void {
-    if (!this.value) schedule(this.step, false);
+    if (this.value) return;
+    this.wasStarted = true;
+    schedule(this.step, false);
   }
 
   /** Stops slicing in the background; `result()` and `whenDone()` still finish the work when asked. */
@@ -143,6 +155,10 @@ export class BackgroundSteps<T> {
     } catch (error) {
       // Kept for `result()` to throw: a failure in the background must not crash the process.
       this.value = { error };
+    }
+    if (this.value && "result" in this.value && this.onDone) {
+      // A listener's mistake must not become the work's.
+      try { this.onDone(this.value.result); } catch { /* ignored */ }
     }
     if (this.value && this.waiting.length > 0) {
       const value = this.value;

@@ -1,0 +1,105 @@
+import { describe, expect, it } from "vitest";
+import { parseSourcesConfig } from "../../src/config/sources-file.ts";
+import type { Article } from "../../src/ingest/article.ts";
+import type { SourceSnapshot } from "../../src/ingest/read-source.ts";
+import type { BuildingCatalog } from "../../src/store/catalog.ts";
+import { FeedCache } from "../../src/store/feed-cache.ts";
+import { Store } from "../../src/store/store.ts";
+
+const config = parseSourcesConfig(
+  { sections: [{ slug: "news", name: "News" }], sources: Array.from({ length: 4 }, (_, s) => ({ id: `s${s}`, name: `S${s}`, url: `https://s${s}.example/rss`, section: "news" })) },
+  "/srv/sources.json",
+);
+
+const story = (sourceId: string, n: number, title = `Story ${n} of ${sourceId} about topic${n % 9} and theme${n % 5}`): Article => ({
+  id: `${sourceId}-${n}`, sourceId, guid: null, title, summary: `Topic${n % 9} and theme${n % 5} in region${n % 3}.`,
+  contentHtml: `<p>Body ${n}: topic${n % 9} theme${n % 5}.</p>`, url: `https://${sourceId}.example/${n}`, canonicalUrl: `https://${sourceId}.example/${n}`,
+  author: null, publishedAt: new Date(Date.UTC(2026, 10, 1) - n * 3_600_000), updatedAt: null, readingTimeMinutes: 1, image: null,
+  tags: [`topic${n % 9}`], section: "news", commentCount: null,
+});
+
+function snapshotOf(sourceId: string, articles: Article[]): SourceSnapshot {
+  return {
+    sourceId, articles, contentHash: articles.map((a) => `${a.id}:${a.title}`).join("|"), format: "rss", etag: null, lastModified: null, ok: true, error: null,
+    warning: null, feedTitle: null, feedLink: null, itemsSeen: articles.length, encoding: null, upstreamTtlMs: null, consecutiveFailures: 0, retryAfterMs: null,
+    lastFetchedAt: null, lastSuccessAt: null, durationMs: 0,
+  };
+}
+
+function setup() {
+  const feeds = new Map(config.sources.map((s) => [s.id, Array.from({ length: 60 }, (_, n) => story(s.id, n))]));
+  let clock = 1_000_000;
+  const feedCache = new FeedCache({ now: () => clock, random: () => 0.5, load: async (source) => snapshotOf(source.id, feeds.get(source.id)!) });
+  const store = new Store({ config, feedCache, now: () => clock });
+  const change = async (sourceId: string, articles: Article[]) => {
+    feeds.set(sourceId, articles);
+    clock += 60_000;
+    await feedCache.refresh(config.sources.find((s) => s.id === sourceId)!);
+    return (await store.catalog()) as BuildingCatalog;
+  };
+  return { store, feeds, change };
+}
+
+describe("a new catalog whose indexes are not built yet", () => {
+  it("answers related stories from the last complete index, as its own current stories, leaving out those gone", async () => {
+    const { store, feeds, change } = setup();
+    const first = (await store.catalog()) as BuildingCatalog;
+    const asked = "s1-3";
+    const [before] = await first.relatedTo([{ id: asked, first: 8 }]); // builds the first catalog's index
+    expect(before!.length).toBe(8);
+    const gone = before![0]!.article.id;
+    const edited = before![1]!.article.id;
+
+    // One source drops a story and retitles another: a new catalog, its indexes not built.
+    const sourceId = before![0]!.article.sourceId;
+    const [editedSource, editedN] = [before![1]!.article.sourceId, Number(edited.split("-")[1])];
+    let second: BuildingCatalog;
+    if (sourceId === editedSource) {
+      second = await change(sourceId, feeds.get(sourceId)!.filter((a) => a.id !== gone).map((a) => (a.id === edited ? story(editedSource, editedN, `${a.title}, updated`) : a)));
+    } else {
+      await change(sourceId, feeds.get(sourceId)!.filter((a) => a.id !== gone));
+      second = await change(editedSource, feeds.get(editedSource)!.map((a) => (a.id === edited ? story(editedSource, editedN, `${a.title}, updated`) : a)));
+    }
+    expect(second.indexed).toBe(false);
+    const [after] = await second.relatedTo([{ id: asked, first: 8 }]);
+    expect(second.indexed).toBe(false);
+    expect(after!.map((m) => m.article.id)).not.toContain(gone);
+    expect(after!.length).toBe(8);
+    for (const match of after!) expect(match.article).toBe(second.byId.get(match.article.id));
+    expect(after!.find((m) => m.article.id === edited)!.article.title).toMatch(/, updated$/);
+  });
+
+  it("waits for its own index for a story the older index does not know", async () => {
+    const { store, feeds, change } = setup();
+    const first = (await store.catalog()) as BuildingCatalog;
+    await first.relatedTo([{ id: "s0-1", first: 3 }]);
+    const second = await change("s2", [story("s2", 1000, "A brand new story about topic1 and theme1"), ...feeds.get("s2")!]);
+    const [fresh, known] = await second.relatedTo([{ id: "s2-1000", first: 3 }, { id: "s0-1", first: 3 }]);
+    expect(fresh!.length).toBe(3);
+    expect(known!.length).toBe(3);
+    expect(second.related.relatedTo("s2-1000", 3).map((m) => m.article.id)).toEqual(fresh!.map((m) => m.article.id));
+  });
+
+  it("searches with the last complete search index until its own is built, then with its own", async () => {
+    const { store, feeds, change } = setup();
+    const first = (await store.catalog()) as BuildingCatalog;
+    const older = await first.searchIndex();
+    const second = await change("s3", [story("s3", 2000, "Zeppelin sighting over the harbour"), ...feeds.get("s3")!]);
+    expect(await second.searchIndex()).toBe(older);
+    expect(second.search()).toBe(older);
+    // The store indexes the current catalog in the background, after it has lasted a moment.
+    await expect.poll(() => second.indexed, { timeout: 10_000 }).toBe(true);
+    expect(second.search()).not.toBe(older);
+    expect(second.search().search("zeppelin").map((hit) => hit.id)).toEqual(["s3-2000"]);
+  });
+
+  it("has no older index after the configuration is reloaded: it builds its own", async () => {
+    const { store } = setup();
+    const first = (await store.catalog()) as BuildingCatalog;
+    const older = await first.searchIndex();
+    store.reload(config);
+    const reloaded = (await store.catalog()) as BuildingCatalog;
+    expect(reloaded).not.toBe(first);
+    expect(await reloaded.searchIndex()).not.toBe(older);
+  });
+});
