@@ -171,6 +171,7 @@ export async function readSource(
     return {
       sourceId: source.id,
       articles: previous?.articles ?? [],
+      articleHashes: previous?.articleHashes,
       contentHash: previous?.contentHash ?? EMPTY_CONTENT_HASH,
       format: previous?.format ?? null,
       etag: previous?.etag ?? null,

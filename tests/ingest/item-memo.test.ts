@@ -224,6 +224,23 @@ describe("a source read twice", () => {
     expect(second.articleHashes).toHaveLength(3);
     expect(second.contentHash).not.toBe(first.contentHash);
   });
+
+  it("keeps its articles' hashes through a failed read, with the articles it keeps", async () => {
+    const config = parseSourcesConfig({ sections: CONTEXT.sections, sources: [{ id: "flaky", name: "Flaky", url: "https://s.example/feed.xml", section: "world" }] }, "/tmp/sources.json");
+    let fail = false;
+    const fetchFeed = async () => {
+      if (fail) throw new Error("connection reset");
+      return { kind: "fetched" as const, body: Buffer.from(feed(item(1), item(2))), contentType: "application/rss+xml", freshForMs: null, etag: null, lastModified: null, finalUrl: new URL("https://s.example/feed.xml") };
+    };
+    const read = (previous?: SourceSnapshot) => readSource(config.sources[0]!, { sections: config.sections, rootDir: "/tmp" }, { fetchFeed, now: () => NOW }, previous);
+    const good = await read();
+    fail = true;
+    const failed = await read(good);
+    expect(failed.ok).toBe(false);
+    expect(failed.articles).toBe(good.articles);
+    expect(failed.articleHashes).toEqual(good.articleHashes);
+    expect(failed.articleHashes).toHaveLength(2);
+  });
 });
 
 describe("warming the ingest pool", () => {
