@@ -4,9 +4,26 @@ import { badUserInput } from "../errors.ts";
 /** ISO 8601 in UTC on output; input must name its zone so nothing depends on the server's. */
 export const DateTime = builder.scalarType("DateTime", {
   description: "A date and time as an ISO 8601 string in UTC, e.g. `2026-11-03T14:20:00.000Z`.",
-  serialize: (value) => (value instanceof Date ? value.toISOString() : new Date(value as string).toISOString()),
+  serialize: (value) => (value instanceof Date ? isoString(value) : new Date(value as string).toISOString()),
   parseValue: (value) => parseDateTime(value),
 });
+
+/**
+ * An article's dates are written on every answer that shows them: each Date's
+ * ISO string is made once. Held weakly (as long as the Date lives) and checked
+ * against the Date's time, so a Date changed since is written anew.
+ */
+const isoStrings = new WeakMap<Date, { time: number; iso: string }>();
+
+function isoString(date: Date): string {
+  const time = date.getTime();
+  const known = isoStrings.get(date);
+  if (known && known.time === time) return known.iso;
+  // toISOString throws a RangeError on an invalid date, as it did before: nothing is remembered then.
+  const iso = date.toISOString();
+  isoStrings.set(date, { time, iso });
+  return iso;
+}
 
 function parseDateTime(value: unknown): Date {
   if (typeof value !== "string" || !/^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2}))?$/.test(value)) {
