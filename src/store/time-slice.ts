@@ -27,7 +27,8 @@ type Step = () => boolean;
 /** Work someone waits for (a catalog build, an index a request needs) runs before background work. */
 const urgent = new Set<Step>();
 const background = new Set<Step>();
-let scheduled = false;
+/** The next slice, when one is due: on the next turn, or after a pause (background work only). */
+let next: { immediate: NodeJS.Immediate } | { timer: NodeJS.Timeout } | null = null;
 
 function schedule(step: Step, isUrgent: boolean): void {
   if (isUrgent) {
@@ -36,9 +37,22 @@ function schedule(step: Step, isUrgent: boolean): void {
   } else if (!urgent.has(step)) {
     background.add(step);
   }
-  if (!scheduled) {
-    scheduled = true;
-    setImmediate(runSlice);
+  scheduleSlice();
+}
+
+/**
+ * Urgent work runs a slice every turn. Background work alone pauses as long
+ * as it ran between its slices: the thread then sleeps half the time, so the
+ * parser threads (at a lower priority) get the core, and a refresh is not
+ * starved by indexing that nobody waits for.
+ */
+function scheduleSlice(): void {
+  if (urgent.size > 0) {
+    if (next && "immediate" in next) return;
+    if (next && "timer" in next) clearTimeout(next.timer);
+    next = { immediate: setImmediate(runSlice) };
+  } else if (background.size > 0 && !next) {
+    next = { timer: setTimeout(runSlice, SLICE_MS) };
   }
 }
 
@@ -49,7 +63,7 @@ function unschedule(step: Step): void {
 
 /** One turn's slice: urgent computations first, each a step at a time in turn, until the budget is spent. */
 function runSlice(): void {
-  scheduled = false;
+  next = null;
   const deadline = performance.now() + SLICE_MS;
   for (const queue of [urgent, background]) {
     while (queue.size > 0) {
@@ -61,10 +75,7 @@ function runSlice(): void {
     }
     if (performance.now() >= deadline) break;
   }
-  if ((urgent.size > 0 || background.size > 0) && !scheduled) {
-    scheduled = true;
-    setImmediate(runSlice);
-  }
+  scheduleSlice();
 }
 
 /** Runs steps in slices between turns of the event loop, ahead of background work. */

@@ -91,3 +91,50 @@ describe("time-sliced work", () => {
     expect(() => background.result()).toThrow("broken step");
   });
 });
+
+describe("background work alone", () => {
+  it("does not keep urgent work waiting for its pause: urgent work runs on the next turn", async () => {
+    let backgroundSteps = 0;
+    const background = new BackgroundSteps(
+      (function* () {
+        while (backgroundSteps < 1e9) {
+          backgroundSteps++;
+          yield;
+        }
+        return backgroundSteps;
+      })(),
+    );
+    background.start();
+    // The background waits out its pause before its first slice; urgent work does not.
+    let urgentDone = false;
+    const urgent = runSliced(
+      (function* () {
+        yield;
+        return "urgent";
+      })(),
+    ).then((value) => {
+      urgentDone = true;
+      return value;
+    });
+    await new Promise((resolve) => setImmediate(resolve));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(urgentDone).toBe(true);
+    expect(await urgent).toBe("urgent");
+    background.stop();
+    expect(backgroundSteps).toBeLessThan(1e9);
+  });
+
+  it("tells onDone its result once, however the work got done", async () => {
+    const results: number[] = [];
+    const work = new BackgroundSteps(
+      (function* () {
+        yield;
+        return 42;
+      })(),
+      (result) => results.push(result),
+    );
+    expect(work.result()).toBe(42);
+    expect(await work.whenDone()).toBe(42);
+    expect(results).toEqual([42]);
+  });
+});
