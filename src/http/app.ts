@@ -5,6 +5,7 @@ import { schema } from "../graphql/schema.ts";
 import type { Catalog } from "../store/catalog.ts";
 import type { Store } from "../store/store.ts";
 import { ARTICLE_PAGE_QUERY, EXAMPLE_TABS } from "./example-operations.ts";
+import { createCompressedGraphiql } from "./graphiql-compressed.ts";
 import { createGraphiqlRenderer } from "./graphiql-page.ts";
 import { useGraphiqlHeaders } from "./use-graphiql-headers.ts";
 import { createEdgeCache, type EdgeExchange, type EdgeOutcome } from "./edge-cache.ts";
@@ -94,6 +95,10 @@ export function createApp({ store, remainingFreshMs, limits = {}, persistedOpera
     // Last: it reports the final result to the edge cache.
     ...(edgeCache ? [useEdgeExchange()] : []),
   ];
+  // GraphiQL from the package's own bundle: it works with no internet. In allow-list mode it
+  // could only show refusals, so it is off.
+  const graphiqlOptions = persistedOperations ? false : { title: "Newsgate GraphiQL", defaultQuery: ARTICLE_PAGE_QUERY, defaultTabs: EXAMPLE_TABS };
+  const renderGraphiql = createGraphiqlRenderer();
   const yoga = createYoga<ServerContext, GraphQLContext>({
     schema,
     graphqlEndpoint: GRAPHQL_PATH,
@@ -105,16 +110,8 @@ export function createApp({ store, remainingFreshMs, limits = {}, persistedOpera
     maxRequestBodySize: maxRequestBodyBytes,
     // No file uploads in this API, so no multipart request parser to attack.
     multipart: false,
-    // GraphiQL from the package's own bundle: it works with no internet. In allow-list mode it
-    // could only show refusals, so it is off.
-    renderGraphiQL: createGraphiqlRenderer(),
-    graphiql: persistedOperations
-      ? false
-      : {
-          title: "Newsgate GraphiQL",
-          defaultQuery: ARTICLE_PAGE_QUERY,
-          defaultTabs: EXAMPLE_TABS,
-        },
+    renderGraphiQL: renderGraphiql,
+    graphiql: graphiqlOptions,
     logging: false,
     cors: gate ? false : undefined,
   });
@@ -146,9 +143,12 @@ export function createApp({ store, remainingFreshMs, limits = {}, persistedOpera
     : null;
   // No plain route claims the GraphQL path (checked once here): its requests skip the route table.
   const routedGraphql = allRoutes.some((route) => (typeof route.path === "string" ? route.path === GRAPHQL_PATH : route.path.test(GRAPHQL_PATH)));
+  // The 9 MB page, compressed for clients that take br or gzip (a check of the method on other requests).
+  const compressedGraphiql = graphiqlOptions ? createCompressedGraphiql(GRAPHQL_PATH, () => renderGraphiql(graphiqlOptions), (req, res) => void yoga(req, res)) : null;
   const serve = (req: IncomingMessage, res: ServerResponse) => {
     const plainGraphql = !routedGraphql && (req.url === GRAPHQL_PATH || req.url?.startsWith(`${GRAPHQL_PATH}?`));
     if (!plainGraphql && dispatch(allRoutes, req, res)) return;
+    if (compressedGraphiql?.(req, res)) return;
     if (edge?.accepts(req)) {
       edge.serve(req, res).catch(() => {
         if (!res.headersSent) sendJson(res, 500, { errors: [{ message: "Unexpected error.", extensions: { code: "INTERNAL_SERVER_ERROR" } }] });
