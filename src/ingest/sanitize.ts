@@ -1,5 +1,5 @@
 import sanitizeHtml from "sanitize-html";
-import { BLOCKS, collapseWhitespace, escapeLegacyEntities, SKIPPED } from "./text.ts";
+import { escapeLegacyEntities, ReaderText } from "./text.ts";
 import { httpUrlResolver } from "./urls.ts";
 
 /** Markup a reader needs; nothing that runs, styles, embeds or submits. */
@@ -32,12 +32,12 @@ export function sanitizeContent(html: string, base: string[]): string {
  * nodes are collected as it goes rather than parsing the body a second time.
  */
 export function sanitizeBody(html: string, base: string[]): SanitizedBody {
-  const parts: string[] = [];
-  const out = sanitize(html, base, parts);
-  return { html: out, text: collapseWhitespace(parts.join("")) };
+  const reader = new ReaderText();
+  const out = sanitize(html, base, reader);
+  return { html: out, text: reader.result() };
 }
 
-function sanitize(html: string, base: string[], textParts: string[] | null): string {
+function sanitize(html: string, base: string[], reader: ReaderText | null): string {
   const resolve = httpUrlResolver(base);
   // Every kept URL is rebuilt as an absolute http(s) URL (or mailto:/data:image); anything
   // else, including schemes hidden behind Unicode whitespace, loses the attribute.
@@ -63,29 +63,21 @@ function sanitize(html: string, base: string[], textParts: string[] | null): str
       q: (tagName, attribs) => ({ tagName, attribs: withUrl(attribs, "cite", safeUrl(attribs.cite, false)) }),
       blockquote: (tagName, attribs) => ({ tagName, attribs: withUrl(attribs, "cite", safeUrl(attribs.cite, false)) }),
     },
-    ...(textParts ? textCollector(textParts) : {}),
+    ...(reader ? textCollector(reader) : {}),
   }).trim();
 }
 
 /**
- * Hooks that copy what a reader sees into `parts` while the sanitizer reads:
- * text outside non-prose elements (as `htmlToText` skips them), and a space at
- * each block boundary. The sanitizer's own output is left exactly as it was.
+ * Hooks that give what the sanitizer reads to `reader` as it goes. The
+ * sanitizer's own output is left exactly as it was.
  */
-function textCollector(parts: string[]): Pick<sanitizeHtml.IOptions, "onOpenTag" | "onCloseTag" | "textFilter"> {
-  let skipping = 0;
+function textCollector(reader: ReaderText): Pick<sanitizeHtml.IOptions, "onOpenTag" | "onCloseTag" | "textFilter"> {
   return {
-    onOpenTag(name) {
-      if (SKIPPED.has(name)) skipping++;
-      else if (BLOCKS.has(name)) parts.push(" ");
-    },
-    onCloseTag(name) {
-      if (SKIPPED.has(name)) skipping = Math.max(0, skipping - 1);
-      else if (BLOCKS.has(name)) parts.push(" ");
-    },
+    onOpenTag: (name) => reader.open(name),
+    onCloseTag: (name) => reader.close(name),
     // The sanitizer hands over text it has escaped (& < > only); the reader's text is the unescaped form.
     textFilter(escaped) {
-      if (skipping === 0) parts.push(unescapeText(escaped));
+      reader.text(unescapeText(escaped));
       return escaped;
     },
   };

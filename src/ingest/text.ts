@@ -7,9 +7,9 @@ export const TITLE_MAX_CHARS = 500;
 export const WORDS_PER_MINUTE = 230;
 
 // Elements whose text is not prose a reader sees.
-export const SKIPPED: ReadonlySet<string> = new Set(["script", "style", "noscript", "template", "iframe", "object", "head", "title", "svg", "math"]);
+const SKIPPED: ReadonlySet<string> = new Set(["script", "style", "noscript", "template", "iframe", "object", "head", "title", "svg", "math"]);
 // Elements that end a run of text: their boundaries become spaces, so "a</p><p>b" reads "a b".
-export const BLOCKS: ReadonlySet<string> = new Set(["p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "td", "th", "table", "blockquote", "section", "article", "header", "footer", "figure", "figcaption", "pre", "hr", "dd", "dt"]);
+const BLOCKS: ReadonlySet<string> = new Set(["p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "td", "th", "table", "blockquote", "section", "article", "header", "footer", "figure", "figcaption", "pre", "hr", "dd", "dt"]);
 
 /**
  * Plain text of an HTML fragment: tags dropped, entities decoded exactly once,
@@ -19,27 +19,43 @@ export const BLOCKS: ReadonlySet<string> = new Set(["p", "div", "br", "li", "ul"
 export function htmlToText(html: string): string {
   // Most titles, tags and names hold no markup and no entity: nothing to parse.
   if (!/[<&]/.test(html)) return collapseWhitespace(html);
-  const parts: string[] = [];
-  let skipping = 0;
+  const reader = new ReaderText();
   const parser = new Parser(
-    {
-      onopentagname(name) {
-        if (SKIPPED.has(name)) skipping++;
-        else if (BLOCKS.has(name)) parts.push(" ");
-      },
-      onclosetag(name) {
-        if (SKIPPED.has(name)) skipping = Math.max(0, skipping - 1);
-        else if (BLOCKS.has(name)) parts.push(" ");
-      },
-      ontext(text) {
-        if (skipping === 0) parts.push(text);
-      },
-    },
+    { onopentagname: (name) => reader.open(name), onclosetag: (name) => reader.close(name), ontext: (text) => reader.text(text) },
     { decodeEntities: true, lowerCaseTags: true, recognizeSelfClosing: true },
   );
   parser.write(escapeLegacyEntities(html));
   parser.end();
-  return collapseWhitespace(parts.join(""));
+  return reader.result();
+}
+
+/**
+ * What a reader sees of markup as a parser walks it: text outside non-prose
+ * elements, and a space at each block boundary ("a</p><p>b" reads "a b").
+ * Fed by htmlToText's parser and by the sanitizer's (see sanitizeBody).
+ */
+export class ReaderText {
+  private readonly parts: string[] = [];
+  private skipping = 0;
+
+  open(name: string): void {
+    if (SKIPPED.has(name)) this.skipping++;
+    else if (BLOCKS.has(name)) this.parts.push(" ");
+  }
+
+  close(name: string): void {
+    if (SKIPPED.has(name)) this.skipping = Math.max(0, this.skipping - 1);
+    else if (BLOCKS.has(name)) this.parts.push(" ");
+  }
+
+  /** Decoded text. */
+  text(text: string): void {
+    if (this.skipping === 0) this.parts.push(text);
+  }
+
+  result(): string {
+    return collapseWhitespace(this.parts.join(""));
+  }
 }
 
 /**
