@@ -4,7 +4,7 @@ import { buildCatalogSteps, type BuildingCatalog, type Catalog, type IndexFallba
 import { RelatedIndex } from "./related-index.ts";
 import type { SearchIndex } from "./search-index.ts";
 import type { FeedCache } from "./feed-cache.ts";
-import { runSliced, type Steps } from "./time-slice.ts";
+import { runSliced, timedSteps } from "./time-slice.ts";
 
 /**
  * Least time between two catalog builds. When sources change in a burst (a
@@ -257,16 +257,5 @@ export class Store {
   /** The catalog as last built, without reading any source (metrics, status page); null before the first build. */
   get builtCatalog(): Catalog | null {
     return this.current?.catalog ?? null;
-  }
-}
-
-/** The same steps, adding the time each takes to `spent.ms`. */
-function* timedSteps<T>(steps: Steps<T>, spent: { ms: number }): Steps<T> {
-  for (;;) {
-    const started = performance.now();
-    const next = steps.next();
-    spent.ms += performance.now() - started;
-    if (next.done) return next.value;
-    yield;
   }
 }

@@ -78,6 +78,17 @@ function runSlice(): void {
   scheduleSlice();
 }
 
+/** The same steps, adding the time each takes to `spent.ms`: what sliced work cost the thread, whatever its spread. */
+export function* timedSteps<T>(steps: Steps<T>, spent: { ms: number }): Steps<T> {
+  for (;;) {
+    const started = performance.now();
+    const next = steps.next();
+    spent.ms += performance.now() - started;
+    if (next.done) return next.value;
+    yield;
+  }
+}
+
 /** Runs steps in slices between turns of the event loop, ahead of background work. */
 export function runSliced<T>(steps: Steps<T>): Promise<T> {
   return new Promise<T>((resolve, reject) => {
@@ -114,17 +125,10 @@ export class BackgroundSteps<T> {
     private readonly onDone: ((result: T) => void) | null = null,
   ) {}
 
-  /** Whether background slicing was started (and the work not yet done). */
-  get started(): boolean {
-    return this.wasStarted && !this.done;
-  }
-  private wasStarted = false;
 
   /** Starts slicing in the background (idempotent). */
   start(): void {
-    if (this.value) return;
-    this.wasStarted = true;
-    schedule(this.step, false);
+    if (!this.value) schedule(this.step, false);
   }
 
   /** Stops slicing in the background; `result()` and `whenDone()` still finish the work when asked. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { BackgroundSteps, runSliced, runToEnd, type Steps } from "../../src/store/time-slice.ts";
+import { BackgroundSteps, runSliced, runToEnd, timedSteps, type Steps } from "../../src/store/time-slice.ts";
 
 /** Counts to `n`, yielding after each number; `busyMs` of work per step. */
 function* counting(n: number, busyMs = 0, log: number[] = []): Steps<number> {
@@ -136,5 +136,19 @@ describe("background work alone", () => {
     expect(work.result()).toBe(42);
     expect(await work.whenDone()).toBe(42);
     expect(results).toEqual([42]);
+  });
+});
+
+describe("timed steps", () => {
+  it("give the same steps and result, and add up the time spent in them, not between them", async () => {
+    const spent = { ms: 0 };
+    const log: number[] = [];
+    const started = performance.now();
+    const result = await runSliced(timedSteps(counting(3, 2, log), spent));
+    expect(result).toBe(3);
+    expect(log).toEqual([1, 2, 3]);
+    // Each step busies 2 ms; the total cannot exceed the wall time of the whole run.
+    expect(spent.ms).toBeGreaterThanOrEqual(6);
+    expect(spent.ms).toBeLessThanOrEqual(performance.now() - started);
   });
 });
