@@ -1,6 +1,6 @@
 import type { SectionConfig, SourceConfig } from "../config/sources-file.ts";
 import type { SourceSnapshot } from "../ingest/read-source.ts";
-import { canonicalUrlsOf, type CatalogArticle } from "./catalog-article.ts";
+import type { CatalogArticle } from "./catalog-article.ts";
 import { mergeArticleSteps } from "./merge.ts";
 import { RelatedIndex, type RelatedMatch } from "./related-index.ts";
 import { NEWEST, sortArticleSteps } from "./article-order.ts";
@@ -48,13 +48,15 @@ export interface TagCount {
   /** The tag as most articles write it. */
   name: string;
   count: number;
-  /** Article count per section slug. */
-  bySection: Map<string, number>;
+  /** How many of its articles are in a section (by slug); 0 for a section it is not in. */
+  countIn: (section: string) => number;
 }
 
 /** A catalog as built, with the switch of its background indexing (for the store alone). */
 export interface BuildingCatalog extends Catalog {
   startIndexing: () => void;
+  /** Stops the background slices until `startIndexing` again; a request that needs an index still gets it. */
+  pauseIndexing: () => void;
   /** Both indexes are built. */
   readonly indexed: boolean;
 }
@@ -109,11 +111,12 @@ export function* buildCatalogSteps(input: CatalogInput): Steps<BuildingCatalog> 
   for (let index = 0; index < articles.length; index++) {
     const article = articles[index]!;
     byId.set(article.id, article);
-    for (const url of canonicalUrlsOf(article)) byCanonicalUrl.set(url, article);
+    if (article.merged) for (const url of article.merged.canonicalUrls) byCanonicalUrl.set(url, article);
+    else byCanonicalUrl.set(article.canonicalUrl, article);
     bySection.get(article.section)?.push(article);
     if ((index & 1023) === 1023) yield;
   }
-  const tags = yield* countTags(articles);
+  const tags = yield* countTags(articles, input.sections);
   const fallback = input.fallback ?? null;
   const related = new BackgroundSteps(RelatedIndex.build(articles), fallback?.built);
   const search = new BackgroundSteps(SearchIndex.build(articles), fallback?.built);
@@ -151,6 +154,10 @@ export function* buildCatalogSteps(input: CatalogInput): Steps<BuildingCatalog> 
       related.start();
       search.start();
     },
+    pauseIndexing: () => {
+      related.stop();
+      search.stop();
+    },
     get indexed() {
       return related.done && search.done;
     },
@@ -168,22 +175,77 @@ function matchesIn(byId: Map<string, CatalogArticle>, matches: RelatedMatch[], f
   return out;
 }
 
-function* countTags(articles: CatalogArticle[]): Steps<TagCount[]> {
-  const tags = new Map<string, TagCount & { spellings: Map<string, number> }>();
+/**
+ * A tag's counts while a catalog is built. Thousands of tags: per-section
+ * counts are a small array by section number, and spellings are kept only
+ * for a tag written more than one way (a Map or two per tag was most of the
+ * build's time spent on tags).
+ */
+class TagTally implements TagCount {
+  count = 0;
+  readonly perSection: number[] = [];
+  /** Each spelling's count, once a second spelling is seen. */
+  spellings: Map<string, number> | null = null;
+
+  constructor(
+    public name: string,
+    private readonly sectionNumbers: Map<string, number>,
+  ) {}
+
+  add(spelling: string, section: number): void {
+    this.count++;
+    this.perSection[section] = (this.perSection[section] ?? 0) + 1;
+    if (this.spellings) this.spellings.set(spelling, (this.spellings.get(spelling) ?? 0) + 1);
+    else if (spelling !== this.name) this.spellings = new Map([[this.name, this.count - 1], [spelling, 1]]);
+  }
+
+  countIn(section: string): number {
+    const number = this.sectionNumbers.get(section);
+    return number === undefined ? 0 : (this.perSection[number] ?? 0);
+  }
+
+  /** Settles the name on the spelling most articles use (ties: the first in collation order). */
+  settle(): this {
+    if (this.spellings) this.name = [...this.spellings].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))[0]![0];
+    this.spellings = null;
+    return this;
+  }
+}
+
+function* countTags(articles: CatalogArticle[], sections: SectionConfig[]): Steps<TagCount[]> {
+  const sectionNumbers = new Map(sections.map((section, number) => [section.slug, number]));
+  const tags = new Map<string, TagTally>();
   for (let index = 0; index < articles.length; index++) {
     const article = articles[index]!;
     if ((index & 511) === 511) yield;
-    for (const tag of article.tags) {
-      const key = tag.toLowerCase();
-      let entry = tags.get(key);
-      if (!entry) tags.set(key, (entry = { name: tag, count: 0, bySection: new Map(), spellings: new Map() }));
-      entry.count++;
-      entry.bySection.set(article.section, (entry.bySection.get(article.section) ?? 0) + 1);
-      entry.spellings.set(tag, (entry.spellings.get(tag) ?? 0) + 1);
+    let section = sectionNumbers.get(article.section);
+    if (section === undefined) sectionNumbers.set(article.section, (section = sectionNumbers.size));
+    const keys = tagKeysOf(article);
+    for (let t = 0; t < keys.length; t++) {
+      const key = keys[t]!;
+      const tag = article.tags[t]!;
+      let tally = tags.get(key);
+      if (!tally) tags.set(key, (tally = new TagTally(tag, sectionNumbers)));
+      tally.add(tag, section);
     }
   }
   yield;
-  return [...tags.values()]
-    .map(({ spellings, ...entry }) => ({ ...entry, name: [...spellings].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))[0]![0] }))
-    .sort((a, b) => b.count - a.count || a.name.localeCompare(b.name));
+  return [...tags.values()].map((tally) => tally.settle()).sort((a, b) => b.count - a.count || a.name.localeCompare(b.name));
+}
+
+/**
+ * Each article's tags in lower case (the tag counts' keys), kept per article
+ * object as the merge keeps its title buckets: a rebuild reads the same
+ * stories again. Tags already in lower case are the article's own array.
+ */
+const tagKeys = new WeakMap<CatalogArticle, readonly string[]>();
+
+function tagKeysOf(article: CatalogArticle): readonly string[] {
+  let keys = tagKeys.get(article);
+  if (!keys) {
+    const lower = article.tags.map((tag) => tag.toLowerCase());
+    keys = lower.every((key, i) => key === article.tags[i]) ? article.tags : lower;
+    tagKeys.set(article, keys);
+  }
+  return keys;
 }

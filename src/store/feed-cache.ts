@@ -31,6 +31,8 @@ export class FeedCache {
   private readonly cache: LRUCache<string, SourceSnapshot, SourceConfig>;
   /** Counts completed reads: any snapshot (content, health or timestamps) may differ after it changes. */
   generation = 0;
+  /** Sources being read now: background work (indexing) waits for a quiet moment. */
+  readsInFlight = 0;
 
   private readonly random: () => number;
   private readonly onLookup: FeedCacheOptions["onLookup"];
@@ -50,10 +52,15 @@ export class FeedCache {
       ignoreFetchAbort: true,
       perf: { now },
       fetchMethod: async (_id, stale, { context: source, options }) => {
-        const { snapshot, ttl } = this.kept(source, await load(source, stale));
-        options.ttl = ttl;
-        this.generation++;
-        return snapshot;
+        this.readsInFlight++;
+        try {
+          const { snapshot, ttl } = this.kept(source, await load(source, stale));
+          options.ttl = ttl;
+          this.generation++;
+          return snapshot;
+        } finally {
+          this.readsInFlight--;
+        }
       },
     });
   }

@@ -21,14 +21,33 @@ export const MIN_REBUILD_INTERVAL_MS = 250;
  * its last build.
  */
 export const REBUILD_INTERVAL_PER_BUILD_MS = 2;
-/** How long a new catalog must stay current before its related index is built in the background. */
+/** How long a new catalog must stay current before its indexes are built in the background. */
 export const INDEXING_DELAY_MS = 1000;
+/**
+ * Background indexing runs only while the store is quiet: no source being
+ * read, no catalog build under way or due. Indexing 20k articles takes the
+ * serving thread about as long as everything else a refresh of every source
+ * asks of it, and a refresh is when the thread has least to spare; requests
+ * meanwhile answer from the last complete indexes. How often the store looks
+ * again while indexing waits or runs:
+ */
+export const INDEXING_CHECK_MS = 250;
+/** Longest indexing waits for a quiet moment: under a steady stream of reads, the current catalog is indexed anyway once this long has passed without a complete index. */
+export const MAX_INDEXING_WAIT_MS = 15_000;
+
+export interface IndexingTimes {
+  delayMs: number;
+  checkMs: number;
+  maxWaitMs: number;
+}
 
 export interface StoreOptions {
   config: SourcesConfig;
   feedCache: FeedCache;
   /** Wall clock in epoch milliseconds (dates shown to clients). @default Date.now */
   now?: () => number;
+  /** When background indexing runs (timers, not the clock). @default INDEXING_DELAY_MS, INDEXING_CHECK_MS, MAX_INDEXING_WAIT_MS */
+  indexing?: Partial<IndexingTimes>;
 }
 
 /**
@@ -53,14 +72,24 @@ export class Store {
   /** The newest complete indexes, of whatever catalog version: what a new catalog answers from until its own are built. */
   private lastRelated: { version: number; index: RelatedIndex } | null = null;
   private lastSearch: { version: number; index: SearchIndex } | null = null;
-  /** The catalog whose indexes are being built in the background, and the one to index after it. */
+  private readonly indexingTimes: IndexingTimes;
+  /** The catalog whose indexes are being built in the background (running or paused). */
   private indexing: BuildingCatalog | null = null;
-  private indexNext: BuildingCatalog | null = null;
+  /** The current catalog once it has lasted `delayMs`: the one to index next. */
+  private settled: BuildingCatalog | null = null;
+  private settleTimer: NodeJS.Timeout | null = null;
+  private checkTimer: NodeJS.Timeout | null = null;
+  /** Set once `maxWaitMs` passed with a catalog unindexed: indexing then runs whether the store is quiet or not. */
+  private overdue = false;
+  private overdueTimer: NodeJS.Timeout | null = null;
+  /** Catalogs up to this version were built before the last reload: their indexes are not answered from. */
+  private reloadedAtVersion = 0;
 
-  constructor({ config, feedCache, now = Date.now }: StoreOptions) {
+  constructor({ config, feedCache, now = Date.now, indexing }: StoreOptions) {
     this.activeConfig = config;
     this.feedCache = feedCache;
     this.now = now;
+    this.indexingTimes = { delayMs: INDEXING_DELAY_MS, checkMs: INDEXING_CHECK_MS, maxWaitMs: MAX_INDEXING_WAIT_MS, ...indexing };
   }
 
   /**
@@ -151,9 +180,14 @@ export class Store {
     this.lastBuildMs = buildMs;
     // Indexed once the catalog has lasted a moment: in a burst of changes each build would be
     // replaced before its index was done. Meanwhile requests answer from the last complete indexes.
-    setTimeout(() => {
-      if (this.current?.catalog === catalog) this.startIndexing(catalog);
-    }, INDEXING_DELAY_MS).unref();
+    if (this.settleTimer) clearTimeout(this.settleTimer);
+    this.settleTimer = setTimeout(() => {
+      this.settleTimer = null;
+      if (this.current?.catalog !== catalog) return;
+      this.settled = catalog;
+      this.checkIndexing();
+    }, this.indexingTimes.delayMs).unref();
+    this.startOverdueTimer();
     // A listener's mistake must never fail the build or a request waiting for it.
     for (const listener of this.builtListeners) try { listener(previous, catalog); } catch { /* ignored */ }
   }
@@ -163,17 +197,48 @@ export class Store {
    * stream of changes (a catalog replaced every second or two), abandoning
    * each build for the next would leave every catalog unindexed and every
    * request waiting. A build under way finishes (its indexes become what new
-   * catalogs answer from); then the catalog current at that moment is indexed.
+   * catalogs answer from); then the catalog current at that moment is
+   * indexed. It runs while the store is quiet (`busy`), or once overdue, and
+   * pauses when reads start again.
    */
-  private startIndexing(catalog: BuildingCatalog): void {
-    if (catalog.indexed) return;
-    if (this.indexing && this.indexing !== catalog && !this.indexing.indexed) {
-      this.indexNext = catalog;
-      return;
+  private checkIndexing(): void {
+    if (this.checkTimer) clearTimeout(this.checkTimer);
+    this.checkTimer = null;
+    const current = this.current?.catalog ?? null;
+    const target = this.indexing ?? (current && current === this.settled && !current.indexed ? current : null);
+    if (!target) return;
+    if (this.busy() && !this.overdue) {
+      target.pauseIndexing();
+    } else {
+      this.indexing = target;
+      target.startIndexing();
     }
-    this.indexing = catalog;
-    this.indexNext = null;
-    catalog.startIndexing();
+    // Looked at again while it waits or runs: a burst of reads pauses it, a quiet moment resumes it.
+    this.checkTimer = setTimeout(() => this.checkIndexing(), this.indexingTimes.checkMs).unref();
+  }
+
+  /** Sources are being read, or a catalog is being built or is due: not the moment for background indexing. */
+  private busy(): boolean {
+    return this.feedCache.readsInFlight > 0 || this.building !== null || this.rebuildTimer !== null || this.followUp !== null;
+  }
+
+  /** A catalog's indexes are complete (built in the background or for a request): the wait for the next starts over. */
+  private indexed(catalog: BuildingCatalog): void {
+    if (this.indexing === catalog) this.indexing = null;
+    this.overdue = false;
+    if (this.overdueTimer) clearTimeout(this.overdueTimer);
+    this.overdueTimer = null;
+    const current = this.current?.catalog;
+    if (current && !current.indexed) this.startOverdueTimer();
+    this.checkIndexing();
+  }
+
+  private startOverdueTimer(): void {
+    this.overdueTimer ??= setTimeout(() => {
+      this.overdueTimer = null;
+      this.overdue = true;
+      this.checkIndexing();
+    }, this.indexingTimes.maxWaitMs).unref();
   }
 
   private indexFallback(version: number): IndexFallback {
@@ -181,17 +246,15 @@ export class Store {
       related: () => this.lastRelated?.index ?? null,
       search: () => this.lastSearch?.index ?? null,
       built: (index) => {
-        if (index instanceof RelatedIndex) {
-          if (!this.lastRelated || this.lastRelated.version < version) this.lastRelated = { version, index };
-        } else if (!this.lastSearch || this.lastSearch.version < version) {
-          this.lastSearch = { version, index };
+        if (version > this.reloadedAtVersion) {
+          if (index instanceof RelatedIndex) {
+            if (!this.lastRelated || this.lastRelated.version < version) this.lastRelated = { version, index };
+          } else if (!this.lastSearch || this.lastSearch.version < version) {
+            this.lastSearch = { version, index };
+          }
         }
-        if (this.indexing?.version === version && this.indexing.indexed) {
-          this.indexing = null;
-          const next = this.indexNext;
-          if (next && this.current?.catalog === next) this.startIndexing(next);
-          else this.indexNext = null;
-        }
+        const catalog = this.indexing?.version === version ? this.indexing : this.current?.catalog.version === version ? this.current.catalog : null;
+        if (catalog?.indexed) this.indexed(catalog);
       },
     };
   }
@@ -252,6 +315,10 @@ export class Store {
     // Indexes of the old configuration may hold sources no longer in force: the new one's are awaited.
     this.lastRelated = null;
     this.lastSearch = null;
+    this.reloadedAtVersion = this.version;
+    this.indexing?.pauseIndexing();
+    this.indexing = null;
+    this.settled = null;
   }
 
   /** The catalog as last built, without reading any source (metrics, status page); null before the first build. */

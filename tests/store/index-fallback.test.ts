@@ -4,7 +4,7 @@ import type { Article } from "../../src/ingest/article.ts";
 import type { SourceSnapshot } from "../../src/ingest/read-source.ts";
 import type { BuildingCatalog } from "../../src/store/catalog.ts";
 import { FeedCache } from "../../src/store/feed-cache.ts";
-import { Store } from "../../src/store/store.ts";
+import { Store, type IndexingTimes } from "../../src/store/store.ts";
 
 const config = parseSourcesConfig(
   { sections: [{ slug: "news", name: "News" }], sources: Array.from({ length: 4 }, (_, s) => ({ id: `s${s}`, name: `S${s}`, url: `https://s${s}.example/rss`, section: "news" })) },
@@ -26,18 +26,38 @@ function snapshotOf(sourceId: string, articles: Article[]): SourceSnapshot {
   };
 }
 
-function setup() {
+function setup(indexing?: Partial<IndexingTimes>) {
   const feeds = new Map(config.sources.map((s) => [s.id, Array.from({ length: 60 }, (_, n) => story(s.id, n))]));
   let clock = 1_000_000;
-  const feedCache = new FeedCache({ now: () => clock, random: () => 0.5, load: async (source) => snapshotOf(source.id, feeds.get(source.id)!) });
-  const store = new Store({ config, feedCache, now: () => clock });
+  /** While set, reads wait for it: a source being read. */
+  let hold: Promise<void> | null = null;
+  const feedCache = new FeedCache({
+    now: () => clock,
+    random: () => 0.5,
+    load: async (source) => {
+      await hold;
+      return snapshotOf(source.id, feeds.get(source.id)!);
+    },
+  });
+  const store = new Store({ config, feedCache, now: () => clock, indexing });
+  /** Starts a read of `sourceId` that lasts until the returned function is called (its content unchanged). */
+  const holdRead = (sourceId: string) => {
+    let release!: () => void;
+    hold = new Promise((resolve) => (release = resolve));
+    const read = feedCache.refresh(config.sources.find((s) => s.id === sourceId)!);
+    hold = null;
+    return async () => {
+      release();
+      await read;
+    };
+  };
   const change = async (sourceId: string, articles: Article[]) => {
     feeds.set(sourceId, articles);
     clock += 60_000;
     await feedCache.refresh(config.sources.find((s) => s.id === sourceId)!);
     return (await store.catalog()) as BuildingCatalog;
   };
-  return { store, feeds, change };
+  return { store, feeds, change, holdRead, feedCache };
 }
 
 describe("a new catalog whose indexes are not built yet", () => {
@@ -101,5 +121,47 @@ describe("a new catalog whose indexes are not built yet", () => {
     const reloaded = (await store.catalog()) as BuildingCatalog;
     expect(reloaded).not.toBe(first);
     expect(await reloaded.searchIndex()).not.toBe(older);
+  });
+});
+
+describe("background indexing", () => {
+  const quick = { delayMs: 20, checkMs: 10 };
+
+  it("waits while a source is being read, and indexes the catalog once the read is over", async () => {
+    const { store, feeds, change, holdRead, feedCache } = setup({ ...quick, maxWaitMs: 60_000 });
+    await (await store.catalog()).searchIndex();
+    const second = await change("s1", [story("s1", 3000, "Harbour cranes idle"), ...feeds.get("s1")!]);
+    const release = holdRead("s2");
+    expect(feedCache.readsInFlight).toBe(1);
+    // Far longer than the delay and many checks: nothing indexes while the read lasts.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(second.indexed).toBe(false);
+    await release();
+    expect(feedCache.readsInFlight).toBe(0);
+    expect(await store.catalog()).toBe(second); // the read changed nothing
+    await expect.poll(() => second.indexed, { timeout: 5_000 }).toBe(true);
+  });
+
+  it("indexes anyway once the wait for a quiet moment is overdue", async () => {
+    const { store, feeds, change, holdRead } = setup({ ...quick, maxWaitMs: 150 });
+    await (await store.catalog()).searchIndex();
+    const second = await change("s1", [story("s1", 3001, "Harbour cranes busy again"), ...feeds.get("s1")!]);
+    const release = holdRead("s2");
+    await expect.poll(() => second.indexed, { timeout: 5_000 }).toBe(true);
+    await release();
+  });
+
+  it("still answers a request that needs an index the quiet wait has not built: from the older index, or its own at once", async () => {
+    const { store, feeds, change, holdRead } = setup({ ...quick, maxWaitMs: 60_000 });
+    await (await store.catalog()).searchIndex();
+    const second = await change("s3", [story("s3", 3002, "Lighthouse keeper retires"), ...feeds.get("s3")!]);
+    const release = holdRead("s0");
+    const [known] = await second.relatedTo([{ id: "s0-1", first: 3 }]);
+    expect(known!.length).toBe(3);
+    expect(second.indexed).toBe(false);
+    // A story only the new catalog has: its own related index is built for the request, busy or not.
+    const [fresh] = await second.relatedTo([{ id: "s3-3002", first: 3 }]);
+    expect(fresh!.length).toBeGreaterThan(0);
+    await release();
   });
 });
