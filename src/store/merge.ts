@@ -39,16 +39,17 @@ function* groupSameStory(articles: Article[]): Steps<Article[][]> {
     }
     return i;
   };
-  const firstWithKey = new Map<string, number>();
+  const join = (firstWithKey: Map<string, number>, key: string, index: number) => {
+    const earlier = firstWithKey.get(key);
+    if (earlier === undefined) firstWithKey.set(key, index);
+    else parent[find(index)] = find(earlier);
+  };
+  const firstWithUrl = new Map<string, number>();
+  const firstWithGuid = new Map<string, number>();
   for (let index = 0; index < articles.length; index++) {
     const article = articles[index]!;
-    const keys = [`url:${article.canonicalUrl}`];
-    if (article.guid && isGlobalGuid(article.guid)) keys.push(`guid:${article.guid}`);
-    for (const key of keys) {
-      const earlier = firstWithKey.get(key);
-      if (earlier === undefined) firstWithKey.set(key, index);
-      else parent[find(index)] = find(earlier);
-    }
+    join(firstWithUrl, article.canonicalUrl, index);
+    if (article.guid && isGlobalGuid(article.guid)) join(firstWithGuid, article.guid, index);
     if ((index & 511) === 511) yield;
   }
   for (const [i, j] of yield* nearDuplicateTitles(articles)) parent[find(i)] = find(j);
@@ -70,12 +71,12 @@ function* groupSameStory(articles: Article[]): Steps<Article[][]> {
  * window, so the work grows with the catalog, not with its square.
  */
 function* nearDuplicateTitles(articles: Article[]): Steps<[number, number][]> {
-  const buckets = new Map<string, number[]>();
+  const buckets = new Map<number, number[]>();
   for (let index = 0; index < articles.length; index++) {
     const article = articles[index]!;
     if ((index & 255) === 255) yield;
     if (!article.publishedAt) continue;
-    for (const key of bucketKeys(article.title)) {
+    for (const key of titleBucketsOf(article)) {
       const bucket = buckets.get(key);
       if (bucket) bucket.push(index);
       else buckets.set(key, [index]);
@@ -107,13 +108,39 @@ function* nearDuplicateTitles(articles: Article[]): Steps<[number, number][]> {
   return pairs;
 }
 
-/** The pairs of a title's three longest words (or its only word): the buckets it is compared in. */
-function bucketKeys(title: string): string[] {
-  const words = [...new Set(titleWords(title))].sort((a, b) => b.length - a.length || (a < b ? -1 : a > b ? 1 : 0)).slice(0, 3);
-  if (words.length < 2) return words;
-  const keys: string[] = [];
-  for (let x = 0; x < words.length; x++) for (let y = x + 1; y < words.length; y++) keys.push(`${words[x]} ${words[y]}`);
+/**
+ * Each article's title buckets, kept per article object: a story a source
+ * still carries is the same object from one read to the next, and a refresh
+ * rebuilds the catalog every second or so, so its title is taken apart once.
+ */
+const titleBuckets = new WeakMap<Article, readonly number[]>();
+
+function titleBucketsOf(article: Article): readonly number[] {
+  let keys = titleBuckets.get(article);
+  if (!keys) titleBuckets.set(article, (keys = bucketKeys(article.title)));
   return keys;
+}
+
+/**
+ * The pairs of a title's three longest words (or its only word): the buckets
+ * it is compared in, as 32-bit hashes of the words. Two titles that share a
+ * pair share its hash; a collision only costs a comparison, which
+ * `sameStoryTitles` decides. Numbers cost a tenth of the strings' memory.
+ */
+function bucketKeys(title: string): number[] {
+  const words = [...new Set(titleWords(title))].sort((a, b) => b.length - a.length || (a < b ? -1 : a > b ? 1 : 0)).slice(0, 3);
+  if (words.length < 2) return words.map((word) => hashWords(word, ""));
+  const keys: number[] = [];
+  for (let x = 0; x < words.length; x++) for (let y = x + 1; y < words.length; y++) keys.push(hashWords(words[x]!, words[y]!));
+  return keys;
+}
+
+/** FNV-1a over two words and a separator that no word holds. */
+function hashWords(first: string, second: string): number {
+  let hash = 0x811c9dc5;
+  const text = `${first} ${second}`;
+  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
+  return hash >>> 0;
 }
 
 /** A guid that names one thing worldwide: a URL, a tag: or urn: URI. Bare numbers collide. */

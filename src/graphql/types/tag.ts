@@ -51,7 +51,7 @@ builder.queryFields((t) => ({
       if (args.section && !catalog.bySection.has(args.section)) {
         throw badUserInput(`unknown section "${args.section}"; known: ${catalog.sections.map((s) => s.slug).join(", ")}`, "section");
       }
-      const usages = catalog.tags.map((tag) => ({ tag, count: args.section ? (tag.bySection.get(args.section) ?? 0) : tag.count }));
+      const usages = catalog.tags.map((tag) => ({ tag, count: args.section ? tag.countIn(args.section) : tag.count }));
       return usages
         .filter((u) => u.count > 0)
         .sort((a, b) => b.count - a.count || a.tag.name.localeCompare(b.tag.name))
