@@ -100,8 +100,8 @@ export function buildCatalog(input: CatalogInput): Catalog {
  * wait for them, `related` and `search()` finish them on the spot.
  */
 export function* buildCatalogSteps(input: CatalogInput): Steps<BuildingCatalog> {
-  const raw = input.sources.flatMap((source) => input.snapshots.get(source.id)?.articles ?? []);
-  const merged = yield* mergeArticleSteps(raw);
+  const lists = input.sources.map((source) => input.snapshots.get(source.id)?.articles).filter((list) => list !== undefined);
+  const merged = yield* mergeArticleSteps(lists);
   yield;
   const articles = yield* sortArticleSteps(merged, NEWEST);
   yield;
@@ -220,10 +220,8 @@ function* countTags(articles: CatalogArticle[], sections: SectionConfig[]): Step
     if ((index & 511) === 511) yield;
     let section = sectionNumbers.get(article.section);
     if (section === undefined) sectionNumbers.set(article.section, (section = sectionNumbers.size));
-    const keys = tagKeysOf(article);
-    for (let t = 0; t < keys.length; t++) {
-      const key = keys[t]!;
-      const tag = article.tags[t]!;
+    for (const tag of article.tags) {
+      const key = lowerTag(tag);
       let tally = tags.get(key);
       if (!tally) tags.set(key, (tally = new TagTally(tag, sectionNumbers)));
       tally.add(tag, section);
@@ -234,18 +232,19 @@ function* countTags(articles: CatalogArticle[], sections: SectionConfig[]): Step
 }
 
 /**
- * Each article's tags in lower case (the tag counts' keys), kept per article
- * object as the merge keeps its title buckets: a rebuild reads the same
- * stories again. Tags already in lower case are the article's own array.
+ * Tags in lower case (the tag counts' keys), remembered by spelling: a
+ * rebuild counts the same tags again, and a lookup of a string already
+ * hashed costs less than lower-casing it anew. Thousands of spellings in
+ * practice; cleared when it grows past MAX_TAG_SPELLINGS.
  */
-const tagKeys = new WeakMap<CatalogArticle, readonly string[]>();
+const lowerTags = new Map<string, string>();
+const MAX_TAG_SPELLINGS = 100_000;
 
-function tagKeysOf(article: CatalogArticle): readonly string[] {
-  let keys = tagKeys.get(article);
-  if (!keys) {
-    const lower = article.tags.map((tag) => tag.toLowerCase());
-    keys = lower.every((key, i) => key === article.tags[i]) ? article.tags : lower;
-    tagKeys.set(article, keys);
+function lowerTag(tag: string): string {
+  let key = lowerTags.get(tag);
+  if (key === undefined) {
+    if (lowerTags.size >= MAX_TAG_SPELLINGS) lowerTags.clear();
+    lowerTags.set(tag, (key = tag.toLowerCase()));
   }
-  return keys;
+  return key;
 }

@@ -13,13 +13,19 @@ export const SAME_STORY_WINDOW_MS = 24 * 3600 * 1000;
  * different sources, near-identical titles published within a day of each
  * other. `articles` come in the sources file's order, which breaks ties.
  */
-export function mergeArticles(articles: Article[]): CatalogArticle[] {
-  return runToEnd(mergeArticleSteps(articles));
+export function mergeArticles(articles: readonly Article[]): CatalogArticle[] {
+  return runToEnd(mergeArticleSteps([articles]));
 }
 
-/** `mergeArticles` as steps (see time-slice.ts), yielding every few hundred articles. */
-export function* mergeArticleSteps(articles: Article[]): Steps<CatalogArticle[]> {
-  const groups = yield* groupSameStory(articles);
+/**
+ * `mergeArticles` as steps (see time-slice.ts), yielding every few hundred
+ * articles, over the sources' lists of articles in order (each source's
+ * snapshot keeps its list from one read to the next while its feed is
+ * unchanged: what the merge derives from a list is kept with it).
+ */
+export function* mergeArticleSteps(lists: readonly (readonly Article[])[]): Steps<CatalogArticle[]> {
+  const articles = lists.flat();
+  const groups = yield* groupSameStory(articles, yield* titleBucketsOfLists(lists));
   const merged: CatalogArticle[] = [];
   for (let index = 0; index < groups.length; index++) {
     const group = groups[index]!;
@@ -30,7 +36,7 @@ export function* mergeArticleSteps(articles: Article[]): Steps<CatalogArticle[]>
   return merged;
 }
 
-function* groupSameStory(articles: Article[]): Steps<Article[][]> {
+function* groupSameStory(articles: readonly Article[], buckets: readonly TitleBuckets[]): Steps<Article[][]> {
   const parent = articles.map((_, index) => index);
   const find = (i: number): number => {
     while (parent[i] !== i) {
@@ -52,7 +58,7 @@ function* groupSameStory(articles: Article[]): Steps<Article[][]> {
     if (article.guid && isGlobalGuid(article.guid)) join(firstWithGuid, article.guid, index);
     if ((index & 511) === 511) yield;
   }
-  for (const [i, j] of yield* nearDuplicateTitles(articles)) parent[find(i)] = find(j);
+  for (const [i, j] of yield* nearDuplicateTitles(articles, buckets)) parent[find(i)] = find(j);
   const groups = new Map<number, Article[]>();
   articles.forEach((article, index) => {
     const root = find(index);
@@ -70,16 +76,18 @@ function* groupSameStory(articles: Article[]): Steps<Article[][]> {
  * two of those), and within such a bucket only those published within the
  * window, so the work grows with the catalog, not with its square.
  */
-function* nearDuplicateTitles(articles: Article[]): Steps<[number, number][]> {
+function* nearDuplicateTitles(articles: readonly Article[], lists: readonly TitleBuckets[]): Steps<[number, number][]> {
   const buckets = new Map<number, number[]>();
-  for (let index = 0; index < articles.length; index++) {
-    const article = articles[index]!;
-    if ((index & 255) === 255) yield;
-    if (!article.publishedAt) continue;
-    for (const key of titleBucketsOf(article)) {
-      const bucket = buckets.get(key);
-      if (bucket) bucket.push(index);
-      else buckets.set(key, [index]);
+  let index = 0;
+  for (const { offsets, keys } of lists) {
+    for (let i = 0; i < offsets.length - 1; i++, index++) {
+      if ((index & 255) === 255) yield;
+      if (!articles[index]!.publishedAt) continue;
+      for (let k = offsets[i]!; k < offsets[i + 1]!; k++) {
+        const bucket = buckets.get(keys[k]!);
+        if (bucket) bucket.push(index);
+        else buckets.set(keys[k]!, [index]);
+      }
     }
   }
   const time = (index: number) => articles[index]!.publishedAt!.getTime();
@@ -108,17 +116,37 @@ function* nearDuplicateTitles(articles: Article[]): Steps<[number, number][]> {
   return pairs;
 }
 
-/**
- * Each article's title buckets, kept per article object: a story a source
- * still carries is the same object from one read to the next, and a refresh
- * rebuilds the catalog every second or so, so its title is taken apart once.
- */
-const titleBuckets = new WeakMap<Article, readonly number[]>();
+/** The title buckets of a list of articles, flat: article i's are keys[offsets[i]..offsets[i+1]). */
+interface TitleBuckets {
+  offsets: Int32Array;
+  keys: Int32Array;
+}
 
-function titleBucketsOf(article: Article): readonly number[] {
-  let keys = titleBuckets.get(article);
-  if (!keys) titleBuckets.set(article, (keys = bucketKeys(article.title)));
-  return keys;
+/**
+ * Title buckets kept with each list of articles they were computed for: a
+ * source's unchanged feed keeps its list, and a refresh rebuilds the catalog
+ * every second or so. Two typed arrays per source cost about 20 bytes an
+ * article, where arrays per article cost over 200.
+ */
+const bucketsOfList = new WeakMap<readonly Article[], TitleBuckets>();
+
+function* titleBucketsOfLists(lists: readonly (readonly Article[])[]): Steps<TitleBuckets[]> {
+  const out: TitleBuckets[] = [];
+  for (const list of lists) {
+    let buckets = bucketsOfList.get(list);
+    if (!buckets) {
+      const offsets = new Int32Array(list.length + 1);
+      const keys: number[] = [];
+      for (let i = 0; i < list.length; i++) {
+        for (const key of bucketKeys(list[i]!.title)) keys.push(key);
+        offsets[i + 1] = keys.length;
+      }
+      bucketsOfList.set(list, (buckets = { offsets, keys: Int32Array.from(keys) }));
+      yield;
+    }
+    out.push(buckets);
+  }
+  return out;
 }
 
 /**
@@ -135,12 +163,12 @@ function bucketKeys(title: string): number[] {
   return keys;
 }
 
-/** FNV-1a over two words and a separator that no word holds. */
+/** FNV-1a over two words and a separator that no word holds, as a signed 32-bit number. */
 function hashWords(first: string, second: string): number {
   let hash = 0x811c9dc5;
   const text = `${first} ${second}`;
   for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
-  return hash >>> 0;
+  return hash | 0;
 }
 
 /** A guid that names one thing worldwide: a URL, a tag: or urn: URI. Bare numbers collide. */

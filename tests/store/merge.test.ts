@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import type { Article } from "../../src/ingest/article.ts";
 import { canonicalUrlsOf, guidsOf, sourceIdsOf } from "../../src/store/catalog-article.ts";
-import { mergeArticles } from "../../src/store/merge.ts";
+import { mergeArticles, mergeArticleSteps } from "../../src/store/merge.ts";
+import { runToEnd } from "../../src/store/time-slice.ts";
 
 const base: Article = {
   id: "x", sourceId: "s", guid: null, title: "T", summary: null, contentHtml: null, url: "https://a.example/1",
@@ -69,6 +70,17 @@ describe("merging by near-identical titles", () => {
       make({ id: "1", sourceId: "one", title: first, canonicalUrl: "https://a.example/1", publishedAt: day(0) }),
       make({ id: "2", sourceId: "two", title: second, canonicalUrl: "https://b.example/2", publishedAt: new Date(day(0).getTime() + hours * 3600_000) }),
     ])).toHaveLength(2);
+  });
+
+  it("merges the same when the sources' lists come again (what is kept per list), and follows a list that changed", () => {
+    const one = [make({ id: "1", sourceId: "one", title: "Port strike halts container traffic in Rotterdam", canonicalUrl: "https://a.example/strike", publishedAt: day(8) })];
+    const two = [make({ id: "2", sourceId: "two", title: "Port strike halts container traffic in Rotterdam!", canonicalUrl: "https://b.example/rotterdam", publishedAt: day(9) })];
+    const ids = (lists: Article[][]) => runToEnd(mergeArticleSteps(lists)).map((article) => [article.id, sourceIdsOf(article)]);
+    expect(ids([one, two])).toEqual([["1", ["one", "two"]]]);
+    expect(ids([one, two])).toEqual([["1", ["one", "two"]]]);
+    // Source two's feed changed: a new list, its title another story.
+    const changed = [{ ...two[0]!, title: "Dock workers vote on new contract" }];
+    expect(ids([one, changed])).toEqual([["1", ["one"]], ["2", ["two"]]]);
   });
 
   it("never joins two items of one source by title", () => {
