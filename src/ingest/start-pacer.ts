@@ -1,5 +1,11 @@
-/** Milliseconds of starting work (fetches) per turn of the event loop. */
-export const START_BUDGET_MS = 4;
+/**
+ * Milliseconds of starting work (fetches) per turn of the event loop, as
+ * timed around the calls. A fetch does most of its starting after its call
+ * returns (connecting, writing the request, in the same turn's microtasks),
+ * about three times what the call itself takes: at 4 ms a turn, the first
+ * turns of a refresh of 200 sources held the loop 25-35 ms; at 1 ms, 15-25.
+ */
+export const START_BUDGET_MS = 1;
 
 export type StartPacer = <T>(task: () => Promise<T>) => Promise<T>;
 

@@ -228,7 +228,9 @@ function* countTags(articles: CatalogArticle[], sections: SectionConfig[]): Step
     }
   }
   yield;
-  return [...tags.values()].map((tally) => tally.settle()).sort((a, b) => b.count - a.count || a.name.localeCompare(b.name));
+  const counted = [...tags.values()].map((tally) => tally.settle());
+  yield;
+  return counted.sort((a, b) => b.count - a.count || a.name.localeCompare(b.name));
 }
 
 /**

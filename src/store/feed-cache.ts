@@ -33,6 +33,7 @@ export class FeedCache {
   generation = 0;
   /** Sources being read now: background work (indexing) waits for a quiet moment. */
   readsInFlight = 0;
+  private readonly readStartListeners = new Set<() => void>();
 
   private readonly random: () => number;
   private readonly onLookup: FeedCacheOptions["onLookup"];
@@ -53,6 +54,7 @@ export class FeedCache {
       perf: { now },
       fetchMethod: async (_id, stale, { context: source, options }) => {
         this.readsInFlight++;
+        for (const listener of this.readStartListeners) listener();
         try {
           const { snapshot, ttl } = this.kept(source, await load(source, stale));
           options.ttl = ttl;
@@ -63,6 +65,12 @@ export class FeedCache {
         }
       },
     });
+  }
+
+  /** Calls `listener` whenever a read of a source starts (background work pauses); returns the unsubscribe. */
+  onReadStart(listener: () => void): () => void {
+    this.readStartListeners.add(listener);
+    return () => void this.readStartListeners.delete(listener);
   }
 
   /** The source's snapshot: cached if fresh, stale while a refresh runs, else fetched once. */

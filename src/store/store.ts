@@ -90,6 +90,10 @@ export class Store {
     this.feedCache = feedCache;
     this.now = now;
     this.indexingTimes = { delayMs: INDEXING_DELAY_MS, checkMs: INDEXING_CHECK_MS, maxWaitMs: MAX_INDEXING_WAIT_MS, ...indexing };
+    // A background index build pauses as soon as sources are read, not at its next check.
+    feedCache.onReadStart(() => {
+      if (this.indexing && !this.overdue) this.checkIndexing();
+    });
   }
 
   /**
@@ -155,7 +159,9 @@ export class Store {
     });
     // Built in slices between requests: a catalog of 100k articles never holds the event loop.
     const spent = { ms: 0 };
-    const promise = runSliced(timedSteps(steps, spent)).finally(() => {
+    // Published on the turn after the build's last slice, which has had its time: what publishing
+    // runs (listeners comparing catalogs) would add to that turn.
+    const promise = runSliced(timedSteps(steps, spent)).then(nextTurn).finally(() => {
       if (this.building?.promise === promise) this.building = null;
     });
     this.building = { key, promise };
@@ -325,4 +331,8 @@ export class Store {
   get builtCatalog(): Catalog | null {
     return this.current?.catalog ?? null;
   }
+}
+
+function nextTurn<T>(value: T): Promise<T> {
+  return new Promise((resolve) => setImmediate(() => resolve(value)));
 }

@@ -32,6 +32,24 @@ describe("the feed cache", () => {
     expect(new Set(results).size).toBe(1);
   });
 
+  it("counts the reads in flight and tells listeners as each starts, once per upstream read", async () => {
+    let finish: (s: SourceSnapshot) => void = () => {};
+    const cache = new FeedCache({ now: () => 1_000_000, load: () => new Promise((resolve) => (finish = resolve)) });
+    const started: number[] = [];
+    const unsubscribe = cache.onReadStart(() => started.push(cache.readsInFlight));
+    const waiting = Promise.all([cache.get(source), cache.get(source)]);
+    expect(started).toEqual([1]);
+    expect(cache.readsInFlight).toBe(1);
+    finish(snapshot(true, 1));
+    await waiting;
+    expect(cache.readsInFlight).toBe(0);
+    unsubscribe();
+    const again = cache.refresh(source);
+    finish(snapshot(true, 2));
+    await again;
+    expect(started).toEqual([1]);
+  });
+
   it("reads again only after the TTL, serving the held copy while it refreshes", async () => {
     let clock = 1_000_000;
     let n = 0;
