@@ -1,3 +1,4 @@
+import { LRUCache } from "lru-cache";
 import type { CatalogArticle } from "./catalog-article.ts";
 import { indexedBodyText } from "./indexed-text.ts";
 import type { Steps } from "./time-slice.ts";
@@ -55,6 +56,14 @@ export const COMMON_TERM_MIN_ARTICLES = 500;
  * returns fewer matches, never the same story twice.
  */
 export const SAME_STORY_SLACK = 8;
+/**
+ * Lookups remembered per index: an article page's related block is asked for
+ * again and again until the index is replaced, and a lookup (scoring, then
+ * comparing titles to skip copies of the same story) costs far more than a
+ * hit. Each answer holds at most the `first` asked (at most 20 in the API),
+ * so the count bounds the bytes: under 2 MB.
+ */
+export const REMEMBERED_LOOKUPS = 2_000;
 
 export interface RelatedMatch {
   article: CatalogArticle;
@@ -92,6 +101,7 @@ export class RelatedIndex {
   /** Scratch for one lookup's dot products, reused (lookups are synchronous); `touched` lists what to reset. */
   private readonly dots: Float32Array;
   private readonly touched: Int32Array;
+  private readonly remembered = new LRUCache<string, RelatedMatch[]>({ max: REMEMBERED_LOOKUPS });
 
   private constructor(parts: RelatedIndexParts) {
     Object.assign(this, parts);
@@ -232,9 +242,17 @@ export class RelatedIndex {
     return this.position.has(id);
   }
 
+  /** The `first` stories most related to article `id`, best first (a new array each call; the matches are shared). */
   relatedTo(id: string, first: number): RelatedMatch[] {
     const index = this.position.get(id);
     if (index === undefined || first <= 0) return [];
+    const key = `${first}:${id}`;
+    let matches = this.remembered.get(key);
+    if (!matches) this.remembered.set(key, (matches = this.lookUp(index, first)));
+    return [...matches];
+  }
+
+  private lookUp(index: number, first: number): RelatedMatch[] {
     const article = this.articles[index]!;
     const { dots, touched, postingOffsets, postingArticles, postingWeights } = this;
     let touchedCount = 0;

@@ -1,0 +1,42 @@
+import { describe, expect, it } from "vitest";
+import type { Article } from "../../src/ingest/article.ts";
+import { mergeArticles } from "../../src/store/merge.ts";
+import { RelatedIndex } from "../../src/store/related-index.ts";
+import { runToEnd } from "../../src/store/time-slice.ts";
+
+const topics = ["harbour cranes shipping containers", "orbital telescope mirror galaxies", "wheat harvest drought farmers"];
+const article = (n: number): Article => {
+  const topic = topics[n % topics.length]!;
+  return {
+    id: `a${n}`, sourceId: `s${n % 4}`, guid: null, title: `Report ${n}: ${topic} update number${n}`, summary: `More on ${topic}.`,
+    contentHtml: `<p>${topic} ${topic} detail${n}</p>`, url: `https://s.example/${n}`, canonicalUrl: `https://s.example/${n}`, author: null,
+    publishedAt: new Date(Date.UTC(2026, 10, 1) - n * 3_600_000), updatedAt: null, readingTimeMinutes: 1, image: null, tags: [], section: "news", commentCount: null,
+  };
+};
+
+describe("the related index", () => {
+  const articles = mergeArticles(Array.from({ length: 30 }, (_, n) => article(n)));
+  const index = runToEnd(RelatedIndex.build(articles));
+
+  it("relates stories on the same topic", () => {
+    const matches = index.relatedTo("a0", 5);
+    expect(matches).toHaveLength(5);
+    for (const match of matches) expect(Number(match.article.id.slice(1)) % 3).toBe(0);
+  });
+
+  it("answers a repeated lookup the same, in a new array the caller may change", () => {
+    const first = index.relatedTo("a1", 4);
+    const ids = first.map((m) => m.article.id);
+    first.splice(0, first.length);
+    const again = index.relatedTo("a1", 4);
+    expect(again.map((m) => m.article.id)).toEqual(ids);
+    expect(again).not.toBe(first);
+    // Another `first` is its own lookup: the best 2 are the best 4's first two.
+    expect(index.relatedTo("a1", 2).map((m) => m.article.id)).toEqual(ids.slice(0, 2));
+  });
+
+  it("knows nothing of articles outside it", () => {
+    expect(index.relatedTo("nope", 3)).toEqual([]);
+    expect(index.relatedTo("a2", 0)).toEqual([]);
+  });
+});
