@@ -18,7 +18,7 @@ export interface Loaders {
   articleByUrl: DataLoader<string, CatalogArticle | null>;
   section: DataLoader<string, SectionConfig | null>;
   source: DataLoader<string, SourceView | null>;
-  related: DataLoader<{ id: string; first: number }, RelatedMatch[], string>;
+  related: DataLoader<{ id: string; first: number }, readonly RelatedMatch[], string>;
   /** Tags by lower-case name. */
   tag: DataLoader<string, TagCount | null>;
 }
@@ -59,7 +59,7 @@ export function createContext(store: Store, onCatalog?: (catalog: Catalog) => vo
     }),
     tag: fromCatalog((c, name: string) => c.tagByName.get(name) ?? null),
     // The related index is built in the background after each catalog: the catalog answers without holding the event loop.
-    related: new DataLoader<{ id: string; first: number }, RelatedMatch[], string>(
+    related: new DataLoader<{ id: string; first: number }, readonly RelatedMatch[], string>(
       async (keys) => (await catalog()).relatedTo(keys),
       { cacheKeyFn: (key) => `${key.id}:${key.first}` },
     ),

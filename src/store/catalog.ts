@@ -30,7 +30,7 @@ export interface Catalog {
    * last complete index of an older catalog, for stories it knows, with every
    * match read from this catalog (stories gone since are left out).
    */
-  relatedTo: (keys: readonly { id: string; first: number }[]) => Promise<RelatedMatch[][]>;
+  relatedTo: (keys: readonly { id: string; first: number }[]) => Promise<(readonly RelatedMatch[])[]>;
   /**
    * The full-text index: this catalog's once built; until then the last
    * complete index of an older catalog, when there is one (its hits name
@@ -165,7 +165,7 @@ export function* buildCatalogSteps(input: CatalogInput): Steps<BuildingCatalog> 
 }
 
 /** An older index's matches as this catalog's stories (the current version of each); those it no longer has are left out. */
-function matchesIn(byId: Map<string, CatalogArticle>, matches: RelatedMatch[], first: number): RelatedMatch[] {
+function matchesIn(byId: Map<string, CatalogArticle>, matches: readonly RelatedMatch[], first: number): RelatedMatch[] {
   const out: RelatedMatch[] = [];
   for (const match of matches) {
     const article = byId.get(match.article.id);

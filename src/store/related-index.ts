@@ -1,4 +1,3 @@
-import { LRUCache } from "lru-cache";
 import type { CatalogArticle } from "./catalog-article.ts";
 import { indexedBodyText } from "./indexed-text.ts";
 import type { Steps } from "./time-slice.ts";
@@ -60,10 +59,12 @@ export const SAME_STORY_SLACK = 8;
  * Lookups remembered per index: an article page's related block is asked for
  * again and again until the index is replaced, and a lookup (scoring, then
  * comparing titles to skip copies of the same story) costs far more than a
- * hit. Each answer holds at most the `first` asked (at most 20 in the API),
- * so the count bounds the bytes: under 2 MB.
+ * hit. Each answer holds at most MAX_REMEMBERED_FIRST matches, so the count
+ * bounds the bytes: under 2 MB.
  */
 export const REMEMBERED_LOOKUPS = 2_000;
+/** Lookups asking for more are not remembered (the API asks for at most 20; the fallback for 5 more). */
+const MAX_REMEMBERED_FIRST = 31;
 
 export interface RelatedMatch {
   article: CatalogArticle;
@@ -101,7 +102,8 @@ export class RelatedIndex {
   /** Scratch for one lookup's dot products, reused (lookups are synchronous); `touched` lists what to reset. */
   private readonly dots: Float32Array;
   private readonly touched: Int32Array;
-  private readonly remembered = new LRUCache<string, RelatedMatch[]>({ max: REMEMBERED_LOOKUPS });
+  /** Answers by `index * (MAX_REMEMBERED_FIRST + 1) + first`: a number, so a lookup allocates no key. Emptied when full. */
+  private readonly remembered = new Map<number, readonly RelatedMatch[]>();
 
   private constructor(parts: RelatedIndexParts) {
     Object.assign(this, parts);
@@ -242,14 +244,19 @@ export class RelatedIndex {
     return this.position.has(id);
   }
 
-  /** The `first` stories most related to article `id`, best first (a new array each call; the matches are shared). */
-  relatedTo(id: string, first: number): RelatedMatch[] {
+  /** The `first` stories most related to article `id`, best first. */
+  relatedTo(id: string, first: number): readonly RelatedMatch[] {
     const index = this.position.get(id);
     if (index === undefined || first <= 0) return [];
-    const key = `${first}:${id}`;
+    if (first > MAX_REMEMBERED_FIRST) return this.lookUp(index, first);
+    const key = index * (MAX_REMEMBERED_FIRST + 1) + first;
     let matches = this.remembered.get(key);
-    if (!matches) this.remembered.set(key, (matches = this.lookUp(index, first)));
-    return [...matches];
+    if (!matches) {
+      // Emptied rather than evicted one by one: no bookkeeping per lookup, and a page's block is soon asked again.
+      if (this.remembered.size >= REMEMBERED_LOOKUPS) this.remembered.clear();
+      this.remembered.set(key, (matches = this.lookUp(index, first)));
+    }
+    return matches;
   }
 
   private lookUp(index: number, first: number): RelatedMatch[] {

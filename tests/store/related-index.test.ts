@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Article } from "../../src/ingest/article.ts";
 import { mergeArticles } from "../../src/store/merge.ts";
-import { RelatedIndex } from "../../src/store/related-index.ts";
+import { RelatedIndex, REMEMBERED_LOOKUPS } from "../../src/store/related-index.ts";
 import { runToEnd } from "../../src/store/time-slice.ts";
 
 const topics = ["harbour cranes shipping containers", "orbital telescope mirror galaxies", "wheat harvest drought farmers"];
@@ -24,15 +24,22 @@ describe("the related index", () => {
     for (const match of matches) expect(Number(match.article.id.slice(1)) % 3).toBe(0);
   });
 
-  it("answers a repeated lookup the same, in a new array the caller may change", () => {
+  it("answers a repeated lookup the same, from memory", () => {
     const first = index.relatedTo("a1", 4);
     const ids = first.map((m) => m.article.id);
-    first.splice(0, first.length);
     const again = index.relatedTo("a1", 4);
     expect(again.map((m) => m.article.id)).toEqual(ids);
-    expect(again).not.toBe(first);
+    expect(again).toBe(first);
     // Another `first` is its own lookup: the best 2 are the best 4's first two.
     expect(index.relatedTo("a1", 2).map((m) => m.article.id)).toEqual(ids.slice(0, 2));
+    // Past what is remembered, looked up each time, the same.
+    expect(index.relatedTo("a1", 40).slice(0, 4).map((m) => m.article.id)).toEqual(ids);
+  });
+
+  it("stays correct when its memory fills and is emptied", () => {
+    const before = index.relatedTo("a5", 3).map((m) => m.article.id);
+    for (let n = 0; n < REMEMBERED_LOOKUPS + 10; n++) index.relatedTo(`a${n % 30}`, 1 + (n % 25));
+    expect(index.relatedTo("a5", 3).map((m) => m.article.id)).toEqual(before);
   });
 
   it("knows nothing of articles outside it", () => {
