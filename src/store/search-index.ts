@@ -42,7 +42,7 @@ export interface SearchHit {
   id: string;
   score: number;
   /** Words of the article that matched (after prefix and typo expansion). */
-  terms: string[];
+  readonly terms: string[];
   /** The article's position in the indexed list, so a snippet needs no lookup by id. */
   position?: number;
 }
@@ -76,12 +76,11 @@ export class SearchIndex {
   /**
    * Per-document scratch of a search, kept between searches because
    * allocating them for each one (a megabyte at 100k articles) made the
-   * collector run: how many query words each document matched so far, its
-   * score, its slot among the hits. A search resets the entries it touched.
+   * collector run: how many query words each document matched so far, and
+   * its score. A search resets the entries it touched.
    */
   private readonly matched: Uint8Array;
   private readonly scores: Float64Array;
-  private readonly slots: Int32Array;
 
   /** Builds the index in one go, or takes postings built by `build`. */
   constructor(
@@ -92,7 +91,6 @@ export class SearchIndex {
     this.ids = articles.map((article) => article.id);
     this.matched = new Uint8Array(articles.length);
     this.scores = new Float64Array(articles.length);
-    this.slots = new Int32Array(articles.length);
   }
 
   /**
@@ -194,8 +192,8 @@ export class SearchIndex {
       }
     }
     const found = bestFirst(candidates.filter((doc) => matched[doc] === words.length), scores);
-    const termsOf = this.matchedTerms(words, found);
-    const hits = Array.from(found, (doc, i) => ({ id: this.ids[doc]!, score: scores[doc]!, terms: termsOf(i), position: doc }));
+    const match = new QueryMatch(this.postings, words);
+    const hits = Array.from(found, (doc) => new Hit(this.ids[doc]!, scores[doc]!, doc, match));
     for (const doc of candidates) {
       matched[doc] = 0;
       scores[doc] = 0;
@@ -203,31 +201,64 @@ export class SearchIndex {
     return hits;
   }
 
-  /**
-   * The dictionary words each found document matched. When every query word
-   * stood for one dictionary word, every hit matched the same words and shares
-   * one list; otherwise the postings of the expansions are walked once more.
-   */
-  private matchedTerms(words: Expansion[][], found: Uint32Array): (hit: number) => string[] {
+}
+
+/**
+ * The dictionary words one search stood for, shared by its hits. Which of
+ * them a hit's document holds is found when asked (for a snippet: a page's
+ * worth of hits), not for every hit: a common word or a short prefix finds
+ * thousands, and a list per hit was most of such a search's time and garbage.
+ */
+class QueryMatch {
+  /** When each query word stood for one dictionary word, every hit matched the same words. */
+  private readonly shared: string[] | null;
+
+  constructor(
+    private readonly postings: Postings,
+    private readonly words: Expansion[][],
+  ) {
+    this.shared = words.every((expansion) => expansion.length === 1) ? words.map((expansion) => postings.dictionary.term(expansion[0]!.rank)) : null;
+  }
+
+  termsOf(doc: number): string[] {
+    if (this.shared) return [...this.shared];
     const { dictionary, starts, docs } = this.postings;
-    if (words.every((expansion) => expansion.length === 1)) {
-      const shared = words.map((expansion) => dictionary.term(expansion[0]!.rank));
-      return () => shared;
-    }
-    const { slots } = this;
-    found.forEach((doc, i) => (slots[doc] = i + 1));
-    const lists: string[][] = Array.from(found, () => []);
-    for (const expansion of words) {
+    const terms: string[] = [];
+    for (const expansion of this.words) {
       for (const { rank } of expansion) {
+        if (!holds(docs, starts[rank]!, starts[rank + 1]!, doc)) continue;
         const term = dictionary.term(rank);
-        for (let p = starts[rank]!; p < starts[rank + 1]!; p++) {
-          const slot = slots[docs[p]!]!;
-          if (slot > 0 && !lists[slot - 1]!.includes(term)) lists[slot - 1]!.push(term);
-        }
+        if (!terms.includes(term)) terms.push(term);
       }
     }
-    for (const doc of found) slots[doc] = 0;
-    return (hit) => lists[hit]!;
+    return terms;
+  }
+}
+
+/** Whether `docs[from..to)`, ascending, holds `doc` (a binary search). */
+function holds(docs: Int32Array, from: number, to: number, doc: number): boolean {
+  let low = from;
+  let high = to - 1;
+  while (low <= high) {
+    const middle = (low + high) >>> 1;
+    const value = docs[middle]!;
+    if (value === doc) return true;
+    if (value < doc) low = middle + 1;
+    else high = middle - 1;
+  }
+  return false;
+}
+
+class Hit implements SearchHit {
+  constructor(
+    readonly id: string,
+    readonly score: number,
+    readonly position: number,
+    private readonly match: QueryMatch,
+  ) {}
+
+  get terms(): string[] {
+    return this.match.termsOf(this.position);
   }
 }
 
