@@ -1,5 +1,6 @@
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
+import { LRUCache } from "lru-cache";
 import { ingestBody, type IngestedBody, type IngestRequest } from "./ingest-body.ts";
 import type { Article } from "./article.ts";
 import { IngestError, type IngestErrorCode } from "./ingest-error.ts";
@@ -57,6 +58,8 @@ interface PoolWorker {
 }
 
 const WORKER_URL = new URL("./ingest-worker-entry.mjs", import.meta.url);
+/** Sources whose last worker is remembered: as many as the feed cache holds (MAX_CACHED_SOURCES). */
+const MAX_REMEMBERED_SOURCES = 10_000;
 
 /**
  * Runs `ingestBody` for large bodies on a small pool of worker threads, so a
@@ -74,8 +77,12 @@ export class IngestPool {
   private readonly queue: Task[] = [];
   /** Items normalized on this thread (small bodies); each worker keeps its own. */
   private readonly memo = new NormalizedItemMemo();
-  /** The worker that last read each source: it holds that source's items in its memo. */
-  private readonly lastWorker = new Map<string, PoolWorker>();
+  /**
+   * The worker that last read each source: it holds that source's items in its memo. Bounded:
+   * sources removed by a reload are never read again (the pool is the process's, shared by
+   * every gateway in it, so no one gateway may drop another's), and fall out of it.
+   */
+  private readonly lastWorker = new LRUCache<string, PoolWorker>({ max: MAX_REMEMBERED_SOURCES });
   private nextId = 1;
   private closed = false;
 
@@ -176,7 +183,8 @@ export class IngestPool {
 
   /** A worker that is gone no longer holds any source's items. */
   private forget(slot: PoolWorker): void {
-    for (const [sourceId, last] of this.lastWorker) if (last === slot) this.lastWorker.delete(sourceId);
+    const held = [...this.lastWorker.entries()].filter(([, last]) => last === slot);
+    for (const [sourceId] of held) this.lastWorker.delete(sourceId);
   }
 
   private finish(slot: PoolWorker): void {
