@@ -47,7 +47,7 @@ export async function runCatalogScenarios(options: BenchOptions, placement: Plac
         measured: { value: result.related.p99Ms, unit: "ms", label: "related index" },
         baseline: { value: result.relatedScan.p99Ms, unit: "ms", label: "linear cosine scan" },
         target: { on: "measured", op: "<=", value: 5 },
-        details: { index: result.related, scan: result.relatedScan },
+        details: { index: result.related, warmup: result.warmup.related, scan: result.relatedScan },
       }),
       row({
         id: "index.search",
@@ -55,7 +55,7 @@ export async function runCatalogScenarios(options: BenchOptions, placement: Plac
         measured: { value: result.search.p99Ms, unit: "ms", label: "search index" },
         baseline: { value: result.searchScan.p99Ms, unit: "ms", label: "linear substring scan" },
         target: { on: "measured", op: "<=", value: 5 },
-        details: { index: result.search, scan: result.searchScan },
+        details: { index: result.search, warmup: result.warmup.search, scan: result.searchScan },
       }),
     ];
   } finally {

@@ -32,6 +32,8 @@ export const SHARED_TAG_BOOST = 0.05;
 /** Added, at most, for an article published at the same time; it halves every RECENCY_HALF_LIFE_DAYS apart. */
 export const RECENCY_BOOST = 0.04;
 export const RECENCY_HALF_LIFE_DAYS = 14;
+/** The most the boosts add to a cosine: four shared tags and the same time. */
+const MAX_BOOST = SHARED_TAG_BOOST * 4 + RECENCY_BOOST;
 /** Below this cosine similarity an article is not related, however few others there are. */
 export const MIN_SIMILARITY = 0.05;
 /** How many words of the body count: enough to find the topic, bounded for long articles. */
@@ -283,6 +285,9 @@ export class RelatedIndex {
       const cosine = dots[other]! / (norm * this.norms[other]!);
       dots[other] = 0;
       if (cosine < MIN_SIMILARITY) continue;
+      // With the window full, a candidate whose largest possible score stays below its last is left
+      // before its boosts are counted: a common term brings thousands (rounding kept in the margin).
+      if (best.length === window && cosine + MAX_BOOST + 0.001 < best[best.length - 1]!.score) continue;
       const candidate = { other, score: round(cosine + SHARED_TAG_BOOST * Math.min(this.sharedTagCount(index, other), 4) + this.recencyBoost(index, other)) };
       if (best.length === window && this.ranksBefore(best[best.length - 1]!, candidate)) continue;
       let at = best.length;
