@@ -186,6 +186,7 @@ export class Store {
     this.lastBuildMs = buildMs;
     // Indexed once the catalog has lasted a moment: in a burst of changes each build would be
     // replaced before its index was done. Meanwhile requests answer from the last complete indexes.
+    this.settled = null;
     if (this.settleTimer) clearTimeout(this.settleTimer);
     this.settleTimer = setTimeout(() => {
       this.settleTimer = null;
