@@ -54,7 +54,8 @@ export class FeedCache {
       perf: { now },
       fetchMethod: async (_id, stale, { context: source, options }) => {
         this.readsInFlight++;
-        for (const listener of this.readStartListeners) listener();
+        // A listener's mistake must not fail the read.
+        for (const listener of this.readStartListeners) try { listener(); } catch { /* ignored */ }
         try {
           const { snapshot, ttl } = this.kept(source, await load(source, stale));
           options.ttl = ttl;

@@ -44,9 +44,13 @@ describe("the feed cache", () => {
     await waiting;
     expect(cache.readsInFlight).toBe(0);
     unsubscribe();
+    // A listener that throws does not fail the read.
+    cache.onReadStart(() => {
+      throw new Error("listener bug");
+    });
     const again = cache.refresh(source);
     finish(snapshot(true, 2));
-    await again;
+    expect((await again).contentHash).toBe("2");
     expect(started).toEqual([1]);
   });
 
