@@ -200,7 +200,6 @@ export class SearchIndex {
     }
     return hits;
   }
-
 }
 
 /**
