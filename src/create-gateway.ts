@@ -87,7 +87,7 @@ export function createGateway({ config, fetch, now = Date.now, monotonicNow, ran
     load: sharedCache ? sharedCache.wrapLoad(readLocal) : readLocal,
     now: monotonicNow,
     random,
-    onLookup: (result) => metrics.cacheLookup("feed", result),
+    onLookup: (result, count) => metrics.cacheLookup("feed", result, count),
   });
   const store = new Store({ config, feedCache, now });
   // New articles for `articleAdded`: announced once across the cluster through Redis, or in process.

@@ -51,7 +51,8 @@ export interface Metrics {
   cacheHit(layer: string): void;
   cacheStale(layer: string): void;
   cacheMiss(layer: string): void;
-  cacheLookup(layer: string, result: CacheResult): void;
+  /** `count` lookups with one result (a request that found every source fresh counts one hit per source). */
+  cacheLookup(layer: string, result: CacheResult, count?: number): void;
   rateLimited(partner: string): void;
   /** Where the gauges read the catalog and the sources from (the gateway sets it once). */
   observe(read: () => GatewayState): void;
@@ -223,7 +224,7 @@ export function createMetrics({ registry = new Registry(), processMetrics = fals
     });
   };
 
-  const cacheLookup = (layer: string, result: CacheResult) => cacheLookups.inc({ layer, result });
+  const cacheLookup = (layer: string, result: CacheResult, count = 1) => cacheLookups.inc({ layer, result }, count);
   return {
     registry,
     graphqlOperation(operation, outcome, seconds) {

@@ -15,8 +15,8 @@ export interface FeedCacheOptions {
   max?: number;
   /** Source of jitter for refresh times. @default Math.random */
   random?: () => number;
-  /** Told what each `get` found (metrics): fresh, stale (served while it refreshes) or nothing (the caller waited). @default none */
-  onLookup?: (result: "hit" | "stale" | "miss") => void;
+  /** Told what each `get` found (metrics): fresh, stale (served while it refreshes) or nothing (the caller waited); `count` lookups at once from `countHits`. @default none */
+  onLookup?: (result: "hit" | "stale" | "miss", count?: number) => void;
 }
 
 /**
@@ -81,6 +81,11 @@ export class FeedCache {
     if (!snapshot) throw new Error(`feed cache: no snapshot for source ${source.id}`);
     this.onLookup?.(status.fetch === "hit" ? "hit" : status.returnedStale ? "stale" : "miss");
     return snapshot;
+  }
+
+  /** Counts `count` lookups that found fresh snapshots without asking for them one by one (the store knew every source fresh). */
+  countHits(count: number): void {
+    if (count > 0) this.onLookup?.("hit", count);
   }
 
   /** Reads the source now, whatever its freshness (the background refresher's call); single-flight still applies. */

@@ -84,6 +84,8 @@ export class Store {
   private overdueTimer: NodeJS.Timeout | null = null;
   /** Catalogs up to this version were built before the last reload: their indexes are not answered from. */
   private reloadedAtVersion = 0;
+  /** The source that goes stale first, as of one read generation and configuration (see `everySourceFresh`). */
+  private freshness: { generation: number; config: SourcesConfig; firstStale: string | null; leftMs: number } | null = null;
 
   constructor({ config, feedCache, now = Date.now, indexing }: StoreOptions) {
     this.activeConfig = config;
@@ -116,6 +118,13 @@ export class Store {
 
   /** The current catalog; reads each source through the cache (at most one fetch per TTL). */
   async catalog(): Promise<Catalog> {
+    // Every source fresh and the catalog built from what they hold: nothing to read or build. Asking
+    // each source (a promise per source, a key of them all) cost 250 µs a request at 200 sources.
+    const built = this.currentCatalog();
+    if (built && this.everySourceFresh()) {
+      this.feedCache.countHits(this.enabledSources.length);
+      return built;
+    }
     const config = this.activeConfig;
     const sources = this.enabledSources;
     const snapshots = await Promise.all(sources.map((source) => this.feedCache.get(source)));
@@ -278,6 +287,36 @@ export class Store {
     if (key !== this.current.key) return null;
     this.checkedAtGeneration = this.feedCache.generation;
     return this.current.catalog;
+  }
+
+  /**
+   * Whether every enabled source is within its freshness, asking only the
+   * source that goes stale first. Deadlines move only when a source is read
+   * (the feed cache's generation counts reads) or the configuration changes,
+   * so for one generation and configuration that source stays the first.
+   * Time only shortens what it has left: if that ever grows (its read landed
+   * between the count and its new deadline), every source is asked again.
+   */
+  private everySourceFresh(): boolean {
+    const { generation } = this.feedCache;
+    const config = this.activeConfig;
+    const known = this.freshness;
+    if (known && known.generation === generation && known.config === config) {
+      if (known.firstStale === null) return true;
+      const left = this.feedCache.remainingMs(known.firstStale);
+      if (left <= known.leftMs) {
+        known.leftMs = left;
+        return left > 0;
+      }
+    }
+    let firstStale: string | null = null;
+    let leftMs = Number.POSITIVE_INFINITY;
+    for (const source of this.enabledSources) {
+      const left = this.feedCache.remainingMs(source.id);
+      if (left < leftMs) [firstStale, leftMs] = [source.id, left];
+    }
+    this.freshness = { generation, config, firstStale, leftMs };
+    return leftMs > 0;
   }
 
   /** Whether every enabled source is within its freshness (none waits for a refresh). */

@@ -36,6 +36,59 @@ describe("the store", () => {
   });
 });
 
+describe("a request while every source is fresh", () => {
+  const manyConfig = parseSourcesConfig(
+    {
+      sections: [{ slug: "news", name: "News" }],
+      sources: [60, 300, 120].map((refreshSeconds, s) => ({ id: `s${s}`, name: `S${s}`, url: `https://s${s}.example/rss`, section: "news", refreshSeconds })),
+    },
+    "/srv/sources.json",
+  );
+  const setup = () => {
+    let clock = 1_000_000;
+    const loads: string[] = [];
+    const lookups: [string, number][] = [];
+    const feedCache = new FeedCache({
+      now: () => clock,
+      random: () => 0.5,
+      load: async (source) => {
+        loads.push(source.id);
+        return { ...snapshot("same"), sourceId: source.id };
+      },
+      onLookup: (result, count = 1) => void lookups.push([result, count]),
+    });
+    const store = new Store({ config: manyConfig, feedCache, now: () => clock });
+    return { store, loads, lookups, tick: (ms: number) => (clock += ms) };
+  };
+
+  it("gets the built catalog without asking each source, and counts one hit per source", async () => {
+    const { store, loads, lookups } = setup();
+    const first = await store.catalog();
+    expect(loads.sort()).toEqual(["s0", "s1", "s2"]);
+    lookups.length = 0;
+    expect(await store.catalog()).toBe(first);
+    expect(lookups).toEqual([["hit", 3]]);
+  });
+
+  it("reads through the feed cache again once the first source goes stale, which refreshes it", async () => {
+    const { store, loads, lookups, tick } = setup();
+    const first = await store.catalog();
+    loads.length = 0;
+    tick(59_000);
+    expect(await store.catalog()).toBe(first);
+    expect(loads).toEqual([]);
+    tick(60_000); // s0 (60 s, jittered) is stale; s2 (120 s) and s1 (300 s) are not
+    lookups.length = 0;
+    expect(await store.catalog()).toBe(first); // served stale while s0 refreshes
+    expect(lookups.map(([result]) => result).sort()).toEqual(["hit", "hit", "stale"]);
+    await expect.poll(() => loads).toEqual(["s0"]);
+    // Read again with the same content: fresh once more, and no source is asked until s2 goes stale.
+    lookups.length = 0;
+    expect(await store.catalog()).toBe(first);
+    expect(lookups).toEqual([["hit", 3]]);
+  });
+});
+
 describe("building a large catalog", () => {
   const bigConfig = parseSourcesConfig(
     {
