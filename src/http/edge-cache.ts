@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { stripIgnoredCharacters } from "graphql";
 import { LRUCache } from "lru-cache";
 import type { Catalog } from "../store/catalog.ts";
+import { FirstStale } from "../store/first-stale.ts";
 import type { Store } from "../store/store.ts";
 import type { SourcesConfig } from "../config/sources-file.ts";
 import { freshSeconds, matchesIfNoneMatch, sortedKeys } from "./use-http-caching.ts";
@@ -249,57 +250,30 @@ function mentionsSourceStatus(req: IncomingMessage, body: string): boolean {
 }
 
 /**
- * How long every enabled source stays fresh, without asking each source on
- * every hit. The sources' freshness deadlines move only when a source is read
- * (the read generation counts reads) or the configuration is reloaded, so for
- * one generation of one configuration the source that goes stale first is
- * always the same, and it alone is asked. Time only shortens what it has
- * left: if that ever grows (its read finished between the generation's count
- * and its new deadline), all sources are asked again. A state where some
- * source is already stale is never remembered: a read is then in flight, and
- * the deadlines are about to move.
+ * How long every enabled source stays fresh (the first to go stale alone is
+ * asked: see FirstStale), and the max-age of an answer served now.
  */
 function createFreshness(store: Store, remainingFreshMs: ((sourceId: string) => number) | undefined) {
-  let known: { config: SourcesConfig; generation: number; firstStale: string | null; leftMs: number; maxRefreshSeconds: number } | null = null;
-
-  const scan = (config: SourcesConfig, generation: number): number => {
-    const sources = store.enabledSources;
-    let firstStale: string | null = null;
-    let leftMs = Number.POSITIVE_INFINITY;
-    for (const source of sources) {
-      const left = remainingFreshMs!(source.id);
-      if (left >= leftMs) continue;
-      firstStale = source.id;
-      leftMs = left;
-    }
-    // Never more than the smallest refreshSeconds, as freshSeconds says; with no sources, nothing to go by: 0.
-    const maxRefreshSeconds = sources.length === 0 ? 0 : freshSeconds(sources);
-    known = leftMs > 0 ? { config, generation, firstStale, leftMs, maxRefreshSeconds } : null;
-    return Math.max(0, leftMs);
+  const firstStale = remainingFreshMs ? new FirstStale(remainingFreshMs) : null;
+  /** The smallest `refreshSeconds`, per configuration (what `freshSeconds` gives without deadlines). */
+  let refresh: { config: SourcesConfig; seconds: number } | null = null;
+  const refreshSeconds = (): number => {
+    if (refresh?.config !== store.config) refresh = { config: store.config, seconds: freshSeconds(store.enabledSources) };
+    return refresh.seconds;
   };
 
   /** Milliseconds until the first enabled source goes stale (Infinity with none); 0 when one is. */
   const remainingMs = (): number => {
-    if (!remainingFreshMs) return store.allFresh() ? Number.POSITIVE_INFINITY : 0;
-    const config = store.config;
-    const generation = store.readGeneration;
-    if (known?.config !== config || known.generation !== generation) return scan(config, generation);
-    if (known.firstStale === null) return Number.POSITIVE_INFINITY;
-    const left = remainingFreshMs(known.firstStale);
-    if (left > known.leftMs) return scan(config, generation);
-    known.leftMs = left;
-    if (left <= 0) known = null;
-    return Math.max(0, left);
+    if (!firstStale) return store.allFresh() ? Number.POSITIVE_INFINITY : 0;
+    return firstStale.leftMs(store.config, store.readGeneration, () => store.enabledSources);
   };
 
   return {
     remainingMs,
     /** Cache-Control's max-age for an answer served now: what `freshSeconds` gives, from the remembered state. */
     maxAgeSeconds: (): number => {
-      if (!remainingFreshMs) return freshSeconds(store.enabledSources);
-      const left = remainingMs();
-      if (!known) return Math.min(freshSeconds(store.enabledSources), Math.floor(left / 1000));
-      return Math.min(known.maxRefreshSeconds, Math.floor(Math.min(left, Number.MAX_SAFE_INTEGER) / 1000));
+      if (!firstStale) return freshSeconds(store.enabledSources);
+      return Math.min(refreshSeconds(), Math.floor(Math.min(remainingMs(), Number.MAX_SAFE_INTEGER) / 1000));
     },
   };
 }

@@ -4,6 +4,7 @@ import { buildCatalogSteps, type BuildingCatalog, type Catalog, type IndexFallba
 import { RelatedIndex } from "./related-index.ts";
 import type { SearchIndex } from "./search-index.ts";
 import type { FeedCache } from "./feed-cache.ts";
+import { FirstStale } from "./first-stale.ts";
 import { runSliced, timedSteps } from "./time-slice.ts";
 
 /**
@@ -84,14 +85,15 @@ export class Store {
   private overdueTimer: NodeJS.Timeout | null = null;
   /** Catalogs up to this version were built before the last reload: their indexes are not answered from. */
   private reloadedAtVersion = 0;
-  /** The source that goes stale first, as of one read generation and configuration (see `everySourceFresh`). */
-  private freshness: { generation: number; config: SourcesConfig; firstStale: string | null; leftMs: number } | null = null;
+  /** Which source goes stale first (see `everySourceFresh`). */
+  private readonly firstStale: FirstStale;
 
   constructor({ config, feedCache, now = Date.now, indexing }: StoreOptions) {
     this.activeConfig = config;
     this.feedCache = feedCache;
     this.now = now;
     this.indexingTimes = { delayMs: INDEXING_DELAY_MS, checkMs: INDEXING_CHECK_MS, maxWaitMs: MAX_INDEXING_WAIT_MS, ...indexing };
+    this.firstStale = new FirstStale((sourceId) => feedCache.remainingMs(sourceId));
     // A background index build pauses as soon as sources are read, not at its next check.
     feedCache.onReadStart(() => {
       if (this.indexing && !this.overdue) this.checkIndexing();
@@ -289,34 +291,9 @@ export class Store {
     return this.current.catalog;
   }
 
-  /**
-   * Whether every enabled source is within its freshness, asking only the
-   * source that goes stale first. Deadlines move only when a source is read
-   * (the feed cache's generation counts reads) or the configuration changes,
-   * so for one generation and configuration that source stays the first.
-   * Time only shortens what it has left: if that ever grows (its read landed
-   * between the count and its new deadline), every source is asked again.
-   */
+  /** Whether every enabled source is within its freshness, asking only the source that goes stale first. */
   private everySourceFresh(): boolean {
-    const { generation } = this.feedCache;
-    const config = this.activeConfig;
-    const known = this.freshness;
-    if (known && known.generation === generation && known.config === config) {
-      if (known.firstStale === null) return true;
-      const left = this.feedCache.remainingMs(known.firstStale);
-      if (left <= known.leftMs) {
-        known.leftMs = left;
-        return left > 0;
-      }
-    }
-    let firstStale: string | null = null;
-    let leftMs = Number.POSITIVE_INFINITY;
-    for (const source of this.enabledSources) {
-      const left = this.feedCache.remainingMs(source.id);
-      if (left < leftMs) [firstStale, leftMs] = [source.id, left];
-    }
-    this.freshness = { generation, config, firstStale, leftMs };
-    return leftMs > 0;
+    return this.firstStale.leftMs(this.activeConfig, this.feedCache.generation, () => this.enabledSources) > 0;
   }
 
   /** Whether every enabled source is within its freshness (none waits for a refresh). */
