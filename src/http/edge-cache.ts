@@ -2,10 +2,8 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { stripIgnoredCharacters } from "graphql";
 import { LRUCache } from "lru-cache";
 import type { Catalog } from "../store/catalog.ts";
-import { FirstStale } from "../store/first-stale.ts";
 import type { Store } from "../store/store.ts";
-import type { SourcesConfig } from "../config/sources-file.ts";
-import { freshSeconds, matchesIfNoneMatch, sortedKeys } from "./use-http-caching.ts";
+import { createFreshness, matchesIfNoneMatch, sortedKeys } from "./use-http-caching.ts";
 
 /** Bytes of answers held, whatever their number. */
 export const DEFAULT_EDGE_CACHE_BYTES = 64 * 1024 * 1024;
@@ -247,35 +245,6 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 function mentionsSourceStatus(req: IncomingMessage, body: string): boolean {
   const text = req.method === "POST" ? body : decodeURIComponent(req.url ?? "");
   return /\bstatus\b/.test(text);
-}
-
-/**
- * How long every enabled source stays fresh (the first to go stale alone is
- * asked: see FirstStale), and the max-age of an answer served now.
- */
-function createFreshness(store: Store, remainingFreshMs: ((sourceId: string) => number) | undefined) {
-  const firstStale = remainingFreshMs ? new FirstStale(remainingFreshMs) : null;
-  /** The smallest `refreshSeconds`, per configuration (what `freshSeconds` gives without deadlines). */
-  let refresh: { config: SourcesConfig; seconds: number } | null = null;
-  const refreshSeconds = (): number => {
-    if (refresh?.config !== store.config) refresh = { config: store.config, seconds: freshSeconds(store.enabledSources) };
-    return refresh.seconds;
-  };
-
-  /** Milliseconds until the first enabled source goes stale (Infinity with none); 0 when one is. */
-  const remainingMs = (): number => {
-    if (!firstStale) return store.allFresh() ? Number.POSITIVE_INFINITY : 0;
-    return firstStale.leftMs(store.config, store.readGeneration, () => store.enabledSources);
-  };
-
-  return {
-    remainingMs,
-    /** Cache-Control's max-age for an answer served now: what `freshSeconds` gives, from the remembered state. */
-    maxAgeSeconds: (): number => {
-      if (!firstStale) return freshSeconds(store.enabledSources);
-      return Math.min(refreshSeconds(), Math.floor(Math.min(remainingMs(), Number.MAX_SAFE_INTEGER) / 1000));
-    },
-  };
 }
 
 /** Vary names already set on the response (by the partner gate: Origin, X-API-Key) kept beside ours. */

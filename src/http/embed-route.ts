@@ -6,7 +6,7 @@ import type { CatalogArticle } from "../store/catalog-article.ts";
 import type { Store } from "../store/store.ts";
 import { sendCacheable } from "./conditional-get.ts";
 import { sendJson, type Route } from "./routes.ts";
-import { freshSeconds } from "./use-http-caching.ts";
+import { createFreshness } from "./use-http-caching.ts";
 import { CARDS_CSS, EMBED_THEMES, embedPagePolicy, renderEmbedPage, type Card, type EmbedTheme } from "./widget/embed-page.ts";
 
 /** Cards shown without `?limit=` (page) or a `limit` attribute (widget). */
@@ -37,7 +37,8 @@ export function createEmbedRoutes({ store, frameAncestors = () => "*", remaining
   if (!source.includes(CSS_PLACEHOLDER)) throw new Error(`embed: ${CSS_PLACEHOLDER} is missing from newsgate-feed.js`);
   const script = source.replace(CSS_PLACEHOLDER, () => JSON.stringify(CARDS_CSS));
   const startedAt = new Date();
-  const maxAge = () => freshSeconds(store.enabledSources, remainingFreshMs);
+  const freshness = createFreshness(store, remainingFreshMs);
+  const maxAge = () => freshness.maxAgeSeconds();
 
   /** The section and its cards, or false once an error answer was sent. */
   async function readCards(req: IncomingMessage, res: ServerResponse, slug: string) {

@@ -9,7 +9,7 @@ import type { Store } from "../store/store.ts";
 import { entityTag, sendCacheable } from "./conditional-get.ts";
 import { publicOrigin } from "./public-origin.ts";
 import { sendJson, type Route } from "./routes.ts";
-import { freshSeconds } from "./use-http-caching.ts";
+import { createFreshness } from "./use-http-caching.ts";
 
 /** Items in a feed without `?limit=`. */
 export const DEFAULT_FEED_ITEMS = 20;
@@ -61,7 +61,8 @@ export function createFeedRoutes({ store, publicUrl, remainingFreshMs }: FeedRou
     maxSize: FEED_CACHE_BYTES,
     sizeCalculation: (entry, key) => entry.body.length + key.length,
   });
-  const maxAge = () => freshSeconds(store.enabledSources, remainingFreshMs);
+  const freshness = createFreshness(store, remainingFreshMs);
+  const maxAge = () => freshness.maxAgeSeconds();
 
   async function serveFeed(req: IncomingMessage, res: ServerResponse, match: RegExpExecArray | null): Promise<void> {
     const [, name, format] = match as unknown as [string, string, FeedFormat];

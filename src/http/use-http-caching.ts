@@ -1,10 +1,11 @@
 import { createHash, randomBytes } from "node:crypto";
 import { stripIgnoredCharacters } from "graphql";
 import { isAsyncIterable, type GraphQLParams, type Plugin } from "graphql-yoga";
-import type { SourceConfig } from "../config/sources-file.ts";
+import type { SourceConfig, SourcesConfig } from "../config/sources-file.ts";
 import type { GraphQLContext } from "../graphql/context.ts";
 import type { SourceSnapshot } from "../ingest/read-source.ts";
 import type { Catalog } from "../store/catalog.ts";
+import { FirstStale } from "../store/first-stale.ts";
 import type { Store } from "../store/store.ts";
 
 export interface UseHttpCachingOptions {
@@ -30,7 +31,7 @@ const NO_STORE = "no-store";
  * HTTP caching for GraphQL over GET (the only method for which shared caches
  * and browsers keep answers). A successful GET answer carries a weak `ETag`
  * and `Cache-Control: public, max-age=N`, where N is how long every source the
- * answer came from stays fresh (see `freshSeconds`). It varies on `Accept`
+ * answer came from stays fresh (see `createFreshness`). It varies on `Accept`
  * (which picks the media type). A matching `If-None-Match` gets `304` with no body.
  * POST answers, errors and streamed answers get `Cache-Control: no-store`.
  *
@@ -48,6 +49,7 @@ const NO_STORE = "no-store";
 export function useHttpCaching({ store, graphqlEndpoint, remainingFreshMs }: UseHttpCachingOptions): Plugin {
   const bootId = randomBytes(9).toString("base64url");
   const exchanges = new WeakMap<Request, Exchange>();
+  const freshness = createFreshness(store, remainingFreshMs);
 
   const entityTag = (catalog: Catalog, params: GraphQLParams, request: Request): string | null => {
     let query: string;
@@ -108,7 +110,7 @@ export function useHttpCaching({ store, graphqlEndpoint, remainingFreshMs }: Use
         response.headers.set("cache-control", NO_STORE);
         return;
       }
-      const maxAge = freshSeconds(store.enabledSources, remainingFreshMs);
+      const maxAge = freshness.maxAgeSeconds();
       const headers = { etag: tag, "cache-control": `public, max-age=${maxAge}`, vary: response.headers.get("vary") ?? "Accept" };
       const ifNoneMatch = request.headers.get("if-none-match");
       if (exchange.notModifiedTag || (ifNoneMatch && matchesIfNoneMatch(ifNoneMatch, tag))) {
@@ -120,19 +122,40 @@ export function useHttpCaching({ store, graphqlEndpoint, remainingFreshMs }: Use
   };
 }
 
+/** The most an answer may stay fresh: the smallest `refreshSeconds`, whatever longer freshness a publisher asked for; with no sources, nothing to go by: 0. */
+function freshSeconds(sources: SourceConfig[]): number {
+  return sources.length === 0 ? 0 : Math.min(...sources.map((source) => source.refreshSeconds));
+}
+
 /**
- * Seconds an answer stays fresh: the least time any enabled source has left
- * before the feed cache reads it again (0 for one that is stale and being
- * refreshed), and never more than the smallest `refreshSeconds`, whatever
- * longer freshness a publisher asked for. With no sources, nothing to go by: 0.
+ * How long every enabled source stays fresh (the first to go stale alone is
+ * asked: see FirstStale), and the max-age of an answer served now: the least
+ * time any enabled source has left before the feed cache reads it again (0
+ * for one that is stale and being refreshed), at most `freshSeconds`.
  */
-export function freshSeconds(sources: SourceConfig[], remainingFreshMs?: (sourceId: string) => number): number {
-  if (sources.length === 0) return 0;
-  let seconds = Math.min(...sources.map((source) => source.refreshSeconds));
-  if (remainingFreshMs) {
-    for (const source of sources) seconds = Math.min(seconds, Math.floor(Math.max(0, remainingFreshMs(source.id)) / 1000));
-  }
-  return seconds;
+export function createFreshness(store: Store, remainingFreshMs: ((sourceId: string) => number) | undefined) {
+  const firstStale = remainingFreshMs ? new FirstStale(remainingFreshMs) : null;
+  /** `freshSeconds`, per configuration. */
+  let refresh: { config: SourcesConfig; seconds: number } | null = null;
+  const refreshSeconds = (): number => {
+    if (refresh?.config !== store.config) refresh = { config: store.config, seconds: freshSeconds(store.enabledSources) };
+    return refresh.seconds;
+  };
+
+  /** Milliseconds until the first enabled source goes stale (Infinity with none); 0 when one is. */
+  const remainingMs = (): number => {
+    if (!firstStale) return store.allFresh() ? Number.POSITIVE_INFINITY : 0;
+    return firstStale.leftMs(store.config, store.readGeneration, () => store.enabledSources);
+  };
+
+  return {
+    remainingMs,
+    /** Cache-Control's max-age for an answer served now. */
+    maxAgeSeconds: (): number => {
+      if (!firstStale) return freshSeconds(store.enabledSources);
+      return Math.min(refreshSeconds(), Math.floor(Math.min(remainingMs(), Number.MAX_SAFE_INTEGER) / 1000));
+    },
+  };
 }
 
 /**
