@@ -123,7 +123,7 @@ export function useHttpCaching({ store, graphqlEndpoint, remainingFreshMs }: Use
 }
 
 /** The most an answer may stay fresh: the smallest `refreshSeconds`, whatever longer freshness a publisher asked for; with no sources, nothing to go by: 0. */
-function freshSeconds(sources: SourceConfig[]): number {
+function freshSeconds(sources: readonly SourceConfig[]): number {
   return sources.length === 0 ? 0 : Math.min(...sources.map((source) => source.refreshSeconds));
 }
 

@@ -31,8 +31,7 @@ export class FeedCache {
   private readonly cache: LRUCache<string, SourceSnapshot, SourceConfig>;
   /** Counts completed reads: any snapshot (content, health or timestamps) may differ after it changes. */
   generation = 0;
-  /** Sources being read now: background work (indexing) waits for a quiet moment. */
-  readsInFlight = 0;
+  private reading = 0;
   private readonly readStartListeners = new Set<() => void>();
 
   private readonly random: () => number;
@@ -53,7 +52,7 @@ export class FeedCache {
       ignoreFetchAbort: true,
       perf: { now },
       fetchMethod: async (_id, stale, { context: source, options }) => {
-        this.readsInFlight++;
+        this.reading++;
         // A listener's mistake must not fail the read.
         for (const listener of this.readStartListeners) try { listener(); } catch { /* ignored */ }
         try {
@@ -62,10 +61,15 @@ export class FeedCache {
           this.generation++;
           return snapshot;
         } finally {
-          this.readsInFlight--;
+          this.reading--;
         }
       },
     });
+  }
+
+  /** Sources being read now: background work (indexing) waits for a quiet moment. */
+  get readsInFlight(): number {
+    return this.reading;
   }
 
   /** Calls `listener` whenever a read of a source starts (background work pauses); returns the unsubscribe. */

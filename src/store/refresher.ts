@@ -7,7 +7,7 @@ import type { FeedCache } from "./feed-cache.ts";
 export interface RefresherOptions {
   feedCache: FeedCache;
   /** The sources to keep warm (read on every round, so a reload can change them). */
-  sources: () => SourceConfig[];
+  sources: () => readonly SourceConfig[];
   /** Waits `ms` unless `signal` aborts first. @default an unref'd timer */
   sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
   /** Called after each read, e.g. to rebuild the catalog off the request path. */

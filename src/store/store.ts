@@ -85,6 +85,7 @@ export class Store {
   private overdueTimer: NodeJS.Timeout | null = null;
   /** Catalogs up to this version were built before the last reload: their indexes are not answered from. */
   private reloadedAtVersion = 0;
+  private enabled: { config: SourcesConfig; sources: readonly SourceConfig[] } | null = null;
   /** Which source goes stale first (see `everySourceFresh`). */
   private readonly firstStale: FirstStale;
 
@@ -114,8 +115,10 @@ export class Store {
     return this.activeConfig;
   }
 
-  get enabledSources(): SourceConfig[] {
-    return this.config.sources.filter((s) => s.enabled);
+  /** The enabled sources of the configuration in force, derived once per configuration (every request reads them). */
+  get enabledSources(): readonly SourceConfig[] {
+    if (this.enabled?.config !== this.activeConfig) this.enabled = { config: this.activeConfig, sources: this.activeConfig.sources.filter((s) => s.enabled) };
+    return this.enabled.sources;
   }
 
   /** The current catalog; reads each source through the cache (at most one fetch per TTL). */
