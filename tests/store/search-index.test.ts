@@ -27,6 +27,11 @@ function article(fields: { title?: string; summary?: string | null; body?: strin
 }
 
 const ids = (index: SearchIndex, query: string) => index.search(query).map((hit) => hit.id);
+/**
+ * A search's hits as plain data: a hit also holds its query's match, which
+ * reaches the whole index, and comparing that deeply took 40 s for 500 hits.
+ */
+const results = (index: SearchIndex, query: string) => index.search(query).map(({ id, score, position, terms }) => ({ id, score, position, terms }));
 
 describe("search index", () => {
   describe("ranking", () => {
@@ -108,9 +113,9 @@ describe("search index", () => {
     });
 
     it("answers a search the same however many searches came before it", () => {
-      const first = index.search("solar batter");
+      const first = results(index, "solar batter");
       for (const query of ["sol", "quantim", "solar quantum", "battery storage", "physics"]) index.search(query);
-      expect(index.search("solar batter")).toEqual(first);
+      expect(results(index, "solar batter")).toEqual(first);
       expect(first.map((hit) => hit.score).every((score, i, all) => i === 0 || score <= all[i - 1]!)).toBe(true);
     });
 
@@ -146,7 +151,8 @@ describe("search index", () => {
       for (; !next.done; next = steps.next()) yields++;
       expect(yields).toBeGreaterThan(5);
       expect(next.value.search("tides comet")).toEqual([]);
-      expect(next.value.search("tides")).toEqual(new SearchIndex(articles).search("tides"));
+      expect(results(next.value, "tides")).toEqual(results(new SearchIndex(articles), "tides"));
+      expect(results(next.value, "tides")).toHaveLength(500);
       expect(runToEnd(SearchIndex.build(articles)).search("comets")).toHaveLength(500);
     });
   });
