@@ -4,6 +4,7 @@ import { escapeHtml } from "./escape-html.ts";
 import { IngestError } from "./ingest-error.ts";
 import { MAX_XML_DEPTH, nestingDepth, repairXml } from "./repair-xml.ts";
 import { emptyRawItem, type RawFeed, type RawImage, type RawItem } from "./raw-feed.ts";
+import { readXmlTree, type XmlTree } from "./xml-tree.ts";
 
 /**
  * Raw xml2js nodes we keep beside rss-parser's own fields: rss-parser drops
@@ -51,6 +52,7 @@ type ParsedItem = Record<string, unknown>;
  */
 interface RssParserInternals {
   parseString(xml: string): Promise<unknown>;
+  buildAtomFeed(xml: Record<string, unknown>): Record<string, unknown>;
   parseItemAtom(entry: Record<string, unknown>): ParsedItem;
   buildRSS(channel: XmlNode, items: unknown[]): Record<string, unknown>;
   buildRSS2(xml: Record<string, unknown>): Record<string, unknown>;
@@ -58,6 +60,18 @@ interface RssParserInternals {
 const ParserBase = Parser as unknown as new (options: object) => RssParserInternals;
 
 class TolerantParser extends ParserBase {
+  /** What `parseString` makes of xml2js's tree, for a tree read without xml2js: the same dispatch, with `defaultRSS: 2`. */
+  buildFeed(tree: XmlTree): Record<string, unknown> {
+    const rss = tree.rss as XmlNode | undefined;
+    const version = rss && rss.$ && rss.$.version;
+    if (tree.feed) return this.buildAtomFeed(tree);
+    if (version && /^2/.test(version)) return this.buildRSS2(tree);
+    if (tree["rdf:RDF"]) return this.buildRSS1(tree);
+    if (version && /0\.9/.test(version)) return this.buildRSS0_9(tree);
+    if (rss) return this.buildRSS2(tree);
+    throw new Error("Feed not recognized as RSS 1 or 2.");
+  }
+
   /**
    * rss-parser assumes every RSS document has a `<channel>` and crashes on one
    * without (valid, if empty, feeds such as `<rss version="0.91"/>`). RSS 0.9x
@@ -100,20 +114,22 @@ const SAX_ENTITIES: ReadonlySet<string> = new Set(Object.keys((sax as unknown as
 /**
  * Parses RSS 0.9x/1.0/2.0 and Atom 0.3/1.0 text (already decoded from bytes):
  * strictly first, then, only if that fails, once more after the lenient
- * repairs real feed readers make (see `repair-xml.ts`).
+ * repairs real feed readers make (see `repair-xml.ts`). `readTree` is the
+ * shortcut past xml2js; tests pass one that always declines, to compare.
  */
-export async function parseXmlFeed(xml: string): Promise<RawFeed> {
-  const depth = nestingDepth(xml);
-  if (depth > MAX_XML_DEPTH) throw new IngestError("PARSE_ERROR", `XML nests deeper than ${MAX_XML_DEPTH} elements`);
+export async function parseXmlFeed(xml: string, readTree: (xml: string) => XmlTree | null = readXmlTree): Promise<RawFeed> {
+  const tree = readTree(xml);
+  // The shortcut reads nothing nested deeper than MAX_XML_DEPTH, so only what it declines is measured.
+  if (tree === null && nestingDepth(xml) > MAX_XML_DEPTH) throw new IngestError("PARSE_ERROR", `XML nests deeper than ${MAX_XML_DEPTH} elements`);
   try {
-    return await parseStrict(xml);
+    return await parseStrict(xml, tree);
   } catch (error) {
     if (!(error instanceof IngestError) || error.code !== "PARSE_ERROR") throw error;
     const repaired = repairXml(xml, SAX_ENTITIES);
     if (repaired === xml) throw error;
 
     try {
-      const feed = await parseStrict(repaired);
+      const feed = await parseStrict(repaired, readTree(repaired));
       return { ...feed, warning: `not well-formed XML, read leniently (${error.message.replace(/^malformed XML: /, "")})` };
     } catch {
       throw error;
@@ -121,7 +137,8 @@ export async function parseXmlFeed(xml: string): Promise<RawFeed> {
   }
 }
 
-async function parseStrict(xml: string): Promise<RawFeed> {
+/** rss-parser's feed from `tree` when the shortcut read one, else from xml2js's. */
+async function parseStrict(xml: string, tree: XmlTree | null): Promise<RawFeed> {
   // A fresh parser per feed: a reused one can carry the previous feed's error.
   const parser = new TolerantParser({
     defaultRSS: 2,
@@ -129,7 +146,7 @@ async function parseStrict(xml: string): Promise<RawFeed> {
   });
   let parsed: Record<string, unknown> & { items?: ParsedItem[] };
   try {
-    parsed = (await parser.parseString(xml)) as typeof parsed;
+    parsed = (tree ? parser.buildFeed(tree) : await parser.parseString(xml)) as typeof parsed;
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     if (/not recognized/i.test(message)) throw new IngestError("UNSUPPORTED_FORMAT", "XML is neither RSS nor Atom", { cause: error });
