@@ -64,4 +64,17 @@ describe("sanitizeBody's text", () => {
     // The sanitizer keeps the text of elements it drops (the svg title here); only the reader's text skips it.
     expect(html).toBe("<p>Fish &amp;amp; chips</p>icon<p>a&lt;b &amp;copy=2</p>");
   });
+
+  it("resolves each call's links against that call's bases, whatever ran before it", () => {
+    const body = '<p><a href="story">a</a> <img src="/i.png"> <q>q</q></p>';
+    const first = sanitizeBody(body, ["https://one.example/news/"]);
+    const second = sanitizeContent(body, ["https://two.example/feed/"]);
+    expect(first.html).toContain('href="https://one.example/news/story"');
+    expect(first.html).toContain('src="https://one.example/i.png"');
+    expect(second).toContain('href="https://two.example/feed/story"');
+    expect(second).toContain('src="https://two.example/i.png"');
+    // No bases: a relative link has nothing to resolve against, so it is dropped, not left relative.
+    expect(sanitizeContent(body, [])).not.toMatch(/href=|src=/);
+    expect(first.text).toBe("a q");
+  });
 });
