@@ -5,6 +5,7 @@ import { mergeArticleSteps } from "./merge.ts";
 import { RelatedIndex, type RelatedMatch } from "./related-index.ts";
 import { NEWEST, sortArticleSteps } from "./article-order.ts";
 import { SearchIndex } from "./search-index.ts";
+import { sortSteps } from "./sort-steps.ts";
 import { BackgroundSteps, runToEnd, type Steps } from "./time-slice.ts";
 
 /**
@@ -212,6 +213,11 @@ class TagTally implements TagCount {
   }
 }
 
+/** `localeCompare`'s order, from one collator made once. */
+const NAME_ORDER = new Intl.Collator();
+/** Tags sorted, or merged, between two yields of the tag sort. */
+const TAG_SORT_RUN = 512;
+
 function* countTags(articles: CatalogArticle[], sections: SectionConfig[]): Steps<TagCount[]> {
   const sectionNumbers = new Map(sections.map((section, number) => [section.slug, number]));
   const tags = new Map<string, TagTally>();
@@ -230,7 +236,8 @@ function* countTags(articles: CatalogArticle[], sections: SectionConfig[]): Step
   yield;
   const counted = [...tags.values()].map((tally) => tally.settle());
   yield;
-  return counted.sort((a, b) => b.count - a.count || a.name.localeCompare(b.name));
+  // Thousands of tags, mostly tied on count and so compared by collation: 8-10 ms in one sort.
+  return yield* sortSteps(counted, (a, b) => b.count - a.count || NAME_ORDER.compare(a.name, b.name), TAG_SORT_RUN);
 }
 
 /**

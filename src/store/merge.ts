@@ -60,12 +60,13 @@ function* groupSameStory(articles: readonly Article[], buckets: readonly TitleBu
   }
   for (const [i, j] of yield* nearDuplicateTitles(articles, buckets)) parent[find(i)] = find(j);
   const groups = new Map<number, Article[]>();
-  articles.forEach((article, index) => {
+  for (let index = 0; index < articles.length; index++) {
     const root = find(index);
     const group = groups.get(root);
-    if (group) group.push(article);
-    else groups.set(root, [article]);
-  });
+    if (group) group.push(articles[index]!);
+    else groups.set(root, [articles[index]!]);
+    if ((index & 2047) === 2047) yield;
+  }
   return [...groups.values()];
 }
 
