@@ -83,8 +83,28 @@ export class FeedCache {
     const status: LRUCache.Status<string, SourceSnapshot, SourceConfig> = {};
     const snapshot = await this.cache.fetch(source.id, { context: source, status });
     if (!snapshot) throw new Error(`feed cache: no snapshot for source ${source.id}`);
-    this.onLookup?.(status.fetch === "hit" ? "hit" : status.returnedStale ? "stale" : "miss");
+    this.onLookup?.(lookupResult(status));
     return snapshot;
+  }
+
+  /**
+   * `get` for every source in `sources`, in order, with what they found
+   * counted once per kind: a request during a refresh round asks every
+   * source, and a metric per lookup cost more than the lookup.
+   */
+  async getAll(sources: readonly SourceConfig[]): Promise<SourceSnapshot[]> {
+    const found = { hit: 0, stale: 0, miss: 0 };
+    const snapshots = await Promise.all(
+      sources.map(async (source) => {
+        const status: LRUCache.Status<string, SourceSnapshot, SourceConfig> = {};
+        const snapshot = await this.cache.fetch(source.id, { context: source, status });
+        if (!snapshot) throw new Error(`feed cache: no snapshot for source ${source.id}`);
+        found[lookupResult(status)]++;
+        return snapshot;
+      }),
+    );
+    for (const result of ["hit", "stale", "miss"] as const) if (found[result] > 0) this.onLookup?.(result, found[result]);
+    return snapshots;
   }
 
   /** Counts `count` lookups that found fresh snapshots without asking for them one by one (the store knew every source fresh). */
@@ -129,4 +149,8 @@ export class FeedCache {
   delete(sourceId: string): void {
     this.cache.delete(sourceId);
   }
+}
+
+function lookupResult(status: LRUCache.Status<string, SourceSnapshot, SourceConfig>): "hit" | "stale" | "miss" {
+  return status.fetch === "hit" ? "hit" : status.returnedStale ? "stale" : "miss";
 }

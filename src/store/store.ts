@@ -1,5 +1,6 @@
 import type { SourceConfig, SourcesConfig } from "../config/sources-file.ts";
 import type { SourceSnapshot } from "../ingest/read-source.ts";
+import { CatalogKey } from "./catalog-key.ts";
 import { buildCatalogSteps, type BuildingCatalog, type Catalog, type IndexFallback } from "./catalog.ts";
 import { RelatedIndex } from "./related-index.ts";
 import type { SearchIndex } from "./search-index.ts";
@@ -60,8 +61,8 @@ export class Store {
   private activeConfig: SourcesConfig;
   private readonly feedCache: FeedCache;
   private readonly now: () => number;
-  private current: { key: string; catalog: BuildingCatalog } | null = null;
-  private building: { key: string; promise: Promise<BuildingCatalog> } | null = null;
+  private current: { key: CatalogKey; catalog: BuildingCatalog } | null = null;
+  private building: { key: CatalogKey; promise: Promise<BuildingCatalog> } | null = null;
   private followUp: Promise<void> | null = null;
   private version = 0;
   private checkedAtGeneration = -1;
@@ -132,11 +133,11 @@ export class Store {
     }
     const config = this.activeConfig;
     const sources = this.enabledSources;
-    const snapshots = await Promise.all(sources.map((source) => this.feedCache.get(source)));
+    const snapshots = await this.feedCache.getAll(sources);
     // A reload switched configurations during the reads: build from the one now in force.
     if (config !== this.activeConfig) return this.catalog();
-    const key = snapshots.map((s) => `${s.sourceId}:${s.contentHash}`).join("|");
-    if (this.current?.key === key) return this.current.catalog;
+    if (this.current?.key.matches(snapshots)) return this.current.catalog;
+    const key = CatalogKey.of(snapshots);
     if (this.building) {
       // Stale while revalidating: during a build, requests get the catalog in force without waiting,
       // and once the build is done another one takes in whatever changed meanwhile.
@@ -150,7 +151,7 @@ export class Store {
       // No catalog yet (starting): wait for the build under way, then look again.
       const building = this.building;
       const built = await building.promise;
-      return building.key === key ? built : this.catalog();
+      return building.key.equals(key) ? built : this.catalog();
     }
     const sinceBuild = this.now() - this.builtAt;
     // Builds take at most about a third of the serving thread however large the catalog.
@@ -191,7 +192,7 @@ export class Store {
     void this.catalog().catch(() => undefined);
   }
 
-  private publish(key: string, catalog: BuildingCatalog, buildMs: number): void {
+  private publish(key: CatalogKey, catalog: BuildingCatalog, buildMs: number): void {
     const previous = this.current?.catalog ?? null;
     this.current = { key, catalog };
     this.checkedAtGeneration = -1;
@@ -288,8 +289,7 @@ export class Store {
   currentCatalog(): Catalog | null {
     if (!this.current) return null;
     if (this.checkedAtGeneration === this.feedCache.generation) return this.current.catalog;
-    const key = this.enabledSources.map((s) => `${s.id}:${this.feedCache.peek(s.id)?.contentHash}`).join("|");
-    if (key !== this.current.key) return null;
+    if (!this.current.key.matchesSources(this.enabledSources, (sourceId) => this.feedCache.peek(sourceId))) return null;
     this.checkedAtGeneration = this.feedCache.generation;
     return this.current.catalog;
   }

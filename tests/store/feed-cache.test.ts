@@ -32,6 +32,33 @@ describe("the feed cache", () => {
     expect(new Set(results).size).toBe(1);
   });
 
+  it("gets every source in order, counting what the lookups found once per kind", async () => {
+    const three = parseSourcesConfig(
+      { sections: [{ slug: "news", name: "News" }], sources: ["a", "b", "c"].map((id) => ({ id, name: id, url: `https://${id}.example/rss`, section: "news", refreshSeconds: 300 })) },
+      "/srv/sources.json",
+    ).sources;
+    let clock = 1_000_000;
+    const lookups: [string, number][] = [];
+    const cache = new FeedCache({
+      now: () => clock,
+      load: async (s) => ({ ...snapshot(true, clock), sourceId: s.id }),
+      onLookup: (result, count = 1) => void lookups.push([result, count]),
+    });
+    const first = await cache.getAll(three);
+    expect(first.map((s) => s.sourceId)).toEqual(["a", "b", "c"]);
+    expect(lookups).toEqual([["miss", 3]]);
+    lookups.length = 0;
+    await cache.get(three[1]!);
+    // Past every jittered TTL of 300 s.
+    clock += 600_000;
+    await cache.refresh(three[1]!);
+    // a and c are stale now (served while they refresh), b was just read.
+    const second = await cache.getAll(three);
+    expect(second.map((s) => s.sourceId)).toEqual(["a", "b", "c"]);
+    expect(lookups).toEqual([["hit", 1], ["hit", 1], ["stale", 2]]);
+    expect(second[0]).toBe(first[0]);
+  });
+
   it("counts the reads in flight and tells listeners as each starts, once per upstream read", async () => {
     let finish: (s: SourceSnapshot) => void = () => {};
     const cache = new FeedCache({ now: () => 1_000_000, load: () => new Promise((resolve) => (finish = resolve)) });
