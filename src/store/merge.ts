@@ -30,14 +30,20 @@ export function* mergeArticleSteps(lists: readonly (readonly Article[])[]): Step
   for (let index = 0; index < groups.length; index++) {
     const group = groups[index]!;
     // A story only one source carries is that source's article, as is.
-    merged.push(group.length === 1 ? group[0]! : mergeGroup(group));
+    merged.push(Array.isArray(group) ? mergeGroup(group) : group);
     if ((index & 255) === 255) yield;
   }
   return merged;
 }
 
-function* groupSameStory(articles: readonly Article[], buckets: readonly TitleBuckets[]): Steps<Article[][]> {
-  const parent = articles.map((_, index) => index);
+/**
+ * The articles grouped by story, groups in the order of their first article:
+ * a story only one source carries is its article alone, not an array of one
+ * (most are, and a rebuild during a refresh round made 20 000 such arrays).
+ */
+function* groupSameStory(articles: readonly Article[], buckets: readonly TitleBuckets[]): Steps<(Article | Article[])[]> {
+  const parent = new Int32Array(articles.length);
+  for (let index = 0; index < parent.length; index++) parent[index] = index;
   const find = (i: number): number => {
     while (parent[i] !== i) {
       parent[i] = parent[parent[i]!]!;
@@ -59,15 +65,24 @@ function* groupSameStory(articles: readonly Article[], buckets: readonly TitleBu
     if ((index & 511) === 511) yield;
   }
   for (const [i, j] of yield* nearDuplicateTitles(articles, buckets)) parent[find(i)] = find(j);
-  const groups = new Map<number, Article[]>();
+  // Each story's place in `groups`, by the index of its root article (-1: not placed yet).
+  const placeOfRoot = new Int32Array(articles.length).fill(-1);
+  const groups: (Article | Article[])[] = [];
   for (let index = 0; index < articles.length; index++) {
     const root = find(index);
-    const group = groups.get(root);
-    if (group) group.push(articles[index]!);
-    else groups.set(root, [articles[index]!]);
+    const article = articles[index]!;
+    const place = placeOfRoot[root]!;
+    if (place === -1) {
+      placeOfRoot[root] = groups.length;
+      groups.push(article);
+    } else {
+      const group = groups[place]!;
+      if (Array.isArray(group)) group.push(article);
+      else groups[place] = [group, article];
+    }
     if ((index & 2047) === 2047) yield;
   }
-  return [...groups.values()];
+  return groups;
 }
 
 /**
