@@ -68,7 +68,7 @@ export async function runColdStartScenarios(options: BenchOptions, placement: Pl
     const client = `client p99 ${refreshLatency.p99Ms.toFixed(0)} ms, longest silence ${refreshLatency.longestSilenceMs.toFixed(0)} ms, ${refreshLatency.failed} failed, ${refreshLatency.unanswered} unanswered`;
     if (refreshed) {
       const round = refreshed.finished ? `every source refreshed in ${refreshed.refreshMs.toFixed(0)} ms` : `the round had not finished after ${refreshed.refreshMs.toFixed(0)} ms`;
-      log(`  4. stalls: ${round} (${refreshed.reads} reads, ${refreshed.catalogBuilds} catalog builds); event-loop delay p99 ${refreshed.delay.p99Ms.toFixed(1)} ms, max ${refreshed.delay.maxMs.toFixed(0)} ms; GC pauses ${refreshed.gc.count} (${refreshed.gc.over20} over 20 ms, longest ${refreshed.gc.maxMs.toFixed(0)} ms, ${refreshed.gc.totalMs.toFixed(0)} ms in all); ${client}`);
+      log(`  4. stalls: ${round} (${refreshed.reads} reads, ${refreshed.catalogBuilds} catalog builds); event-loop delay p99 ${refreshed.delay.p99Ms.toFixed(1)} ms over ${refreshed.delay.samples} samples, ${refreshed.delay.over20} over 20 ms, max ${refreshed.delay.maxMs.toFixed(0)} ms; GC pauses ${refreshed.gc.count} (${refreshed.gc.over20} over 20 ms, longest ${refreshed.gc.maxMs.toFixed(0)} ms, ${refreshed.gc.totalMs.toFixed(0)} ms in all); ${client}`);
     } else {
       log(`  4. stalls: the gateway's event loop did not come back within ${((maxMs + BLOCKED_GRACE_MS) / 1000).toFixed(0)} s of the refresh starting; ${client}`);
     }

@@ -1,4 +1,4 @@
-import { monitorEventLoopDelay, PerformanceObserver, type IntervalHistogram } from "node:perf_hooks";
+import { monitorEventLoopDelay, PerformanceObserver, type Histogram, type IntervalHistogram } from "node:perf_hooks";
 
 /** Sampling resolution of the event-loop monitor: fine enough to see a 20 ms stall. */
 export const EVENT_LOOP_RESOLUTION_MS = 1;
@@ -8,6 +8,27 @@ export interface EventLoopDelay {
   p99Ms: number;
   maxMs: number;
   samples: number;
+  /**
+   * Samples over 20 ms (the stall target): the stalls themselves, however long
+   * the window. The p99 is over the window's samples, so the same stalls in a
+   * shorter window (a refresh round that finishes sooner) give a higher p99.
+   */
+  over20: number;
+}
+
+/** Samples of `histogram` (nanoseconds) above `ms`, found by bisecting its percentiles. */
+export function countOver(histogram: Pick<Histogram, "count" | "max" | "percentile">, ms: number): number {
+  const limit = ms * 1e6;
+  if (histogram.count === 0 || histogram.max <= limit) return 0;
+  let low = 0;
+  let high = 100;
+  for (let step = 0; step < 40; step++) {
+    const middle = (low + high) / 2;
+    if (histogram.percentile(middle) > limit) high = middle;
+    else low = middle;
+  }
+  // The histogram places a percentile's boundary half a sample early: what is left above it is k - 0.5.
+  return Math.ceil((histogram.count * (100 - high)) / 100 - 1e-6);
 }
 
 /** Starts watching this process's event loop; `stop` returns what it saw. */
@@ -22,6 +43,7 @@ export function watchEventLoop(): { stop: () => EventLoopDelay } {
         p99Ms: histogram.percentile(99) / 1e6,
         maxMs: histogram.max / 1e6,
         samples: histogram.count,
+        over20: countOver(histogram, 20),
       };
     },
   };
