@@ -11,7 +11,6 @@ import { MAX_XML_DEPTH } from "./repair-xml.ts";
  */
 export type XmlTree = Record<string, unknown>;
 
-
 /** sax decodes HTML's named entities as well as XML's (xml2js does not ask for strict entities). */
 const SAX_ENTITIES: Readonly<Record<string, string>> = (sax as unknown as { ENTITIES: Record<string, string> }).ENTITIES;
 /** saxes's own (XML's) with sax's added, made once: every parser starts from a copy of XML's. */
