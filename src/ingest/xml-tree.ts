@@ -13,8 +13,8 @@ export type XmlTree = Record<string, unknown>;
 
 /** sax decodes HTML's named entities as well as XML's (xml2js does not ask for strict entities). */
 const SAX_ENTITIES: Readonly<Record<string, string>> = (sax as unknown as { ENTITIES: Record<string, string> }).ENTITIES;
-/** saxes's own (XML's) with sax's added, made once: every parser starts from a copy of XML's. */
-const ENTITIES: Record<string, string> = Object.assign(Object.create(Object.getPrototypeOf(new SaxesParser().ENTITIES) as object) as Record<string, string>, SAX_ENTITIES);
+/** saxes's own (XML's) with sax's added, made once and shared by every parser (saxes only reads it). */
+const ENTITIES: Record<string, string> = Object.freeze(Object.assign(Object.create(Object.getPrototypeOf(new SaxesParser().ENTITIES) as object) as Record<string, string>, SAX_ENTITIES));
 /** Names xml2js uses for its own bookkeeping: an element so named would be read differently by it. */
 const RESERVED_NAMES: ReadonlySet<string> = new Set(["_", "$", "#name", "cdata", "__proto__"]);
 /**
