@@ -15,7 +15,7 @@ export interface FeedCacheOptions {
   max?: number;
   /** Source of jitter for refresh times. @default Math.random */
   random?: () => number;
-  /** Told what each `get` found (metrics): fresh, stale (served while it refreshes) or nothing (the caller waited); `count` lookups at once from `countHits`. @default none */
+  /** Told what each `get` found (metrics): fresh, stale (served while it refreshes) or nothing (the caller waited); `count` lookups at once from `getAll` and `countHits`. @default none */
   onLookup?: (result: "hit" | "stale" | "miss", count?: number) => void;
 }
 
@@ -80,10 +80,8 @@ export class FeedCache {
 
   /** The source's snapshot: cached if fresh, stale while a refresh runs, else fetched once. */
   async get(source: SourceConfig): Promise<SourceSnapshot> {
-    const status: LRUCache.Status<string, SourceSnapshot, SourceConfig> = {};
-    const snapshot = await this.cache.fetch(source.id, { context: source, status });
-    if (!snapshot) throw new Error(`feed cache: no snapshot for source ${source.id}`);
-    this.onLookup?.(lookupResult(status));
+    const { snapshot, result } = await this.lookUp(source);
+    this.onLookup?.(result);
     return snapshot;
   }
 
@@ -96,15 +94,21 @@ export class FeedCache {
     const found = { hit: 0, stale: 0, miss: 0 };
     const snapshots = await Promise.all(
       sources.map(async (source) => {
-        const status: LRUCache.Status<string, SourceSnapshot, SourceConfig> = {};
-        const snapshot = await this.cache.fetch(source.id, { context: source, status });
-        if (!snapshot) throw new Error(`feed cache: no snapshot for source ${source.id}`);
-        found[lookupResult(status)]++;
+        const { snapshot, result } = await this.lookUp(source);
+        found[result]++;
         return snapshot;
       }),
     );
     for (const result of ["hit", "stale", "miss"] as const) if (found[result] > 0) this.onLookup?.(result, found[result]);
     return snapshots;
+  }
+
+  /** The source's snapshot (cached, stale while it refreshes, or fetched once) and which of those it was. */
+  private async lookUp(source: SourceConfig): Promise<{ snapshot: SourceSnapshot; result: "hit" | "stale" | "miss" }> {
+    const status: LRUCache.Status<string, SourceSnapshot, SourceConfig> = {};
+    const snapshot = await this.cache.fetch(source.id, { context: source, status });
+    if (!snapshot) throw new Error(`feed cache: no snapshot for source ${source.id}`);
+    return { snapshot, result: status.fetch === "hit" ? "hit" : status.returnedStale ? "stale" : "miss" };
   }
 
   /** Counts `count` lookups that found fresh snapshots without asking for them one by one (the store knew every source fresh). */
@@ -149,8 +153,4 @@ export class FeedCache {
   delete(sourceId: string): void {
     this.cache.delete(sourceId);
   }
-}
-
-function lookupResult(status: LRUCache.Status<string, SourceSnapshot, SourceConfig>): "hit" | "stale" | "miss" {
-  return status.fetch === "hit" ? "hit" : status.returnedStale ? "stale" : "miss";
 }

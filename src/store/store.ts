@@ -87,7 +87,7 @@ export class Store {
   /** Catalogs up to this version were built before the last reload: their indexes are not answered from. */
   private reloadedAtVersion = 0;
   private enabled: { config: SourcesConfig; sources: readonly SourceConfig[] } | null = null;
-  /** Which source goes stale first (see `everySourceFresh`). */
+  /** Which source goes stale first (see `allFresh`). */
   private readonly firstStale: FirstStale;
 
   constructor({ config, feedCache, now = Date.now, indexing }: StoreOptions) {
@@ -127,7 +127,7 @@ export class Store {
     // Every source fresh and the catalog built from what they hold: nothing to read or build. Asking
     // each source (a promise per source, a key of them all) cost 250 µs a request at 200 sources.
     const built = this.currentCatalog();
-    if (built && this.everySourceFresh()) {
+    if (built && this.allFresh()) {
       this.feedCache.countHits(this.enabledSources.length);
       return built;
     }
@@ -294,14 +294,9 @@ export class Store {
     return this.current.catalog;
   }
 
-  /** Whether every enabled source is within its freshness, asking only the source that goes stale first. */
-  private everySourceFresh(): boolean {
-    return this.firstStale.leftMs(this.activeConfig, this.feedCache.generation, () => this.enabledSources) > 0;
-  }
-
-  /** Whether every enabled source is within its freshness (none waits for a refresh). */
+  /** Whether every enabled source is within its freshness (none waits for a refresh), asking only the source that goes stale first. */
   allFresh(): boolean {
-    return this.enabledSources.every((source) => this.feedCache.remainingMs(source.id) > 0);
+    return this.firstStale.leftMs(this.activeConfig, this.feedCache.generation, () => this.enabledSources) > 0;
   }
 
   /** Counts completed source reads; answers showing source status change with it. */
