@@ -37,40 +37,75 @@ export interface GraphQLContext {
 }
 
 /**
- * Loaders are made per request (never shared: they cache). Each batch reads the
- * request's one catalog, so a query touches the store once however many fields ask.
+ * Loaders are made per request (never shared: they cache), each on first use:
+ * most requests read one or two kinds, and a cache miss pays for every loader
+ * it makes. Each batch reads the request's one catalog, so a query touches the
+ * store once however many fields ask.
  */
+class RequestLoaders implements Loaders {
+  #article?: Loaders["article"];
+  #articleByUrl?: Loaders["articleByUrl"];
+  #section?: Loaders["section"];
+  #source?: Loaders["source"];
+  #related?: Loaders["related"];
+  #tag?: Loaders["tag"];
+
+  constructor(
+    private readonly store: Store,
+    private readonly catalog: () => Promise<Catalog>,
+  ) {}
+
+  get article() {
+    return (this.#article ??= this.fromCatalog((c, id: string) => c.byId.get(id) ?? null));
+  }
+  get articleByUrl() {
+    return (this.#articleByUrl ??= this.fromCatalog((c, url: string) => c.byCanonicalUrl.get(url) ?? null));
+  }
+  get section() {
+    return (this.#section ??= this.fromCatalog((c, slug: string) => c.sections.find((s) => s.slug === slug) ?? null));
+  }
+  get source() {
+    return (this.#source ??= this.fromCatalog((c, id: string) => {
+      const config = c.sources.find((s) => s.id === id);
+      return config ? { config, snapshot: this.store.snapshot(id) } : null;
+    }));
+  }
+  get tag() {
+    return (this.#tag ??= this.fromCatalog((c, name: string) => c.tagByName.get(name) ?? null));
+  }
+  // The related index is built in the background after each catalog: the catalog answers without holding the event loop.
+  get related() {
+    return (this.#related ??= new DataLoader<{ id: string; first: number }, readonly RelatedMatch[], string>(
+      async (keys) => (await this.catalog()).relatedTo(keys),
+      { cacheKeyFn: (key) => `${key.id}:${key.first}` },
+    ));
+  }
+
+  /** Forgets what every loader made so far has cached. */
+  clearAll(): void {
+    for (const loader of [this.#article, this.#articleByUrl, this.#section, this.#source, this.#related, this.#tag]) loader?.clearAll();
+  }
+
+  private fromCatalog<K, V>(pick: (catalog: Catalog, key: K) => V): DataLoader<K, V, string> {
+    return new DataLoader<K, V, string>(async (keys) => {
+      const current = await this.catalog();
+      return keys.map((key) => pick(current, key));
+    });
+  }
+}
+
 export function createContext(store: Store, onCatalog?: (catalog: Catalog) => void): GraphQLContext {
   let pending: Promise<Catalog> | null = null;
   // `onCatalog` tells a response cache which catalog version an answer was built from.
   const catalog = () => (pending ??= onCatalog ? store.catalog().then((c) => (onCatalog(c), c)) : store.catalog());
-  const fromCatalog = <K, V>(pick: (catalog: Catalog, key: K) => V, options?: DataLoader.Options<K, V, string>) =>
-    new DataLoader<K, V, string>(async (keys) => {
-      const current = await catalog();
-      return keys.map((key) => pick(current, key));
-    }, options);
-  const loaders: Loaders = {
-    article: fromCatalog((c, id: string) => c.byId.get(id) ?? null),
-    articleByUrl: fromCatalog((c, url: string) => c.byCanonicalUrl.get(url) ?? null),
-    section: fromCatalog((c, slug: string) => c.sections.find((s) => s.slug === slug) ?? null),
-    source: fromCatalog((c, id: string) => {
-      const config = c.sources.find((s) => s.id === id);
-      return config ? { config, snapshot: store.snapshot(id) } : null;
-    }),
-    tag: fromCatalog((c, name: string) => c.tagByName.get(name) ?? null),
-    // The related index is built in the background after each catalog: the catalog answers without holding the event loop.
-    related: new DataLoader<{ id: string; first: number }, readonly RelatedMatch[], string>(
-      async (keys) => (await catalog()).relatedTo(keys),
-      { cacheKeyFn: (key) => `${key.id}:${key.first}` },
-    ),
-  };
+  const loaders = new RequestLoaders(store, catalog);
   return {
     catalog,
     loaders,
     articleEvents: () => articleEventsOf(store),
     advanceTo: (next) => {
       pending = Promise.resolve(next);
-      for (const loader of Object.values(loaders)) loader.clearAll();
+      loaders.clearAll();
     },
   };
 }
