@@ -7,6 +7,7 @@ import { FeedCache } from "./store/feed-cache.ts";
 import { Refresher } from "./store/refresher.ts";
 import { Store } from "./store/store.ts";
 import { createMetricsRoute } from "./http/metrics-route.ts";
+import type { EdgeCacheOptions } from "./http/edge-cache.ts";
 import { createStatusRoute } from "./http/status-route.ts";
 import { FetchHistory } from "./ops/fetch-history.ts";
 import { readGatewayState } from "./ops/gateway-state.ts";
@@ -36,8 +37,12 @@ export interface GatewayDeps {
   random?: () => number;
   /** Upstream requests in flight at once, in all and per host. @default createFetchLimits's defaults */
   fetchConcurrency?: { global?: number; perHost?: number };
-  /** Request limits and the persisted-operations allow-list. @default every limit's default, no allow-list */
-  http?: Pick<AppDeps, "limits" | "persistedOperations">;
+  /**
+   * Request limits, the persisted-operations allow-list, and the edge cache's
+   * size and miss hook (its lookups always go to `metrics`).
+   * @default every limit's default, no allow-list, the edge cache's defaults
+   */
+  http?: Pick<AppDeps, "limits" | "persistedOperations"> & { edgeCache?: Pick<EdgeCacheOptions, "maxBytes" | "onMiss"> };
   /** Operations log: requests, upstream reads, source health changes, reloads. @default a silent logger */
   logger?: Logger;
   /** Prometheus metrics, served at `/metrics`. @default createMetrics(): a fresh registry for this gateway alone */
@@ -126,8 +131,8 @@ export function createGateway({ config, fetch, now = Date.now, monotonicNow, ran
       // Keys, CORS and rate limits in front of every route; metrics scrapes need no key.
       gate: createPartnerGate({ partners, onRateLimited: (client) => metrics.rateLimited(client), openPaths: [...DEFAULT_OPEN_PATHS, "/metrics"], shared: sharedCache }),
       // Answers the edge cache gives never reach Yoga: its lookups are their only trace in metrics.
-      edgeCache: { onLookup: (outcome) => outcome !== "bypass" && metrics.cacheLookup("edge", outcome) },
       ...http,
+      edgeCache: { ...http.edgeCache, onLookup: (outcome) => outcome !== "bypass" && metrics.cacheLookup("edge", outcome) },
       // In a cluster the allow-list is the union of the instances' files (see sharePersistedOperations).
       persistedOperations: sharedCache && http.persistedOperations ? sharePersistedOperations(http.persistedOperations, sharedCache) : http.persistedOperations,
     }),

@@ -8,12 +8,13 @@ import { ARTICLE_PAGE_QUERY, EXAMPLE_TABS } from "./example-operations.ts";
 import { createCompressedGraphiql } from "./graphiql-compressed.ts";
 import { createGraphiqlRenderer } from "./graphiql-page.ts";
 import { useGraphiqlHeaders } from "./use-graphiql-headers.ts";
-import { createEdgeCache, type EdgeExchange, type EdgeOutcome } from "./edge-cache.ts";
+import { createEdgeCache, type EdgeCacheOptions, type EdgeExchange } from "./edge-cache.ts";
 import { useEdgeExchange } from "./use-edge-exchange.ts";
 import { useCompiledQueries } from "./use-compiled-queries.ts";
 import { dispatch, sendJson, type Route } from "./routes.ts";
 import { checkPersistedOperations, type PersistedOperations } from "./persisted-operations.ts";
-import { useHttpCaching } from "./use-http-caching.ts";
+import { createEntityTags, useHttpCaching } from "./use-http-caching.ts";
+import { createDirectExecution } from "./direct-execution.ts";
 import { DEFAULT_MAX_REQUEST_BODY_BYTES, useHttpHygiene } from "./use-http-hygiene.ts";
 import { useIncrementalDelivery } from "./use-incremental-delivery.ts";
 import { usePersistedAllowList } from "./use-persisted-allow-list.ts";
@@ -33,6 +34,8 @@ export const GRAPHQL_PATH = "/graphql";
 export interface ServerContext {
   onCatalog?: (catalog: Catalog) => void;
   edge?: EdgeExchange;
+  /** The request's `x-request-id`, for logs, where no Fetch request is built to carry it (direct execution). */
+  requestId?: string;
 }
 
 
@@ -56,7 +59,7 @@ export interface AppDeps {
   /** Plain routes beside `/health`, `/ready` and GraphQL (feeds, pages, metrics). @default none */
   routes?: Route[];
   /** The response cache in front of Yoga; `false` turns it off. @default on, DEFAULT_EDGE_CACHE_BYTES */
-  edgeCache?: false | { maxBytes?: number; onLookup?: (outcome: EdgeOutcome) => void };
+  edgeCache?: false | Pick<EdgeCacheOptions, "maxBytes" | "onLookup" | "onMiss">;
   /** One line per request (with its `x-request-id`) and unexpected resolver errors. @default a silent logger */
   logger?: Logger;
   /** Counts and times GraphQL operations. @default none */
@@ -77,6 +80,8 @@ export interface App {
 /** Builds the HTTP application without listening, so tests can drive it through `yoga.fetch` too. */
 export function createApp({ store, remainingFreshMs, limits = {}, persistedOperations = null, routes = [], edgeCache = {}, logger = silentLogger(), metrics, gate }: AppDeps): App {
   const { maxRequestBodyBytes = DEFAULT_MAX_REQUEST_BODY_BYTES, maxDepth, maxAliases, maxTokens, maxDirectives, ...costLimits } = limits;
+  // One set of tags for Yoga's GET answers and the edge cache's direct ones.
+  const entityTags = createEntityTags(store);
   // Order matters where plugins share a hook: the allow-list resolves a hash to its document
   // before the cache keys on the document; the limits see every document, listed or not.
   const plugins: Plugin[] = [
@@ -86,7 +91,7 @@ export function createApp({ store, remainingFreshMs, limits = {}, persistedOpera
     useUnexpectedErrorLog({ logger }),
     useHttpHygiene({ graphqlEndpoint: GRAPHQL_PATH, maxRequestBodyBytes }),
     ...(persistedOperations ? [usePersistedAllowList({ operations: persistedOperations })] : []),
-    useHttpCaching({ store, graphqlEndpoint: GRAPHQL_PATH, remainingFreshMs }),
+    useHttpCaching({ store, graphqlEndpoint: GRAPHQL_PATH, remainingFreshMs, entityTags }),
     useQueryLimits({ maxDepth, maxAliases, maxTokens, maxDirectives }),
     useRequestErrorCodes(),
     useQueryCost(costLimits),
@@ -138,6 +143,13 @@ export function createApp({ store, remainingFreshMs, limits = {}, persistedOpera
         graphqlEndpoint: GRAPHQL_PATH,
         maxRequestBodyBytes,
         remainingFreshMs,
+        // In allow-list mode no document is sent as text, so none would be answered directly anyway.
+        direct: persistedOperations
+          ? undefined
+          : {
+              run: createDirectExecution({ yoga, onOperation: metrics && ((operation, outcome, seconds) => metrics.graphqlOperation(operation, outcome, seconds)) }),
+              entityTags,
+            },
         ...edgeCache,
       })
     : null;

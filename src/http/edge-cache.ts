@@ -1,9 +1,11 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { stripIgnoredCharacters } from "graphql";
+import { stripIgnoredCharacters, type ExecutionResult } from "graphql";
 import { LRUCache } from "lru-cache";
 import type { Catalog } from "../store/catalog.ts";
 import type { Store } from "../store/store.ts";
-import { createFreshness, matchesIfNoneMatch, sortedKeys } from "./use-http-caching.ts";
+import { REQUEST_ID_HEADER } from "./request-log.ts";
+import { directParams, type DirectExecution, type DirectParams } from "./direct-execution.ts";
+import { createFreshness, matchesIfNoneMatch, sortedKeys, type EntityTags } from "./use-http-caching.ts";
 
 /** Bytes of answers held, whatever their number. */
 export const DEFAULT_EDGE_CACHE_BYTES = 64 * 1024 * 1024;
@@ -25,6 +27,8 @@ export interface EdgeExchange {
   onCatalog: (catalog: Catalog) => void;
   /** Told whether the execution result is complete and error-free: data, no errors, not streamed. */
   onResult: (clean: boolean) => void;
+  /** A result already computed by direct execution: Yoga answers it instead of executing the operation again. */
+  result?: ExecutionResult;
 }
 
 export interface EdgeCacheOptions {
@@ -46,6 +50,23 @@ export interface EdgeCacheOptions {
   remainingFreshMs?: (sourceId: string) => number;
   /** Called once per request with what the cache did (metrics). */
   onLookup?: (outcome: EdgeOutcome) => void;
+  /** Called once per miss with what executed the operation: `direct` (see `direct`) or all of Yoga (tests, diagnostics). */
+  onMiss?: (executedBy: "direct" | "yoga") => void;
+  /**
+   * Misses on an operation Yoga has already answered cleanly (same method,
+   * document, operation name, Accept and Origin) run through `run` instead of
+   * all of Yoga, with `entityTags` for GET's ETag (the tags Yoga's answers carry).
+   * @default none: every miss goes through Yoga
+   */
+  direct?: { run: DirectExecution; entityTags: EntityTags };
+}
+
+/** An answer as written to the client, from Yoga or from direct execution. */
+interface Answer {
+  status: number;
+  /** Without Content-Length, which is set from the body. */
+  headers: Record<string, string>;
+  body: Buffer;
 }
 
 interface Entry {
@@ -71,15 +92,24 @@ interface Entry {
  * source's change or an expired TTL sends the request back through Yoga.
  * Only complete, error-free JSON answers are kept; streamed (@defer, SSE)
  * requests never come here.
+ *
+ * A miss on an operation Yoga has already answered cleanly for the same
+ * method, document, operation name, Accept and Origin (a page's query with
+ * new variables) runs through Yoga's envelop alone when `direct` is given
+ * (see `createDirectExecution`), and is answered with the headers Yoga gave
+ * that operation; a result with errors still gets Yoga's own answer.
  */
 export function createEdgeCache(options: EdgeCacheOptions) {
-  const { store, execute, Request = globalThis.Request, graphqlEndpoint, maxRequestBodyBytes, maxBytes = DEFAULT_EDGE_CACHE_BYTES, remainingFreshMs, onLookup } = options;
+  const { store, execute, Request = globalThis.Request, graphqlEndpoint, maxRequestBodyBytes, maxBytes = DEFAULT_EDGE_CACHE_BYTES, remainingFreshMs, onLookup, onMiss, direct } = options;
   const entries = new LRUCache<string, Entry>({
     maxSize: maxBytes,
     sizeCalculation: (entry, key) => entry.body.length + key.length + 256,
-    maxEntrySize: MAX_EDGE_ENTRY_BYTES,
+    // Never more than the whole budget: lru-cache would keep an entry over maxSize that is under maxEntrySize.
+    maxEntrySize: Math.min(MAX_EDGE_ENTRY_BYTES, maxBytes),
   });
   const strippedDocuments = new LRUCache<string, string>({ max: MAX_NORMALIZED_DOCUMENTS });
+  // Operations Yoga answered cleanly, with the headers it answered with, less those that vary per answer.
+  const knownOperations = new LRUCache<string, Record<string, string>>({ max: MAX_NORMALIZED_DOCUMENTS });
   const freshness = createFreshness(store, remainingFreshMs);
 
   /** Whether a stored answer may be served now: what it was computed from still holds, and every source is fresh. */
@@ -152,24 +182,33 @@ export function createEdgeCache(options: EdgeCacheOptions) {
     // A body that parsed to an object goes to Yoga parsed; any other body goes as sent, for Yoga's own refusal.
     const parsed = req.method === "POST" && isPlainObject(params) ? params : null;
     const exchange: EdgeExchange = { params: parsed, onCatalog: (catalog) => (used = catalog), onResult: (ok) => (clean = ok) };
-    const response = await execute(toRequest(Request, req, req.method === "POST" && !parsed ? body : null), exchange);
-    const bytes = Buffer.from(await response.text(), "utf8");
+    const operation = direct ? directParams(params) : null;
+    const knownKey = operation ? knownOperationKey(req, operation, accept) : null;
+    let answer = knownKey ? await answerDirectly(req, operation!, knownOperations.get(knownKey), exchange) : null;
+    onMiss?.(answer || exchange.result ? "direct" : "yoga");
+    if (!answer) {
+      answer = await answerByYoga(req, body, parsed, exchange);
+      // Answered cleanly: direct execution may answer this operation from now on, with these headers.
+      if (knownKey && clean && answer.status === 200 && /json/i.test(answer.headers["content-type"] ?? "")) {
+        const { etag: _etag, "cache-control": _cacheControl, ...headers } = answer.headers;
+        knownOperations.set(knownKey, headers);
+      }
+    }
     // Kept only when the catalog the answer read is still the current one and no source was read meanwhile.
     const current = store.currentCatalog();
-    const contentType = response.headers.get("content-type") ?? "";
     const cacheable =
-      response.status === 200 &&
-      /json/i.test(contentType) &&
+      answer.status === 200 &&
+      /json/i.test(answer.headers["content-type"] ?? "") &&
       clean &&
       used !== null &&
       current === used &&
       generation === store.readGeneration &&
-      bytes.length <= MAX_EDGE_ENTRY_BYTES;
+      answer.body.length <= MAX_EDGE_ENTRY_BYTES;
     if (cacheable) {
       const stored: Entry = {
-        body: bytes,
-        contentType,
-        etag: response.headers.get("etag"),
+        body: answer.body,
+        contentType: answer.headers["content-type"]!,
+        etag: answer.headers.etag ?? null,
         catalogVersion: current!.version,
         healthKey: store.healthKey(),
         // Timestamps of source reads (Source.status) change without the catalog: such answers follow every read.
@@ -180,7 +219,54 @@ export function createEdgeCache(options: EdgeCacheOptions) {
       normalizedKey ??= normalize(req, params, accept);
       entries.set(normalizedKey ?? rawKey, stored);
     }
-    writeResponse(res, response, bytes, "miss");
+    writeAnswer(res, answer, "miss");
+  }
+
+  /**
+   * The answer of direct execution for an operation Yoga answered cleanly
+   * before (`headers` are the ones it answered with); null when Yoga must answer:
+   * an operation not known yet, a conditional GET, or a result with errors
+   * (then left in the exchange, for Yoga to answer without executing again).
+   */
+  async function answerDirectly(req: IncomingMessage, operation: DirectParams, headers: Record<string, string> | undefined, exchange: EdgeExchange): Promise<Answer | null> {
+    if (!direct || !headers || (req.method === "GET" && req.headers["if-none-match"] !== undefined)) return null;
+    let catalog: Catalog | null = null;
+    const outcome = await direct.run(operation, {
+      onCatalog: (read) => {
+        catalog = read;
+        exchange.onCatalog(read);
+      },
+      edge: exchange,
+      requestId: firstValue(req.headers[REQUEST_ID_HEADER]),
+    });
+    if (outcome.kind === "result") exchange.result = outcome.result;
+    if (outcome.kind !== "answer") return null;
+    exchange.onResult(true);
+    const answered: Record<string, string> = { ...headers };
+    if (req.method === "GET") {
+      // As useHttpCaching tags Yoga's GET answers: from the catalog the answer was built from.
+      const tag = direct.entityTags(catalog ?? (await store.catalog()), operation, req.headers.accept ?? null);
+      if (tag) {
+        answered.etag = tag;
+        answered["cache-control"] = `public, max-age=${freshness.maxAgeSeconds()}`;
+      } else {
+        answered["cache-control"] = "no-store";
+      }
+    } else {
+      answered["cache-control"] = "no-store";
+    }
+    return { status: 200, headers: answered, body: Buffer.from(outcome.body, "utf8") };
+  }
+
+  async function answerByYoga(req: IncomingMessage, body: string, parsed: Record<string, unknown> | null, exchange: EdgeExchange): Promise<Answer> {
+    const response = await execute(toRequest(Request, req, req.method === "POST" && !parsed ? body : null), exchange);
+    const headers: Record<string, string> = {};
+    // Names as Yoga wrote them ("Content-Type"): lower-cased here, where they are looked up.
+    response.headers.forEach((value, name) => {
+      const lower = name.toLowerCase();
+      if (lower !== "content-length" && lower !== "transfer-encoding") headers[lower] = value;
+    });
+    return { status: response.status, headers, body: Buffer.from(await response.text(), "utf8") };
   }
 
   function sendEntry(req: IncomingMessage, res: ServerResponse, entry: Entry): void {
@@ -295,14 +381,24 @@ function withoutLength(headers: IncomingMessage["headers"]): IncomingMessage["he
   return rest;
 }
 
-function writeResponse(res: ServerResponse, response: Response, bytes: Buffer, status: "miss" | "bypass"): void {
-  const headers: Record<string, string | string[]> = {};
-  response.headers.forEach((value, name) => {
-    if (name === "content-length" || name === "transfer-encoding") return;
-    headers[name] = name === "vary" ? mergeVary(res.getHeader("vary"), value) : value;
-  });
-  headers[CACHE_STATUS_HEADER] = status;
-  res.writeHead(response.status, { ...headers, "content-length": String(bytes.length) });
-  res.end(bytes);
+function firstValue(header: string | string[] | undefined): string | undefined {
+  return Array.isArray(header) ? header[0] : header;
 }
 
+function writeAnswer(res: ServerResponse, answer: Answer, status: "miss" | "bypass"): void {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(answer.headers)) headers[name] = name === "vary" ? mergeVary(res.getHeader("vary"), value) : value;
+  headers[CACHE_STATUS_HEADER] = status;
+  headers["content-length"] = String(answer.body.length);
+  res.writeHead(answer.status, headers);
+  res.end(answer.body);
+}
+
+/**
+ * What decides Yoga's answer to an operation besides its variables and the
+ * catalog: the method, the document as sent, the operation name, and the
+ * headers Yoga reads (Accept picks the media type; Origin, CORS when Yoga's is on).
+ */
+function knownOperationKey(req: IncomingMessage, operation: DirectParams, accept: string): string {
+  return JSON.stringify([req.method, operation.query, operation.operationName ?? null, accept, req.headers.origin ?? null]);
+}

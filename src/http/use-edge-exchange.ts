@@ -9,6 +9,9 @@ import type { EdgeExchange } from "./edge-cache.ts";
  *   parameters: Yoga's JSON parser is replaced for that request, so the body
  *   is neither read nor parsed twice. What Yoga checks after parsing (the
  *   parameters' shape, batching, the method) still runs.
+ * - A result the edge cache already computed (direct execution, see
+ *   `createDirectExecution`) is answered as is: Yoga's HTTP layer turns it
+ *   into the response it would have made, without executing again.
  * - The execution result tells the edge cache whether the answer may be
  *   stored (data and no errors, not streamed), so it need not parse the
  *   serialized answer to find out.
@@ -22,6 +25,10 @@ export function useEdgeExchange(): Plugin {
       const params = exchangeOf(serverContext)?.params;
       // Only in place of a parser Yoga chose for this request (a JSON POST).
       if (params && requestParser) setRequestParser(() => params);
+    },
+    onParams({ context, setResult }) {
+      const computed = exchangeOf(context)?.result;
+      if (computed) setResult(computed);
     },
     onExecutionResult({ result, context }) {
       const exchange = exchangeOf(context);

@@ -13,6 +13,38 @@ export interface UseHttpCachingOptions {
   graphqlEndpoint: string;
   /** Milliseconds until a source's snapshot goes stale (0 when it is). @default none: every source counts as just read */
   remainingFreshMs?: (sourceId: string) => number;
+  /** Computes the tags; share one with every other place that answers GET (the edge cache's direct answers). @default a new one */
+  entityTags?: EntityTags;
+}
+
+/** The weak ETag of an answer built from `catalog` for these parameters and Accept header; null when the query is not a document. */
+export type EntityTags = (catalog: Catalog, params: { query?: string; operationName?: string | null; variables?: unknown }, accept: string | null) => string | null;
+
+/**
+ * Entity tags as described on `useHttpCaching`. The boot id is drawn once per
+ * call, so every answer of one server must take its tags from one of these.
+ */
+export function createEntityTags(store: Store): EntityTags {
+  const bootId = randomBytes(9).toString("base64url");
+  return (catalog, params, accept) => {
+    let query: string;
+    try {
+      query = stripIgnoredCharacters(params.query ?? "");
+    } catch {
+      return null; // Not a document: it gets an error answer, never a tag.
+    }
+    const health = store.enabledSources.map((source) => sourceHealth(store.snapshot(source.id)));
+    const key = JSON.stringify([
+      bootId,
+      catalog.version,
+      health,
+      query,
+      params.operationName ?? null,
+      sortedKeys(params.variables ?? {}),
+      (accept ?? "").replace(/\s+/g, "").toLowerCase(),
+    ]);
+    return `W/"${catalog.version}-${createHash("sha256").update(key).digest("base64url").slice(0, 22)}"`;
+  };
 }
 
 /** What one GraphQL request produced, kept until its response is written. */
@@ -46,30 +78,10 @@ const NO_STORE = "no-store";
  * so a `304` costs a cache lookup; otherwise the tag is computed after
  * execution from the very catalog the answer was built from.
  */
-export function useHttpCaching({ store, graphqlEndpoint, remainingFreshMs }: UseHttpCachingOptions): Plugin {
-  const bootId = randomBytes(9).toString("base64url");
+export function useHttpCaching({ store, graphqlEndpoint, remainingFreshMs, entityTags: tags = createEntityTags(store) }: UseHttpCachingOptions): Plugin {
   const exchanges = new WeakMap<Request, Exchange>();
   const freshness = createFreshness(store, remainingFreshMs);
-
-  const entityTag = (catalog: Catalog, params: GraphQLParams, request: Request): string | null => {
-    let query: string;
-    try {
-      query = stripIgnoredCharacters(params.query ?? "");
-    } catch {
-      return null; // Not a document: it gets an error answer, never a tag.
-    }
-    const health = store.enabledSources.map((source) => sourceHealth(store.snapshot(source.id)));
-    const key = JSON.stringify([
-      bootId,
-      catalog.version,
-      health,
-      query,
-      params.operationName ?? null,
-      sortedKeys(params.variables ?? {}),
-      (request.headers.get("accept") ?? "").replace(/\s+/g, "").toLowerCase(),
-    ]);
-    return `W/"${catalog.version}-${createHash("sha256").update(key).digest("base64url").slice(0, 22)}"`;
-  };
+  const entityTag = (catalog: Catalog, params: GraphQLParams, request: Request): string | null => tags(catalog, params, request.headers.get("accept"));
 
   return {
     onParams({ params, request, setResult }) {

@@ -1,6 +1,7 @@
 import { getOperationAST, Kind, type DocumentNode } from "graphql";
 import { isAsyncIterable, type Plugin } from "graphql-yoga";
 import type { Metrics, OperationOutcome } from "../ops/metrics.ts";
+import type { EdgeExchange } from "./edge-cache.ts";
 
 export interface UseOperationMetricsOptions {
   metrics: Pick<Metrics, "graphqlOperation">;
@@ -14,13 +15,16 @@ export interface UseOperationMetricsOptions {
  * limits and invalid documents included). The clock starts when the request's
  * parameters are known and stops when the result is ready to be sent; a
  * streamed answer (@defer, @stream) stops it at the first part. Answers served
- * by the edge cache never reach Yoga and are counted as edge-cache hits.
+ * by the edge cache never reach Yoga and are counted as edge-cache hits;
+ * operations it executed directly are counted there, also when Yoga answers
+ * their result.
  * Register it first, so it sees requests that other plugins refuse.
  */
 export function useOperationMetrics({ metrics, now = () => performance.now() }: UseOperationMetricsOptions): Plugin {
   const inFlight = new WeakMap<Request, { started: number; operation: string | null }>();
   return {
-    onParams({ params, request }) {
+    onParams({ params, request, context }) {
+      if ((context as { edge?: EdgeExchange } | null)?.edge?.result) return;
       inFlight.set(request, { started: now(), operation: params.operationName ?? null });
     },
     onParse({ context }) {

@@ -18,9 +18,9 @@ export function useUnexpectedErrorLog({ logger }: { logger: Logger }): Plugin {
           if (isAsyncIterable(result)) return;
           for (const error of result.errors ?? []) {
             if (!isUnexpected(error)) continue;
-            const request = (args.contextValue as { request?: Request }).request;
+            const { request, requestId } = args.contextValue as { request?: Request; requestId?: string };
             logger.error(
-              { reqId: request?.headers.get(REQUEST_ID_HEADER) ?? undefined, operation: args.operationName ?? undefined, path: error.path?.join("."), err: error.originalError },
+              { reqId: request?.headers.get(REQUEST_ID_HEADER) ?? requestId, operation: args.operationName ?? undefined, path: error.path?.join("."), err: error.originalError },
               `unexpected error in a resolver at ${error.path?.join(".") ?? "(no path)"}: ${error.originalError?.message ?? error.message}`,
             );
           }
