@@ -1,7 +1,9 @@
-import { NEWEST, OLDEST, relevance, sortArticles, type ArticleOrder, type ArticleOrderName } from "./article-order.ts";
+import { NEWEST, OLDEST, sortArticles, type ArticleOrder, type ArticleOrderName, type OrderKey } from "./article-order.ts";
 import type { Catalog } from "./catalog.ts";
 import { carriedBy, type CatalogArticle } from "./catalog-article.ts";
+import type { ArticleList } from "./paginate.ts";
 import type { SearchHit } from "./search-index.ts";
+import { searchSelection } from "./search-selection.ts";
 
 export interface ArticleFilter {
   section?: string | null;
@@ -16,10 +18,12 @@ export interface ArticleFilter {
 
 export interface ArticleSelection {
   /** Matching articles, sorted by `order`. */
-  list: CatalogArticle[];
+  list: ArticleList;
   order: ArticleOrder;
-  /** Search hits by article id, when there was a query. */
-  hits: Map<string, SearchHit> | null;
+  /** With a query: the search hit of the article at a position in `list`. */
+  hitAt: ((index: number) => SearchHit) | null;
+  /** The key of the article at a position in `list` (see `paginate`); with a query, from its hit's score. */
+  keyAt?: (index: number) => OrderKey;
 }
 
 /** A filter a client combined wrongly; the GraphQL layer turns it into BAD_USER_INPUT. */
@@ -31,24 +35,34 @@ export class FilterError extends Error {
 export function selectArticles(catalog: Catalog, filter: ArticleFilter): ArticleSelection {
   const query = filter.query?.trim() ? filter.query.trim() : null;
   if (filter.orderBy === "RELEVANCE" && !query) throw new FilterError("`orderBy: RELEVANCE` needs a `query` to rank by");
-  const hits = query ? new Map(catalog.search().search(query).map((hit) => [hit.id, hit])) : null;
+  const keep = articleTest(filter);
+  if (query) {
+    const { section } = filter;
+    // As the section's own list holds them: only a configured section has articles.
+    const inSection = !section ? null : catalog.bySection.has(section) ? (article: CatalogArticle) => article.section === section : () => false;
+    const test = inSection && keep !== everything ? (article: CatalogArticle) => inSection(article) && keep(article) : (inSection ?? (keep === everything ? null : keep));
+    return searchSelection(catalog, query, filter.orderBy ?? "RELEVANCE", test);
+  }
   let list = filter.section ? (catalog.bySection.get(filter.section) ?? []) : catalog.articles;
+  if (keep !== everything) list = list.filter(keep);
+  // The catalog's lists are newest first already.
+  return filter.orderBy === "OLDEST" ? { list: sortArticles(list, OLDEST), order: OLDEST, hitAt: null } : { list, order: NEWEST, hitAt: null };
+}
+const everything = () => true;
+
+/** The filters other than section and query, as one test; `everything` when there are none. */
+function articleTest(filter: ArticleFilter): (article: CatalogArticle) => boolean {
   const tag = filter.tag?.trim().toLowerCase();
   const since = filter.since?.getTime();
   const until = filter.until?.getTime();
-  if (filter.source || tag || since !== undefined || until !== undefined || hits) {
-    list = list.filter((article) => {
-      if (hits && !hits.has(article.id)) return false;
-      if (filter.source && !carriedBy(article, filter.source)) return false;
-      if (tag && !article.tags.some((t) => t.toLowerCase() === tag)) return false;
-      const time = article.publishedAt?.getTime();
-      if (since !== undefined && (time === undefined || time < since)) return false;
-      if (until !== undefined && (time === undefined || time > until)) return false;
-      return true;
-    });
-  }
-  const orderName = filter.orderBy ?? (hits ? "RELEVANCE" : "NEWEST");
-  if (orderName === "NEWEST") return { list, order: NEWEST, hits };
-  const order = orderName === "OLDEST" ? OLDEST : relevance(new Map([...(hits ?? new Map<string, SearchHit>())].map(([id, hit]) => [id, hit.score])));
-  return { list: sortArticles(list, order), order, hits };
+  const { source } = filter;
+  if (!source && !tag && since === undefined && until === undefined) return everything;
+  return (article) => {
+    if (source && !carriedBy(article, source)) return false;
+    if (tag && !article.tags.some((t) => t.toLowerCase() === tag)) return false;
+    const time = article.publishedAt?.getTime();
+    if (since !== undefined && (time === undefined || time < since)) return false;
+    if (until !== undefined && (time === undefined || time > until)) return false;
+    return true;
+  };
 }

@@ -41,9 +41,9 @@ function compareBy(direction: 1 | -1) {
 export const NEWEST: ArticleOrder = { name: "NEWEST", key: time, compare: compareBy(-1) };
 export const OLDEST: ArticleOrder = { name: "OLDEST", key: time, compare: compareBy(1) };
 
-/** Highest search score first, by the scores of one query. */
-export function relevance(scores: Map<string, number>): ArticleOrder {
-  return { name: "RELEVANCE", key: (article) => ({ value: scores.get(article.id) ?? null, id: article.id }), compare: compareBy(-1) };
+/** Highest search score first, by the scores of one query (null for an article it did not match). */
+export function relevance(scoreOf: (article: CatalogArticle) => number | null): ArticleOrder {
+  return { name: "RELEVANCE", key: (article) => ({ value: scoreOf(article), id: article.id }), compare: compareBy(-1) };
 }
 
 /** A sorted copy; each article's key is made once, not once per comparison (n, not n log n, objects). */

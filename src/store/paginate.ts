@@ -6,6 +6,13 @@ export const MAX_PAGE_SIZE = 100;
 const CURSOR_VERSION = "a2";
 const ORDER_CODES: Record<ArticleOrderName, string> = { NEWEST: "n", OLDEST: "o", RELEVANCE: "r" };
 
+/** Articles in order, read by position: an array, or a view that looks each up when read (a search's hits). */
+export interface ArticleList {
+  readonly length: number;
+  at(index: number): CatalogArticle | undefined;
+  slice(start?: number, end?: number): CatalogArticle[];
+}
+
 export interface PageArgs {
   first?: number | null;
   after?: string | null;
@@ -17,6 +24,8 @@ export interface Page {
   edges: { cursor: string; node: CatalogArticle; snippet?: string | null }[];
   pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
   totalCount: number;
+  /** The position of the first edge in the list paged. */
+  offset: number;
 }
 
 /** A page argument a client got wrong; the GraphQL layer turns it into BAD_USER_INPUT. */
@@ -31,7 +40,10 @@ export class PageArgsError extends Error {
  * still works after its article is gone.
  */
 export function encodeCursor(article: CatalogArticle, order: ArticleOrder = NEWEST): string {
-  const key = order.key(article);
+  return encodeKey(order.key(article), order);
+}
+
+function encodeKey(key: OrderKey, order: ArticleOrder): string {
   return Buffer.from(`${CURSOR_VERSION}:${ORDER_CODES[order.name]}:${key.value ?? ""}:${key.id}`).toString("base64url");
 }
 
@@ -45,8 +57,12 @@ export function decodeCursor(cursor: string, argument: string, order: ArticleOrd
   return { value: match[2] === undefined ? null : Number(match[2]), id: match[3]! };
 }
 
-/** Relay's pagination algorithm over a list already sorted by `order`. */
-export function paginate(list: CatalogArticle[], args: PageArgs, order: ArticleOrder = NEWEST): Page {
+/**
+ * Relay's pagination algorithm over a list already sorted by `order`.
+ * `keyAt` gives the key of the article at a position where the caller holds
+ * it (a search's scores, in the list's order); else `order.key` computes it.
+ */
+export function paginate(list: ArticleList, args: PageArgs, order: ArticleOrder = NEWEST, keyAt: (index: number) => OrderKey = (index) => order.key(list.at(index)!)): Page {
   const first = checkCount(args.first, "first");
   const last = checkCount(args.last, "last");
   if (first !== null && last !== null) throw new PageArgsError("pass either `first` or `last`, not both");
@@ -54,8 +70,8 @@ export function paginate(list: CatalogArticle[], args: PageArgs, order: ArticleO
   const before = args.before ? decodeCursor(args.before, "before", order) : null;
 
   // Positions in the full list: [start, end) is what lies strictly between the cursors.
-  let start = after ? firstIndexAfter(list, after, order) : 0;
-  let end = before ? firstIndexAtOrAfter(list, before, order) : list.length;
+  let start = after ? firstIndexAfter(list.length, keyAt, after, order) : 0;
+  let end = before ? firstIndexAtOrAfter(list.length, keyAt, before, order) : list.length;
   if (end < start) end = start;
   const windowStart = start;
   const windowEnd = end;
@@ -63,7 +79,7 @@ export function paginate(list: CatalogArticle[], args: PageArgs, order: ArticleO
   else if (last !== null) start = Math.max(start, end - last);
   else end = Math.min(end, start + DEFAULT_PAGE_SIZE);
 
-  const edges = list.slice(start, end).map((node) => ({ cursor: encodeCursor(node, order), node }));
+  const edges = list.slice(start, end).map((node, i) => ({ cursor: encodeKey(keyAt(start + i), order), node }));
   return {
     edges,
     pageInfo: {
@@ -73,6 +89,7 @@ export function paginate(list: CatalogArticle[], args: PageArgs, order: ArticleO
       endCursor: edges.at(-1)?.cursor ?? null,
     },
     totalCount: list.length,
+    offset: start,
   };
 }
 
@@ -84,24 +101,24 @@ function checkCount(value: number | null | undefined, argument: string): number 
 }
 
 /** Binary search: the first index whose key sorts strictly after `key`. */
-function firstIndexAfter(list: CatalogArticle[], key: OrderKey, order: ArticleOrder): number {
+function firstIndexAfter(length: number, keyAt: (index: number) => OrderKey, key: OrderKey, order: ArticleOrder): number {
   let low = 0;
-  let high = list.length;
+  let high = length;
   while (low < high) {
     const mid = (low + high) >> 1;
-    if (order.compare(order.key(list[mid]!), key) <= 0) low = mid + 1;
+    if (order.compare(keyAt(mid), key) <= 0) low = mid + 1;
     else high = mid;
   }
   return low;
 }
 
 /** Binary search: the first index whose key sorts at or after `key`. */
-function firstIndexAtOrAfter(list: CatalogArticle[], key: OrderKey, order: ArticleOrder): number {
+function firstIndexAtOrAfter(length: number, keyAt: (index: number) => OrderKey, key: OrderKey, order: ArticleOrder): number {
   let low = 0;
-  let high = list.length;
+  let high = length;
   while (low < high) {
     const mid = (low + high) >> 1;
-    if (order.compare(order.key(list[mid]!), key) < 0) low = mid + 1;
+    if (order.compare(keyAt(mid), key) < 0) low = mid + 1;
     else high = mid;
   }
   return low;

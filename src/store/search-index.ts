@@ -3,6 +3,7 @@ import { indexedBodyText } from "./indexed-text.ts";
 import { buildPostings, FIELD_COUNT, fieldFrequency, type Postings } from "./search-postings.ts";
 import { snippetOf } from "./search-snippet.ts";
 import { searchTerms } from "./search-text.ts";
+import { sortSteps } from "./sort-steps.ts";
 import { runToEnd, type Steps } from "./time-slice.ts";
 
 /** How much a match in each field counts, relative to the body: title, tags, summary, body. */
@@ -81,13 +82,16 @@ export class SearchIndex {
    */
   private readonly matched: Uint8Array;
   private readonly scores: Float64Array;
+  private readonly idOrder: IdOrder;
 
-  /** Builds the index in one go, or takes postings built by `build`. */
+  /** Builds the index in one go, or takes postings and id order built by `build`. */
   constructor(
     private readonly articles: CatalogArticle[],
     postings: Postings = runToEnd(postingsOf(articles)),
+    idOrder: IdOrder = runToEnd(idOrderOf(articles)),
   ) {
     this.postings = postings;
+    this.idOrder = idOrder;
     this.ids = articles.map((article) => article.id);
     this.matched = new Uint8Array(articles.length);
     this.scores = new Float64Array(articles.length);
@@ -98,7 +102,8 @@ export class SearchIndex {
    * a catalog of 100k can be indexed without holding the event loop.
    */
   static *build(articles: CatalogArticle[]): Steps<SearchIndex> {
-    return new SearchIndex(articles, yield* postingsOf(articles));
+    const postings = yield* postingsOf(articles);
+    return new SearchIndex(articles, postings, yield* idOrderOf(articles));
   }
 
   /**
@@ -107,10 +112,24 @@ export class SearchIndex {
    * cost every search what only a misspelt one needs.
    */
   search(query: string): SearchHit[] {
+    return this.find(query).hits();
+  }
+
+  /**
+   * `search`'s hits, made only when read: a query matching most of the catalog
+   * is served a page of them, and a hit object for each of tens of thousands
+   * was a sixth of such a search.
+   */
+  find(query: string): SearchResult {
     const words = [...new Set(searchTerms(query))].slice(0, MAX_QUERY_TERMS);
-    if (words.length === 0) return [];
-    const hits = this.match(words.map((word) => this.expand(word, false)));
-    return hits.length > 0 ? hits : this.match(words.map((word) => this.expand(word, true)));
+    if (words.length === 0) return new SearchResult(this.ids, new Uint32Array(0), new Float64Array(0), null);
+    const result = this.match(words.map((word) => this.expand(word, false)));
+    return result.length > 0 ? result : this.match(words.map((word) => this.expand(word, true)));
+  }
+
+  /** Whether this index was built over exactly this list (a hit's `position` is then its index in it). */
+  builtOver(articles: readonly CatalogArticle[]): boolean {
+    return this.articles === articles;
   }
 
   /**
@@ -158,8 +177,8 @@ export class SearchIndex {
    * are taken rarest first, and a document counts for a word only if it
    * matched every earlier one, so the work after the first word shrinks.
    */
-  private match(expansions: Expansion[][]): SearchHit[] {
-    if (expansions.some((expansion) => expansion.length === 0)) return [];
+  private match(expansions: Expansion[][]): SearchResult {
+    if (expansions.some((expansion) => expansion.length === 0)) return new SearchResult(this.ids, new Uint32Array(0), new Float64Array(0), null);
     const { starts, docs, frequencies, fieldLengths, averageFieldLengths, documentCount } = this.postings;
     const postingCount = (expansion: Expansion[]) => expansion.reduce((sum, { rank }) => sum + starts[rank + 1]! - starts[rank]!, 0);
     const words = [...expansions].sort((a, b) => postingCount(a) - postingCount(b));
@@ -191,14 +210,13 @@ export class SearchIndex {
         }
       }
     }
-    const found = bestFirst(candidates.filter((doc) => matched[doc] === words.length), scores);
-    const match = new QueryMatch(this.postings, words);
-    const hits = Array.from(found, (doc) => new Hit(this.ids[doc]!, scores[doc]!, doc, match));
+    const found = bestFirst(candidates.filter((doc) => matched[doc] === words.length), scores, this.idOrder);
+    const foundScores = Float64Array.from(found, (doc) => scores[doc]!);
     for (const doc of candidates) {
       matched[doc] = 0;
       scores[doc] = 0;
     }
-    return hits;
+    return new SearchResult(this.ids, found, foundScores, new QueryMatch(this.postings, words));
   }
 }
 
@@ -248,6 +266,47 @@ function holds(docs: Int32Array, from: number, to: number, doc: number): boolean
   return false;
 }
 
+/** A search's hits, best first, each made when read (see `SearchIndex.find`). */
+export class SearchResult {
+  constructor(
+    private readonly ids: readonly string[],
+    /** Document numbers, best first. */
+    private readonly docs: Uint32Array,
+    /** Their scores, in the same order. */
+    private readonly scores: Float64Array,
+    private readonly match: QueryMatch | null,
+  ) {}
+
+  get length(): number {
+    return this.docs.length;
+  }
+
+  /** The document number (position in the indexed list) of the hit at `rank`. */
+  position(rank: number): number {
+    return this.docs[rank]!;
+  }
+
+  id(rank: number): string {
+    return this.ids[this.docs[rank]!]!;
+  }
+
+  score(rank: number): number {
+    return this.scores[rank]!;
+  }
+
+  /** Every hit, best first. */
+  hits(): SearchHit[] {
+    const hits: SearchHit[] = [];
+    for (let rank = 0; rank < this.docs.length; rank++) hits.push(new Hit(this.ids[this.docs[rank]!]!, this.scores[rank]!, this.docs[rank]!, this.match!));
+    return hits;
+  }
+
+  hit(rank: number): SearchHit {
+    const doc = this.docs[rank]!;
+    return new Hit(this.ids[doc]!, this.scores[rank]!, doc, this.match!);
+  }
+}
+
 class Hit implements SearchHit {
   constructor(
     readonly id: string,
@@ -275,24 +334,57 @@ function postingsOf(articles: CatalogArticle[]): Steps<Postings> {
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
+/** Articles whose ids are sorted, or merged, between two yields of `idOrderOf`. */
+const ID_SORT_RUN = 4096;
+
+/** Each document's place among the ids in ascending order (`rankOf`), and the document at each place (`docAt`). */
+export interface IdOrder {
+  rankOf: Uint32Array;
+  docAt: Uint32Array;
+}
+
+/** The id order, as steps: sorting 100k ids in one go held the event loop for a tenth of a second. */
+function* idOrderOf(articles: readonly CatalogArticle[]): Steps<IdOrder> {
+  const ids = articles.map((article) => article.id);
+  const byId = (a: number, b: number) => (ids[a]! < ids[b]! ? -1 : ids[a]! > ids[b]! ? 1 : 0);
+  const docAt = Uint32Array.from(yield* sortSteps(Array.from(ids.keys()), byId, ID_SORT_RUN));
+  const rankOf = new Uint32Array(ids.length);
+  for (let rank = 0; rank < docAt.length; rank++) rankOf[docAt[rank]!] = rank;
+  return { rankOf, docAt };
+}
+
 /**
- * `docs` by score, best first, ties by document number. A sort with a
- * comparator took most of a search with thousands of hits; this one packs
- * each score (as a float32, whose bits order like the numbers for positive
- * scores) above its inverted document number in one 64-bit key and lets the
- * typed array sort natively.
+ * `docs` by score, best first, ties by id: the RELEVANCE order of the API
+ * (see article-order.ts), so a page of hits needs no sort of its own.
+ *
+ * A sort with a comparator took most of a search with thousands of hits; this
+ * one packs each score (as a float32, whose bits order like the numbers for
+ * positive scores) above the inverted rank of its id in one 64-bit key and
+ * lets the typed array sort natively. Scores that differ beyond a float32's
+ * precision land next to each other ordered by id: such runs (rare, and a few
+ * hits long) are then put in the exact order.
  */
-function bestFirst(docs: number[], scores: Float64Array): Uint32Array {
+export function bestFirst(docs: number[], scores: Float64Array, { rankOf, docAt }: IdOrder): Uint32Array {
   const keys = new BigUint64Array(docs.length);
   const halves = new Uint32Array(keys.buffer);
   const high = new Float32Array(keys.buffer);
   const [low, top] = LITTLE_ENDIAN ? [0, 1] : [1, 0];
   docs.forEach((doc, i) => {
     high[2 * i + top] = scores[doc]!;
-    halves[2 * i + low] = 0xffffffff - doc;
+    halves[2 * i + low] = 0xffffffff - rankOf[doc]!;
   });
   keys.sort();
   const sorted = new Uint32Array(docs.length);
-  for (let i = 0; i < docs.length; i++) sorted[i] = 0xffffffff - halves[2 * (docs.length - 1 - i) + low]!;
+  for (let i = 0; i < docs.length; i++) sorted[i] = docAt[0xffffffff - halves[2 * (docs.length - 1 - i) + low]!]!;
+  const exact = (a: number, b: number) => scores[b]! - scores[a]! || rankOf[a]! - rankOf[b]!;
+  for (let start = 0; start < sorted.length; ) {
+    const score = scores[sorted[start]!]!;
+    const rounded = Math.fround(score);
+    let end = start + 1;
+    let mixed = false;
+    for (; end < sorted.length && Math.fround(scores[sorted[end]!]!) === rounded; end++) mixed ||= scores[sorted[end]!] !== score;
+    if (mixed) sorted.subarray(start, end).sort(exact);
+    start = end;
+  }
   return sorted;
 }

@@ -70,13 +70,11 @@ export async function articlePage(context: GraphQLContext, args: ArticleListArgs
   if (args.query && args.query.length > MAX_QUERY_CHARS) throw badUserInput(`\`query\` may be at most ${MAX_QUERY_CHARS} characters`, "query");
   try {
     const selection = selectArticles(catalog, { ...args, source });
-    const page = paginate(selection.list, args, selection.order);
-    if (selection.hits) {
+    const page = paginate(selection.list, args, selection.order, selection.keyAt);
+    const { hitAt } = selection;
+    if (hitAt) {
       const index = catalog.search();
-      for (const edge of page.edges) {
-        const hit = selection.hits.get(edge.node.id);
-        edge.snippet = hit ? index.snippet(hit) : null;
-      }
+      page.edges.forEach((edge, i) => (edge.snippet = index.snippet(hitAt(page.offset + i))));
     }
     return page;
   } catch (error) {
