@@ -6,8 +6,9 @@
  * baseline), then of what the gateway holds for them: the sources' snapshots,
  * the catalog from the real `buildCatalog` (merge, related index, sections,
  * tags) and the search index (`catalog.search()`), each step timed.
- * Indexes: latency of `related.relatedTo(id, 5)` and of `search().search(q)`
- * over distinct random ids and queries, after WARMUP_LOOKUPS other lookups
+ * Indexes: latency of `related.relatedTo(id, 5)`, of `search().search(q)`
+ * (every hit) and of a search as served (`selectArticles` and the first page
+ * of 10, which the target is about) over distinct random ids and queries, after WARMUP_LOOKUPS other lookups
  * of each (their latencies are reported too), and of a linear scan of the
  * same data.
  *
@@ -15,7 +16,9 @@
  *   --budget-ms MS (most time spent on one series of lookups; at least MIN_SAMPLES run)
  */
 import { parseArgs } from "node:util";
+import { selectArticles } from "../src/store/article-filter.ts";
 import { buildCatalogSteps } from "../src/store/catalog.ts";
+import { paginate } from "../src/store/paginate.ts";
 import { runToEnd } from "../src/store/time-slice.ts";
 import { LinearScan } from "./linear-scan.ts";
 import { failStart, tell } from "./processes.ts";
@@ -51,8 +54,11 @@ export interface CatalogProbeResult {
   buildMs: { generate: number; catalog: number; relatedIndex: number; searchIndex: number; linearScan: number };
   related: LatencySummary;
   /** The lookups run before timing, while the code was still being compiled. */
-  warmup: { related: LatencySummary; search: LatencySummary };
+  warmup: { related: LatencySummary; search: LatencySummary; servedSearch: LatencySummary };
+  /** The index alone: every hit of the query, best first. */
   search: LatencySummary;
+  /** A search as the API serves it: the query's first page of 10 (`articles(query:, first: 10)` without GraphQL). */
+  servedSearch: LatencySummary;
   relatedScan: LatencySummary;
   searchScan: LatencySummary;
 }
@@ -148,6 +154,12 @@ function main(): void {
   const searchWarmup = latencies(searchQueries(WARMUP_LOOKUPS, 7), (query) => search.search(query));
   const related = latencies(ids, (id) => catalog.related.relatedTo(id, 5), budgetMs);
   const searched = latencies(queries, (query) => search.search(query), budgetMs);
+  const servedPage = (query: string) => {
+    const selection = selectArticles(catalog, { query });
+    return paginate(selection.list, { first: 10 }, selection.order, selection.keyAt);
+  };
+  const servedWarmup = latencies(searchQueries(WARMUP_LOOKUPS, 7), servedPage);
+  const served = latencies(queries, servedPage, budgetMs);
 
   const [scan, linearScanMs] = time(() => new LinearScan(catalog.articles));
   const positions = new Map(catalog.articles.map((article, index) => [article.id, index]));
@@ -169,7 +181,8 @@ function main(): void {
     buildMs: { generate: generateMs, catalog: catalogMs, relatedIndex: relatedMs, searchIndex: searchIndexMs, linearScan: linearScanMs },
     related,
     search: searched,
-    warmup: { related: warmup, search: searchWarmup },
+    servedSearch: served,
+    warmup: { related: warmup, search: searchWarmup, servedSearch: servedWarmup },
     relatedScan,
     searchScan,
   };

@@ -51,11 +51,11 @@ export async function runCatalogScenarios(options: BenchOptions, placement: Plac
       }),
       row({
         id: "index.search",
-        scenario: `6. search p99, ${n} articles`,
-        measured: { value: result.search.p99Ms, unit: "ms", label: "search index" },
+        scenario: `6. search p99 (first page of 10, as served), ${n} articles`,
+        measured: { value: result.servedSearch.p99Ms, unit: "ms", label: "search index and page" },
         baseline: { value: result.searchScan.p99Ms, unit: "ms", label: "linear substring scan" },
         target: { on: "measured", op: "<=", value: 5 },
-        details: { index: result.search, warmup: result.warmup.search, scan: result.searchScan },
+        details: { served: result.servedSearch, index: result.search, warmup: result.warmup, scan: result.searchScan },
       }),
     ];
   } finally {
