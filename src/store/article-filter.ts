@@ -1,4 +1,4 @@
-import { NEWEST, OLDEST, sortArticles, type ArticleOrder, type ArticleOrderName, type OrderKey } from "./article-order.ts";
+import { NEWEST, OLDEST, oldestFromNewest, type ArticleOrder, type ArticleOrderName, type OrderKey } from "./article-order.ts";
 import type { Catalog } from "./catalog.ts";
 import { carriedBy, type CatalogArticle } from "./catalog-article.ts";
 import type { ArticleList } from "./paginate.ts";
@@ -46,7 +46,7 @@ export function selectArticles(catalog: Catalog, filter: ArticleFilter): Article
   let list = filter.section ? (catalog.bySection.get(filter.section) ?? []) : catalog.articles;
   if (keep !== everything) list = list.filter(keep);
   // The catalog's lists are newest first already.
-  return filter.orderBy === "OLDEST" ? { list: sortArticles(list, OLDEST), order: OLDEST, hitAt: null } : { list, order: NEWEST, hitAt: null };
+  return filter.orderBy === "OLDEST" ? { list: oldestFromNewest(list, (article) => article.publishedAt), order: OLDEST, hitAt: null } : { list, order: NEWEST, hitAt: null };
 }
 const everything = () => true;
 

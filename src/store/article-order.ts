@@ -41,6 +41,28 @@ function compareBy(direction: 1 | -1) {
 export const NEWEST: ArticleOrder = { name: "NEWEST", key: time, compare: compareBy(-1) };
 export const OLDEST: ArticleOrder = { name: "OLDEST", key: time, compare: compareBy(1) };
 
+/**
+ * A newest-first list (NEWEST: dates descending, ids ascending, undated last)
+ * in OLDEST order, in one pass rather than a sort: its runs of equal dates in
+ * reverse order, each run keeping its ids ascending, undated items still last.
+ */
+export function oldestFromNewest<T>(newest: readonly T[], dateOf: (item: T) => Date | null): T[] {
+  // Each date read once: the items are large objects spread over the heap, and reading them is the cost.
+  const times = new Float64Array(newest.length);
+  for (let i = 0; i < newest.length; i++) times[i] = dateOf(newest[i]!)?.getTime() ?? Number.NaN;
+  let dated = newest.length;
+  while (dated > 0 && Number.isNaN(times[dated - 1]!)) dated--;
+  const out: T[] = [];
+  for (let end = dated; end > 0; ) {
+    let start = end - 1;
+    while (start > 0 && times[start - 1] === times[end - 1]) start--;
+    for (let i = start; i < end; i++) out.push(newest[i]!);
+    end = start;
+  }
+  for (let i = dated; i < newest.length; i++) out.push(newest[i]!);
+  return out;
+}
+
 /** Highest search score first, by the scores of one query (null for an article it did not match). */
 export function relevance(scoreOf: (article: CatalogArticle) => number | null): ArticleOrder {
   return { name: "RELEVANCE", key: (article) => ({ value: scoreOf(article), id: article.id }), compare: compareBy(-1) };

@@ -1,4 +1,4 @@
-import { NEWEST, OLDEST, relevance, type ArticleOrderName } from "./article-order.ts";
+import { NEWEST, OLDEST, oldestFromNewest, relevance, type ArticleOrderName } from "./article-order.ts";
 import type { ArticleSelection } from "./article-filter.ts";
 import type { Catalog } from "./catalog.ts";
 import type { CatalogArticle } from "./catalog-article.ts";
@@ -10,7 +10,8 @@ import type { SearchResult } from "./search-index.ts";
  * articles. They come best first in the RELEVANCE order itself (see
  * SearchIndex), so nothing is sorted again, and they are looked up only when
  * read: a first page of a query matching most of the catalog reads a page of
- * hits, not tens of thousands. NEWEST and OLDEST sort the kept hits.
+ * hits, not tens of thousands. NEWEST and OLDEST take the hits in the
+ * catalog's own order (newest first) rather than sorting them.
  */
 export function searchSelection(catalog: Catalog, query: string, orderName: ArticleOrderName, keep: ((article: CatalogArticle) => boolean) | null): ArticleSelection {
   const index = catalog.search();
@@ -40,10 +41,28 @@ export function searchSelection(catalog: Catalog, query: string, orderName: Arti
       keyAt: (i) => ({ value: result.score(list.rankAt(i)), id: result.id(list.rankAt(i)) }),
     };
   }
+  if (own) return byDate(catalog.articles, result, keep, orderName === "OLDEST");
   const order = orderName === "OLDEST" ? OLDEST : NEWEST;
   const entries = Array.from({ length: list.length }, (_, i) => ({ article: list.at(i)!, rank: list.rankAt(i) }));
   const keyed = entries.map((entry) => ({ ...entry, key: order.key(entry.article) })).sort((a, b) => order.compare(a.key, b.key));
   return { list: keyed.map((entry) => entry.article), order, hitAt: (i) => result.hit(keyed[i]!.rank) };
+}
+
+/**
+ * The kept hits by date, from a catalog list that is newest first: marked by
+ * position, then read in the list's order. Sorting 72 000 hits by date took
+ * 380 ms; this is two passes over typed arrays (and one more for OLDEST).
+ */
+function byDate(articles: readonly CatalogArticle[], result: SearchResult, keep: ((article: CatalogArticle) => boolean) | null, oldest: boolean): ArticleSelection {
+  const rankAt = new Int32Array(articles.length).fill(-1);
+  for (let rank = 0; rank < result.length; rank++) rankAt[result.position(rank)] = rank;
+  const kept: number[] = [];
+  for (let position = 0; position < articles.length; position++) {
+    if (rankAt[position]! >= 0 && (!keep || keep(articles[position]!))) kept.push(position);
+  }
+  const positions = oldest ? oldestFromNewest(kept, (position) => articles[position]!.publishedAt) : kept;
+  const list = positions.map((position) => articles[position]!);
+  return { list, order: oldest ? OLDEST : NEWEST, hitAt: (i) => result.hit(rankAt[positions[i]!]!) };
 }
 
 /** The kept hits of a search as articles, each looked up when read. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { NEWEST, OLDEST, sortArticleSteps, sortArticles } from "../../src/store/article-order.ts";
+import { NEWEST, OLDEST, oldestFromNewest, sortArticleSteps, sortArticles } from "../../src/store/article-order.ts";
 import type { CatalogArticle } from "../../src/store/catalog-article.ts";
 import type { Steps } from "../../src/store/time-slice.ts";
 
@@ -42,5 +42,14 @@ describe("sorting a catalog's articles in steps", () => {
     const before = input.map((a) => a.id);
     drive(sortArticleSteps(input, NEWEST));
     expect(input.map((a) => a.id)).toEqual(before);
+  });
+});
+
+describe("oldest first from newest first", () => {
+  it("gives exactly OLDEST's order from a NEWEST-sorted list, equal dates and undated articles included", () => {
+    for (const size of [0, 1, 2, 3, 50, 999]) {
+      const newest = sortArticles(list(size, size + 11), NEWEST);
+      expect(oldestFromNewest(newest, (a) => a.publishedAt).map((a) => a.id), String(size)).toEqual(sortArticles(newest, OLDEST).map((a) => a.id));
+    }
   });
 });

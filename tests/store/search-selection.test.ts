@@ -9,6 +9,16 @@ import { bestFirst, SearchIndex } from "../../src/store/search-index.ts";
 import { runToEnd } from "../../src/store/time-slice.ts";
 
 const input = syntheticCatalogInput(3000, { seed: 5 });
+// Dates as feeds give them: some missing, many the same (a feed that stamps a batch at once).
+const SAME_DAY = new Date(Date.UTC(2026, 9, 20));
+let nth = 0;
+for (const snapshot of input.snapshots.values()) {
+  for (const item of snapshot.articles) {
+    nth++;
+    if (nth % 37 === 0) (item as { publishedAt: Date | null }).publishedAt = null;
+    else if (nth % 5 === 0) (item as { publishedAt: Date | null }).publishedAt = SAME_DAY;
+  }
+}
 const catalog: Catalog = runToEnd(buildCatalogSteps({ version: 1, now: Date.UTC(2026, 10, 1), sections: input.config.sections, sources: input.config.sources, snapshots: input.snapshots }));
 
 /**
@@ -60,6 +70,7 @@ describe("a search as served", () => {
       filters.push({ query, since: new Date(article.publishedAt!.getTime() - 86_400_000) });
       filters.push({ query, orderBy: "NEWEST" });
       filters.push({ query, orderBy: "OLDEST", section: article.section });
+      filters.push({ query, orderBy: "OLDEST" });
     }
     let nonEmpty = 0;
     for (const filter of filters) {
@@ -69,8 +80,11 @@ describe("a search as served", () => {
       expect(pagedIds(filter), JSON.stringify(filter)).toEqual(expected);
       if (expected.length > 7) nonEmpty++;
     }
-    // The comparison must have had long lists to page through, not only empty ones.
+    // The comparison must have had long lists to page through, not only empty ones, with dates missing and shared.
     expect(nonEmpty).toBeGreaterThanOrEqual(8);
+    const oldest = reference({ query: QUERIES[1], orderBy: "OLDEST" });
+    expect(oldest.some((a) => a.publishedAt === null)).toBe(true);
+    expect(oldest.filter((a) => a.publishedAt?.getTime() === SAME_DAY.getTime()).length).toBeGreaterThan(1);
   });
 
   it("gives each listed article its own hit, for snippets", () => {
