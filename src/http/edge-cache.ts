@@ -16,6 +16,11 @@ export const CACHE_STATUS_HEADER = "x-newsgate-cache";
 
 /** Distinct documents whose normalized form is remembered (a site sends a handful, with varying variables). */
 export const MAX_NORMALIZED_DOCUMENTS = 1000;
+/**
+ * Characters of documents those memos hold, each (a document may be as long
+ * as a request body: a thousand of 100 KB would be 100 MB).
+ */
+export const MAX_REMEMBERED_DOCUMENT_CHARS = 4 * 1024 * 1024;
 
 export type EdgeOutcome = "hit" | "miss" | "bypass";
 
@@ -107,9 +112,18 @@ export function createEdgeCache(options: EdgeCacheOptions) {
     // Never more than the whole budget: lru-cache would keep an entry over maxSize that is under maxEntrySize.
     maxEntrySize: Math.min(MAX_EDGE_ENTRY_BYTES, maxBytes),
   });
-  const strippedDocuments = new LRUCache<string, string>({ max: MAX_NORMALIZED_DOCUMENTS });
+  const strippedDocuments = new LRUCache<string, string>({
+    max: MAX_NORMALIZED_DOCUMENTS,
+    maxSize: MAX_REMEMBERED_DOCUMENT_CHARS,
+    sizeCalculation: (stripped, query) => query.length + stripped.length,
+  });
   // Operations Yoga answered cleanly, with the headers it answered with, less those that vary per answer.
-  const knownOperations = new LRUCache<string, Record<string, string>>({ max: MAX_NORMALIZED_DOCUMENTS });
+  const knownOperations = new LRUCache<string, Record<string, string>>({
+    max: MAX_NORMALIZED_DOCUMENTS,
+    maxSize: MAX_REMEMBERED_DOCUMENT_CHARS,
+    // The key holds the document; the headers are a few short strings.
+    sizeCalculation: (_headers, key) => key.length + 256,
+  });
   const freshness = createFreshness(store, remainingFreshMs);
 
   /** Whether a stored answer may be served now: what it was computed from still holds, and every source is fresh. */
@@ -293,6 +307,10 @@ export function createEdgeCache(options: EdgeCacheOptions) {
     accepts,
     serve,
     /** Entries held (raw and normalized keys both count). */
+    /** Characters of documents held by the memos of normalized and known documents (tests, diagnostics). */
+    get documentChars() {
+      return strippedDocuments.calculatedSize + knownOperations.calculatedSize;
+    },
     get size() {
       return entries.size;
     },
