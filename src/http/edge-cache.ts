@@ -115,7 +115,8 @@ export function createEdgeCache(options: EdgeCacheOptions) {
   const strippedDocuments = new LRUCache<string, string>({
     max: MAX_NORMALIZED_DOCUMENTS,
     maxSize: MAX_REMEMBERED_DOCUMENT_CHARS,
-    sizeCalculation: (stripped, query) => query.length + stripped.length,
+    // lru-cache refuses a size of 0 (the empty document).
+    sizeCalculation: (stripped, query) => query.length + stripped.length + 1,
   });
   // Operations Yoga answered cleanly, with the headers it answered with, less those that vary per answer.
   const knownOperations = new LRUCache<string, Record<string, string>>({

@@ -172,6 +172,7 @@ describe("the edge cache", () => {
       "null",
       "[]",
       '{"query": 42}',
+      '{"query": ""}',
       '{"query": "{ articles(first: 1) { totalCount } }", "variables": 7}',
       '{"query": "{ articles(first: 1) { totalCount } }", "extensions": {"x": 1}}',
       '{"query": "query($n: Int!) { articles(first: $n) { totalCount } }", "variables": {"n": "two"}}',
