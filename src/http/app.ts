@@ -15,6 +15,7 @@ import { dispatch, sendJson, type Route } from "./routes.ts";
 import { checkPersistedOperations, type PersistedOperations } from "./persisted-operations.ts";
 import { createEntityTags, useHttpCaching } from "./use-http-caching.ts";
 import { createDirectExecution } from "./direct-execution.ts";
+import { createDocumentCaches } from "./document-caches.ts";
 import { DEFAULT_MAX_REQUEST_BODY_BYTES, useHttpHygiene } from "./use-http-hygiene.ts";
 import { useIncrementalDelivery } from "./use-incremental-delivery.ts";
 import { usePersistedAllowList } from "./use-persisted-allow-list.ts";
@@ -115,6 +116,8 @@ export function createApp({ store, remainingFreshMs, limits = {}, persistedOpera
     maxRequestBodySize: maxRequestBodyBytes,
     // No file uploads in this API, so no multipart request parser to attack.
     multipart: false,
+    // Bounded by the documents' size too: Yoga's own keep 1024 of any length.
+    parserAndValidationCache: { ...createDocumentCaches(), validationCache: true },
     renderGraphiQL: renderGraphiql,
     graphiql: graphiqlOptions,
     logging: false,
