@@ -141,7 +141,7 @@ export async function runHttpScenarios(options: BenchOptions, placement: Placeme
   const wantMisses = !options.only || options.only.has("misses");
   const bare = new BenchChild("bare-server.ts", { core: null });
   // With --yoga it also serves the app without its edge cache: what Yoga's path costs (a diagnostic row, no target).
-  const gateway = new BenchChild("gateway-server.ts", { core: null, nodeArgs: profileArgs, args: wantHot ? ["--yoga"] : [] });
+  const gateway = new BenchChild("gateway-server.ts", { core: null, nodeArgs: profileArgs, args: ["--yoga"] });
   const rows: Row[] = [];
   try {
     const [bareReady, gatewayReady] = await Promise.all([bare.next("ready"), gateway.next("ready")]);
@@ -212,8 +212,8 @@ export async function runHttpScenarios(options: BenchOptions, placement: Placeme
       if (cacheStatuses.includes("hit")) log("  note: a distinct query was answered from the edge cache; the miss figure may be flattered");
       await setBareBody(bare, bareUrl, hotPost!, post({ query: HOT_QUERY }));
       log(`  2. cache misses: ${articleIds.length} article ids, ${sections.length} sections, answers ${checks.map((c) => c.bytes.length).join("/")} bytes, edge cache ${cacheStatuses.join("/")}`);
-      // Both servers get the same longer warm-up, on the same stream.
-      const result = await interleave(contenders(false), request, { ...load, warmupSeconds: load.warmupSeconds * MISSES_WARMUP_FACTOR });
+      // Every server gets the same longer warm-up, on the same stream; Yoga alone too, for the issue's "2x plain Yoga".
+      const result = await interleave(contenders(true), request, { ...load, warmupSeconds: load.warmupSeconds * MISSES_WARMUP_FACTOR });
       log(`    ${summary(result)}`);
       rows.push(
         row({
@@ -225,6 +225,18 @@ export async function runHttpScenarios(options: BenchOptions, placement: Placeme
           details: { answerBytes: checks.map((c) => c.bytes.length), edgeCache: cacheStatuses, ...details(result) },
         }),
       );
+      if (yogaUrl) {
+        rows.push(
+          row({
+            id: "misses.post-yoga",
+            scenario: "2. cache misses, POST, edge cache off (Yoga alone)",
+            measured: { value: result.medians.get("yoga")!, unit: "req/s", label: "gateway without edge cache" },
+            baseline: { value: result.medians.get("bare")!, unit: "req/s", label: "bare node:http" },
+            target: null,
+            details: details(result),
+          }),
+        );
+      }
     }
   } finally {
     await Promise.all([bare.stop(), gateway.stop()]);

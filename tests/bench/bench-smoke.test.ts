@@ -9,7 +9,7 @@ import { TABLE_HEADER, type BenchResults } from "../../bench/results.ts";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 /** Every row the bench reports, in order: one per scenario of issue 5 (and Yoga's path, for diagnosis). */
-const ROW_IDS = ["hot.post", "hot.post-yoga", "hot.post-variables", "hot.get", "hot.get-variables", "misses.post", "cold-start", "stalls", "memory", "index.related", "index.search"];
+const ROW_IDS = ["hot.post", "hot.post-yoga", "hot.post-variables", "hot.get", "hot.get-variables", "misses.post", "misses.post-yoga", "cold-start", "stalls", "memory", "index.related", "index.search"];
 /** The smoke run takes about 25 s on a quiet 2-core machine; a shared one is slower. */
 const SMOKE_TIMEOUT_MS = 90_000;
 
