@@ -133,6 +133,18 @@ function summary(result: InterleavedResult): string {
   return [...result.medians].map(([name, rps]) => `${name} ${Math.round(rps)} req/s (${cpuPerRequest(result, name)?.toFixed(0) ?? "?"} µs CPU/req)`).join(", ");
 }
 
+/** The info row of the app without its edge cache, from rounds interleaved with the bare server's. */
+function yogaAloneRow(id: string, scenario: string, result: InterleavedResult): Row {
+  return row({
+    id,
+    scenario,
+    measured: { value: result.medians.get("yoga")!, unit: "req/s", label: "gateway without edge cache" },
+    baseline: { value: result.medians.get("bare")!, unit: "req/s", label: "bare node:http" },
+    target: null,
+    details: details(result),
+  });
+}
+
 export async function runHttpScenarios(options: BenchOptions, placement: Placement, log: (line: string) => void): Promise<Row[]> {
   const core = placement.pinned ? placement.serverCore : null;
   // Started on any core (start-up is compiling, not measured), pinned once ready.
@@ -186,18 +198,7 @@ export async function runHttpScenarios(options: BenchOptions, placement: Placeme
           details: { answerBytes: answer.bytes.length, edgeCache: answer.cache, ...details(result) },
         }),
       );
-      if (withYoga) {
-        rows.push(
-          row({
-            id: "hot.post-yoga",
-            scenario: "1. hot query, POST, edge cache off (Yoga alone)",
-            measured: { value: result.medians.get("yoga")!, unit: "req/s", label: "gateway without edge cache" },
-            baseline: { value: result.medians.get("bare")!, unit: "req/s", label: "bare node:http" },
-            target: null,
-            details: details(result),
-          }),
-        );
-      }
+      if (withYoga) rows.push(yogaAloneRow("hot.post-yoga", "1. hot query, POST, edge cache off (Yoga alone)", result));
     }
 
     if (wantMisses) {
@@ -225,18 +226,7 @@ export async function runHttpScenarios(options: BenchOptions, placement: Placeme
           details: { answerBytes: checks.map((c) => c.bytes.length), edgeCache: cacheStatuses, ...details(result) },
         }),
       );
-      if (yogaUrl) {
-        rows.push(
-          row({
-            id: "misses.post-yoga",
-            scenario: "2. cache misses, POST, edge cache off (Yoga alone)",
-            measured: { value: result.medians.get("yoga")!, unit: "req/s", label: "gateway without edge cache" },
-            baseline: { value: result.medians.get("bare")!, unit: "req/s", label: "bare node:http" },
-            target: null,
-            details: details(result),
-          }),
-        );
-      }
+      if (yogaUrl) rows.push(yogaAloneRow("misses.post-yoga", "2. cache misses, POST, edge cache off (Yoga alone)", result));
     }
   } finally {
     await Promise.all([bare.stop(), gateway.stop()]);
