@@ -40,23 +40,21 @@ export function selectArticles(catalog: Catalog, filter: ArticleFilter): Article
     const { section } = filter;
     // As the section's own list holds them: only a configured section has articles.
     const inSection = !section ? null : catalog.bySection.has(section) ? (article: CatalogArticle) => article.section === section : () => false;
-    const test = inSection && keep !== everything ? (article: CatalogArticle) => inSection(article) && keep(article) : (inSection ?? (keep === everything ? null : keep));
-    return searchSelection(catalog, query, filter.orderBy ?? "RELEVANCE", test);
+    return searchSelection(catalog, query, filter.orderBy ?? "RELEVANCE", inSection && keep ? (article) => inSection(article) && keep(article) : (inSection ?? keep));
   }
   let list = filter.section ? (catalog.bySection.get(filter.section) ?? []) : catalog.articles;
-  if (keep !== everything) list = list.filter(keep);
+  if (keep) list = list.filter(keep);
   // The catalog's lists are newest first already.
   return filter.orderBy === "OLDEST" ? { list: oldestFromNewest(list, (article) => article.publishedAt), order: OLDEST, hitAt: null } : { list, order: NEWEST, hitAt: null };
 }
-const everything = () => true;
 
-/** The filters other than section and query, as one test; `everything` when there are none. */
-function articleTest(filter: ArticleFilter): (article: CatalogArticle) => boolean {
+/** The filters other than section and query, as one test; null when there are none. */
+function articleTest(filter: ArticleFilter): ((article: CatalogArticle) => boolean) | null {
   const tag = filter.tag?.trim().toLowerCase();
   const since = filter.since?.getTime();
   const until = filter.until?.getTime();
   const { source } = filter;
-  if (!source && !tag && since === undefined && until === undefined) return everything;
+  if (!source && !tag && since === undefined && until === undefined) return null;
   return (article) => {
     if (source && !carriedBy(article, source)) return false;
     if (tag && !article.tags.some((t) => t.toLowerCase() === tag)) return false;

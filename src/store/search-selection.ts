@@ -18,6 +18,7 @@ export function searchSelection(catalog: Catalog, query: string, orderName: Arti
   const result = index.find(query);
   // An older catalog's index answers while this one's builds: its hits are this catalog's articles by id, if it still has them.
   const own = index.builtOver(catalog.articles);
+  if (own && orderName !== "RELEVANCE") return byDate(catalog.articles, result, keep, orderName === "OLDEST");
   const articleOf = own ? (rank: number) => catalog.articles[result.position(rank)] : (rank: number) => catalog.byId.get(result.id(rank));
   let ranks: Uint32Array | null = null;
   if (keep || !own) {
@@ -41,7 +42,7 @@ export function searchSelection(catalog: Catalog, query: string, orderName: Arti
       keyAt: (i) => ({ value: result.score(list.rankAt(i)), id: result.id(list.rankAt(i)) }),
     };
   }
-  if (own) return byDate(catalog.articles, result, keep, orderName === "OLDEST");
+  // The older index's hits, by date: sorted (only while a new catalog's own index builds).
   const order = orderName === "OLDEST" ? OLDEST : NEWEST;
   const entries = Array.from({ length: list.length }, (_, i) => ({ article: list.at(i)!, rank: list.rankAt(i) }));
   const keyed = entries.map((entry) => ({ ...entry, key: order.key(entry.article) })).sort((a, b) => order.compare(a.key, b.key));

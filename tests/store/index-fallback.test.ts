@@ -2,6 +2,8 @@ import { describe, expect, it } from "vitest";
 import { parseSourcesConfig } from "../../src/config/sources-file.ts";
 import type { Article } from "../../src/ingest/article.ts";
 import type { SourceSnapshot } from "../../src/ingest/read-source.ts";
+import { NEWEST, OLDEST, sortArticles } from "../../src/store/article-order.ts";
+import { selectArticles } from "../../src/store/article-filter.ts";
 import type { BuildingCatalog } from "../../src/store/catalog.ts";
 import { FeedCache } from "../../src/store/feed-cache.ts";
 import { Store, type IndexingTimes } from "../../src/store/store.ts";
@@ -111,6 +113,32 @@ describe("a new catalog whose indexes are not built yet", () => {
     await expect.poll(() => second.indexed, { timeout: 10_000 }).toBe(true);
     expect(second.search()).not.toBe(older);
     expect(second.search().search("zeppelin").map((hit) => hit.id)).toEqual(["s3-2000"]);
+  });
+
+  it("serves a search from the older index with this catalog's own articles, in every order", async () => {
+    const { store, feeds, change } = setup();
+    const first = (await store.catalog()) as BuildingCatalog;
+    const older = await first.searchIndex();
+    // s1 drops its stories about topic4 and retitles one about topic2: the older index still has them.
+    const s1 = feeds.get("s1")!.filter((a) => !a.title.includes("topic4")).map((a) => (a.id === "s1-2" ? { ...a, title: `${a.title} (updated)` } : a));
+    const second = await change("s1", s1);
+    expect(second.search()).toBe(older);
+    for (const orderBy of ["RELEVANCE", "NEWEST", "OLDEST"] as const) {
+      for (const query of ["topic4", "topic2"]) {
+        const { list, hitAt } = selectArticles(second, { query, orderBy });
+        const articles = list.slice();
+        expect(articles.length).toBeGreaterThan(0);
+        // This catalog's objects (the retitled story as it is now), none of the dropped ones.
+        for (const [i, article] of articles.entries()) {
+          expect(article).toBe(second.byId.get(article.id));
+          expect(hitAt!(i).id).toBe(article.id);
+        }
+        if (query === "topic4") expect(articles.some((a) => a.sourceId === "s1")).toBe(false);
+        if (query === "topic2") expect(articles.find((a) => a.id === "s1-2")?.title).toMatch(/\(updated\)$/);
+        const ids = articles.map((a) => a.id);
+        if (orderBy !== "RELEVANCE") expect(ids).toEqual(sortArticles(articles, orderBy === "NEWEST" ? NEWEST : OLDEST).map((a) => a.id));
+      }
+    }
   });
 
   it("has no older index after the configuration is reloaded: it builds its own", async () => {
