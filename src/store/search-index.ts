@@ -122,9 +122,13 @@ export class SearchIndex {
    */
   find(query: string): SearchResult {
     const words = [...new Set(searchTerms(query))].slice(0, MAX_QUERY_TERMS);
-    if (words.length === 0) return new SearchResult(this.ids, new Uint32Array(0), new Float64Array(0), null);
+    if (words.length === 0) return this.nothing();
     const result = this.match(words.map((word) => this.expand(word, false)));
     return result.length > 0 ? result : this.match(words.map((word) => this.expand(word, true)));
+  }
+
+  private nothing(): SearchResult {
+    return new SearchResult(this.ids, new Uint32Array(0), new Float64Array(0), null);
   }
 
   /** Whether this index was built over exactly this list (a hit's `position` is then its index in it). */
@@ -178,7 +182,7 @@ export class SearchIndex {
    * matched every earlier one, so the work after the first word shrinks.
    */
   private match(expansions: Expansion[][]): SearchResult {
-    if (expansions.some((expansion) => expansion.length === 0)) return new SearchResult(this.ids, new Uint32Array(0), new Float64Array(0), null);
+    if (expansions.some((expansion) => expansion.length === 0)) return this.nothing();
     const { starts, docs, frequencies, fieldLengths, averageFieldLengths, documentCount } = this.postings;
     const postingCount = (expansion: Expansion[]) => expansion.reduce((sum, { rank }) => sum + starts[rank + 1]! - starts[rank]!, 0);
     const words = [...expansions].sort((a, b) => postingCount(a) - postingCount(b));
@@ -211,7 +215,8 @@ export class SearchIndex {
       }
     }
     const found = bestFirst(candidates.filter((doc) => matched[doc] === words.length), scores, this.idOrder);
-    const foundScores = Float64Array.from(found, (doc) => scores[doc]!);
+    const foundScores = new Float64Array(found.length);
+    for (let rank = 0; rank < found.length; rank++) foundScores[rank] = scores[found[rank]!]!;
     for (const doc of candidates) {
       matched[doc] = 0;
       scores[doc] = 0;
