@@ -108,8 +108,14 @@ function cpuPerRequest(result: InterleavedResult, name: string): number | null {
   return values.length ? median(values) : null;
 }
 
+/** The bare server's CPU per request ÷ the named server's (see `Row.cpuRatio`); null when either was not read. */
+function cpuRatio(result: InterleavedResult, name: string): number | null {
+  const bare = cpuPerRequest(result, "bare");
+  const server = cpuPerRequest(result, name);
+  return bare === null || server === null ? null : Math.round((bare / server) * 1000) / 1000;
+}
+
 function details(result: InterleavedResult) {
-  const bareCpu = cpuPerRequest(result, "bare");
   return Object.fromEntries(
     [...result.runs].map(([name, runs]) => {
       const cpu = cpuPerRequest(result, name);
@@ -121,7 +127,7 @@ function details(result: InterleavedResult) {
           failures: runs.reduce((sum, r) => sum + r.failures, 0),
           serverCpuUsPerRequest: cpu === null ? null : Math.round(cpu * 10) / 10,
           // What the req/s ratio would be if CPU alone limited both servers: steadier on a shared machine.
-          cpuRatio: cpu === null || bareCpu === null ? null : Math.round((bareCpu / cpu) * 1000) / 1000,
+          cpuRatio: cpuRatio(result, name),
           loadGeneratorCpu: runs.map((r) => Math.round(r.loadGeneratorCpu * 100) / 100),
         },
       ];
@@ -140,6 +146,7 @@ function yogaAloneRow(id: string, scenario: string, result: InterleavedResult): 
     scenario,
     measured: { value: result.medians.get("yoga")!, unit: "req/s", label: "gateway without edge cache" },
     baseline: { value: result.medians.get("bare")!, unit: "req/s", label: "bare node:http" },
+    cpuRatio: cpuRatio(result, "yoga"),
     target: null,
     details: details(result),
   });
@@ -194,6 +201,7 @@ export async function runHttpScenarios(options: BenchOptions, placement: Placeme
           scenario: variant.scenario,
           measured: { value: result.medians.get("gateway")!, unit: "req/s", label: "gateway" },
           baseline: { value: result.medians.get("bare")!, unit: "req/s", label: "bare node:http" },
+          cpuRatio: cpuRatio(result, "gateway"),
           target: { on: "ratio", op: ">=", value: 0.5 },
           details: { answerBytes: answer.bytes.length, edgeCache: answer.cache, ...details(result) },
         }),
@@ -222,6 +230,7 @@ export async function runHttpScenarios(options: BenchOptions, placement: Placeme
           scenario: "2. cache misses (distinct queries), POST",
           measured: { value: result.medians.get("gateway")!, unit: "req/s", label: "gateway" },
           baseline: { value: result.medians.get("bare")!, unit: "req/s", label: "bare node:http" },
+          cpuRatio: cpuRatio(result, "gateway"),
           target: { on: "ratio", op: ">=", value: 0.15 },
           details: { answerBytes: checks.map((c) => c.bytes.length), edgeCache: cacheStatuses, ...details(result) },
         }),
