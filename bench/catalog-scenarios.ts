@@ -1,5 +1,5 @@
 /**
- * Scenarios 5 and 6: memory per article and index latency at catalog scale,
+ * Scenarios 6 and 7 (the issue's numbers): memory per article and index latency at catalog scale,
  * measured in a child with `--expose-gc` (see catalog-probe.ts).
  */
 import type { BenchOptions } from "./options.ts";
@@ -29,13 +29,13 @@ export async function runCatalogScenarios(options: BenchOptions, placement: Plac
     const { result } = (await probe.next("result", 600_000)) as unknown as { result: CatalogProbeResult };
     const { heap, buildMs } = result;
     log(
-      `  5. memory: ${result.articles} articles of ${result.textCharsPerArticle.toFixed(0)} characters; built catalog in ${(buildMs.catalog / 1000).toFixed(1)} s, search index in ${(buildMs.searchIndex / 1000).toFixed(1)} s; per article: catalog ${heap.catalogPerArticle.toFixed(0)} B (related index ${heap.relatedIndexPerArticle.toFixed(0)} B), search index ${heap.searchIndexPerArticle.toFixed(0)} B`,
+      `  6. memory: ${result.articles} articles of ${result.textCharsPerArticle.toFixed(0)} characters; built catalog in ${(buildMs.catalog / 1000).toFixed(1)} s, search index in ${(buildMs.searchIndex / 1000).toFixed(1)} s; per article: catalog ${heap.catalogPerArticle.toFixed(0)} B (related index ${heap.relatedIndexPerArticle.toFixed(0)} B), search index ${heap.searchIndexPerArticle.toFixed(0)} B`,
     );
     const n = result.articles.toLocaleString("en-US");
     return [
       row({
         id: "memory",
-        scenario: `5. heap per article, ${n} articles, every index`,
+        scenario: `6. heap per article, ${n} articles, every index`,
         measured: { value: heap.totalPerArticle, unit: "B/article", label: "snapshots + catalog + indexes" },
         baseline: { value: heap.plainMapPerArticle, unit: "B/article", label: "plain Map of the articles" },
         target: { on: "measured", op: "<=", value: MAX_BYTES_PER_ARTICLE },
@@ -43,7 +43,7 @@ export async function runCatalogScenarios(options: BenchOptions, placement: Plac
       }),
       row({
         id: "index.related",
-        scenario: `6. related(first: 5) p99, ${n} articles`,
+        scenario: `7. related(first: 5) p99, ${n} articles`,
         measured: { value: result.related.p99Ms, unit: "ms", label: "related index" },
         baseline: { value: result.relatedScan.p99Ms, unit: "ms", label: "linear cosine scan" },
         target: { on: "measured", op: "<=", value: 5 },
@@ -51,7 +51,7 @@ export async function runCatalogScenarios(options: BenchOptions, placement: Plac
       }),
       row({
         id: "index.search",
-        scenario: `6. search p99 (first page of 10, as served), ${n} articles`,
+        scenario: `7. search p99 (first page of 10, as served), ${n} articles`,
         measured: { value: result.servedSearch.p99Ms, unit: "ms", label: "search index and page" },
         baseline: { value: result.searchScan.p99Ms, unit: "ms", label: "linear substring scan" },
         target: { on: "measured", op: "<=", value: 5 },
