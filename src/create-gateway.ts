@@ -132,7 +132,7 @@ export function createGateway({ config, fetch, now = Date.now, monotonicNow, ran
       gate: createPartnerGate({ partners, onRateLimited: (client) => metrics.rateLimited(client), openPaths: [...DEFAULT_OPEN_PATHS, "/metrics"], shared: sharedCache }),
       // Answers the edge cache gives never reach Yoga: its lookups are their only trace in metrics.
       ...http,
-      edgeCache: { ...http.edgeCache, onLookup: (outcome) => outcome !== "bypass" && metrics.cacheLookup("edge", outcome) },
+      edgeCache: { ...http.edgeCache, onLookup: (outcome) => metrics.cacheLookup("edge", outcome) },
       // In a cluster the allow-list is the union of the instances' files (see sharePersistedOperations).
       persistedOperations: sharedCache && http.persistedOperations ? sharePersistedOperations(http.persistedOperations, sharedCache) : http.persistedOperations,
     }),

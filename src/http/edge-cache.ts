@@ -22,7 +22,7 @@ export const MAX_NORMALIZED_DOCUMENTS = 1000;
  */
 export const MAX_REMEMBERED_DOCUMENT_CHARS = 4 * 1024 * 1024;
 
-export type EdgeOutcome = "hit" | "miss" | "bypass";
+export type EdgeOutcome = "hit" | "miss";
 
 /** What the edge cache hands Yoga with a request (as server context), and what Yoga tells it back (see useEdgeExchange). */
 export interface EdgeExchange {
@@ -234,7 +234,7 @@ export function createEdgeCache(options: EdgeCacheOptions) {
       normalizedKey ??= normalize(req, params, accept);
       entries.set(normalizedKey ?? rawKey, stored);
     }
-    writeAnswer(res, answer, "miss");
+    writeAnswer(res, answer);
   }
 
   /**
@@ -404,10 +404,10 @@ function firstValue(header: string | string[] | undefined): string | undefined {
   return Array.isArray(header) ? header[0] : header;
 }
 
-function writeAnswer(res: ServerResponse, answer: Answer, status: "miss" | "bypass"): void {
+function writeAnswer(res: ServerResponse, answer: Answer): void {
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(answer.headers)) headers[name] = name === "vary" ? mergeVary(res.getHeader("vary"), value) : value;
-  headers[CACHE_STATUS_HEADER] = status;
+  headers[CACHE_STATUS_HEADER] = "miss";
   headers["content-length"] = String(answer.body.length);
   res.writeHead(answer.status, headers);
   res.end(answer.body);
