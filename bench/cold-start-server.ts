@@ -20,6 +20,7 @@ import { sharedIngestPool } from "../src/ingest/ingest-pool.ts";
 import { createGateway } from "../src/create-gateway.ts";
 import { listen } from "../src/http/server.ts";
 import { watchEventLoop, watchGc } from "./event-loop.ts";
+import { readThreadCpu, threadCpuSince } from "./thread-cpu.ts";
 import { failStart, listenToBench, tell, type ChildMessage } from "./processes.ts";
 
 /** Longest the bench waits for the first complete answer. */
@@ -57,6 +58,7 @@ async function main(): Promise<void> {
   tell({ type: "loaded" });
   const { sources, expected } = await go;
   const started = performance.now();
+  const cpuBefore = readThreadCpu();
 
   const config = await loadSourcesFile(sources);
   // The parser threads load their modules while the first fetches are on the wire.
@@ -83,7 +85,7 @@ async function main(): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, POLL_MS));
   }
   const coldMs = performance.now() - started;
-  tell({ type: "cold", ms: coldMs, moduleLoadMs: loadedAfterMs, attempts, url: running.url });
+  tell({ type: "cold", ms: coldMs, moduleLoadMs: loadedAfterMs, attempts, url: running.url, cpu: threadCpuSince(cpuBefore, readThreadCpu()) });
 
   let watch: ReturnType<typeof watchEventLoop> | null = null;
   listenToBench(

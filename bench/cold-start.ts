@@ -12,6 +12,7 @@ import type { EventLoopDelay, GcPauses } from "./event-loop.ts";
 import { BenchChild, type ChildMessage, type Placement } from "./processes.ts";
 import { row, type Row } from "./results.ts";
 import { startProbe } from "./probe-client.ts";
+import type { ThreadCpu } from "./thread-cpu.ts";
 import { BENCH_SECTIONS } from "./synthetic-articles.ts";
 import { ACCEPT, GRAPHQL_PATH } from "./hot-queries.ts";
 
@@ -48,7 +49,9 @@ export async function runColdStartScenarios(options: BenchOptions, placement: Pl
 
     const cold = await gateway.ask({ type: "go", sources: file, expected }, "cold", 180_000);
     const gatewayUrl = String(cold.url);
-    log(`  3. cold start: first complete answer after ${Number(cold.ms).toFixed(0)} ms`);
+    const coldCpu = cold.cpu as ThreadCpu | null;
+    const cpuNote = coldCpu ? ` (CPU: main thread ${coldCpu.mainMs.toFixed(0)} ms, other threads ${coldCpu.otherMs.toFixed(0)} ms)` : "";
+    log(`  3. cold start: first complete answer after ${Number(cold.ms).toFixed(0)} ms${cpuNote}`);
 
     // Baseline: the same process, same client, while nothing refreshes.
     const probeInit: RequestInit = { method: "POST", headers: { "content-type": "application/json", accept: ACCEPT }, body: PROBE_QUERY };
@@ -107,6 +110,8 @@ export async function runColdStartScenarios(options: BenchOptions, placement: Pl
           upstreamDelayMs,
           moduleLoadMs: cold.moduleLoadMs,
           queriesSent: cold.attempts,
+          // Where the time went: the main thread (fetching, merging, indexing, answering) and the parser threads.
+          cpuMs: coldCpu,
         },
       }),
       stalls,
