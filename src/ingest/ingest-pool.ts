@@ -57,7 +57,7 @@ interface PoolWorker {
   timer: NodeJS.Timeout | null;
 }
 
-const WORKER_URL = new URL("./ingest-worker-entry.mjs", import.meta.url);
+const WORKER_URL = new URL("./ingest-worker-entry.cjs", import.meta.url);
 /** Sources whose last worker is remembered: as many as the feed cache holds (MAX_CACHED_SOURCES). */
 const MAX_REMEMBERED_SOURCES = 10_000;
 
