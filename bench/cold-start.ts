@@ -5,7 +5,7 @@
  * loop is watched and a client keeps asking it a small query.
  */
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { cpus, tmpdir } from "node:os";
 import path from "node:path";
 import type { BenchOptions } from "./options.ts";
 import type { EventLoopDelay, GcPauses } from "./event-loop.ts";
@@ -21,6 +21,10 @@ const MAX_REFRESH_WINDOW_MS = { full: 20_000, quick: 10_000, smoke: 10_000 } as 
 /** A refresh round still running this long after its window is taken as a blocked event loop: the child is stopped. */
 const BLOCKED_GRACE_MS = 15_000;
 const PROBE_QUERY = JSON.stringify({ query: "{ articles(first: 1) { edges { node { title } } } }" });
+
+function cpuNote(cpu: ThreadCpu | null): string {
+  return cpu ? ` (CPU: main thread ${cpu.mainMs.toFixed(0)} ms, other threads ${cpu.otherMs.toFixed(0)} ms)` : "";
+}
 
 type RefreshDone = ChildMessage & { delay: EventLoopDelay; gc: GcPauses; refreshMs: number; finished: boolean; reads: number; catalogBuilds: number | null };
 
@@ -50,8 +54,7 @@ export async function runColdStartScenarios(options: BenchOptions, placement: Pl
     const cold = await gateway.ask({ type: "go", sources: file, expected }, "cold", 180_000);
     const gatewayUrl = String(cold.url);
     const coldCpu = cold.cpu as ThreadCpu | null;
-    const cpuNote = coldCpu ? ` (CPU: main thread ${coldCpu.mainMs.toFixed(0)} ms, other threads ${coldCpu.otherMs.toFixed(0)} ms)` : "";
-    log(`  3. cold start: first complete answer after ${Number(cold.ms).toFixed(0)} ms${cpuNote}`);
+    log(`  3. cold start: first complete answer after ${Number(cold.ms).toFixed(0)} ms${cpuNote(coldCpu)}`);
 
     // Baseline: the same process, same client, while nothing refreshes.
     const probeInit: RequestInit = { method: "POST", headers: { "content-type": "application/json", accept: ACCEPT }, body: PROBE_QUERY };
@@ -97,6 +100,18 @@ export async function runColdStartScenarios(options: BenchOptions, placement: Pl
           details: { refresh: { finished: false, blocked: true, client: refreshLatency }, idle: { ...idle, windowMs: options.idleSeconds * 1000, client: idleLatency } },
         });
 
+    // The same cold start with the gateway free to use every core: how far its parser threads take it.
+    let wide: ChildMessage | null = null;
+    if (placement.pinned) {
+      await gateway.stop();
+      const everyCore = new BenchChild("cold-start-server.ts", { core: "all" });
+      children.push(everyCore);
+      await everyCore.next("loaded");
+      wide = await everyCore.ask({ type: "go", sources: file, expected }, "cold", 180_000);
+      await everyCore.stop();
+      log(`  3. cold start, the gateway on all ${cpus().length} cores: first complete answer after ${Number(wide.ms).toFixed(0)} ms${cpuNote(wide.cpu as ThreadCpu | null)}`);
+    }
+
     return [
       row({
         id: "cold-start",
@@ -114,6 +129,18 @@ export async function runColdStartScenarios(options: BenchOptions, placement: Pl
           cpuMs: coldCpu,
         },
       }),
+      ...(wide
+        ? [
+            row({
+              id: "cold-start.all-cores",
+              scenario: `3. cold start, the gateway on all ${cpus().length} cores`,
+              measured: { value: Number(wide.ms), unit: "ms", label: "gateway" },
+              baseline: { value: Number(fetched.ms), unit: "ms", label: "plain parallel fetch" },
+              target: null,
+              details: { cpuMs: wide.cpu, queriesSent: wide.attempts },
+            }),
+          ]
+        : []),
       stalls,
     ];
   } finally {

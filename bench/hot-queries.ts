@@ -154,7 +154,7 @@ function yogaAloneRow(id: string, scenario: string, result: InterleavedResult): 
 
 export async function runHttpScenarios(options: BenchOptions, placement: Placement, log: (line: string) => void): Promise<Row[]> {
   const core = placement.pinned ? placement.serverCore : null;
-  // Started on any core (start-up is compiling, not measured), pinned once ready.
+  // Started where the bench runs (start-up is compiling, not measured), pinned once ready.
   const profileArgs = options.profile ? ["--cpu-prof", "--cpu-prof-dir=bench/profiles"] : [];
   const wantHot = !options.only || options.only.has("hot");
   const wantMisses = !options.only || options.only.has("misses");

@@ -1,5 +1,5 @@
 import { spawn, execFileSync, type ChildProcess } from "node:child_process";
-import { availableParallelism } from "node:os";
+import { availableParallelism, cpus } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -54,8 +54,12 @@ export function pinSelf(placement: Placement): void {
 }
 
 export interface ChildOptions {
-  /** Core to pin the child to from its start; null leaves it free (see `pin`). */
-  core: number | null;
+  /**
+   * Where the child runs from its start: a core; `"all"`, every core of the
+   * machine; or null, where the bench itself runs (a child inherits its
+   * parent's affinity: the load core, once `pinSelf` has run). See `pin`.
+   */
+  core: number | "all" | null;
   args?: string[];
   /** Flags for node itself, before `--import tsx` (e.g. `--expose-gc`). */
   nodeArgs?: string[];
@@ -76,7 +80,8 @@ export class BenchChild {
 
   constructor(readonly script: string, { core, args = [], nodeArgs = [], env }: ChildOptions) {
     const node = [...nodeArgs, "--import", "tsx", path.join(ROOT, "bench", script), ...args];
-    const [command, commandArgs] = core === null ? [process.execPath, node] : ["taskset", ["-c", String(core), process.execPath, ...node]];
+    const cores = core === "all" ? `0-${cpus().length - 1}` : core;
+    const [command, commandArgs] = cores === null ? [process.execPath, node] : ["taskset", ["-c", String(cores), process.execPath, ...node]];
     this.process = spawn(command, commandArgs, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ["ignore", "ignore", "pipe", "ipc"] });
     this.process.stderr!.setEncoding("utf8");
     this.process.stderr!.on("data", (chunk: string) => {
@@ -120,8 +125,8 @@ export class BenchChild {
   }
 
   /**
-   * Pins the running child to a core: a server starts free (compiling its
-   * modules on any core) and is pinned once ready, before it is measured.
+   * Pins the running child to a core: a server starts where the bench runs
+   * (compiling its modules there) and is pinned once ready, before it is measured.
    */
   pin(core: number | null): void {
     if (core !== null && this.process.pid !== undefined) pin(this.process.pid, core);
