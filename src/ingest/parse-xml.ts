@@ -103,13 +103,13 @@ class TolerantParser extends ParserBase {
   /**
    * rss-parser also makes a plain-text snippet of each item's description and
    * content:encoded (two regex passes and an entity decode over the whole body),
-   * which nothing here reads: a tenth of reading a feed of full-content items.
+   * which nothing here reads: about a tenth of parsing a feed of full-content items.
    * The item is built as rss-parser builds it, without them.
    */
   override parseItemRss(xmlItem: XmlNode, itemFields: unknown[]): ParsedItem {
     const { description, ...rest } = xmlItem;
     const item = super.parseItemRss(rest, withoutSnippets(itemFields));
-    if (Array.isArray(description) && description.length > 0) item.content = rssParserUtils.getContent(description[0]);
+    if (description) item.content = rssParserUtils.getContent((description as unknown[])[0]);
     return item;
   }
   override parseItemAtom(entry: Record<string, unknown>): ParsedItem {
@@ -122,10 +122,9 @@ class TolerantParser extends ParserBase {
       const { published: _published, updated: _updated, ...undated } = rest;
       item = super.parseItemAtom(undated);
     }
-    if (Array.isArray(content) && content.length > 0) {
-      item.content = rssParserUtils.getContent(content[0]);
-      item.xContent = content;
-    }
+    // Both as rss-parser sets them: our raw copy of the element (ITEM_FIELDS), and its content.
+    if (content !== undefined) item.xContent = content;
+    if (Array.isArray(content) && content.length > 0) item.content = rssParserUtils.getContent(content[0]);
     return item;
   }
 }
