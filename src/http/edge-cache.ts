@@ -307,11 +307,11 @@ export function createEdgeCache(options: EdgeCacheOptions) {
   return {
     accepts,
     serve,
-    /** Entries held (raw and normalized keys both count). */
     /** Characters of documents held by the memos of normalized and known documents (tests, diagnostics). */
     get documentChars() {
       return strippedDocuments.calculatedSize + knownOperations.calculatedSize;
     },
+    /** Entries held (raw and normalized keys both count). */
     get size() {
       return entries.size;
     },
