@@ -1,4 +1,5 @@
 import { execFile } from "node:child_process";
+import { existsSync } from "node:fs";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -46,6 +47,15 @@ it("runs every bench scenario in a tiny version and reports finite positive figu
     }
     // A row with a target says pass or fail; a row without one only informs.
     expect(typeof row.pass === "boolean", row.id).toBe(row.target !== null);
+  }
+
+  // Where /proc gives threads' CPU times, the cold start says which threads its time went to.
+  if (existsSync("/proc/self/task")) {
+    for (const row of results.rows.filter((r) => r.id.startsWith("cold-start"))) {
+      const cpu = row.details?.cpuMs as { mainMs: number; otherMs: number } | undefined;
+      expect(cpu?.mainMs, row.id).toBeGreaterThan(0);
+      expect(cpu?.otherMs, row.id).toBeGreaterThanOrEqual(0);
+    }
   }
 
   const lines = results.table.split("\n");
