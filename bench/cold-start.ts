@@ -5,11 +5,11 @@
  * loop is watched and a client keeps asking it a small query.
  */
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { cpus, tmpdir } from "node:os";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import type { BenchOptions } from "./options.ts";
 import type { EventLoopDelay, GcPauses } from "./event-loop.ts";
-import { BenchChild, type ChildMessage, type Placement } from "./processes.ts";
+import { ALL_CORES, BenchChild, type ChildMessage, type Placement } from "./processes.ts";
 import { row, type Row } from "./results.ts";
 import { startProbe } from "./probe-client.ts";
 import type { ThreadCpu } from "./thread-cpu.ts";
@@ -109,7 +109,7 @@ export async function runColdStartScenarios(options: BenchOptions, placement: Pl
       await everyCore.next("loaded");
       wide = await everyCore.ask({ type: "go", sources: file, expected }, "cold", 180_000);
       await everyCore.stop();
-      log(`  3. cold start, the gateway on all ${cpus().length} cores: first complete answer after ${Number(wide.ms).toFixed(0)} ms${cpuNote(wide.cpu as ThreadCpu | null)}`);
+      log(`  3. cold start, the gateway on every core (${ALL_CORES}): first complete answer after ${Number(wide.ms).toFixed(0)} ms${cpuNote(wide.cpu as ThreadCpu | null)}`);
     }
 
     return [
@@ -133,7 +133,7 @@ export async function runColdStartScenarios(options: BenchOptions, placement: Pl
         ? [
             row({
               id: "cold-start.all-cores",
-              scenario: `3. cold start, the gateway on all ${cpus().length} cores`,
+              scenario: `3. cold start, the gateway on every core (${ALL_CORES})`,
               measured: { value: Number(wide.ms), unit: "ms", label: "gateway" },
               baseline: { value: Number(fetched.ms), unit: "ms", label: "plain parallel fetch" },
               target: null,

@@ -1,4 +1,5 @@
 import { spawn, execFileSync, type ChildProcess } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { availableParallelism, cpus } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -43,6 +44,20 @@ export function choosePlacement(): Placement {
   return { pinned, serverCore: 0, loadCore: 1 };
 }
 
+/**
+ * The cores this process may use, read when the bench starts (before `pinSelf`
+ * narrows them), as taskset takes them: a container may allow only some.
+ */
+export const ALL_CORES = ((): string => {
+  try {
+    const allowed = /^Cpus_allowed_list:\s*(\S+)/m.exec(readFileSync("/proc/self/status", "utf8"))?.[1];
+    if (allowed) return allowed;
+  } catch {
+    // Not Linux: taskset is missing too, and nothing is pinned.
+  }
+  return `0-${Math.max(1, cpus().length) - 1}`;
+})();
+
 /** Pins a process (every thread) to a core. */
 export function pin(pid: number, core: number): void {
   execFileSync("taskset", ["-a", "-p", "-c", String(core), String(pid)], { stdio: "ignore" });
@@ -80,7 +95,7 @@ export class BenchChild {
 
   constructor(readonly script: string, { core, args = [], nodeArgs = [], env }: ChildOptions) {
     const node = [...nodeArgs, "--import", "tsx", path.join(ROOT, "bench", script), ...args];
-    const cores = core === "all" ? `0-${cpus().length - 1}` : core;
+    const cores = core === "all" ? ALL_CORES : core;
     const [command, commandArgs] = cores === null ? [process.execPath, node] : ["taskset", ["-c", String(cores), process.execPath, ...node]];
     this.process = spawn(command, commandArgs, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ["ignore", "ignore", "pipe", "ipc"] });
     this.process.stderr!.setEncoding("utf8");
