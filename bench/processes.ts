@@ -40,8 +40,23 @@ export function choosePlacement(): Placement {
   } catch {
     taskset = false;
   }
-  const pinned = taskset && availableParallelism() >= 2;
-  return { pinned, serverCore: 0, loadCore: 1 };
+  // The first two cores this process may use (a container's cpuset need not start at 0).
+  const cores = coreList(ALL_CORES);
+  const pinned = taskset && availableParallelism() >= 2 && cores.length >= 2;
+  return { pinned, serverCore: cores[0] ?? 0, loadCore: cores[1] ?? 1 };
+}
+
+/** The cores of a CPU list as taskset and /proc write them ("0-3,8,10-11"); malformed parts are skipped. */
+export function coreList(list: string): number[] {
+  const cores: number[] = [];
+  for (const part of list.split(",")) {
+    const range = /^(\d+)(?:-(\d+))?$/.exec(part.trim());
+    if (!range) continue;
+    const first = Number(range[1]);
+    const last = range[2] === undefined ? first : Number(range[2]);
+    for (let core = first; core <= last && cores.length < 4096; core++) cores.push(core);
+  }
+  return cores;
 }
 
 /**
