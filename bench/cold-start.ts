@@ -23,7 +23,7 @@ const BLOCKED_GRACE_MS = 15_000;
 const PROBE_QUERY = JSON.stringify({ query: "{ articles(first: 1) { edges { node { title } } } }" });
 
 function cpuNote(cpu: ThreadCpu | null): string {
-  return cpu ? ` (CPU: main thread ${cpu.mainMs.toFixed(0)} ms, other threads ${cpu.otherMs.toFixed(0)} ms)` : "";
+  return cpu ? ` (CPU: main thread ${cpu.mainMs.toFixed(0)} ms, parser threads ${cpu.parserMs.toFixed(0)} ms, other threads ${cpu.otherMs.toFixed(0)} ms)` : "";
 }
 
 type RefreshDone = ChildMessage & { delay: EventLoopDelay; gc: GcPauses; refreshMs: number; finished: boolean; reads: number; catalogBuilds: number | null };

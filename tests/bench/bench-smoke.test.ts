@@ -52,8 +52,9 @@ it("runs every bench scenario in a tiny version and reports finite positive figu
   // Where /proc gives threads' CPU times, the cold start says which threads its time went to.
   if (existsSync("/proc/self/task")) {
     for (const row of results.rows.filter((r) => r.id.startsWith("cold-start"))) {
-      const cpu = row.details?.cpuMs as { mainMs: number; otherMs: number } | undefined;
+      const cpu = row.details?.cpuMs as { mainMs: number; parserMs: number; otherMs: number } | undefined;
       expect(cpu?.mainMs, row.id).toBeGreaterThan(0);
+      expect(cpu?.parserMs, row.id).toBeGreaterThanOrEqual(0);
       expect(cpu?.otherMs, row.id).toBeGreaterThanOrEqual(0);
     }
   }
