@@ -1,6 +1,6 @@
 import type { SourceConfig, SourcesConfig } from "./config/sources-file.ts";
 import { createFetcher, type FetchFunction } from "./ingest/fetcher.ts";
-import { createFetchLimits } from "./ingest/fetch-limits.ts";
+import { createFetchLimits, type FetchConcurrency } from "./ingest/fetch-limits.ts";
 import type { SourceSnapshot } from "./ingest/read-source.ts";
 import { createApp, type App, type AppDeps } from "./http/app.ts";
 import { FeedCache } from "./store/feed-cache.ts";
@@ -35,8 +35,8 @@ export interface GatewayDeps {
   monotonicNow?: () => number;
   /** Jitter source for refresh times (tests pass a constant). @default Math.random */
   random?: () => number;
-  /** Upstream requests in flight at once, in all and per host. @default createFetchLimits's defaults */
-  fetchConcurrency?: { global?: number; perHost?: number };
+  /** Upstream requests in flight at once: in all, per host, and for background refreshes. @default createFetchLimits's defaults */
+  fetchConcurrency?: FetchConcurrency;
   /**
    * Request limits, the persisted-operations allow-list, and the edge cache's
    * size and miss hook (its lookups always go to `metrics`).
@@ -83,7 +83,7 @@ export interface Gateway {
 export function createGateway({ config, fetch, now = Date.now, monotonicNow, random, fetchConcurrency, http = {}, logger = silentLogger(), metrics = createMetrics(), partners = null, publicUrl = null, sharedCache = null }: GatewayDeps): Gateway {
   const fetchUnlimited = createFetcher(fetch);
   const limit = createFetchLimits(fetchConcurrency);
-  const fetchFeed: typeof fetchUnlimited = (request) => limit(request.url, () => fetchUnlimited(request));
+  const fetchFeed: typeof fetchUnlimited = (request) => limit(request.url, () => fetchUnlimited(request), { background: request.background });
   const history = new FetchHistory();
   const read = createObservedRead({ fetchFeed, now, logger, metrics, history });
   const readLocal = (source: SourceConfig, previous: SourceSnapshot | undefined) => read(source, store.config, previous);

@@ -5,24 +5,51 @@ import { createStartPacer } from "./start-pacer.ts";
 export const DEFAULT_GLOBAL_CONCURRENCY = 128;
 /** Upstream requests in flight at once to one host (scheme, name and port): politeness. */
 export const DEFAULT_PER_HOST_CONCURRENCY = 4;
+/**
+ * Background refreshes (of sources that hold a copy, which requests are served
+ * meanwhile) in flight at once. Each answer costs the serving thread about a
+ * millisecond (reading and hashing the body, handing it to a parser thread),
+ * and answers to requests started together arrive together: with 128 in
+ * flight, a refresh of 200 sources due at once held the event loop for up to
+ * 100-170 ms at a time (bench row 4). At 16 the longest hold was 29-61 ms and
+ * the round took as long (3.7 s: the parser threads set its pace); at 8,
+ * 33-69 ms, and the round 6.3 s. First reads, which requests may be waiting
+ * on, are not held back by it.
+ */
+export const DEFAULT_BACKGROUND_CONCURRENCY = 16;
+
+export interface FetchConcurrency {
+  global?: number;
+  perHost?: number;
+  background?: number;
+}
+
+export type FetchLimit = <T>(url: URL, task: () => Promise<T>, options?: { background?: boolean }) => Promise<T>;
 
 /**
  * Bounds how many fetches run at once, globally and per host, so a cold start
- * of hundreds of sources runs in parallel without flooding one publisher; and
- * paces their starts so that starting them never holds the event loop long.
+ * of hundreds of sources runs in parallel without flooding one publisher, and
+ * background refreshes more tightly still; and paces their starts so that
+ * starting them never holds the event loop long.
  */
-export function createFetchLimits({ global = DEFAULT_GLOBAL_CONCURRENCY, perHost = DEFAULT_PER_HOST_CONCURRENCY } = {}) {
+export function createFetchLimits({
+  global = DEFAULT_GLOBAL_CONCURRENCY,
+  perHost = DEFAULT_PER_HOST_CONCURRENCY,
+  background = DEFAULT_BACKGROUND_CONCURRENCY,
+}: FetchConcurrency = {}): FetchLimit {
   const all = pLimit(global);
+  const backgroundOnly = pLimit(background);
   const pace = createStartPacer();
   const hosts = new Map<string, LimitFunction>();
-  return function limit<T>(url: URL, task: () => Promise<T>): Promise<T> {
-    // Local files are not a host to be polite to.
+  return function limit<T>(url: URL, task: () => Promise<T>, options: { background?: boolean } = {}): Promise<T> {
+    // Local files are not a host to be polite to, and cost the serving thread no network answer.
     if (url.protocol === "file:") return task();
     let host = hosts.get(url.origin);
     if (!host) hosts.set(url.origin, (host = pLimit(perHost)));
     const bound = host;
     const run = () => bound(() => all(() => pace(task)));
-    return run().finally(() => {
+    // A background read waits for its turn before taking a host's slot, so it never delays a first read to that host.
+    return (options.background ? backgroundOnly(run) : run()).finally(() => {
       if (bound.activeCount === 0 && bound.pendingCount === 0) hosts.delete(url.origin);
     });
   };

@@ -18,6 +18,11 @@ export interface FetchRequest {
   lastModified?: string | null;
   /** Local (`file:`) sources must resolve inside this folder. */
   rootDir: string;
+  /**
+   * A refresh of a source that holds a copy: requests are served that copy
+   * meanwhile, so the read may wait its turn (see DEFAULT_BACKGROUND_CONCURRENCY).
+   */
+  background?: boolean;
 }
 
 export type FetchOutcome =

@@ -99,6 +99,7 @@ export async function readSource(
       etag: previous?.ok ? previous.etag : null,
       lastModified: previous?.ok ? previous.lastModified : null,
       rootDir: context.rootDir,
+      background: previous !== undefined,
     });
     const finished = deps.now();
     const bodyHash = outcome.kind === "fetched" ? hashBody(outcome.body, outcome, source, context.sections) : null;
