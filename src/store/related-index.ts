@@ -1,7 +1,9 @@
 import type { CatalogArticle } from "./catalog-article.ts";
+import { ChunkedNumbers } from "./chunked-numbers.ts";
 import { indexedBodyText } from "./indexed-text.ts";
 import type { Steps } from "./time-slice.ts";
 import { sameStoryAs } from "./title-similarity.ts";
+import { touchSteps } from "./touch-steps.ts";
 import { forEachTerm } from "./tokenize.ts";
 
 interface RelatedIndexParts {
@@ -18,11 +20,6 @@ interface RelatedIndexParts {
   postingOffsets: Int32Array;
   postingArticles: Int32Array;
   postingWeights: Float32Array;
-}
-
-function grow<T extends Int32Array | Float32Array>(from: T, to: T): T {
-  to.set(from);
-  return to;
 }
 
 /** Weights of where a term appears: a title or tag term says more than a body term. */
@@ -124,8 +121,8 @@ export class RelatedIndex {
     // Every article's weighted term counts, flat: article i's are at [countOffsets[i]..countOffsets[i+1]).
     // (A Map or a typed array per article costs far more memory and garbage collection.)
     const countOffsets = new Int32Array(articles.length + 1);
-    let countIds = new Int32Array(1024);
-    let countValues = new Float32Array(1024);
+    const countIds = new ChunkedNumbers((length) => new Int32Array(length));
+    const countValues = new ChunkedNumbers((length) => new Float32Array(length));
     const termCounts = new Map<number, number>();
     const add = (text: string, weight: number) => {
       forEachTerm(text, (term, word) => {
@@ -145,18 +142,12 @@ export class RelatedIndex {
       add(article.tags.join(" . "), FIELD_WEIGHTS.tags);
       add(article.summary ?? "", FIELD_WEIGHTS.summary);
       add(indexedBodyText(article.contentHtml, BODY_WORDS), FIELD_WEIGHTS.body);
-      let end = countOffsets[index]!;
-      if (end + termCounts.size > countIds.length) {
-        const size = Math.max(countIds.length * 2, end + termCounts.size);
-        countIds = grow(countIds, new Int32Array(size));
-        countValues = grow(countValues, new Float32Array(size));
-      }
       for (const [id, count] of termCounts) {
         documentFrequency[id]!++;
-        countIds[end] = id;
-        countValues[end++] = count;
+        countIds.push(id);
+        countValues.push(count);
       }
-      countOffsets[index + 1] = end;
+      countOffsets[index + 1] = countIds.length;
       if ((index & 31) === 31) yield;
     }
 
@@ -171,11 +162,11 @@ export class RelatedIndex {
       const start = termOffsets[index]!;
       let kept = 0;
       for (let t = countOffsets[index]!; t < countOffsets[index + 1]!; t++) {
-        const id = countIds[t]!;
+        const id = countIds.get(t);
         const df = documentFrequency[id]!;
         // Terms in a large share of the articles say little (and cost every lookup a long list); terms in one article cannot relate two.
         if (df < 2 || df > commonDf) continue;
-        const weight = (1 + Math.log(countValues[t]!)) * Math.log(total / df);
+        const weight = (1 + Math.log(countValues.get(t))) * Math.log(total / df);
         if (kept === TERMS_PER_ARTICLE && weight <= termWeights[start + kept - 1]!) continue;
         let at = Math.min(kept, TERMS_PER_ARTICLE - 1);
         while (at > 0 && weight > termWeights[start + at - 1]!) {
@@ -190,7 +181,9 @@ export class RelatedIndex {
       termOffsets[index + 1] = start + kept;
       if ((index & 127) === 127) yield;
     }
+    // Trimmed one per step: each is a copy into fresh memory (see touch-steps.ts).
     termIds = termIds.slice(0, termOffsets[total]);
+    yield;
     termWeights = termWeights.slice(0, termOffsets[total]);
     yield;
 
@@ -227,6 +220,8 @@ export class RelatedIndex {
     const postingWeights = new Float32Array(termIds.length);
     const filled = postingOffsets.slice(0, labels.length);
     yield;
+    yield* touchSteps(postingArticles);
+    yield* touchSteps(postingWeights);
     for (let index = 0; index < n; index++) {
       for (let t = termOffsets[index]!; t < termOffsets[index + 1]!; t++) {
         const slot = filled[termIds[t]!]!++;

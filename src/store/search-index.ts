@@ -340,7 +340,7 @@ function postingsOf(articles: CatalogArticle[]): Steps<Postings> {
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /** Articles whose ids are sorted, or merged, between two yields of `idOrderOf`. */
-const ID_SORT_RUN = 4096;
+const ID_SORT_RUN = 1024;
 
 /** Each document's place among the ids in ascending order (`rankOf`), and the document at each place (`docAt`). */
 export interface IdOrder {
@@ -351,6 +351,7 @@ export interface IdOrder {
 /** The id order, as steps: sorting 100k ids in one go held the event loop for a tenth of a second. */
 function* idOrderOf(articles: readonly CatalogArticle[]): Steps<IdOrder> {
   const ids = articles.map((article) => article.id);
+  yield;
   const byId = (a: number, b: number) => (ids[a]! < ids[b]! ? -1 : ids[a]! > ids[b]! ? 1 : 0);
   const docAt = Uint32Array.from(yield* sortSteps(Array.from(ids.keys()), byId, ID_SORT_RUN));
   const rankOf = new Uint32Array(ids.length);

@@ -1,4 +1,7 @@
+import { ChunkedNumbers } from "./chunked-numbers.ts";
 import { TermDictionary } from "./search-dictionary.ts";
+import { sortSteps } from "./sort-steps.ts";
+import { touchSteps } from "./touch-steps.ts";
 import type { Steps } from "./time-slice.ts";
 
 /** Fields in the order their term frequencies are packed. */
@@ -8,6 +11,8 @@ const MAX_FIELD_FREQUENCY = 15;
 const BITS_PER_FIELD = 4;
 /** Words of a field counted at most for its length. */
 const MAX_FIELD_LENGTH = 0xffff;
+/** Terms sorted natively per step of the dictionary's sort: a millisecond or two of string comparisons. */
+const TERM_SORT_RUN = 2048;
 
 /**
  * An inverted index in typed arrays. The postings of the term of rank r are
@@ -27,23 +32,18 @@ export interface Postings {
   documentCount: number;
 }
 
-/** A growable pair of typed arrays: the build's record of (term, packed frequencies) per document. */
+/** The build's record of (term, packed frequencies) per document. */
 class EntryBuffer {
-  terms = new Int32Array(1 << 16);
-  frequencies = new Uint16Array(1 << 16);
-  length = 0;
+  readonly terms = new ChunkedNumbers((length) => new Int32Array(length));
+  readonly frequencies = new ChunkedNumbers((length) => new Uint16Array(length));
+
+  get length(): number {
+    return this.terms.length;
+  }
 
   push(term: number, frequencies: number): void {
-    if (this.length === this.terms.length) {
-      const terms = new Int32Array(this.length * 2);
-      terms.set(this.terms);
-      this.terms = terms;
-      const packed = new Uint16Array(this.length * 2);
-      packed.set(this.frequencies);
-      this.frequencies = packed;
-    }
-    this.terms[this.length] = term;
-    this.frequencies[this.length++] = frequencies;
+    this.terms.push(term);
+    this.frequencies.push(frequencies);
   }
 }
 
@@ -98,8 +98,8 @@ export function* buildPostings(documentCount: number, fieldsOf: (doc: number) =>
           entries.push(id, 1 << shift);
         } else {
           const entry = lastEntry[id]!;
-          const packed = entries.frequencies[entry]!;
-          if (((packed >> shift) & MAX_FIELD_FREQUENCY) < MAX_FIELD_FREQUENCY) entries.frequencies[entry] = packed + (1 << shift);
+          const packed = entries.frequencies.get(entry);
+          if (((packed >> shift) & MAX_FIELD_FREQUENCY) < MAX_FIELD_FREQUENCY) entries.frequencies.set(entry, packed + (1 << shift));
         }
       }
     }
@@ -108,7 +108,12 @@ export function* buildPostings(documentCount: number, fieldsOf: (doc: number) =>
   }
   yield;
 
-  const byRank = termsById.map((_, id) => id).sort((a, b) => (termsById[a]! < termsById[b]! ? -1 : 1));
+  // Sorted in steps: the terms of 20k articles took 25-50 ms to sort in one.
+  const byRank = yield* sortSteps(
+    termsById.map((_, id) => id),
+    (a, b) => (termsById[a]! < termsById[b]! ? -1 : termsById[a]! > termsById[b]! ? 1 : 0),
+    TERM_SORT_RUN,
+  );
   const rankOf = new Uint32Array(termsById.length);
   const starts = new Uint32Array(termsById.length + 1);
   byRank.forEach((id, rank) => {
@@ -120,15 +125,17 @@ export function* buildPostings(documentCount: number, fieldsOf: (doc: number) =>
 
   const docs = new Int32Array(entries.length);
   const frequencies = new Uint16Array(entries.length);
+  yield* touchSteps(docs);
+  yield* touchSteps(frequencies);
   const next = starts.slice(0, termsById.length);
   let entry = 0;
   for (let doc = 0; doc < documentCount; doc++) {
     for (const end = entryEnds[doc]!; entry < end; entry++) {
-      const at = next[rankOf[entries.terms[entry]!]!]!++;
+      const at = next[rankOf[entries.terms.get(entry)]!]!++;
       docs[at] = doc;
-      frequencies[at] = entries.frequencies[entry]!;
+      frequencies[at] = entries.frequencies.get(entry);
     }
-    if ((doc & 1023) === 1023) yield;
+    if ((doc & 255) === 255) yield;
   }
   const averageFieldLengths = totals.map((total) => (documentCount > 0 ? total / documentCount : 0));
   return { dictionary, starts, docs, frequencies, fieldLengths, averageFieldLengths, documentCount };
