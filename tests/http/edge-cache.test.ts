@@ -14,8 +14,8 @@ afterEach(async () => {
   for (const close of closers.splice(0)) await close();
 });
 
-async function setup() {
-  let titles = ["First story", "Second story"];
+async function setup(initialTitles = ["First story", "Second story"]) {
+  let titles = initialTitles;
   let status = 200;
   const upstream = await startFixtureServer({
     "/edge.rss": (_req, res) => {
@@ -67,6 +67,25 @@ describe("the edge cache", () => {
     const hitByGet = await get(TITLES);
     expect(hitByGet.cache).toBe("hit");
     expect(JSON.parse(hitByGet.text)).toEqual(first.body);
+  });
+
+  it("gives answers with characters beyond ASCII their exact length in bytes, by Yoga, by direct execution and from the cache", async () => {
+    const title = "Café über 日本 — “quoted” 🚀";
+    const { gateway } = await setup([title, "Second story"]);
+    const query = "query($n: Int) { articles(first: $n) { edges { node { title } } } }";
+    const ask = async (n: number) => {
+      const response = await fetch(`${gateway.url}/graphql`, { method: "POST", headers: { "content-type": "application/json", accept: "application/json" }, body: JSON.stringify({ query, variables: { n } }) });
+      const bytes = Buffer.from(await response.arrayBuffer());
+      return { cache: response.headers.get(CACHE_STATUS_HEADER), length: Number(response.headers.get("content-length")), bytes };
+    };
+    // The first answer of an operation is Yoga's, the next with new variables direct execution's, then a repeat is a hit.
+    const answers = [await ask(10), await ask(5), await ask(5)];
+    expect(answers.map((a) => a.cache)).toEqual(["miss", "miss", "hit"]);
+    for (const answer of answers) {
+      expect(answer.length).toBe(answer.bytes.length);
+      expect(JSON.parse(answer.bytes.toString("utf8")).data.articles.edges.map((e: { node: { title: string } }) => e.node.title)).toContain(title);
+    }
+    expect(answers[2]!.bytes.equals(answers[1]!.bytes)).toBe(true);
   });
 
   it("keeps GET's validators on a hit: ETag, max-age and 304", async () => {
