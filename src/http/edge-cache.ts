@@ -21,6 +21,17 @@ export const MAX_NORMALIZED_DOCUMENTS = 1000;
  * as a request body: a thousand of 100 KB would be 100 MB).
  */
 export const MAX_REMEMBERED_DOCUMENT_CHARS = 4 * 1024 * 1024;
+/**
+ * Keys of answers computed once and not kept, remembered at most (by count,
+ * and by characters: keys hold whole documents and variables). An answer is
+ * kept on its key's second miss: a one-off query (most distinct queries) then
+ * costs no entry, and a scan of distinct queries, such as a crawler paging
+ * through every article, cannot push the answers asked again and again out of
+ * the cache. A key seen once stays known for its next misses, so an answer
+ * that went stale (a source changed) is kept again on its first miss.
+ */
+export const MAX_SEEN_KEYS = 16_384;
+export const MAX_SEEN_KEY_CHARS = 4 * 1024 * 1024;
 
 export type EdgeOutcome = "hit" | "miss";
 
@@ -135,7 +146,15 @@ export function createEdgeCache(options: EdgeCacheOptions) {
     // The key holds the document; the headers are a few short strings.
     sizeCalculation: (_headers, key) => key.length + 256,
   });
+  const seenOnce = new LRUCache<string, true>({ max: MAX_SEEN_KEYS, maxSize: MAX_SEEN_KEY_CHARS, sizeCalculation: (_seen, key) => Math.max(1, key.length) });
   const freshness = createFreshness(store, remainingFreshMs);
+
+  /** Whether an answer under `key` is kept: on the key's second miss, or at once when an older answer was kept under it. */
+  const admit = (key: string): boolean => {
+    if (entries.has(key) || seenOnce.has(key)) return true;
+    seenOnce.set(key, true);
+    return false;
+  };
 
   /** Whether a stored answer may be served now: what it was computed from still holds, and every source is fresh. */
   const valid = (entry: Entry): boolean => {
@@ -240,10 +259,10 @@ export function createEdgeCache(options: EdgeCacheOptions) {
         // Timestamps of source reads (Source.status) change without the catalog: such answers follow every read.
         readGeneration: mentionsSourceStatus(req, body) ? generation : null,
       };
-      // Under the normalized key alone when there is one: a repeat finds it there and adds its raw key then,
-      // so an answer that is never asked again (most misses) costs one entry, not two.
+      // Under the normalized key alone when there is one: a repeat finds it there and adds its raw key then.
       normalizedKey ??= normalize(req, params, accept);
-      entries.set(normalizedKey ?? rawKey, stored);
+      const key = normalizedKey ?? rawKey;
+      if (admit(key)) entries.set(key, stored);
     }
     writeAnswer(res, answer);
   }

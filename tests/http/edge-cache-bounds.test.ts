@@ -1,7 +1,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, expect, it } from "vitest";
-import { createEdgeCache, MAX_REMEMBERED_DOCUMENT_CHARS, type EdgeExchange } from "../../src/http/edge-cache.ts";
+import { CACHE_STATUS_HEADER, createEdgeCache, MAX_REMEMBERED_DOCUMENT_CHARS, type EdgeExchange } from "../../src/http/edge-cache.ts";
 import { startFixtureServer } from "../helpers/fixture-server.ts";
 import { startGateway } from "../helpers/gateway.ts";
 
@@ -10,7 +10,12 @@ afterEach(async () => {
   for (const close of closers.splice(0)) await close();
 });
 
-it("bounds the documents it remembers by their size, not only their number", async () => {
+/**
+ * A gateway's store over one feed, and an edge cache in front of a stub in
+ * Yoga's place that answers every operation cleanly (so every answer may be
+ * kept), counting what it executes.
+ */
+async function stubbedEdge(options: { maxBytes?: number } = {}) {
   const upstream = await startFixtureServer({
     "/feed.rss": (_req, res) =>
       void res.writeHead(200, { "content-type": "application/rss+xml" }).end('<?xml version="1.0"?><rss version="2.0"><channel><title>F</title><item><title>One</title><link>https://f.example/1</link></item></channel></rss>'),
@@ -19,17 +24,17 @@ it("bounds the documents it remembers by their size, not only their number", asy
   closers.push(gateway.close, upstream.close);
   await gateway.warmUp();
   const catalog = await gateway.store.catalog();
-  let executed = 0;
-  // Yoga's part played by a stub that answers every operation cleanly, so every document is learned.
+  const counts = { executed: 0 };
   const edge = createEdgeCache({
     store: gateway.store,
     graphqlEndpoint: "/graphql",
     maxRequestBodyBytes: 200_000,
+    ...options,
     execute: async (_request: Request, exchange: EdgeExchange) => {
-      executed++;
+      counts.executed++;
       exchange.onCatalog(catalog);
       exchange.onResult(true);
-      return new Response('{"data":{"ok":true}}', { headers: { "content-type": "application/json; charset=utf-8" } });
+      return new Response(`{"data":{"ok":true,"pad":"${"p".repeat(900)}"}}`, { headers: { "content-type": "application/json; charset=utf-8" } });
     },
     direct: { run: async () => ({ kind: "declined" }), entityTags: () => null },
   });
@@ -37,14 +42,36 @@ it("bounds the documents it remembers by their size, not only their number", asy
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   closers.push(() => new Promise((resolve) => server.close(() => resolve())));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
+  const post = async (query: string) => {
+    const response = await fetch(url, { method: "POST", headers: { "content-type": "application/json", accept: "application/json" }, body: JSON.stringify({ query }) });
+    expect((await response.json()).data.ok).toBe(true);
+    return response.headers.get(CACHE_STATUS_HEADER);
+  };
+  return { edge, counts, post };
+}
 
+it("bounds the documents it remembers by their size, not only their number", async () => {
+  const { edge, counts, post } = await stubbedEdge();
   // A hundred distinct documents of 100 KB each (a long comment is not a token): 10 MB, twice over in two memos.
   const padding = `#${"x".repeat(100_000)}\n`;
-  for (let n = 0; n < 100; n++) {
-    const response = await fetch(url, { method: "POST", headers: { "content-type": "application/json", accept: "application/json" }, body: JSON.stringify({ query: `${padding}{ a${n} }` }) });
-    expect(await response.json()).toEqual({ data: { ok: true } });
-  }
-  expect(executed).toBe(100);
+  for (let n = 0; n < 100; n++) await post(`${padding}{ a${n} }`);
+  expect(counts.executed).toBe(100);
   expect(edge.documentChars).toBeGreaterThan(MAX_REMEMBERED_DOCUMENT_CHARS / 2);
   expect(edge.documentChars).toBeLessThanOrEqual(2 * MAX_REMEMBERED_DOCUMENT_CHARS);
+});
+
+it("keeps an answer on its second miss, so a scan of one-off queries cannot push out the answers asked again", async () => {
+  // Room for about ten answers of a kilobyte.
+  const { edge, counts, post } = await stubbedEdge({ maxBytes: 12_000 });
+  expect([await post("{ front }"), await post("{ front }"), await post("{ front }")]).toEqual(["miss", "miss", "hit"]);
+  // Its normalized key, and the raw key the hit added.
+  expect(edge.size).toBe(2);
+  // A crawler's scan: a hundred distinct queries, each asked once, none kept.
+  for (let n = 0; n < 100; n++) expect(await post(`{ page${n} }`)).toBe("miss");
+  expect(edge.size).toBe(2);
+  expect(await post("{ front }")).toBe("hit");
+  expect(counts.executed).toBe(102);
+  // Asked a second time, a query is kept like any other.
+  expect([await post("{ page7 }"), await post("{ page7 }")]).toEqual(["miss", "hit"]);
+  expect(edge.size).toBe(4);
 });
