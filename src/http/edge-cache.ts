@@ -85,8 +85,8 @@ interface Answer {
   /**
    * The body as text: written to the socket as it is, which encodes it without
    * a Buffer of its own. A Buffer per miss (an ArrayBuffer the collector tracks,
-   * its memory often fresh from the system) cost a miss as much as a third of
-   * its execution on a Firecracker VM.
+   * its memory often fresh from the system) took half as long as executing the
+   * operation, in a profile of misses on a Firecracker VM.
    */
   body: string;
   /** The body's length in UTF-8 bytes. */

@@ -1,4 +1,4 @@
-/** Entries per chunk: 256 KiB of 32-bit numbers. */
+/** Entries per chunk (256 KiB of 32-bit numbers). */
 const CHUNK_BITS = 16;
 const CHUNK_LENGTH = 1 << CHUNK_BITS;
 const CHUNK_MASK = CHUNK_LENGTH - 1;
