@@ -3,7 +3,8 @@ import { silentLogger, type Logger } from "../ops/logger.ts";
 import type { Catalog } from "../store/catalog.ts";
 import { canonicalUrlsOf, type CatalogArticle } from "../store/catalog-article.ts";
 import type { Store } from "../store/store.ts";
-import { findArticle, newArticles } from "./new-articles.ts";
+import { runSliced } from "../store/time-slice.ts";
+import { findArticle, newArticleSteps } from "./new-articles.ts";
 import type { ArticleAddedMessage, RedisArticleChannel } from "./redis-channel.ts";
 
 /** How long a story stays "seen": one that leaves its feed and comes back within this time is not announced again. */
@@ -60,7 +61,7 @@ export interface ArticleEventsOptions {
 
 /**
  * New stories as events. Every catalog build is compared with the one before
- * (`newArticles`); each story found new is claimed, so that it is announced
+ * (`newArticleSteps`); each story found new is claimed, so that it is announced
  * once however many instances find it. Alone, the claim is a bounded local
  * memory and the announcement goes straight to this instance's subscribers.
  * With Redis, the claim is cluster-wide and the winner publishes the story's
@@ -121,9 +122,16 @@ export function createArticleEvents({
     if (claimHere(article)) deliver({ article, catalog });
   };
 
+  // Each build's new stories are found in slices, and announced in the order the builds were published.
+  let comparing: Promise<void> = Promise.resolve();
   const unhook = store.onCatalogBuilt((previous, next) => {
     for (const wake of builds) wake();
-    for (const article of newArticles(previous, next)) void announce(article, next);
+    comparing = comparing
+      .then(() => runSliced(newArticleSteps(previous, next)))
+      .then((added) => {
+        for (const article of added) void announce(article, next);
+      })
+      .catch((error: unknown) => logger.error({ err: error }, "live: finding new articles failed"));
   });
 
   /** The story as this instance's catalog holds it, waiting a little for a catalog that has it. */

@@ -1,5 +1,9 @@
 import type { Catalog } from "../store/catalog.ts";
 import { canonicalUrlsOf, type CatalogArticle } from "../store/catalog-article.ts";
+import type { Steps } from "../store/time-slice.ts";
+
+/** Articles compared between two yields of `newArticleSteps`. */
+const COMPARE_STEP = 1024;
 
 /**
  * The stories in `next` that `previous` did not have, oldest first (the order
@@ -7,10 +11,20 @@ import { canonicalUrlsOf, type CatalogArticle } from "../store/catalog-article.t
  * not new: it keeps a canonical URL of the copy already held, even when the
  * merge gave it a smaller id. Without a previous catalog (the first build after
  * start or after a reload) nothing is new: that build is the baseline.
+ *
+ * As steps (see time-slice.ts): comparing catalogs of 20k articles took
+ * 10-15 ms on a Firecracker VM (a few cache and TLB misses an article), all
+ * of it in the turn that published the catalog.
  */
-export function newArticles(previous: Catalog | null, next: Catalog): CatalogArticle[] {
+export function* newArticleSteps(previous: Catalog | null, next: Catalog): Steps<CatalogArticle[]> {
   if (!previous) return [];
-  const added = next.articles.filter((article) => !previous.byId.has(article.id) && !canonicalUrlsOf(article).some((url) => previous.byCanonicalUrl.has(url)));
+  const added: CatalogArticle[] = [];
+  const { articles } = next;
+  for (let index = 0; index < articles.length; index++) {
+    const article = articles[index]!;
+    if (!previous.byId.has(article.id) && !canonicalUrlsOf(article).some((url) => previous.byCanonicalUrl.has(url))) added.push(article);
+    if (index % COMPARE_STEP === COMPARE_STEP - 1) yield;
+  }
   return added.reverse();
 }
 
