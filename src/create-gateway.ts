@@ -1,5 +1,6 @@
 import type { SourceConfig, SourcesConfig } from "./config/sources-file.ts";
-import { createFetcher, type FetchFunction } from "./ingest/fetcher.ts";
+import { createFetcher } from "./ingest/fetcher.ts";
+import type { HttpTransport } from "./ingest/http-transport.ts";
 import { createFetchLimits, type FetchConcurrency } from "./ingest/fetch-limits.ts";
 import type { SourceSnapshot } from "./ingest/read-source.ts";
 import { createApp, type App, type AppDeps } from "./http/app.ts";
@@ -27,8 +28,8 @@ import { sharePersistedOperations } from "./http/shared-persisted-operations.ts"
 
 export interface GatewayDeps {
   config: SourcesConfig;
-  /** @default globalThis.fetch */
-  fetch?: FetchFunction;
+  /** How upstreams are asked (tests may pass their own). @default nodeHttpTransport */
+  transport?: HttpTransport;
   /** Wall clock, epoch milliseconds. @default Date.now */
   now?: () => number;
   /** Monotonic clock for cache TTLs, milliseconds. @default performance.now */
@@ -80,8 +81,8 @@ export interface Gateway {
 }
 
 /** Wires the stages together: config → ingest → store → graphql → http. */
-export function createGateway({ config, fetch, now = Date.now, monotonicNow, random, fetchConcurrency, http = {}, logger = silentLogger(), metrics = createMetrics(), partners = null, publicUrl = null, sharedCache = null }: GatewayDeps): Gateway {
-  const fetchUnlimited = createFetcher(fetch);
+export function createGateway({ config, transport, now = Date.now, monotonicNow, random, fetchConcurrency, http = {}, logger = silentLogger(), metrics = createMetrics(), partners = null, publicUrl = null, sharedCache = null }: GatewayDeps): Gateway {
+  const fetchUnlimited = createFetcher(transport);
   const limit = createFetchLimits(fetchConcurrency);
   const fetchFeed: typeof fetchUnlimited = (request) => limit(request.url, () => fetchUnlimited(request), { background: request.background });
   const history = new FetchHistory();

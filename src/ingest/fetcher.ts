@@ -1,12 +1,16 @@
 import { realpath, readFile, stat } from "node:fs/promises";
 import path from "node:path";
+import { pipeline, type Readable, type Transform } from "node:stream";
 import { fileURLToPath } from "node:url";
+import { constants as zlib, createBrotliDecompress, createGunzip, createInflate } from "node:zlib";
+import { nodeHttpTransport, type HeaderReader, type HttpResponse, type HttpTransport } from "./http-transport.ts";
 import { IngestError } from "./ingest-error.ts";
 
 /** Redirects followed before giving up: enough for http→https→www hops, too few for a loop. */
 export const MAX_REDIRECTS = 5;
 export const USER_AGENT = "Newsgate/0.1 (+https://github.com/newsgate; feed aggregator)";
 const ACCEPT = "application/rss+xml, application/atom+xml, application/feed+json, application/json;q=0.9, application/xml;q=0.9, text/xml;q=0.8, */*;q=0.5";
+const ACCEPT_ENCODING = "gzip, deflate, br";
 
 export interface FetchRequest {
   url: URL;
@@ -39,20 +43,18 @@ export type FetchOutcome =
     }
   | { kind: "not-modified"; freshForMs: number | null };
 
-export type FetchFunction = typeof globalThis.fetch;
-
 /**
  * Owns every network rule: timeout over headers and body together, a byte cap on
  * the decompressed stream (so a gzip bomb stops early), manual redirects with a
  * hop limit and a scheme check, conditional requests, and confined local files.
  */
-export function createFetcher(fetchImpl: FetchFunction = globalThis.fetch) {
+export function createFetcher(transport: HttpTransport = nodeHttpTransport) {
   return async function fetchFeed(request: FetchRequest): Promise<FetchOutcome> {
     if (request.url.protocol === "file:") return readLocal(request);
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), request.timeoutMs);
     try {
-      return await fetchHttp(fetchImpl, request, controller.signal);
+      return await fetchHttp(transport, request, controller.signal);
     } catch (error) {
       if (controller.signal.aborted) {
         throw new IngestError("TIMEOUT", `no complete answer within ${request.timeoutMs} ms`, { cause: error });
@@ -65,16 +67,16 @@ export function createFetcher(fetchImpl: FetchFunction = globalThis.fetch) {
   };
 }
 
-async function fetchHttp(fetchImpl: FetchFunction, request: FetchRequest, signal: AbortSignal): Promise<FetchOutcome> {
+async function fetchHttp(transport: HttpTransport, request: FetchRequest, signal: AbortSignal): Promise<FetchOutcome> {
   let url = request.url;
   for (let hop = 0; ; hop++) {
-    const headers: Record<string, string> = { "user-agent": USER_AGENT, accept: ACCEPT, ...request.headers };
+    const headers: Record<string, string> = { "user-agent": USER_AGENT, accept: ACCEPT, "accept-encoding": ACCEPT_ENCODING, ...lowerCased(request.headers) };
     // Validators only make sense for the URL they were given for.
     if (hop === 0 && request.etag) headers["if-none-match"] = request.etag;
     if (hop === 0 && request.lastModified) headers["if-modified-since"] = request.lastModified;
-    const response = await fetchImpl(url, { headers, redirect: "manual", signal });
+    const response = await transport(url, { headers, signal });
     if (response.status >= 300 && response.status < 400 && response.status !== 304) {
-      await response.body?.cancel();
+      discard(response);
       const location = response.headers.get("location");
       if (!location) throw new IngestError("HTTP_STATUS", `HTTP ${response.status} without a Location header`);
       if (hop + 1 > MAX_REDIRECTS) throw new IngestError("TOO_MANY_REDIRECTS", `more than ${MAX_REDIRECTS} redirects (last to ${location})`);
@@ -86,17 +88,17 @@ async function fetchHttp(fetchImpl: FetchFunction, request: FetchRequest, signal
       continue;
     }
     if (response.status === 304) {
-      await response.body?.cancel();
+      discard(response);
       return { kind: "not-modified", freshForMs: freshFor(response.headers) };
     }
-    if (!response.ok) {
-      await response.body?.cancel();
+    if (response.status < 200 || response.status > 299) {
+      discard(response);
       throw new IngestError("HTTP_STATUS", `HTTP ${response.status} ${response.statusText}`.trim(), { retryAfterMs: retryAfter(response.headers) });
     }
     const declared = Number(response.headers.get("content-length"));
     // A declared length only counts when nothing is encoded: compressed bodies grow.
     if (!response.headers.get("content-encoding") && Number.isFinite(declared) && declared > request.maxBytes) {
-      await response.body?.cancel();
+      response.body.destroy();
       throw tooLarge(request.maxBytes);
     }
     const body = await readCapped(response, request.maxBytes);
@@ -112,22 +114,63 @@ async function fetchHttp(fetchImpl: FetchFunction, request: FetchRequest, signal
   }
 }
 
-async function readCapped(response: Response, maxBytes: number): Promise<Buffer> {
-  if (!response.body) return Buffer.alloc(0);
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  const reader = response.body.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > maxBytes) {
-      await reader.cancel();
-      throw tooLarge(maxBytes);
-    }
-    chunks.push(value);
+/** The body decoded (gzip, deflate, br, as `Content-Encoding` lists them), stopped as soon as it exceeds `maxBytes`. */
+function readCapped(response: HttpResponse, maxBytes: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const decoders = decodersFor(response.headers.get("content-encoding"));
+    // pipeline passes any stream's error to all of them, the last one included.
+    if (decoders.length > 0) pipeline([response.body, ...decoders], () => undefined);
+    const decoded: Readable = decoders.at(-1) ?? response.body;
+    const chunks: Buffer[] = [];
+    let total = 0;
+    let settled = false;
+    const fail = (error: Error) => {
+      if (settled) return;
+      settled = true;
+      response.body.destroy();
+      decoded.destroy();
+      reject(error);
+    };
+    decoded.on("data", (chunk: Buffer) => {
+      total += chunk.length;
+      if (total > maxBytes) fail(tooLarge(maxBytes));
+      else chunks.push(chunk);
+    });
+    decoded.once("end", () => {
+      if (settled) return;
+      settled = true;
+      resolve(Buffer.concat(chunks, total));
+    });
+    decoded.once("error", fail);
+    // The connection lost (or the timeout's abort) before the body's end.
+    decoded.once("close", () => fail(new Error("the body ended early")));
+    response.body.once("error", fail);
+  });
+}
+
+/** Decoders for the codings applied, in the order to undo them; codings we do not know are left as they are. */
+function decodersFor(contentEncoding: string | null): Transform[] {
+  const codings = (contentEncoding ?? "").toLowerCase().split(",").map((coding) => coding.trim());
+  // Lenient at the end, as browsers are: a stream cut short gives what it had.
+  const flush = { flush: zlib.Z_SYNC_FLUSH, finishFlush: zlib.Z_SYNC_FLUSH };
+  const decoders: Transform[] = [];
+  for (const coding of codings.reverse()) {
+    if (coding === "gzip" || coding === "x-gzip") decoders.push(createGunzip(flush));
+    else if (coding === "deflate") decoders.push(createInflate(flush));
+    else if (coding === "br") decoders.push(createBrotliDecompress({ flush: zlib.BROTLI_OPERATION_FLUSH, finishFlush: zlib.BROTLI_OPERATION_FLUSH }));
   }
-  return Buffer.concat(chunks, total);
+  return decoders;
+}
+
+/** A response whose body is not wanted: read to its end (small: redirects, errors), so its connection can serve the next request. */
+function discard(response: HttpResponse): void {
+  response.body.resume();
+}
+
+function lowerCased(headers: Record<string, string> | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers ?? {})) out[name.toLowerCase()] = value;
+  return out;
 }
 
 async function readLocal(request: FetchRequest): Promise<FetchOutcome> {
@@ -155,7 +198,7 @@ async function readLocal(request: FetchRequest): Promise<FetchOutcome> {
 }
 
 /** Freshness the upstream grants: Cache-Control max-age (s-maxage for shared caches), else Expires minus Date. */
-export function freshFor(headers: Headers): number | null {
+export function freshFor(headers: HeaderReader): number | null {
   const control = headers.get("cache-control") ?? "";
   if (/\b(no-store|no-cache)\b/i.test(control)) return 0;
   const maxAge = /\bs-maxage\s*=\s*(\d{1,9})/i.exec(control) ?? /\bmax-age\s*=\s*(\d{1,9})/i.exec(control);
@@ -169,7 +212,7 @@ export function freshFor(headers: Headers): number | null {
 }
 
 /** Retry-After as seconds or as an HTTP date, in milliseconds. */
-export function retryAfter(headers: Headers): number | null {
+export function retryAfter(headers: HeaderReader): number | null {
   const value = headers.get("retry-after")?.trim();
   if (!value) return null;
   if (/^\d{1,9}$/.test(value)) return Number(value) * 1000;
@@ -184,7 +227,8 @@ function tooLarge(maxBytes: number): IngestError {
 }
 
 function describeNetworkError(error: unknown): string {
-  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-  if (cause?.code) return `network error ${cause.code}`;
+  const coded = error as { code?: string; cause?: { code?: string } };
+  const code = coded.cause?.code ?? coded.code;
+  if (code) return `network error ${code}`;
   return error instanceof Error ? error.message : String(error);
 }
