@@ -1,0 +1,68 @@
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { afterEach, describe, expect, it } from "vitest";
+import { createFetcher } from "../../src/ingest/fetcher.ts";
+
+const BODY = '<rss version="2.0"><channel><title>ok</title></channel></rss>';
+const servers: Server[] = [];
+afterEach(async () => {
+  for (const server of servers.splice(0)) {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  }
+});
+
+/** A server on 127.0.0.1 counting the connections it accepted and the requests it saw. */
+async function serve(handler: Parameters<typeof createServer>[1]) {
+  const counts = { connections: 0, requests: 0 };
+  const server = createServer((req, res) => {
+    counts.requests++;
+    handler!(req, res);
+  });
+  server.on("connection", () => counts.connections++);
+  servers.push(server);
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return { counts, url: new URL(`http://127.0.0.1:${(server.address() as AddressInfo).port}/feed.xml`) };
+}
+
+const fetchFeed = createFetcher();
+const request = (url: URL, timeoutMs = 5_000) => ({ url, timeoutMs, maxBytes: 1024 * 1024, rootDir: tmpdir() });
+
+describe("the HTTP transport", () => {
+  it("reads one host's feeds over a kept-alive connection", async () => {
+    const upstream = await serve((_req, res) => void res.writeHead(200, { "content-type": "application/rss+xml" }).end(BODY));
+    for (let i = 0; i < 3; i++) expect((await fetchFeed(request(upstream.url))).kind).toBe("fetched");
+    expect(upstream.counts).toEqual({ connections: 1, requests: 3 });
+  });
+
+  it("asks again on a new connection when the server drops a kept-alive one as it is reused", async () => {
+    const served = new WeakSet<object>();
+    const upstream = await serve((req, res) => {
+      // The second request on a connection finds it closed, as when a server's keep-alive timeout races the client.
+      if (served.has(req.socket)) return void req.socket.destroy();
+      served.add(req.socket);
+      res.writeHead(200, { "content-type": "application/rss+xml" }).end(BODY);
+    });
+    expect((await fetchFeed(request(upstream.url))).kind).toBe("fetched");
+    const again = await fetchFeed(request(upstream.url));
+    expect(again.kind === "fetched" && again.body.toString()).toBe(BODY);
+    expect(upstream.counts).toEqual({ connections: 2, requests: 3 });
+  });
+
+  it("times out a body that stops halfway, and says so", async () => {
+    const upstream = await serve((_req, res) => {
+      res.writeHead(200, { "content-type": "application/rss+xml" });
+      res.write(BODY.slice(0, 20));
+    });
+    await expect(fetchFeed(request(upstream.url, 200))).rejects.toMatchObject({ code: "TIMEOUT", message: "no complete answer within 200 ms" });
+  });
+
+  it("reports a connection the server cuts mid-body as a network error", async () => {
+    const upstream = await serve((req, res) => {
+      res.writeHead(200, { "content-type": "application/rss+xml", "content-length": String(BODY.length * 2) });
+      res.write(BODY, () => req.socket.destroy());
+    });
+    await expect(fetchFeed(request(upstream.url))).rejects.toMatchObject({ code: "NETWORK" });
+  });
+});
