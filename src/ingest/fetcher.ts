@@ -164,6 +164,8 @@ function decodersFor(contentEncoding: string | null): Transform[] {
 
 /** A response whose body is not wanted: read to its end (small: redirects, errors), so its connection can serve the next request. */
 function discard(response: HttpResponse): void {
+  // Nothing waits on it: a connection lost meanwhile must not become an unhandled error.
+  response.body.on("error", () => undefined);
   response.body.resume();
 }
 

@@ -38,10 +38,14 @@ function send(url: URL, headers: Record<string, string>, signal: AbortSignal, re
   return new Promise((resolve, reject) => {
     const agent = url.protocol === "https:" ? agents["https:"] : agents["http:"];
     const client = url.protocol === "https:" ? https : http;
+    let answered = false;
     const request = client.request(url, { method: "GET", headers, signal, agent }, (response) => {
+      answered = true;
       resolve({ status: response.statusCode ?? 0, statusText: response.statusMessage ?? "", headers: headerReader(response.headers), body: response });
     });
-    request.once("error", (error: NodeJS.ErrnoException) => {
+    // After the answer began, errors reach the reader through the body; a request is asked again only before.
+    request.on("error", (error: NodeJS.ErrnoException) => {
+      if (answered) return;
       if (retryStale && request.reusedSocket && error.code === "ECONNRESET" && !signal.aborted) resolve(send(url, headers, signal, false));
       else reject(error);
     });

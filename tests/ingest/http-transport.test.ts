@@ -58,6 +58,34 @@ describe("the HTTP transport", () => {
     await expect(fetchFeed(request(upstream.url, 200))).rejects.toMatchObject({ code: "TIMEOUT", message: "no complete answer within 200 ms" });
   });
 
+  it("does not ask again when a reused connection is cut after the answer began", async () => {
+    const served = new WeakSet<object>();
+    const upstream = await serve((req, res) => {
+      if (!served.has(req.socket)) {
+        served.add(req.socket);
+        return void res.writeHead(200, { "content-type": "application/rss+xml" }).end(BODY);
+      }
+      res.writeHead(200, { "content-type": "application/rss+xml", "content-length": String(BODY.length * 2) });
+      res.write(BODY, () => req.socket.destroy());
+    });
+    expect((await fetchFeed(request(upstream.url))).kind).toBe("fetched");
+    await expect(fetchFeed(request(upstream.url))).rejects.toMatchObject({ code: "NETWORK" });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(upstream.counts.requests).toBe(2);
+  });
+
+  it("follows a redirect whose own body is cut off, without an unhandled error", async () => {
+    const upstream = await serve((req, res) => {
+      if (req.url === "/final") return void res.writeHead(200, { "content-type": "application/rss+xml" }).end(BODY);
+      res.writeHead(302, { location: "/final", "content-length": "100000" });
+      res.write("x".repeat(1000), () => setTimeout(() => req.socket.destroy(), 20));
+    });
+    const outcome = await fetchFeed(request(upstream.url));
+    expect(outcome.kind === "fetched" && outcome.finalUrl.pathname).toBe("/final");
+    // Time for the cut to reach the discarded body: an unhandled error would fail the run.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  });
+
   it("reports a connection the server cuts mid-body as a network error", async () => {
     const upstream = await serve((req, res) => {
       res.writeHead(200, { "content-type": "application/rss+xml", "content-length": String(BODY.length * 2) });
