@@ -162,11 +162,20 @@ function decodersFor(contentEncoding: string | null): Transform[] {
   return decoders;
 }
 
-/** A response whose body is not wanted: read to its end (small: redirects, errors), so its connection can serve the next request. */
+/** A declared body up to this size is read to its end when discarded, so its connection can serve the next request. */
+const DRAIN_MAX_BYTES = 64 * 1024;
+
+/**
+ * A response whose body is not wanted (a redirect, an error, a 304): a small
+ * one is read to its end and its connection kept; any other is closed, since
+ * nothing would stop reading an endless one.
+ */
 function discard(response: HttpResponse): void {
   // Nothing waits on it: a connection lost meanwhile must not become an unhandled error.
   response.body.on("error", () => undefined);
-  response.body.resume();
+  const declared = Number(response.headers.get("content-length") ?? Number.NaN);
+  if (response.status === 304 || (Number.isFinite(declared) && declared <= DRAIN_MAX_BYTES)) response.body.resume();
+  else response.body.destroy();
 }
 
 function lowerCased(headers: Record<string, string> | undefined): Record<string, string> {

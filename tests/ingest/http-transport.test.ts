@@ -58,6 +58,25 @@ describe("the HTTP transport", () => {
     await expect(fetchFeed(request(upstream.url, 200))).rejects.toMatchObject({ code: "TIMEOUT", message: "no complete answer within 200 ms" });
   });
 
+  it("closes the endless body of a redirect rather than read it", async () => {
+    let closed = false;
+    const upstream = await serve((req, res) => {
+      if (req.url === "/final") return void res.writeHead(200, { "content-type": "application/rss+xml" }).end(BODY);
+      res.writeHead(302, { location: "/final" });
+      const chunk = Buffer.alloc(16 * 1024, 0x20);
+      const pump = () => {
+        while (!res.destroyed && res.write(chunk));
+        if (!res.destroyed) res.once("drain", pump);
+      };
+      pump();
+      res.once("close", () => (closed = true));
+    });
+    const outcome = await fetchFeed(request(upstream.url));
+    expect(outcome.kind === "fetched" && outcome.finalUrl.pathname).toBe("/final");
+    for (let i = 0; i < 100 && !closed; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(closed).toBe(true);
+  });
+
   it("does not ask again when a reused connection is cut after the answer began", async () => {
     const served = new WeakSet<object>();
     const upstream = await serve((req, res) => {
