@@ -5,8 +5,8 @@ export type Route = (req: IncomingMessage, res: ServerResponse) => void | Promis
 
 /**
  * An upstream for tests on 127.0.0.1: routes by path, counts the requests each
- * path received, and closes every socket on `close()` (so a hanging route does
- * not keep the test alive).
+ * path received and the connections it accepted, and closes every socket on
+ * `close()` (so a hanging route does not keep the test alive).
  */
 export async function startFixtureServer(routes: Record<string, Route>) {
   const hits = new Map<string, number>();
@@ -20,12 +20,15 @@ export async function startFixtureServer(routes: Record<string, Route>) {
     }
     Promise.resolve(route(req, res)).catch(() => res.destroy());
   });
+  let connections = 0;
+  server.on("connection", () => connections++);
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
   return {
     url: (path: string) => `http://127.0.0.1:${port}${path}`,
     hits: (path: string) => hits.get(path) ?? 0,
     totalHits: () => [...hits.values()].reduce((a, b) => a + b, 0),
+    connections: () => connections,
     resetHits: () => hits.clear(),
     close: () =>
       new Promise<void>((resolve) => {

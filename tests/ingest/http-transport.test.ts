@@ -1,29 +1,27 @@
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { afterEach, describe, expect, it } from "vitest";
 import { createFetcher } from "../../src/ingest/fetcher.ts";
+import { startFixtureServer, type Route } from "../helpers/fixture-server.ts";
 
 const BODY = '<rss version="2.0"><channel><title>ok</title></channel></rss>';
-const servers: Server[] = [];
+const closers: (() => Promise<void>)[] = [];
 afterEach(async () => {
-  for (const server of servers.splice(0)) {
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
-  }
+  for (const close of closers.splice(0)) await close();
 });
 
-/** A server on 127.0.0.1 counting the connections it accepted and the requests it saw. */
-async function serve(handler: Parameters<typeof createServer>[1]) {
-  const counts = { connections: 0, requests: 0 };
-  const server = createServer((req, res) => {
-    counts.requests++;
-    handler!(req, res);
-  });
-  server.on("connection", () => counts.connections++);
-  servers.push(server);
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return { counts, url: new URL(`http://127.0.0.1:${(server.address() as AddressInfo).port}/feed.xml`) };
+/** An upstream answering /feed.xml (and /final, a redirect's target) with `handler`, counting connections and requests. */
+async function serve(handler: Route) {
+  const upstream = await startFixtureServer({ "/feed.xml": handler, "/final": handler });
+  closers.push(upstream.close);
+  const counts = {
+    get connections() {
+      return upstream.connections();
+    },
+    get requests() {
+      return upstream.totalHits();
+    },
+  };
+  return { counts, url: new URL(upstream.url("/feed.xml")) };
 }
 
 const fetchFeed = createFetcher();
@@ -103,6 +101,15 @@ describe("the HTTP transport", () => {
     expect(outcome.kind === "fetched" && outcome.finalUrl.pathname).toBe("/final");
     // Time for the cut to reach the discarded body: an unhandled error would fail the run.
     await new Promise((resolve) => setTimeout(resolve, 100));
+  });
+
+  it("reports a body that is not the gzip it says it is as a network error, and leaves unknown codings as sent", async () => {
+    let encoding = "gzip";
+    const upstream = await serve((_req, res) => void res.writeHead(200, { "content-type": "application/rss+xml", "content-encoding": encoding }).end(BODY));
+    await expect(fetchFeed(request(upstream.url))).rejects.toMatchObject({ code: "NETWORK", message: "network error Z_DATA_ERROR" });
+    encoding = "x-unknown";
+    const passed = await fetchFeed(request(upstream.url));
+    expect(passed.kind === "fetched" && passed.body.toString()).toBe(BODY);
   });
 
   it("reports a connection the server cuts mid-body as a network error", async () => {
