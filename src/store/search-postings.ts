@@ -108,7 +108,7 @@ export function* buildPostings(documentCount: number, fieldsOf: (doc: number) =>
   }
   yield;
 
-  // Sorted in steps: the terms of 20k articles took 25-50 ms to sort in one.
+  // Sorted in steps: the vocabulary grows with the catalog, and sorting 100k terms in one go took 50-64 ms.
   const byRank = yield* sortSteps(
     termsById.map((_, id) => id),
     (a, b) => (termsById[a]! < termsById[b]! ? -1 : termsById[a]! > termsById[b]! ? 1 : 0),
