@@ -58,7 +58,7 @@ describe("createFetchLimits", () => {
   });
 
   it("holds background reads to `background` at once, while a first read starts at once", async () => {
-    const limit = createFetchLimits({ global: 10, perHost: 10, background: 2 });
+    const limit = createFetchLimits({ global: 10, perHost: 10, background: 2, backgroundHoldMs: 60_000 });
     const tasks = heldTasks();
     const background = Promise.all(Array.from({ length: 6 }, (_, n) => limit(new URL(`http://bg.test/${n}`), tasks.task, { background: true })));
     await turns();
@@ -69,6 +69,18 @@ describe("createFetchLimits", () => {
     expect(tasks.held).toBe(3);
     await releaseAll(tasks, Promise.all([background, first]));
     expect(tasks.most).toBe(3);
+  });
+
+  it("ends a background read's turn after `backgroundHoldMs` while it runs on, so reads that hang hold no one back", async () => {
+    const limit = createFetchLimits({ global: 10, perHost: 10, background: 1, backgroundHoldMs: 20 });
+    const tasks = heldTasks();
+    const hanging = limit(new URL("http://slow.test/feed"), () => tasks.task().then(() => "slow answer"), { background: true });
+    const next = limit(new URL("http://fast.test/feed"), async () => "fast answer", { background: true });
+    // The one turn is the hanging read's until its hold time passes; then the next read runs.
+    await expect(next).resolves.toBe("fast answer");
+    expect(tasks.held).toBe(1);
+    tasks.releaseOne();
+    await expect(hanging).resolves.toBe("slow answer");
   });
 
   it("lets a failed task free its slot, and leaves local files unlimited", async () => {
@@ -113,7 +125,7 @@ describe("background refreshes through the gateway", () => {
     cleanups.push(upstream.close);
     const gateway = await startGateway(
       { sources: ids.map((id) => ({ id, name: id, url: upstream.url(`/${id}.rss`), section: "technology" })) },
-      { fetchConcurrency: { global: 20, perHost: 20, background: 2 } },
+      { fetchConcurrency: { global: 20, perHost: 20, background: 2, backgroundHoldMs: 60_000 } },
     );
     cleanups.push(gateway.close);
     const waitFor = async (condition: () => boolean) => {
