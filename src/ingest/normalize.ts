@@ -5,7 +5,7 @@ import { clampFuture, parseFeedDate } from "./dates.ts";
 import type { RawFeed, RawImage, RawItem } from "./raw-feed.ts";
 import { articleHash, hashArticleHashes, NormalizedItemMemo } from "./item-memo.ts";
 import { sanitizeBody } from "./sanitize.ts";
-import { collapseWhitespace, countWords, demoronize, repairMojibake, unwrapDoubleEscaped, htmlToText, readingTimeMinutes, SUMMARY_MAX_CHARS, TITLE_MAX_CHARS, truncateAtWord } from "./text.ts";
+import { collapseWhitespace, countWords, repairEncoding, unwrapDoubleEscaped, htmlToText, readingTimeMinutes, SUMMARY_MAX_CHARS, TITLE_MAX_CHARS, truncateAtWord } from "./text.ts";
 import { canonicalUrl, httpUrlResolver, resolveHttpUrl } from "./urls.ts";
 
 export const MAX_TAGS = 20;
@@ -69,7 +69,7 @@ export function normalizeItem(item: RawItem, feed: RawFeed, context: NormalizeCo
   // Body: the full content, else the description; sanitized with absolute links.
   // Repaired before anything reads it: C1 codes as Windows-1252, double-encoded UTF-8.
   const rawBody = item.contentHtml ?? item.summaryHtml;
-  const bodySource = rawBody ? unwrapDoubleEscaped(repairMojibake(demoronize(rawBody))) : null;
+  const bodySource = rawBody ? unwrapDoubleEscaped(repairEncoding(rawBody)) : null;
   const bodyBases = item.contentHtml ? [item.contentBase, ...bases] : bases;
   const body = bodySource ? sanitizeBody(bodySource, bodyBases.filter(isString)) : null;
   const contentHtml = body?.html || null;
@@ -96,7 +96,7 @@ export function normalizeItem(item: RawItem, feed: RawFeed, context: NormalizeCo
 
   const categories = cleanCategories(item.categories);
   const section = sectionFor(categories, context);
-  const sectionWords = new Set(context.sections.flatMap((s) => [s.slug.toLowerCase(), s.name.toLowerCase()]));
+  const sectionWords = sectionWordsOf(context.sections);
   const tags = categories.filter((tag) => !sectionWords.has(tag.toLowerCase())).slice(0, MAX_TAGS);
 
   const guid = item.guid ? collapseWhitespace(item.guid) : null;
@@ -138,6 +138,14 @@ export function articleId(parts: { sourceId: string; canonicalUrl: string | null
 function linkTitle(link: string): string {
   const url = new URL(link);
   return truncateAtWord(`${url.host}${url.pathname === "/" ? "" : decodeURI(url.pathname)}`, 120);
+}
+
+/** Every item of a feed shares its sections: their words are made once per list of sections. */
+const sectionWordsBySections = new WeakMap<SectionConfig[], ReadonlySet<string>>();
+function sectionWordsOf(sections: SectionConfig[]): ReadonlySet<string> {
+  let words = sectionWordsBySections.get(sections);
+  if (!words) sectionWordsBySections.set(sections, (words = new Set(sections.flatMap((s) => [s.slug.toLowerCase(), s.name.toLowerCase()]))));
+  return words;
 }
 
 function sectionFor(categories: string[], context: NormalizeContext): string {

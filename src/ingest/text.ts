@@ -81,15 +81,21 @@ export function escapeLegacyEntities(html: string): string {
 
 // Control characters other than whitespace never belong in display text.
 const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/g;
+// What demoronize (C1 codes), repairMojibake (its lead characters) and CONTROL act on: without any, none changes the text.
+const NEEDS_REPAIR_OR_CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009FÂÃâ]/;
 // Whitespace that is not already a lone plain space: a run of two or more, or one of another kind.
 const UNTIDY_SPACE = /[\s\u00A0\u200B]{2,}|[^\S ]|\u200B/g;
 
 export function collapseWhitespace(text: string): string {
   // Each pass is tested before it runs: most text has nothing to repair, and a
   // replace that rewrites every single space is most of this function's cost.
-  let tidy = repairMojibake(demoronize(text));
-  CONTROL.lastIndex = 0;
-  if (CONTROL.test(tidy)) tidy = tidy.replace(CONTROL, "");
+  // One scan rules out all three repairs, which each need a character it finds.
+  let tidy = text;
+  if (NEEDS_REPAIR_OR_CONTROL.test(tidy)) {
+    tidy = repairMojibake(demoronize(tidy));
+    CONTROL.lastIndex = 0;
+    if (CONTROL.test(tidy)) tidy = tidy.replace(CONTROL, "");
+  }
   UNTIDY_SPACE.lastIndex = 0;
   if (UNTIDY_SPACE.test(tidy)) tidy = tidy.replace(UNTIDY_SPACE, " ");
   return tidy.trim();
@@ -97,6 +103,15 @@ export function collapseWhitespace(text: string): string {
 
 // Windows-1252's characters at 0x80–0x9F, which publishers' tools write as C1 control codes.
 const CP1252_C1 = "€\u0081‚ƒ„…†‡ˆ‰Š‹Œ\u008DŽ\u008F\u0090‘’“”•–—˜™š›œ\u009DžŸ";
+
+/**
+ * `repairMojibake(demoronize(text))`, after one scan that rules both out for
+ * most text (each needs a character it finds).
+ */
+export function repairEncoding(text: string): string {
+  return NEEDS_REPAIR.test(text) ? repairMojibake(demoronize(text)) : text;
+}
+const NEEDS_REPAIR = /[\u0080-\u009FÂÃâ]/;
 
 /** C1 control codes (U+0080–U+009F) read as the Windows-1252 characters they were meant as. */
 export function demoronize(text: string): string {

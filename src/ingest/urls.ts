@@ -20,7 +20,7 @@ export function resolveHttpUrl(link: string | null | undefined, bases: (string |
  * is resolved once, on the first link that needs it, not once per link.
  */
 export function httpUrlResolver(bases: (string | null | undefined)[]): (link: string | null | undefined) => string | null {
-  let base: URL | undefined;
+  let base: string | undefined;
   let baseResolved = false;
   return (link) => {
     if (!link) return null;
@@ -40,7 +40,24 @@ export function httpUrlResolver(bases: (string | null | undefined)[]): (link: st
   };
 }
 
-function resolveBases(bases: (string | null | undefined)[]): URL | undefined {
+/**
+ * Chains of bases resolved lately, by their text: a feed's items share theirs,
+ * and resolving one costs a URL parse per base for every item. Kept as the
+ * href (an immutable string), which is what `new URL` reads of a URL base.
+ */
+const resolvedChains = new Map<string, string | undefined>();
+const MAX_RESOLVED_CHAINS = 16;
+
+function resolveBases(bases: (string | null | undefined)[]): string | undefined {
+  const key = JSON.stringify(bases);
+  if (resolvedChains.has(key)) return resolvedChains.get(key);
+  const base = resolveChain(bases)?.href;
+  if (resolvedChains.size >= MAX_RESOLVED_CHAINS) resolvedChains.clear();
+  resolvedChains.set(key, base);
+  return base;
+}
+
+function resolveChain(bases: (string | null | undefined)[]): URL | undefined {
   let base: URL | undefined;
   for (let i = bases.length - 1; i >= 0; i--) {
     const candidate = bases[i];

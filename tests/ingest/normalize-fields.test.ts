@@ -61,6 +61,16 @@ describe("URLs", () => {
     expect(resolveHttpUrl("javascript:alert(1)", ["https://feed.example/"])).toBeNull();
     expect(resolveHttpUrl("relative", [])).toBeNull();
   });
+
+  it("resolves each chain of bases as its own, however chains alternate (they are remembered by their text)", () => {
+    const chains = Array.from({ length: 40 }, (_, n) => ["sub/", n % 3 === 0 ? "not a url::" : null, `https://feed${n % 20}.example/blog/`]);
+    for (let round = 0; round < 2; round++) {
+      chains.forEach((chain, n) => expect(resolveHttpUrl("post", chain)).toBe(`https://feed${n % 20}.example/blog/sub/post`));
+    }
+    // Text that reads alike once joined is still another chain.
+    expect(resolveHttpUrl("p", ["a/", "https://x.example/b/"])).toBe("https://x.example/b/a/p");
+    expect(resolveHttpUrl("p", ["a/https://x.example/b/"])).toBeNull();
+  });
 });
 
 describe("text", () => {

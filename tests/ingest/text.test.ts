@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { decodeBody } from "../../src/ingest/decode.ts";
 import { parseBody } from "../../src/ingest/parse-body.ts";
 import { sanitizeBody, sanitizeContent } from "../../src/ingest/sanitize.ts";
-import { collapseWhitespace, countWords, htmlToText } from "../../src/ingest/text.ts";
+import { collapseWhitespace, countWords, demoronize, htmlToText, repairEncoding, repairMojibake } from "../../src/ingest/text.ts";
 import { CORPUS_DIR, corpusFiles } from "../helpers/corpus.ts";
 
 describe("collapseWhitespace", () => {
@@ -18,11 +18,24 @@ describe("collapseWhitespace", () => {
     expect(collapseWhitespace("bell\u0007 and\u0000 null")).toBe("bell and null");
   });
 
+  it("repairs Windows-1252 codes and mojibake before it collapses, as it does text without them", () => {
+    expect(collapseWhitespace("\u0093quoted\u0094  and caf\u00c3\u00a9 \u00e2\u20ac\u201d done\u0081")).toBe("\u201cquoted\u201d and café \u2014 done");
+    expect(collapseWhitespace("Âge and Ãtre stay")).toBe("Âge and Ãtre stay");
+  });
+
   it("gives the same answer on every call (no state kept between calls)", () => {
     const texts = ["x  y", "p q", "m\tn", "plain"];
     const first = texts.map(collapseWhitespace);
     expect(texts.map(collapseWhitespace)).toEqual(first);
     expect(first).toEqual(["x y", "p q", "m n", "plain"]);
+  });
+});
+
+describe("repairEncoding", () => {
+  it("is repairMojibake after demoronize, for text that needs either and text that needs neither", () => {
+    const texts = ["plain ascii", "caf\u00c3\u00a9", "\u0093q\u0094", "\u00e2\u20ac\u2122s", "Ãtre", "\u0081\u008d", "日本語 ’ — é", ""];
+    for (const text of texts) expect(repairEncoding(text)).toBe(repairMojibake(demoronize(text)));
+    expect(repairEncoding("\u0093caf\u00c3\u00a9\u0094")).toBe("\u201ccafé\u201d");
   });
 });
 
