@@ -46,10 +46,10 @@ export async function runColdStartScenarios(options: BenchOptions, placement: Pl
     const sourceList = urls.map((url, i) => ({ id: `upstream-${i}`, name: `Upstream ${i}`, url, section: BENCH_SECTIONS[i % BENCH_SECTIONS.length]!.slug }));
     await writeFile(file, JSON.stringify({ sections: BENCH_SECTIONS, sources: sourceList }));
 
-    // Baseline: the network alone, every feed fetched at once by plain fetch, in a process of its own on the server's core.
+    // Baseline: the network alone, every feed read at once over node:http, in a process of its own on the server's core.
     const fetched = await fetcher.ask({ type: "fetch-all", urls }, "fetched", 120_000);
     await fetcher.stop();
-    log(`  3. cold start: ${sources} upstreams, ${(Number(fetched.bytes) / 2 ** 20).toFixed(1)} MiB of feeds; plain parallel fetch ${Number(fetched.ms).toFixed(0)} ms`);
+    log(`  3. cold start: ${sources} upstreams, ${(Number(fetched.bytes) / 2 ** 20).toFixed(1)} MiB of feeds; plain parallel read ${Number(fetched.ms).toFixed(0)} ms`);
 
     const cold = await gateway.ask({ type: "go", sources: file, expected }, "cold", 180_000);
     const gatewayUrl = String(cold.url);
@@ -117,7 +117,7 @@ export async function runColdStartScenarios(options: BenchOptions, placement: Pl
         id: "cold-start",
         scenario: `3. cold start, ${sources} sources × ${itemsPerSource} items`,
         measured: { value: Number(cold.ms), unit: "ms", label: "gateway" },
-        baseline: { value: Number(fetched.ms), unit: "ms", label: "plain parallel fetch" },
+        baseline: { value: Number(fetched.ms), unit: "ms", label: "plain parallel read" },
         target: { on: "measured", op: "<=", value: 1000 },
         details: {
           articles: expected,
@@ -135,7 +135,7 @@ export async function runColdStartScenarios(options: BenchOptions, placement: Pl
               id: "cold-start.all-cores",
               scenario: `3. cold start, the gateway on every core (${ALL_CORES})`,
               measured: { value: Number(wide.ms), unit: "ms", label: "gateway" },
-              baseline: { value: Number(fetched.ms), unit: "ms", label: "plain parallel fetch" },
+              baseline: { value: Number(fetched.ms), unit: "ms", label: "plain parallel read" },
               target: null,
               details: { cpuMs: wide.cpu, queriesSent: wide.attempts },
             }),
