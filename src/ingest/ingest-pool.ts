@@ -58,6 +58,36 @@ interface PoolWorker {
 }
 
 const WORKER_URL = new URL("./ingest-worker-entry.cjs", import.meta.url);
+/** Flags that preload a module, followed by its name (or joined to it with `=`). */
+const PRELOAD_FLAGS: ReadonlySet<string> = new Set(["--import", "--require", "-r", "--loader", "--experimental-loader"]);
+
+/**
+ * The Node flags a worker starts with: the process's own, less tsx's
+ * preloads. A worker inherits them by default, and `tsx` (npm start) and
+ * `--import tsx` (the bench) would register tsx's ESM loader in every worker,
+ * which the worker's entry avoids on purpose (it registers tsx's CommonJS
+ * hook itself): a worker then took 380-530 ms of CPU to start, against
+ * 320-350 without them.
+ */
+export function workerExecArgv(execArgv: readonly string[]): string[] {
+  const kept: string[] = [];
+  for (let i = 0; i < execArgv.length; i++) {
+    const flag = execArgv[i]!;
+    if (PRELOAD_FLAGS.has(flag) && isTsx(execArgv[i + 1])) {
+      i++;
+      continue;
+    }
+    const joined = /^(--[a-z-]+)=(.*)$/.exec(flag);
+    if (joined && PRELOAD_FLAGS.has(joined[1]!) && isTsx(joined[2])) continue;
+    kept.push(flag);
+  }
+  return kept;
+}
+
+/** tsx itself or one of its files (`tsx`, `tsx/esm`, `file:///…/node_modules/tsx/dist/loader.mjs`). */
+function isTsx(module: string | undefined): boolean {
+  return module !== undefined && /(^|[\\/])tsx($|[\\/])/.test(module);
+}
 /** Sources whose last worker is remembered: as many as the feed cache holds (MAX_CACHED_SOURCES). */
 const MAX_REMEMBERED_SOURCES = 10_000;
 
@@ -152,7 +182,7 @@ export class IngestPool {
   }
 
   private spawn(): PoolWorker {
-    const slot: PoolWorker = { worker: new Worker(WORKER_URL), task: null, timer: null };
+    const slot: PoolWorker = { worker: new Worker(WORKER_URL, { execArgv: workerExecArgv(process.execArgv) }), task: null, timer: null };
     slot.worker.unref();
     slot.worker.on("message", (reply: IngestReply) => {
       const task = slot.task;
