@@ -84,6 +84,29 @@ export function workerExecArgv(execArgv: readonly string[]): string[] {
   return kept;
 }
 
+/**
+ * A worker with `workerExecArgv`'s flags. Node refuses V8's flags in a
+ * worker's own list (`--max-old-space-size`: V8's flags are the process's,
+ * and a worker that inherits its flags gets them regardless), and names them:
+ * they are left out and the worker started again; should that fail too, the
+ * worker inherits every flag, as by default.
+ */
+function startWorker(): Worker {
+  const execArgv = workerExecArgv(process.execArgv);
+  if (execArgv.length === process.execArgv.length) return new Worker(WORKER_URL);
+  try {
+    return new Worker(WORKER_URL, { execArgv });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ERR_WORKER_INVALID_EXEC_ARGV") throw error;
+    const refused = new Set((error as Error).message.split(": ").slice(1).join(": ").split(", "));
+    try {
+      return new Worker(WORKER_URL, { execArgv: execArgv.filter((flag) => !refused.has(flag)) });
+    } catch {
+      return new Worker(WORKER_URL);
+    }
+  }
+}
+
 /** tsx itself or one of its files (`tsx`, `tsx/esm`, `file:///…/node_modules/tsx/dist/loader.mjs`). */
 function isTsx(module: string | undefined): boolean {
   return module !== undefined && /(^|[\\/])tsx($|[\\/])/.test(module);
@@ -182,7 +205,7 @@ export class IngestPool {
   }
 
   private spawn(): PoolWorker {
-    const slot: PoolWorker = { worker: new Worker(WORKER_URL, { execArgv: workerExecArgv(process.execArgv) }), task: null, timer: null };
+    const slot: PoolWorker = { worker: startWorker(), task: null, timer: null };
     slot.worker.unref();
     slot.worker.on("message", (reply: IngestReply) => {
       const task = slot.task;

@@ -86,7 +86,7 @@ describe("worker threads' Node flags", () => {
     expect(workerExecArgv(["--require", "./otel-tsx-setup.cjs", "--import", "tsx-like"])).toEqual(["--require", "./otel-tsx-setup.cjs", "--import", "tsx-like"]);
   });
 
-  it("still let a worker read TypeScript when the process runs under tsx", async () => {
+  it("still let a worker read TypeScript when the process runs under tsx, with V8 flags a worker may not be given", async () => {
     const script = [
       'import { IngestPool } from "./src/ingest/ingest-pool.ts";',
       "const pool = new IngestPool({ size: 1, minBytes: 0 });",
@@ -95,7 +95,8 @@ describe("worker threads' Node flags", () => {
       "console.log(JSON.stringify({ threadId: result.threadId, titles: result.articles.map((a) => a.title) }));",
       "await pool.close();",
     ].join("\n");
-    const { stdout } = await promisify(execFile)(process.execPath, ["--import", "tsx", "--input-type=module", "--eval", script], { cwd: process.cwd(), timeout: 15_000 });
+    const flags = ["--max-old-space-size=512", "--stack-trace-limit=50", "--import", "tsx", "--input-type=module", "--eval", script];
+    const { stdout } = await promisify(execFile)(process.execPath, flags, { cwd: process.cwd(), timeout: 15_000 });
     const answer = JSON.parse(stdout.trim()) as { threadId: number; titles: string[] };
     expect(answer.threadId).toBeGreaterThan(0);
     expect(answer.titles).toEqual(["One"]);
