@@ -1,6 +1,6 @@
 /**
  * The gateway of the cold-start and stall scenarios, over the fixture
- * upstreams, started as src/main.ts starts it (createGateway, listen, the
+ * upstreams, started as src/main.ts starts it (its V8 flags, createGateway, listen, the
  * refresher's first round) with one difference: its monotonic clock can be
  * moved, so the bench can make every source stale at once.
  *
@@ -18,6 +18,7 @@
 import { loadSourcesFile } from "../src/config/sources-file.ts";
 import { sharedIngestPool } from "../src/ingest/ingest-pool.ts";
 import { createGateway } from "../src/create-gateway.ts";
+import { setGatewayV8Flags } from "../src/ops/v8-heap.ts";
 import { listen } from "../src/http/server.ts";
 import { watchEventLoop, watchGc } from "./event-loop.ts";
 import { readThreadCpu, threadCpuSince } from "./thread-cpu.ts";
@@ -53,6 +54,7 @@ function nextMessage<T extends ChildMessage>(type: string): Promise<T> {
 }
 
 async function main(): Promise<void> {
+  setGatewayV8Flags();
   const loadedAfterMs = performance.now();
   const go = nextMessage<GoMessage>("go");
   tell({ type: "loaded" });

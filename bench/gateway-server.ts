@@ -1,7 +1,7 @@
 /**
  * The gateway measured by the HTTP scenarios, started as `npm start` starts it
- * (src/main.ts): createGateway over a sources file, listen, the refresher's
- * first round. Differences, on purpose: 127.0.0.1 on a free port, no request
+ * (src/main.ts): its V8 flags, createGateway over a sources file, listen, the
+ * refresher's first round. Differences, on purpose: 127.0.0.1 on a free port, no request
  * log (createGateway's silent default; `npm start` logs each request at
  * info), and readiness reported over IPC once the catalog is built.
  *
@@ -16,11 +16,13 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { loadSourcesFile } from "../src/config/sources-file.ts";
 import { createGateway } from "../src/create-gateway.ts";
+import { setGatewayV8Flags } from "../src/ops/v8-heap.ts";
 import { createApp } from "../src/http/app.ts";
 import { listen, type RunningServer } from "../src/http/server.ts";
 import { failStart, listenToBench, ROOT, tell } from "./processes.ts";
 
 async function main(): Promise<void> {
+  setGatewayV8Flags();
   const { values } = parseArgs({ options: { sources: { type: "string" }, yoga: { type: "boolean" } } });
   const config = await loadSourcesFile(values.sources ?? path.join(ROOT, "sources/default.json"));
   const gateway = createGateway({ config });

@@ -8,11 +8,13 @@ import { listen } from "./http/server.ts";
 import { watchFile } from "./config/watch-file.ts";
 import { createLogger } from "./ops/logger.ts";
 import { createMetrics } from "./ops/metrics.ts";
+import { setGatewayV8Flags } from "./ops/v8-heap.ts";
 import { reloadSourcesFile } from "./ops/reload-sources.ts";
 import { loadPartnersFile, PartnersFileError } from "./partners/partners-file.ts";
 import { createRedis, SharedCache } from "./store/shared-cache.ts";
 
 async function main(): Promise<void> {
+  setGatewayV8Flags();
   const settings = readSettings(process.argv.slice(2), process.env);
   // A person at a terminal reads pretty lines; anything else (a pipe, a log shipper) gets JSON.
   const logger = createLogger({ level: settings.logLevel, pretty: process.stdout.isTTY === true });
