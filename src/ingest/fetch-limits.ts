@@ -74,12 +74,8 @@ export function createFetchLimits({
 function heldTurn<T>(limit: LimitFunction, task: () => Promise<T>, holdMs: number): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     void limit(() => {
-      let running: Promise<T>;
-      try {
-        running = task();
-      } catch (error) {
-        running = Promise.reject(error);
-      }
+      // `task` is the host and global limits' call, which always returns a promise.
+      const running = task();
       running.then(resolve, reject);
       return new Promise<void>((endTurn) => {
         const timer = setTimeout(endTurn, holdMs);
