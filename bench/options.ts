@@ -34,7 +34,7 @@ export interface BenchOptions {
   profile: boolean;
 }
 
-export const SCENARIO_GROUPS = ["hot", "misses", "cold", "catalog"] as const;
+export const SCENARIO_GROUPS = ["hot", "misses", "cold", "upstream", "catalog"] as const;
 export type ScenarioGroup = (typeof SCENARIO_GROUPS)[number];
 
 const PRESETS = {
@@ -44,7 +44,7 @@ const PRESETS = {
   smoke: { rounds: 1, loadSeconds: 0.5, warmupSeconds: 0.1, connections: 5, sources: 5, articles: 2_000, indexSamples: 50, scanSamples: 5, idleSeconds: 0.3 },
 } as const;
 
-export const USAGE = `npm run bench -- [--quick] [--smoke] [--rounds N] [--seconds S] [--sources N] [--articles N] [--only hot,misses,cold,catalog] [--profile] [--out FILE]`;
+export const USAGE = `npm run bench -- [--quick] [--smoke] [--rounds N] [--seconds S] [--sources N] [--articles N] [--only hot,misses,cold,upstream,catalog] [--profile] [--out FILE]`;
 
 export function readOptions(argv: string[], defaultOut: string): BenchOptions {
   const { values } = parseArgs({
