@@ -48,8 +48,12 @@ export async function runColdStartScenarios(options: BenchOptions, placement: Pl
 
     // Baseline: the network alone, every feed read at once over node:http, in a process of its own on the server's core.
     const fetched = await fetcher.ask({ type: "fetch-all", urls }, "fetched", 120_000);
-    await fetcher.stop();
     log(`  3. cold start: ${sources} upstreams, ${(Number(fetched.bytes) / 2 ** 20).toFixed(1)} MiB of feeds; plain parallel read ${Number(fetched.ms).toFixed(0)} ms`);
+    // The libraries' share of a cold start, on the same bodies and core, before the gateway starts.
+    const floor = await fetcher.ask({ type: "floor" }, "floor", 120_000);
+    await fetcher.stop();
+    const [decodeMs, parseMs, sanitizeMs] = [floor.decodeMs, floor.parseMs, floor.sanitizeMs].map(Number) as [number, number, number];
+    log(`  3. cold start: the libraries alone on those feeds, one thread: ${Number(floor.ms).toFixed(0)} ms (CPU: decoding ${decodeMs.toFixed(0)} ms, parsing ${parseMs.toFixed(0)} ms, sanitizing ${sanitizeMs.toFixed(0)} ms; ${Number(floor.items)} items)`);
 
     const cold = await gateway.ask({ type: "go", sources: file, expected }, "cold", 180_000);
     const gatewayUrl = String(cold.url);
@@ -128,6 +132,14 @@ export async function runColdStartScenarios(options: BenchOptions, placement: Pl
           // Where the time went: the main thread (fetching, merging, indexing, answering) and the parser threads.
           cpuMs: coldCpu,
         },
+      }),
+      row({
+        id: "cold-start.floor",
+        scenario: "3. cold start, the libraries alone on one thread: decode, parse (saxes, rss-parser), sanitize (sanitize-html)",
+        measured: { value: Number(floor.ms), unit: "ms", label: "libraries alone" },
+        baseline: { value: Number(fetched.ms), unit: "ms", label: "plain parallel read" },
+        target: null,
+        details: { items: floor.items, cpuMs: { decode: decodeMs, parse: parseMs, sanitize: sanitizeMs } },
       }),
       ...(wide
         ? [
