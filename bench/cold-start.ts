@@ -139,7 +139,7 @@ export async function runColdStartScenarios(options: BenchOptions, placement: Pl
         measured: { value: Number(floor.ms), unit: "ms", label: "libraries alone" },
         baseline: { value: Number(fetched.ms), unit: "ms", label: "plain parallel read" },
         target: null,
-        details: { items: floor.items, cpuMs: { decode: decodeMs, parse: parseMs, sanitize: sanitizeMs } },
+        details: { items: floor.items, stepCpuMs: { decode: decodeMs, parse: parseMs, sanitize: sanitizeMs } },
       }),
       ...(wide
         ? [

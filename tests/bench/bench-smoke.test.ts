@@ -51,13 +51,18 @@ it("runs every bench scenario in a tiny version and reports finite positive figu
 
   // Where /proc gives threads' CPU times, the cold start says which threads its time went to.
   if (existsSync("/proc/self/task")) {
-    for (const row of results.rows.filter((r) => r.id.startsWith("cold-start"))) {
+    for (const row of results.rows.filter((r) => r.id === "cold-start" || r.id === "cold-start.all-cores")) {
       const cpu = row.details?.cpuMs as { mainMs: number; parserMs: number; otherMs: number } | undefined;
       expect(cpu?.mainMs, row.id).toBeGreaterThan(0);
       expect(cpu?.parserMs, row.id).toBeGreaterThanOrEqual(0);
       expect(cpu?.otherMs, row.id).toBeGreaterThanOrEqual(0);
     }
   }
+
+  // The libraries' floor says what each step cost, over every item the gateway reads.
+  const floor = results.rows.find((r) => r.id === "cold-start.floor")!;
+  expect(floor.details.items).toBe(5 * 100);
+  for (const step of ["decode", "parse", "sanitize"]) expect((floor.details.stepCpuMs as Record<string, number>)[step], step).toBeGreaterThanOrEqual(0);
 
   const lines = results.table.split("\n");
   expect(lines).toHaveLength(results.rows.length + 2);
