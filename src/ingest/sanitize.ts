@@ -47,6 +47,26 @@ export function sanitizeBody(html: string, base: string[]): SanitizedBody {
 let current: { resolve: (link: string) => string | null; reader: ReaderText | null } | null = null;
 
 function sanitize(html: string, base: string[], reader: ReaderText | null): string {
+  // Without a tag or an entity there is nothing to sanitize: what the library would
+  // give back is the text with `>` escaped (see plainTextOutput). Measured warm on a
+  // 200-character description: 0.45 µs against 3.4 µs through the library, which sets
+  // up its options, maps and classes on every call. Many descriptions and bodies are
+  // plain text (41 % of those in the test corpus).
+  if (!MARKUP.test(html)) {
+    reader?.text(html);
+    return plainTextOutput(html);
+  }
+  return sanitizeWithLibrary(html, base, reader);
+}
+const MARKUP = /[<&]/;
+
+/** sanitize-html's output for text without `<` or `&`: it escapes `>` (its text escaping), and we trim. */
+function plainTextOutput(text: string): string {
+  return (text.indexOf(">") < 0 ? text : text.replace(/>/g, "&gt;")).trim();
+}
+
+/** `sanitize` always through sanitize-html, plain text too: what the shortcut above must equal (tests compare). */
+export function sanitizeWithLibrary(html: string, base: string[], reader: ReaderText | null): string {
   const outer = current;
   current = { resolve: httpUrlResolver(base), reader };
   try {
