@@ -38,8 +38,9 @@ export function normalizeFeed(feed: RawFeed, context: NormalizeContext, memo: No
   const articles: Article[] = [];
   const hashes: string[] = [];
   const seen = new Set<string>();
-  // Everything besides the item that normalizing reads (not the clock: see articleHash).
-  const settings = JSON.stringify([feed.base, feed.link, context.sourceId, context.defaultSection, context.sections, context.feedUrl]);
+  // Everything besides the item that normalizing reads (not the clock: see articleHash),
+  // as a digest: each item's key hashes it again, and the sections alone run to hundreds of characters.
+  const settings = hash("sha256", JSON.stringify([feed.base, feed.link, context.sourceId, context.defaultSection, context.sections, context.feedUrl]), "base64url");
   const read = memo?.read(context.sourceId, context.now);
   for (const item of feed.items) {
     const key = NormalizedItemMemo.key(item, settings);
@@ -149,12 +150,29 @@ function sectionWordsOf(sections: SectionConfig[]): ReadonlySet<string> {
 }
 
 function sectionFor(categories: string[], context: NormalizeContext): string {
+  const bySlugOrName = sectionsByWordOf(context.sections);
   for (const category of categories) {
-    const wanted = category.toLowerCase();
-    const match = context.sections.find((s) => s.slug === wanted || s.name.toLowerCase() === wanted);
-    if (match) return match.slug;
+    const slug = bySlugOrName.get(category.toLowerCase());
+    if (slug !== undefined) return slug;
   }
   return context.defaultSection;
+}
+
+/** A category's section: by exact slug first, else by name in any case, in the order of the sections (as a search of the list would find it). */
+const sectionsByWordBySections = new WeakMap<SectionConfig[], ReadonlyMap<string, string>>();
+function sectionsByWordOf(sections: SectionConfig[]): ReadonlyMap<string, string> {
+  let bySlugOrName = sectionsByWordBySections.get(sections);
+  if (!bySlugOrName) {
+    const map = new Map<string, string>();
+    for (const section of sections) {
+      // Lowercase: a slug matches only exactly (categories are lowercased), a name in any case.
+      if (!map.has(section.slug)) map.set(section.slug, section.slug);
+      const name = section.name.toLowerCase();
+      if (!map.has(name)) map.set(name, section.slug);
+    }
+    sectionsByWordBySections.set(sections, (bySlugOrName = map));
+  }
+  return bySlugOrName;
 }
 
 function cleanCategories(categories: string[]): string[] {

@@ -107,10 +107,17 @@ class TolerantParser extends ParserBase {
    * The item is built as rss-parser builds it, without them.
    */
   override parseItemRss(xmlItem: XmlNode, itemFields: unknown[]): ParsedItem {
-    const { description, ...rest } = xmlItem;
-    const item = super.parseItemRss(rest, withoutSnippets(itemFields));
-    if (description) item.content = rssParserUtils.getContent((description as unknown[])[0]);
-    return item;
+    // The item's tree is this parse's own: its description is set aside while rss-parser
+    // reads it, rather than copying every other field into a new object per item.
+    const description = xmlItem.description;
+    xmlItem.description = undefined;
+    try {
+      const item = super.parseItemRss(xmlItem, withoutSnippets(itemFields));
+      if (description) item.content = rssParserUtils.getContent((description as unknown[])[0]);
+      return item;
+    } finally {
+      xmlItem.description = description;
+    }
   }
   override parseItemAtom(entry: Record<string, unknown>): ParsedItem {
     // As for RSS: the entry's content is taken as rss-parser takes it, without the snippet made of it.

@@ -3,6 +3,8 @@ import { clampFuture, parseFeedDate } from "../../src/ingest/dates.ts";
 import { decodeBody } from "../../src/ingest/decode.ts";
 import { detectFormat } from "../../src/ingest/detect.ts";
 import { readPath } from "../../src/ingest/json-path.ts";
+import { normalizeItem } from "../../src/ingest/normalize.ts";
+import { emptyRawItem } from "../../src/ingest/raw-feed.ts";
 import { htmlToText, truncateAtWord } from "../../src/ingest/text.ts";
 import { canonicalUrl, resolveHttpUrl } from "../../src/ingest/urls.ts";
 
@@ -137,5 +139,31 @@ describe("text repairs", () => {
   });
   it("leaves genuine text alone", () => {
     for (const text of ["Ä… is fine", "Â is a letter", "São Tomé – Zürich’s café", "ÃÂâ"]) expect(htmlToText(text)).toBe(text);
+  });
+});
+
+describe("the section a category names", () => {
+  const sections = [
+    { slug: "world", name: "Tech" },
+    { slug: "tech", name: "Technology" },
+    { slug: "science", name: "Science & Nature" },
+  ];
+  const sectionOf = (categories: string[]) => {
+    const item = { ...emptyRawItem(), title: "A story", link: "https://wire.example/story", categories };
+    const feed = { title: null, link: null, base: null, warning: null, ttlMinutes: null, items: [item] };
+    return normalizeItem(item, feed, { sourceId: "wire", defaultSection: "science", sections, feedUrl: "https://wire.example/feed", now: Date.UTC(2026, 10, 1) })!.section;
+  };
+
+  it("is the first section in the list whose slug or name (in any case) the category is", () => {
+    expect(sectionOf(["tech"])).toBe("world"); // the first section's name, before the second's slug
+    expect(sectionOf(["TECHNOLOGY"])).toBe("tech");
+    expect(sectionOf(["science & nature"])).toBe("science");
+    expect(sectionOf(["World"])).toBe("world");
+  });
+
+  it("is named by the first category that names one, else it is the source's default", () => {
+    expect(sectionOf(["Elections", "Technology", "Tech"])).toBe("tech");
+    expect(sectionOf(["Elections", "Markets"])).toBe("science");
+    expect(sectionOf([])).toBe("science");
   });
 });
