@@ -158,7 +158,7 @@ function sectionFor(categories: string[], context: NormalizeContext): string {
   return context.defaultSection;
 }
 
-/** A category's section: by exact slug first, else by name in any case, in the order of the sections (as a search of the list would find it). */
+/** The section a lowercased category names: the first in the list whose slug it is, or whose name it is in any case. */
 const sectionsByWordBySections = new WeakMap<SectionConfig[], ReadonlyMap<string, string>>();
 function sectionsByWordOf(sections: SectionConfig[]): ReadonlyMap<string, string> {
   let bySlugOrName = sectionsByWordBySections.get(sections);
