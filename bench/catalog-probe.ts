@@ -166,7 +166,7 @@ function main(): void {
   const relatedScan = latencies(ids.slice(0, scanSamples), (id) => scan.relatedTo(positions.get(id)!, 5), budgetMs);
   const searchScan = latencies(queries.slice(0, scanSamples), (query) => scan.search(query), budgetMs);
 
-  const textChars = catalog.articles.reduce((sum, a) => sum + a.title.length + (a.summary?.length ?? 0) + (a.contentHtml?.length ?? 0) + a.tags.join("").length, 0);
+  const textChars = catalog.articles.reduce((sum, a) => sum + a.title.length + (a.summary?.length ?? 0) + (a.rawBodyHtml?.length ?? 0) + a.tags.join("").length, 0);
   const result: CatalogProbeResult = {
     articles: catalog.articles.length,
     textCharsPerArticle: textChars / catalog.articles.length,

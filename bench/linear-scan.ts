@@ -33,7 +33,7 @@ export class LinearScan {
       this.vectors.push(vector);
       this.norms[index] = Math.sqrt(sum) || 1;
     });
-    this.haystacks = articles.map((a) => `${a.title} ${a.tags.join(" ")} ${a.summary ?? ""} ${a.contentHtml ?? ""}`.toLowerCase());
+    this.haystacks = articles.map((a) => `${a.title} ${a.tags.join(" ")} ${a.summary ?? ""} ${a.rawBodyHtml ?? ""}`.toLowerCase());
   }
 
   /** The `first` articles most similar to article `index` by cosine, comparing it with every article. */

@@ -20,7 +20,7 @@ const AUTHORS = Array.from({ length: 200 }, (_, i) => `Reporter ${i}`);
 
 /**
  * `count` articles as the normalizer would make them (plain-text title and
- * summary, sanitized HTML body, absolute links, 16-character ids), spread over
+ * summary, HTML body with its base, absolute links, 16-character ids), spread over
  * sources of ARTICLES_PER_SOURCE, with a real sources configuration, ready for
  * `buildCatalog`. Deterministic for a seed.
  */
@@ -77,7 +77,9 @@ export function syntheticArticle(text: TextGenerator, { sourceId, section, n, pu
     guid: ["https://", host, "/?p=", 100000 + n].join(""),
     title,
     summary: text.prose(topic, SUMMARY_CHARS),
-    contentHtml: paragraphs.join(""),
+    rawBodyHtml: paragraphs.join(""),
+    // A string of its own per article, as articles that crossed from a parser thread have.
+    bodyBase: ["https://", host, "/"].join(""),
     url: ["https://", path, "?utm_source=rss"].join(""),
     canonicalUrl: ["https://", path].join(""),
     author: text.pick(AUTHORS),

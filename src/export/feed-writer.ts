@@ -1,6 +1,7 @@
 import { Feed, type Category, type Extension, type Item } from "feed";
 import { sanitizeContent } from "../ingest/sanitize.ts";
 import { escapeHtml } from "../ingest/escape-html.ts";
+import { contentHtmlOf } from "../store/article-content.ts";
 import type { CatalogArticle } from "../store/catalog-article.ts";
 
 export const FEED_FORMATS = ["rss", "atom", "json"] as const;
@@ -64,7 +65,8 @@ export function writeFeed(format: FeedFormat, meta: FeedMeta, articles: CatalogA
 
 function toItem(format: FeedFormat, article: CatalogArticle, meta: FeedMeta): Item {
   // Sanitized at ingest; sanitized again here so nothing reaches a partner that did not pass the allow-list.
-  const content = article.contentHtml ? cdataSafe(sanitizeContent(xmlText(article.contentHtml), [article.url])) : undefined;
+  const html = contentHtmlOf(article);
+  const content = html ? cdataSafe(sanitizeContent(xmlText(html), [article.url])) : undefined;
   const summaryHtml = article.summary ? escapeHtml(xmlText(article.summary)) : undefined;
   const sectionName = meta.sectionNames.get(article.section) ?? article.section;
   const item: Item = {

@@ -8,8 +8,16 @@ export interface Article {
   title: string;
   /** Plain text, no markup, cut at a word boundary. */
   summary: string | null;
-  /** Sanitized HTML. */
-  contentHtml: string | null;
+  /**
+   * The body as the feed gave it (full content, else the description), its
+   * encoding repaired: untrusted HTML, never to be shown as it is. What
+   * readers get is `contentHtmlOf(article)` (store/article-content.ts), which
+   * sanitizes it on first use: most bodies are never read, and sanitizing
+   * every one at ingest was about a third of reading a feed.
+   */
+  rawBodyHtml: string | null;
+  /** The absolute base the body's relative links resolve against (xml:base, the feed's link, where it was read). */
+  bodyBase: string | null;
   /** The link as the publisher wrote it, made absolute. */
   url: string;
   /** The same link in canonical form, used for identity and merging. */

@@ -152,7 +152,7 @@ function wouldClamp(date: Date | null, now: number): boolean {
 // UTF-16 strings: two bytes a character.
 function entrySize({ article, hash }: NormalizedItem): number {
   let chars = hash.length + article.id.length + article.sourceId.length + article.title.length + article.url.length + article.canonicalUrl.length + article.section.length;
-  chars += (article.guid?.length ?? 0) + (article.summary?.length ?? 0) + (article.contentHtml?.length ?? 0) + (article.author?.length ?? 0);
+  chars += (article.guid?.length ?? 0) + (article.summary?.length ?? 0) + (article.rawBodyHtml?.length ?? 0) + (article.bodyBase?.length ?? 0) + (article.author?.length ?? 0);
   for (const tag of article.tags) chars += tag.length;
   if (article.image) chars += article.image.url.length + (article.image.alt?.length ?? 0);
   return 2 * chars + ENTRY_OVERHEAD_BYTES;

@@ -4,9 +4,8 @@ import type { Article, ArticleImage } from "./article.ts";
 import { clampFuture, parseFeedDate } from "./dates.ts";
 import type { RawFeed, RawImage, RawItem } from "./raw-feed.ts";
 import { articleHash, hashArticleHashes, NormalizedItemMemo } from "./item-memo.ts";
-import { sanitizeBody } from "./sanitize.ts";
 import { collapseWhitespace, countWords, repairEncoding, unwrapDoubleEscaped, htmlToText, readingTimeMinutes, SUMMARY_MAX_CHARS, TITLE_MAX_CHARS, truncateAtWord } from "./text.ts";
-import { canonicalUrl, httpUrlResolver, resolveHttpUrl } from "./urls.ts";
+import { canonicalUrl, httpUrlResolver, resolvedBase, resolveHttpUrl } from "./urls.ts";
 
 export const MAX_TAGS = 20;
 export const MAX_TAG_CHARS = 64;
@@ -67,14 +66,13 @@ export function normalizeItem(item: RawItem, feed: RawFeed, context: NormalizeCo
   const bases = [item.base, feed.base, feed.link, context.feedUrl];
   const resolve = httpUrlResolver(bases);
 
-  // Body: the full content, else the description; sanitized with absolute links.
+  // Body: the full content, else the description, kept as HTML to be sanitized when read
+  // (see Article.rawBodyHtml), with the base its links resolve against; its text is read now.
   // Repaired before anything reads it: C1 codes as Windows-1252, double-encoded UTF-8.
   const rawBody = item.contentHtml ?? item.summaryHtml;
-  const bodySource = rawBody ? unwrapDoubleEscaped(repairEncoding(rawBody)) : null;
-  const bodyBases = item.contentHtml ? [item.contentBase, ...bases] : bases;
-  const body = bodySource ? sanitizeBody(bodySource, bodyBases.filter(isString)) : null;
-  const contentHtml = body?.html || null;
-  const bodyText = body?.text ?? "";
+  const body = rawBody ? unwrapDoubleEscaped(repairEncoding(rawBody)) : null;
+  const bodyBase = body ? resolvedBase(item.contentHtml ? [item.contentBase, ...bases] : bases) : null;
+  const bodyText = body ? htmlToText(body) : "";
 
   // Summary: the feed's description as plain text, else the start of the body.
   const summaryText = item.summaryHtml ? htmlToText(unwrapDoubleEscaped(item.summaryHtml)) : "";
@@ -107,7 +105,8 @@ export function normalizeItem(item: RawItem, feed: RawFeed, context: NormalizeCo
     guid,
     title,
     summary,
-    contentHtml,
+    rawBodyHtml: body || null,
+    bodyBase,
     url,
     canonicalUrl: canonical,
     author: item.authors.map((a) => htmlToText(a)).filter(Boolean).join(", ") || null,
@@ -199,8 +198,4 @@ function bestImage(images: RawImage[], resolve: (link: string) => string | null)
     }
   }
   return best;
-}
-
-function isString(value: string | null | undefined): value is string {
-  return typeof value === "string" && value !== "";
 }

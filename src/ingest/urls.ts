@@ -40,6 +40,11 @@ export function httpUrlResolver(bases: (string | null | undefined)[]): (link: st
   };
 }
 
+/** The absolute URL a chain of bases (the innermost first) comes to, as `httpUrlResolver` resolves links against it; null when none parses. */
+export function resolvedBase(bases: (string | null | undefined)[]): string | null {
+  return resolveBases(bases) ?? null;
+}
+
 /**
  * Chains of bases resolved lately, by their text: a feed's items share theirs,
  * and resolving one costs a URL parse per base for every item. Kept as the

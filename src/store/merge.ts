@@ -201,7 +201,7 @@ function mergeGroup(group: Article[]): CatalogArticle {
     group.map(pick).reduce<Date | null>((best, d) => (d && (!best || d < best) ? d : best), null);
   const latest = (pick: (a: Article) => Date | null) =>
     group.map(pick).reduce<Date | null>((best, d) => (d && (!best || d > best) ? d : best), null);
-  const withBody = group.reduce((best, a) => ((a.contentHtml?.length ?? 0) > (best.contentHtml?.length ?? 0) ? a : best), first);
+  const withBody = group.reduce((best, a) => ((a.rawBodyHtml?.length ?? 0) > (best.rawBodyHtml?.length ?? 0) ? a : best), first);
   const image = group.map((a) => a.image).reduce((best, img) => {
     if (!img) return best;
     if (!best) return img;
@@ -215,7 +215,8 @@ function mergeGroup(group: Article[]): CatalogArticle {
     // The smallest id is stable whichever source answers first.
     id: group.map((a) => a.id).sort()[0]!,
     summary: longest((a) => a.summary),
-    contentHtml: withBody.contentHtml,
+    rawBodyHtml: withBody.rawBodyHtml,
+    bodyBase: withBody.bodyBase,
     readingTimeMinutes: withBody.readingTimeMinutes,
     author: first.author ?? group.find((a) => a.author)?.author ?? null,
     publishedAt: earliest((a) => a.publishedAt),

@@ -141,7 +141,7 @@ export class RelatedIndex {
       add(article.title, FIELD_WEIGHTS.title);
       add(article.tags.join(" . "), FIELD_WEIGHTS.tags);
       add(article.summary ?? "", FIELD_WEIGHTS.summary);
-      add(indexedBodyText(article.contentHtml, BODY_WORDS), FIELD_WEIGHTS.body);
+      add(indexedBodyText(article.rawBodyHtml, BODY_WORDS), FIELD_WEIGHTS.body);
       for (const [id, count] of termCounts) {
         documentFrequency[id]!++;
         countIds.push(id);

@@ -332,7 +332,7 @@ function postingsOf(articles: CatalogArticle[]): Steps<Postings> {
       searchTerms(article.title),
       searchTerms(article.tags.join(" ")),
       searchTerms(article.summary ?? ""),
-      searchTerms(indexedBodyText(article.contentHtml, BODY_WORDS_INDEXED)),
+      searchTerms(indexedBodyText(article.rawBodyHtml, BODY_WORDS_INDEXED)),
     ];
   });
 }

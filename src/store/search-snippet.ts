@@ -16,7 +16,7 @@ export function snippetOf(article: CatalogArticle, terms: string[]): string | nu
   const words = terms.map(escapeRegExp).sort((a, b) => b.length - a.length);
   if (words.length === 0) return null;
   const pattern = new RegExp(`(?<![\\p{L}\\p{N}])(?:${words.join("|")})`, "iu");
-  const sources = [() => article.summary ?? "", () => htmlToText(article.contentHtml ?? ""), () => article.title];
+  const sources = [() => article.summary ?? "", () => htmlToText(article.rawBodyHtml ?? ""), () => article.title];
   let text = article.summary ?? "";
   let first = -1;
   for (const source of sources) {

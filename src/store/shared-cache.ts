@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { Redis } from "ioredis";
 import type { SourceConfig } from "../config/sources-file.ts";
+import type { Article } from "../ingest/article.ts";
 import type { SourceSnapshot } from "../ingest/read-source.ts";
 import type { Logger } from "../ops/logger.ts";
 import { freshnessMs } from "./refresh-policy.ts";
@@ -42,9 +43,24 @@ export function serializeSnapshot(snapshot: SourceSnapshot): string {
 }
 
 export function deserializeSnapshot(text: string): SourceSnapshot {
-  return JSON.parse(text, (_key, value) =>
+  const snapshot = JSON.parse(text, (_key, value) =>
     value && typeof value === "object" && typeof value.$date === "number" && Object.keys(value).length === 1 ? new Date(value.$date) : value,
   ) as SourceSnapshot;
+  for (const article of snapshot.articles ?? []) withBodyOfEarlierVersion(article as Article & { contentHtml?: string | null });
+  return snapshot;
+}
+
+/**
+ * An instance of an earlier version, beside this one during a rolling update,
+ * stores articles with their body already sanitized (`contentHtml`): it is
+ * taken as the body (sanitizing it again on first use leaves it as it is, its
+ * links already absolute), so those articles still show their content.
+ */
+function withBodyOfEarlierVersion(article: Article & { contentHtml?: string | null }): void {
+  if (article.rawBodyHtml !== undefined || article.contentHtml === undefined) return;
+  article.rawBodyHtml = article.contentHtml;
+  article.bodyBase = null;
+  delete article.contentHtml;
 }
 
 /** Opens the Redis connection for a shared cache: commands fail at once while it is down, reconnecting forever. */

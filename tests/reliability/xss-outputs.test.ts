@@ -1,3 +1,6 @@
+import { readdirSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { Parser } from "htmlparser2";
 import Parser2 from "rss-parser";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -106,5 +109,31 @@ describe("XSS vectors through every HTML output", () => {
     expect(hostileName).toMatch(/</);
     expect(status).not.toContain(hostileName);
     expect(status).toContain("&lt;img"); // shown, as text
+  });
+});
+
+describe("the feed's own body HTML (Article.rawBodyHtml)", () => {
+  /** Every module that may read it, and why that is safe. A new reader must sanitize it or only take terms or text from it. */
+  const READERS: Record<string, string> = {
+    "ingest/article.ts": "declares it",
+    "ingest/normalize.ts": "makes it",
+    "ingest/item-memo.ts": "counts its size",
+    "store/article-content.ts": "sanitizes it: the one way to show it",
+    "store/merge.ts": "picks the longest of a story's copies",
+    "store/shared-cache.ts": "takes an earlier version's sanitized body as it",
+    "store/indexed-text.ts": "names it in a comment",
+    "store/related-index.ts": "takes index terms from it",
+    "store/search-index.ts": "takes index terms from it",
+    "store/search-snippet.ts": "takes plain text from it, escaped before it is shown",
+  };
+
+  it("is read only where it is sanitized, or taken apart for terms and plain text", () => {
+    const root = fileURLToPath(new URL("../../src/", import.meta.url));
+    const readers = readdirSync(root, { recursive: true })
+      .map(String)
+      .filter((file) => file.endsWith(".ts") && readFileSync(path.join(root, file), "utf8").includes("rawBodyHtml"))
+      .map((file) => file.split(path.sep).join("/"))
+      .sort();
+    expect(readers).toEqual(Object.keys(READERS).sort());
   });
 });

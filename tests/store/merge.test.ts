@@ -5,7 +5,7 @@ import { mergeArticles, mergeArticleSteps } from "../../src/store/merge.ts";
 import { runToEnd } from "../../src/store/time-slice.ts";
 
 const base: Article = {
-  id: "x", sourceId: "s", guid: null, title: "T", summary: null, contentHtml: null, url: "https://a.example/1",
+  id: "x", sourceId: "s", guid: null, title: "T", summary: null, rawBodyHtml: null, bodyBase: null, url: "https://a.example/1",
   canonicalUrl: "https://a.example/1", author: null, publishedAt: null, updatedAt: null, readingTimeMinutes: 1,
   image: null, tags: [], section: "news", commentCount: null,
 };
@@ -15,14 +15,14 @@ describe("merging the same story from several sources", () => {
   it("joins copies with one canonical URL, taking the richest value of each field and the earliest date", () => {
     const [merged, ...rest] = mergeArticles([
       make({ id: "b", sourceId: "one", summary: "Short.", tags: ["AI"], publishedAt: new Date("2026-10-02T00:00:00Z"), image: { url: "https://a.example/s.jpg", alt: null, width: 100, height: 50 } }),
-      make({ id: "a", sourceId: "two", summary: "A longer summary.", contentHtml: "<p>Body</p>", tags: ["ai", "Chips"], publishedAt: new Date("2026-10-01T00:00:00Z"), image: { url: "https://a.example/l.jpg", alt: null, width: 800, height: 400 } }),
+      make({ id: "a", sourceId: "two", summary: "A longer summary.", rawBodyHtml: "<p>Body</p>", tags: ["ai", "Chips"], publishedAt: new Date("2026-10-01T00:00:00Z"), image: { url: "https://a.example/l.jpg", alt: null, width: 800, height: 400 } }),
     ]);
     expect(rest).toEqual([]);
     expect(merged).toMatchObject({
       id: "a",
       merged: { sourceIds: ["one", "two"] },
       summary: "A longer summary.",
-      contentHtml: "<p>Body</p>",
+      rawBodyHtml: "<p>Body</p>",
       tags: ["AI", "Chips"],
       publishedAt: new Date("2026-10-01T00:00:00Z"),
       image: { url: "https://a.example/l.jpg" },
@@ -93,7 +93,7 @@ describe("merging by near-identical titles", () => {
 
 describe("a story one source alone carries", () => {
   it("is that source's article itself, shared by every catalog version, with its source, URL and guid", () => {
-    const article = { ...mergeArticles([])[0], id: "solo", sourceId: "only", guid: "tag:solo", title: "A story nobody else has", summary: null, contentHtml: null, url: "https://only.example/solo", canonicalUrl: "https://only.example/solo", author: null, publishedAt: null, updatedAt: null, readingTimeMinutes: 1, image: null, tags: [], section: "news", commentCount: null };
+    const article = { ...mergeArticles([])[0], id: "solo", sourceId: "only", guid: "tag:solo", title: "A story nobody else has", summary: null, rawBodyHtml: null, bodyBase: null, url: "https://only.example/solo", canonicalUrl: "https://only.example/solo", author: null, publishedAt: null, updatedAt: null, readingTimeMinutes: 1, image: null, tags: [], section: "news", commentCount: null };
     const [first] = mergeArticles([article]);
     const [again] = mergeArticles([article]);
     expect(first).toBe(article);

@@ -113,7 +113,7 @@ describe("search order", () => {
       id,
       title,
       summary: null,
-      contentHtml: null,
+      rawBodyHtml: null, bodyBase: null,
       tags: [],
       merged: undefined,
     });

@@ -6,6 +6,7 @@ import { decodeGlobalId } from "../global-id.ts";
 import { DateTime } from "./date-time.ts";
 import { Image } from "./image.ts";
 import { Related } from "./related.ts";
+import { contentHtmlOf } from "../../store/article-content.ts";
 import { sourceIdsOf } from "../../store/catalog-article.ts";
 import { Article, Section, Source } from "../refs.ts";
 
@@ -19,7 +20,7 @@ builder.node(Article, {
   fields: (t) => ({
     title: t.exposeString("title", { description: "Headline as plain text." }),
     summary: t.exposeString("summary", { nullable: true, description: "Plain-text summary (no markup), about 300 characters at most, cut at a word." }),
-    contentHtml: t.exposeString("contentHtml", { nullable: true, description: "Body as sanitized HTML: no scripts, event handlers, styles or embeds; links absolute." }),
+    contentHtml: t.string({ nullable: true, description: "Body as sanitized HTML: no scripts, event handlers, styles or embeds; links absolute.", resolve: (a) => contentHtmlOf(a) }),
     url: t.exposeString("url", { description: "Absolute link to the story as its publisher wrote it." }),
     canonicalUrl: t.exposeString("canonicalUrl", { description: "The link in canonical form (no tracking parameters or fragment), used to merge copies." }),
     author: t.exposeString("author", { nullable: true, description: "Author names, comma-separated." }),
