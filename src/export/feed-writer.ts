@@ -64,7 +64,7 @@ export function writeFeed(format: FeedFormat, meta: FeedMeta, articles: CatalogA
 }
 
 function toItem(format: FeedFormat, article: CatalogArticle, meta: FeedMeta): Item {
-  // Sanitized at ingest; sanitized again here so nothing reaches a partner that did not pass the allow-list.
+  // Sanitized when first shown; sanitized again after dropping what XML 1.0 cannot carry, so nothing reaches a partner that did not pass the allow-list.
   const html = contentHtmlOf(article);
   const content = html ? cdataSafe(sanitizeContent(xmlText(html), [article.url])) : undefined;
   const summaryHtml = article.summary ? escapeHtml(xmlText(article.summary)) : undefined;

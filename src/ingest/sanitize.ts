@@ -1,5 +1,5 @@
 import sanitizeHtml from "sanitize-html";
-import { escapeLegacyEntities, ReaderText } from "./text.ts";
+import { escapeLegacyEntities } from "./text.ts";
 import { httpUrlResolver } from "./urls.ts";
 
 /** Markup a reader needs; nothing that runs, styles, embeds or submits. */
@@ -9,54 +9,19 @@ const ALLOWED_TAGS = [
   "table", "thead", "tbody", "tfoot", "tr", "th", "td", "caption", "span", "div", "time", "del", "ins",
 ];
 
-/** A body made safe to show, and the text a reader sees in it. */
-export interface SanitizedBody {
-  /** Sanitized HTML (see `sanitizeContent`). */
-  html: string;
-  /** Plain text, as `htmlToText` reads the same markup: what summaries and reading times are made of. */
-  text: string;
-}
-
 /**
  * Sanitizes feed HTML for partner pages and frontends: an allow-list of tags
  * and attributes, http(s)/mailto links only (images may also be `data:`), and
  * every link made absolute against `base` so it works away from the feed.
  */
 export function sanitizeContent(html: string, base: string[]): string {
-  return sanitize(html, base, null);
-}
-
-/**
- * `sanitizeContent` and `htmlToText` in one reading of the markup: the
- * sanitizer's parse is the costliest step of normalizing an item, so its text
- * nodes are collected as it goes rather than parsing the body a second time.
- */
-export function sanitizeBody(html: string, base: string[]): SanitizedBody {
-  const reader = new ReaderText();
-  const out = sanitize(html, base, reader);
-  return { html: out, text: reader.result() };
-}
-
-/**
- * What one sanitizer call needs beyond its options: the resolver of its links
- * and the reader collecting its text. The sanitizer runs synchronously, so the
- * hooks below read the call in progress from here, and its options are made
- * once: made per call, with their functions (tsx names each function with
- * Object.defineProperty), they took 30% of sanitizing a 1 KB body.
- */
-let current: { resolve: (link: string) => string | null; reader: ReaderText | null } | null = null;
-
-function sanitize(html: string, base: string[], reader: ReaderText | null): string {
   // Without a tag or an entity there is nothing to sanitize: what the library would
   // give back is the text with `>` escaped (see plainTextOutput). Measured warm on a
   // 200-character description: 0.45 µs against 3.4 µs through the library, which sets
   // up its options, maps and classes on every call. Many descriptions and bodies are
   // plain text (41 % of those in the test corpus).
-  if (!MARKUP.test(html)) {
-    reader?.text(html);
-    return plainTextOutput(html);
-  }
-  return sanitizeWithLibrary(html, base, reader);
+  if (!MARKUP.test(html)) return plainTextOutput(html);
+  return sanitizeWithLibrary(html, base);
 }
 const MARKUP = /[<&]/;
 
@@ -65,10 +30,18 @@ function plainTextOutput(text: string): string {
   return (text.indexOf(">") < 0 ? text : text.replace(/>/g, "&gt;")).trim();
 }
 
-/** `sanitize` always through sanitize-html, plain text too: what the shortcut above must equal (tests compare). */
-export function sanitizeWithLibrary(html: string, base: string[], reader: ReaderText | null): string {
+/**
+ * The resolver of the links of the sanitizer call in progress. The sanitizer
+ * runs synchronously, so its hooks read the call in progress from here, and
+ * its options are made once: made per call, with their functions (tsx names
+ * each function with Object.defineProperty), they took 30% of sanitizing a 1 KB body.
+ */
+let current: { resolve: (link: string) => string | null } | null = null;
+
+/** `sanitizeContent` always through sanitize-html, plain text too: what its shortcut must equal (tests compare). */
+export function sanitizeWithLibrary(html: string, base: string[]): string {
   const outer = current;
-  current = { resolve: httpUrlResolver(base), reader };
+  current = { resolve: httpUrlResolver(base) };
   try {
     return sanitizeHtml(escapeLegacyEntities(html), OPTIONS).trim();
   } finally {
@@ -95,28 +68,6 @@ function withUrl(attribs: Record<string, string>, name: string, value: string | 
 
 function withCite(tagName: string, attribs: Record<string, string>): sanitizeHtml.Tag {
   return { tagName, attribs: withUrl(attribs, "cite", safeUrl(attribs.cite, false)) };
-}
-
-/**
- * Hooks that give what the sanitizer reads to the call's reader as it goes.
- * The sanitizer's own output is left exactly as it was.
- */
-const TEXT_COLLECTOR: Pick<sanitizeHtml.IOptions, "onOpenTag" | "onCloseTag" | "textFilter"> = {
-  onOpenTag(name) {
-    current!.reader?.open(name);
-  },
-  onCloseTag(name) {
-    current!.reader?.close(name);
-  },
-  // The sanitizer hands over text it has escaped (& < > only); the reader's text is the unescaped form.
-  textFilter(escaped) {
-    current!.reader?.text(unescapeText(escaped));
-    return escaped;
-  },
-};
-
-function unescapeText(escaped: string): string {
-  return escaped.indexOf("&") < 0 ? escaped : escaped.replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&amp;/g, "&");
 }
 
 const FIXED_OPTIONS: sanitizeHtml.IOptions = {
@@ -146,5 +97,4 @@ const OPTIONS: sanitizeHtml.IOptions = {
     q: withCite,
     blockquote: withCite,
   },
-  ...TEXT_COLLECTOR,
 };

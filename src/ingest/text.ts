@@ -33,9 +33,9 @@ export function htmlToText(html: string): string {
 /**
  * What a reader sees of markup as a parser walks it: text outside non-prose
  * elements, and a space at each block boundary ("a</p><p>b" reads "a b").
- * Fed by htmlToText's parser and by the sanitizer's (see sanitizeBody).
+ * Fed by htmlToText's parser.
  */
-export class ReaderText {
+class ReaderText {
   private readonly parts: string[] = [];
   private skipping = 0;
 
