@@ -80,6 +80,7 @@ export function syntheticArticle(text: TextGenerator, { sourceId, section, n, pu
     rawBodyHtml: paragraphs.join(""),
     // A string of its own per article, as articles that crossed from a parser thread have.
     bodyBase: ["https://", host, "/"].join(""),
+    bodyWords: 150,
     url: ["https://", path, "?utm_source=rss"].join(""),
     canonicalUrl: ["https://", path].join(""),
     author: text.pick(AUTHORS),

@@ -18,6 +18,8 @@ export interface Article {
   rawBodyHtml: string | null;
   /** The absolute base the body's relative links resolve against (xml:base, the feed's link, where it was read). */
   bodyBase: string | null;
+  /** Words a reader sees in the body (not its markup, scripts or styles): which copy of a story is richest. */
+  bodyWords: number;
   /** The link as the publisher wrote it, made absolute. */
   url: string;
   /** The same link in canonical form, used for identity and merging. */

@@ -73,6 +73,7 @@ export function normalizeItem(item: RawItem, feed: RawFeed, context: NormalizeCo
   const body = rawBody ? unwrapDoubleEscaped(repairEncoding(rawBody)) : null;
   const bodyBase = body ? resolvedBase(item.contentHtml ? [item.contentBase, ...bases] : bases) : null;
   const bodyText = body ? htmlToText(body) : "";
+  const bodyWords = countWords(bodyText);
 
   // Summary: the feed's description as plain text, else the start of the body.
   const summaryText = item.summaryHtml ? htmlToText(unwrapDoubleEscaped(item.summaryHtml)) : "";
@@ -107,12 +108,13 @@ export function normalizeItem(item: RawItem, feed: RawFeed, context: NormalizeCo
     summary,
     rawBodyHtml: body || null,
     bodyBase,
+    bodyWords,
     url,
     canonicalUrl: canonical,
     author: item.authors.map((a) => htmlToText(a)).filter(Boolean).join(", ") || null,
     publishedAt,
     updatedAt,
-    readingTimeMinutes: readingTimeMinutes(countWords(bodyText || summary || "")),
+    readingTimeMinutes: readingTimeMinutes(bodyWords || countWords(summary ?? "")),
     image: bestImage(item.images, resolve),
     tags,
     section,

@@ -201,7 +201,8 @@ function mergeGroup(group: Article[]): CatalogArticle {
     group.map(pick).reduce<Date | null>((best, d) => (d && (!best || d < best) ? d : best), null);
   const latest = (pick: (a: Article) => Date | null) =>
     group.map(pick).reduce<Date | null>((best, d) => (d && (!best || d > best) ? d : best), null);
-  const withBody = group.reduce((best, a) => ((a.rawBodyHtml?.length ?? 0) > (best.rawBodyHtml?.length ?? 0) ? a : best), first);
+  // The body a reader sees most of: markup, scripts and styles do not count.
+  const withBody = group.reduce((best, a) => (a.bodyWords > best.bodyWords ? a : best), first);
   const image = group.map((a) => a.image).reduce((best, img) => {
     if (!img) return best;
     if (!best) return img;
@@ -217,6 +218,7 @@ function mergeGroup(group: Article[]): CatalogArticle {
     summary: longest((a) => a.summary),
     rawBodyHtml: withBody.rawBodyHtml,
     bodyBase: withBody.bodyBase,
+    bodyWords: withBody.bodyWords,
     readingTimeMinutes: withBody.readingTimeMinutes,
     author: first.author ?? group.find((a) => a.author)?.author ?? null,
     publishedAt: earliest((a) => a.publishedAt),

@@ -39,6 +39,7 @@ describe("an article's content, sanitized when first shown", () => {
   it("reads the body's text at once: reading time and a summary when the feed gives no description", () => {
     const words = Array.from({ length: 700 }, (_, i) => `word${i}`).join(" ");
     const article = articleFrom({ contentHtml: `<style>p { x: y }</style><p>${words}</p><script>${"var a = 1; ".repeat(500)}</script>` });
+    expect(article.bodyWords).toBe(700); // the script's and the style's words are not a reader's
     expect(article.readingTimeMinutes).toBe(3); // 700 words at 230 a minute
     expect(article.summary).toMatch(/^word0 word1 word2 .*…$/);
   });

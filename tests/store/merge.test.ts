@@ -5,7 +5,7 @@ import { mergeArticles, mergeArticleSteps } from "../../src/store/merge.ts";
 import { runToEnd } from "../../src/store/time-slice.ts";
 
 const base: Article = {
-  id: "x", sourceId: "s", guid: null, title: "T", summary: null, rawBodyHtml: null, bodyBase: null, url: "https://a.example/1",
+  id: "x", sourceId: "s", guid: null, title: "T", summary: null, rawBodyHtml: null, bodyBase: null, bodyWords: 0, url: "https://a.example/1",
   canonicalUrl: "https://a.example/1", author: null, publishedAt: null, updatedAt: null, readingTimeMinutes: 1,
   image: null, tags: [], section: "news", commentCount: null,
 };
@@ -15,7 +15,7 @@ describe("merging the same story from several sources", () => {
   it("joins copies with one canonical URL, taking the richest value of each field and the earliest date", () => {
     const [merged, ...rest] = mergeArticles([
       make({ id: "b", sourceId: "one", summary: "Short.", tags: ["AI"], publishedAt: new Date("2026-10-02T00:00:00Z"), image: { url: "https://a.example/s.jpg", alt: null, width: 100, height: 50 } }),
-      make({ id: "a", sourceId: "two", summary: "A longer summary.", rawBodyHtml: "<p>Body</p>", tags: ["ai", "Chips"], publishedAt: new Date("2026-10-01T00:00:00Z"), image: { url: "https://a.example/l.jpg", alt: null, width: 800, height: 400 } }),
+      make({ id: "a", sourceId: "two", summary: "A longer summary.", rawBodyHtml: "<p>Body</p>", bodyWords: 1, tags: ["ai", "Chips"], publishedAt: new Date("2026-10-01T00:00:00Z"), image: { url: "https://a.example/l.jpg", alt: null, width: 800, height: 400 } }),
     ]);
     expect(rest).toEqual([]);
     expect(merged).toMatchObject({
@@ -27,6 +27,15 @@ describe("merging the same story from several sources", () => {
       publishedAt: new Date("2026-10-01T00:00:00Z"),
       image: { url: "https://a.example/l.jpg" },
     });
+  });
+
+  it("takes the body a reader sees most of, not the one with the most markup", () => {
+    const scripted = `<p>Short body.</p><script>${"track(); ".repeat(300)}</script><style>${"p { margin: 0 } ".repeat(100)}</style>`;
+    const [merged] = mergeArticles([
+      make({ id: "a", sourceId: "one", rawBodyHtml: scripted, bodyBase: "https://one.example/", bodyWords: 2, readingTimeMinutes: 1 }),
+      make({ id: "b", sourceId: "two", rawBodyHtml: "<p>A longer body that readers actually read.</p>", bodyBase: "https://two.example/", bodyWords: 7, readingTimeMinutes: 2 }),
+    ]);
+    expect(merged).toMatchObject({ rawBodyHtml: "<p>A longer body that readers actually read.</p>", bodyBase: "https://two.example/", bodyWords: 7, readingTimeMinutes: 2 });
   });
 
   it("joins copies with one global guid even when their links differ", () => {
@@ -93,7 +102,7 @@ describe("merging by near-identical titles", () => {
 
 describe("a story one source alone carries", () => {
   it("is that source's article itself, shared by every catalog version, with its source, URL and guid", () => {
-    const article = { ...mergeArticles([])[0], id: "solo", sourceId: "only", guid: "tag:solo", title: "A story nobody else has", summary: null, rawBodyHtml: null, bodyBase: null, url: "https://only.example/solo", canonicalUrl: "https://only.example/solo", author: null, publishedAt: null, updatedAt: null, readingTimeMinutes: 1, image: null, tags: [], section: "news", commentCount: null };
+    const article = { ...mergeArticles([])[0], id: "solo", sourceId: "only", guid: "tag:solo", title: "A story nobody else has", summary: null, rawBodyHtml: null, bodyBase: null, bodyWords: 0, url: "https://only.example/solo", canonicalUrl: "https://only.example/solo", author: null, publishedAt: null, updatedAt: null, readingTimeMinutes: 1, image: null, tags: [], section: "news", commentCount: null };
     const [first] = mergeArticles([article]);
     const [again] = mergeArticles([article]);
     expect(first).toBe(article);

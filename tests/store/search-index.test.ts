@@ -13,7 +13,7 @@ function article(fields: { title?: string; summary?: string | null; body?: strin
     title: fields.title ?? "Untitled",
     summary: fields.summary === undefined ? "Nothing to see." : fields.summary,
     rawBodyHtml: fields.body === undefined ? "<p>Nothing here.</p>" : fields.body,
-    bodyBase: null,
+    bodyBase: null, bodyWords: 0,
     url: `https://example.com/${id}`,
     canonicalUrl: `https://example.com/${id}`,
     author: null,

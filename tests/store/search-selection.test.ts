@@ -113,7 +113,7 @@ describe("search order", () => {
       id,
       title,
       summary: null,
-      rawBodyHtml: null, bodyBase: null,
+      rawBodyHtml: null, bodyBase: null, bodyWords: 0,
       tags: [],
       merged: undefined,
     });
