@@ -3,6 +3,7 @@ import { Redis } from "ioredis";
 import type { SourceConfig } from "../config/sources-file.ts";
 import type { Article } from "../ingest/article.ts";
 import type { SourceSnapshot } from "../ingest/read-source.ts";
+import { countWords, htmlToText } from "../ingest/text.ts";
 import type { Logger } from "../ops/logger.ts";
 import { freshnessMs } from "./refresh-policy.ts";
 import { withDeadline } from "./deadline.ts";
@@ -60,6 +61,7 @@ function withBodyOfEarlierVersion(article: Article & { contentHtml?: string | nu
   if (article.rawBodyHtml !== undefined || article.contentHtml === undefined) return;
   article.rawBodyHtml = article.contentHtml;
   article.bodyBase = null;
+  article.bodyWords = countWords(htmlToText(article.contentHtml ?? ""));
   delete article.contentHtml;
 }
 

@@ -55,11 +55,12 @@ describe("an article's content, sanitized when first shown", () => {
 describe("a snapshot stored by an instance of the earlier version", () => {
   it("takes its sanitized contentHtml as the body, so its articles still show their content", () => {
     const current = articleFrom({ contentHtml: "<p>Now</p>" });
-    const { rawBodyHtml: _raw, bodyBase: _base, ...rest } = current;
+    const { rawBodyHtml: _raw, bodyBase: _base, bodyWords: _words, ...rest } = current;
     const earlier = { ...rest, id: "earlier", contentHtml: '<p>Then, <a href="https://x.example/" rel="nofollow noopener noreferrer">a link</a></p>' };
     const snapshot = { articles: [earlier, current] } as unknown as SourceSnapshot;
     const [readEarlier, readCurrent] = deserializeSnapshot(serializeSnapshot(snapshot)).articles as (Article & { contentHtml?: unknown })[];
     expect(readEarlier!.contentHtml).toBeUndefined();
+    expect(readEarlier!.bodyWords).toBe(3); // "Then, a link"
     // Sanitized again: the same markup, attributes in the sanitizer's order.
     expect(contentHtmlOf(readEarlier!)).toBe('<p>Then, <a rel="nofollow noopener noreferrer" href="https://x.example/">a link</a></p>');
     expect(readCurrent!.rawBodyHtml).toBe("<p>Now</p>");
