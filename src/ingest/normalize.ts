@@ -72,11 +72,13 @@ export function normalizeItem(item: RawItem, feed: RawFeed, context: NormalizeCo
   const rawBody = item.contentHtml ?? item.summaryHtml;
   const body = rawBody ? unwrapDoubleEscaped(repairEncoding(rawBody)) : null;
   const bodyBase = body ? resolvedBase(item.contentHtml ? [item.contentBase, ...bases] : bases) : null;
-  const bodyText = body ? htmlToText(body) : "";
-  const bodyWords = countWords(bodyText);
 
   // Summary: the feed's description as plain text, else the start of the body.
-  const summaryText = item.summaryHtml ? htmlToText(unwrapDoubleEscaped(item.summaryHtml)) : "";
+  const summarySource = item.summaryHtml ? unwrapDoubleEscaped(item.summaryHtml) : null;
+  const summaryText = summarySource ? htmlToText(summarySource) : "";
+  // A body that is the description (no full content, nothing to repair) is not read twice.
+  const bodyText = !body ? "" : body === summarySource ? summaryText : htmlToText(body);
+  const bodyWords = countWords(bodyText);
   const summary = truncateAtWord(summaryText || bodyText, SUMMARY_MAX_CHARS) || null;
 
   // Link: the item's own link, else a guid that is a URL, else the feed's home page.
