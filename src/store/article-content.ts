@@ -2,19 +2,27 @@ import { LRUCache } from "lru-cache";
 import type { Article } from "../ingest/article.ts";
 import { sanitizeContent } from "../ingest/sanitize.ts";
 
-/** Bytes of sanitized bodies kept, at two a character: some 16 000 bodies of 1 000 characters. */
+/** Bytes the cache of sanitized bodies keeps, at two a character: some 10 000 bodies of 800 characters, with what they were made from. */
 export const CONTENT_CACHE_BYTES = 32 * 2 ** 20;
-/** What an entry costs beside its text: the map's entry and the key's slot. */
-const ENTRY_OVERHEAD_BYTES = 64;
+/** What an entry costs beside its text: the map's entry and the record. */
+const ENTRY_OVERHEAD_BYTES = 96;
+
+/** A body as sanitized, with what it was made from. */
+interface SanitizedBody {
+  raw: string;
+  base: string | null;
+  html: string;
+}
 
 /**
- * Sanitized bodies by article. Articles are never changed once made, and a
- * story one source alone carries is the same object in every catalog version,
- * so a body is sanitized once however many catalogs and requests show it.
+ * Sanitized bodies by article id. An entry holds the body it was made from
+ * rather than the article, so an article the catalog has dropped is not kept
+ * alive by it, and its size is all it holds; it is used only for the same body
+ * under the same base (a story's id may come with a new body).
  */
-const sanitized = new LRUCache<Article, string>({
+const sanitized = new LRUCache<string, SanitizedBody>({
   maxSize: CONTENT_CACHE_BYTES,
-  sizeCalculation: (html) => 2 * html.length + ENTRY_OVERHEAD_BYTES,
+  sizeCalculation: (entry, id) => 2 * (entry.raw.length + entry.html.length + id.length) + ENTRY_OVERHEAD_BYTES,
 });
 
 /**
@@ -27,11 +35,12 @@ const sanitized = new LRUCache<Article, string>({
  * every body took about a third of reading a feed.
  */
 export function contentHtmlOf(article: Article): string | null {
-  if (!article.rawBodyHtml) return null;
-  let html = sanitized.get(article);
-  if (html === undefined) {
-    html = sanitizeContent(article.rawBodyHtml, article.bodyBase ? [article.bodyBase] : []);
-    sanitized.set(article, html);
+  const raw = article.rawBodyHtml;
+  if (!raw) return null;
+  let entry = sanitized.get(article.id);
+  if (!entry || entry.raw !== raw || entry.base !== article.bodyBase) {
+    entry = { raw, base: article.bodyBase, html: sanitizeContent(raw, article.bodyBase ? [article.bodyBase] : []) };
+    sanitized.set(article.id, entry);
   }
-  return html || null;
+  return entry.html || null;
 }

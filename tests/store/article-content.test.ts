@@ -44,6 +44,18 @@ describe("an article's content, sanitized when first shown", () => {
     expect(article.summary).toMatch(/^word0 word1 word2 .*…$/);
   });
 
+  it("is made again when a story keeps its id but gets a new body or base", () => {
+    const first = articleFrom({ contentHtml: '<p>First <a href="a">draft</a></p>', contentBase: "https://one.example/" });
+    expect(contentHtmlOf(first)).toContain('href="https://one.example/a"');
+    const edited = { ...first, rawBodyHtml: '<p>Edited <a href="a">copy</a></p>' };
+    expect(edited.id).toBe(first.id);
+    expect(contentHtmlOf(edited)).toBe('<p>Edited <a href="https://one.example/a" rel="nofollow noopener noreferrer">copy</a></p>');
+    const moved = { ...edited, bodyBase: "https://two.example/" };
+    expect(contentHtmlOf(moved)).toContain('href="https://two.example/a"');
+    // And the first is still the first.
+    expect(contentHtmlOf(first)).toContain(">draft</a>");
+  });
+
   it("is null when there is no body, or when nothing of it is left", () => {
     expect(contentHtmlOf(articleFrom({}))).toBeNull();
     const onlyScript = articleFrom({ contentHtml: "<script>alert(1)</script><iframe src=x></iframe>" });
