@@ -47,15 +47,17 @@ export function deserializeSnapshot(text: string): SourceSnapshot {
   const snapshot = JSON.parse(text, (_key, value) =>
     value && typeof value === "object" && typeof value.$date === "number" && Object.keys(value).length === 1 ? new Date(value.$date) : value,
   ) as SourceSnapshot;
-  for (const article of snapshot.articles ?? []) withBodyOfEarlierVersion(article as Article & { contentHtml?: string | null });
+  // What another instance stored is read as it is; only a list of articles is looked through.
+  if (Array.isArray(snapshot.articles)) for (const article of snapshot.articles) withBodyOfEarlierVersion(article as Article & { contentHtml?: string | null });
   return snapshot;
 }
 
 /**
  * An instance of an earlier version, beside this one during a rolling update,
  * stores articles with their body already sanitized (`contentHtml`): it is
- * taken as the body (sanitizing it again on first use leaves it as it is, its
- * links already absolute), so those articles still show their content.
+ * taken as the body (sanitizing it again on first use keeps its markup, in the
+ * sanitizer's attribute order, and its links are already absolute), so those
+ * articles still show their content.
  */
 function withBodyOfEarlierVersion(article: Article & { contentHtml?: string | null }): void {
   if (article.rawBodyHtml !== undefined || article.contentHtml === undefined) return;

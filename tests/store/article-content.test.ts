@@ -78,4 +78,9 @@ describe("a snapshot stored by an instance of the earlier version", () => {
     expect(readCurrent!.rawBodyHtml).toBe("<p>Now</p>");
     expect(readCurrent!.bodyBase).toBe(current.bodyBase);
   });
+
+  it("reads a snapshot whose articles are not a list as it was stored, without failing", () => {
+    expect(deserializeSnapshot('{"articles":{"0":{"contentHtml":"<p>x</p>"}}}')).toEqual({ articles: { "0": { contentHtml: "<p>x</p>" } } });
+    expect(deserializeSnapshot('{"articles":null}')).toEqual({ articles: null });
+  });
 });
