@@ -83,13 +83,64 @@ function resolveChain(bases: (string | null | undefined)[]): URL | undefined {
  * shown to readers keeps what the publisher wrote.
  */
 export function canonicalUrl(url: string): string {
-  return normalizeUrl(url, {
-    stripHash: true,
-    stripWWW: false,
-    removeQueryParameters: TRACKING_PARAMETERS,
-    removeTrailingSlash: true,
-    sortQueryParameters: true,
-    stripTextFragment: true,
-    removeSingleSlash: true,
-  });
+  return plainCanonicalUrl(url) ?? normalizeUrl(url, CANONICAL_URL_OPTIONS);
+}
+
+/** What `canonicalUrl` asks of normalize-url (exported for the tests that hold its shortcut to it). */
+export const CANONICAL_URL_OPTIONS = {
+  stripHash: true,
+  stripWWW: false,
+  removeQueryParameters: TRACKING_PARAMETERS,
+  removeTrailingSlash: true,
+  sortQueryParameters: true,
+  stripTextFragment: true,
+  removeSingleSlash: true,
+} as const;
+
+/** Characters whose presence before a query sends a link to normalize-url: a fragment, an escape, a backslash, whitespace. */
+const NOT_PLAIN = /[#%\\\s]/;
+/** A query parameter's name that reads the same decoded (no escape, no "+"). */
+const PLAIN_NAME = /^[\w.-]+$/;
+
+/**
+ * normalize-url's answer (under CANONICAL_URL_OPTIONS) for the commonest link,
+ * read without it; null for any other link, which normalize-url then reads. A
+ * plain link is an http(s) URL already in the form `new URL` writes it, with
+ * no fragment, escape or credentials, no doubled slash in its path, no
+ * trailing dot in its host, and no query but tracking parameters (a feed's
+ * `?utm_source=rss`). Every step of normalize-url leaves such a link as it is
+ * but two: it drops those parameters (and the "?" with them) and a trailing
+ * slash.
+ *
+ * Why: normalize-url rebuilds the URL through a dozen setters, each of which
+ * makes the URL serialize itself again, and scans the path for embedded
+ * protocols with a pattern that backtracks at every hyphen of a slug: 7-12 µs
+ * a link without a query, 25-45 µs with tracking parameters, against 0.7 µs
+ * here. Tests hold the two to the same answer on every link of the corpus
+ * and on each way a link can fail to be plain.
+ */
+function plainCanonicalUrl(link: string): string | null {
+  if (!(link.startsWith("https://") || link.startsWith("http://"))) return null;
+  const queryAt = link.indexOf("?");
+  const target = queryAt < 0 ? link : link.slice(0, queryAt);
+  if (NOT_PLAIN.test(target) || (queryAt >= 0 && !onlyTrackingParameters(link.slice(queryAt + 1)))) return null;
+  let parsed: URL;
+  try {
+    parsed = new URL(link);
+  } catch {
+    return null;
+  }
+  if (parsed.href !== link || parsed.username !== "" || parsed.password !== "" || parsed.hostname.endsWith(".") || parsed.pathname.includes("//")) return null;
+  return target.endsWith("/") ? target.slice(0, -1) : target;
+}
+
+/** A query (after its "?") of tracking parameters alone, each with a plain name: normalize-url drops them all. */
+function onlyTrackingParameters(query: string): boolean {
+  if (query === "" || query.includes("#")) return false;
+  for (const parameter of query.split("&")) {
+    const equals = parameter.indexOf("=");
+    const name = equals < 0 ? parameter : parameter.slice(0, equals);
+    if (!PLAIN_NAME.test(name) || !TRACKING_PARAMETERS.some((tracking) => (typeof tracking === "string" ? tracking === name : tracking.test(name)))) return false;
+  }
+  return true;
 }
