@@ -86,7 +86,6 @@ export function syntheticArticle(text: TextGenerator, { sourceId, section, n, pu
     author: text.pick(AUTHORS),
     publishedAt: new Date(publishedAt),
     updatedAt: null,
-    readingTimeMinutes: 1,
     image: hasImage ? { url: ["https://cdn.", host, "/images/", n, ".jpg"].join(""), alt: null, width: 1200, height: 675 } : null,
     tags: text.tags(topic, 3),
     section,

@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { readingTimeOf } from "../store/article-content.ts";
 import { selectArticles } from "../store/article-filter.ts";
 import type { Catalog } from "../store/catalog.ts";
 import type { CatalogArticle } from "../store/catalog-article.ts";
@@ -105,7 +106,7 @@ function toCard(article: CatalogArticle, catalog: Catalog): Card {
     title: article.title,
     url: article.url,
     summary: article.summary,
-    readingTimeMinutes: article.readingTimeMinutes,
+    readingTimeMinutes: readingTimeOf(article),
     publishedAt: article.publishedAt?.toISOString() ?? null,
     section: catalog.sections.find((s) => s.slug === article.section)?.name ?? article.section,
   };

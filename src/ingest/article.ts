@@ -18,8 +18,14 @@ export interface Article {
   rawBodyHtml: string | null;
   /** The absolute base the body's relative links resolve against (xml:base, the feed's link, where it was read). */
   bodyBase: string | null;
-  /** Words a reader sees in the body (not its markup, scripts or styles): which copy of a story is richest. */
-  bodyWords: number;
+  /**
+   * Words a reader sees in the body (not its markup, scripts or styles), or
+   * null until first asked: read them through `bodyWordsOf` (store/article-content.ts),
+   * which counts them once. They give the reading time and which copy of a
+   * story is richest; counting every body's words at ingest was about a fifth
+   * of reading a feed, for bodies most of which are never shown.
+   */
+  bodyWords: number | null;
   /** The link as the publisher wrote it, made absolute. */
   url: string;
   /** The same link in canonical form, used for identity and merging. */
@@ -27,7 +33,6 @@ export interface Article {
   author: string | null;
   publishedAt: Date | null;
   updatedAt: Date | null;
-  readingTimeMinutes: number;
   image: ArticleImage | null;
   tags: string[];
   /** Slug of the section the article is filed under. */

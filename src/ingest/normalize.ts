@@ -4,7 +4,7 @@ import type { Article, ArticleImage } from "./article.ts";
 import { clampFuture, parseFeedDate } from "./dates.ts";
 import type { RawFeed, RawImage, RawItem } from "./raw-feed.ts";
 import { articleHash, hashArticleHashes, NormalizedItemMemo } from "./item-memo.ts";
-import { collapseWhitespace, countWords, repairEncoding, unwrapDoubleEscaped, htmlToText, readingTimeMinutes, SUMMARY_MAX_CHARS, TITLE_MAX_CHARS, truncateAtWord } from "./text.ts";
+import { collapseWhitespace, repairEncoding, unwrapDoubleEscaped, htmlToText, SUMMARY_MAX_CHARS, TITLE_MAX_CHARS, truncateAtWord } from "./text.ts";
 import { canonicalUrl, httpUrlResolver, resolvedBase, resolveHttpUrl } from "./urls.ts";
 
 export const MAX_TAGS = 20;
@@ -67,7 +67,8 @@ export function normalizeItem(item: RawItem, feed: RawFeed, context: NormalizeCo
   const resolve = httpUrlResolver(bases);
 
   // Body: the full content, else the description, kept as HTML to be sanitized when read
-  // (see Article.rawBodyHtml), with the base its links resolve against; its text is read now.
+  // (see Article.rawBodyHtml), with the base its links resolve against. Its words are
+  // counted when first asked (Article.bodyWords); its text is read now only for a summary.
   // Repaired before anything reads it: C1 codes as Windows-1252, double-encoded UTF-8.
   const rawBody = item.contentHtml ?? item.summaryHtml;
   const body = rawBody ? unwrapDoubleEscaped(repairEncoding(rawBody)) : null;
@@ -77,8 +78,7 @@ export function normalizeItem(item: RawItem, feed: RawFeed, context: NormalizeCo
   const summarySource = item.summaryHtml ? unwrapDoubleEscaped(item.summaryHtml) : null;
   const summaryText = summarySource ? htmlToText(summarySource) : "";
   // A body that is the description (no full content, nothing to repair) is not read twice.
-  const bodyText = !body ? "" : body === summarySource ? summaryText : htmlToText(body);
-  const bodyWords = countWords(bodyText);
+  const bodyText = summaryText || !body || body === summarySource ? "" : htmlToText(body);
   const summary = truncateAtWord(summaryText || bodyText, SUMMARY_MAX_CHARS) || null;
 
   // Link: the item's own link, else a guid that is a URL, else the feed's home page.
@@ -110,13 +110,12 @@ export function normalizeItem(item: RawItem, feed: RawFeed, context: NormalizeCo
     summary,
     rawBodyHtml: body || null,
     bodyBase,
-    bodyWords,
+    bodyWords: null,
     url,
     canonicalUrl: canonical,
     author: item.authors.map((a) => htmlToText(a)).filter(Boolean).join(", ") || null,
     publishedAt,
     updatedAt,
-    readingTimeMinutes: readingTimeMinutes(bodyWords || countWords(summary ?? "")),
     image: bestImage(item.images, resolve),
     tags,
     section,

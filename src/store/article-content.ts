@@ -1,6 +1,7 @@
 import { LRUCache } from "lru-cache";
 import type { Article } from "../ingest/article.ts";
 import { sanitizeContent } from "../ingest/sanitize.ts";
+import { countWords, htmlToText, readingTimeMinutes } from "../ingest/text.ts";
 
 /** Bytes the cache of sanitized bodies keeps, at two a character: some 10 000 bodies of 800 characters, with what they were made from. */
 export const CONTENT_CACHE_BYTES = 32 * 2 ** 20;
@@ -43,4 +44,25 @@ export function contentHtmlOf(article: Article): string | null {
     sanitized.set(article.id, entry);
   }
   return entry.html || null;
+}
+
+/**
+ * Words a reader sees in the article's body: its text as `htmlToText` reads
+ * it (markup, scripts and styles left out), counted the first time anyone
+ * asks and kept on the article (`Article.bodyWords`). The count depends on
+ * the body alone, which never changes on an article, so every holder of the
+ * article may share it. A count that is not one (from another instance's
+ * snapshot, say) is made again.
+ */
+export function bodyWordsOf(article: Article): number {
+  const counted = article.bodyWords;
+  if (typeof counted === "number" && Number.isSafeInteger(counted) && counted >= 0) return counted;
+  const words = article.rawBodyHtml ? countWords(htmlToText(article.rawBodyHtml)) : 0;
+  article.bodyWords = words;
+  return words;
+}
+
+/** Estimated minutes to read the article, at least 1: its body's words, else its summary's. */
+export function readingTimeOf(article: Article): number {
+  return readingTimeMinutes(bodyWordsOf(article) || countWords(article.summary ?? ""));
 }

@@ -1,4 +1,5 @@
 import type { Article } from "../ingest/article.ts";
+import { bodyWordsOf } from "./article-content.ts";
 import type { CatalogArticle } from "./catalog-article.ts";
 import { runToEnd, type Steps } from "./time-slice.ts";
 import { sameStoryTitles, titleWords } from "./title-similarity.ts";
@@ -202,7 +203,7 @@ function mergeGroup(group: Article[]): CatalogArticle {
   const latest = (pick: (a: Article) => Date | null) =>
     group.map(pick).reduce<Date | null>((best, d) => (d && (!best || d > best) ? d : best), null);
   // The body a reader sees most of: markup, scripts and styles do not count.
-  const withBody = group.reduce((best, a) => (a.bodyWords > best.bodyWords ? a : best), first);
+  const withBody = group.reduce((best, a) => (bodyWordsOf(a) > bodyWordsOf(best) ? a : best), first);
   const image = group.map((a) => a.image).reduce((best, img) => {
     if (!img) return best;
     if (!best) return img;
@@ -218,8 +219,7 @@ function mergeGroup(group: Article[]): CatalogArticle {
     summary: longest((a) => a.summary),
     rawBodyHtml: withBody.rawBodyHtml,
     bodyBase: withBody.bodyBase,
-    bodyWords: withBody.bodyWords,
-    readingTimeMinutes: withBody.readingTimeMinutes,
+    bodyWords: bodyWordsOf(withBody),
     author: first.author ?? group.find((a) => a.author)?.author ?? null,
     publishedAt: earliest((a) => a.publishedAt),
     updatedAt: latest((a) => a.updatedAt),

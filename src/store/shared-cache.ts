@@ -1,9 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { Redis } from "ioredis";
 import type { SourceConfig } from "../config/sources-file.ts";
-import type { Article } from "../ingest/article.ts";
 import type { SourceSnapshot } from "../ingest/read-source.ts";
-import { countWords, htmlToText } from "../ingest/text.ts";
 import type { Logger } from "../ops/logger.ts";
 import { freshnessMs } from "./refresh-policy.ts";
 import { withDeadline } from "./deadline.ts";
@@ -35,6 +33,16 @@ export interface SharedCacheOptions {
   wallClock?: () => number;
 }
 
+/**
+ * The form of the snapshots stored, named in their key (see `snapshotKey`).
+ * It changes whenever an instance of one version could not serve what
+ * another stores: instances of two versions, side by side during a rolling
+ * update, then keep apart copies (each reads upstream once per TTL) rather
+ * than serve each other's. Format 2: an article's body words may be left
+ * uncounted (null), and it carries no reading time.
+ */
+export const SNAPSHOT_FORMAT = 2;
+
 /** Dates survive the JSON round trip tagged, so a snapshot read back equals the one stored. */
 export function serializeSnapshot(snapshot: SourceSnapshot): string {
   return JSON.stringify(snapshot, function (this: Record<string, unknown>, key, value) {
@@ -44,27 +52,9 @@ export function serializeSnapshot(snapshot: SourceSnapshot): string {
 }
 
 export function deserializeSnapshot(text: string): SourceSnapshot {
-  const snapshot = JSON.parse(text, (_key, value) =>
+  return JSON.parse(text, (_key, value) =>
     value && typeof value === "object" && typeof value.$date === "number" && Object.keys(value).length === 1 ? new Date(value.$date) : value,
   ) as SourceSnapshot;
-  // What another instance stored is read as it is; only a list of articles is looked through.
-  if (Array.isArray(snapshot.articles)) for (const article of snapshot.articles) withBodyOfEarlierVersion(article as Article & { contentHtml?: string | null });
-  return snapshot;
-}
-
-/**
- * An instance of an earlier version, beside this one during a rolling update,
- * stores articles with their body already sanitized (`contentHtml`): it is
- * taken as the body (sanitizing it again on first use keeps its markup, in the
- * sanitizer's attribute order, and its links are already absolute), so those
- * articles still show their content.
- */
-function withBodyOfEarlierVersion(article: Article & { contentHtml?: string | null }): void {
-  if (article.rawBodyHtml !== undefined || article.contentHtml === undefined) return;
-  article.rawBodyHtml = article.contentHtml;
-  article.bodyBase = null;
-  article.bodyWords = countWords(htmlToText(article.contentHtml ?? ""));
-  delete article.contentHtml;
 }
 
 /** Opens the Redis connection for a shared cache: commands fail at once while it is down, reconnecting forever. */
@@ -150,7 +140,7 @@ export class SharedCache {
         if (again && isNewer(again, previous)) return again;
         const snapshot = await load(source, previous);
         const ttl = Math.max(1, freshnessMs(source, snapshot, this.random));
-        await this.call(this.redis.set(this.key("feed", source.id), serializeSnapshot(snapshot), "PX", ttl), "feed");
+        await this.call(this.redis.set(this.snapshotKey(source.id), serializeSnapshot(snapshot), "PX", ttl), "feed");
         if (previous && previous.contentHash !== snapshot.contentHash) {
           await this.call(this.redis.publish(this.key(CHANGED_CHANNEL), source.id), "publish");
         }
@@ -167,7 +157,7 @@ export class SharedCache {
    * are expected to agree); undefined when absent or Redis is unreachable.
    */
   async read(sourceId: string): Promise<SourceSnapshot | undefined> {
-    const text = await this.call(this.redis.get(this.key("feed", sourceId)), "feed");
+    const text = await this.call(this.redis.get(this.snapshotKey(sourceId)), "feed");
     if (!text) return undefined;
     const snapshot = deserializeSnapshot(text);
     const fetchedAt = snapshot.lastFetchedAt?.getTime();
@@ -190,6 +180,11 @@ export class SharedCache {
 
   key(...parts: string[]): string {
     return this.prefix + parts.join(":");
+  }
+
+  /** Where a source's snapshot is stored: the key names the snapshots' format (SNAPSHOT_FORMAT). */
+  snapshotKey(sourceId: string): string {
+    return this.key(`feed-v${SNAPSHOT_FORMAT}`, sourceId);
   }
 
   /**

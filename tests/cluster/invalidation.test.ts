@@ -27,7 +27,7 @@ describe("invalidation across instances", () => {
 
     body = rss("before", 3);
     // Instance A's copy in Redis expires (simulated), then A reads the changed source.
-    await caches[0]!.redis.del(caches[0]!.key("feed", "a"));
+    await caches[0]!.redis.del(caches[0]!.snapshotKey("a"));
     const changedAt = Date.now();
     await a!.refreshSource("a");
     let seenAfter = -1;

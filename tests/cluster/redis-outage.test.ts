@@ -49,7 +49,7 @@ describe("a cluster instance whose Redis goes away", () => {
     await client(Date.now() + 2500);
     // Rejoined: the instance stores its reads in Redis again. The key lives one refresh time (1 s) and
     // is briefly absent during each upstream read, so look for it over several refreshes, not at one instant.
-    const feedKey = sharedCache.key("feed", "a");
+    const feedKey = sharedCache.snapshotKey("a");
     let rejoined = false;
     for (let tries = 0; tries < 100 && !rejoined; tries++) {
       rejoined = (await sharedCache.redis.exists(feedKey)) === 1;

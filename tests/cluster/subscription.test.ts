@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { Redis } from "ioredis";
 import { afterAll, describe, expect, it } from "vitest";
+import { SNAPSHOT_FORMAT } from "../../src/store/shared-cache.ts";
 import { startFixtureServer } from "../helpers/fixture-server.ts";
 import { subscribeSse, type SseSubscription } from "../live/sse-client.ts";
 import { dropKeys, REDIS_URL, rss, startMember, uniquePrefix, writeSources, type Member } from "./cluster.ts";
@@ -66,7 +67,7 @@ describe("articleAdded across a cluster sharing Redis", () => {
       body = rss("live", items);
       const changedAt = Date.now();
       // Whichever instance stored the feed in Redis last, its copy goes: B's next read (within a second) is upstream's.
-      await redis.del(`${prefix}feed:live`);
+      await redis.del(`${prefix}feed-v${SNAPSHOT_FORMAT}:live`);
       await Promise.all(Object.values(subscribers).map((subscriber) => subscriber.waitFor(count, 30_000)));
       const read = reads.find((r) => r.at >= changedAt && r.body === body)!;
       return { read, received: Date.now() };

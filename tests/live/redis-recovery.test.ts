@@ -3,7 +3,7 @@ import { Redis } from "ioredis";
 import { afterAll, describe, expect, it } from "vitest";
 import { silentLogger } from "../../src/ops/logger.ts";
 import { articleEventsOf } from "../../src/live/article-events.ts";
-import { createRedis, SharedCache } from "../../src/store/shared-cache.ts";
+import { createRedis, SharedCache, SNAPSHOT_FORMAT } from "../../src/store/shared-cache.ts";
 import { rss, uniquePrefix } from "../cluster/cluster.ts";
 import { startFixtureServer } from "../helpers/fixture-server.ts";
 import { startGateway } from "../helpers/gateway.ts";
@@ -56,7 +56,7 @@ describe("articleAdded through a Redis outage", () => {
     /** B reads the feed now (its Redis copy dropped, as at the end of its TTL) and rebuilds. */
     const bReads = async (items: number) => {
       body = rss("outage", items);
-      await admin.del(`${prefix}feed:a`).catch(() => undefined);
+      await admin.del(`${prefix}feed-v${SNAPSHOT_FORMAT}:a`).catch(() => undefined);
       await b!.refreshSource("a");
       await b!.store.catalog();
     };

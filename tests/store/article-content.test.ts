@@ -3,9 +3,7 @@ import type { Article } from "../../src/ingest/article.ts";
 import { normalizeItem } from "../../src/ingest/normalize.ts";
 import { emptyRawItem } from "../../src/ingest/raw-feed.ts";
 import { sanitizeContent } from "../../src/ingest/sanitize.ts";
-import { contentHtmlOf } from "../../src/store/article-content.ts";
-import { deserializeSnapshot, serializeSnapshot } from "../../src/store/shared-cache.ts";
-import type { SourceSnapshot } from "../../src/ingest/read-source.ts";
+import { bodyWordsOf, contentHtmlOf, readingTimeOf } from "../../src/store/article-content.ts";
 
 const SECTIONS = [{ slug: "news", name: "News" }];
 const NOW = Date.UTC(2026, 10, 1);
@@ -36,12 +34,35 @@ describe("an article's content, sanitized when first shown", () => {
     expect(contentHtmlOf(article)).toBe('<a href="https://wire.example/about" rel="nofollow noopener noreferrer">About</a>');
   });
 
-  it("reads the body's text at once: reading time and a summary when the feed gives no description", () => {
+  it("reads the body's text at once only for a summary the feed does not give, and counts its words when first asked", () => {
     const words = Array.from({ length: 700 }, (_, i) => `word${i}`).join(" ");
-    const article = articleFrom({ contentHtml: `<style>p { x: y }</style><p>${words}</p><script>${"var a = 1; ".repeat(500)}</script>` });
-    expect(article.bodyWords).toBe(700); // the script's and the style's words are not a reader's
-    expect(article.readingTimeMinutes).toBe(3); // 700 words at 230 a minute
+    const body = `<style>p { x: y }</style><p>${words}</p><script>${"var a = 1; ".repeat(500)}</script>`;
+    const article = articleFrom({ contentHtml: body });
     expect(article.summary).toMatch(/^word0 word1 word2 .*…$/);
+    expect(article.bodyWords).toBeNull();
+    expect(bodyWordsOf(article)).toBe(700); // the script's and the style's words are not a reader's
+    expect(article.bodyWords).toBe(700); // counted once, kept on the article
+    expect(readingTimeOf(article)).toBe(3); // 700 words at 230 a minute
+    // With a description, the same body's words are counted alike, and the summary is the description.
+    const described = articleFrom({ contentHtml: body, summaryHtml: "<p>What it <b>says</b>.</p>" });
+    expect(described.summary).toBe("What it says.");
+    expect(readingTimeOf(described)).toBe(3);
+  });
+
+  it("takes its reading time from the summary when the body has no words", () => {
+    const summary = Array.from({ length: 500 }, (_, i) => `w${i}`).join(" ");
+    const bare = { ...articleFrom({}), summary, rawBodyHtml: null, bodyWords: null };
+    expect(readingTimeOf(bare)).toBe(2); // 500 words of summary
+    expect(readingTimeOf({ ...bare, summary: null })).toBe(1); // never less than a minute
+  });
+
+  it("counts again a count that is not one (another instance's snapshot is not trusted blindly)", () => {
+    const article = articleFrom({ contentHtml: "<p>Three short words</p>" });
+    for (const stored of [-1, 1.5, Number.NaN, "12", 2 ** 60, null, undefined]) {
+      const copy = { ...article, bodyWords: stored as number | null };
+      expect(bodyWordsOf(copy)).toBe(3);
+    }
+    expect(bodyWordsOf({ ...article, bodyWords: 40 })).toBe(40);
   });
 
   it("is made again when a story keeps its id but gets a new body or base", () => {
@@ -61,26 +82,5 @@ describe("an article's content, sanitized when first shown", () => {
     const onlyScript = articleFrom({ contentHtml: "<script>alert(1)</script><iframe src=x></iframe>" });
     expect(onlyScript.rawBodyHtml).not.toBeNull();
     expect(contentHtmlOf(onlyScript)).toBeNull();
-  });
-});
-
-describe("a snapshot stored by an instance of the earlier version", () => {
-  it("takes its sanitized contentHtml as the body, so its articles still show their content", () => {
-    const current = articleFrom({ contentHtml: "<p>Now</p>" });
-    const { rawBodyHtml: _raw, bodyBase: _base, bodyWords: _words, ...rest } = current;
-    const earlier = { ...rest, id: "earlier", contentHtml: '<p>Then, <a href="https://x.example/" rel="nofollow noopener noreferrer">a link</a></p>' };
-    const snapshot = { articles: [earlier, current] } as unknown as SourceSnapshot;
-    const [readEarlier, readCurrent] = deserializeSnapshot(serializeSnapshot(snapshot)).articles as (Article & { contentHtml?: unknown })[];
-    expect(readEarlier!.contentHtml).toBeUndefined();
-    expect(readEarlier!.bodyWords).toBe(3); // "Then, a link"
-    // Sanitized again: the same markup, attributes in the sanitizer's order.
-    expect(contentHtmlOf(readEarlier!)).toBe('<p>Then, <a rel="nofollow noopener noreferrer" href="https://x.example/">a link</a></p>');
-    expect(readCurrent!.rawBodyHtml).toBe("<p>Now</p>");
-    expect(readCurrent!.bodyBase).toBe(current.bodyBase);
-  });
-
-  it("reads a snapshot whose articles are not a list as it was stored, without failing", () => {
-    expect(deserializeSnapshot('{"articles":{"0":{"contentHtml":"<p>x</p>"}}}')).toEqual({ articles: { "0": { contentHtml: "<p>x</p>" } } });
-    expect(deserializeSnapshot('{"articles":null}')).toEqual({ articles: null });
   });
 });

@@ -1,12 +1,13 @@
 import { describe, expect, it } from "vitest";
 import type { Article } from "../../src/ingest/article.ts";
+import { readingTimeOf } from "../../src/store/article-content.ts";
 import { canonicalUrlsOf, guidsOf, sourceIdsOf } from "../../src/store/catalog-article.ts";
 import { mergeArticles, mergeArticleSteps } from "../../src/store/merge.ts";
 import { runToEnd } from "../../src/store/time-slice.ts";
 
 const base: Article = {
   id: "x", sourceId: "s", guid: null, title: "T", summary: null, rawBodyHtml: null, bodyBase: null, bodyWords: 0, url: "https://a.example/1",
-  canonicalUrl: "https://a.example/1", author: null, publishedAt: null, updatedAt: null, readingTimeMinutes: 1,
+  canonicalUrl: "https://a.example/1", author: null, publishedAt: null, updatedAt: null,
   image: null, tags: [], section: "news", commentCount: null,
 };
 const make = (over: Partial<Article>): Article => ({ ...base, ...over });
@@ -29,13 +30,18 @@ describe("merging the same story from several sources", () => {
     });
   });
 
-  it("takes the body a reader sees most of, not the one with the most markup", () => {
+  it("takes the body a reader sees most of, not the one with the most markup, counting words not yet counted", () => {
     const scripted = `<p>Short body.</p><script>${"track(); ".repeat(300)}</script><style>${"p { margin: 0 } ".repeat(100)}</style>`;
-    const [merged] = mergeArticles([
-      make({ id: "a", sourceId: "one", rawBodyHtml: scripted, bodyBase: "https://one.example/", bodyWords: 2, readingTimeMinutes: 1 }),
-      make({ id: "b", sourceId: "two", rawBodyHtml: "<p>A longer body that readers actually read.</p>", bodyBase: "https://two.example/", bodyWords: 7, readingTimeMinutes: 2 }),
-    ]);
-    expect(merged).toMatchObject({ rawBodyHtml: "<p>A longer body that readers actually read.</p>", bodyBase: "https://two.example/", bodyWords: 7, readingTimeMinutes: 2 });
+    const richer = `<p>${"A longer body that readers actually read. ".repeat(60)}</p>`;
+    const copies = [
+      make({ id: "a", sourceId: "one", rawBodyHtml: scripted, bodyBase: "https://one.example/", bodyWords: null }),
+      make({ id: "b", sourceId: "two", rawBodyHtml: richer, bodyBase: "https://two.example/", bodyWords: null }),
+    ];
+    const [merged] = mergeArticles(copies);
+    expect(merged).toMatchObject({ rawBodyHtml: richer, bodyBase: "https://two.example/", bodyWords: 420 });
+    expect(readingTimeOf(merged!)).toBe(2); // 420 words at 230 a minute
+    // Counted once, on the copies themselves: the next merge reads the counts.
+    expect(copies.map((copy) => copy.bodyWords)).toEqual([2, 420]);
   });
 
   it("joins copies with one global guid even when their links differ", () => {
@@ -102,7 +108,7 @@ describe("merging by near-identical titles", () => {
 
 describe("a story one source alone carries", () => {
   it("is that source's article itself, shared by every catalog version, with its source, URL and guid", () => {
-    const article = { ...mergeArticles([])[0], id: "solo", sourceId: "only", guid: "tag:solo", title: "A story nobody else has", summary: null, rawBodyHtml: null, bodyBase: null, bodyWords: 0, url: "https://only.example/solo", canonicalUrl: "https://only.example/solo", author: null, publishedAt: null, updatedAt: null, readingTimeMinutes: 1, image: null, tags: [], section: "news", commentCount: null };
+    const article = { ...mergeArticles([])[0], id: "solo", sourceId: "only", guid: "tag:solo", title: "A story nobody else has", summary: null, rawBodyHtml: null, bodyBase: null, bodyWords: 0, url: "https://only.example/solo", canonicalUrl: "https://only.example/solo", author: null, publishedAt: null, updatedAt: null, image: null, tags: [], section: "news", commentCount: null };
     const [first] = mergeArticles([article]);
     const [again] = mergeArticles([article]);
     expect(first).toBe(article);

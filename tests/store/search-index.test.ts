@@ -19,7 +19,6 @@ function article(fields: { title?: string; summary?: string | null; body?: strin
     author: null,
     publishedAt: new Date(Date.UTC(2026, 0, 1)),
     updatedAt: null,
-    readingTimeMinutes: 1,
     image: null,
     tags: fields.tags ?? [],
     section: "technology",

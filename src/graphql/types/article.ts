@@ -6,7 +6,7 @@ import { decodeGlobalId } from "../global-id.ts";
 import { DateTime } from "./date-time.ts";
 import { Image } from "./image.ts";
 import { Related } from "./related.ts";
-import { contentHtmlOf } from "../../store/article-content.ts";
+import { contentHtmlOf, readingTimeOf } from "../../store/article-content.ts";
 import { sourceIdsOf } from "../../store/catalog-article.ts";
 import { Article, Section, Source } from "../refs.ts";
 
@@ -27,7 +27,7 @@ builder.node(Article, {
     publishedAt: t.field({ type: DateTime, nullable: true, description: "First publication (the earliest any source gives).", resolve: (a) => a.publishedAt }),
     updatedAt: t.field({ type: DateTime, nullable: true, description: "Last update, when a source gives one.", resolve: (a) => a.updatedAt }),
     commentCount: t.exposeInt("commentCount", { nullable: true, description: "Comments the sources count (the largest count when several do); null when none says." }),
-    readingTimeMinutes: t.exposeInt("readingTimeMinutes", { description: "Estimated reading time of the body, at least 1." }),
+    readingTimeMinutes: t.int({ description: "Estimated reading time of the body, at least 1.", resolve: (a) => readingTimeOf(a) }),
     image: t.field({ type: Image, nullable: true, description: "The best image the sources give.", resolve: (a) => a.image }),
     tags: t.exposeStringList("tags", { description: "Topics from the feeds' categories." }),
     section: t.field({

@@ -1,0 +1,61 @@
+import { Redis } from "ioredis";
+import { afterAll, describe, expect, it } from "vitest";
+import { parseSourcesConfig } from "../../src/config/sources-file.ts";
+import type { Article } from "../../src/ingest/article.ts";
+import type { SourceSnapshot } from "../../src/ingest/read-source.ts";
+import { silentLogger } from "../../src/ops/logger.ts";
+import { bodyWordsOf, readingTimeOf } from "../../src/store/article-content.ts";
+import { createRedis, serializeSnapshot, SharedCache, SNAPSHOT_FORMAT } from "../../src/store/shared-cache.ts";
+import { dropKeys, REDIS_URL, uniquePrefix } from "./cluster.ts";
+
+const prefix = uniquePrefix("snapshot-format");
+afterAll(() => dropKeys(prefix));
+
+const config = parseSourcesConfig(
+  { sections: [{ slug: "news", name: "News" }], sources: [{ id: "wire", name: "Wire", url: "https://wire.example/rss", section: "news", refreshSeconds: 60 }] },
+  "/srv/sources.json",
+);
+const source = config.sources[0]!;
+const words = Array.from({ length: 460 }, (_, i) => `word${i}`).join(" ");
+const article: Article = {
+  id: "a1", sourceId: "wire", guid: null, title: "A story", summary: "What it says.", rawBodyHtml: `<p>${words}</p>`, bodyBase: "https://wire.example/",
+  bodyWords: null, url: "https://wire.example/a1", canonicalUrl: "https://wire.example/a1", author: null, publishedAt: new Date(Date.UTC(2026, 10, 1)),
+  updatedAt: null, image: null, tags: [], section: "news", commentCount: null,
+};
+const snapshot = (tag: string, articles: Article[]): SourceSnapshot => ({
+  sourceId: "wire", articles, contentHash: tag, format: "rss", etag: null, lastModified: null, ok: true, error: null, warning: null,
+  feedTitle: null, feedLink: null, itemsSeen: articles.length, encoding: null, upstreamTtlMs: null, consecutiveFailures: 0, retryAfterMs: null,
+  lastFetchedAt: new Date(), lastSuccessAt: new Date(), durationMs: 0,
+});
+
+describe("snapshots shared through Redis", () => {
+  it("are stored under a key naming their format, and one of another format is never served", async () => {
+    const redis = new Redis(REDIS_URL);
+    const instance = new SharedCache({ redis: createRedis(REDIS_URL), prefix, logger: silentLogger(), random: () => 0.5 });
+    try {
+      await instance.connect();
+      // An instance of the earlier version stored its copy (reading times, counted words) under the unversioned key.
+      const { bodyWords: _words, ...earlierArticle } = article;
+      await redis.set(`${prefix}feed:wire`, serializeSnapshot(snapshot("earlier", [{ ...earlierArticle, bodyWords: 460, readingTimeMinutes: 2 } as Article])), "PX", 60_000);
+      const upstreamReads: string[] = [];
+      const load = instance.wrapLoad(async () => (upstreamReads.push("wire"), snapshot("current", [{ ...article }])));
+
+      const first = await load(source, undefined);
+      expect(upstreamReads).toEqual(["wire"]); // the earlier format's copy was not taken
+      expect(first.contentHash).toBe("current");
+      expect(instance.snapshotKey("wire")).toBe(`${prefix}feed-v${SNAPSHOT_FORMAT}:wire`);
+      expect(await redis.exists(instance.snapshotKey("wire"))).toBe(1);
+
+      // Another instance of this version takes the copy, its words still uncounted, and counts them alike.
+      const again = await load(source, undefined);
+      expect(upstreamReads).toEqual(["wire"]);
+      const [shared] = again.articles;
+      expect(shared!.bodyWords).toBeNull();
+      expect(bodyWordsOf(shared!)).toBe(460);
+      expect(readingTimeOf(shared!)).toBe(2);
+    } finally {
+      redis.disconnect();
+      await instance.close();
+    }
+  });
+});
