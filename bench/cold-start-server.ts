@@ -6,8 +6,9 @@
  *
  * 1. Cold start: sends `loaded` once its modules are, and waits for `go`
  *    (with the sources file and the articles expected). From just before
- *    loading the sources file, it POSTs a query to itself until the answer
- *    has every source's articles and every source ok; sends `cold` with the time.
+ *    loading the sources file, it POSTs a query to itself (a front page and
+ *    every source's state) until the answer has every source's articles and
+ *    every source ok; sends `cold` with the time.
  * 2. `idle-start` / `idle-stop`: event-loop delay while nothing refreshes (the baseline).
  * 3. `refresh-start` (with `maxMs`): stops the refresher, moves the clock
  *    past every TTL, starts the refresher (all sources refresh together, and
@@ -31,10 +32,13 @@ const COLD_START_TIMEOUT_MS = 120_000;
 const CLOCK_JUMP_MS = 7 * 3600 * 1000;
 const POLL_MS = 10;
 
-const COMPLETE_QUERY = "{ articles(first: 1) { totalCount } sources { id status { ok } } }";
+/** A front page as a reader gets it (with each story's section, summary, reading time and date), and every source's state. */
+const COMPLETE_QUERY =
+  "{ articles(first: 20) { totalCount edges { node { title summary readingTimeMinutes publishedAt section { name } } } } sources { id status { ok } } }";
+const FRONT_PAGE_SIZE = 20;
 
 interface CompleteAnswer {
-  data?: { articles: { totalCount: number }; sources: { id: string; status: { ok: boolean } | null }[] };
+  data?: { articles: { totalCount: number; edges: { node: { readingTimeMinutes: number } }[] }; sources: { id: string; status: { ok: boolean } | null }[] };
 }
 
 export interface GoMessage extends ChildMessage {
@@ -108,8 +112,9 @@ async function main(): Promise<void> {
     const answer = (await postJson(`${running.url}/graphql`, { query: COMPLETE_QUERY }, agent)) as CompleteAnswer;
     const total = answer.data?.articles.totalCount ?? -1;
     const ok = answer.data?.sources.filter((s) => s.status?.ok).length ?? -1;
-    last = `totalCount ${total}, ${ok}/${config.sources.length} sources ok`;
-    if (total === expected && ok === config.sources.length) break;
+    const page = answer.data?.articles.edges.filter((e) => e.node.readingTimeMinutes >= 1).length ?? -1;
+    last = `totalCount ${total}, ${ok}/${config.sources.length} sources ok, ${page} stories on the page`;
+    if (total === expected && ok === config.sources.length && page === Math.min(FRONT_PAGE_SIZE, expected)) break;
     if (performance.now() - started > COLD_START_TIMEOUT_MS) throw new Error(`no complete answer within ${COLD_START_TIMEOUT_MS} ms (last: ${last})`);
     await new Promise((resolve) => setTimeout(resolve, POLL_MS));
   }

@@ -53,7 +53,7 @@ export async function runColdStartScenarios(options: BenchOptions, placement: Pl
     const floor = await fetcher.ask({ type: "floor" }, "floor", 120_000);
     await fetcher.stop();
     const [decodeMs, parseMs, textMs] = [floor.decodeMs, floor.parseMs, floor.textMs].map(Number) as [number, number, number];
-    log(`  3. cold start: the libraries alone on those feeds, one thread: ${Number(floor.ms).toFixed(0)} ms (CPU: decoding ${decodeMs.toFixed(0)} ms, parsing ${parseMs.toFixed(0)} ms, reading body text ${textMs.toFixed(0)} ms; ${Number(floor.items)} items)`);
+    log(`  3. cold start: the libraries alone on those feeds, one thread: ${Number(floor.ms).toFixed(0)} ms (CPU: decoding ${decodeMs.toFixed(0)} ms, parsing ${parseMs.toFixed(0)} ms, reading summary text ${textMs.toFixed(0)} ms; ${Number(floor.items)} items)`);
 
     const cold = await gateway.ask({ type: "go", sources: file, expected }, "cold", 180_000);
     const gatewayUrl = String(cold.url);
@@ -135,7 +135,7 @@ export async function runColdStartScenarios(options: BenchOptions, placement: Pl
       }),
       row({
         id: "cold-start.floor",
-        scenario: "3. cold start, the libraries alone on one thread: decode, parse (saxes, rss-parser), body text (htmlparser2)",
+        scenario: "3. cold start, the libraries alone on one thread: decode, parse (saxes, rss-parser), summary text (htmlparser2)",
         measured: { value: Number(floor.ms), unit: "ms", label: "libraries alone" },
         baseline: { value: Number(fetched.ms), unit: "ms", label: "plain parallel read" },
         target: null,

@@ -10,9 +10,10 @@
  *
  * `floor`: what the libraries alone cost on those bodies, on this one thread
  * and as cold as the gateway's parser thread starts: each body decoded, parsed
- * (saxes beneath rss-parser, see parse-xml.ts) and the text of each item's body
- * read (htmlparser2, see htmlToText; bodies are sanitized when first shown,
- * not at ingest). No other normalizing, hashing, merging or indexing: the
+ * (saxes beneath rss-parser, see parse-xml.ts) and the text of each item's
+ * summary read (htmlparser2, see htmlToText): its description, else its body,
+ * as normalizing reads it (bodies are sanitized when first shown and their
+ * words counted when first asked, not at ingest). No other normalizing, hashing, merging or indexing: the
  * work no change of ours short of replacing those libraries can take off a
  * cold start.
  */
@@ -47,7 +48,7 @@ function cpuMs(): number {
   return (user + system) / 1000;
 }
 
-/** Decodes and parses every body and reads its items' text once; the CPU of each step and the wall time of all. */
+/** Decodes and parses every body and reads its items' summary text once; the CPU of each step and the wall time of all. */
 async function libraryFloor(bodies: Buffer[]): Promise<{ ms: number; decodeMs: number; parseMs: number; textMs: number; items: number }> {
   const started = performance.now();
   let [decodeMs, parseMs, textMs, items] = [0, 0, 0, 0];
@@ -60,7 +61,7 @@ async function libraryFloor(bodies: Buffer[]): Promise<{ ms: number; decodeMs: n
     parseMs += cpuMs() - at;
     at = cpuMs();
     for (const item of feed.items) {
-      const html = item.contentHtml ?? item.summaryHtml;
+      const html = item.summaryHtml ?? item.contentHtml;
       if (html) htmlToText(html);
     }
     textMs += cpuMs() - at;
