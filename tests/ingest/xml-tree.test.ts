@@ -122,6 +122,23 @@ describe("readXmlTree on documents where sax and saxes part ways", () => {
     "namespaced names": `<rss xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:content="c"><channel><item><dc:creator>x</dc:creator><content:encoded><![CDATA[<p>x</p>]]></content:encoded></item></channel></rss>`,
     "duplicate attributes": rss('<item><link a="1" a="2"/></item>'),
     "Atom with xhtml content": `<feed xmlns="http://www.w3.org/2005/Atom"><entry><content type="xhtml"><div xmlns="http://www.w3.org/1999/xhtml"><p>a <b>b</b></p></div></content></entry></feed>`,
+    // CDATA is set aside before saxes reads the document: each way that could go wrong.
+    "CDATA inside a comment": rss("<item><!-- <![CDATA[x]]> --><title>a</title></item>"),
+    "comments that would hold a CDATA section between them": rss("<item><!-- <![CDATA[ --><title>a</title><?pi <![CDATA[?><link>b</link><!-- ]]> --></item>"),
+    "a comment inside CDATA": rss("<item><description><![CDATA[a <!-- b --> c <?pi?>]]></description></item>"),
+    "a processing instruction holding CDATA": rss("<?pi <![CDATA[x]]> ?><item><title>a</title></item>"),
+    "CDATA whose content is a number": rss("<item><guid><![CDATA[0]]></guid><title><![CDATA[1]]></title><link>x<![CDATA[2]]>y</link></item>"),
+    "CDATA split around ]]>": rss("<item><description><![CDATA[a]]]]><![CDATA[>b]]></description></item>"),
+    "CDATA holding a CDATA start": rss("<item><description><![CDATA[a <![CDATA[ b]]></description></item>"),
+    "empty CDATA beside text": rss("<item><title>a<![CDATA[]]>b</title><guid><![CDATA[]]></guid></item>"),
+    "a control character inside CDATA": rss("<item><description><![CDATA[a\u0001b]]></description></item>"),
+    "half a surrogate pair inside CDATA": rss("<item><description><![CDATA[a\uD800b]]></description></item>"),
+    "a whole surrogate pair inside CDATA": rss("<item><description><![CDATA[a\uD83D\uDE00b]]></description></item>"),
+    "CDATA in a document with a doctype": `<!DOCTYPE rss>${rss("<item><description><![CDATA[<p>x</p>]]></description></item>")}`,
+    "CDATA after an unterminated comment": rss("<item><!-- x <![CDATA[y]]></item>"),
+    "CDATA after the root": `${rss("")}<![CDATA[x]]>`,
+    "CDATA before the root": `<![CDATA[x]]>${rss("")}`,
+    "an unterminated CDATA section": rss("<item><description><![CDATA[x</description></item>"),
   };
 
   it.each(Object.entries(cases))("%s", (_name, xml) => {
@@ -137,7 +154,9 @@ describe("readXmlTree on documents where sax and saxes part ways", () => {
   });
 
   it("reads the plain cases itself rather than declining them", () => {
-    for (const name of ["mixed content", "repeated children and attributes", "an empty root", "a byte order mark", "namespaced names", "character references, astral included", "whitespace-only CDATA (kept)", "Atom with xhtml content", "elements named like Object.prototype's members"]) {
+    const plain = ["mixed content", "repeated children and attributes", "an empty root", "a byte order mark", "namespaced names", "character references, astral included", "whitespace-only CDATA (kept)", "Atom with xhtml content", "elements named like Object.prototype's members"];
+    const cdata = ["a control character inside CDATA", "half a surrogate pair inside CDATA", "CDATA inside a comment", "comments that would hold a CDATA section between them", "a comment inside CDATA", "a processing instruction holding CDATA", "CDATA whose content is a number", "CDATA split around ]]>", "CDATA holding a CDATA start", "empty CDATA beside text", "a whole surrogate pair inside CDATA"];
+    for (const name of [...plain, ...cdata]) {
       expect(readXmlTree(cases[name]!), name).not.toBeNull();
     }
   });
@@ -154,7 +173,9 @@ describe("readXmlTree on generated documents", () => {
       { depthSize: "small", withCrossShrink: true },
       text,
       text.map((t) => `<![CDATA[${t.replace(/]]>/g, "")}]]>`),
+      fc.array(fc.constantFrom("a", "0", "<!-- c -->", "<!--", "-->", "<?pi?>", "<![CDATA[", "]]", "\u0001", "\uD800", "\uD83D\uDE00", "é", " "), { maxLength: 5 }).map((pieces) => `<![CDATA[${pieces.join("")}]]>`),
       fc.constant("<!-- c -->"),
+      fc.constantFrom("<!-- <![CDATA[x]]> -->", "<?pi <![CDATA[y]]>?>"),
       fc.tuple(name, attrs, fc.array(tie("node"), { maxLength: 4 }), fc.boolean(), fc.boolean()).map(([tag, list, children, selfClosing, mismatch]) => {
         const attributes = list.map(([key, value, quote]) => ` ${key}=${quote}${value}${quote}`).join("");
         if (selfClosing && children.length === 0) return `<${tag}${attributes}/>`;
