@@ -34,11 +34,12 @@ export interface SharedCacheOptions {
 }
 
 /**
- * The form of the snapshots stored, named in their key (see `snapshotKey`).
- * It changes whenever an instance of one version could not serve what
- * another stores: instances of two versions, side by side during a rolling
- * update, then keep apart copies (each reads upstream once per TTL) rather
- * than serve each other's. Format 2: an article's body words may be left
+ * The form of the snapshots stored, named in their key and in their lock's
+ * (see `snapshotKey`). It changes whenever an instance of one version could
+ * not serve what another stores: instances of two versions, side by side
+ * during a rolling update, then keep apart copies (each reads upstream once
+ * per TTL) rather than serve each other's, and neither waits on a lock whose
+ * holder stores what it will not take. Format 2: an article's body words may be left
  * uncounted (null), and it carries no reading time.
  */
 export const SNAPSHOT_FORMAT = 2;
@@ -126,7 +127,7 @@ export class SharedCache {
       const lockMs = source.timeoutMs + LOCK_MARGIN_MS;
       const deadline = Date.now() + lockMs;
       for (;;) {
-        const got = await this.call(acquireLock(this.redis, this.key("lock", source.id), token, lockMs), "lock");
+        const got = await this.call(acquireLock(this.redis, this.lockKey(source.id), token, lockMs), "lock");
         if (got === undefined) return load(source, previous); // Redis unreachable: read alone.
         if (got) break;
         await new Promise((resolve) => setTimeout(resolve, LOCK_POLL_MS));
@@ -146,7 +147,7 @@ export class SharedCache {
         }
         return snapshot;
       } finally {
-        await this.call(releaseLock(this.redis, this.key("lock", source.id), token), "lock");
+        await this.call(releaseLock(this.redis, this.lockKey(source.id), token), "lock");
       }
     };
   }
@@ -185,6 +186,11 @@ export class SharedCache {
   /** Where a source's snapshot is stored: the key names the snapshots' format (SNAPSHOT_FORMAT). */
   snapshotKey(sourceId: string): string {
     return this.key(`feed-v${SNAPSHOT_FORMAT}`, sourceId);
+  }
+
+  /** The lock on reading a source for the cluster, taken by instances that store the same format. */
+  lockKey(sourceId: string): string {
+    return this.key(`lock-v${SNAPSHOT_FORMAT}`, sourceId);
   }
 
   /**

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { Redis } from "ioredis";
 import { afterAll, describe, expect, it } from "vitest";
+import { SNAPSHOT_FORMAT } from "../../src/store/shared-cache.ts";
 import { serveBody, startFixtureServer } from "../helpers/fixture-server.ts";
 import { dropKeys, launchMember, REDIS_URL, rss, startMember, uniquePrefix, writeSources, type Member } from "./cluster.ts";
 
@@ -87,7 +88,7 @@ describe("a cluster sharing one Redis", () => {
     const pair = [launchMember(file, prefix), launchMember(file, prefix)];
     while (!firstHitAt) await sleep(10);
     const redis = new Redis(REDIS_URL);
-    const lock = `${prefix}lock:slow`;
+    const lock = `${prefix}lock-v${SNAPSHOT_FORMAT}:slow`;
     const holderPid = Number((await redis.get(lock))!.split(":")[0]);
     const lockTtl = await redis.pttl(lock);
     const holder = pair.find((m) => m.child.pid === holderPid)!;

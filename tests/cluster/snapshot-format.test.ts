@@ -29,7 +29,7 @@ const snapshot = (tag: string, articles: Article[]): SourceSnapshot => ({
 });
 
 describe("snapshots shared through Redis", () => {
-  it("are stored under a key naming their format, and one of another format is never served", async () => {
+  it("are stored under a key naming their format, and one of another format is never served nor waited for", async () => {
     const redis = new Redis(REDIS_URL);
     const instance = new SharedCache({ redis: createRedis(REDIS_URL), prefix, logger: silentLogger(), random: () => 0.5 });
     try {
@@ -37,11 +37,20 @@ describe("snapshots shared through Redis", () => {
       // An instance of the earlier version stored its copy (reading times, counted words) under the unversioned key.
       const { bodyWords: _words, ...earlierArticle } = article;
       await redis.set(`${prefix}feed:wire`, serializeSnapshot(snapshot("earlier", [{ ...earlierArticle, bodyWords: 460, readingTimeMinutes: 2 } as Article])), "PX", 60_000);
+      // And one is reading the source again: its lock is its version's, not this one's.
+      await redis.set(`${prefix}lock:wire`, "earlier:token", "PX", 60_000);
       const upstreamReads: string[] = [];
-      const load = instance.wrapLoad(async () => (upstreamReads.push("wire"), snapshot("current", [{ ...article }])));
+      const locksDuringRead: (string | null)[] = [];
+      const load = instance.wrapLoad(async () => {
+        upstreamReads.push("wire");
+        locksDuringRead.push(await redis.get(`${prefix}lock:wire`), (await redis.get(instance.lockKey("wire")))?.split(":")[0] ?? null);
+        return snapshot("current", [{ ...article }]);
+      });
 
       const first = await load(source, undefined);
       expect(upstreamReads).toEqual(["wire"]); // the earlier format's copy was not taken
+      expect(locksDuringRead).toEqual(["earlier:token", String(process.pid)]); // read under its own lock, the other left alone
+      expect(instance.lockKey("wire")).toBe(`${prefix}lock-v${SNAPSHOT_FORMAT}:wire`);
       expect(first.contentHash).toBe("current");
       expect(instance.snapshotKey("wire")).toBe(`${prefix}feed-v${SNAPSHOT_FORMAT}:wire`);
       expect(await redis.exists(instance.snapshotKey("wire"))).toBe(1);
