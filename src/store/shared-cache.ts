@@ -58,6 +58,41 @@ export function deserializeSnapshot(text: string): SourceSnapshot {
   ) as SourceSnapshot;
 }
 
+/**
+ * A stored copy as this instance can serve it, or null. Whatever else the key
+ * holds (a bug's output, a hand-edited value, another program's) counts as no
+ * copy: the instance reads upstream and stores its own over it, rather than
+ * fail the source or build a catalog from it.
+ */
+export function storedSnapshot(text: string, sourceId: string): SourceSnapshot | null {
+  let value: unknown;
+  try {
+    value = deserializeSnapshot(text);
+  } catch {
+    return null;
+  }
+  if (!isRecord(value) || value.sourceId !== sourceId || typeof value.contentHash !== "string" || typeof value.ok !== "boolean") return null;
+  if (!Array.isArray(value.articles) || !value.articles.every(isServableArticle)) return null;
+  return value as unknown as SourceSnapshot;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === "object" && !Array.isArray(value);
+}
+
+/** The fields a catalog reads of every article, of the types it reads them as. */
+function isServableArticle(article: unknown): boolean {
+  if (!isRecord(article)) return false;
+  const { id, sourceId, title, url, canonicalUrl, section, tags, summary, rawBodyHtml, publishedAt, updatedAt } = article;
+  return (
+    [id, sourceId, title, url, canonicalUrl, section].every((field) => typeof field === "string") &&
+    Array.isArray(tags) &&
+    tags.every((tag) => typeof tag === "string") &&
+    [summary, rawBodyHtml].every((field) => field === null || typeof field === "string") &&
+    [publishedAt, updatedAt].every((field) => field === null || field instanceof Date)
+  );
+}
+
 /** Opens the Redis connection for a shared cache: commands fail at once while it is down, reconnecting forever. */
 export function createRedis(url: string): Redis {
   return new Redis(url, {
@@ -160,7 +195,12 @@ export class SharedCache {
   async read(sourceId: string): Promise<SourceSnapshot | undefined> {
     const text = await this.call(this.redis.get(this.snapshotKey(sourceId)), "feed");
     if (!text) return undefined;
-    const snapshot = deserializeSnapshot(text);
+    const snapshot = storedSnapshot(text, sourceId);
+    if (!snapshot) {
+      this.errors.set("snapshot", (this.errors.get("snapshot") ?? 0) + 1);
+      this.logger.warn({ sourceId, key: this.snapshotKey(sourceId) }, "shared cache: the stored copy is not a snapshot this instance can serve; reading the source itself");
+      return undefined;
+    }
     const fetchedAt = snapshot.lastFetchedAt?.getTime();
     return fetchedAt === undefined ? snapshot : { ...snapshot, copyAgeMs: Math.max(0, this.wallClock() - fetchedAt) };
   }

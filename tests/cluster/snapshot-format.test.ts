@@ -67,4 +67,45 @@ describe("snapshots shared through Redis", () => {
       await instance.close();
     }
   });
+
+  it("are not served when what the key holds is not one: the instance reads upstream and stores its own", async () => {
+    const redis = new Redis(REDIS_URL);
+    const logger = silentLogger();
+    const warnings: unknown[] = [];
+    logger.warn = ((...args: unknown[]) => void warnings.push(args)) as typeof logger.warn;
+    const instance = new SharedCache({ redis: createRedis(REDIS_URL), prefix, logger, random: () => 0.5 });
+    try {
+      await instance.connect();
+      const good = snapshot("good", [{ ...article }]);
+      const { articles: _articles, ...withoutArticles } = good;
+      const stored = [
+        "not json {",
+        "null",
+        "[1, 2]",
+        JSON.stringify({ ...withoutArticles }),
+        serializeSnapshot({ ...good, sourceId: "another" }),
+        serializeSnapshot({ ...good, articles: [{ ...article, title: 7 } as unknown as Article] }),
+        serializeSnapshot({ ...good, articles: [{ ...article, tags: "x" } as unknown as Article] }),
+        serializeSnapshot({ ...good, contentHash: 12 as unknown as string }),
+      ];
+      let reads = 0;
+      const load = instance.wrapLoad(async () => (reads++, snapshot(`upstream-${reads}`, [{ ...article }])));
+      for (const [n, text] of stored.entries()) {
+        await redis.set(instance.snapshotKey("wire"), text, "PX", 60_000);
+        const got = await load(source, undefined);
+        expect([n, got.contentHash]).toEqual([n, `upstream-${n + 1}`]);
+        // Its own good copy replaced the bad one.
+        expect(await redis.get(instance.snapshotKey("wire"))).toContain(`"upstream-${n + 1}"`);
+      }
+      // Said every time one is found (a load looks again once it holds the lock), and counted for /metrics.
+      expect(warnings.length).toBeGreaterThanOrEqual(stored.length);
+      expect(instance.errors.get("snapshot")).toBe(warnings.length);
+      // A good copy is still taken.
+      await redis.set(instance.snapshotKey("wire"), serializeSnapshot(good), "PX", 60_000);
+      expect((await load(source, undefined)).contentHash).toBe("good");
+    } finally {
+      redis.disconnect();
+      await instance.close();
+    }
+  });
 });
