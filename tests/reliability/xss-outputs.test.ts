@@ -120,6 +120,7 @@ describe("the feed's own body HTML (Article.rawBodyHtml)", () => {
     "ingest/item-memo.ts": "counts its size",
     "store/article-content.ts": "sanitizes it: the one way to show it; counts its words as plain text",
     "store/merge.ts": "picks the copy of a story with the most words",
+    "store/shared-cache.ts": "checks that another instance's copy holds a string there, nothing more",
     "store/indexed-text.ts": "names it in a comment",
     "store/related-index.ts": "takes index terms from it",
     "store/search-index.ts": "takes index terms from it",
