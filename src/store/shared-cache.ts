@@ -39,8 +39,8 @@ export interface SharedCacheOptions {
  * not serve what another stores: instances of two versions, side by side
  * during a rolling update, then keep apart copies (each reads upstream once
  * per TTL) rather than serve each other's, and neither waits on a lock whose
- * holder stores what it will not take. Format 2: an article's body words may be left
- * uncounted (null), and it carries no reading time.
+ * holder stores what it will not take. Format 2: an article's body words may
+ * be left uncounted (null), and it carries no reading time.
  */
 export const SNAPSHOT_FORMAT = 2;
 
@@ -197,7 +197,7 @@ export class SharedCache {
     if (!text) return undefined;
     const snapshot = storedSnapshot(text, sourceId);
     if (!snapshot) {
-      this.errors.set("snapshot", (this.errors.get("snapshot") ?? 0) + 1);
+      this.countError("snapshot");
       this.logger.warn({ sourceId, key: this.snapshotKey(sourceId) }, "shared cache: the stored copy is not a snapshot this instance can serve; reading the source itself");
       return undefined;
     }
@@ -252,7 +252,7 @@ export class SharedCache {
   /** Counts a failed Redis call (also one made elsewhere, as the rate limiter's) and warns once per outage. */
   reportTrouble(operation: string, error: unknown): void {
     this.failures++;
-    this.errors.set(operation, (this.errors.get(operation) ?? 0) + 1);
+    this.countError(operation);
     if (!this.degraded) {
       this.degraded = true;
       this.logger.warn({ err: error, operation }, "shared cache: Redis unreachable, serving from the local cache until it returns");
@@ -260,6 +260,11 @@ export class SharedCache {
       this.probe = setInterval(() => void (this.redis.status === "ready" && this.call(this.redis.ping(), "ping")), RECOVERY_PROBE_MS);
       this.probe.unref();
     }
+  }
+
+  /** One more error of `operation` in `newsgate_redis_errors_total`. */
+  private countError(operation: string): void {
+    this.errors.set(operation, (this.errors.get(operation) ?? 0) + 1);
   }
 
   private recovered(): void {
