@@ -30,7 +30,10 @@ export interface Article {
   url: string;
   /** The same link in canonical form, used for identity and merging. */
   canonicalUrl: string;
+  /** The first author's name (see `authors`), kept for clients that show one byline. */
   author: string | null;
+  /** Every author the item names (else the feed's), names as plain text. */
+  authors: ArticleAuthor[];
   publishedAt: Date | null;
   updatedAt: Date | null;
   image: ArticleImage | null;
@@ -39,6 +42,27 @@ export interface Article {
   section: string;
   /** Comments the source counts, when it says. */
   commentCount: number | null;
+  /** Media files attached to the item (podcast audio, video), absolute http(s) URLs. */
+  enclosures: ArticleEnclosure[];
+  /** BCP 47 language tag from the item or else its feed, normalized in case (`en-US`); null when none says. */
+  language: string | null;
+}
+
+export interface ArticleAuthor {
+  name: string | null;
+  /** Absolute http(s) URL of the author's page. */
+  url: string | null;
+  email: string | null;
+}
+
+export interface ArticleEnclosure {
+  url: string;
+  /** MIME type as the feed gives it, lowercased (`audio/mpeg`); null when none is given. */
+  type: string | null;
+  /** Size in bytes when the feed gives a positive one. */
+  length: number | null;
+  /** Duration in seconds when the feed gives one. */
+  durationSeconds: number | null;
 }
 
 export interface ArticleImage {

@@ -125,9 +125,14 @@ function encodeItem(item: RawItem, settings: string): string {
   let out = field(settings);
   out += field(item.guid) + field(item.title) + (item.titleIsHtml ? "h" : "t") + field(item.link) + field(item.base);
   out += field(item.summaryHtml) + field(item.contentHtml) + field(item.contentBase) + field(item.published) + field(item.updated);
-  out += list(item.authors) + list(item.categories) + field(item.commentCount === null ? null : String(item.commentCount));
+  out += `${item.authors.length}[`;
+  for (const author of item.authors) out += field(author.name) + field(author.email) + field(author.url);
+  out += list(item.categories) + field(item.commentCount === null ? null : String(item.commentCount));
   out += `${item.images.length}[`;
   for (const image of item.images) out += field(image.url) + field(numberText(image.width)) + field(numberText(image.height)) + field(image.alt ?? null);
+  out += `${item.enclosures.length}[`;
+  for (const enclosure of item.enclosures) out += field(enclosure.url) + field(enclosure.type) + field(enclosure.length) + field(enclosure.duration);
+  out += field(item.language);
   return out;
 }
 

@@ -113,13 +113,16 @@ export function normalizeItem(item: RawItem, feed: RawFeed, context: NormalizeCo
     bodyWords: null,
     url,
     canonicalUrl: canonical,
-    author: item.authors.map((a) => htmlToText(a)).filter(Boolean).join(", ") || null,
+    author: item.authors.map((a) => htmlToText(a.name ?? "")).filter(Boolean).join(", ") || null,
+    authors: [],
     publishedAt,
     updatedAt,
     image: bestImage(item.images, resolve),
     tags,
     section,
     commentCount: item.commentCount,
+    enclosures: [],
+    language: null,
   };
 }
 

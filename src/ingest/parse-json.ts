@@ -2,7 +2,7 @@ import type { JsonFieldMap } from "../config/sources-file.ts";
 import { escapeHtml } from "./escape-html.ts";
 import { IngestError } from "./ingest-error.ts";
 import { readPath } from "./json-path.ts";
-import { emptyRawItem, type RawFeed, type RawItem } from "./raw-feed.ts";
+import { emptyRawItem, type RawAuthor, type RawFeed, type RawItem } from "./raw-feed.ts";
 
 export function parseJsonText(textBody: string): unknown {
   try {
@@ -43,7 +43,7 @@ export function parseJsonFeed(json: unknown): RawFeed {
     }
     return raw;
   });
-  return { title: stringOf(feed.title), link: stringOf(feed.home_page_url), base: null, warning: null, ttlMinutes: null, items };
+  return { title: stringOf(feed.title), link: stringOf(feed.home_page_url), base: null, warning: null, ttlMinutes: null, language: null, authors: feedAuthors, items };
 }
 
 /** A plain JSON API read through the source's field map. */
@@ -61,7 +61,7 @@ export function parseMappedJson(json: unknown, map: JsonFieldMap): RawFeed {
     raw.link = stringOf(field(item, map.url));
     raw.summaryHtml = stringOf(field(item, map.summary));
     raw.contentHtml = stringOf(field(item, map.content));
-    raw.authors = strings(field(item, map.author));
+    raw.authors = strings(field(item, map.author)).map((name) => ({ name, email: null, url: null }));
     raw.published = dateText(field(item, map.publishedAt));
     raw.updated = dateText(field(item, map.updatedAt));
     // The mapped section comes first so it can file the item under a section by name.
@@ -73,12 +73,12 @@ export function parseMappedJson(json: unknown, map: JsonFieldMap): RawFeed {
     raw.commentCount = typeof commentCount === "number" && Number.isInteger(commentCount) && commentCount >= 0 ? commentCount : null;
     return raw;
   });
-  return { title: null, link: null, base: null, warning: null, ttlMinutes: null, items };
+  return { title: null, link: null, base: null, warning: null, ttlMinutes: null, language: null, authors: [], items };
 }
 
-function jsonFeedAuthors(node: Record<string, unknown>): string[] {
+function jsonFeedAuthors(node: Record<string, unknown>): RawAuthor[] {
   const list = Array.isArray(node.authors) ? node.authors : node.author ? [node.author] : [];
-  return list.filter(isObject).map((a) => stringOf(a.name)).filter((n): n is string => n !== null);
+  return list.filter(isObject).map((a) => ({ name: stringOf(a.name), email: null, url: stringOf(a.url) })).filter((a) => a.name !== null || a.url !== null);
 }
 
 function strings(value: unknown): string[] {

@@ -201,6 +201,8 @@ async function parseStrict(xml: string, tree: XmlTree | null): Promise<RawFeed> 
     base: feedBase,
     warning: null,
     ttlMinutes: count(text(parsed.ttl)),
+    language: null,
+    authors: [],
     items: (parsed.items ?? []).map((item) => toRawItem(item, feedBase)),
   };
 }
@@ -240,7 +242,7 @@ function toRawItem(item: ParsedItem, feedBase: string | null): RawItem {
   raw.contentHtml = encoded ?? content;
   raw.summaryHtml = summary ?? text(item.xMediaDescription) ?? mediaGroupDescription(item.xMediaGroup);
 
-  raw.authors = uniqueStrings([...names(item.xDcCreator), ...names(item.xAuthor), ...names(item.xItunesAuthor), text(item.creator)]);
+  raw.authors = uniqueStrings([...names(item.xDcCreator), ...names(item.xAuthor), ...names(item.xItunesAuthor), text(item.creator)]).map((name) => ({ name, email: null, url: null }));
   raw.published = text(item.xPublished) ?? text(item.xIssued) ?? text(item.pubDate) ?? text(item.xDcDate);
   raw.updated = text(item.xUpdated) ?? text(item.xModified);
   raw.categories = uniqueStrings([...categories(item.xCategory), ...names(item.xDcSubject)]);

@@ -13,6 +13,10 @@ export interface RawFeed {
   warning: string | null;
   /** RSS <ttl>: minutes the publisher says the feed stays fresh. */
   ttlMinutes: number | null;
+  /** The feed's language as it says it (`xml:lang` on the root or channel, `<language>`, `dc:language`, JSON Feed `language`). */
+  language: string | null;
+  /** The feed's own authors, for items that name none. */
+  authors: RawAuthor[];
   items: RawItem[];
 }
 
@@ -30,13 +34,34 @@ export interface RawItem {
   contentHtml: string | null;
   /** `xml:base` of the content element itself, innermost base of the body's links. */
   contentBase: string | null;
-  authors: string[];
+  authors: RawAuthor[];
   published: string | null;
   updated: string | null;
   categories: string[];
   images: RawImage[];
   /** Comment count the feed reports (slash:comments, thr:total, a mapped field). */
   commentCount: number | null;
+  /** Media attached to the item (RSS enclosure, Atom link rel="enclosure", media:content, JSON Feed attachments). */
+  enclosures: RawEnclosure[];
+  /** The item's own language (`xml:lang` on the item, `dc:language`, JSON Feed item `language`); null: the feed's. */
+  language: string | null;
+}
+
+/** An author as the feed names them; any part may be missing (RSS `<author>` is often only an e-mail). */
+export interface RawAuthor {
+  name: string | null;
+  email: string | null;
+  url: string | null;
+}
+
+/** An attached file as the feed describes it: untrusted text, sizes as written. */
+export interface RawEnclosure {
+  url: string;
+  type: string | null;
+  /** Bytes, as written (often "0" or missing). */
+  length: string | null;
+  /** Duration as written: seconds, or `H:MM:SS` (itunes:duration, media:content duration). */
+  duration: string | null;
 }
 
 export interface RawImage {
@@ -62,5 +87,7 @@ export function emptyRawItem(): RawItem {
     categories: [],
     images: [],
     commentCount: null,
+    enclosures: [],
+    language: null,
   };
 }

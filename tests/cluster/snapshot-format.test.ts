@@ -20,7 +20,7 @@ const words = Array.from({ length: 460 }, (_, i) => `word${i}`).join(" ");
 const article: Article = {
   id: "a1", sourceId: "wire", guid: null, title: "A story", summary: "What it says.", rawBodyHtml: `<p>${words}</p>`, bodyBase: "https://wire.example/",
   bodyWords: null, url: "https://wire.example/a1", canonicalUrl: "https://wire.example/a1", author: null, publishedAt: new Date(Date.UTC(2026, 10, 1)),
-  updatedAt: null, image: null, tags: [], section: "news", commentCount: null,
+  updatedAt: null, image: null, tags: [], section: "news", commentCount: null, authors: [], enclosures: [], language: null,
 };
 const snapshot = (tag: string, articles: Article[]): SourceSnapshot => ({
   sourceId: "wire", articles, contentHash: tag, format: "rss", etag: null, lastModified: null, ok: true, error: null, warning: null,

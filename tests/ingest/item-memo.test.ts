@@ -94,7 +94,10 @@ describe("the memo of normalized items", () => {
     const variants = [
       { ...base, title: "a", link: "bc" },
       { ...base, categories: ["xy"] },
-      { ...base, categories: ["x"], authors: ["y"] },
+      { ...base, categories: ["x"], authors: [{ name: "y", email: null, url: null }] },
+      { ...base, authors: [{ name: null, email: "y", url: null }] },
+      { ...base, enclosures: [{ url: "https://a.example/1.mp3", type: "audio/mpeg", length: null, duration: null }] },
+      { ...base, language: "en" },
       { ...base, titleIsHtml: false },
       { ...base, images: [{ url: "https://i.example/1.png", height: 10 }] },
       { ...base, commentCount: 0 },

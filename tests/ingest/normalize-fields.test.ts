@@ -150,7 +150,7 @@ describe("the section a category names", () => {
   ];
   const sectionOf = (categories: string[]) => {
     const item = { ...emptyRawItem(), title: "A story", link: "https://wire.example/story", categories };
-    const feed = { title: null, link: null, base: null, warning: null, ttlMinutes: null, items: [item] };
+    const feed = { title: null, link: null, base: null, warning: null, ttlMinutes: null, language: null, authors: [], items: [item] };
     return normalizeItem(item, feed, { sourceId: "wire", defaultSection: "science", sections, feedUrl: "https://wire.example/feed", now: Date.UTC(2026, 10, 1) })!.section;
   };
 

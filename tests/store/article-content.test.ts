@@ -11,7 +11,7 @@ const NOW = Date.UTC(2026, 10, 1);
 /** An article as normalizing makes it from an item of a feed at `feedUrl` whose channel links to `feedLink`. */
 function articleFrom(fields: Partial<ReturnType<typeof emptyRawItem>>, feedLink: string | null = "https://wire.example/news/"): Article {
   const item = { ...emptyRawItem(), title: "A story", link: "https://wire.example/news/story", ...fields };
-  const feed = { title: null, link: feedLink, base: null, warning: null, ttlMinutes: null, items: [item] };
+  const feed = { title: null, link: feedLink, base: null, warning: null, ttlMinutes: null, language: null, authors: [], items: [item] };
   return normalizeItem(item, feed, { sourceId: "wire", defaultSection: "news", sections: SECTIONS, feedUrl: "https://wire.example/feed.xml", now: NOW })!;
 }
 

@@ -21,7 +21,7 @@ const article = (sourceId: string, section: string, tags: string[]): Article => 
   return {
     id: `${sourceId}-${n}`, sourceId, guid: null, title: `Story number ${n} on its own subject ${n}`, summary: null, rawBodyHtml: null, bodyBase: null, bodyWords: 0,
     url: `https://${sourceId}.example/${n}`, canonicalUrl: `https://${sourceId}.example/${n}`, author: null,
-    publishedAt: new Date(Date.UTC(2026, 10, 1) - n * 60_000), updatedAt: null, image: null, tags, section, commentCount: null,
+    publishedAt: new Date(Date.UTC(2026, 10, 1) - n * 60_000), updatedAt: null, image: null, tags, section, commentCount: null, authors: [], enclosures: [], language: null,
   };
 };
 

@@ -17,7 +17,7 @@ const story = (sourceId: string, n: number, title = `Story ${n} of ${sourceId} a
   id: `${sourceId}-${n}`, sourceId, guid: null, title, summary: `Topic${n % 9} and theme${n % 5} in region${n % 3}.`,
   rawBodyHtml: `<p>Body ${n}: topic${n % 9} theme${n % 5}.</p>`, bodyBase: null, bodyWords: 0, url: `https://${sourceId}.example/${n}`, canonicalUrl: `https://${sourceId}.example/${n}`,
   author: null, publishedAt: new Date(Date.UTC(2026, 10, 1) - n * 3_600_000), updatedAt: null, image: null,
-  tags: [`topic${n % 9}`], section: "news", commentCount: null,
+  tags: [`topic${n % 9}`], section: "news", commentCount: null, authors: [], enclosures: [], language: null,
 });
 
 function snapshotOf(sourceId: string, articles: Article[]): SourceSnapshot {

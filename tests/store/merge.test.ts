@@ -8,7 +8,7 @@ import { runToEnd } from "../../src/store/time-slice.ts";
 const base: Article = {
   id: "x", sourceId: "s", guid: null, title: "T", summary: null, rawBodyHtml: null, bodyBase: null, bodyWords: 0, url: "https://a.example/1",
   canonicalUrl: "https://a.example/1", author: null, publishedAt: null, updatedAt: null,
-  image: null, tags: [], section: "news", commentCount: null,
+  image: null, tags: [], section: "news", commentCount: null, authors: [], enclosures: [], language: null,
 };
 const make = (over: Partial<Article>): Article => ({ ...base, ...over });
 
@@ -108,7 +108,7 @@ describe("merging by near-identical titles", () => {
 
 describe("a story one source alone carries", () => {
   it("is that source's article itself, shared by every catalog version, with its source, URL and guid", () => {
-    const article = { ...mergeArticles([])[0], id: "solo", sourceId: "only", guid: "tag:solo", title: "A story nobody else has", summary: null, rawBodyHtml: null, bodyBase: null, bodyWords: 0, url: "https://only.example/solo", canonicalUrl: "https://only.example/solo", author: null, publishedAt: null, updatedAt: null, image: null, tags: [], section: "news", commentCount: null };
+    const article = { ...mergeArticles([])[0], id: "solo", sourceId: "only", guid: "tag:solo", title: "A story nobody else has", summary: null, rawBodyHtml: null, bodyBase: null, bodyWords: 0, url: "https://only.example/solo", canonicalUrl: "https://only.example/solo", author: null, publishedAt: null, updatedAt: null, image: null, tags: [], section: "news", commentCount: null, authors: [], enclosures: [], language: null };
     const [first] = mergeArticles([article]);
     const [again] = mergeArticles([article]);
     expect(first).toBe(article);

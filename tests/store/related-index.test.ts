@@ -10,7 +10,7 @@ const article = (n: number): Article => {
   return {
     id: `a${n}`, sourceId: `s${n % 4}`, guid: null, title: `Report ${n}: ${topic} update number${n}`, summary: `More on ${topic}.`,
     rawBodyHtml: `<p>${topic} ${topic} detail${n}</p>`, bodyBase: null, bodyWords: 0, url: `https://s.example/${n}`, canonicalUrl: `https://s.example/${n}`, author: null,
-    publishedAt: new Date(Date.UTC(2026, 10, 1) - n * 3_600_000), updatedAt: null, image: null, tags: [], section: "news", commentCount: null,
+    publishedAt: new Date(Date.UTC(2026, 10, 1) - n * 3_600_000), updatedAt: null, image: null, tags: [], section: "news", commentCount: null, authors: [], enclosures: [], language: null,
   };
 };
 

@@ -22,7 +22,7 @@ function article(fields: { title?: string; summary?: string | null; body?: strin
     image: null,
     tags: fields.tags ?? [],
     section: "technology",
-    commentCount: null,
+    commentCount: null, authors: [], enclosures: [], language: null,
   };
 }
 

@@ -104,7 +104,7 @@ describe("building a large catalog", () => {
       summary: `A summary mentioning topic${n % 37}, region${n % 7} and theme${n % 11}.`, rawBodyHtml: `<p>Body of story ${n}: topic${n % 37} theme${n % 11} detail${n % 5}.</p>`, bodyBase: null, bodyWords: 0,
       url: `https://${sourceId}.example/${round}/${n}`, canonicalUrl: `https://${sourceId}.example/${round}/${n}`, author: null,
       publishedAt: new Date(Date.UTC(2026, 10, 1) - n * 3_600_000), updatedAt: null, image: null, tags: [`topic${n % 37}`],
-      section: "news", commentCount: null,
+      section: "news", commentCount: null, authors: [], enclosures: [], language: null,
     }));
   const bigSnapshot = (sourceId: string, round: number): SourceSnapshot => ({ ...snapshot(`${sourceId}:${round}`), sourceId, articles: articlesOf(sourceId, round) });
 
