@@ -15,10 +15,14 @@ export function detectFormat(text: string, contentType: string | null, declared:
     return /"version"\s*:\s*"(https?:\/\/jsonfeed\.org\/version\/1(\.1)?|1(\.1)?)"/.test(text.slice(0, 65536)) ? "jsonfeed" : "json";
   }
   const root = rootElement(head);
-  if (root === "rss") return "rss";
-  if (root === "feed") return "atom";
-  if (root === "rdf:rdf" || root === "rdf") return "rdf";
-  if (root === "html" || root === "!doctype") {
+  // Writers choose prefixes freely (`<p0:feed>`, `<rdf:RDF>`, `<RDF>`): the local name decides.
+  const local = root?.replace(/^[^:]*:/, "") ?? null;
+  if (local === "rss") return "rss";
+  if (local === "feed") return "atom";
+  if (local === "rdf") return "rdf";
+  if (local === "html" || root === "!doctype") {
+    // An Atom feed inside an XHTML page is still that feed (feed readers read it by its namespace).
+    if (WRAPPED_ATOM.test(text.slice(0, 65536))) return "atom";
     throw new IngestError("UNSUPPORTED_FORMAT", "the source answered an HTML page, not a feed");
   }
   const type = (contentType ?? "").toLowerCase();
@@ -27,6 +31,9 @@ export function detectFormat(text: string, contentType: string | null, declared:
   if (head === "") throw new IngestError("PARSE_ERROR", "the source answered an empty body");
   throw new IngestError("UNSUPPORTED_FORMAT", "the body is neither XML nor JSON");
 }
+
+/** An Atom `feed` element, under any prefix, that declares Atom's namespace. */
+const WRAPPED_ATOM = /<(?:[\w.-]+:)?feed\b[^>]*\sxmlns(?::[\w.-]+)?\s*=\s*["']http:\/\/www\.w3\.org\/2005\/Atom["']/;
 
 function rootElement(head: string): string | null {
   // Skip the declaration, comments, processing instructions and the doctype.

@@ -255,7 +255,7 @@ const FEEDPARSER: Record<string, (file: string) => void | Promise<void>> = {
   "wellformed_sanitize_feed_title_unacceptable_uri.xml": (f) => expect(result(f).feedTitle).toBe("safe"),
   "wellformed_sanitize_item_content_encoded_onload.xml": async (f) =>
     expect(sanitizeContent((await rawFirstItem(f)).contentHtml!, [])).toBe('<img src="http://www.ragingplatypus.com/i/cam-full.jpg" loading="lazy" />'),
-  "wellformed_rss_item_multiple_dc_creator.xml": async (f) => expect((await rawFirstItem(f)).authors).toEqual(["First Author", "Second Author"]),
+  "wellformed_rss_item_multiple_dc_creator.xml": async (f) => expect((await rawFirstItem(f)).authors.map((a) => a.name)).toEqual(["First Author", "Second Author"]),
   "wellformed_rss_item_pubDate.xml": async (f) => expect((await rawFirstItem(f)).published).toBe("Thu, 01 Jan 2004 19:48:21 GMT"),
   "wellformed_sanitize_item_content_encoded_crazy.xml": (f) => expect(contentHtmlOf(first(f))).toMatch(/^Crazy HTML -- Can Your Regex Parse This\?/),
   "json_example.json": (f) => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { IngestError } from "../../src/ingest/ingest-error.ts";
 import { parseXmlFeed } from "../../src/ingest/parse-xml.ts";
-import { MAX_XML_DEPTH } from "../../src/ingest/repair-xml.ts";
+import { MAX_XML_DEPTH } from "../../src/ingest/xml/read-xml.ts";
 
 const rss = (doctype: string, title: string) =>
   `<?xml version="1.0"?>\n${doctype}\n<rss version="2.0"><channel><title>t</title><item><title>${title}</title><link>https://a.example/1</link></item></channel></rss>`;
