@@ -12,6 +12,8 @@ import type { RawItem } from "./raw-feed.ts";
 export const DEFAULT_ITEM_MEMO_BYTES = 128 * 2 ** 20;
 /** What an entry costs beside its strings: the object, its key, its hash, its dates. */
 const ENTRY_OVERHEAD_BYTES = 400;
+/** What an author or an enclosure costs beside its strings. */
+const OBJECT_BYTES = 100;
 
 /** An item as normalized once: the article, and the hash of what it says. */
 export interface NormalizedItem {
@@ -158,7 +160,18 @@ function wouldClamp(date: Date | null, now: number): boolean {
 function entrySize({ article, hash }: NormalizedItem): number {
   let chars = hash.length + article.id.length + article.sourceId.length + article.title.length + article.url.length + article.canonicalUrl.length + article.section.length;
   chars += (article.guid?.length ?? 0) + (article.summary?.length ?? 0) + (article.rawBodyHtml?.length ?? 0) + (article.bodyBase?.length ?? 0) + (article.author?.length ?? 0);
+  chars += article.language?.length ?? 0;
   for (const tag of article.tags) chars += tag.length;
   if (article.image) chars += article.image.url.length + (article.image.alt?.length ?? 0);
-  return 2 * chars + ENTRY_OVERHEAD_BYTES;
+  // Authors and enclosures: their strings, and about 100 bytes an object.
+  let objects = 0;
+  for (const author of article.authors) {
+    chars += (author.name?.length ?? 0) + (author.email?.length ?? 0) + (author.url?.length ?? 0);
+    objects++;
+  }
+  for (const enclosure of article.enclosures) {
+    chars += enclosure.url.length + (enclosure.type?.length ?? 0);
+    objects++;
+  }
+  return 2 * chars + OBJECT_BYTES * objects + ENTRY_OVERHEAD_BYTES;
 }

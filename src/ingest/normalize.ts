@@ -5,7 +5,10 @@ import { clampFuture, parseFeedDate } from "./dates.ts";
 import type { RawFeed, RawImage, RawItem } from "./raw-feed.ts";
 import { articleHash, hashArticleHashes, NormalizedItemMemo } from "./item-memo.ts";
 import { collapseWhitespace, repairEncoding, unwrapDoubleEscaped, htmlToText, SUMMARY_MAX_CHARS, TITLE_MAX_CHARS, truncateAtWord } from "./text.ts";
-import { canonicalUrl, httpUrlResolver, resolvedBase, resolveHttpUrl } from "./urls.ts";
+import { canonicalUrl, httpUrlResolver, isStandInCanonicalUrl, resolvedBase, resolveHttpUrl, standInCanonicalUrl } from "./urls.ts";
+import { bylineOf, normalizeAuthors } from "./authors.ts";
+import { normalizeEnclosures } from "./enclosures.ts";
+import { normalizeLanguage } from "./language.ts";
 
 export const MAX_TAGS = 20;
 export const MAX_TAG_CHARS = 64;
@@ -32,14 +35,20 @@ export interface NormalizedFeed {
  * Normalizes a whole feed; an item that cannot become an article is skipped,
  * never the feed. Items the memo has seen under the same settings are not
  * normalized again.
+ *
+ * Distinct items stay distinct articles with distinct ids (see `repeatKey`):
+ * only a true repeat of an item is dropped (its first copy kept). Items whose
+ * ids would still coincide (two guids under one link, two titles under one
+ * link without guids) each take an id from what sets them apart.
  */
 export function normalizeFeed(feed: RawFeed, context: NormalizeContext, memo: NormalizedItemMemo | null = null): NormalizedFeed {
   const articles: Article[] = [];
   const hashes: string[] = [];
+  const keys: string[] = [];
   const seen = new Set<string>();
   // Everything besides the item that normalizing reads (not the clock: see articleHash),
   // as a digest: each item's key hashes it again, and the sections alone run to hundreds of characters.
-  const settings = hash("sha256", JSON.stringify([feed.base, feed.link, context.sourceId, context.defaultSection, context.sections, context.feedUrl]), "base64url");
+  const settings = hash("sha256", JSON.stringify([feed.base, feed.link, context.sourceId, context.defaultSection, context.sections, context.feedUrl, feed.language, feed.authors]), "base64url");
   const read = memo?.read(context.sourceId, context.now);
   for (const item of feed.items) {
     const key = NormalizedItemMemo.key(item, settings);
@@ -48,16 +57,58 @@ export function normalizeFeed(feed: RawFeed, context: NormalizeContext, memo: No
       const article = normalizeItem(item, feed, context);
       normalized = article ? { article, hash: articleHash(key, article) } : undefined;
     }
-    if (normalized) read?.keep(key, normalized);
+    if (!normalized) continue;
+    read?.keep(key, normalized);
     // A feed that repeats an item keeps its first copy.
-    if (normalized && !seen.has(normalized.article.id)) {
-      seen.add(normalized.article.id);
-      articles.push(normalized.article);
-      hashes.push(normalized.hash);
-    }
+    const repeat = repeatKey(normalized.article);
+    if (seen.has(repeat)) continue;
+    seen.add(repeat);
+    articles.push(normalized.article);
+    hashes.push(normalized.hash);
+    keys.push(repeat);
   }
   read?.done();
+  separateSharedIds(articles, hashes, keys, context.sourceId);
   return { articles, articleHashes: hashes, contentHash: hashArticleHashes(hashes) };
+}
+
+/**
+ * What makes an item of a feed that item: its guid and its own link (two items
+ * under one guid but different links are two items: feeds that give every
+ * item the same guid exist); without a guid, its own link (fragment included:
+ * a daily page with an anchor per post) and its title; without either, its
+ * title and date. Two items with the same key are one item written twice.
+ */
+function repeatKey(article: Article): string {
+  const ownLink = isStandInCanonicalUrl(article.canonicalUrl) ? "" : article.url;
+  if (article.guid !== null) return `g\n${article.guid}\n${ownLink}`;
+  if (ownLink) return `l\n${ownLink}\n${article.title}`;
+  return `t\n${article.title}\n${article.publishedAt?.getTime() ?? ""}`;
+}
+
+/**
+ * Articles of one feed whose ids coincide though they are distinct items
+ * (same link, different guids or titles) each get an id from their repeat
+ * key, which tells them apart: all of them, so that which one comes first
+ * does not decide the ids. The article is copied (the memo keeps the one with
+ * the usual id), its hash marked with the new id.
+ */
+function separateSharedIds(articles: Article[], hashes: string[], keys: string[], sourceId: string): void {
+  const firstWithId = new Map<string, number>();
+  let shared: Set<string> | null = null;
+  for (let i = 0; i < articles.length; i++) {
+    const id = articles[i]!.id;
+    if (firstWithId.has(id)) (shared ??= new Set()).add(id);
+    else firstWithId.set(id, i);
+  }
+  if (!shared) return;
+  for (let i = 0; i < articles.length; i++) {
+    const article = articles[i]!;
+    if (!shared.has(article.id)) continue;
+    const id = hash("sha256", `item:${sourceId}:${keys[i]}`, "base64url").slice(0, 16);
+    articles[i] = { ...article, id, canonicalUrl: isStandInCanonicalUrl(article.canonicalUrl) ? standInCanonicalUrl(article.url, id) : article.canonicalUrl };
+    hashes[i] = `${hashes[i]}~${id}`;
+  }
 }
 
 /** Raw item in, Article out: pure, one commented fallback chain per field. */
@@ -83,6 +134,7 @@ export function normalizeItem(item: RawItem, feed: RawFeed, context: NormalizeCo
 
   // Link: the item's own link, else a guid that is a URL, else the feed's home page.
   const ownLink = resolve(item.link) ?? (item.guid && /^https?:\/\//i.test(item.guid) ? resolve(item.guid) : null);
+  // The feed's home page stands in for a missing link (podcast episodes): shown, never an identity.
   const url = ownLink ?? resolve(feed.link) ?? resolveHttpUrl(context.feedUrl, []);
   if (!url) return null;
 
@@ -91,7 +143,6 @@ export function normalizeItem(item: RawItem, feed: RawFeed, context: NormalizeCo
   const title = truncateAtWord(titleText, TITLE_MAX_CHARS) || (summary ? truncateAtWord(summary, 80) : "") || (ownLink ? linkTitle(ownLink) : "");
   // An item with nothing to show (no title, text or link of its own) is not an article.
   if (!title) return null;
-  const canonical = canonicalUrl(ownLink ?? url);
 
   const publishedAt = clampFuture(parseFeedDate(item.published) ?? parseFeedDate(item.updated), context.now);
   const updatedAt = clampFuture(parseFeedDate(item.updated), context.now);
@@ -101,9 +152,28 @@ export function normalizeItem(item: RawItem, feed: RawFeed, context: NormalizeCo
   const sectionWords = sectionWordsOf(context.sections);
   const tags = categories.filter((tag) => !sectionWords.has(tag.toLowerCase())).slice(0, MAX_TAGS);
 
-  const guid = item.guid ? collapseWhitespace(item.guid) : null;
+  const guid = item.guid ? collapseWhitespace(item.guid) || null : null;
+  // Identity: the canonical link, with the fragment of the link as written (one page
+  // with an anchor per post holds several items); without a link of its own, the guid
+  // or what the item says, and a canonical URL that is the stand-in page marked with
+  // the item's id, so that it is never a merge key (see isStandInCanonicalUrl).
+  let canonical: string;
+  let id: string;
+  if (ownLink) {
+    canonical = canonicalUrl(ownLink);
+    const fragmentAt = ownLink.indexOf("#");
+    const fragment = fragmentAt >= 0 && fragmentAt < ownLink.length - 1 ? ownLink.slice(fragmentAt) : "";
+    id = articleId({ sourceId: context.sourceId, canonicalUrl: canonical + fragment, guid, title, published: item.published });
+  } else {
+    id = articleId({ sourceId: context.sourceId, canonicalUrl: null, guid, title, published: item.published });
+    canonical = standInCanonicalUrl(url, id);
+  }
+
+  // Authors: the item's, else the feed's. Media resolved as links are. Language: the item's, else the feed's.
+  const itemAuthors = normalizeAuthors(item.authors, resolve);
+  const authors = itemAuthors.length > 0 ? itemAuthors : normalizeAuthors(feed.authors, resolve);
   return {
-    id: articleId({ sourceId: context.sourceId, canonicalUrl: ownLink ? canonical : null, guid, title, published: item.published }),
+    id,
     sourceId: context.sourceId,
     guid,
     title,
@@ -113,23 +183,24 @@ export function normalizeItem(item: RawItem, feed: RawFeed, context: NormalizeCo
     bodyWords: null,
     url,
     canonicalUrl: canonical,
-    author: item.authors.map((a) => htmlToText(a.name ?? "")).filter(Boolean).join(", ") || null,
-    authors: [],
+    author: bylineOf(authors),
+    authors,
     publishedAt,
     updatedAt,
     image: bestImage(item.images, resolve),
     tags,
     section,
     commentCount: item.commentCount,
-    enclosures: [],
-    language: null,
+    enclosures: normalizeEnclosures(item.enclosures, resolve),
+    language: normalizeLanguage(item.language) ?? normalizeLanguage(feed.language),
   };
 }
 
 /**
  * Identity of a story, stable across refreshes: its canonical link (shared by
- * every source that carries it), else the source's guid, else a hash of what
- * the item says. An edited title keeps its id when a link or guid exists.
+ * every source that carries it; with the fragment of the link as written, if
+ * any), else the source's guid, else a hash of what the item says. An edited
+ * title keeps its id when a link or guid exists.
  */
 export function articleId(parts: { sourceId: string; canonicalUrl: string | null; guid: string | null; title: string; published: string | null }): string {
   const key = parts.canonicalUrl

@@ -25,25 +25,32 @@ export function parseJsonFeed(json: unknown): RawFeed {
   const items = (feed.items as unknown[]).filter(isObject).map((item): RawItem => {
     const raw = emptyRawItem();
     raw.guid = stringOf(item.id) ?? (typeof item.id === "number" ? String(item.id) : null);
-    raw.title = stringOf(item.title);
-    raw.titleIsHtml = false;
+    // Titles and summaries are plain text, but real feeds write entities in them (`&#8216;`, `&amp;`):
+    // read as markup whose only markup is those entities, they are decoded once and a `<` stays a `<`.
+    raw.title = escapeAngles(stringOf(item.title));
+    raw.titleIsHtml = true;
     raw.link = stringOf(item.url) ?? stringOf(item.external_url);
-    raw.summaryHtml = escapeText(stringOf(item.summary));
+    raw.summaryHtml = escapeAngles(stringOf(item.summary));
     raw.contentHtml = stringOf(item.content_html) ?? escapeText(stringOf(item.content_text));
-    const authors = jsonFeedAuthors(item);
-    raw.authors = authors.length ? authors : feedAuthors;
+    // The feed's authors are the feed's (RawFeed.authors): normalizing falls back to them.
+    raw.authors = jsonFeedAuthors(item);
     raw.published = stringOf(item.date_published);
     raw.updated = stringOf(item.date_modified);
     raw.categories = Array.isArray(item.tags) ? item.tags.filter((t): t is string => typeof t === "string") : [];
+    raw.language = stringOf(item.language);
     const image = stringOf(item.image) ?? stringOf(item.banner_image);
     if (image) raw.images.push({ url: image });
     for (const attachment of Array.isArray(item.attachments) ? item.attachments.filter(isObject) : []) {
       const url = stringOf(attachment.url);
-      if (url && String(attachment.mime_type ?? "").startsWith("image/")) raw.images.push({ url });
+      if (!url) continue;
+      const type = stringOf(attachment.mime_type);
+      // An image attachment is also the item's picture.
+      if (type?.toLowerCase().startsWith("image/")) raw.images.push({ url });
+      raw.enclosures.push({ url, type, length: numberText(attachment.size_in_bytes), duration: numberText(attachment.duration_in_seconds) });
     }
     return raw;
   });
-  return { title: stringOf(feed.title), link: stringOf(feed.home_page_url), base: null, warning: null, ttlMinutes: null, language: null, authors: feedAuthors, items };
+  return { title: stringOf(feed.title), link: stringOf(feed.home_page_url), base: null, warning: null, ttlMinutes: null, language: stringOf(feed.language), authors: feedAuthors, items };
 }
 
 /** A plain JSON API read through the source's field map. */
@@ -76,8 +83,9 @@ export function parseMappedJson(json: unknown, map: JsonFieldMap): RawFeed {
   return { title: null, link: null, base: null, warning: null, ttlMinutes: null, language: null, authors: [], items };
 }
 
+/** JSON Feed 1.1 `authors` (else 1.0 `author`): name and URL; `avatar` is not read. */
 function jsonFeedAuthors(node: Record<string, unknown>): RawAuthor[] {
-  const list = Array.isArray(node.authors) ? node.authors : node.author ? [node.author] : [];
+  const list = Array.isArray(node.authors) && node.authors.length > 0 ? node.authors : node.author ? [node.author] : [];
   return list.filter(isObject).map((a) => ({ name: stringOf(a.name), email: null, url: stringOf(a.url) })).filter((a) => a.name !== null || a.url !== null);
 }
 
@@ -98,6 +106,17 @@ function stringOf(value: unknown): string | null {
 
 function escapeText(value: string | null): string | null {
   return value === null ? null : escapeHtml(value);
+}
+
+/** Plain text that may hold entities, as markup: its `<` and `>` escaped, its entities left to be decoded. */
+function escapeAngles(value: string | null): string | null {
+  return value === null || !/[<>]/.test(value) ? value : value.replaceAll("<", "&lt;").replaceAll(">", "&gt;");
+}
+
+/** A number or numeric string as written (sizes and durations are read by normalizing). */
+function numberText(value: unknown): string | null {
+  if (typeof value === "number") return Number.isFinite(value) ? String(value) : null;
+  return stringOf(value);
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

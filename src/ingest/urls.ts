@@ -144,3 +144,19 @@ function onlyTrackingParameters(query: string): boolean {
   }
   return true;
 }
+
+/**
+ * The canonical URL of an item without a link of its own, which is shown
+ * under a stand-in (its feed's home page): that page's canonical form with a
+ * fragment naming the item. Canonical forms of real links never hold a
+ * fragment, so it tells the catalog that this is no link to merge by (the home
+ * page of a podcast is not each of its episodes), and no two items share it.
+ */
+export function standInCanonicalUrl(standIn: string, itemId: string): string {
+  return `${canonicalUrl(standIn)}#item-${itemId}`;
+}
+
+/** Whether a canonical URL is a stand-in for a missing link (see `standInCanonicalUrl`). */
+export function isStandInCanonicalUrl(canonical: string): boolean {
+  return canonical.includes("#");
+}

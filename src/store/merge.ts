@@ -1,4 +1,7 @@
-import type { Article } from "../ingest/article.ts";
+import type { Article, ArticleAuthor, ArticleEnclosure } from "../ingest/article.ts";
+import { bylineOf, MAX_AUTHORS } from "../ingest/authors.ts";
+import { MAX_ENCLOSURES } from "../ingest/enclosures.ts";
+import { isStandInCanonicalUrl } from "../ingest/urls.ts";
 import { bodyWordsOf } from "./article-content.ts";
 import type { CatalogArticle } from "./catalog-article.ts";
 import { runToEnd, type Steps } from "./time-slice.ts";
@@ -52,20 +55,39 @@ function* groupSameStory(articles: readonly Article[], buckets: readonly TitleBu
     }
     return i;
   };
+  // The sources of each group, by its root (made when it first meets another: most never do).
+  const sourcesOfRoot: (Set<string> | undefined)[] = [];
+  const sourcesOf = (root: number): Set<string> => (sourcesOfRoot[root] ??= new Set([articles[root]!.sourceId]));
+  /**
+   * Joins two groups, unless both hold an article of one source: distinct items
+   * of a source are never one story, however a chain of copies links them.
+   */
+  const union = (i: number, j: number) => {
+    const a = find(i);
+    const b = find(j);
+    if (a === b) return;
+    const fromA = sourcesOf(a);
+    const fromB = sourcesOf(b);
+    if (overlaps(fromA, fromB)) return;
+    for (const source of fromA) fromB.add(source);
+    parent[a] = b;
+    sourcesOfRoot[a] = undefined;
+  };
   const join = (firstWithKey: Map<string, number>, key: string, index: number) => {
     const earlier = firstWithKey.get(key);
     if (earlier === undefined) firstWithKey.set(key, index);
-    else parent[find(index)] = find(earlier);
+    else union(index, earlier);
   };
   const firstWithUrl = new Map<string, number>();
   const firstWithGuid = new Map<string, number>();
   for (let index = 0; index < articles.length; index++) {
     const article = articles[index]!;
-    join(firstWithUrl, article.canonicalUrl, index);
+    // An item without a link of its own is shown under its feed's home page: no key to merge by.
+    if (!isStandInCanonicalUrl(article.canonicalUrl)) join(firstWithUrl, article.canonicalUrl, index);
     if (article.guid && isGlobalGuid(article.guid)) join(firstWithGuid, article.guid, index);
     if ((index & 511) === 511) yield;
   }
-  for (const [i, j] of yield* nearDuplicateTitles(articles, buckets)) parent[find(i)] = find(j);
+  for (const [i, j] of yield* nearDuplicateTitles(articles, buckets)) union(i, j);
   // Each story's place in `groups`, by the index of its root article (-1: not placed yet).
   const placeOfRoot = new Int32Array(articles.length).fill(-1);
   const groups: (Article | Article[])[] = [];
@@ -209,6 +231,7 @@ function mergeGroup(group: Article[]): CatalogArticle {
     if (!best) return img;
     return (img.width ?? 0) * (img.height ?? img.width ?? 0) > (best.width ?? 0) * (best.height ?? best.width ?? 0) ? img : best;
   }, first.image);
+  const authors = mergedAuthors(group);
   const tags = new Map<string, string>();
   for (const article of group) for (const tag of article.tags) if (!tags.has(tag.toLowerCase())) tags.set(tag.toLowerCase(), tag);
 
@@ -220,7 +243,12 @@ function mergeGroup(group: Article[]): CatalogArticle {
     rawBodyHtml: withBody.rawBodyHtml,
     bodyBase: withBody.bodyBase,
     bodyWords: bodyWordsOf(withBody),
-    author: first.author ?? group.find((a) => a.author)?.author ?? null,
+    // The first source's byline first: the first named author of every copy's, in order
+    // (else a byline a copy gives without a list of authors).
+    author: bylineOf(authors) ?? group.find((a) => a.author)?.author ?? null,
+    authors,
+    enclosures: mergedEnclosures(group),
+    language: group.find((a) => a.language !== null)?.language ?? null,
     publishedAt: earliest((a) => a.publishedAt),
     updatedAt: latest((a) => a.updatedAt),
     image,
@@ -233,6 +261,36 @@ function mergeGroup(group: Article[]): CatalogArticle {
       guids: unique(group.map((a) => a.guid).filter((g): g is string => g !== null)),
     },
   };
+}
+
+function overlaps(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
+  const [small, large] = a.size <= b.size ? [a, b] : [b, a];
+  for (const value of small) if (large.has(value)) return true;
+  return false;
+}
+
+/** Every copy's authors, the first source's first; one entry per name and e-mail (in any case). */
+function mergedAuthors(group: readonly Article[]): ArticleAuthor[] {
+  const seen = new Set<string>();
+  const authors: ArticleAuthor[] = [];
+  for (const article of group) {
+    for (const author of article.authors) {
+      const key = `${author.name?.toLowerCase() ?? ""}\n${author.email?.toLowerCase() ?? ""}`;
+      if (seen.has(key) || authors.length >= MAX_AUTHORS) continue;
+      seen.add(key);
+      authors.push(author);
+    }
+  }
+  return authors;
+}
+
+/** Every copy's enclosures, one per URL (the first copy's), at most MAX_ENCLOSURES. */
+function mergedEnclosures(group: readonly Article[]): ArticleEnclosure[] {
+  const byUrl = new Map<string, ArticleEnclosure>();
+  for (const article of group) {
+    for (const enclosure of article.enclosures) if (!byUrl.has(enclosure.url) && byUrl.size < MAX_ENCLOSURES) byUrl.set(enclosure.url, enclosure);
+  }
+  return [...byUrl.values()];
 }
 
 function unique<T>(values: T[]): T[] {

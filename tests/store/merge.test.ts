@@ -118,3 +118,53 @@ describe("a story one source alone carries", () => {
     expect(guidsOf(first!)).toEqual(["tag:solo"]);
   });
 });
+
+describe("one source's items are never one story", () => {
+  it("two items of one source under one canonical URL (a page with an anchor per post) stay two stories", () => {
+    expect(mergeArticles([
+      make({ id: "1", sourceId: "one", title: "Post one", url: "https://a.example/day#1", canonicalUrl: "https://a.example/day" }),
+      make({ id: "2", sourceId: "one", title: "Post two", url: "https://a.example/day#2", canonicalUrl: "https://a.example/day" }),
+    ])).toHaveLength(2);
+  });
+
+  it("a chain of copies through another source never joins two items of one source", () => {
+    // one/1 and two/1 share a link; two/1 and one/2 a global guid: one/2 stays apart.
+    const merged = mergeArticles([
+      make({ id: "a", sourceId: "one", title: "First", canonicalUrl: "https://a.example/x" }),
+      make({ id: "b", sourceId: "two", title: "Copy", canonicalUrl: "https://a.example/x", guid: "tag:wire.example,2026:7" }),
+      make({ id: "c", sourceId: "one", title: "Second", canonicalUrl: "https://a.example/y", guid: "tag:wire.example,2026:7" }),
+    ]);
+    expect(merged.map((article) => [...sourceIdsOf(article)])).toEqual([["one", "two"], ["one"]]);
+  });
+
+  it("a source's copy of a story joins another source's once, its other items stay apart", () => {
+    const merged = mergeArticles([
+      make({ id: "1", sourceId: "one", title: "Post one", canonicalUrl: "https://a.example/day" }),
+      make({ id: "2", sourceId: "one", title: "Post two", canonicalUrl: "https://a.example/day" }),
+      make({ id: "3", sourceId: "two", title: "The day", canonicalUrl: "https://a.example/day" }),
+    ]);
+    expect(merged.map((article) => [...sourceIdsOf(article)])).toEqual([["one", "two"], ["one"]]);
+  });
+
+  it("an item without a link of its own (a podcast episode shown under the home page) is not merged by that page", () => {
+    expect(mergeArticles([
+      make({ id: "1", sourceId: "one", title: "Episode 1", url: "https://pod.example/", canonicalUrl: "https://pod.example#item-1" }),
+      make({ id: "2", sourceId: "two", title: "Our podcast", url: "https://pod.example/", canonicalUrl: "https://pod.example" }),
+    ])).toHaveLength(2);
+  });
+});
+
+describe("merging authors, media and language", () => {
+  it("lists every copy's authors once (the first source's first), every file once by URL, and the first language given", () => {
+    const [merged] = mergeArticles([
+      make({ id: "1", sourceId: "one", author: null, authors: [{ name: null, email: "desk@a.example", url: null }], enclosures: [{ url: "https://cdn.example/a.mp3", type: "audio/mpeg", length: null, durationSeconds: 60 }] }),
+      make({ id: "2", sourceId: "two", author: "Ada", authors: [{ name: "Ada", email: null, url: null }, { name: null, email: "DESK@a.example", url: null }], enclosures: [{ url: "https://cdn.example/a.mp3", type: null, length: 5, durationSeconds: null }, { url: "https://cdn.example/b.jpg", type: "image/jpeg", length: null, durationSeconds: null }], language: "en-GB" }),
+      make({ id: "3", sourceId: "three", language: "en-US" }),
+    ]);
+    expect(merged!.authors).toEqual([{ name: null, email: "desk@a.example", url: null }, { name: "Ada", email: null, url: null }]);
+    expect(merged!.author).toBe("Ada");
+    expect(merged!.enclosures.map((e) => e.url)).toEqual(["https://cdn.example/a.mp3", "https://cdn.example/b.jpg"]);
+    expect(merged!.enclosures[0]!.type).toBe("audio/mpeg");
+    expect(merged!.language).toBe("en-GB");
+  });
+});

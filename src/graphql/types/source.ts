@@ -2,6 +2,7 @@ import type { SourceView } from "../context.ts";
 import { builder } from "../builder.ts";
 import { Source } from "../refs.ts";
 import { DateTime } from "./date-time.ts";
+import { storiesPerSource } from "../../store/catalog-article.ts";
 
 export const SourceStatus = builder.objectRef<SourceView>("SourceStatus");
 
@@ -35,7 +36,13 @@ SourceStatus.implement({
       resolve: (view) => (view.snapshot?.ok ? view.snapshot.warning : null),
     }),
     format: t.string({ nullable: true, description: "The format detected on the last good read (rss, atom, rdf, jsonfeed, json).", resolve: (view) => view.snapshot?.format ?? null }),
-    itemCount: t.int({ description: "Articles held from this source.", resolve: (view) => view.snapshot?.articles.length ?? 0 }),
+    itemCount: t.int({
+      description:
+        "Stories of this source in the catalog the query reads: what `articles(source:)` counts. Each item the source lists is one story, " +
+        "shared with other sources when they carry the same one, never merged with another item of the same source; " +
+        "items with nothing to show (no title, text or link) and exact repeats of an item in the feed are not counted.",
+      resolve: async (view, _args, context) => storiesPerSource((await context.catalog()).articles).get(view.config.id) ?? 0,
+    }),
     durationMs: t.int({ nullable: true, description: "How long the last try took, in milliseconds.", resolve: (view) => (view.snapshot ? Math.round(view.snapshot.durationMs) : null) }),
   }),
 });
