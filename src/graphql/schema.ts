@@ -1,6 +1,8 @@
 import { builder } from "./builder.ts";
 import "./types/date-time.ts";
 import "./types/image.ts";
+import "./types/author.ts";
+import "./types/enclosure.ts";
 import "./types/article.ts";
 import "./types/article-list.ts";
 import "./types/tag.ts";

@@ -1,5 +1,6 @@
 /** Operations GraphiQL opens with: the API's manual, one tab per page a frontend builds. */
 export const ARTICLE_PAGE_QUERY = `# An article page: the story with its section, summary, reading time, date,
+# its authors and any audio or video attached (a player for a podcast episode),
 # the sources that carried it, and a "Related editorial" block from any section.
 query ArticlePage($section: String = "technology") {
   articles(first: 1, section: $section) {
@@ -9,10 +10,12 @@ query ArticlePage($section: String = "technology") {
         title
         summary
         url
-        author
+        authors { name url }
+        language
         publishedAt
         readingTimeMinutes
         image { url width height }
+        enclosures { url type durationSeconds }
         tags
         section { slug name }
         sources { name }

@@ -23,6 +23,13 @@ export interface Catalog {
   byId: Map<string, CatalogArticle>;
   byCanonicalUrl: Map<string, CatalogArticle>;
   bySection: Map<string, CatalogArticle[]>;
+  /**
+   * Articles by language range, newest first: each article is listed under
+   * every prefix of its BCP 47 tag in lower case (`en` and `en-us` for
+   * `en-US`), so the list under a range is exactly what RFC 4647 basic
+   * filtering matches. Articles without a language are in none.
+   */
+  byLanguage: Map<string, CatalogArticle[]>;
   /** Built in the background after the catalog (see `buildCatalogSteps`); reading it finishes the build. */
   readonly related: RelatedIndex;
   /**
@@ -109,12 +116,20 @@ export function* buildCatalogSteps(input: CatalogInput): Steps<BuildingCatalog> 
   const byId = new Map<string, CatalogArticle>();
   const byCanonicalUrl = new Map<string, CatalogArticle>();
   const bySection = new Map<string, CatalogArticle[]>(input.sections.map((s) => [s.slug, []]));
+  const byLanguage = new Map<string, CatalogArticle[]>();
   for (let index = 0; index < articles.length; index++) {
     const article = articles[index]!;
     byId.set(article.id, article);
     if (article.merged) for (const url of article.merged.canonicalUrls) byCanonicalUrl.set(url, article);
     else byCanonicalUrl.set(article.canonicalUrl, article);
     bySection.get(article.section)?.push(article);
+    if (article.language) {
+      for (const range of languageRangesOf(article.language)) {
+        const list = byLanguage.get(range);
+        if (list) list.push(article);
+        else byLanguage.set(range, [article]);
+      }
+    }
     if ((index & 1023) === 1023) yield;
   }
   const tags = yield* countTags(articles, input.sections);
@@ -133,6 +148,7 @@ export function* buildCatalogSteps(input: CatalogInput): Steps<BuildingCatalog> 
     byId,
     byCanonicalUrl,
     bySection,
+    byLanguage,
     get related() {
       return related.result();
     },
@@ -257,3 +273,25 @@ function lowerTag(tag: string): string {
   }
   return key;
 }
+
+/**
+ * The language ranges that match a BCP 47 tag under RFC 4647 basic filtering
+ * (§3.3.1), lower-cased: the tag itself and each prefix ending before a `-`
+ * (`zh-Hant-TW`: `zh`, `zh-hant`, `zh-hant-tw`). Remembered by spelling: a
+ * catalog holds a handful of distinct tags and every rebuild reads them again.
+ */
+export function languageRangesOf(tag: string): readonly string[] {
+  let ranges = languageRanges.get(tag);
+  if (ranges === undefined) {
+    if (languageRanges.size >= MAX_LANGUAGE_SPELLINGS) languageRanges.clear();
+    const lower = tag.toLowerCase();
+    const found: string[] = [];
+    for (let end = lower.indexOf("-"); end > 0; end = lower.indexOf("-", end + 1)) found.push(lower.slice(0, end));
+    if (lower) found.push(lower);
+    languageRanges.set(tag, (ranges = found));
+  }
+  return ranges;
+}
+
+const languageRanges = new Map<string, readonly string[]>();
+const MAX_LANGUAGE_SPELLINGS = 10_000;

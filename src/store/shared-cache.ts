@@ -40,9 +40,10 @@ export interface SharedCacheOptions {
  * during a rolling update, then keep apart copies (each reads upstream once
  * per TTL) rather than serve each other's, and neither waits on a lock whose
  * holder stores what it will not take. Format 2: an article's body words may
- * be left uncounted (null), and it carries no reading time.
+ * be left uncounted (null), and it carries no reading time. Format 3: an
+ * article carries its authors, enclosures and language.
  */
-export const SNAPSHOT_FORMAT = 2;
+export const SNAPSHOT_FORMAT = 3;
 
 /** Dates survive the JSON round trip tagged, so a snapshot read back equals the one stored. */
 export function serializeSnapshot(snapshot: SourceSnapshot): string {
@@ -83,14 +84,26 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 /** The fields a catalog reads of every article, of the types it reads them as. */
 function isServableArticle(article: unknown): boolean {
   if (!isRecord(article)) return false;
-  const { id, sourceId, title, url, canonicalUrl, section, tags, summary, rawBodyHtml, publishedAt, updatedAt } = article;
+  const { id, sourceId, title, url, canonicalUrl, section, tags, summary, rawBodyHtml, publishedAt, updatedAt, authors, enclosures, language } = article;
   return (
     [id, sourceId, title, url, canonicalUrl, section].every((field) => typeof field === "string") &&
     Array.isArray(tags) &&
     tags.every((tag) => typeof tag === "string") &&
-    [summary, rawBodyHtml].every((field) => field === null || typeof field === "string") &&
-    [publishedAt, updatedAt].every((field) => field === null || field instanceof Date)
+    [summary, rawBodyHtml, language].every(isStringOrNull) &&
+    [publishedAt, updatedAt].every((field) => field === null || field instanceof Date) &&
+    Array.isArray(authors) &&
+    authors.every((author) => isRecord(author) && [author.name, author.url, author.email].every(isStringOrNull)) &&
+    Array.isArray(enclosures) &&
+    enclosures.every((enclosure) => isRecord(enclosure) && typeof enclosure.url === "string" && isStringOrNull(enclosure.type) && [enclosure.length, enclosure.durationSeconds].every(isNumberOrNull))
   );
+}
+
+function isStringOrNull(value: unknown): boolean {
+  return value === null || typeof value === "string";
+}
+
+function isNumberOrNull(value: unknown): boolean {
+  return value === null || (typeof value === "number" && Number.isFinite(value));
 }
 
 /** Opens the Redis connection for a shared cache: commands fail at once while it is down, reconnecting forever. */

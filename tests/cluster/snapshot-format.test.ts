@@ -37,6 +37,9 @@ describe("snapshots shared through Redis", () => {
       // An instance of the earlier version stored its copy (reading times, counted words) under the unversioned key.
       const { bodyWords: _words, ...earlierArticle } = article;
       await redis.set(`${prefix}feed:wire`, serializeSnapshot(snapshot("earlier", [{ ...earlierArticle, bodyWords: 460, readingTimeMinutes: 2 } as Article])), "PX", 60_000);
+      // An instance of format 2 stored its copy without authors, enclosures or language, under its own key.
+      const { authors: _authors, enclosures: _enclosures, language: _language, ...format2Article } = article;
+      await redis.set(`${prefix}feed-v2:wire`, serializeSnapshot(snapshot("format-2", [format2Article as Article])), "PX", 60_000);
       // And one is reading the source again: its lock is its version's, not this one's.
       await redis.set(`${prefix}lock:wire`, "earlier:token", "PX", 60_000);
       const upstreamReads: string[] = [];
@@ -48,7 +51,8 @@ describe("snapshots shared through Redis", () => {
       });
 
       const first = await load(source, undefined);
-      expect(upstreamReads).toEqual(["wire"]); // the earlier format's copy was not taken
+      expect(upstreamReads).toEqual(["wire"]); // neither earlier format's copy was taken
+      expect(SNAPSHOT_FORMAT).toBe(3);
       expect(locksDuringRead).toEqual(["earlier:token", String(process.pid)]); // read under its own lock, the other left alone
       expect(instance.lockKey("wire")).toBe(`${prefix}lock-v${SNAPSHOT_FORMAT}:wire`);
       expect(first.contentHash).toBe("current");
@@ -87,6 +91,23 @@ describe("snapshots shared through Redis", () => {
         serializeSnapshot({ ...good, articles: [{ ...article, title: 7 } as unknown as Article] }),
         serializeSnapshot({ ...good, articles: [{ ...article, tags: "x" } as unknown as Article] }),
         serializeSnapshot({ ...good, contentHash: 12 as unknown as string }),
+        // Stored by a version before authors, enclosures and language (or with them of the wrong types).
+        ...(["authors", "enclosures", "language"] as const).map((field) => {
+          const { [field]: _dropped, ...older } = article;
+          return serializeSnapshot({ ...good, articles: [older as Article] });
+        }),
+        ...[
+          { authors: [{ name: 7, url: null, email: null }] },
+          { authors: [{ name: "Ann" }] },
+          { authors: ["Ann"] },
+          { authors: "Ann" },
+          { enclosures: [{ url: null, type: null, length: null, durationSeconds: null }] },
+          { enclosures: [{ url: "https://wire.example/a.mp3", type: null, length: "3000000000", durationSeconds: null }] },
+          { enclosures: [{ url: "https://wire.example/a.mp3", type: 5, length: null, durationSeconds: null }] },
+          { enclosures: [{ url: "https://wire.example/a.mp3", type: null, length: null }] },
+          { enclosures: {} },
+          { language: 5 },
+        ].map((wrong) => serializeSnapshot({ ...good, articles: [{ ...article, ...wrong } as unknown as Article] })),
       ];
       let reads = 0;
       const load = instance.wrapLoad(async () => (reads++, snapshot(`upstream-${reads}`, [{ ...article }])));
@@ -106,6 +127,41 @@ describe("snapshots shared through Redis", () => {
     } finally {
       redis.disconnect();
       await instance.close();
+    }
+  });
+
+  it("carry authors, enclosures and language: a copy read back by another instance equals the one stored", async () => {
+    const writer = new SharedCache({ redis: createRedis(REDIS_URL), prefix: `${prefix}round-trip:`, logger: silentLogger(), random: () => 0.5 });
+    const reader = new SharedCache({ redis: createRedis(REDIS_URL), prefix: `${prefix}round-trip:`, logger: silentLogger(), random: () => 0.5 });
+    try {
+      await Promise.all([writer.connect(), reader.connect()]);
+      const podcast: Article = {
+        ...article,
+        id: "ep1",
+        author: "Ann Lee",
+        authors: [
+          { name: "Ann Lee", url: "https://wire.example/people/ann", email: "ann@wire.example" },
+          { name: null, url: "https://wire.example/people/desk", email: null },
+        ],
+        enclosures: [
+          { url: "https://cdn.wire.example/ep1.mp3", type: "audio/mpeg", length: 3_000_000_000, durationSeconds: 3723 },
+          { url: "https://cdn.wire.example/ep1.mp4", type: null, length: null, durationSeconds: null },
+        ],
+        language: "en-US",
+      };
+      const stored = snapshot("podcast", [podcast, { ...article }]);
+      let reads = 0;
+      const got = await writer.wrapLoad(async () => (reads++, stored))(source, undefined);
+      expect(got).toBe(stored);
+      const shared = await reader.wrapLoad(async () => (reads++, snapshot("upstream", [])))(source, undefined);
+      expect(reads).toBe(1);
+      expect(shared.contentHash).toBe("podcast");
+      expect(shared.articles).toEqual([podcast, article]);
+      expect(shared.articles[0]!.enclosures[0]!.length).toBe(3_000_000_000);
+      expect(shared.articles[0]!.publishedAt).toBeInstanceOf(Date);
+    } finally {
+      await writer.close();
+      await reader.close();
     }
   });
 });

@@ -26,6 +26,7 @@ describe("arguments a client got wrong", () => {
     ["an unknown section", '{ articles(section: "sport") { totalCount } }', /unknown section "sport"; known: technology/],
     ["an unknown source", '{ articles(source: "nope") { totalCount } }', /unknown source "nope"/],
     ["a date that does not parse", '{ articles(since: "yesterday") { totalCount } }', /not a DateTime/],
+    ["a malformed language", '{ articles(language: "en_US") { totalCount } }', /not a BCP 47 language tag or prefix.*en-US/],
     ["a malformed article id", '{ article(id: "%%%") { title } }', /not an id this API issued/],
     ["an id of another type", `{ article(id: "${Buffer.from("Section:technology").toString("base64url")}") { title } }`, /names a Section, not an Article/],
     ["a related count too large", "{ articles(first: 1) { edges { node { related(first: 500) { score } } } } }", /related must be from 0 to 20/],

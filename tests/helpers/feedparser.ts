@@ -19,6 +19,13 @@ export interface ParsedFeed {
     content: string[];
     images: string[];
     published: string | null;
+    /** Every author as the reader found them (JSON Feed: name and url, as href). */
+    authors: { name: string | null; email: string | null; href: string | null }[];
+    /** Media links (RSS enclosure, Atom rel="enclosure", JSON Feed attachments), length as text. */
+    enclosures: { href: string; type: string | null; length: string | null }[];
+    /** JSON Feed only: the item's language, and each attachment's duration. */
+    language: string | null;
+    durations: (number | null)[];
   }[];
 }
 
@@ -66,13 +73,26 @@ def read_json_feed(text):
         need(isinstance(authors, list) and all(isinstance(a, dict) and (a.get("name") or a.get("url") or a.get("avatar")) for a in authors), where + ".authors is not a list of authors")
         tags = item.get("tags", [])
         need(isinstance(tags, list) and all(isinstance(t, str) for t in tags), where + ".tags is not a list of strings")
-        for key in ("title", "summary", "content_text"):
+        for key in ("title", "summary", "content_text", "language"):
             if key in item: need(isinstance(item[key], str), where + "." + key + " is not a string")
+        attachments = item.get("attachments", [])
+        need(isinstance(attachments, list), where + ".attachments is not a list")
+        for j, a in enumerate(attachments if isinstance(attachments, list) else []):
+            at = where + ".attachments[%d]" % j
+            need(isinstance(a, dict), at + " is not an object")
+            if not isinstance(a, dict): continue
+            url(a.get("url"), at + ".url")
+            need(isinstance(a.get("mime_type"), str) and "/" in a["mime_type"], at + ".mime_type is missing")
+            for key in ("size_in_bytes", "duration_in_seconds"):
+                if key in a: need(isinstance(a[key], (int, float)) and not isinstance(a[key], bool) and a[key] >= 0, at + "." + key + " is not a number")
         entries.append({
             "id": item.get("id"), "title": item.get("title", ""), "link": item.get("url", ""),
             "author": (authors[0].get("name") if authors else None), "tags": tags,
             "summary": item.get("summary", ""), "content": [item.get("content_html") or item.get("content_text") or ""],
             "images": [item["image"]] if item.get("image") else [], "published": item.get("date_published"),
+            "authors": [{"name": a.get("name"), "email": None, "href": a.get("url")} for a in authors if isinstance(a, dict)],
+            "enclosures": [{"href": a.get("url"), "type": a.get("mime_type"), "length": str(a["size_in_bytes"]) if "size_in_bytes" in a else None} for a in attachments if isinstance(a, dict)],
+            "language": item.get("language"), "durations": [a.get("duration_in_seconds") for a in attachments if isinstance(a, dict)],
         })
     return {"bozo": bool(problems), "bozoException": "; ".join(problems) or None, "version": "json11" if feed.get("version", "").endswith("/1.1") else "",
             "title": feed.get("title", ""), "selfLinks": [feed["feed_url"]] if feed.get("feed_url") else [], "entries": entries}
@@ -89,6 +109,9 @@ def read_xml_feed(text, content_type):
             "author": e.get("author"), "tags": [t.get("term") or t.get("label") for t in e.get("tags", [])],
             "summary": e.get("summary", ""), "content": [c.get("value", "") for c in e.get("content", [])],
             "images": sorted(set(i for i in images if i)), "published": e.get("published"),
+            "authors": [{"name": a.get("name"), "email": a.get("email"), "href": a.get("href")} for a in e.get("authors", [])],
+            "enclosures": [{"href": x.get("href"), "type": x.get("type"), "length": x.get("length")} for x in e.get("enclosures", [])],
+            "language": None, "durations": [],
         })
     return {
         "bozo": bool(d.bozo), "bozoException": str(d.get("bozo_exception")) if d.bozo else None,

@@ -1,4 +1,4 @@
-import { FilterError, selectArticles, type ArticleFilter } from "../../store/article-filter.ts";
+import { FilterError, languageRange, selectArticles, type ArticleFilter } from "../../store/article-filter.ts";
 import { PageArgsError, paginate, type Page, type PageArgs } from "../../store/paginate.ts";
 import { builder } from "../builder.ts";
 import type { GraphQLContext } from "../context.ts";
@@ -38,6 +38,10 @@ export const ArticleConnection = builder.connectionObject(
 export const articleFilterArgs = builder.args((t) => ({
   source: t.id({ description: "Only articles this source carried (its id in the sources file or its global id)." }),
   tag: t.string({ description: "Only articles with this tag (case-insensitive)." }),
+  language: t.string({
+    description:
+      "Only articles in this language: a BCP 47 tag or prefix, matched by RFC 4647 basic filtering, case-insensitive: `en` finds en, en-US and en-GB; `en-US` finds en-US only. Articles whose language is unknown never match. A malformed tag is BAD_USER_INPUT.",
+  }),
   query: t.string({ description: `Full-text search over title, summary, body and tags (BM25 ranking, prefix and typo tolerant); every term must match. At most ${MAX_QUERY_CHARS} characters.` }),
   since: t.field({ type: DateTime, description: "Only articles published at or after this time." }),
   until: t.field({ type: DateTime, description: "Only articles published at or before this time." }),
@@ -48,6 +52,7 @@ export interface ArticleListArgs extends PageArgs {
   section?: string | null;
   source?: string | number | null;
   tag?: string | null;
+  language?: string | null;
   query?: string | null;
   since?: Date | null;
   until?: Date | null;
@@ -65,6 +70,12 @@ export async function articlePage(context: GraphQLContext, args: ArticleListArgs
   const source = args.source === null || args.source === undefined ? null : sourceIdOf(String(args.source));
   if (source && !catalog.sources.some((s) => s.id === source)) {
     throw badUserInput(`unknown source "${args.source}"; known: ${catalog.sources.map((s) => s.id).join(", ")}`, "source");
+  }
+  try {
+    languageRange(args.language);
+  } catch (error) {
+    if (error instanceof FilterError) throw badUserInput(error.message, "language");
+    throw error;
   }
   if (args.since && args.until && args.since > args.until) throw badUserInput("`since` is after `until`", "since");
   if (args.query && args.query.length > MAX_QUERY_CHARS) throw badUserInput(`\`query\` may be at most ${MAX_QUERY_CHARS} characters`, "query");

@@ -3,7 +3,9 @@ import { builder } from "../builder.ts";
 import type { SourceView } from "../context.ts";
 import { badUserInput } from "../errors.ts";
 import { decodeGlobalId } from "../global-id.ts";
+import { Author } from "./author.ts";
 import { DateTime } from "./date-time.ts";
+import { Enclosure } from "./enclosure.ts";
 import { Image } from "./image.ts";
 import { Related } from "./related.ts";
 import { contentHtmlOf, readingTimeOf } from "../../store/article-content.ts";
@@ -23,13 +25,28 @@ builder.node(Article, {
     contentHtml: t.string({ nullable: true, description: "Body as sanitized HTML: no scripts, event handlers, styles or embeds; links absolute.", resolve: (a) => contentHtmlOf(a) }),
     url: t.exposeString("url", { description: "Absolute link to the story as its publisher wrote it." }),
     canonicalUrl: t.exposeString("canonicalUrl", { description: "The link in canonical form (no tracking parameters or fragment), used to merge copies." }),
-    author: t.exposeString("author", { nullable: true, description: "Author names, comma-separated." }),
+    author: t.exposeString("author", { nullable: true, description: "The byline: the name of the first author that has one (see `authors` for all of them, with links and addresses); null when no author is named." }),
+    authors: t.field({
+      type: [Author],
+      description: "Every author the story names (else its feed's), in the feed's order; empty when none is named.",
+      resolve: (a) => a.authors,
+    }),
     publishedAt: t.field({ type: DateTime, nullable: true, description: "First publication (the earliest any source gives).", resolve: (a) => a.publishedAt }),
     updatedAt: t.field({ type: DateTime, nullable: true, description: "Last update, when a source gives one.", resolve: (a) => a.updatedAt }),
     commentCount: t.exposeInt("commentCount", { nullable: true, description: "Comments the sources count (the largest count when several do); null when none says." }),
     readingTimeMinutes: t.int({ description: "Estimated reading time of the body, at least 1.", resolve: (a) => readingTimeOf(a) }),
     image: t.field({ type: Image, nullable: true, description: "The best image the sources give.", resolve: (a) => a.image }),
     tags: t.exposeStringList("tags", { description: "Topics from the feeds' categories." }),
+    enclosures: t.field({
+      type: [Enclosure],
+      description: "Media files attached to the story (podcast audio, video), in the feed's order; empty when there are none.",
+      // Ingest keeps only absolute http(s) links; a stored copy is checked for types alone, so nothing else reaches a client.
+      resolve: (a) => a.enclosures.filter((enclosure) => isHttpUrl(enclosure.url)),
+    }),
+    language: t.exposeString("language", {
+      nullable: true,
+      description: "The story's language as a BCP 47 tag, e.g. `en` or `en-US` (from the item, else its feed); null when neither says. The `language` argument of article lists filters on it.",
+    }),
     section: t.field({
       type: Section,
       description: "The section the article is filed under.",
@@ -92,3 +109,7 @@ builder.queryFields((t) => ({
     },
   }),
 }));
+
+function isHttpUrl(url: string): boolean {
+  return URL.canParse(url) && /^https?:$/.test(new URL(url).protocol);
+}

@@ -1,0 +1,59 @@
+import { Redis } from "ioredis";
+import type { Article } from "../../src/ingest/article.ts";
+import type { SourceSnapshot } from "../../src/ingest/read-source.ts";
+import { silentLogger } from "../../src/ops/logger.ts";
+import { createRedis, serializeSnapshot, SharedCache } from "../../src/store/shared-cache.ts";
+import { dropKeys, REDIS_URL, uniquePrefix } from "../cluster/cluster.ts";
+import { startFixtureServer } from "./fixture-server.ts";
+import { startGateway } from "./gateway.ts";
+
+/**
+ * Articles as ingest will make them (authors, enclosures, language), served by a real gateway without
+ * depending on ingest: each source's snapshot is stored in Redis first, where the gateway's shared cache
+ * takes it instead of reading upstream. The upstream answers 404, so a read that did reach it would
+ * show as a failing source with no articles.
+ */
+export async function startGatewayWithArticles(name: string, sources: { id: string; section: string; articles: Article[] }[]) {
+  const prefix = uniquePrefix(name);
+  const upstream = await startFixtureServer({});
+  const sharedCache = new SharedCache({ redis: createRedis(REDIS_URL), prefix, logger: silentLogger(), random: () => 0.5 });
+  await sharedCache.connect();
+  const redis = new Redis(REDIS_URL);
+  for (const source of sources) {
+    await redis.set(sharedCache.snapshotKey(source.id), serializeSnapshot(snapshotOf(source.id, source.articles)), "PX", 600_000);
+  }
+  redis.disconnect();
+  const gateway = await startGateway(
+    { sources: sources.map((s) => ({ id: s.id, name: s.id, url: upstream.url(`/${s.id}.json`), section: s.section, refreshSeconds: 600 })) },
+    { sharedCache },
+  );
+  return {
+    ...gateway,
+    upstream,
+    close: async () => {
+      await gateway.close();
+      await sharedCache.close();
+      await upstream.close();
+      await dropKeys(prefix);
+    },
+  };
+}
+
+export function snapshotOf(sourceId: string, articles: Article[], contentHash = `${sourceId}-${articles.length}`): SourceSnapshot {
+  return {
+    sourceId, articles, contentHash, format: "jsonfeed", etag: null, lastModified: null, ok: true, error: null, warning: null,
+    feedTitle: null, feedLink: null, itemsSeen: articles.length, encoding: null, upstreamTtlMs: null, consecutiveFailures: 0, retryAfterMs: null,
+    lastFetchedAt: new Date(), lastSuccessAt: new Date(), durationMs: 0,
+  };
+}
+
+/** An article as normalize makes one, with what a test gives. */
+export function article(fields: Partial<Article> & { id: string; sourceId: string }): Article {
+  const url = fields.url ?? `https://${fields.sourceId}.example/${fields.id}`;
+  return {
+    guid: fields.id, title: `Story ${fields.id}`, summary: `About ${fields.id}.`, rawBodyHtml: `<p>Body of ${fields.id}.</p>`, bodyBase: url, bodyWords: null,
+    url, canonicalUrl: url, author: null, authors: [], publishedAt: new Date(Date.UTC(2026, 10, 1)), updatedAt: null, image: null, tags: [],
+    section: "technology", commentCount: null, enclosures: [], language: null,
+    ...fields,
+  };
+}
