@@ -16,8 +16,10 @@ describe("failing, malformed and slow sources beside a good one", () => {
     upstream = await startFixtureServer({
       "/good.rss": serveBody(wire, "application/rss+xml"),
       "/broken": (_req, res) => void res.writeHead(500, { "content-type": "text/plain" }).end("upstream exploded at /var/secret/path"),
-      // Mismatched end tags: beyond what the lenient pass repairs.
-      "/malformed.xml": serveBody("<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><item><title>a</link></item></channel></rss>", "application/rss+xml"),
+      // Nested past the limit: no lenient reading takes it.
+      "/malformed.xml": serveBody(`<?xml version="1.0"?><rss version="2.0"><channel>${"<x>".repeat(300)}</channel></rss>`, "application/rss+xml"),
+      // A mismatched end tag: recovered as lenient readers recover it, with a warning.
+      "/mismatched.xml": serveBody("<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><item><title>Mismatched</link></item></channel></rss>", "application/rss+xml"),
       // Cut off mid-item: read leniently, with a warning.
       "/truncated.rss": serveBody("<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><item><title>Cut short</title><link>https://t.example/1</link></item><item><title>Lost", "application/rss+xml"),
       "/malformed.json": serveBody('{"version": "https://jsonfeed.org/version/1.1", "items": [', "application/feed+json"),
@@ -37,6 +39,7 @@ describe("failing, malformed and slow sources beside a good one", () => {
         { id: "slow", name: "Slow", url: upstream.url("/slow.rss"), section: "science", timeoutMs: SLOW_TIMEOUT_MS },
         { id: "html", name: "Not a feed", url: upstream.url("/html"), section: "science" },
         { id: "truncated", name: "Truncated", url: upstream.url("/truncated.rss"), section: "science" },
+        { id: "mismatched", name: "Mismatched", url: upstream.url("/mismatched.xml"), section: "science" },
         { id: "refused", name: "Refused", url: "http://127.0.0.1:1/feed", section: "science" },
       ],
     });
@@ -56,7 +59,7 @@ describe("failing, malformed and slow sources beside a good one", () => {
     expect(answer.errors).toBeUndefined();
     const bySource = answer.data.articles.edges.map((e: any) => e.node.sources[0].sourceId);
     expect(bySource.filter((id: string) => id === "good")).toHaveLength(3);
-    expect(bySource.filter((id: string) => id !== "good" && id !== "truncated")).toEqual([]);
+    expect(bySource.filter((id: string) => id !== "good" && id !== "truncated" && id !== "mismatched")).toEqual([]);
   });
 
   it("reads a truncated feed leniently and says so", () => {
@@ -64,7 +67,14 @@ describe("failing, malformed and slow sources beside a good one", () => {
     expect(truncated).toMatchObject({ ok: true, errorCode: null });
     expect(truncated.warning).toMatch(/^not well-formed XML, read leniently/);
     const titles = answer.data.articles.edges.filter((e: any) => e.node.sources[0].sourceId === "truncated").map((e: any) => e.node.title);
-    expect(titles).toContain("Cut short");
+    expect(titles).toEqual(["Cut short"]);
+    expect(truncated.warning).toMatch(/the 1 complete item kept, the unfinished one left out/);
+  });
+
+  it("reads a feed with a mismatched end tag leniently and names the fault", () => {
+    const mismatched = answer.data.sources.find((s: any) => s.sourceId === "mismatched").status;
+    expect(mismatched).toMatchObject({ ok: true, errorCode: null, itemCount: 1 });
+    expect(mismatched.warning).toMatch(/<\/link> closes nothing open/);
   });
 
   it("records each failure with a code in its source's status", () => {
@@ -73,7 +83,7 @@ describe("failing, malformed and slow sources beside a good one", () => {
     expect(status.broken).toMatchObject({ ok: false, errorCode: "HTTP_STATUS", itemCount: 0 });
     expect(status.broken.lastError).toBe("HTTP 500 Internal Server Error");
     expect(status["malformed-xml"]).toMatchObject({ ok: false, errorCode: "PARSE_ERROR" });
-    expect(status["malformed-xml"].lastError).toMatch(/^malformed XML/);
+    expect(status["malformed-xml"].lastError).toMatch(/nests deeper than 256/);
     expect(status["malformed-json"]).toMatchObject({ ok: false, errorCode: "PARSE_ERROR" });
     expect(status.slow).toMatchObject({ ok: false, errorCode: "TIMEOUT", lastError: `no complete answer within ${SLOW_TIMEOUT_MS} ms` });
     expect(status.html).toMatchObject({ ok: false, errorCode: "UNSUPPORTED_FORMAT" });
