@@ -70,19 +70,20 @@ export function writeFeed(format: FeedFormat, meta: FeedMeta, articles: CatalogA
     feed.addItem(item);
   });
   if (format === "rss") return feed.rss2();
-  if (format === "atom") return withAtomEnclosures(feed.atom1(), marker, articles);
+  if (format === "atom") return withAtomEnclosures(feed.atom1().replace(/\n\s*<link\/>/g, ""), marker, articles);
   return toJsonFeed11(feed.json1(), articles);
 }
 
 function toItem(format: FeedFormat, article: CatalogArticle, meta: FeedMeta): Item {
   // Sanitized when first shown; sanitized again after dropping what XML 1.0 cannot carry, so nothing reaches a partner that did not pass the allow-list.
   const html = contentHtmlOf(article);
-  const content = html ? cdataSafe(sanitizeContent(xmlText(html), [article.url])) : undefined;
+  const content = html ? cdataSafe(sanitizeContent(xmlText(html), article.url ? [article.url] : [])) : undefined;
   const summaryHtml = article.summary ? escapeHtml(xmlText(article.summary)) : undefined;
   const sectionName = meta.sectionNames.get(article.section) ?? article.section;
   const item: Item = {
     id: `urn:newsgate:article:${article.id}`,
-    link: article.url,
+    // An item without a page of its own has no link: `feed` then writes none (RSS, JSON) or an empty one (Atom, taken out below).
+    link: article.url ?? (undefined as unknown as string),
     // Atom titles are typed `html`: a plain-text title must be escaped to mean itself.
     title: format === "atom" ? escapeHtml(xmlText(article.title)) : format === "rss" ? plainCdataSafe(xmlText(article.title)) : xmlText(article.title),
     date: itemDate(article, meta.fallbackDate)!,

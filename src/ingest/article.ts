@@ -26,9 +26,17 @@ export interface Article {
    * of reading a feed, for bodies most of which are never shown.
    */
   bodyWords: number | null;
-  /** The link as the publisher wrote it, made absolute. */
-  url: string;
-  /** The same link in canonical form, used for identity and merging. */
+  /**
+   * The link as the publisher wrote it, made absolute; for an item without a
+   * link of its own, its feed's home page; null when neither gives a web page
+   * (never the feed's own URL, which is no page to read).
+   */
+  url: string | null;
+  /**
+   * The same link in canonical form, used for identity and merging; for an
+   * item without a link of its own, a stand-in no other item shares and
+   * nothing merges by (see `standInCanonicalUrl`).
+   */
   canonicalUrl: string;
   /** The first author's name (see `authors`), kept for clients that show one byline. */
   author: string | null;

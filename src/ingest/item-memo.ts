@@ -158,7 +158,7 @@ function wouldClamp(date: Date | null, now: number): boolean {
 
 // UTF-16 strings: two bytes a character.
 function entrySize({ article, hash }: NormalizedItem): number {
-  let chars = hash.length + article.id.length + article.sourceId.length + article.title.length + article.url.length + article.canonicalUrl.length + article.section.length;
+  let chars = hash.length + article.id.length + article.sourceId.length + article.title.length + (article.url?.length ?? 0) + article.canonicalUrl.length + article.section.length;
   chars += (article.guid?.length ?? 0) + (article.summary?.length ?? 0) + (article.rawBodyHtml?.length ?? 0) + (article.bodyBase?.length ?? 0) + (article.author?.length ?? 0);
   chars += article.language?.length ?? 0;
   for (const tag of article.tags) chars += tag.length;

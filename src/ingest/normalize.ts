@@ -106,7 +106,7 @@ function separateSharedIds(articles: Article[], hashes: string[], keys: string[]
     const article = articles[i]!;
     if (!shared.has(article.id)) continue;
     const id = hash("sha256", `item:${sourceId}:${keys[i]}`, "base64url").slice(0, 16);
-    articles[i] = { ...article, id, canonicalUrl: isStandInCanonicalUrl(article.canonicalUrl) ? standInCanonicalUrl(article.url, id) : article.canonicalUrl };
+    articles[i] = { ...article, id, canonicalUrl: isStandInCanonicalUrl(article.canonicalUrl) ? standInCanonicalUrl(article.url, sourceId, id) : article.canonicalUrl };
     hashes[i] = `${hashes[i]}~${id}`;
   }
 }
@@ -135,13 +135,15 @@ export function normalizeItem(item: RawItem, feed: RawFeed, context: NormalizeCo
   // Link: the item's own link, else a guid that is a URL, else the feed's home page.
   const ownLink = resolve(item.link) ?? (item.guid && /^https?:\/\//i.test(item.guid) ? resolve(item.guid) : null);
   // The feed's home page stands in for a missing link (podcast episodes): shown, never an identity.
-  const url = ownLink ?? resolve(feed.link) ?? resolveHttpUrl(context.feedUrl, []);
-  if (!url) return null;
+  // Never the feed's own URL: that is no page a reader can open.
+  const url = ownLink ?? resolve(feed.link);
 
   // Title: plain text; else the start of the summary; else, for a bare link, the link itself.
   const titleText = item.title ? (item.titleIsHtml ? htmlToText(item.title) : collapseWhitespace(item.title)) : "";
-  const title = truncateAtWord(titleText, TITLE_MAX_CHARS) || (summary ? truncateAtWord(summary, 80) : "") || (ownLink ? linkTitle(ownLink) : "");
-  // An item with nothing to show (no title, text or link of its own) is not an article.
+  // A podcast episode that is only its audio file is named by that file.
+  const named = ownLink ?? item.enclosures.map((enclosure) => resolve(enclosure.url)).find((link) => link !== null) ?? null;
+  const title = truncateAtWord(titleText, TITLE_MAX_CHARS) || (summary ? truncateAtWord(summary, 80) : "") || (named ? linkTitle(named) : "");
+  // An item with nothing to show (no title, text, link or file of its own) is not an article.
   if (!title) return null;
 
   const publishedAt = clampFuture(parseFeedDate(item.published) ?? parseFeedDate(item.updated), context.now);
@@ -166,7 +168,7 @@ export function normalizeItem(item: RawItem, feed: RawFeed, context: NormalizeCo
     id = articleId({ sourceId: context.sourceId, canonicalUrl: canonical + fragment, guid, title, published: item.published });
   } else {
     id = articleId({ sourceId: context.sourceId, canonicalUrl: null, guid, title, published: item.published });
-    canonical = standInCanonicalUrl(url, id);
+    canonical = standInCanonicalUrl(url, context.sourceId, id);
   }
 
   // Authors: the item's, else the feed's. Media resolved as links are. Language: the item's, else the feed's.

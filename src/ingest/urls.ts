@@ -151,9 +151,10 @@ function onlyTrackingParameters(query: string): boolean {
  * fragment naming the item. Canonical forms of real links never hold a
  * fragment, so it tells the catalog that this is no link to merge by (the home
  * page of a podcast is not each of its episodes), and no two items share it.
+ * Without a home page either, a URN of the source stands in.
  */
-export function standInCanonicalUrl(standIn: string, itemId: string): string {
-  return `${canonicalUrl(standIn)}#item-${itemId}`;
+export function standInCanonicalUrl(standIn: string | null, sourceId: string, itemId: string): string {
+  return `${standIn ? canonicalUrl(standIn) : `urn:newsgate:source:${encodeURIComponent(sourceId)}`}#item-${itemId}`;
 }
 
 /** Whether a canonical URL is a stand-in for a missing link (see `standInCanonicalUrl`). */

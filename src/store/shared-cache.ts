@@ -86,7 +86,8 @@ function isServableArticle(article: unknown): boolean {
   if (!isRecord(article)) return false;
   const { id, sourceId, title, url, canonicalUrl, section, tags, summary, rawBodyHtml, publishedAt, updatedAt, authors, enclosures, language } = article;
   return (
-    [id, sourceId, title, url, canonicalUrl, section].every((field) => typeof field === "string") &&
+    [id, sourceId, title, canonicalUrl, section].every((field) => typeof field === "string") &&
+    isStringOrNull(url) &&
     Array.isArray(tags) &&
     tags.every((tag) => typeof tag === "string") &&
     [summary, rawBodyHtml, language].every(isStringOrNull) &&

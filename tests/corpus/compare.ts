@@ -291,7 +291,7 @@ export const KNOWN_DIFFERENCES: KnownRule[] = [
     id: "untitled-item",
     field: "title",
     reason: "the item has no title: we make one from the start of its summary, else its link (normalize.ts, by design); the reference leaves it empty",
-    applies: (c) => !c.theirs && !!c.article && (collapse(c.article.summary ?? "").startsWith(c.ours.replace(/…$/, "")) || c.article.url.includes(c.ours.split("/")[0]!)),
+    applies: (c) => !c.theirs && !!c.article && (collapse(c.article.summary ?? "").startsWith(c.ours.replace(/…$/, "")) || (c.article.url ?? "").includes(c.ours.split("/")[0]!)),
   },
   {
     id: "home-page-link",
@@ -956,7 +956,7 @@ function compareFile(ctx: FileContext, snapshot: SourceSnapshot, fieldTotals: Re
     }
     // link: article.url against the entry's link, both absolute
     {
-      const ours = href(article.url) ?? article.url;
+      const ours = href(article.url ?? undefined) ?? article.url ?? "";
       const theirs = href(ref.link, feedUrl) ?? "";
       const feedUrlAsLink = selfLinks.has(ours) && ours !== theirs;
       if (feedUrlAsLink) {

@@ -1,4 +1,4 @@
-import { canonicalUrl } from "../../ingest/urls.ts";
+import { canonicalUrl, isStandInCanonicalUrl } from "../../ingest/urls.ts";
 import { builder } from "../builder.ts";
 import type { SourceView } from "../context.ts";
 import { badUserInput } from "../errors.ts";
@@ -23,8 +23,15 @@ builder.node(Article, {
     title: t.exposeString("title", { description: "Headline as plain text." }),
     summary: t.exposeString("summary", { nullable: true, description: "Plain-text summary (no markup), about 300 characters at most, cut at a word." }),
     contentHtml: t.string({ nullable: true, description: "Body as sanitized HTML: no scripts, event handlers, styles or embeds; links absolute.", resolve: (a) => contentHtmlOf(a) }),
-    url: t.exposeString("url", { description: "Absolute link to the story as its publisher wrote it." }),
-    canonicalUrl: t.exposeString("canonicalUrl", { description: "The link in canonical form (no tracking parameters or fragment), used to merge copies." }),
+    url: t.exposeString("url", {
+      nullable: true,
+      description: "Absolute link to the story as its publisher wrote it; for an item without a link of its own (a podcast episode), its feed's home page; null when neither gives a web page.",
+    }),
+    canonicalUrl: t.string({
+      nullable: true,
+      description: "The story's own link in canonical form (no tracking parameters or fragment), used to merge copies; null when the story has no link of its own.",
+      resolve: (a) => (isStandInCanonicalUrl(a.canonicalUrl) ? null : a.canonicalUrl),
+    }),
     author: t.exposeString("author", { nullable: true, description: "The byline: the name of the first author that has one (see `authors` for all of them, with links and addresses); null when no author is named." }),
     authors: t.field({
       type: [Author],

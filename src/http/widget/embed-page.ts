@@ -16,7 +16,8 @@ export type EmbedTheme = (typeof EMBED_THEMES)[number];
 export interface Card {
   id: string;
   title: string;
-  url: string;
+  /** The story's page; null when it has none. */
+  url: string | null;
   summary: string | null;
   readingTimeMinutes: number;
   publishedAt: string | null;
@@ -33,7 +34,7 @@ export function embedPagePolicy(frameAncestors: string): string {
 export function renderEmbedPage(input: { sectionName: string; cards: Card[]; theme: EmbedTheme }): string {
   const heading = `Latest in ${input.sectionName}`;
   const items = input.cards.map((card) => {
-    const title = /^https?:\/\//i.test(card.url)
+    const title = card.url && /^https?:\/\//i.test(card.url)
       ? `<a href="${escapeHtml(card.url)}" target="_blank" rel="noopener noreferrer">${escapeHtml(card.title)}</a>`
       : escapeHtml(card.title);
     const date = card.publishedAt ? new Date(card.publishedAt) : null;
