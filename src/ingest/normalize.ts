@@ -73,15 +73,16 @@ export function normalizeFeed(feed: RawFeed, context: NormalizeContext, memo: No
 }
 
 /**
- * What makes an item of a feed that item: its guid and its own link (two items
- * under one guid but different links are two items: feeds that give every
- * item the same guid exist); without a guid, its own link (fragment included:
+ * What makes an item of a feed that item: its guid, its own link and its
+ * title (two items under one guid but different links or titles are two
+ * items: feeds that give every item the same guid exist); without a guid, its own link (fragment included:
  * a daily page with an anchor per post) and its title; without either, its
  * title and date. Two items with the same key are one item written twice.
  */
 function repeatKey(article: Article): string {
   const ownLink = isStandInCanonicalUrl(article.canonicalUrl) ? "" : article.url;
-  if (article.guid !== null) return `g\n${article.guid}\n${ownLink}`;
+  // The title too: feeds exist that give every item one guid and one link (a FeedBurner proxy).
+  if (article.guid !== null) return `g\n${article.guid}\n${ownLink}\n${article.title}`;
   if (ownLink) return `l\n${ownLink}\n${article.title}`;
   return `t\n${article.title}\n${article.publishedAt?.getTime() ?? ""}`;
 }

@@ -191,13 +191,24 @@ describe("what a feed's items are", () => {
     expect(normalizeFeed(rawFeed(items), CONTEXT).articles).toHaveLength(2);
   });
 
-  it("an item written twice (same guid, or no guid and the same link and title) keeps its first copy", () => {
-    const sameGuid = [rawItem({ guid: "g1", title: "First copy" }), rawItem({ guid: "g1", title: "Second copy" })];
-    expect(normalizeFeed(rawFeed(sameGuid), CONTEXT).articles.map((a) => a.title)).toEqual(["First copy"]);
+  it("an item written twice (same guid, link and title, or no guid and the same link and title) keeps its first copy", () => {
+    const sameGuid = [rawItem({ guid: "g1", title: "Same", summaryHtml: "first copy" }), rawItem({ guid: "g1", title: "Same", summaryHtml: "second copy" })];
+    expect(normalizeFeed(rawFeed(sameGuid), CONTEXT).articles.map((a) => a.summary)).toEqual(["first copy"]);
     const sameLink = [rawItem({ summaryHtml: "one" }), rawItem({ summaryHtml: "two" })];
     expect(normalizeFeed(rawFeed(sameLink), CONTEXT).articles.map((a) => a.summary)).toEqual(["one"]);
     const noLink = [rawItem({ link: null, published: "2026-11-27" }), rawItem({ link: null, published: "2026-11-27" })];
     expect(normalizeFeed(rawFeed(noLink), CONTEXT).articles).toHaveLength(1);
+  });
+
+  it("a FeedBurner proxy that gives four stories one guid and one link keeps four stories", () => {
+    const proxied = ["Single-Session Primary Schools", "Work Plan Seminar 2009", "Recognising School Achievements"].map((title) =>
+      rawItem({ guid: "http://www.moe.gov.sg/media/spotlight/", link: "http://feedproxy.google.com/~r/spotlight/~3/vnNsA4Hdk6U/", title }),
+    );
+    const articles = normalizeFeed(rawFeed(proxied), CONTEXT).articles;
+    expect(articles.map((a) => a.title)).toEqual(["Single-Session Primary Schools", "Work Plan Seminar 2009", "Recognising School Achievements"]);
+    expect(new Set(ids(articles)).size).toBe(3);
+    // Their ids do not depend on the order the feed lists them in.
+    expect(new Set(ids(normalizeFeed(rawFeed([...proxied].reverse()), CONTEXT).articles))).toEqual(new Set(ids(articles)));
   });
 
   it("ids stay the same from one read to the next, with or without the memo, when new items arrive", () => {

@@ -112,6 +112,13 @@ describe("recoverable documents are recovered; cut-off ones keep only complete i
     expect(feed.items[0]!.images).toEqual([{ url: "https://example.com/1.jpg" }]);
   });
 
+  it("items after an unclosed iTunes category are the channel's items, not the category's", async () => {
+    const xml = rss(`<itunes:category text="Technology"><itunes:category text="Gadgets"/><item><title>One</title></item><item><title>Two</title></item>`, "", ` xmlns:itunes="http://www.itunes.com/dtds/podcast-1.0.dtd"`);
+    const feed = await parseXmlFeed(xml);
+    expect(feed.items.map((i) => i.title)).toEqual(["One", "Two"]);
+    expect(feed.warning).toMatch(/<itunes:category> is not closed/);
+  });
+
   it("a document cut off mid-item keeps its complete items and leaves the unfinished one out", async () => {
     const whole = rss(`<item><title>whole</title><link>https://example.com/whole</link></item><item><title>cut off</title><link>https://exa`);
     const cut = whole.slice(0, whole.lastIndexOf("https://exa") + "https://exa".length);

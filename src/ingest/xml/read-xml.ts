@@ -200,6 +200,7 @@ class DocumentReader implements TokenizerCallbacks {
     let ns = this.namespace(prefix, scope, qname);
     if (!parent && !this.root && local === "feed" && (ns === "atom" || ns === "")) this.homeNamespace = "atom";
     if (ns === "") ns = this.homeNamespace;
+    this.closeForgottenAround(ns, local);
 
     const attributes: Record<string, string> = {};
     for (const [name, value] of this.rawAttributes) {
@@ -216,19 +217,45 @@ class DocumentReader implements TokenizerCallbacks {
     }
 
     const element: XmlElement = { ns, local, prefix, attributes, children: [], cdata: false, end: "tag" };
-    if (parent) parent.element.children.push(element);
+    const container = this.stack[this.stack.length - 1];
+    if (container) container.element.children.push(element);
     else if (!this.root) this.root = element;
     else this.problem(this.rootClosed ? "an element after the root element" : "a second root element");
     this.stack.push({ element, qname, scope });
   }
 
-  /** Closes the element at `index` by its end tag, and those above it as their ancestor's end tag closes them. */
-  private close(index: number): void {
+  /**
+   * An item or entry that opens inside an element its writer forgot to close
+   * (`<itunes:category text="Technology">` with no end, items after it) is
+   * not part of that element: what is still open above its channel or feed
+   * is closed first, as a reader that looks for items by name reads them.
+   */
+  private closeForgottenAround(ns: Namespace, local: string): void {
+    const containers = ITEM_CONTAINERS.get(`${ns} ${local}`);
+    if (!containers || this.stack.length === 0) return;
+    const top = this.stack[this.stack.length - 1]!.element;
+    if (containers.has(`${top.ns} ${top.local}`)) return;
+    for (let index = this.stack.length - 2; index >= 0; index--) {
+      const element = this.stack[index]!.element;
+      if (containers.has(`${element.ns} ${element.local}`)) {
+        this.closeAbove(index);
+        return;
+      }
+    }
+  }
+
+  /** Closes the elements above `index`, as their ancestor's end tag would. */
+  private closeAbove(index: number): void {
     while (this.stack.length - 1 > index) {
       const open = this.stack.pop()!;
       open.element.end = "ancestor";
       this.problem(`<${open.qname}> is not closed`);
     }
+  }
+
+  /** Closes the element at `index` by its end tag, and those above it as their ancestor's end tag closes them. */
+  private close(index: number): void {
+    this.closeAbove(index);
     this.stack.pop();
     if (this.stack.length === 0) this.rootClosed = true;
   }
@@ -255,6 +282,12 @@ class DocumentReader implements TokenizerCallbacks {
 }
 
 const NO_DECLARATIONS = new NamespaceScope(null, new Map());
+
+/** Where items and entries stand (namespace and local name, as resolved): RSS's channel (or root), RSS 1.0's root, Atom's feed. */
+const ITEM_CONTAINERS: ReadonlyMap<string, ReadonlySet<string>> = new Map([
+  [" item", new Set([" channel", " rss", "rdf RDF"])],
+  ["atom entry", new Set(["atom feed"])],
+]);
 
 /** RSS 1.0's and 0.90's namespaces are read as RSS 2.0's: none. */
 function normalized(ns: Namespace): Namespace {
