@@ -18,7 +18,8 @@ export function detectFormat(text: string, contentType: string | null, declared:
   // Writers choose prefixes freely (`<p0:feed>`, `<rdf:RDF>`, `<RDF>`): the local name decides.
   const local = root?.replace(/^[^:]*:/, "") ?? null;
   if (local === "rss") return "rss";
-  if (local === "feed") return "atom";
+  // An Atom entry document (RFC 4287 §4.1.2) is read as a feed of that one entry.
+  if (local === "feed" || local === "entry") return "atom";
   if (local === "rdf") return "rdf";
   if (local === "html" || root === "!doctype") {
     // An Atom feed inside an XHTML page is still that feed (feed readers read it by its namespace).

@@ -80,8 +80,12 @@ class FeedRecognizer extends ParserBase {
   }
 }
 
-/** The element that is the feed: the root, or a feed a page wraps (an Atom feed inside an XHTML page). */
+/**
+ * The element that is the feed: the root, or a feed a page wraps (an Atom
+ * feed inside an XHTML page). An Atom entry document is a feed of one entry.
+ */
 function feedElement(root: XmlElement): XmlElement | null {
+  if (root.ns === "atom" && root.local === "entry") return { ns: "atom", local: "feed", prefix: null, attributes: {}, children: [root], cdata: false, end: root.end };
   return findElement(root, (element) => (element.local === "feed" && element.ns === "atom") || (element.local === "rss" && element.ns === "") || (element.local === "RDF" && element.ns === "rdf"));
 }
 

@@ -203,6 +203,18 @@ describe("text fields and links", () => {
     expect(entry.link).toBe("https://example.com/post");
   });
 
+  it("links of other relations (current, self, related) are never the page", async () => {
+    const feed = await parseXmlFeed(atom(`<entry><id>urn:1</id><title>t</title><link rel="self" href="https://example.com/feed/entries/1"/><link rel="related" href="https://elsewhere.example/"/></entry>`, `<link rel="current" href="https://example.com/feed/"/><link rel="self" href="https://example.com/feed/"/>`));
+    expect(feed.link).toBeNull();
+    expect(feed.items[0]!.link).toBeNull();
+  });
+
+  it("an Atom entry document is read as a feed of that one entry", async () => {
+    const { format, feed } = await parseBody(`<?xml version="1.0"?><entry xmlns="${ATOM}"><id>urn:e</id><title>Lone entry</title><link href="https://example.com/e"/></entry>`, "application/atom+xml", "auto");
+    expect(format).toBe("atom");
+    expect(feed.items.map((i) => [i.guid, i.title, i.link])).toEqual([["urn:e", "Lone entry", "https://example.com/e"]]);
+  });
+
   it("an RSS author is kept as written, for normalizing to read apart", async () => {
     const entry = await item(rss(`<item><title>t</title><author>writer@example.com (Writer)</author></item>`));
     expect(entry.authors).toEqual([{ name: "writer@example.com (Writer)", email: null, url: null }]);

@@ -3,8 +3,6 @@ import type { XmlElement } from "./read-xml.ts";
 
 const RSS_LINK: ElementName = ["", "link"];
 const ATOM_LINK: ElementName = ["atom", "link"];
-/** Relations that never name the entry's own page. */
-const NOT_THE_PAGE: ReadonlySet<string> = new Set(["self", "enclosure", "replies", "edit", "edit-media", "hub", "license", "via", "first", "last", "next", "previous", "prev"]);
 
 /** A scheme other than http(s) (gemini:, gopher:, at:): a link a web reader cannot open. */
 function isWebLink(link: string): boolean {
@@ -15,9 +13,10 @@ function isWebLink(link: string): boolean {
 /**
  * The page an item or feed links to, as written (relative links are resolved
  * later): RSS's `<link>` text, else Atom's `rel="alternate"` link (a link
- * without a rel is one), else a link of another relation that could still be
- * the page. Among links of one kind a web link wins over one a browser cannot
- * open (a `gemini:` alternate beside the https one).
+ * without a rel is one), else the text of an Atom 0.3 link without `href`.
+ * Links of other relations (self, current, related, enclosure, replies…) are
+ * never the page. Among links of one kind a web link wins over one a browser
+ * cannot open (a `gemini:` alternate beside the https one).
  */
 export function pageLink(parent: XmlElement): string | null {
   const candidates: string[][] = [[], [], []];
@@ -35,7 +34,6 @@ export function pageLink(parent: XmlElement): string | null {
     }
     const rel = (attribute(link, "rel") ?? "alternate").toLowerCase();
     if (rel === "alternate" || rel === "http://www.iana.org/assignments/relation/alternate") candidates[1]!.push(href);
-    else if (!NOT_THE_PAGE.has(rel)) candidates[2]!.push(href);
   }
   for (const links of candidates) {
     const web = links.find(isWebLink);
