@@ -26,7 +26,7 @@ interface RssParserInternals {
   buildRSS(channel: ViewNode, items: unknown[]): ParsedFeed;
   buildRSS2(xml: Record<string, unknown>): ParsedFeed;
   parseItemAtom(entry: Record<string, unknown>): ParsedItem;
-  parseItemRss(item: ViewNode, itemFields: unknown[]): ParsedItem;
+  parseItemRss(item: ViewNode): ParsedItem;
 }
 const ParserBase = Parser as unknown as new (options: object) => RssParserInternals;
 
@@ -63,20 +63,16 @@ class FeedRecognizer extends ParserBase {
     const items = Array.isArray(rdf.item) ? rdf.item.filter((i) => i && typeof i === "object") : [];
     return this.buildRSS(channel, items);
   }
-  override parseItemRss(xmlItem: ViewNode, itemFields: unknown[]): ParsedItem {
-    return { ...super.parseItemRss(xmlItem, itemFields), [FROM]: elementOf(xmlItem) };
+  /**
+   * Each item's fields are read from the document (xml/read-entry.ts), so
+   * rss-parser's own reading of them (copies, plain-text snippets of every
+   * body, dates) would be thrown away: an item is only the element it is.
+   */
+  override parseItemRss(xmlItem: ViewNode): ParsedItem {
+    return { [FROM]: elementOf(xmlItem) };
   }
   override parseItemAtom(entry: Record<string, unknown>): ParsedItem {
-    let item: ParsedItem;
-    try {
-      item = super.parseItemAtom(entry);
-    } catch {
-      // rss-parser builds a date with `new Date(x).toISOString()`, which throws on a bad one;
-      // the entry's dates are read from the document, so a bad one costs only that field.
-      const { published: _published, updated: _updated, ...undated } = entry;
-      item = super.parseItemAtom(undated);
-    }
-    return { ...item, [FROM]: elementOf(entry) };
+    return { [FROM]: elementOf(entry) };
   }
 }
 

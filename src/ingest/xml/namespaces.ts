@@ -64,11 +64,19 @@ const BY_URI: ReadonlyMap<string, KnownNamespace> = new Map<string, KnownNamespa
   ["http://www.youtube.com/xml/schemas/2015", "yt"],
 ]);
 
+/** URIs as documents write them, resolved: a feed declares a handful, for thousands of elements. */
+const RESOLVED = new Map<string, Namespace>();
+
 /** The namespace a URI names: its short name when known, else the URI itself. */
 export function namespaceOf(uri: string): Namespace {
   if (uri === "") return "";
-  const key = uri.trim().toLowerCase().replace(/[/#]+$/, "");
-  return BY_URI.get(key) ?? uri;
+  let ns = RESOLVED.get(uri);
+  if (ns === undefined) {
+    ns = BY_URI.get(uri.trim().toLowerCase().replace(/[/#]+$/, "")) ?? uri;
+    // Bounded: a document can declare any number of made-up namespaces.
+    if (RESOLVED.size < 1024) RESOLVED.set(uri, ns);
+  }
+  return ns;
 }
 
 /**

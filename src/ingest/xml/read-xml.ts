@@ -231,8 +231,9 @@ class DocumentReader implements TokenizerCallbacks {
    * is closed first, as a reader that looks for items by name reads them.
    */
   private closeForgottenAround(ns: Namespace, local: string): void {
+    if ((local !== "item" && local !== "entry") || this.stack.length === 0) return;
     const containers = ITEM_CONTAINERS.get(`${ns} ${local}`);
-    if (!containers || this.stack.length === 0) return;
+    if (!containers) return;
     const top = this.stack[this.stack.length - 1]!.element;
     if (containers.has(`${top.ns} ${top.local}`)) return;
     for (let index = this.stack.length - 2; index >= 0; index--) {

@@ -57,8 +57,9 @@ export class EntityDecoder {
  */
 export function takeDoctype(xml: string): { xml: string; declared: Map<string, string> } {
   const declared = new Map<string, string>();
-  const head = xml.slice(0, 65536);
-  const doctype = DOCTYPE.exec(head);
+  // A document type declaration stands before the root element: only that prolog is searched.
+  const root = xml.search(/<[A-Za-z_]/);
+  const doctype = DOCTYPE.exec(xml.slice(0, root < 0 ? 65536 : Math.min(root, 65536)));
   if (!doctype) return { xml, declared };
   const subset = doctype[1] ?? "";
   for (const match of subset.matchAll(/<!ENTITY\s+([A-Za-z_][\w.-]*)\s+(["'])([^"'<]*)\2\s*>/g)) {

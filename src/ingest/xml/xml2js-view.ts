@@ -13,7 +13,9 @@ export const ELEMENT: unique symbol = Symbol("element");
  * under their usual prefix (`atom:link` in an RSS feed, whether the writer
  * wrote `a10:link` or declared Atom the default), unknown ones as written.
  * Such a tree loses the order of text among elements; `ELEMENT` leads back
- * to the document, where `mixed-content.ts` reads it in order.
+ * to the document, where `mixed-content.ts` reads it in order. The view
+ * stops at items and entries: what they hold is read from the document
+ * (read-entry.ts), so rss-parser is shown only that they are there.
  */
 export function xml2jsView(root: XmlElement): Record<string, unknown> {
   const atomDocument = root.ns === "atom";
@@ -50,8 +52,10 @@ function valueOf(element: XmlElement, atomDocument: boolean, root = false): unkn
   // declarations as attributes), so rss-parser finds them and each leads back to its element.
   if (!hasAttributes && !hasChildren && !root && element.local !== "item" && element.local !== "entry") return text;
   const node = Object.create(null) as Record<string | symbol, unknown>;
+  node[ELEMENT] = element;
   if (element.cdata || /\S/.test(text)) node._ = text;
   if (hasAttributes) node.$ = Object.assign(Object.create(null) as object, element.attributes);
+  if (element.local === "item" || element.local === "entry") return node;
   for (const child of element.children) {
     if (typeof child === "string") continue;
     const name = nameOf(child, atomDocument);
@@ -60,7 +64,6 @@ function valueOf(element: XmlElement, atomDocument: boolean, root = false): unkn
     if (siblings) siblings.push(valueOf(child, atomDocument));
     else node[name] = [valueOf(child, atomDocument)];
   }
-  node[ELEMENT] = element;
   return node;
 }
 
