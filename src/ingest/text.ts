@@ -1,3 +1,4 @@
+import { decodeHTMLStrict } from "entities";
 import { Parser } from "htmlparser2";
 
 /** Summaries are cut near this many characters, at a word boundary. */
@@ -60,16 +61,53 @@ class ReaderText {
 }
 
 /**
- * Some feeds escape their HTML twice (reddit's `&amp;lt;div&amp;gt;`): read once,
- * it is text that starts with a tag and closes one. Such a body is unwrapped one
- * level so it is treated as the markup it is; prose that merely mentions a tag
- * ("use `<meta>` tags") is left as text.
+ * Some feeds escape their HTML twice (reddit's `&amp;lt;div&amp;gt;`). Read once,
+ * the whole body may be text that starts with a tag and closes one: it is
+ * unwrapped one level so it is treated as the markup it is. Or the feed mixes
+ * real elements with such text (reddit's `&amp;lt;div class=&amp;quot;md&amp;quot;&amp;gt;…
+ * submitted by<a href=…>`), so that the HTML holds markup escaped twice: when
+ * runs of text between real tags that are escaped twice throughout (every `&` is
+ * `&amp;`) hold an open tag and a close tag escaped twice, each such run is
+ * unwrapped to the markup it stands for. Prose that merely mentions a tag ("use
+ * `<meta>` tags") and code samples (`<pre>`, `<code>`) are left as written.
  */
 export function unwrapDoubleEscaped(html: string): string {
-  if (!/&lt;/i.test(html)) return html;
-  const once = htmlToText(html);
-  return /^<(!--|[a-z][a-z0-9]*[\s>/])/i.test(once) && /<\/[a-z][a-z0-9]*>/i.test(once) ? once : html;
+  if (!/&lt;|&amp;lt;/i.test(html)) return html;
+  if (/&lt;/i.test(html)) {
+    const once = htmlToText(html);
+    if (/^<(!--|[a-z][a-z0-9]*[\s>/])/i.test(once) && /<\/[a-z][a-z0-9]*>/i.test(once)) return once;
+  }
+  if (!(TWICE_ESCAPED_OPEN.test(html) && TWICE_ESCAPED_CLOSE.test(html))) return html;
+  // Text between real tags (a tag's attributes are left as they are), but not in code:
+  // a code sample that shows escaped markup (`<pre>&amp;lt;a href…`) means it as written.
+  const runs: { start: number; end: number }[] = [];
+  let code = 0;
+  let open = false;
+  let close = false;
+  TOKEN.lastIndex = 0;
+  for (let m = TOKEN.exec(html); m; m = TOKEN.exec(html)) {
+    const token = m[0];
+    const tag = /^<(\/?)(pre|code|xmp|textarea|listing|plaintext)\b/i.exec(token);
+    if (tag) code = Math.max(0, code + (tag[1] ? -1 : 1));
+    else if (token[0] !== "<" && code === 0 && /&amp;/i.test(token) && !/&(?!amp;)/i.test(token)) {
+      runs.push({ start: m.index, end: m.index + token.length });
+      open ||= TWICE_ESCAPED_OPEN.test(token);
+      close ||= TWICE_ESCAPED_CLOSE.test(token);
+    }
+  }
+  if (!open || !close) return html;
+  let out = "";
+  let last = 0;
+  for (const { start, end } of runs) {
+    out += html.slice(last, start) + decodeHTMLStrict(decodeHTMLStrict(html.slice(start, end)));
+    last = end;
+  }
+  return out + html.slice(last);
 }
+const TOKEN = /<[^<>]*>|[^<]+|</g;
+// "<!--", "<div" or "<a " escaped twice, and a close tag escaped twice.
+const TWICE_ESCAPED_OPEN = /&amp;lt;(!--|[a-z][a-z0-9]*(\s|&amp;gt;|\/))/i;
+const TWICE_ESCAPED_CLOSE = /&amp;lt;\/[a-z][a-z0-9]*&amp;gt;/i;
 
 /**
  * HTML decodes some entities without a semicolon ("&copy" is ©), which mangles
@@ -82,8 +120,9 @@ export function escapeLegacyEntities(html: string): string {
 
 // Control characters other than whitespace never belong in display text.
 const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/g;
-// What demoronize (C1 codes), repairMojibake (its lead characters) and CONTROL act on: without any, none changes the text.
-const NEEDS_REPAIR_OR_CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009FÂÃâ]/;
+// What demoronize (C1 codes), repairMojibake (a lead character before a continuation)
+// and CONTROL act on: without any, none changes the text.
+const NEEDS_REPAIR_OR_CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]|[\u00C2-\u00F4][\u00A0-\u00BF€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ]/;
 // Whitespace that is not already a lone plain space: a run of two or more, or one of another kind.
 const UNTIDY_SPACE = /[\s\u00A0\u200B]{2,}|[^\S ]|\u200B/g;
 
@@ -112,7 +151,7 @@ const CP1252_C1 = "€\u0081‚ƒ„…†‡ˆ‰Š‹Œ\u008DŽ\u008F\u0090‘
 export function repairEncoding(text: string): string {
   return NEEDS_REPAIR.test(text) ? repairMojibake(demoronize(text)) : text;
 }
-const NEEDS_REPAIR = /[\u0080-\u009FÂÃâ]/;
+const NEEDS_REPAIR = /[\u0080-\u009F]|[\u00C2-\u00F4][\u00A0-\u00BF€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ]/;
 
 /** C1 control codes (U+0080–U+009F) read as the Windows-1252 characters they were meant as. */
 export function demoronize(text: string): string {
@@ -121,33 +160,120 @@ export function demoronize(text: string): string {
 }
 const C1 = /[\u0080-\u009F]/g;
 
-// Continuation bytes 0x80–0xBF as Windows-1252 shows them.
-const CONTINUATION = "\u0081\u008D\u008F\u0090\u009D\u00A0-\u00BF€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ";
-// Only the shapes mojibake takes in practice: "â€" + one (punctuation, €, ™) and
-// "Ã"/"Â" + one (Latin-1 letters and signs). Rarer lead bytes are left alone,
-// so that genuine text such as "Ä…" is never rewritten.
-const MOJIBAKE = new RegExp(`â[€${CONTINUATION}][${CONTINUATION}]|[ÃÂ][${CONTINUATION}]`, "g");
+// Continuation bytes 0x80–0xBF as a Windows-1252 reading shows them: Latin-1 for
+// 0xA0–0xBF, Windows-1252's characters for 0x80–0x9F, and the C1 codes a reader
+// leaves for the five bytes Windows-1252 does not define (0x81, 0x8D, 0x8F, 0x90, 0x9D).
+const CONTINUATION = "\u0080-\u00BF€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ";
+// A lead byte of a 2–4 byte UTF-8 sequence (0xC2–0xF4, "Â"–"ô") followed by a continuation
+// byte: the shape every mojibake run starts with. One scan rules out most text.
+const MOJIBAKE_START = new RegExp(`[\u00C2-\u00F4][${CONTINUATION}]`);
+// A run: a lead and the continuation bytes it asks for. A space after "Â"/"Ã" may be
+// the 0xA0 (a no-break space) that a later step turned into a space ("Ã la" for "à la").
+const MOJIBAKE_RUN = new RegExp(
+  `[\u00C2-\u00DF][${CONTINUATION}]|[\u00E0-\u00EF][${CONTINUATION}]{2}|[\u00F0-\u00F4][${CONTINUATION}]{3}|[\u00C2\u00C3] `,
+  "g",
+);
+// Punctuation that follows a word: a genuine accented letter before it ("«CAFÉ»", "IRMÔ",
+// "Ä…") has a continuation byte's shape too. Such a run is weak evidence.
+const CLOSING = "»’”…“‘–—";
+const CP1252_BYTE = new Map<string, number>([...CP1252_C1].map((char, i) => [char, 0x80 + i]));
+const LETTER = /\p{L}/u;
 
 /**
- * UTF-8 text that was read as Windows-1252 and encoded again ("â€¦" for "…"):
- * each run is turned back into its bytes and kept only when those bytes are
- * exactly one valid UTF-8 character, so ordinary accented text is untouched.
+ * UTF-8 text that was read as Windows-1252 (or Latin-1) and encoded again:
+ * "â€™" for "’", "Ã©" for "é", "Ð’ ÐœÐ¾Ñ\u0081ÐºÐ²Ðµ" for "В Москве", "ä»˜" for "付",
+ * "Ä\u008D" for "č". Each run of a lead character ("Â"–"ô") and the continuation
+ * characters it asks for is turned back into its bytes, and replaced only when
+ * they are valid UTF-8 for a character of a script or symbol block text uses.
+ *
+ * Genuine Latin-1 text is left alone: a lead character followed by a continuation
+ * character is rare in real words ("São", "Æble", "Øre", "Ålborg", "Ðað" have none),
+ * and the cases that occur are an accented capital or a letter before closing
+ * punctuation ("«CAFÉ»", "JOSÉ”", "déjà…»"), which decode to no script text uses
+ * or are taken as weak evidence: a weak run (a letter before closing punctuation
+ * that ends a word, or a space read as the no-break space) is repaired only when
+ * the same text holds a run that is certainly mojibake.
  */
 export function repairMojibake(text: string): string {
-  if (!/[ÂÃâ]/.test(text)) return text;
-  return text.replace(MOJIBAKE, (run) => {
-    const bytes: number[] = [];
-    for (const char of run) {
-      const index = CP1252_C1.indexOf(char);
-      bytes.push(index >= 0 ? 0x80 + index : char.charCodeAt(0));
+  if (!MOJIBAKE_START.test(text)) return text;
+  let strong = false;
+  const pending: { start: number; end: number; char: string }[] = [];
+  MOJIBAKE_RUN.lastIndex = 0;
+  for (let m = MOJIBAKE_RUN.exec(text); m; m = MOJIBAKE_RUN.exec(text)) {
+    const run = m[0];
+    const char = decodeRun(run);
+    if (char === null) {
+      // Not a sequence: go on from the next character, which may start one.
+      MOJIBAKE_RUN.lastIndex = m.index + 1;
+      continue;
     }
-    try {
-      const decoded = new TextDecoder("utf-8", { fatal: true }).decode(Uint8Array.from(bytes));
-      return [...decoded].length === 1 ? decoded : run;
-    } catch {
-      return run;
-    }
-  });
+    const end = m.index + run.length;
+    const weak = run[1] === " " || (allClosing(run) && !LETTER.test(text[end] ?? ""));
+    if (!weak) strong = true;
+    // A space read as 0xA0 was a no-break space and the space after it, collapsed into one ("Ã la").
+    pending.push({ start: m.index, end, char: run[1] === " " ? `${char} ` : char });
+  }
+  if (!strong) return text;
+  let out = "";
+  let last = 0;
+  for (const { start, end, char } of pending) {
+    out += text.slice(last, start) + char;
+    last = end;
+  }
+  return out + text.slice(last);
+}
+
+/** Whether every continuation of a run is punctuation that closes a word ("É»", "Ä…"). */
+function allClosing(run: string): boolean {
+  for (let i = 1; i < run.length; i++) if (!CLOSING.includes(run[i]!)) return false;
+  return true;
+}
+
+/** The character a run's bytes are in UTF-8, or null when they are not one a text would hold. */
+function decodeRun(run: string): string | null {
+  const bytes: number[] = [];
+  for (const char of run) {
+    const code = char.charCodeAt(0);
+    bytes.push(char === " " ? 0xa0 : code < 0x100 ? code : CP1252_BYTE.get(char) ?? -1);
+  }
+  const [b0, b1, b2, b3] = bytes as [number, number, number?, number?];
+  if (b1 < 0x80 || b1 > 0xbf) return null;
+  let code: number;
+  if (bytes.length === 2) {
+    code = ((b0 & 0x1f) << 6) | (b1 & 0x3f);
+  } else if (bytes.length === 3) {
+    // No overlong forms (0xE0 then 0x80–0x9F) and no surrogates (0xED then 0xA0–0xBF).
+    if ((b0 === 0xe0 && b1 < 0xa0) || (b0 === 0xed && b1 > 0x9f)) return null;
+    code = ((b0 & 0x0f) << 12) | ((b1 & 0x3f) << 6) | (b2! & 0x3f);
+  } else {
+    if ((b0 === 0xf0 && b1 < 0x90) || (b0 === 0xf4 && b1 > 0x8f)) return null;
+    code = ((b0 & 0x07) << 18) | ((b1 & 0x3f) << 12) | ((b2! & 0x3f) << 6) | (b3! & 0x3f);
+  }
+  return plausible(code) ? String.fromCodePoint(code) : null;
+}
+
+/**
+ * Characters that mojibake stands for in real text. Two-byte sequences whose
+ * lead is a common capital letter and whose code points no text uses are left
+ * out, so "CAFÉ…" (U+0245), "GROß”" (NKo) and "LUNEDÌ…" (U+0305) stay as written.
+ */
+function plausible(code: number): boolean {
+  if (code < 0x800) {
+    return (
+      (code >= 0xa0 && code <= 0x1ff) || // Latin-1 letters and signs, Latin Extended-A, most of B
+      (code >= 0x218 && code <= 0x21b) || // Romanian ș ț
+      code === 0x2bb || code === 0x2bc || // ʻokina, modifier apostrophe
+      (code >= 0x2c6 && code <= 0x2dd) || // spacing accents
+      code === 0x300 || code === 0x301 || code === 0x302 || code === 0x303 || code === 0x308 || code === 0x30a || code === 0x30c || code === 0x327 || // combining accents (decomposed text)
+      (code >= 0x384 && code <= 0x3ff) || // Greek
+      (code >= 0x400 && code <= 0x4ff) || // Cyrillic
+      (code >= 0x531 && code <= 0x587) || // Armenian
+      (code >= 0x5d0 && code <= 0x5ea) || // Hebrew letters
+      (code >= 0x600 && code <= 0x6ff) // Arabic
+    );
+  }
+  if (code < 0x10000) return code < 0xe000 ? code >= 0x900 : code >= 0xf900 && code < 0xfff0; // no private use, no specials
+  return code < 0xf0000; // no private-use planes
 }
 
 /** Cuts at the last word boundary before `max` characters and marks the cut with an ellipsis. */
