@@ -70,8 +70,32 @@ function withCite(tagName: string, attribs: Record<string, string>): sanitizeHtm
   return { tagName, attribs: withUrl(attribs, "cite", safeUrl(attribs.cite, false)) };
 }
 
+/**
+ * Elements dropped together with their text. Any other disallowed element is
+ * dropped but its text kept (a `<font>` or `<section>` holds prose), which is
+ * wrong where the text is not prose a reader would see: an inline SVG logo
+ * showed its `<text>W</text>` as a stray "W" before every post of
+ * intertwingly.net, and a MathML formula its TeX `<annotation>` beside the
+ * formula ("request nn bytes"). Dropped whole:
+ * - sanitize-html's own list (this option replaces it): code, styles, form
+ *   state, and `xmp`/`textarea`, whose raw text would otherwise be re-parsed;
+ * - SVG and MathML, foreign content we do not render: the text is part of a
+ *   picture, or a formula that flattened reads wrong (x² as "x2") beside its
+ *   TeX source; as in htmlToText's NON_PROSE_ELEMENTS;
+ * - what a browser never shows: `noscript` (scripting is on where bodies are
+ *   shown; sanitize-html then also discards it up to the browser's end tag)
+ *   and `template`.
+ * Not here: `iframe` (sanitize-html re-sanitizes its text, which after an
+ * unclosed `<iframe>` is the rest of the article) and `object`, `video`,
+ * `audio`, whose fallback content is what a reader sees when they do not play;
+ * nor a pasted document's `head`/`title` (feedparser keeps that title, and
+ * tests/ingest/corpus.test.ts holds us to it).
+ */
+const DROPPED_WITH_TEXT = ["script", "style", "textarea", "option", "xmp", "svg", "math", "noscript", "template"];
+
 const FIXED_OPTIONS: sanitizeHtml.IOptions = {
   allowedTags: ALLOWED_TAGS,
+  nonTextTags: DROPPED_WITH_TEXT,
   allowedAttributes: {
     a: ["href", "title", "rel"],
     img: ["src", "alt", "title", "width", "height", "loading"],

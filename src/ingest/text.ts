@@ -8,7 +8,8 @@ export const TITLE_MAX_CHARS = 500;
 export const WORDS_PER_MINUTE = 230;
 
 /** Elements whose text is not prose a reader sees. */
-export const NON_PROSE_ELEMENTS: readonly string[] = ["script", "style", "noscript", "template", "iframe", "object", "head", "title", "svg", "math"];
+// Not `object`: a browser shows its fallback content, and so does the sanitized body.
+export const NON_PROSE_ELEMENTS: readonly string[] = ["script", "style", "noscript", "template", "iframe", "head", "title", "svg", "math"];
 const SKIPPED: ReadonlySet<string> = new Set(NON_PROSE_ELEMENTS);
 // Elements that end a run of text: their boundaries become spaces, so "a</p><p>b" reads "a b".
 const BLOCKS: ReadonlySet<string> = new Set(["p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "td", "th", "table", "blockquote", "section", "article", "header", "footer", "figure", "figcaption", "pre", "hr", "dd", "dt"]);

@@ -51,8 +51,8 @@ describe("a body's text and its sanitized HTML", () => {
   it("skip what is not prose, separate blocks, and decode entities exactly once", () => {
     const body = '<p>Fish &amp;amp; chips</p><script>alert(1)</script><svg><title>icon</title></svg><p>a&lt;b &copy=2</p>';
     expect(htmlToText(body)).toBe("Fish &amp; chips a<b &copy=2");
-    // The sanitizer keeps the text of elements it drops (the svg title here); only the reader's text skips it.
-    expect(sanitizeContent(body, [])).toBe("<p>Fish &amp;amp; chips</p>icon<p>a&lt;b &amp;copy=2</p>");
+    // The sanitizer drops non-prose elements with their text (the svg title here), as the reader's text does.
+    expect(sanitizeContent(body, [])).toBe("<p>Fish &amp;amp; chips</p><p>a&lt;b &amp;copy=2</p>");
   });
 
   it("resolves each call's links against that call's bases, whatever ran before it", () => {

@@ -146,3 +146,28 @@ describe("sanitized vectors in headless Chromium", () => {
     expect(escaped, "requests outside our server that were not blocked").toEqual([]);
   });
 });
+
+describe("foreign content and raw-text elements are dropped with their text", () => {
+  // Namespace-confusion and raw-text mutation vectors: whatever a browser would
+  // make of them, nothing inside <svg>, <math>, <noscript> or <template> survives.
+  const payloads = [
+    "<svg><style><img src=x onerror=alert(1)></style></svg>",
+    "<math><mi><style><img src=x onerror=alert(1)></style></mi></math>",
+    "<math><mtext><table><mglyph><style><img src=x onerror=alert(1)>",
+    "<svg></p><style><a id=\"</style><img src=1 onerror=alert(1)>\">",
+    "<noscript><p title=\"</noscript><img src=x onerror=alert(1)>\"></noscript>",
+    "<template><img src=x onerror=alert(1)></template>",
+    // sanitize-html's own list, which nonTextTags replaces: still dropped whole.
+    "<xmp><img src=x onerror=alert(1)></xmp>",
+    "<textarea><img src=x onerror=alert(1)></textarea>",
+    "<select><option>&lt;img src=x onerror=alert(1)&gt;</option></select>",
+    "<style>@import 'x';</style><script>alert(1)</script>",
+  ];
+  for (const payload of payloads) {
+    it(visible(payload), () => {
+      const output = sanitizeContent(`<p>before</p>${payload}`, BASE);
+      expect(staticProblems(output)).toEqual([]);
+      expect(output).toBe("<p>before</p>");
+    });
+  }
+});
