@@ -71,6 +71,25 @@ AUTHOR_ELEMENT = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(?:author|creator)[\s>/]")
 SOURCE_ELEMENT = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?source[\s>].*?</(?:[A-Za-z_][\w.-]*:)?source\s*>", re.S)
 
 
+def entry_segments(raw, count, encoding):
+    """Per entry, its markup in the document as text (read in feedparser's encoding), for the rules that look at
+    which elements the entry itself holds (summary-element-choice, reference-id-as-link, ...). None each when the
+    document's item/entry elements cannot be lined up with feedparser's entries one for one."""
+    starts = [m.start() for m in ENTRY_START.finditer(raw)]
+    if len(starts) != count:
+        return [None] * count
+    out = []
+    for k, start in enumerate(starts):
+        end_match = ENTRY_END.search(raw, start)
+        end = end_match.end() if end_match else (starts[k + 1] if k + 1 < len(starts) else len(raw))
+        segment = raw[start:end][:262144]
+        try:
+            out.append(segment.decode(encoding or "utf-8", errors="replace"))
+        except LookupError:
+            out.append(segment.decode("utf-8", errors="replace"))
+    return out
+
+
 def entry_author_elements(raw, count):
     """Per entry, whether its markup in the document holds an author element of its own (author, dc:creator,
     itunes:author; not one inside atom:source). None when the document's item/entry elements cannot be lined
@@ -117,6 +136,7 @@ def read_xml(doc, raw):
         unsanitized = [None] * len(d.entries)
     entries = []
     own_authors = entry_author_elements(raw, len(d.entries))
+    segments = entry_segments(raw, len(d.entries), d.get("encoding"))
     for i, e in enumerate(d.entries):
         authors = author_list(e.get("authors"))
         # feedparser lists every content-like element (itunes:summary as text/plain beside content:encoded): take the
@@ -136,6 +156,7 @@ def read_xml(doc, raw):
             "authorList": authors,
             "authors": [a["name"] or a["email"] for a in authors],
             "authorInDocument": own_authors[i] if own_authors is not None else None,
+            "entryXml": segments[i],
             "date": iso_from_struct(e.get("published_parsed")) or iso_from_struct(e.get("updated_parsed")),
             "dateRaw": e.get("published") or e.get("updated") or None,
             "summary": e.get("summary"),
