@@ -135,7 +135,7 @@ export async function runColdStartScenarios(options: BenchOptions, placement: Pl
       }),
       row({
         id: "cold-start.floor",
-        scenario: "3. cold start, the libraries alone on one thread: decode, parse (saxes, rss-parser), summary text (htmlparser2)",
+        scenario: "3. cold start, the libraries alone on one thread: decode, parse (htmlparser2's tokenizer, rss-parser), summary text (htmlparser2)",
         measured: { value: Number(floor.ms), unit: "ms", label: "libraries alone" },
         baseline: { value: Number(fetched.ms), unit: "ms", label: "plain parallel read" },
         target: null,

@@ -10,7 +10,7 @@
  *
  * `floor`: what the libraries alone cost on those bodies, on this one thread
  * and as cold as the gateway's parser thread starts: each body decoded, parsed
- * (saxes beneath rss-parser, see parse-xml.ts) and the text of each item's
+ * (htmlparser2's tokenizer, then rss-parser, see parse-xml.ts) and the text of each item's
  * summary read (htmlparser2, see htmlToText): its description, else its body,
  * as normalizing reads it (bodies are sanitized when first shown and their
  * words counted when first asked, not at ingest). No other normalizing, hashing, merging or indexing: the
