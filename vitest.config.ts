@@ -12,6 +12,8 @@ export default defineConfig({
   },
   test: {
     include: ["tests/**/*.test.ts"],
+    // Installs or starts what the suite needs of the machine (Chromium, python3-feedparser, Redis), saying so.
+    globalSetup: ["tests/global-setup.ts"],
     testTimeout: 20_000,
     hookTimeout: 20_000,
     pool: "forks",
