@@ -33,10 +33,9 @@ export const builder = new SchemaBuilder<{
     nodeTypeOptions: { description: "An object with a global id, loadable with `node(id:)`." },
     pageInfoTypeOptions: { description: "Where a page sits in its connection." },
     nodeQueryOptions: { description: "Any object by its global id.", args: { id: { description: "A global id, as any object's `id` field gives it." } } },
-    nodesQueryOptions: {
-      description: "Several objects by their global ids, in the order asked.",
-      args: { ids: { description: "Global ids, as objects' `id` fields give them." } },
-    },
+    // `nodes(ids:)` is ours (types/nodes.ts): one malformed id must cost only its own item.
+    nodesQueryOptions: false,
+    idFieldOptions: { description: "Global id: opaque, stable while the object exists; pass it unchanged to `node(id:)`." },
   },
 });
 

@@ -10,6 +10,7 @@ import "./types/related.ts";
 import "./types/section.ts";
 import "./types/source.ts";
 import "./types/subscription.ts";
+import "./types/nodes.ts";
 
 /** Imports every type file (each registers itself on the builder) and builds the schema. */
 export const schema = builder.toSchema({ sortSchema: false });
