@@ -91,7 +91,8 @@ function toItem(format: FeedFormat, article: CatalogArticle, meta: FeedMeta): It
     description: summaryHtml,
     content,
     category: [
-      { name: attributeText(sectionName), term: attributeText(article.section), domain: meta.sectionScheme, scheme: meta.sectionScheme },
+      // Named alike in every format: an Atom reader shows the term, an RSS reader the text (both the section's name).
+      { name: attributeText(sectionName), term: attributeText(sectionName), domain: meta.sectionScheme, scheme: meta.sectionScheme },
       ...article.tags.map((tag): Category => ({ name: attributeText(tag), term: attributeText(tag) })),
     ],
   };

@@ -88,8 +88,9 @@ describe("feeds out (demo set)", () => {
         expect(entry.id).toMatch(/^urn:newsgate:article:/);
         expect(entry.author).toBe(article.author);
         expect(entry.tags).toEqual(expect.arrayContaining(article.tags));
-        // The section travels as a category too (Atom: its slug as term).
+        // The section travels as a category too, by its name in every format.
         expect(entry.tags.length).toBe(article.tags.length + 1);
+        expect(entry.tags).toContain(article.section.name);
         if (article.image) expect(entry.images).toContain(article.image.url);
         expect(entry.content.join("") || entry.summary).not.toMatch(/<script|javascript:|\son\w+=/i);
       });
@@ -104,7 +105,7 @@ describe("feeds out (demo set)", () => {
     expect(rss).toContain(`<atom:link href="${base}/feeds/technology.rss?limit=5" rel="self"`);
     const atom = raw.get("/feeds/technology.atom?limit=5")!.body;
     expect(atom).toContain(`<link rel="self" href="${base}/feeds/technology.atom?limit=5"/>`);
-    expect(atom).toMatch(/<category label="Technology &amp; Innovation" scheme="http:\/\/127\.0\.0\.1:\d+\/sections" term="technology"\/>/);
+    expect(atom).toMatch(/<category label="Technology &amp; Innovation" scheme="http:\/\/127\.0\.0\.1:\d+\/sections" term="Technology &amp; Innovation"\/>/);
     const json = JSON.parse(raw.get("/feeds/technology.json?limit=5")!.body);
     expect(json.version).toBe("https://jsonfeed.org/version/1.1");
     expect(json.feed_url).toBe(`${base}/feeds/technology.json?limit=5`);
