@@ -2,6 +2,7 @@ import type { SourceConfig, SourcesConfig } from "./config/sources-file.ts";
 import { createFetcher } from "./ingest/fetcher.ts";
 import type { HttpTransport } from "./ingest/http-transport.ts";
 import { createFetchLimits, type FetchConcurrency } from "./ingest/fetch-limits.ts";
+import { nonPublicRange, type AddressClassifier } from "./ingest/network-policy.ts";
 import type { SourceSnapshot } from "./ingest/read-source.ts";
 import { createApp, type App, type AppDeps } from "./http/app.ts";
 import { FeedCache } from "./store/feed-cache.ts";
@@ -36,6 +37,13 @@ export interface GatewayDeps {
   monotonicNow?: () => number;
   /** Jitter source for refresh times (tests pass a constant). @default Math.random */
   random?: () => number;
+  /**
+   * Refuse sources on non-public addresses altogether (`--refuse-private-addresses`); a redirect
+   * from a public address into a private network is refused either way. @default false
+   */
+  refusePrivateAddresses?: boolean;
+  /** What counts as a public address (tests, which reach only loopback, pass their own). @default nonPublicRange */
+  classifyAddress?: AddressClassifier;
   /** Upstream requests in flight at once: in all, per host, and for background refreshes. @default createFetchLimits's defaults */
   fetchConcurrency?: FetchConcurrency;
   /**
@@ -81,8 +89,8 @@ export interface Gateway {
 }
 
 /** Wires the stages together: config → ingest → store → graphql → http. */
-export function createGateway({ config, transport, now = Date.now, monotonicNow, random, fetchConcurrency, http = {}, logger = silentLogger(), metrics = createMetrics(), partners = null, publicUrl = null, sharedCache = null }: GatewayDeps): Gateway {
-  const fetchUnlimited = createFetcher(transport);
+export function createGateway({ config, transport, refusePrivateAddresses = false, classifyAddress = nonPublicRange, now = Date.now, monotonicNow, random, fetchConcurrency, http = {}, logger = silentLogger(), metrics = createMetrics(), partners = null, publicUrl = null, sharedCache = null }: GatewayDeps): Gateway {
+  const fetchUnlimited = createFetcher(transport, { refusePrivateAddresses, classify: classifyAddress });
   const limit = createFetchLimits(fetchConcurrency);
   const fetchFeed: typeof fetchUnlimited = (request) => limit(request.url, () => fetchUnlimited(request), { background: request.background });
   const history = new FetchHistory();

@@ -2,6 +2,7 @@ import { SingleBar } from "cli-progress";
 import { readCheckSettings } from "../config/check-settings.ts";
 import { ConfigError, loadSourcesFile } from "../config/sources-file.ts";
 import { createFetcher } from "../ingest/fetcher.ts";
+import { DEFAULT_NETWORK_POLICY } from "../ingest/network-policy.ts";
 import { createFetchLimits } from "../ingest/fetch-limits.ts";
 import { FetchHistory } from "../ops/fetch-history.ts";
 import { createLogger } from "../ops/logger.ts";
@@ -20,7 +21,7 @@ import { checkRow, formatCheckTable, progressLine, type CheckRow } from "./check
 async function main(): Promise<number> {
   const settings = readCheckSettings(process.argv.slice(2), process.env);
   const config = await loadSourcesFile(settings.sourcesFile);
-  const fetchUnlimited = createFetcher();
+  const fetchUnlimited = createFetcher(undefined, { ...DEFAULT_NETWORK_POLICY, refusePrivateAddresses: settings.refusePrivateAddresses });
   const limit = createFetchLimits();
   const read = createObservedRead({
     fetchFeed: (request) => limit(request.url, () => fetchUnlimited(request)),

@@ -21,6 +21,13 @@ export interface Settings {
   watch: boolean;
   /** `REDIS_URL`: shared feed cache, cluster-wide single-flight and invalidation across instances; null runs alone. */
   redisUrl: string | null;
+  /**
+   * `--refuse-private-addresses` / `NEWSGATE_REFUSE_PRIVATE_ADDRESSES=1`: read
+   * no source on a loopback, private, link-local or other non-public address,
+   * configured or not. Off by default: a source the operator configured there
+   * is read; only a redirect from a public address into such a network is refused.
+   */
+  refusePrivateAddresses: boolean;
 }
 
 /**
@@ -38,6 +45,7 @@ export function readSettings(argv: string[], env: NodeJS.ProcessEnv): Settings {
       partners: { type: "string" },
       "public-url": { type: "string" },
       watch: { type: "boolean" },
+      "refuse-private-addresses": { type: "boolean" },
     },
     strict: true,
     allowPositionals: false,
@@ -58,7 +66,18 @@ export function readSettings(argv: string[], env: NodeJS.ProcessEnv): Settings {
     logLevel: readLogLevel(env),
     watch: values.watch ?? false,
     redisUrl: env.REDIS_URL || null,
+    refusePrivateAddresses: readRefusePrivateAddresses(values["refuse-private-addresses"], env),
   };
+}
+
+/** The flag turns it on whatever the variable says; the variable takes 1/true/yes or 0/false/no (empty is unset). */
+export function readRefusePrivateAddresses(flag: boolean | undefined, env: NodeJS.ProcessEnv): boolean {
+  if (flag) return true;
+  const text = (env.NEWSGATE_REFUSE_PRIVATE_ADDRESSES ?? "").trim().toLowerCase();
+  if (text === "" || text === "0" || text === "false" || text === "no") return false;
+  if (text === "1" || text === "true" || text === "yes") return true;
+  // A typo must not leave an operator believing the gateway is protected.
+  throw new Error(`NEWSGATE_REFUSE_PRIVATE_ADDRESSES "${env.NEWSGATE_REFUSE_PRIVATE_ADDRESSES}" must be 1, true, yes, 0, false or no`);
 }
 
 /** An http(s) URL without credentials, query or fragment, kept without its trailing slash. */

@@ -4,7 +4,9 @@ import { pipeline, type Readable, type Transform } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { constants as zlib, createBrotliDecompress, createGunzip, createInflate } from "node:zlib";
 import { nodeHttpTransport, type HeaderReader, type HttpResponse, type HttpTransport } from "./http-transport.ts";
+import { credentialsOf, credentialStep, withoutUserinfo } from "./credentials.ts";
 import { IngestError } from "./ingest-error.ts";
+import { DEFAULT_NETWORK_POLICY, isPublicHop, mustBePublic, PrivateAddressError, type NetworkPolicy } from "./network-policy.ts";
 
 /** Redirects followed before giving up: enough for http→https→www hops, too few for a loop. */
 export const MAX_REDIRECTS = 5;
@@ -16,6 +18,7 @@ export interface FetchRequest {
   url: URL;
   timeoutMs: number;
   maxBytes: number;
+  /** The source's configured headers: credentials, sent only to `url`'s origin (see credentials.ts). */
   headers?: Record<string, string>;
   /** Validators of the copy we hold, for a conditional request. */
   etag?: string | null;
@@ -46,20 +49,22 @@ export type FetchOutcome =
 /**
  * Owns every network rule: timeout over headers and body together, a byte cap on
  * the decompressed stream (so a gzip bomb stops early), manual redirects with a
- * hop limit and a scheme check, conditional requests, and confined local files.
+ * hop limit and a scheme check, credentials kept to their origin, private
+ * addresses refused as `policy` says, conditional requests, and confined local files.
  */
-export function createFetcher(transport: HttpTransport = nodeHttpTransport) {
+export function createFetcher(transport: HttpTransport = nodeHttpTransport, policy: NetworkPolicy = DEFAULT_NETWORK_POLICY) {
   return async function fetchFeed(request: FetchRequest): Promise<FetchOutcome> {
     if (request.url.protocol === "file:") return readLocal(request);
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), request.timeoutMs);
     try {
-      return await fetchHttp(transport, request, controller.signal);
+      return await fetchHttp(transport, policy, request, controller.signal);
     } catch (error) {
       if (controller.signal.aborted) {
         throw new IngestError("TIMEOUT", `no complete answer within ${request.timeoutMs} ms`, { cause: error });
       }
       if (error instanceof IngestError) throw error;
+      if (error instanceof PrivateAddressError) throw privateAddress(error, policy);
       throw new IngestError("NETWORK", describeNetworkError(error), { cause: error });
     } finally {
       clearTimeout(timer);
@@ -67,23 +72,33 @@ export function createFetcher(transport: HttpTransport = nodeHttpTransport) {
   };
 }
 
-async function fetchHttp(transport: HttpTransport, request: FetchRequest, signal: AbortSignal): Promise<FetchOutcome> {
-  let url = request.url;
+async function fetchHttp(transport: HttpTransport, policy: NetworkPolicy, request: FetchRequest, signal: AbortSignal): Promise<FetchOutcome> {
+  let url = withoutUserinfo(request.url);
+  // Set to null once a redirect left their origin: no later hop gets them back.
+  let credentials = credentialsOf(request.url, request.headers);
+  let publicHopSeen = false;
   for (let hop = 0; ; hop++) {
-    const headers: Record<string, string> = { "user-agent": USER_AGENT, accept: ACCEPT, "accept-encoding": ACCEPT_ENCODING, ...lowerCased(request.headers) };
+    const headers: Record<string, string> = { "user-agent": USER_AGENT, accept: ACCEPT, "accept-encoding": ACCEPT_ENCODING, ...credentials?.headers };
     // Validators only make sense for the URL they were given for.
     if (hop === 0 && request.etag) headers["if-none-match"] = request.etag;
     if (hop === 0 && request.lastModified) headers["if-modified-since"] = request.lastModified;
-    const response = await transport(url, { headers, signal });
+    const response = await transport(url, { headers, signal, publicOnly: mustBePublic(policy, publicHopSeen) ? policy.classify : undefined });
     if (response.status >= 300 && response.status < 400 && response.status !== 304) {
       discard(response);
+      // Only a hop that redirects decides anything, so a plain read classifies no address.
+      publicHopSeen ||= isPublicHop(policy, response.remoteAddress);
       const location = response.headers.get("location");
       if (!location) throw new IngestError("HTTP_STATUS", `HTTP ${response.status} without a Location header`);
       if (hop + 1 > MAX_REDIRECTS) throw new IngestError("TOO_MANY_REDIRECTS", `more than ${MAX_REDIRECTS} redirects (last to ${location})`);
-      const next = new URL(location, url);
+      const next = withoutUserinfo(new URL(location, url));
       if (next.protocol !== "http:" && next.protocol !== "https:") {
         throw new IngestError("HTTP_STATUS", `redirect to a ${next.protocol} URL refused`);
       }
+      const step = credentialStep(credentials, url, next);
+      if (step === "refuse") {
+        throw new IngestError("INSECURE_REDIRECT", `redirect from ${url.origin} to plain http (${next.origin}) refused: the source sends credentials`);
+      }
+      if (step === "drop") credentials = null;
       url = next;
       continue;
     }
@@ -109,9 +124,18 @@ async function fetchHttp(transport: HttpTransport, request: FetchRequest, signal
       freshForMs: freshFor(response.headers),
       etag: response.headers.get("etag"),
       lastModified: response.headers.get("last-modified"),
+      // Without user:password, which relative links resolved against it would otherwise publish.
       finalUrl: url,
     };
   }
+}
+
+/** The transport's refusal as the source's error, saying which rule refused it. */
+function privateAddress(error: PrivateAddressError, policy: NetworkPolicy): IngestError {
+  const rule = policy.refusePrivateAddresses
+    ? "private addresses are refused (--refuse-private-addresses)"
+    : "a redirect from a public address may not lead into a private network";
+  return new IngestError("PRIVATE_ADDRESS", `${error.message}: refused, ${rule}`, { cause: error });
 }
 
 /** The body decoded (gzip, deflate, br, as `Content-Encoding` lists them), stopped as soon as it exceeds `maxBytes`. */
@@ -176,12 +200,6 @@ function discard(response: HttpResponse): void {
   const declared = Number(response.headers.get("content-length") ?? Number.NaN);
   if (response.status === 304 || (Number.isFinite(declared) && declared <= DRAIN_MAX_BYTES)) response.body.resume();
   else response.body.destroy();
-}
-
-function lowerCased(headers: Record<string, string> | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers ?? {})) out[name.toLowerCase()] = value;
-  return out;
 }
 
 async function readLocal(request: FetchRequest): Promise<FetchOutcome> {

@@ -4,6 +4,10 @@ export type IngestErrorCode =
   | "TOO_LARGE"
   | "HTTP_STATUS"
   | "TOO_MANY_REDIRECTS"
+  /** A redirect from https to plain http while the source sends credentials (its configured headers, a URL's user:password). */
+  | "INSECURE_REDIRECT"
+  /** An address off the public internet: reached by a redirect from a public one, or any, with --refuse-private-addresses. */
+  | "PRIVATE_ADDRESS"
   | "NETWORK"
   | "NOT_FOUND"
   | "FORBIDDEN_PATH"
