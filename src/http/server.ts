@@ -1,5 +1,5 @@
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import { createServer, ServerResponse, type Server } from "node:http";
+import type { AddressInfo, Socket } from "node:net";
 import type { App } from "./app.ts";
 
 /** How long a shutdown waits for in-flight requests before closing their sockets. */
@@ -25,10 +25,18 @@ export interface ListenOptions {
 }
 
 export async function listen(app: App, port: number, host: string, { requestTimeoutMs = REQUEST_TIMEOUT_MS, headersTimeoutMs = HEADERS_TIMEOUT_MS, connectionsCheckingIntervalMs }: ListenOptions = {}): Promise<RunningServer> {
+  const drain = { started: false };
   const server = createServer(
-    { requestTimeout: requestTimeoutMs, headersTimeout: headersTimeoutMs, maxHeaderSize: 16 * 1024, ...(connectionsCheckingIntervalMs ? { connectionsCheckingInterval: connectionsCheckingIntervalMs } : {}) },
+    {
+      requestTimeout: requestTimeoutMs,
+      headersTimeout: headersTimeoutMs,
+      maxHeaderSize: 16 * 1024,
+      ...(connectionsCheckingIntervalMs ? { connectionsCheckingInterval: connectionsCheckingIntervalMs } : {}),
+      ServerResponse: closingWhileDraining(drain),
+    },
     app.handle,
   );
+  server.on("clientError", answerClientError);
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(port, host, () => {
@@ -41,14 +49,60 @@ export async function listen(app: App, port: number, host: string, { requestTime
   return {
     server,
     url: `http://${shownHost}:${address.port}`,
-    close: () => drain(server),
+    close: () => {
+      drain.started = true;
+      return drainServer(server);
+    },
   };
+}
+
+/**
+ * Responses that, once the server drains, say `Connection: close` and end
+ * their connection after them. Decided when the headers go out rather than
+ * when the request arrives, so a request already in flight when the drain
+ * began is told too: a keep-alive client would otherwise send its next
+ * request on a socket about to close, and see a reset instead of an answer.
+ * Every header write goes through `writeHead` (Node's implicit headers call
+ * it too); Node itself closes the socket after a response that says `close`.
+ */
+function closingWhileDraining(drain: { readonly started: boolean }): typeof ServerResponse {
+  return class DrainAwareResponse extends ServerResponse {
+    override writeHead(...args: unknown[]): this {
+      if (drain.started && !this.headersSent) this.setHeader("connection", "close");
+      return (super.writeHead as (...a: unknown[]) => this).apply(this, args);
+    }
+  } as typeof ServerResponse;
+}
+
+/** Node's statuses for requests its parser refuses (431, 408, else 400), each with a coded JSON body. */
+const CLIENT_ERRORS: Record<string, [status: string, code: string, message: string]> = {
+  HPE_HEADER_OVERFLOW: ["431 Request Header Fields Too Large", "REQUEST_HEADER_FIELDS_TOO_LARGE", "Request headers are over the limit of 16 KB (the URL counts)."],
+  ERR_HTTP_REQUEST_TIMEOUT: ["408 Request Timeout", "REQUEST_TIMEOUT", "The request was not sent in time."],
+};
+
+/**
+ * A request Node's HTTP parser refuses before any handler sees it (a request
+ * line or header that is not HTTP, a character a URL may not hold, headers
+ * over the limit, a timeout): Node's own answer has no body; this one has the
+ * error contract's JSON, then the connection closes (nothing after a
+ * malformed request can be framed).
+ */
+function answerClientError(error: Error & { code?: string }, socket: Socket): void {
+  // As Node's own handler: no answer into a response already under way on this (kept-alive) socket.
+  const inFlight = (socket as Socket & { _httpMessage?: { headersSent?: boolean } | null })._httpMessage;
+  if (error.code === "ECONNRESET" || !socket.writable || inFlight?.headersSent) {
+    socket.destroy();
+    return;
+  }
+  const [status, code, message] = CLIENT_ERRORS[error.code ?? ""] ?? ["400 Bad Request", "BAD_REQUEST", "The request is not well-formed HTTP (a URL may hold only printable ASCII; percent-encode the rest)."];
+  const body = JSON.stringify({ errors: [{ message, extensions: { code } }] });
+  socket.end(`HTTP/1.1 ${status}\r\nContent-Type: application/json; charset=utf-8\r\nCache-Control: no-store\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`, () => socket.destroy());
 }
 
 /** How often a drain closes the keep-alive sockets whose last request has finished since. */
 const DRAIN_SWEEP_MS = 100;
 
-function drain(server: Server): Promise<void> {
+function drainServer(server: Server): Promise<void> {
   return new Promise((resolve) => {
     const timer = setTimeout(() => server.closeAllConnections(), DRAIN_TIMEOUT_MS);
     timer.unref();

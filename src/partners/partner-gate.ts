@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { RateLimiterRes } from "rate-limiter-flexible";
-import { createBudget, type SharedBudgetStore } from "./budget.ts";
+import { createBudget, type Budget, type SharedBudgetStore } from "./budget.ts";
 import { clientAddress } from "./client-address.ts";
 import type { Partner, PartnersConfig } from "./partners-file.ts";
 
@@ -59,6 +59,8 @@ export function frameAncestors(partners: PartnersConfig | null, partner: Partner
  * - refused with 401 when it carries an unknown key, or no key while anonymous use is refused;
  * - refused with 403 when a browser uses a key from an origin the partner did not list
  *   (keys in a widget are public; the origin list is what keeps other sites from spending them);
+ * - refused with 403 `ORIGIN_REQUIRED` when a publishable key comes without one of its partner's
+ *   origins (curl sends none), and counted per client address as well as per key;
  * - granted CORS only for its partner's origins (anonymous: any partner's origin), never `*`;
  * - counted against its partner's budget, or its client address's anonymous budget,
  *   and refused with 429 and `Retry-After` beyond it. Budgets never share a counter.
@@ -70,6 +72,12 @@ export function createPartnerGate({ partners = null, onRateLimited, openPaths = 
   const anyPartnerOrigin = new Set(partners ? allOrigins(partners) : []);
   // One limiter per partner (budgets differ) and one for anonymous addresses; entries expire with their window.
   const partnerLimiters = new Map((partners?.partners ?? []).map((p) => [p.name, createBudget({ name: `partner:${p.name}`, points: p.requestsPerMinute, durationSeconds: WINDOW_SECONDS, shared })]));
+  // A publishable key's budget is also shared out per client address, so one visitor cannot spend it all.
+  const addressLimiters = new Map(
+    (partners?.partners ?? []).flatMap((p) =>
+      p.publishable ? [[p.name, createBudget({ name: `partner-address:${p.name}`, points: p.publishable.requestsPerMinutePerAddress, durationSeconds: WINDOW_SECONDS, shared })] as const] : [],
+    ),
+  );
   const anonymousLimiter = partners?.anonymous ? createBudget({ name: "anonymous", points: partners.anonymous.requestsPerMinute, durationSeconds: WINDOW_SECONDS, shared }) : null;
 
   // With partners, an answer also depends on the key: a shared cache must not hand a keyed answer to a keyless client.
@@ -105,25 +113,77 @@ export function createPartnerGate({ partners = null, onRateLimited, openPaths = 
     if (!partner && !anonymousLimiter) {
       return refuse(res, 401, "UNAUTHENTICATED", `an API key is required: send it in the ${API_KEY_HEADER} header or the ${API_KEY_PARAMETER} parameter`);
     }
-    const limiter = partner ? partnerLimiters.get(partner.name)! : anonymousLimiter!;
-    const limit = partner ? partner.requestsPerMinute : partners.anonymous!.requestsPerMinute;
-    return limiter.consume(partner ? partner.name : clientAddress(req)).then(
-      (result) => {
-        res.setHeader("x-ratelimit-limit", String(limit));
-        res.setHeader("x-ratelimit-remaining", String(result.remainingPoints));
+    if (partner?.publishable && !partner.allowedOrigins.includes(origin ?? refererOrigin(req) ?? "")) {
+      return refuse(res, 403, "ORIGIN_REQUIRED", `this key is publishable (it is in web pages, for the widget) and is accepted only from its partner's sites: send one of their origins in Origin (or Referer, where a browser sends no Origin: the embed page in an iframe). Server-to-server calls need a key that is not publishable`);
+    }
+    const spends: Spend[] = [];
+    const addressLimiter = partner ? addressLimiters.get(partner.name) : undefined;
+    // The visitor's share first: a request it refuses spends nothing of the key's budget, which the partner's other visitors share.
+    if (addressLimiter) spends.push({ budget: addressLimiter, key: clientAddress(req), limit: partner!.publishable!.requestsPerMinutePerAddress, scope: " from this address with this key" });
+    if (partner) spends.push({ budget: partnerLimiters.get(partner.name)!, key: partner.name, limit: partner.requestsPerMinute, scope: "" });
+    else spends.push({ budget: anonymousLimiter!, key: clientAddress(req), limit: partners.anonymous!.requestsPerMinute, scope: "" });
+    return spendInOrder(spends).then((outcome) => {
+      if (!outcome.refused) {
+        res.setHeader("x-ratelimit-limit", String(outcome.spend.limit));
+        res.setHeader("x-ratelimit-remaining", String(outcome.remaining));
         return false;
-      },
-      (rejection: unknown) => {
-        if (!(rejection instanceof RateLimiterRes)) throw rejection;
-        onRateLimited?.(partner ? partner.name : "anonymous");
-        const retryAfter = Math.max(1, Math.ceil(rejection.msBeforeNext / 1000));
-        res.setHeader("retry-after", String(retryAfter));
-        res.setHeader("x-ratelimit-limit", String(limit));
-        res.setHeader("x-ratelimit-remaining", "0");
-        return refuse(res, 429, "RATE_LIMITED", `more than ${limit} requests in a minute; retry in ${retryAfter} s`);
-      },
-    );
+      }
+      onRateLimited?.(partner ? partner.name : "anonymous");
+      const { spend } = outcome;
+      const retryAfter = Math.max(1, Math.ceil(outcome.msBeforeNext / 1000));
+      res.setHeader("retry-after", String(retryAfter));
+      res.setHeader("x-ratelimit-limit", String(spend.limit));
+      res.setHeader("x-ratelimit-remaining", "0");
+      return refuse(res, 429, "RATE_LIMITED", `more than ${spend.limit} requests in a minute${spend.scope}; retry in ${retryAfter} s`);
+    });
   };
+}
+
+/** One budget a request is counted against: by whom (`key`), its size, and how a refusal names it. */
+interface Spend {
+  budget: Budget;
+  key: string;
+  limit: number;
+  /** Said after "more than N requests in a minute" when it refuses. */
+  scope: string;
+}
+
+type SpendOutcome = { refused: false; spend: Spend; remaining: number } | { refused: true; spend: Spend; msBeforeNext: number };
+
+/**
+ * Counts the request against each budget in turn and stops at the first that
+ * refuses, so the budgets after it are not spent. Served, it reports the
+ * budget with the fewest requests left (what the client runs into first).
+ */
+async function spendInOrder(spends: Spend[]): Promise<SpendOutcome> {
+  let tightest: { spend: Spend; remaining: number } | null = null;
+  for (const spend of spends) {
+    try {
+      const { remainingPoints } = await spend.budget.consume(spend.key);
+      if (!tightest || remainingPoints < tightest.remaining) tightest = { spend, remaining: remainingPoints };
+    } catch (rejection) {
+      if (!(rejection instanceof RateLimiterRes)) throw rejection;
+      return { refused: true, spend, msBeforeNext: rejection.msBeforeNext };
+    }
+  }
+  return { refused: false, ...tightest! };
+}
+
+/**
+ * The origin of `Referer`, for a request without `Origin`: a browser loading
+ * the embed page in an iframe navigates, and navigations carry no `Origin`,
+ * only the embedding page's address in `Referer` (its origin at least, under
+ * the default referrer policy). Neither header proves anything against a
+ * script, which may write both: the per-address budget is what bounds it.
+ */
+function refererOrigin(req: IncomingMessage): string | null {
+  const referer = req.headers.referer;
+  if (typeof referer !== "string" || referer === "") return null;
+  try {
+    return new URL(referer).origin;
+  } catch {
+    return null;
+  }
 }
 
 function allOrigins(partners: PartnersConfig): string[] {

@@ -4,6 +4,8 @@ import { FileError } from "../config/file-error.ts";
 
 /** Requests per minute an anonymous client address may make when a partners file is configured. */
 export const DEFAULT_ANONYMOUS_REQUESTS_PER_MINUTE = 60;
+/** Requests per minute one client address may make with a publishable key, unless the partner sets its own. */
+export const DEFAULT_PUBLISHABLE_REQUESTS_PER_MINUTE_PER_ADDRESS = 60;
 /** Highest per-minute budget a partner (or anonymous use) may be given. */
 export const MAX_REQUESTS_PER_MINUTE = 1_000_000;
 /** Bound on the partners file itself: it is read whole at start-up. */
@@ -16,6 +18,13 @@ export interface Partner {
   /** Browser origins (`https://site.example`) that may use the key; empty for server-to-server use only. */
   allowedOrigins: string[];
   requestsPerMinute: number;
+  /**
+   * Set for a key published in the partner's pages (the widget): anyone can
+   * read it there. Such a key is refused without one of `allowedOrigins`, and
+   * each client address may spend only `requestsPerMinutePerAddress` of the
+   * key's budget. Null for a key kept on the partner's servers.
+   */
+  publishable: { requestsPerMinutePerAddress: number } | null;
 }
 
 export interface PartnersConfig {
@@ -32,7 +41,7 @@ export class PartnersFileError extends FileError {
 }
 
 const KEY_HASH = /^[0-9a-f]{64}$/;
-const PARTNER_FIELDS = ["name", "keyHash", "allowedOrigins", "requestsPerMinute"];
+const PARTNER_FIELDS = ["name", "keyHash", "allowedOrigins", "requestsPerMinute", "publishable", "requestsPerMinutePerAddress"];
 
 export async function loadPartnersFile(file: string): Promise<PartnersConfig> {
   const absolute = path.resolve(file);
@@ -56,7 +65,7 @@ export async function loadPartnersFile(file: string): Promise<PartnersConfig> {
 
 /**
  * Validates a parsed partners file:
- * `{ "anonymous": { "requestsPerMinute": 60 } | false, "partners": [{ name, keyHash, allowedOrigins, requestsPerMinute }] }`.
+ * `{ "anonymous": { "requestsPerMinute": 60 } | false, "partners": [{ name, keyHash, allowedOrigins, requestsPerMinute, publishable?, requestsPerMinutePerAddress? }] }`.
  */
 export function parsePartnersConfig(json: unknown, file: string): PartnersConfig {
   const fail = (where: string, problem: string): never => {
@@ -98,9 +107,30 @@ export function parsePartnersConfig(json: unknown, file: string): PartnersConfig
     const allowedOrigins = (entry.allowedOrigins as unknown[]).map((origin, i) => parseOrigin(origin, (p) => fail(at(`allowedOrigins[${i}]`), p)));
     if (entry.requestsPerMinute === undefined) fail(at("requestsPerMinute"), "is required: a whole number of requests per minute");
     const requestsPerMinute = perMinute(entry.requestsPerMinute, 0, (p) => fail(at("requestsPerMinute"), p));
-    partners.push({ name, keyHash, allowedOrigins: [...new Set(allowedOrigins)], requestsPerMinute });
+    const publishable = readPublishable(entry, allowedOrigins, requestsPerMinute, (field, p) => fail(at(field), p));
+    partners.push({ name, keyHash, allowedOrigins: [...new Set(allowedOrigins)], requestsPerMinute, publishable });
   });
   return { file, partners, anonymous };
+}
+
+/**
+ * `publishable` and its per-address budget. A publishable key without
+ * origins could never be used (every request would be refused), and a
+ * per-address budget on a server key would only cap the partner's own few
+ * servers: both are mistakes in the file, said at start-up.
+ */
+function readPublishable(entry: Record<string, unknown>, allowedOrigins: string[], requestsPerMinute: number, fail: (field: string, problem: string) => never): Partner["publishable"] {
+  if (entry.publishable !== undefined && typeof entry.publishable !== "boolean") {
+    fail("publishable", "must be true (a key in the partner's web pages, for the widget) or false (a key kept on the partner's servers)");
+  }
+  if (entry.publishable !== true) {
+    if (entry.requestsPerMinutePerAddress !== undefined) fail("requestsPerMinutePerAddress", "applies only to publishable keys: add `\"publishable\": true` or remove it");
+    return null;
+  }
+  if (allowedOrigins.length === 0) fail("allowedOrigins", "a publishable key is refused without one of its origins: list the sites whose pages carry it");
+  const perAddress = perMinute(entry.requestsPerMinutePerAddress, Math.min(DEFAULT_PUBLISHABLE_REQUESTS_PER_MINUTE_PER_ADDRESS, requestsPerMinute), (p) => fail("requestsPerMinutePerAddress", p));
+  if (perAddress > requestsPerMinute) fail("requestsPerMinutePerAddress", `is ${perAddress}, more than the key's whole budget (requestsPerMinute ${requestsPerMinute})`);
+  return { requestsPerMinutePerAddress: perAddress };
 }
 
 /** An origin exactly as browsers send it in `Origin`: scheme, host and port, nothing else. */

@@ -12,7 +12,7 @@ const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const wire = readFileSync(new URL("../fixtures/feeds/wire.rss", import.meta.url));
 const desk = readFileSync(new URL("../fixtures/feeds/desk.json", import.meta.url));
 
-async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 8000): Promise<T> {
+async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 30_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
@@ -84,5 +84,5 @@ describe("SIGHUP reloads the sources file (npm start as a real process)", () => 
 
     child.kill("SIGTERM");
     expect(await new Promise((resolve) => child.on("exit", resolve))).toBe(0);
-  });
+  }, 90_000);
 });

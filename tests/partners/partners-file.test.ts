@@ -5,7 +5,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { readSettings } from "../../src/config/settings.ts";
-import { DEFAULT_ANONYMOUS_REQUESTS_PER_MINUTE, loadPartnersFile, parsePartnersConfig, PartnersFileError } from "../../src/partners/partners-file.ts";
+import { DEFAULT_ANONYMOUS_REQUESTS_PER_MINUTE, DEFAULT_PUBLISHABLE_REQUESTS_PER_MINUTE_PER_ADDRESS, loadPartnersFile, parsePartnersConfig, PartnersFileError } from "../../src/partners/partners-file.ts";
 
 const FILE = "/srv/newsgate/partners.json";
 const HASH = "a".repeat(64);
@@ -24,10 +24,18 @@ function problem(json: unknown): string {
 describe("the partners file", () => {
   it("reads partners, with the default anonymous budget when none is given", () => {
     const config = parsePartnersConfig({ partners: [partner()] }, FILE);
-    expect(config.partners).toEqual([{ name: "Daily Planet", keyHash: HASH, allowedOrigins: ["https://dailyplanet.example"], requestsPerMinute: 600 }]);
+    expect(config.partners).toEqual([{ name: "Daily Planet", keyHash: HASH, allowedOrigins: ["https://dailyplanet.example"], requestsPerMinute: 600, publishable: null }]);
     expect(config.anonymous).toEqual({ requestsPerMinute: DEFAULT_ANONYMOUS_REQUESTS_PER_MINUTE });
     expect(parsePartnersConfig({ partners: [], anonymous: false }, FILE).anonymous).toBeNull();
     expect(parsePartnersConfig({ partners: [], anonymous: { requestsPerMinute: 5 } }, FILE).anonymous).toEqual({ requestsPerMinute: 5 });
+  });
+
+  it("reads publishable keys, with a per-address budget that defaults to 60 a minute or the key's whole budget if smaller", () => {
+    const read = (fields: Record<string, unknown>) => parsePartnersConfig({ partners: [partner(fields)] }, FILE).partners[0]!.publishable;
+    expect(read({ publishable: true })).toEqual({ requestsPerMinutePerAddress: DEFAULT_PUBLISHABLE_REQUESTS_PER_MINUTE_PER_ADDRESS });
+    expect(read({ publishable: true, requestsPerMinute: 20 })).toEqual({ requestsPerMinutePerAddress: 20 });
+    expect(read({ publishable: true, requestsPerMinutePerAddress: 15 })).toEqual({ requestsPerMinutePerAddress: 15 });
+    expect(read({ publishable: false })).toBeNull();
   });
 
   it.each([
@@ -44,6 +52,11 @@ describe("the partners file", () => {
     ["a partner without a name", { partners: [partner({ name: "" })] }, /partners\[0\], field `name`: must be a non-empty string/],
     ["a bad anonymous setting", { partners: [], anonymous: true }, /anonymous: must be false \(refuse requests without a key\) or an object/],
     ["no partners list", { anonymous: false }, /partners: must be an array/],
+    ["a publishable flag that is not a boolean", { partners: [partner({ publishable: "yes" })] }, /partner "Daily Planet", field `publishable`: must be true \(a key in the partner's web pages/],
+    ["a publishable key without origins", { partners: [partner({ publishable: true, allowedOrigins: [] })] }, /partner "Daily Planet", field `allowedOrigins`: a publishable key is refused without one of its origins/],
+    ["a per-address budget on a server key", { partners: [partner({ requestsPerMinutePerAddress: 10 })] }, /partner "Daily Planet", field `requestsPerMinutePerAddress`: applies only to publishable keys/],
+    ["a per-address budget beyond the key's", { partners: [partner({ publishable: true, requestsPerMinutePerAddress: 601 })] }, /field `requestsPerMinutePerAddress`: is 601, more than the key's whole budget \(requestsPerMinute 600\)/],
+    ["a per-address budget of zero", { partners: [partner({ publishable: true, requestsPerMinutePerAddress: 0 })] }, /field `requestsPerMinutePerAddress`: must be a whole number from 1 to 1000000/],
   ])("refuses %s, naming the file, the partner and the field", (_name, json, message) => {
     expect(problem(json)).toMatch(message);
   });
