@@ -21,6 +21,7 @@ import { useIncrementalDelivery } from "./use-incremental-delivery.ts";
 import { usePersistedAllowList } from "./use-persisted-allow-list.ts";
 import { useQueryCost, type UseQueryCostOptions } from "./use-query-cost.ts";
 import { useRequestErrorCodes } from "./use-request-error-codes.ts";
+import { useRequestParams } from "./request-params.ts";
 import { useQueryLimits, type UseQueryLimitsOptions } from "./use-query-limits.ts";
 import { silentLogger, type Logger } from "../ops/logger.ts";
 import type { Metrics } from "../ops/metrics.ts";
@@ -91,6 +92,8 @@ export function createApp({ store, remainingFreshMs, limits = {}, persistedOpera
     ...(metrics ? [useOperationMetrics({ metrics })] : []),
     useUnexpectedErrorLog({ logger }),
     useHttpHygiene({ graphqlEndpoint: GRAPHQL_PATH, maxRequestBodyBytes }),
+    // Strict query strings and form bodies, bounded variables, coded 400s: before the plugins that read parameters.
+    useRequestParams(),
     ...(persistedOperations ? [usePersistedAllowList({ operations: persistedOperations })] : []),
     useHttpCaching({ store, graphqlEndpoint: GRAPHQL_PATH, remainingFreshMs, entityTags }),
     useQueryLimits({ maxDepth, maxAliases, maxTokens, maxDirectives }),

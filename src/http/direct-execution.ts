@@ -3,6 +3,7 @@ import { isAsyncIterable, type YogaServerInstance } from "graphql-yoga";
 import type { GraphQLContext } from "../graphql/context.ts";
 import type { OperationOutcome } from "../ops/metrics.ts";
 import type { ServerContext } from "./app.ts";
+import { MAX_PARAMS_JSON_DEPTH, nestsDeeperThan } from "./request-params.ts";
 
 /** The parameters of an operation that may run directly: a query string and, at most, variables and an operation name. */
 export interface DirectParams {
@@ -79,14 +80,15 @@ const EXPECTED_PARAMS = new Set(["query", "variables", "operationName", "extensi
 /**
  * The request's parameters when they may run directly, else null (Yoga then
  * answers them, refusals included): a string query without `@defer` or
- * `@stream`, variables that are an object, a string operation name, no
- * extensions and nothing Yoga does not expect.
+ * `@stream`, variables that are an object within `MAX_PARAMS_JSON_DEPTH`
+ * (Yoga refuses deeper ones), a string operation name, no extensions and
+ * nothing Yoga does not expect.
  */
 export function directParams(params: unknown): DirectParams | null {
   if (params === null || typeof params !== "object" || Array.isArray(params)) return null;
   const { query, variables, operationName, extensions } = params as Record<string, unknown>;
   if (typeof query !== "string" || /@(defer|stream)\b/.test(query)) return null;
-  if (variables != null && (typeof variables !== "object" || Array.isArray(variables))) return null;
+  if (variables != null && (typeof variables !== "object" || Array.isArray(variables) || nestsDeeperThan(variables, MAX_PARAMS_JSON_DEPTH))) return null;
   if (operationName != null && typeof operationName !== "string") return null;
   if (extensions !== undefined) return null;
   // Yoga refuses any other parameter that is set.

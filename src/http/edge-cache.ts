@@ -5,6 +5,7 @@ import type { Catalog } from "../store/catalog.ts";
 import type { Store } from "../store/store.ts";
 import { REQUEST_ID_HEADER } from "./request-log.ts";
 import { directParams, type DirectExecution, type DirectParams } from "./direct-execution.ts";
+import { readRequestParams } from "./request-params.ts";
 import { createFreshness, matchesIfNoneMatch, sortedKeys, type EntityTags } from "./use-http-caching.ts";
 
 /** Bytes of answers held, whatever their number. */
@@ -360,19 +361,14 @@ interface OperationParams {
   extensions?: unknown;
 }
 
-/** The request's GraphQL parameters, from the JSON body or the query string; null when they do not parse. */
+/**
+ * The request's GraphQL parameters, from the JSON body or the query string;
+ * null when Yoga refuses them at parsing (not JSON, a malformed query string,
+ * variables or extensions nested too deep): the request then goes to Yoga as
+ * sent, for its coded 400, and nothing here walks or stringifies its variables.
+ */
 function readParams(req: IncomingMessage, body: string): OperationParams | null {
-  try {
-    if (req.method === "POST") {
-      const parsed: unknown = JSON.parse(body);
-      return parsed !== null && typeof parsed === "object" ? (parsed as OperationParams) : null;
-    }
-    const search = new URLSearchParams((req.url ?? "").split("?")[1] ?? "");
-    const json = (name: string) => (search.has(name) ? JSON.parse(search.get(name)!) : undefined);
-    return { query: search.get("query") ?? undefined, variables: json("variables"), operationName: search.get("operationName") ?? undefined, extensions: json("extensions") };
-  } catch {
-    return null;
-  }
+  return readRequestParams(req.method, req.url ?? "", body);
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
@@ -380,8 +376,13 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 }
 
 function mentionsSourceStatus(req: IncomingMessage, body: string): boolean {
-  const text = req.method === "POST" ? body : decodeURIComponent(req.url ?? "");
-  return /\bstatus\b/.test(text);
+  if (req.method === "POST") return /\bstatus\b/.test(body);
+  // A query string that does not decode is refused before an answer is kept; counted as mentioning it all the same.
+  try {
+    return /\bstatus\b/.test(decodeURIComponent(req.url ?? ""));
+  } catch {
+    return true;
+  }
 }
 
 /** Vary names already set on the response (by the partner gate: Origin, X-API-Key) kept beside ours. */

@@ -63,6 +63,7 @@ describe("hostile HTTP clients", () => {
   it("answers 431 to oversized headers", async () => {
     const { response } = await rawExchange(port, [`GET /health HTTP/1.1\r\nHost: x\r\nX-Big: ${"a".repeat(20_000)}\r\n\r\n`]);
     expect(response).toMatch(/^HTTP\/1\.1 431 /);
+    expect(response).toMatch(/\r\n\r\n\{"errors":\[\{"message":"[^"]+","extensions":\{"code":"REQUEST_HEADER_FIELDS_TOO_LARGE"\}\}\]\}$/);
   });
 
   it("answers 413 with a code to an oversized body", async () => {
@@ -117,6 +118,15 @@ describe("hostile HTTP clients", () => {
   it("answers a request line that is not HTTP with 400", async () => {
     const { response } = await rawExchange(port, ["GARBAGE \x00\x01 NOT-HTTP\r\n\r\n"]);
     expect(response).toMatch(/^HTTP\/1\.1 400 /);
+    // With the error contract's body (Node's own 400 has none), and the connection closed.
+    expect(response).toMatch(/content-type: application\/json/i);
+    expect(response).toMatch(/\{"errors":\[\{"message":"[^"]+","extensions":\{"code":"BAD_REQUEST"\}\}\]\}$/);
+  });
+
+  it("answers a URL with a character HTTP does not allow (DEL) with a coded 400", async () => {
+    const { response } = await rawExchange(port, ["GET /graphql?query={__typename}&x=\x7f HTTP/1.1\r\nHost: x\r\n\r\n"]);
+    expect(response).toMatch(/^HTTP\/1\.1 400 /);
+    expect(response).toMatch(/"code":"BAD_REQUEST"/);
   });
 
   describe.each([
