@@ -60,6 +60,8 @@ export interface GatewayDeps {
   partners?: PartnersConfig | null;
   /** The origin partners reach the gateway at, for absolute links in feeds and OPML (`--public-url`). @default each request's Host */
   publicUrl?: string | null;
+  /** Bearer token `/metrics` requires (NEWSGATE_METRICS_TOKEN). @default null: open */
+  metricsToken?: string | null;
   /** Redis level of the feed cache, cluster-wide single-flight and invalidation (REDIS_URL). @default null: this instance alone */
   sharedCache?: SharedCache | null;
 }
@@ -89,7 +91,7 @@ export interface Gateway {
 }
 
 /** Wires the stages together: config → ingest → store → graphql → http. */
-export function createGateway({ config, transport, refusePrivateAddresses = false, classifyAddress = nonPublicRange, now = Date.now, monotonicNow, random, fetchConcurrency, http = {}, logger = silentLogger(), metrics = createMetrics(), partners = null, publicUrl = null, sharedCache = null }: GatewayDeps): Gateway {
+export function createGateway({ config, transport, refusePrivateAddresses = false, classifyAddress = nonPublicRange, now = Date.now, monotonicNow, random, fetchConcurrency, http = {}, logger = silentLogger(), metrics = createMetrics(), partners = null, publicUrl = null, metricsToken = null, sharedCache = null }: GatewayDeps): Gateway {
   const fetchUnlimited = createFetcher(transport, { refusePrivateAddresses, classify: classifyAddress });
   const limit = createFetchLimits(fetchConcurrency);
   const fetchFeed: typeof fetchUnlimited = (request) => limit(request.url, () => fetchUnlimited(request), { background: request.background });
@@ -132,7 +134,7 @@ export function createGateway({ config, transport, refusePrivateAddresses = fals
       logger,
       metrics,
       routes: [
-        createMetricsRoute(metrics),
+        createMetricsRoute({ registry: metrics.registry, token: metricsToken }),
         createStatusRoute({ store, history, now }),
         ...createFeedRoutes({ store, publicUrl, remainingFreshMs: (sourceId) => feedCache.remainingMs(sourceId) }),
         ...createEmbedRoutes({ store, frameAncestors: (req) => frameAncestors(partners, requestPartner(req)), remainingFreshMs: (sourceId) => feedCache.remainingMs(sourceId) }),

@@ -28,6 +28,8 @@ export interface Settings {
    * is read; only a redirect from a public address into such a network is refused.
    */
   refusePrivateAddresses: boolean;
+  /** `NEWSGATE_METRICS_TOKEN`: when set, `/metrics` answers only `Authorization: Bearer <token>`; null leaves it open. */
+  metricsToken: string | null;
 }
 
 /**
@@ -67,6 +69,8 @@ export function readSettings(argv: string[], env: NodeJS.ProcessEnv): Settings {
     watch: values.watch ?? false,
     redisUrl: env.REDIS_URL || null,
     refusePrivateAddresses: readRefusePrivateAddresses(values["refuse-private-addresses"], env),
+    // An environment variable only, never a flag: a process's arguments are readable by every user of the host.
+    metricsToken: env.NEWSGATE_METRICS_TOKEN || null,
   };
 }
 

@@ -14,6 +14,36 @@ export interface OpmlSource {
   htmlUrl: string | null;
 }
 
+/** Where a source's own feed is re-exported (feeds-route.ts's `/feeds/all.rss?source=`). */
+export function reexportedFeedUrl(origin: string, sourceId: string): string {
+  return `${origin}/feeds/all.rss?source=${encodeURIComponent(sourceId)}`;
+}
+
+/**
+ * The outlines of `/sources.opml`: every source's xmlUrl is our own
+ * re-export of it, never the upstream URL. A configured URL may carry a key
+ * in its query or user info, and only the gateway holds a source's headers,
+ * so the upstream URL is no subscription for a partner anyway; the re-export
+ * is sanitized, cached and counted like every other partner read. htmlUrl is
+ * the page the feed itself names, else the upstream's origin (no user info).
+ */
+export function opmlSources(
+  sources: readonly { id: string; name: string; section: string; location: URL }[],
+  feedLinkOf: (sourceId: string) => string | null,
+  origin: string,
+): OpmlSource[] {
+  return sources.map((source) => {
+    const http = source.location.protocol === "http:" || source.location.protocol === "https:";
+    const link = feedLinkOf(source.id);
+    return {
+      name: source.name,
+      section: source.section,
+      xmlUrl: reexportedFeedUrl(origin, source.id),
+      htmlUrl: link && /^https?:\/\//i.test(link) ? link : http ? `${source.location.origin}/` : null,
+    };
+  });
+}
+
 /**
  * An OPML 2.0 subscription list: one folder outline per section (with the
  * section as its category), one `type="rss"` outline per source. Written by

@@ -8,6 +8,7 @@ import "./types/article-list.ts";
 import "./types/tag.ts";
 import "./types/related.ts";
 import "./types/section.ts";
+import "./types/source-enums.ts";
 import "./types/source.ts";
 import "./types/subscription.ts";
 import "./types/nodes.ts";

@@ -26,7 +26,7 @@ import { useQueryLimits, type UseQueryLimitsOptions } from "./use-query-limits.t
 import { silentLogger, type Logger } from "../ops/logger.ts";
 import type { Metrics } from "../ops/metrics.ts";
 import { withRequestLog } from "./request-log.ts";
-import { useOperationMetrics } from "./use-operation-metrics.ts";
+import { metricsClient, useOperationMetrics } from "./use-operation-metrics.ts";
 import { useUnexpectedErrorLog } from "./use-unexpected-error-log.ts";
 import type { PartnerGate } from "../partners/partner-gate.ts";
 
@@ -153,7 +153,7 @@ export function createApp({ store, remainingFreshMs, limits = {}, persistedOpera
         direct: persistedOperations
           ? undefined
           : {
-              run: createDirectExecution({ yoga, onOperation: metrics && ((operation, outcome, seconds) => metrics.graphqlOperation(operation, outcome, seconds)) }),
+              run: createDirectExecution({ yoga, onOperation: metrics && ((operation, outcome, seconds, serverContext) => metrics.graphqlOperation(operation, outcome, seconds, metricsClient((serverContext as { edge?: EdgeExchange }).edge?.req))) }),
               entityTags,
             },
         ...edgeCache,

@@ -24,7 +24,7 @@ export type DirectOutcome = { kind: "answer"; body: string } | { kind: "result";
 export interface DirectExecutionOptions {
   yoga: Pick<YogaServerInstance<ServerContext, GraphQLContext>, "getEnveloped">;
   /** Told of each operation run here, as Yoga's operation metrics would be (`useOperationMetrics`). @default none */
-  onOperation?: (operation: string, outcome: OperationOutcome, seconds: number) => void;
+  onOperation?: (operation: string, outcome: OperationOutcome, seconds: number, serverContext: ServerContext) => void;
   /** Milliseconds clock. @default performance.now */
   now?: () => number;
 }
@@ -68,7 +68,7 @@ export function createDirectExecution({ yoga, onOperation, now = () => performan
       return { kind: "declined" };
     }
     const clean = !result.errors?.length && result.data != null && result.extensions === undefined && !("stringify" in result);
-    onOperation?.(params.operationName ?? operation ?? "anonymous", result.errors?.length ? "error" : "ok", (now() - started) / 1000);
+    onOperation?.(params.operationName ?? operation ?? "anonymous", result.errors?.length ? "error" : "ok", (now() - started) / 1000, serverContext);
     return clean ? { kind: "answer", body: JSON.stringify(result) } : { kind: "result", result };
   };
 }

@@ -46,6 +46,8 @@ export interface EdgeExchange {
   onResult: (clean: boolean) => void;
   /** A result already computed by direct execution: Yoga answers it instead of executing the operation again. */
   result?: ExecutionResult;
+  /** The Node request, for who asked (operation-name metrics count new names per client). */
+  req?: IncomingMessage;
 }
 
 export interface EdgeCacheOptions {
@@ -226,7 +228,7 @@ export function createEdgeCache(options: EdgeCacheOptions) {
     const generation = store.readGeneration;
     // A body that parsed to an object goes to Yoga parsed; any other body goes as sent, for Yoga's own refusal.
     const parsed = req.method === "POST" && isPlainObject(params) ? params : null;
-    const exchange: EdgeExchange = { params: parsed, onCatalog: (catalog) => (used = catalog), onResult: (ok) => (clean = ok) };
+    const exchange: EdgeExchange = { params: parsed, req, onCatalog: (catalog) => (used = catalog), onResult: (ok) => (clean = ok) };
     const operation = direct ? directParams(params) : null;
     const knownKey = operation ? knownOperationKey(req, operation, accept) : null;
     let answer = knownKey ? await answerDirectly(req, operation!, knownOperations.get(knownKey), exchange) : null;

@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { requestPartner } from "../partners/partner-gate.ts";
 import { readingTimeOf } from "../store/article-content.ts";
 import { selectArticles } from "../store/article-filter.ts";
 import type { Catalog } from "../store/catalog.ts";
@@ -23,7 +24,10 @@ const SECTION = "([a-z0-9][a-z0-9-]*)";
 
 export interface EmbedRoutesOptions {
   store: Store;
-  /** The CSP `frame-ancestors` sources for this request's embed page. @default "*" */
+  /**
+   * The CSP `frame-ancestors` sources for this request's embed page. Without
+   * a key they are narrowed to the asking page's origin (see anonymousFrameAncestors). @default "*"
+   */
   frameAncestors?: (req: IncomingMessage) => string;
   remainingFreshMs?: (sourceId: string) => number;
 }
@@ -93,11 +97,35 @@ export function createEmbedRoutes({ store, frameAncestors = () => "*", remaining
           contentType: "text/html; charset=utf-8",
           lastModified: read.catalog.builtAt,
           maxAgeSeconds: maxAge(),
-          headers: { "content-security-policy": embedPagePolicy(frameAncestors(req)), "x-content-type-options": "nosniff", "referrer-policy": "strict-origin-when-cross-origin" },
+          headers: {
+            "content-security-policy": embedPagePolicy(requestPartner(req) ? frameAncestors(req) : anonymousFrameAncestors(frameAncestors(req), req.headers.referer)),
+            "x-content-type-options": "nosniff",
+            "referrer-policy": "strict-origin-when-cross-origin",
+          },
         });
       },
     },
   ];
+}
+
+/**
+ * `frame-ancestors` for a page asked for without a key. The candidates (every
+ * partner's origins) are not for anyone to read: only the origin of the page
+ * that asked for the frame (its `Referer`, which browsers send for an iframe
+ * by default) is named, when it is one of them; else `'none'`. `*` (no
+ * partners file) and `'none'` stay as they are. A keyed request gets its own
+ * partner's origins, which it knows. Pure.
+ */
+export function anonymousFrameAncestors(candidates: string, referer: string | undefined): string {
+  const listed = candidates.split(/\s+/).filter(Boolean);
+  if (listed.includes("*") || listed.length === 0) return candidates;
+  let origin: string | null = null;
+  try {
+    origin = referer ? new URL(referer).origin : null;
+  } catch {
+    origin = null;
+  }
+  return origin && origin !== "null" && listed.includes(origin) ? origin : "'none'";
 }
 
 function toCard(article: CatalogArticle, catalog: Catalog): Card {

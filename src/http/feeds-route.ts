@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { LRUCache } from "lru-cache";
 import { FEED_CONTENT_TYPES, writeFeed, type FeedFormat } from "../export/feed-writer.ts";
-import { OPML_CONTENT_TYPE, writeSourcesOpml } from "../export/opml.ts";
+import { OPML_CONTENT_TYPE, opmlSources, writeSourcesOpml } from "../export/opml.ts";
 import { MAX_QUERY_CHARS } from "../graphql/types/article-list.ts";
 import { FilterError, selectArticles } from "../store/article-filter.ts";
 import type { Catalog } from "../store/catalog.ts";
@@ -113,18 +113,8 @@ export function createFeedRoutes({ store, publicUrl, remainingFreshMs }: FeedRou
 
   async function serveOpml(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const catalog = await store.catalog();
-    const origin = publicOrigin(req, publicUrl);
-    const sources = store.enabledSources.map((source) => {
-      const http = source.location.protocol === "http:" || source.location.protocol === "https:";
-      const link = store.snapshot(source.id)?.feedLink ?? null;
-      return {
-        name: source.name,
-        section: source.section,
-        // A bundled file or a mapped JSON API is no feed a reader can subscribe to: it gets our re-export.
-        xmlUrl: http && source.format !== "json" ? source.location.href : `${origin}/feeds/${ALL_SECTIONS}.rss?source=${encodeURIComponent(source.id)}`,
-        htmlUrl: link && /^https?:\/\//i.test(link) ? link : http ? `${source.location.origin}/` : null,
-      };
-    });
+    // Every source as our own re-export, never its upstream URL (which may carry a key).
+    const sources = opmlSources(store.enabledSources, (sourceId) => store.snapshot(sourceId)?.feedLink ?? null, publicOrigin(req, publicUrl));
     const body = writeSourcesOpml({ title: "Newsgate sources", dateCreated: catalog.builtAt, sections: catalog.sections, sources });
     sendCacheable(req, res, { body, contentType: OPML_CONTENT_TYPE, lastModified: catalog.builtAt, maxAgeSeconds: maxAge() });
   }

@@ -10,7 +10,7 @@ export const STATUS_REFRESH_SECONDS = 10;
 export interface StatusSourceRow {
   id: string;
   name: string;
-  /** As configured; the query string is left out (it may carry an API key). */
+  /** Redacted (see redactUrl): no user info, query or fragment, which may carry keys. */
   url: string;
   enabled: boolean;
   snapshot: SourceSnapshot | undefined;

@@ -1,3 +1,4 @@
+import { redactUrl } from "../config/redact-url.ts";
 import type { FetchHistory } from "../ops/fetch-history.ts";
 import type { Store } from "../store/store.ts";
 import type { Route } from "./routes.ts";
@@ -28,7 +29,8 @@ export function createStatusRoute({ store, history, now = Date.now }: StatusRout
         sources: store.config.sources.map((source) => ({
           id: source.id,
           name: source.name,
-          url: source.url.split(/[?#]/)[0]!,
+          // The same redaction as everywhere a source's URL is shown (user info too, not only the query).
+          url: redactUrl(source.url),
           enabled: source.enabled,
           snapshot: source.enabled ? store.snapshot(source.id) : undefined,
           history: history.recent(source.id),

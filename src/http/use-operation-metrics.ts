@@ -1,6 +1,9 @@
+import type { IncomingMessage } from "node:http";
 import { getOperationAST, Kind, type DocumentNode } from "graphql";
 import { isAsyncIterable, type Plugin } from "graphql-yoga";
 import type { Metrics, OperationOutcome } from "../ops/metrics.ts";
+import { clientAddress } from "../partners/client-address.ts";
+import { requestPartner } from "../partners/partner-gate.ts";
 import type { EdgeExchange } from "./edge-cache.ts";
 
 export interface UseOperationMetricsOptions {
@@ -21,11 +24,11 @@ export interface UseOperationMetricsOptions {
  * Register it first, so it sees requests that other plugins refuse.
  */
 export function useOperationMetrics({ metrics, now = () => performance.now() }: UseOperationMetricsOptions): Plugin {
-  const inFlight = new WeakMap<Request, { started: number; operation: string | null }>();
+  const inFlight = new WeakMap<Request, { started: number; operation: string | null; client: string | undefined }>();
   return {
     onParams({ params, request, context }) {
       if ((context as { edge?: EdgeExchange } | null)?.edge?.result) return;
-      inFlight.set(request, { started: now(), operation: params.operationName ?? null });
+      inFlight.set(request, { started: now(), operation: params.operationName ?? null, client: metricsClient(requestOf(context)) });
     },
     onParse({ context }) {
       // Most clients send no `operationName` for a document with one operation: take its name from the document.
@@ -42,9 +45,26 @@ export function useOperationMetrics({ metrics, now = () => performance.now() }: 
       inFlight.delete(request);
       const results = Array.isArray(result) ? result : [result];
       const outcome: OperationOutcome = results.some((r) => !isAsyncIterable(r) && (r.errors?.length ?? 0) > 0) ? "error" : "ok";
-      metrics.graphqlOperation(entry.operation ?? "anonymous", outcome, (now() - entry.started) / 1000);
+      metrics.graphqlOperation(entry.operation ?? "anonymous", outcome, (now() - entry.started) / 1000, entry.client);
     },
   };
+}
+
+/**
+ * Who a request's operation names are counted against (see
+ * MAX_NEW_OPERATION_NAMES_PER_CLIENT): its partner, else its address as
+ * anonymous budgets count it (an IPv6 /64), so minting names takes many hosts.
+ */
+export function metricsClient(req: IncomingMessage | undefined): string | undefined {
+  if (!req?.socket) return undefined;
+  const partner = requestPartner(req);
+  return partner ? `partner:${partner.name}` : `address:${clientAddress(req)}`;
+}
+
+/** The Node request: Yoga's node adapter puts it in the context; the edge cache's exchange carries it as `req` (when it does). */
+function requestOf(context: unknown): IncomingMessage | undefined {
+  const c = context as { req?: IncomingMessage; edge?: { req?: IncomingMessage } } | null;
+  return c?.req ?? c?.edge?.req;
 }
 
 function isDocument(value: unknown): value is DocumentNode {

@@ -1,6 +1,7 @@
 import type { JsonFieldMap } from "../config/sources-file.ts";
 import { escapeHtml } from "./escape-html.ts";
 import { IngestError } from "./ingest-error.ts";
+import { jsonErrorOffset } from "./json-error-offset.ts";
 import { readPath } from "./json-path.ts";
 import { emptyRawItem, type RawAuthor, type RawFeed, type RawItem } from "./raw-feed.ts";
 
@@ -8,8 +9,18 @@ export function parseJsonText(textBody: string): unknown {
   try {
     return JSON.parse(textBody);
   } catch (error) {
-    throw new IngestError("PARSE_ERROR", `malformed JSON: ${(error as Error).message.slice(0, 200)}`, { cause: error });
+    // Not V8's message: it quotes the text around the fault ("aws_secret"…), and a source's error is public.
+    throw new IngestError("PARSE_ERROR", malformedJsonMessage(textBody, (error as Error).message), { cause: error });
   }
+}
+
+/** Where a text stops being JSON, in words, without quoting it: V8's position when it gives one, else our own scan's. */
+export function malformedJsonMessage(textBody: string, v8Message: string): string {
+  const given = /at position (\d+)/.exec(v8Message);
+  const offset = given ? Number(given[1]) : jsonErrorOffset(textBody);
+  if (offset < 0) return "malformed JSON";
+  if (offset >= textBody.length) return "malformed JSON: the text ends before the JSON does";
+  return `malformed JSON: unexpected character at offset ${offset}`;
 }
 
 export function isJsonFeed(json: unknown): boolean {

@@ -6,6 +6,7 @@ import type { FetchOutcome, FetchRequest } from "./fetcher.ts";
 import { EMPTY_CONTENT_HASH, type IngestedBody, type IngestRequest } from "./ingest-body.ts";
 import { toIngestError, type IngestErrorCode } from "./ingest-error.ts";
 import { sharedIngestPool, type HeldArticles } from "./ingest-pool.ts";
+import { publicIngestMessage } from "./public-message.ts";
 
 /**
  * Ok reads in a row that found no items while articles were held, before the
@@ -153,7 +154,8 @@ export async function readSource(
       lastModified: outcome.lastModified,
       ok: true,
       error: null,
-      warning: warnings.filter(Boolean).join("; ") || null,
+      // Warnings name parts of the upstream's document: stored as they may be shown (see publicIngestMessage).
+      warning: publicIngestMessage(warnings.filter(Boolean).join("; ")) || null,
       feedTitle: read.feedTitle,
       feedLink: read.feedLink,
       itemsSeen: read.itemsSeen,
@@ -178,7 +180,8 @@ export async function readSource(
       etag: previous?.etag ?? null,
       lastModified: previous?.lastModified ?? null,
       ok: false,
-      error: { code: error.code, message: error.message },
+      // Stored as every surface may show it (GraphQL, /status, logs, Redis): no URL query, no quoted upstream content.
+      error: { code: error.code, message: publicIngestMessage(error.message) },
       warning: null,
       feedTitle: previous?.feedTitle ?? null,
       feedLink: previous?.feedLink ?? null,

@@ -4,6 +4,13 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom
 export const METRIC_PREFIX = "newsgate_";
 /** Operation and partner names come from clients: past this many distinct values, new ones count as `other`. */
 export const MAX_LABEL_VALUES = 200;
+/**
+ * New operation names one client (a partner, or an anonymous address) may
+ * add to the labels; its further new names count as `other`. Without it one
+ * client sending 200 made-up names would take every slot, and every name
+ * after them (a partner's new release) would be `other`.
+ */
+export const MAX_NEW_OPERATION_NAMES_PER_CLIENT = 20;
 /** Seconds; GraphQL answers are mostly served from memory, so the buckets start low. */
 export const GRAPHQL_DURATION_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 /** Seconds; an upstream read is bounded by its `timeoutMs` (10 s by default, 120 s at most). */
@@ -46,7 +53,8 @@ export interface RedisState {
  */
 export interface Metrics {
   readonly registry: Registry;
-  graphqlOperation(operation: string, outcome: OperationOutcome, seconds: number): void;
+  /** `client` (a partner's name or a client address) bounds how many new names it may add; without one only the overall bound applies. */
+  graphqlOperation(operation: string, outcome: OperationOutcome, seconds: number, client?: string): void;
   upstreamFetch(report: UpstreamFetchReport): void;
   cacheHit(layer: string): void;
   cacheStale(layer: string): void;
@@ -71,7 +79,7 @@ export function createMetrics({ registry = new Registry(), processMetrics = fals
   const registers = [registry];
   if (processMetrics) collectDefaultMetrics({ register: registry, prefix: METRIC_PREFIX });
   let read: (() => GatewayState) | null = null;
-  const operationName = boundedLabel("anonymous");
+  const operationName = boundedLabel("anonymous", MAX_NEW_OPERATION_NAMES_PER_CLIENT);
   const partnerName = boundedLabel("anonymous");
 
   const operations = new Counter({
@@ -227,8 +235,8 @@ export function createMetrics({ registry = new Registry(), processMetrics = fals
   const cacheLookup = (layer: string, result: CacheResult, count = 1) => cacheLookups.inc({ layer, result }, count);
   return {
     registry,
-    graphqlOperation(operation, outcome, seconds) {
-      const labels = { operation: operationName(operation), outcome };
+    graphqlOperation(operation, outcome, seconds, client) {
+      const labels = { operation: operationName(operation, client), outcome };
       operations.inc(labels);
       operationSeconds.observe(labels, seconds);
     },
@@ -259,12 +267,19 @@ const LABEL_VALUE = /^[A-Za-z_][A-Za-z0-9_.-]{0,63}$/;
  * checked and their number bounded: a client inventing names cannot grow the
  * metrics without end.
  */
-function boundedLabel(fallback: string): (value: string) => string {
+function boundedLabel(fallback: string, perClient = Infinity): (value: string, client?: string) => string {
   const seen = new Set<string>();
-  return (value) => {
+  // New values each client added. Bounded without an LRU: a client is only entered when it adds a value, so at most MAX_LABEL_VALUES.
+  const added = new Map<string, number>();
+  return (value, client) => {
     if (!value) return fallback;
     if (seen.has(value)) return value;
     if (!LABEL_VALUE.test(value) || seen.size >= MAX_LABEL_VALUES) return "other";
+    if (client !== undefined) {
+      const count = added.get(client) ?? 0;
+      if (count >= perClient) return "other";
+      added.set(client, count + 1);
+    }
     seen.add(value);
     return value;
   };

@@ -90,12 +90,14 @@ describe("/sources.opml", () => {
     expect(parsed!.entries.map((e) => e.link)).toEqual(expected);
   });
 
-  it("gives a source read over http its own URL", async () => {
+  it("gives a source read over http our re-export too, never its upstream URL (it may carry a key)", async () => {
     const upstream = await startFixtureServer({ "/wire.rss": serveBody(await readFile(new URL("../fixtures/feeds/wire.rss", import.meta.url)), "application/rss+xml") });
-    const gateway = await startGateway({ sources: [{ id: "wire", name: "Wire & Co", url: upstream.url("/wire.rss"), section: "technology" }] });
+    const gateway = await startGateway({ sources: [{ id: "wire", name: "Wire & Co", url: `${upstream.url("/wire.rss")}?api-key=k3y`, section: "technology" }] });
     try {
       const text = await (await fetch(`${gateway.url}/sources.opml`)).text();
-      expect(text).toContain(`xmlUrl="${upstream.url("/wire.rss")}"`);
+      expect(text).toContain(`xmlUrl="${gateway.url}/feeds/all.rss?source=wire"`);
+      expect(text).not.toContain("/wire.rss");
+      expect(text).not.toContain("k3y");
       expect(text).toContain('text="Wire &amp; Co"');
     } finally {
       await gateway.close();

@@ -47,7 +47,7 @@ describe("the bundled demo set", () => {
 
   it("reads every source, in at least four formats, without a network", () => {
     expect(data.sources.every((s: any) => s.status.ok)).toBe(true);
-    expect(new Set(data.sources.map((s: any) => s.status.format))).toEqual(new Set(["rss", "atom", "jsonfeed", "json", "rdf"]));
+    expect(new Set(data.sources.map((s: any) => s.status.format))).toEqual(new Set(["RSS", "ATOM", "JSONFEED", "JSON", "RDF"]));
   });
 
   it("holds at least 60 articles in at least three sections, including the reference page's", () => {

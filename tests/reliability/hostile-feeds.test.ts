@@ -12,7 +12,7 @@ const SEED = Number(process.env.FUZZ_SEED ?? 20261128);
 const RANDOM_MUTANTS_PER_FILE = 1;
 /** No single feed may take longer than this through the pipeline. */
 const PER_FEED_MS = 5_000;
-const CODES = ["TIMEOUT", "TOO_LARGE", "HTTP_STATUS", "TOO_MANY_REDIRECTS", "NETWORK", "NOT_FOUND", "FORBIDDEN_PATH", "PARSE_ERROR", "UNSUPPORTED_FORMAT"];
+const CODES = ["TIMEOUT", "TOO_LARGE", "HTTP_STATUS", "TOO_MANY_REDIRECTS", "INSECURE_REDIRECT", "PRIVATE_ADDRESS", "NETWORK", "NOT_FOUND", "FORBIDDEN_PATH", "PARSE_ERROR", "UNSUPPORTED_FORMAT"];
 
 type Mutation = (body: Buffer, rng: () => number) => Buffer;
 

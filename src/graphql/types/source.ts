@@ -1,7 +1,9 @@
 import type { SourceView } from "../context.ts";
+import { redactUrl } from "../../config/redact-url.ts";
 import { builder } from "../builder.ts";
 import { Source } from "../refs.ts";
 import { DateTime } from "./date-time.ts";
+import { SourceErrorCode, SourceFormat } from "./source-enums.ts";
 import { storiesPerSource } from "../../store/catalog-article.ts";
 
 export const SourceStatus = builder.objectRef<SourceView>("SourceStatus");
@@ -13,7 +15,10 @@ builder.node(Source, {
   fields: (t) => ({
     sourceId: t.string({ description: "The source's id in the sources file.", resolve: (view) => view.config.id }),
     name: t.string({ description: "Display name.", resolve: (view) => view.config.name }),
-    url: t.string({ description: "Where the source is read from, as configured (an http(s) URL or a bundled file).", resolve: (view) => view.config.url }),
+    url: t.string({
+      description: "Where the source is read from (an http(s) URL or a bundled file), without user info, query or fragment: those may carry keys, so a query shows as `?…`.",
+      resolve: (view) => redactUrl(view.config.url),
+    }),
     status: t.field({ type: SourceStatus, description: "How the last read went.", resolve: (view) => view }),
   }),
 });
@@ -25,9 +30,10 @@ SourceStatus.implement({
     lastFetchedAt: t.field({ type: DateTime, nullable: true, description: "When the source was last tried.", resolve: (view) => view.snapshot?.lastFetchedAt ?? null }),
     lastSuccessAt: t.field({ type: DateTime, nullable: true, description: "When the source was last read successfully.", resolve: (view) => view.snapshot?.lastSuccessAt ?? null }),
     lastError: t.string({ nullable: true, description: "What went wrong on the last try, in words; null when it succeeded.", resolve: (view) => view.snapshot?.error?.message ?? null }),
-    errorCode: t.string({
+    errorCode: t.field({
+      type: SourceErrorCode,
       nullable: true,
-      description: "Stable code of the last error: TIMEOUT, TOO_LARGE, HTTP_STATUS, TOO_MANY_REDIRECTS, NETWORK, NOT_FOUND, FORBIDDEN_PATH, PARSE_ERROR or UNSUPPORTED_FORMAT.",
+      description: "Stable code of the last error; null when the last read succeeded.",
       resolve: (view) => view.snapshot?.error?.code ?? null,
     }),
     warning: t.string({
@@ -35,7 +41,7 @@ SourceStatus.implement({
       description: "What the last good read had to work around, e.g. malformed XML read leniently; null when nothing.",
       resolve: (view) => (view.snapshot?.ok ? view.snapshot.warning : null),
     }),
-    format: t.string({ nullable: true, description: "The format detected on the last good read (rss, atom, rdf, jsonfeed, json).", resolve: (view) => view.snapshot?.format ?? null }),
+    format: t.field({ type: SourceFormat, nullable: true, description: "The format detected on the last good read.", resolve: (view) => view.snapshot?.format ?? null }),
     itemCount: t.int({
       description:
         "Stories of this source in the catalog the query reads: what `articles(source:)` counts. Each item the source lists is one story, " +
