@@ -9,6 +9,7 @@ import { FeedCache } from "./store/feed-cache.ts";
 import { Refresher } from "./store/refresher.ts";
 import { Store } from "./store/store.ts";
 import { createMetricsRoute } from "./http/metrics-route.ts";
+import { registerStaleLockCounter } from "./ops/stale-lock-metric.ts";
 import type { EdgeCacheOptions } from "./http/edge-cache.ts";
 import { createStatusRoute } from "./http/status-route.ts";
 import { FetchHistory } from "./ops/fetch-history.ts";
@@ -120,6 +121,7 @@ export function createGateway({ config, transport, refusePrivateAddresses = fals
   });
   metrics.observe(() => readGatewayState(store, now()));
   if (sharedCache) metrics.observeRedis(() => ({ up: sharedCache.up, errors: sharedCache.errors }));
+  if (sharedCache) registerStaleLockCounter(metrics.registry, () => sharedCache.staleLocksTakenOver);
   const refresher = new Refresher({
     feedCache,
     sources: () => store.enabledSources,

@@ -1,5 +1,6 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
+import { DEFAULT_MAX_ITEMS, MAX_ITEMS_LIMIT } from "../ingest/item-cap.ts";
 import { FileError } from "./file-error.ts";
 
 /** The formats a source may declare; `auto` sniffs the content type and body. */
@@ -10,6 +11,8 @@ export type SourceFormat = (typeof SOURCE_FORMATS)[number];
 export const DEFAULT_REFRESH_SECONDS = 300;
 /** How long one upstream request may take, headers and body together. */
 export const DEFAULT_TIMEOUT_MS = 10_000;
+/** The longest `timeoutMs` a source may set: with the lock's margin, the longest a source's lock is legitimately held. */
+export const MAX_TIMEOUT_MS = 120_000;
 /** The most bytes (after decompression) one source may send. */
 export const DEFAULT_MAX_BYTES = 5 * 1024 * 1024;
 /** Bound on the sources file itself: it is read whole, before anything else runs. */
@@ -50,6 +53,8 @@ export interface SourceConfig {
   refreshSeconds: number;
   timeoutMs: number;
   maxBytes: number;
+  /** Most articles kept from one read (the newest by date, else the first in feed order). @default DEFAULT_MAX_ITEMS */
+  maxItems: number;
   headers: Record<string, string>;
   enabled: boolean;
 }
@@ -169,8 +174,9 @@ export function parseSourcesConfig(json: unknown, file: string): SourcesConfig {
       section: entry.section as string,
       map,
       refreshSeconds: positiveInt(entry.refreshSeconds, DEFAULT_REFRESH_SECONDS, 1, 7 * 24 * 3600, (p) => fail(at("refreshSeconds"), p)),
-      timeoutMs: positiveInt(entry.timeoutMs, DEFAULT_TIMEOUT_MS, 1, 120_000, (p) => fail(at("timeoutMs"), p)),
+      timeoutMs: positiveInt(entry.timeoutMs, DEFAULT_TIMEOUT_MS, 1, MAX_TIMEOUT_MS, (p) => fail(at("timeoutMs"), p)),
       maxBytes: positiveInt(entry.maxBytes, DEFAULT_MAX_BYTES, 1, 100 * 1024 * 1024, (p) => fail(at("maxBytes"), p)),
+      maxItems: positiveInt(entry.maxItems, DEFAULT_MAX_ITEMS, 1, MAX_ITEMS_LIMIT, (p) => fail(at("maxItems"), p)),
       headers,
       enabled: entry.enabled !== false,
     });

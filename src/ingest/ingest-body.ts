@@ -2,6 +2,7 @@ import type { JsonFieldMap, SectionConfig, SourceFormat } from "../config/source
 import type { Article } from "./article.ts";
 import { decodeBody } from "./decode.ts";
 import type { DetectedFormat } from "./detect.ts";
+import { capArticles, DEFAULT_MAX_ITEMS } from "./item-cap.ts";
 import { hashArticleHashes, type NormalizedItemMemo } from "./item-memo.ts";
 import { normalizeFeed } from "./normalize.ts";
 import { parseBody } from "./parse-body.ts";
@@ -20,6 +21,8 @@ export interface IngestRequest {
   feedUrl: string;
   /** Wall clock at the read, epoch milliseconds (future dates are clamped to it). */
   now: number;
+  /** Most articles kept (the source's `maxItems`). @default DEFAULT_MAX_ITEMS */
+  maxItems?: number;
 }
 
 /** A body read: its articles and what the feed says about itself. */
@@ -48,24 +51,26 @@ export async function ingestBody(request: IngestRequest, memo: NormalizedItemMem
   const body = Buffer.from(request.body.buffer, request.body.byteOffset, request.body.byteLength);
   const decoded = decodeBody(body, request.contentType);
   const { format, feed } = await parseBody(decoded.text, request.contentType, request.format, request.map);
-  const { articles, articleHashes, contentHash } = normalizeFeed(feed, {
+  const normalized = normalizeFeed(feed, {
     sourceId: request.sourceId,
     defaultSection: request.defaultSection,
     sections: request.sections,
     feedUrl: request.feedUrl,
     now: request.now,
   }, memo);
+  // Cut here, on the parser's thread: a feed of 60 000 items must not reach the serving thread, the catalog or Redis whole.
+  const capped = capArticles(normalized.articles, normalized.articleHashes, request.maxItems ?? DEFAULT_MAX_ITEMS);
   return {
     format,
-    articles,
-    articleHashes,
-    contentHash,
+    articles: capped.articles,
+    articleHashes: capped.articleHashes,
+    contentHash: capped.leftOut ? hashArticleHashes(capped.articleHashes) : normalized.contentHash,
     feedTitle: feed.title ? htmlToText(feed.title) || null : null,
     feedLink: feed.link,
     itemsSeen: feed.items.length,
     ttlMinutes: feed.ttlMinutes,
     encoding: decoded.encoding,
-    warnings: [decoded.warning, feed.warning].filter((w): w is string => Boolean(w)),
+    warnings: [decoded.warning, feed.warning, capped.warning].filter((w): w is string => Boolean(w)),
   };
 }
 

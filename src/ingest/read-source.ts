@@ -137,6 +137,7 @@ export async function readSource(
       sections: context.sections,
       feedUrl: outcome.finalUrl.protocol === "file:" ? "" : outcome.finalUrl.href,
       now: finished,
+      maxItems: source.maxItems,
     }, held);
     const { articles } = read;
     const done = deps.now();
@@ -207,7 +208,7 @@ function maxOrNull(a: number | null, b: number | null): number | null {
 /** The body's bytes and everything else that decides its articles. */
 function hashBody(body: Uint8Array, outcome: { contentType: string | null; finalUrl: URL }, source: SourceConfig, sections: SectionConfig[]): string {
   return createHash("sha256")
-    .update(JSON.stringify([outcome.contentType, outcome.finalUrl.href, source.format, source.map ?? null, source.section, sections]))
+    .update(JSON.stringify([outcome.contentType, outcome.finalUrl.href, source.format, source.map ?? null, source.section, source.maxItems, sections]))
     .update(body)
     .digest("base64url");
 }

@@ -2,22 +2,48 @@ import { createHash } from "node:crypto";
 import { createRedisEventTarget } from "@graphql-yoga/redis-event-target";
 import { createPubSub } from "graphql-yoga";
 import type { Redis } from "ioredis";
-import { DEFAULT_SEEN_TTL_MS } from "./article-events.ts";
+import { DEFAULT_SEEN_MAX, DEFAULT_SEEN_TTL_MS } from "./article-events.ts";
 
 /**
- * Claims a story for the whole cluster and announces it in one atomic step:
- * every key of the story (its id, each canonical URL) is set if absent; only
- * when none existed is the message published. The instance that wins is the
- * only one that publishes, and a claim can never be taken without its message
- * going out (the two cannot be split by a crash between them).
+ * Claims a batch of stories for the whole cluster and announces each one won,
+ * in one atomic step and one round trip however many stories a refresh brings.
+ * A story is won when none of its marks (its id, each canonical URL's digest)
+ * is in the seen set; its marks join the set either way, and only a won story
+ * is published: the instance that wins is the only one that publishes, and a
+ * claim can never be taken without its message going out.
+ *
+ * The seen set is one sorted set scored by claim time (Redis's clock, the same
+ * for every instance), so what Redis holds is bounded whatever a source does:
+ * marks older than the TTL are dropped, and beyond `max` marks the oldest go.
+ * One key per story instead let a feed whose ids change on every read add
+ * 120 000 keys a refresh, each kept 24 h.
+ *
+ * KEYS[1] the seen set. ARGV: TTL ms, most marks, channel, number of stories,
+ * then per story: its number of marks, the marks, its message. Returns 1 (won)
+ * or 0 per story, in order.
  */
-const CLAIM_SCRIPT = `
-local fresh = 1
-for _, key in ipairs(KEYS) do
-  if not redis.call('SET', key, '1', 'NX', 'PX', ARGV[1]) then fresh = 0 end
+const CLAIM_BATCH_SCRIPT = `
+local time = redis.call('TIME')
+local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+local ttl = tonumber(ARGV[1])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - ttl)
+local won = {}
+local at = 5
+for story = 1, tonumber(ARGV[4]) do
+  local marks = tonumber(ARGV[at])
+  local fresh = 1
+  for i = at + 1, at + marks do
+    if redis.call('ZSCORE', KEYS[1], ARGV[i]) then fresh = 0 else redis.call('ZADD', KEYS[1], now, ARGV[i]) end
+  end
+  at = at + marks + 1
+  if fresh == 1 then redis.call('PUBLISH', ARGV[3], ARGV[at]) end
+  at = at + 1
+  won[story] = fresh
 end
-if fresh == 1 then redis.call('PUBLISH', ARGV[2], ARGV[3]) end
-return fresh`;
+local excess = redis.call('ZCARD', KEYS[1]) - tonumber(ARGV[2])
+if excess > 0 then redis.call('ZREMRANGEBYRANK', KEYS[1], 0, excess - 1) end
+redis.call('PEXPIRE', KEYS[1], ttl)
+return won`;
 
 /** What travels on the channel: enough to find the story in any instance's own catalog. */
 export interface ArticleAddedMessage {
@@ -32,10 +58,12 @@ export interface RedisArticleChannelOptions {
   subscriber: () => Redis;
   /** The channel's full name, prefix included. */
   channel: string;
-  /** The full name of one dedupe key, prefix included. */
-  seenKey: (part: string) => string;
+  /** The full name of the seen set (marks of the stories claimed), prefix included. */
+  seenKey: string;
   /** How long a story stays claimed. */
   seenTtlMs: number;
+  /** Most marks the seen set holds (a story has one for its id and one per canonical URL); the oldest go first. */
+  seenMax: number;
 }
 
 /** The Redis side of article events: the cluster-wide claim and the channel every instance listens on. */
@@ -50,9 +78,23 @@ export class RedisArticleChannel {
 
   /** Whether this instance saw the story first (and so announced it); rejects when Redis does not answer. */
   async claim(message: ArticleAddedMessage): Promise<boolean> {
-    const keys = [this.options.seenKey(`id:${message.id}`), ...message.canonicalUrls.map((url) => this.options.seenKey(`url:${digest(url)}`))];
-    const won = await this.options.publisher.eval(CLAIM_SCRIPT, keys.length, ...keys, this.options.seenTtlMs, this.options.channel, JSON.stringify(message));
-    return won === 1;
+    return (await this.claimAll([message]))[0]!;
+  }
+
+  /**
+   * For each story, whether this instance saw it first (and so announced it):
+   * one Redis call for the whole batch. Rejects when Redis does not answer.
+   */
+  async claimAll(messages: readonly ArticleAddedMessage[]): Promise<boolean[]> {
+    if (messages.length === 0) return [];
+    const { seenKey, seenTtlMs, seenMax, channel, publisher } = this.options;
+    const args: (string | number)[] = [seenTtlMs, seenMax, channel, messages.length];
+    for (const message of messages) {
+      const marks = marksOf(message);
+      args.push(marks.length, ...marks, JSON.stringify(message));
+    }
+    const won = (await publisher.eval(CLAIM_BATCH_SCRIPT, 1, seenKey, ...args)) as number[];
+    return won.map((fresh) => fresh === 1);
   }
 
   /**
@@ -87,19 +129,26 @@ export class RedisArticleChannel {
   }
 }
 
-/** Canonical URLs can be long; keys hold a fixed-size digest instead. */
+/** A story's marks in the seen set: its id, and each canonical URL's digest. */
+export function marksOf(message: ArticleAddedMessage): string[] {
+  return [`id:${message.id}`, ...message.canonicalUrls.map((url) => `url:${digest(url)}`)];
+}
+
+/** Canonical URLs can be long; marks hold a fixed-size digest instead. */
 function digest(url: string): string {
   return createHash("sha256").update(url).digest("base64url").slice(0, 22);
 }
 
 /** The channel over a shared cache's Redis connection and key prefix (what createGateway uses with REDIS_URL). */
-export function createRedisArticleChannel(shared: { redis: Redis; key: (...parts: string[]) => string }, seenTtlMs = DEFAULT_SEEN_TTL_MS): RedisArticleChannel {
+export function createRedisArticleChannel(shared: { redis: Redis; key: (...parts: string[]) => string }, seenTtlMs = DEFAULT_SEEN_TTL_MS, seenMax = DEFAULT_SEEN_MAX): RedisArticleChannel {
   return new RedisArticleChannel({
     publisher: shared.redis,
     // Queued while Redis is down and sent when it returns (ioredis subscribes again after every reconnect).
     subscriber: () => shared.redis.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null }),
     channel: shared.key("article-added"),
-    seenKey: (part) => shared.key("article-seen", part),
+    // "-v2": the set replaced one key per mark (`article-seen:id:…`); old instances' keys expire on their own.
+    seenKey: shared.key("article-seen-v2"),
     seenTtlMs,
+    seenMax,
   });
 }

@@ -1,11 +1,12 @@
 import { randomUUID } from "node:crypto";
 import { Redis } from "ioredis";
-import type { SourceConfig } from "../config/sources-file.ts";
+import { MAX_TIMEOUT_MS, type SourceConfig } from "../config/sources-file.ts";
 import type { SourceSnapshot } from "../ingest/read-source.ts";
 import type { Logger } from "../ops/logger.ts";
 import { freshnessMs } from "./refresh-policy.ts";
 import { withDeadline } from "./deadline.ts";
-import { acquireLock, releaseLock } from "./source-lock.ts";
+import { releaseLock } from "./source-lock.ts";
+import { acquireOrTakeOver } from "./stale-lock.ts";
 
 /** Longest any Redis call may take before the instance carries on with its local cache. */
 export const REDIS_CALL_TIMEOUT_MS = 200;
@@ -13,6 +14,12 @@ export const REDIS_CALL_TIMEOUT_MS = 200;
 export const LOCK_POLL_MS = 50;
 /** A lock outlives its holder's read by this much (storing the result), then expires if the holder died. */
 export const LOCK_MARGIN_MS = 500;
+/**
+ * The longest any instance legitimately holds a source's lock (the longest
+ * timeout a sources file allows, plus the margin): a lock without expiry, or
+ * granted longer ago than this, has no live holder and is taken over.
+ */
+export const LONGEST_LOCK_HOLD_MS = MAX_TIMEOUT_MS + LOCK_MARGIN_MS;
 /** While Redis is in trouble but connected (slow), how often the instance asks whether it answers again: a slow Redis gives no "ready" event. */
 export const RECOVERY_PROBE_MS = 1000;
 /** Channel on which an instance announces that a source's content changed. */
@@ -142,6 +149,8 @@ export class SharedCache {
   failures = 0;
   /** The same, by operation, for `newsgate_redis_errors_total`. */
   readonly errors = new Map<string, number>();
+  /** Stale locks this instance took over, for `newsgate_stale_locks_taken_over_total`. */
+  staleLocksTakenOver = 0;
 
   constructor({ redis, prefix = "newsgate:", logger, random = Math.random, callTimeoutMs = REDIS_CALL_TIMEOUT_MS, wallClock = Date.now }: SharedCacheOptions) {
     this.redis = redis;
@@ -175,10 +184,15 @@ export class SharedCache {
       const token = `${process.pid}:${randomUUID()}`;
       const lockMs = source.timeoutMs + LOCK_MARGIN_MS;
       const deadline = Date.now() + lockMs;
+      let held: string;
       for (;;) {
-        const got = await this.call(acquireLock(this.redis, this.lockKey(source.id), token, lockMs), "lock");
+        const got = await this.call(acquireOrTakeOver(this.redis, this.lockKey(source.id), token, lockMs, LONGEST_LOCK_HOLD_MS), "lock");
         if (got === undefined) return load(source, previous); // Redis unreachable: read alone.
-        if (got) break;
+        if (got.held) {
+          held = got.value;
+          if (got.stale !== null) this.tookOverStaleLock(source.id, got.stale);
+          break;
+        }
         await new Promise((resolve) => setTimeout(resolve, LOCK_POLL_MS));
         const result = await this.read(source.id);
         if (result && isNewer(result, previous)) return result;
@@ -196,7 +210,7 @@ export class SharedCache {
         }
         return snapshot;
       } finally {
-        await this.call(releaseLock(this.redis, this.lockKey(source.id), token), "lock");
+        await this.call(releaseLock(this.redis, this.lockKey(source.id), held), "lock");
       }
     };
   }
@@ -261,6 +275,15 @@ export class SharedCache {
       this.reportTrouble(operation, error);
       return undefined;
     }
+  }
+
+  /** A lock nobody will release was replaced by this instance's: said once per takeover, since it means a crash or a hand-made key. */
+  private tookOverStaleLock(sourceId: string, stale: string): void {
+    this.staleLocksTakenOver++;
+    this.logger.warn(
+      { sourceId, key: this.lockKey(sourceId), staleValue: stale.slice(0, 200), longestHoldMs: LONGEST_LOCK_HOLD_MS },
+      "shared cache: took over a stale lock (no expiry, or held longer than any read may take); reading the source",
+    );
   }
 
   /** Counts a failed Redis call (also one made elsewhere, as the rate limiter's) and warns once per outage. */

@@ -49,6 +49,7 @@ export interface Member {
   url: string;
   query: <T = any>(query: string) => Promise<{ data?: T; errors?: unknown[] }>;
   stderr: () => string;
+  stdout: () => string;
 }
 
 /** Starts one gateway process of the cluster and resolves once it listens. */
@@ -81,6 +82,7 @@ export function launchMember(sourcesFile: string, prefix: string, redisUrl = RED
     child,
     url,
     stderr: () => stderr,
+    stdout: () => stdout,
     query: async (query) => {
       const response = await fetch(`${url}/graphql`, {
         method: "POST",

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { ConfigError, DEFAULT_REFRESH_SECONDS, loadSourcesFile, parseSourcesConfig } from "../../src/config/sources-file.ts";
+import { DEFAULT_MAX_ITEMS } from "../../src/ingest/item-cap.ts";
 
 const FILE = "/srv/feeds/sources.json";
 const sections = [{ slug: "technology", name: "Technology & Innovation" }];
@@ -25,6 +26,11 @@ describe("the sources file", () => {
     expect(config.sources[0]!.location.href).toBe("file:///srv/feeds/demo/wire.xml");
   });
 
+  it("caps a source's items at DEFAULT_MAX_ITEMS unless it sets maxItems", () => {
+    expect(parseSourcesConfig(valid({}), FILE).sources[0]!.maxItems).toBe(DEFAULT_MAX_ITEMS);
+    expect(parseSourcesConfig(valid({ maxItems: 250 }), FILE).sources[0]!.maxItems).toBe(250);
+  });
+
   it.each([
     ["a missing section", valid({ section: "sport" }), /sources.json: source "wire", field `section`: must be one of the sections' slugs \(technology\)/],
     ["a local path leaving the folder", valid({ url: "../../etc/passwd" }), /source "wire", field `url`: "..\/..\/etc\/passwd" leaves the sources file's folder/],
@@ -35,6 +41,9 @@ describe("the sources file", () => {
     ["a map without items", valid({ format: "json", map: { title: "t", url: "u" } }), /field `map.items`: is required/],
     ["an unknown map field", valid({ format: "json", map: { items: "a", title: "t", url: "u", colour: "c" } }), /field `map.colour`: is not a known field/],
     ["an unknown format", valid({ format: "csv" }), /field `format`: must be one of auto, rss, atom, rdf, jsonfeed, json/],
+    ["a maxItems of 0", valid({ maxItems: 0 }), /source "wire", field `maxItems`: must be a whole number from 1 to 10000/],
+    ["a fractional maxItems", valid({ maxItems: 2.5 }), /field `maxItems`: must be a whole number from 1 to 10000/],
+    ["a maxItems given as text", valid({ maxItems: "500" }), /field `maxItems`: must be a whole number from 1 to 10000/],
     ["a negative timeout", valid({ timeoutMs: -5 }), /field `timeoutMs`: must be a whole number from 1 to 120000/],
     ["a header with a line break", valid({ headers: { "x-token": "a\r\nHost: evil" } }), /field `headers.x-token`: must be a string without line breaks/],
     ["a reserved header", valid({ headers: { Host: "evil.example" } }), /field `headers.Host`: is set by the fetcher/],

@@ -17,6 +17,8 @@ function request(text: string): IngestRequest {
     defaultSection: "world",
     sections: [{ slug: "world", name: "World" }],
     feedUrl: "https://big.example/feed.xml",
+    // The reads here are about threads, not the item cap (item-cap.test.ts).
+    maxItems: 10_000,
     now: Date.parse("2026-11-28T00:00:00Z"),
   } as IngestRequest;
 }
