@@ -6,7 +6,8 @@ import net from "node:net";
  * What the suite needs of the machine, set up before any test runs, so that
  * `npm ci && npm test` passes on a fresh machine of our kind (Node, npm,
  * Debian's packages): Debian's Chromium (browser tests, driven by
- * playwright-core), python3-feedparser (the independent feed reader) and a
+ * playwright-core), python3-feedparser (the independent feed reader),
+ * prometheus (its promtool lints our metrics) and a
  * Redis on 127.0.0.1:6379 (shared state across instances). What is missing is
  * installed with apt-get, saying so; a Redis is started if none answers. Where
  * that cannot be done (no root, no sudo, no network to Debian's mirrors), the
@@ -17,6 +18,8 @@ const PACKAGES: { name: string; present: () => boolean }[] = [
   { name: "chromium", present: () => existsSync("/usr/bin/chromium") },
   { name: "python3-feedparser", present: () => spawnSync("/usr/bin/python3", ["-c", "import feedparser"], { stdio: "ignore" }).status === 0 },
   { name: "redis-server", present: () => spawnSync("redis-server", ["--version"], { stdio: "ignore" }).status === 0 },
+  // promtool, which lints the metrics exposition.
+  { name: "prometheus", present: () => spawnSync("promtool", ["--version"], { stdio: "ignore" }).status === 0 },
 ];
 const REDIS_PORT = 6379;
 

@@ -77,7 +77,12 @@ export interface MetricsOptions {
 
 export function createMetrics({ registry = new Registry(), processMetrics = false }: MetricsOptions = {}): Metrics {
   const registers = [registry];
-  if (processMetrics) collectDefaultMetrics({ register: registry, prefix: METRIC_PREFIX });
+  if (processMetrics) {
+    collectDefaultMetrics({ register: registry, prefix: METRIC_PREFIX });
+    // prom-client names three gauges `_total`, a suffix Prometheus keeps for counters (promtool refuses
+    // them). Each is the sum of the by-type gauge beside it (`…_active_handles{type}`), so they go.
+    for (const name of ["active_handles_total", "active_requests_total", "active_resources_total"]) registry.removeSingleMetric(`${METRIC_PREFIX}nodejs_${name}`);
+  }
   let read: (() => GatewayState) | null = null;
   const operationName = boundedLabel("anonymous", MAX_NEW_OPERATION_NAMES_PER_CLIENT);
   const partnerName = boundedLabel("anonymous");
