@@ -1,6 +1,9 @@
-import { createServer, ServerResponse, type Server } from "node:http";
+import { createServer, ServerResponse, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
-import type { App } from "./app.ts";
+import type { Duplex } from "node:stream";
+import { claimUpgrade, type UpgradeCheck } from "../partners/partner-gate.ts";
+import { GRAPHQL_PATH, type App } from "./app.ts";
+import { createGraphqlWebSocket, type GraphqlWebSocket, type GraphqlWebSocketOptions } from "./graphql-ws.ts";
 
 /** How long a shutdown waits for in-flight requests before closing their sockets. */
 export const DRAIN_TIMEOUT_MS = 10_000;
@@ -22,9 +25,15 @@ export interface ListenOptions {
   headersTimeoutMs?: number;
   /** How often Node checks those two timeouts (its own default is 30 s; tests with short timeouts need it shorter). @default Node's */
   connectionsCheckingIntervalMs?: number;
+  /**
+   * GraphQL over WebSocket (graphql-ws) on the GraphQL path, behind the app's partner gate, with its
+   * bounds; `false` turns it off (upgrades are then answered as plain HTTP requests). In allow-list
+   * mode pass the allow-list as `persistedOperations`. @default on, GraphqlWebSocketOptions' defaults
+   */
+  webSocket?: GraphqlWebSocketOptions | false;
 }
 
-export async function listen(app: App, port: number, host: string, { requestTimeoutMs = REQUEST_TIMEOUT_MS, headersTimeoutMs = HEADERS_TIMEOUT_MS, connectionsCheckingIntervalMs }: ListenOptions = {}): Promise<RunningServer> {
+export async function listen(app: App, port: number, host: string, { requestTimeoutMs = REQUEST_TIMEOUT_MS, headersTimeoutMs = HEADERS_TIMEOUT_MS, connectionsCheckingIntervalMs, webSocket = {} }: ListenOptions = {}): Promise<RunningServer> {
   const drain = { started: false };
   const server = createServer(
     {
@@ -37,6 +46,8 @@ export async function listen(app: App, port: number, host: string, { requestTime
     app.handle,
   );
   server.on("clientError", answerClientError);
+  const webSockets = webSocket === false ? null : createGraphqlWebSocket(app.yoga, webSocket);
+  server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => answerUpgrade(app, webSockets, req, socket, head));
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(port, host, () => {
@@ -51,7 +62,8 @@ export async function listen(app: App, port: number, host: string, { requestTime
     url: `http://${shownHost}:${address.port}`,
     close: () => {
       drain.started = true;
-      return drainServer(server);
+      // WebSocket connections are told 1001 (going away) and closed: the server's close waits for their sockets.
+      return Promise.all([drainServer(server), webSockets?.close()]).then(() => undefined);
     },
   };
 }
@@ -72,6 +84,34 @@ function closingWhileDraining(drain: { readonly started: boolean }): typeof Serv
       return (super.writeHead as (...a: unknown[]) => this).apply(this, args);
     }
   } as typeof ServerResponse;
+}
+
+/**
+ * A request with `Upgrade`, which Node hands here instead of to the app. A
+ * WebSocket to the GraphQL path runs through the app's handler like any
+ * request, so the partner gate sees it first (and the request gets its id);
+ * the gate hands it back with its check (see claimUpgrade), and graphql-ws
+ * takes the socket. Anything else, or an app without a gate, is answered by
+ * the app as a plain HTTP request on this one connection, as without an
+ * upgrade handler (`Upgrade: h2c`, a WebSocket to another path).
+ */
+function answerUpgrade(app: App, webSockets: GraphqlWebSocket | null, req: IncomingMessage, socket: Duplex, head: Buffer): void {
+  socket.on("error", () => socket.destroy());
+  const path = (req.url ?? "/").split("?", 1)[0];
+  const wantsWebSocket = webSockets !== null && path === GRAPHQL_PATH && req.method === "GET" && /^websocket$/i.test(String(req.headers.upgrade ?? "").trim());
+  const res = new ServerResponse(req);
+  res.shouldKeepAlive = false;
+  res.assignSocket(socket as Socket);
+  const endAfter = () => (socket as Socket).destroySoon();
+  res.once("finish", endAfter);
+  if (wantsWebSocket) {
+    claimUpgrade(req, (check: UpgradeCheck) => {
+      res.off("finish", endAfter);
+      res.detachSocket(socket as Socket);
+      webSockets.handleUpgrade(req, socket, head, check).catch(() => socket.destroy());
+    });
+  }
+  app.handle(req, res);
 }
 
 /** Node's statuses for requests its parser refuses (431, 408, else 400), each with a coded JSON body. */

@@ -83,7 +83,14 @@ export function createPartnerGate({ partners = null, onRateLimited, openPaths = 
   // With partners, an answer also depends on the key: a shared cache must not hand a keyed answer to a keyless client.
   const vary = withVaryOnce(partners ? ["Origin", "X-API-Key"] : ["Origin"]);
 
-  return (req, res) => {
+  const gate: PartnerGate = (req, res) => {
+    const claim = upgradeClaims.get(req);
+    if (claim) {
+      // A WebSocket upgrade (see claimUpgrade): the server judges it with checkUpgrade and answers it on the socket.
+      upgradeClaims.delete(req);
+      claim(checkUpgrade);
+      return true;
+    }
     varyOn(res, vary);
     res.setHeader("x-content-type-options", "nosniff");
     // Only the embed page may sit in a frame; it replaces these two.
@@ -92,8 +99,8 @@ export function createPartnerGate({ partners = null, onRateLimited, openPaths = 
     const origin = typeof req.headers.origin === "string" ? req.headers.origin : null;
 
     if (!partners) {
-      // As Yoga answered before the gate existed: the request's origin, with credentials.
-      if (origin) grantCors(req, res, origin, true);
+      // Open to every origin, and nothing here uses cookies: `*`, which browsers never pair with credentials.
+      if (origin) grantCors(req, res, "*", false);
       if (req.method === "OPTIONS") return answerPreflight(res);
       return false;
     }
@@ -106,37 +113,129 @@ export function createPartnerGate({ partners = null, onRateLimited, openPaths = 
       if (origin && !allowed) return refuse(res, 403, "FORBIDDEN", `origin ${origin} may not call this gateway`);
       return answerPreflight(res);
     }
-    if (key !== null && !partner) return refuse(res, 401, "UNAUTHENTICATED", "unknown API key");
-    if (partner && origin && !allowed) return refuse(res, 403, "FORBIDDEN", `origin ${origin} is not allowed for this key`);
+    const verdict = judge(req, { origin, key, partner, allowed, path }, { spend: true, upgrade: false });
+    return verdict instanceof Promise ? verdict.then((v) => answer(res, v)) : answer(res, verdict);
+  };
+
+  /**
+   * The checks after CORS, in order: the key, the key's origins, the open paths, anonymous use,
+   * publishable keys, then the budgets (only when `spend`). A WebSocket upgrade (`upgrade`) is
+   * also refused for an origin no partner lists: CORS does not apply to WebSockets, so the
+   * origin check a browser leaves to CORS on HTTP is made here.
+   */
+  const judge = (req: IncomingMessage, { origin, key, partner, allowed, path }: Caller, { spend, upgrade }: { spend: boolean; upgrade: boolean }): Verdict | Promise<Verdict> => {
+    if (!partners) return ADMITTED_ANONYMOUS;
+    if (key !== null && !partner) return refusal(401, "UNAUTHENTICATED", "unknown API key");
+    if (partner && origin && !allowed) return refusal(403, "FORBIDDEN", `origin ${origin} is not allowed for this key`);
+    if (upgrade && !partner && origin && !allowed) return refusal(403, "FORBIDDEN", `origin ${origin} may not call this gateway`);
     if (partner) partnerOfRequest.set(req, partner);
-    if (openPaths.includes(path)) return false;
+    if (openPaths.includes(path)) return partner ? { admitted: true, partner } : ADMITTED_ANONYMOUS;
     if (!partner && !anonymousLimiter) {
-      return refuse(res, 401, "UNAUTHENTICATED", `an API key is required: send it in the ${API_KEY_HEADER} header or the ${API_KEY_PARAMETER} parameter`);
+      return { ...refusal(401, "UNAUTHENTICATED", `an API key is required: send it in the ${API_KEY_HEADER} header or the ${API_KEY_PARAMETER} parameter`), keyMissing: true };
     }
     if (partner?.publishable && !partner.allowedOrigins.includes(origin ?? refererOrigin(req) ?? "")) {
-      return refuse(res, 403, "ORIGIN_REQUIRED", `this key is publishable (it is in web pages, for the widget) and is accepted only from its partner's sites: send one of their origins in Origin (or Referer, where a browser sends no Origin: the embed page in an iframe). Server-to-server calls need a key that is not publishable`);
+      return refusal(403, "ORIGIN_REQUIRED", `this key is publishable (it is in web pages, for the widget) and is accepted only from its partner's sites: send one of their origins in Origin (or Referer, where a browser sends no Origin: the embed page in an iframe). Server-to-server calls need a key that is not publishable`);
     }
+    if (!spend) return { admitted: true, partner };
     const spends: Spend[] = [];
     const addressLimiter = partner ? addressLimiters.get(partner.name) : undefined;
     // The visitor's share first: a request it refuses spends nothing of the key's budget, which the partner's other visitors share.
     if (addressLimiter) spends.push({ budget: addressLimiter, key: clientAddress(req), limit: partner!.publishable!.requestsPerMinutePerAddress, scope: " from this address with this key" });
     if (partner) spends.push({ budget: partnerLimiters.get(partner.name)!, key: partner.name, limit: partner.requestsPerMinute, scope: "" });
     else spends.push({ budget: anonymousLimiter!, key: clientAddress(req), limit: partners.anonymous!.requestsPerMinute, scope: "" });
-    return spendInOrder(spends).then((outcome) => {
-      if (!outcome.refused) {
-        res.setHeader("x-ratelimit-limit", String(outcome.spend.limit));
-        res.setHeader("x-ratelimit-remaining", String(outcome.remaining));
-        return false;
-      }
+    return spendInOrder(spends).then((outcome): Verdict => {
+      if (!outcome.refused) return { admitted: true, partner, limit: outcome.spend.limit, remaining: outcome.remaining };
       onRateLimited?.(partner ? partner.name : "anonymous");
-      const { spend } = outcome;
+      const { spend: refusedSpend } = outcome;
       const retryAfter = Math.max(1, Math.ceil(outcome.msBeforeNext / 1000));
-      res.setHeader("retry-after", String(retryAfter));
-      res.setHeader("x-ratelimit-limit", String(spend.limit));
-      res.setHeader("x-ratelimit-remaining", "0");
-      return refuse(res, 429, "RATE_LIMITED", `more than ${spend.limit} requests in a minute${spend.scope}; retry in ${retryAfter} s`);
+      const headers = { "retry-after": String(retryAfter), "x-ratelimit-limit": String(refusedSpend.limit), "x-ratelimit-remaining": "0" };
+      return { ...refusal(429, "RATE_LIMITED", `more than ${refusedSpend.limit} requests in a minute${refusedSpend.scope}; retry in ${retryAfter} s`), headers };
     });
   };
+
+  const checkUpgrade: UpgradeCheck = async (req, { key: given, spend = true } = {}) => {
+    const origin = typeof req.headers.origin === "string" ? req.headers.origin : null;
+    const read = readKey(req);
+    const key = given === undefined || given === null ? read.key : given;
+    const partner = key === null || !partners ? null : (byHash.get(sha256(key)) ?? null);
+    const allowed = !partners || (partner ? partner.allowedOrigins.includes(origin ?? "") : origin !== null && anyPartnerOrigin.has(origin));
+    const verdict = await judge(req, { origin, key: partners ? key : null, partner, allowed, path: read.path }, { spend, upgrade: true });
+    return verdict.admitted ? { admitted: true, partner: verdict.partner } : verdict;
+  };
+
+  return Object.assign(gate, { [UPGRADE_CHECK]: checkUpgrade });
+}
+
+/** The caller as the gate reads it: its Origin, its key and that key's partner, whether the origin is allowed, the path. */
+interface Caller {
+  origin: string | null;
+  key: string | null;
+  partner: Partner | null;
+  allowed: boolean;
+  path: string;
+}
+
+type Verdict = { admitted: true; partner: Partner | null; limit?: number; remaining?: number } | UpgradeRefusal;
+
+const ADMITTED_ANONYMOUS: Verdict = { admitted: true, partner: null };
+
+function refusal(status: number, code: string, message: string): UpgradeRefusal {
+  return { admitted: false, status, code, message, headers: {} };
+}
+
+/** Writes a verdict on an HTTP response: a refusal answered (true), or the budget's headers and through (false). */
+function answer(res: ServerResponse, verdict: Verdict): boolean {
+  if (!verdict.admitted) {
+    for (const [name, value] of Object.entries(verdict.headers)) res.setHeader(name, value);
+    return refuse(res, verdict.status, verdict.code, verdict.message);
+  }
+  if (verdict.limit !== undefined) {
+    res.setHeader("x-ratelimit-limit", String(verdict.limit));
+    res.setHeader("x-ratelimit-remaining", String(verdict.remaining));
+  }
+  return false;
+}
+
+/** A WebSocket upgrade (or an operation on one) refused as an HTTP request would be: status, code, message, headers. */
+export interface UpgradeRefusal {
+  admitted: false;
+  status: number;
+  code: string;
+  message: string;
+  headers: Record<string, string>;
+  /** The only fault is that no key came and anonymous use is refused: over WebSocket the key may still come in `connectionParams`. */
+  keyMissing?: boolean;
+}
+
+export type UpgradeVerdict = { admitted: true; partner: Partner | null } | UpgradeRefusal;
+
+/**
+ * Judges a WebSocket upgrade, or one operation on its connection, by the
+ * gate's rules for HTTP: the key (the request's header or `key` parameter,
+ * or `key` given: one from graphql-ws `connectionParams`), the partner's
+ * origins (and any partner's, for anonymous use: there is no CORS to do it),
+ * publishable keys, and, with `spend` (the default), one request off the
+ * same budgets HTTP requests count against.
+ */
+export type UpgradeCheck = (req: IncomingMessage, options?: { key?: string | null; spend?: boolean }) => Promise<UpgradeVerdict>;
+
+const UPGRADE_CHECK = Symbol("upgradeCheck");
+const upgradeClaims = new WeakMap<IncomingMessage, (check: UpgradeCheck) => void>();
+
+/**
+ * Marks `req` as a WebSocket upgrade for the gate in front of the app: when
+ * the app's handler runs it, a gate made by `createPartnerGate` answers it
+ * no further (the rest of the app never sees it) and hands `onGate` its
+ * `UpgradeCheck`, bound to its budgets. An app without a gate never calls
+ * `onGate`: it answers the request as plain HTTP.
+ */
+export function claimUpgrade(req: IncomingMessage, onGate: (check: UpgradeCheck) => void): void {
+  upgradeClaims.set(req, onGate);
+}
+
+/** The `UpgradeCheck` of a gate made by `createPartnerGate` (null for any other function). */
+export function upgradeCheckOf(gate: PartnerGate): UpgradeCheck | null {
+  return (gate as PartnerGate & { [UPGRADE_CHECK]?: UpgradeCheck })[UPGRADE_CHECK] ?? null;
 }
 
 /** One budget a request is counted against: by whom (`key`), its size, and how a refusal names it. */

@@ -4,7 +4,7 @@ import { sourceIdOf } from "../global-id.ts";
 import { carriedBy } from "../../store/catalog-article.ts";
 import { Article } from "../refs.ts";
 
-builder.subscriptionType({ description: "Live updates, over Server-Sent Events (GraphQL over SSE: `accept: text/event-stream`)." });
+builder.subscriptionType({ description: "Live updates, over Server-Sent Events (GraphQL over SSE: `accept: text/event-stream`) or WebSocket (graphql-ws, protocol `graphql-transport-ws`)." });
 
 builder.subscriptionFields((t) => ({
   articleAdded: t.field({
