@@ -64,11 +64,11 @@ describe("a gateway over every format", () => {
     expect(answer.errors).toBeUndefined();
     for (const path of ["/wire.rss", "/digest.atom", "/desk.json", "/market.json", "/brief.rdf"]) expect(upstream.hits(path)).toBe(1);
     expect(answer.data.sources.map((s: any) => [s.sourceId, s.status.ok, s.status.format])).toEqual([
-      ["wire", true, "rss"],
-      ["digest", true, "atom"],
-      ["desk", true, "jsonfeed"],
-      ["market", true, "json"],
-      ["brief", true, "rdf"],
+      ["wire", true, "RSS"],
+      ["digest", true, "ATOM"],
+      ["desk", true, "JSONFEED"],
+      ["market", true, "JSON"],
+      ["brief", true, "RDF"],
     ]);
   });
 
