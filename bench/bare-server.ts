@@ -11,6 +11,8 @@ import { failStart, listenToBench, tell, type ChildMessage } from "./processes.t
 export interface BodyMessage extends ChildMessage {
   type: "body";
   contentType: string;
+  /** Set when the bytes are compressed (the gateway's br answer). */
+  contentEncoding?: string | null;
   base64: string;
 }
 
@@ -28,9 +30,9 @@ const server = createServer((req, res) => {
 listenToBench(
   (message) => {
     if (message.type !== "body") return;
-    const { contentType, base64 } = message as BodyMessage;
+    const { contentType, contentEncoding, base64 } = message as BodyMessage;
     body = Buffer.from(base64, "base64");
-    headers = { "content-type": contentType, "content-length": body.length };
+    headers = { "content-type": contentType, "content-length": body.length, ...(contentEncoding ? { "content-encoding": contentEncoding } : {}) };
     tell({ type: "body-set", bytes: body.length });
   },
   () => new Promise<void>((resolve) => server.close(() => resolve())),

@@ -3,6 +3,8 @@
  * node:http server writing the bytes the gateway answered, interleaved
  * (bare, gateway, bare, gateway, …) with autocannon on the other core.
  */
+import { request as httpRequest } from "node:http";
+import { brotliDecompressSync, gunzipSync } from "node:zlib";
 import type { BenchOptions } from "./options.ts";
 import { BenchChild, type Placement } from "./processes.ts";
 import { interleave, runLoad, type Contender, type InterleavedResult, type LoadRequest } from "./load.ts";
@@ -45,9 +47,9 @@ function post(body: unknown): LoadRequest {
   return { method: "POST", path: GRAPHQL_PATH, headers: { "content-type": "application/json", accept: ACCEPT }, body: JSON.stringify(body) };
 }
 
-function get(query: string, variables?: unknown): LoadRequest {
+function get(query: string, variables?: unknown, headers: Record<string, string> = {}): LoadRequest {
   const search = new URLSearchParams({ query, ...(variables ? { variables: JSON.stringify(variables) } : {}) });
-  return { method: "GET", path: `${GRAPHQL_PATH}?${search}`, headers: { accept: ACCEPT } };
+  return { method: "GET", path: `${GRAPHQL_PATH}?${search}`, headers: { accept: ACCEPT, ...headers } };
 }
 
 export const HOT_VARIANTS: Variant[] = [
@@ -55,6 +57,8 @@ export const HOT_VARIANTS: Variant[] = [
   { id: "hot.post-variables", scenario: "1. hot query, POST with variables", request: post({ query: HOT_QUERY_WITH_VARIABLES, variables: HOT_VARIABLES }) },
   { id: "hot.get", scenario: "1. hot query, GET", request: get(HOT_QUERY) },
   { id: "hot.get-variables", scenario: "1. hot query, GET with variables", request: get(HOT_QUERY_WITH_VARIABLES, HOT_VARIABLES) },
+  // The stored brotli variant (made once, on the first request that takes br); the bare server writes the same compressed bytes.
+  { id: "hot.get-br", scenario: "1. hot query, GET, Accept-Encoding: br", request: get(HOT_QUERY, undefined, { "accept-encoding": "br" }) },
 ];
 
 /** A stream of queries that never repeats (article ids, related sizes, sections, page sizes and `until` all vary). */
@@ -77,29 +81,54 @@ function missBody(n: number, articleIds: string[], sections: string[]): string {
 interface Answer {
   status: number;
   contentType: string;
+  /** The bytes as sent (compressed when `contentEncoding` says so). */
   bytes: Buffer;
+  contentEncoding: string | null;
   cache: string | null;
 }
 
-async function ask(url: string, request: LoadRequest, body = request.body): Promise<Answer> {
-  const response = await fetch(`${url}${request.path}`, { method: request.method, headers: request.headers, ...(body === undefined ? {} : { body }) });
-  return { status: response.status, contentType: response.headers.get("content-type") ?? "", bytes: Buffer.from(await response.arrayBuffer()), cache: response.headers.get(CACHE_STATUS_HEADER) };
+/** Over node:http, which (unlike fetch) gives the bytes as sent, compressed ones included. */
+function ask(url: string, request: LoadRequest, body = request.body): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(`${url}${request.path}`, { method: request.method, headers: request.headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (chunk: Buffer) => chunks.push(chunk));
+      res.on("error", reject);
+      res.on("end", () =>
+        resolve({
+          status: res.statusCode ?? 0,
+          contentType: String(res.headers["content-type"] ?? ""),
+          bytes: Buffer.concat(chunks),
+          contentEncoding: res.headers["content-encoding"] ?? null,
+          cache: (res.headers[CACHE_STATUS_HEADER] as string | undefined) ?? null,
+        }),
+      );
+    });
+    req.on("error", reject);
+    req.end(body);
+  });
+}
+
+function decodedText(answer: Answer): string {
+  if (answer.contentEncoding === "br") return brotliDecompressSync(answer.bytes).toString("utf8");
+  if (answer.contentEncoding === "gzip") return gunzipSync(answer.bytes).toString("utf8");
+  return answer.bytes.toString("utf8");
 }
 
 /** The gateway's answer to a request, checked: 200, JSON data, no errors. */
 async function goodAnswer(url: string, request: LoadRequest, body?: string): Promise<Answer> {
   const answer = await ask(url, request, body);
-  const parsed = JSON.parse(answer.bytes.toString("utf8")) as { data?: unknown; errors?: unknown };
+  const parsed = JSON.parse(decodedText(answer)) as { data?: unknown; errors?: unknown };
   if (answer.status !== 200 || parsed.errors || !parsed.data) {
-    throw new Error(`the gateway answered ${request.method} ${request.path} with ${answer.status}: ${answer.bytes.toString("utf8").slice(0, 300)}`);
+    throw new Error(`the gateway answered ${request.method} ${request.path} with ${answer.status}: ${decodedText(answer).slice(0, 300)}`);
   }
   return answer;
 }
 
 async function setBareBody(bare: BenchChild, bareUrl: string, answer: Answer, request: LoadRequest): Promise<void> {
-  await bare.ask({ type: "body", contentType: answer.contentType, base64: answer.bytes.toString("base64") }, "body-set");
+  await bare.ask({ type: "body", contentType: answer.contentType, contentEncoding: answer.contentEncoding, base64: answer.bytes.toString("base64") }, "body-set");
   const echoed = await ask(bareUrl, request);
-  if (!echoed.bytes.equals(answer.bytes) || echoed.contentType !== answer.contentType) throw new Error("the bare server does not write the gateway's bytes");
+  if (!echoed.bytes.equals(answer.bytes) || echoed.contentType !== answer.contentType || echoed.contentEncoding !== answer.contentEncoding) throw new Error("the bare server does not write the gateway's bytes");
 }
 
 /** Median server CPU per request of a contender, when it could be read. */
@@ -192,7 +221,8 @@ export async function runHttpScenarios(options: BenchOptions, placement: Placeme
         const plain = await goodAnswer(yogaUrl, variant.request);
         if (!plain.bytes.equals(answer.bytes)) log("  note: Yoga without the edge cache answered different bytes than the gateway");
       }
-      log(`  ${variant.scenario}: ${answer.bytes.length} bytes, ${answer.contentType}, edge cache ${answer.cache ?? "?"}`);
+      log(`  ${variant.scenario}: ${answer.bytes.length} bytes${answer.contentEncoding ? ` (${answer.contentEncoding}; ${Buffer.byteLength(decodedText(answer))} decoded)` : ""}, ${answer.contentType}, edge cache ${answer.cache ?? "?"}`);
+      if (variant.request.headers?.["accept-encoding"] && answer.contentEncoding !== variant.request.headers["accept-encoding"]) throw new Error(`the gateway answered ${variant.id} without ${variant.request.headers["accept-encoding"]}`);
       const result = await interleave(contenders(withYoga), variant.request, load);
       log(`    ${summary(result)}`);
       rows.push(
@@ -203,7 +233,7 @@ export async function runHttpScenarios(options: BenchOptions, placement: Placeme
           baseline: { value: result.medians.get("bare")!, unit: "req/s", label: "bare node:http" },
           cpuRatio: cpuRatio(result, "gateway"),
           target: { on: "ratio", op: ">=", value: 0.5 },
-          details: { answerBytes: answer.bytes.length, edgeCache: answer.cache, ...details(result) },
+          details: { answerBytes: answer.bytes.length, ...(answer.contentEncoding ? { contentEncoding: answer.contentEncoding, decodedBytes: Buffer.byteLength(decodedText(answer)) } : {}), edgeCache: answer.cache, ...details(result) },
         }),
       );
       if (withYoga) rows.push(yogaAloneRow("hot.post-yoga", "1. hot query, POST, edge cache off (Yoga alone)", result));

@@ -52,7 +52,7 @@ export interface GatewayDeps {
    * size and miss hook (its lookups always go to `metrics`).
    * @default every limit's default, no allow-list, the edge cache's defaults
    */
-  http?: Pick<AppDeps, "limits" | "persistedOperations"> & { edgeCache?: Pick<EdgeCacheOptions, "maxBytes" | "onMiss"> };
+  http?: Pick<AppDeps, "limits" | "persistedOperations" | "automaticPersistedQueries"> & { edgeCache?: Pick<EdgeCacheOptions, "maxBytes" | "onMiss"> };
   /** Operations log: requests, upstream reads, source health changes, reloads. @default a silent logger */
   logger?: Logger;
   /** Prometheus metrics, served at `/metrics`. @default createMetrics(): a fresh registry for this gateway alone */
@@ -145,6 +145,8 @@ export function createGateway({ config, transport, refusePrivateAddresses = fals
       gate: createPartnerGate({ partners, onRateLimited: (client) => metrics.rateLimited(client), openPaths: [...DEFAULT_OPEN_PATHS, "/metrics"], shared: sharedCache }),
       // Answers the edge cache gives never reach Yoga: its lookups are their only trace in metrics.
       ...http,
+      // APQ registered on one instance runs by its hash on every other.
+      automaticPersistedQueries: http.automaticPersistedQueries ?? { shared: sharedCache },
       edgeCache: { ...http.edgeCache, onLookup: (outcome) => metrics.cacheLookup("edge", outcome) },
       // In a cluster the allow-list is the union of the instances' files (see sharePersistedOperations).
       persistedOperations: sharedCache && http.persistedOperations ? sharePersistedOperations(http.persistedOperations, sharedCache) : http.persistedOperations,

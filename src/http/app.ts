@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import type { GraphQLSchema } from "graphql";
 import { createYoga, type Plugin, type YogaServerInstance } from "graphql-yoga";
 import { createContext, type GraphQLContext } from "../graphql/context.ts";
 import { schema } from "../graphql/schema.ts";
@@ -19,6 +20,9 @@ import { createDocumentCaches } from "./document-caches.ts";
 import { DEFAULT_MAX_REQUEST_BODY_BYTES, useHttpHygiene } from "./use-http-hygiene.ts";
 import { useIncrementalDelivery } from "./use-incremental-delivery.ts";
 import { usePersistedAllowList } from "./use-persisted-allow-list.ts";
+import { createApqStore, useAutomaticPersistedQueries } from "./use-automatic-persisted-queries.ts";
+import type { SharedOperationsStore } from "./shared-persisted-operations.ts";
+import { useResponseCompression } from "./use-response-compression.ts";
 import { useQueryCost, type UseQueryCostOptions } from "./use-query-cost.ts";
 import { useRequestErrorCodes } from "./use-request-error-codes.ts";
 import { useRequestParams } from "./request-params.ts";
@@ -62,6 +66,14 @@ export interface AppDeps {
   routes?: Route[];
   /** The response cache in front of Yoga; `false` turns it off. @default on, DEFAULT_EDGE_CACHE_BYTES */
   edgeCache?: false | Pick<EdgeCacheOptions, "maxBytes" | "onLookup" | "onMiss">;
+  /**
+   * Automatic persisted queries (Apollo's and urql's default protocol): a
+   * document registered by one request runs by its sha256 alone after.
+   * Shared through `shared` (the cluster's Redis) when given; off in
+   * allow-list mode, where only listed documents run. `false` turns it off.
+   * @default on, this process's memory alone
+   */
+  automaticPersistedQueries?: false | { shared?: SharedOperationsStore | null };
   /** One line per request (with its `x-request-id`) and unexpected resolver errors. @default a silent logger */
   logger?: Logger;
   /** Counts and times GraphQL operations. @default none */
@@ -80,10 +92,16 @@ export interface App {
 }
 
 /** Builds the HTTP application without listening, so tests can drive it through `yoga.fetch` too. */
-export function createApp({ store, remainingFreshMs, limits = {}, persistedOperations = null, routes = [], edgeCache = {}, logger = silentLogger(), metrics, gate }: AppDeps): App {
+export function createApp({ store, remainingFreshMs, limits = {}, persistedOperations = null, routes = [], edgeCache = {}, logger = silentLogger(), metrics, gate, automaticPersistedQueries = {} }: AppDeps): App {
   const { maxRequestBodyBytes = DEFAULT_MAX_REQUEST_BODY_BYTES, maxDepth, maxAliases, maxTokens, maxDirectives, ...costLimits } = limits;
   // One set of tags for Yoga's GET answers and the edge cache's direct ones.
   const entityTags = createEntityTags(store);
+  // Validated against the schema as served (with @defer and @stream): read from Yoga once it exists.
+  let servedSchema: GraphQLSchema | null = null;
+  const apqStore =
+    automaticPersistedQueries && !persistedOperations
+      ? createApqStore({ shared: automaticPersistedQueries.shared, schema: () => (servedSchema ??= yoga.getEnveloped({}).schema) })
+      : null;
   // Order matters where plugins share a hook: the allow-list resolves a hash to its document
   // before the cache keys on the document; the limits see every document, listed or not.
   const plugins: Plugin[] = [
@@ -95,12 +113,16 @@ export function createApp({ store, remainingFreshMs, limits = {}, persistedOpera
     // Strict query strings and form bodies, bounded variables, coded 400s: before the plugins that read parameters.
     useRequestParams(),
     ...(persistedOperations ? [usePersistedAllowList({ operations: persistedOperations })] : []),
+    // A hash alone becomes its document before anything reads the document (tags, limits, cost).
+    ...(apqStore ? [useAutomaticPersistedQueries({ store: apqStore })] : []),
     useHttpCaching({ store, graphqlEndpoint: GRAPHQL_PATH, remainingFreshMs, entityTags }),
     useQueryLimits({ maxDepth, maxAliases, maxTokens, maxDirectives }),
     useRequestErrorCodes(),
     useQueryCost(costLimits),
     useIncrementalDelivery(),
     useCompiledQueries(),
+    // After useHttpCaching's onResponse, which sets the tag a compressed answer's variant is named from.
+    useResponseCompression(),
     // Last: it reports the final result to the edge cache.
     ...(edgeCache ? [useEdgeExchange()] : []),
   ];
@@ -156,6 +178,7 @@ export function createApp({ store, remainingFreshMs, limits = {}, persistedOpera
               run: createDirectExecution({ yoga, onOperation: metrics && ((operation, outcome, seconds, serverContext) => metrics.graphqlOperation(operation, outcome, seconds, metricsClient((serverContext as { edge?: EdgeExchange }).edge?.req))) }),
               entityTags,
             },
+        persistedQueries: apqStore ? (hash) => apqStore.get(hash) : undefined,
         ...edgeCache,
       })
     : null;

@@ -7,6 +7,7 @@ import { REQUEST_ID_HEADER } from "./request-log.ts";
 import { directParams, type DirectExecution, type DirectParams } from "./direct-execution.ts";
 import { readRequestParams } from "./request-params.ts";
 import { createFreshness, matchesIfNoneMatch, sortedKeys, type EntityTags } from "./use-http-caching.ts";
+import { compress, createCompressedBodies, encodedTag, mergeVary, MIN_COMPRESSED_BYTES, namesVariant, negotiateEncoding, type Encoding } from "./compression.ts";
 
 /** Bytes of answers held, whatever their number. */
 export const DEFAULT_EDGE_CACHE_BYTES = 64 * 1024 * 1024;
@@ -78,6 +79,15 @@ export interface EdgeCacheOptions {
    * @default none: every miss goes through Yoga
    */
   direct?: { run: DirectExecution; entityTags: EntityTags };
+  /**
+   * The document an automatic persisted query's hash names, or null when it
+   * is not known (see createApqStore). With it, a request naming a known
+   * document by its hash alone is answered as the same request with the
+   * document written out: same entry, same ETag. @default none
+   */
+  persistedQueries?: (sha256: string) => string | null | Promise<string | null>;
+  /** Bytes of compressed variants of stored answers (br, gzip). @default a quarter of `maxBytes` */
+  compressedMaxBytes?: number;
 }
 
 /** An answer as written to the client, from Yoga or from direct execution. */
@@ -97,6 +107,8 @@ interface Answer {
 }
 
 interface Entry {
+  /** Names the entry's compressed variants (see `compressed`). */
+  id: number;
   /** Text until the answer is first served from here, then its bytes: hits write stored bytes. */
   body: string | Buffer;
   bytes: number;
@@ -129,7 +141,10 @@ interface Entry {
  * that operation; a result with errors still gets Yoga's own answer.
  */
 export function createEdgeCache(options: EdgeCacheOptions) {
-  const { store, execute, Request = globalThis.Request, graphqlEndpoint, maxRequestBodyBytes, maxBytes = DEFAULT_EDGE_CACHE_BYTES, remainingFreshMs, onLookup, onMiss, direct } = options;
+  const { store, execute, Request = globalThis.Request, graphqlEndpoint, maxRequestBodyBytes, maxBytes = DEFAULT_EDGE_CACHE_BYTES, remainingFreshMs, onLookup, onMiss, direct, persistedQueries } = options;
+  // Each stored answer's br and gzip variants, made on the first request that takes that encoding; they go with their entry.
+  const compressed = createCompressedBodies(options.compressedMaxBytes ?? Math.floor(maxBytes / 4));
+  let nextEntryId = 0;
   const entries = new LRUCache<string, Entry>({
     maxSize: maxBytes,
     sizeCalculation: (entry, key) => entry.bytes + key.length + 256,
@@ -210,16 +225,24 @@ export function createEdgeCache(options: EdgeCacheOptions) {
     if (entry && !valid(entry)) entry = undefined;
     let params: OperationParams | null | undefined;
     let normalizedKey: string | null = null;
+    /** The document an automatic persisted query named by its hash alone, when it is known. */
+    let persistedDocument: string | null = null;
     if (!entry) {
       // A raw key stale or unknown: the answer stored since, or one to a differently formatted request.
       params = readParams(req, body);
+      const hash = persistedQueries ? persistedHash(params) : null;
+      if (hash) {
+        persistedDocument = await persistedQueries!(hash);
+        // Known: the request is the same operation with its document written out (extensions change no answer here).
+        if (persistedDocument !== null) params = { query: persistedDocument, variables: params!.variables, operationName: params!.operationName };
+      }
       normalizedKey = normalize(req, params, accept);
       const found = normalizedKey ? entries.get(normalizedKey) : undefined;
       if (found && valid(found)) entries.set(rawKey, (entry = found));
     }
     if (entry) {
       onLookup?.("hit");
-      return sendEntry(req, res, entry);
+      return sendEntry(req, res, entry, negotiateEncoding(req.headers["accept-encoding"]));
     }
     onLookup?.("miss");
     params ??= readParams(req, body);
@@ -232,6 +255,7 @@ export function createEdgeCache(options: EdgeCacheOptions) {
     const operation = direct ? directParams(params) : null;
     const knownKey = operation ? knownOperationKey(req, operation, accept) : null;
     let answer = knownKey ? await answerDirectly(req, operation!, knownOperations.get(knownKey), exchange) : null;
+    // A hash-only POST goes to Yoga with its document (parsed, see useEdgeExchange); a GET's hash Yoga resolves itself (useAutomaticPersistedQueries).
     onMiss?.(answer || exchange.result ? "direct" : "yoga");
     if (!answer) {
       answer = await answerByYoga(req, body, parsed, exchange);
@@ -251,8 +275,10 @@ export function createEdgeCache(options: EdgeCacheOptions) {
       current === used &&
       generation === store.readGeneration &&
       answer.bytes <= MAX_EDGE_ENTRY_BYTES;
+    let stored: Entry | null = null;
     if (cacheable) {
-      const stored: Entry = {
+      stored = {
+        id: nextEntryId++,
         body: answer.body,
         bytes: answer.bytes,
         contentType: answer.headers["content-type"]!,
@@ -260,14 +286,23 @@ export function createEdgeCache(options: EdgeCacheOptions) {
         catalogVersion: current!.version,
         healthKey: store.healthKey(),
         // Timestamps of source reads (Source.status) change without the catalog: such answers follow every read.
-        readGeneration: mentionsSourceStatus(req, body) ? generation : null,
+        readGeneration: mentionsSourceStatus(req, body) || (persistedDocument !== null && /\bstatus\b/.test(persistedDocument)) ? generation : null,
       };
       // Under the normalized key alone when there is one: a repeat finds it there and adds its raw key then.
       normalizedKey ??= normalize(req, params, accept);
       const key = normalizedKey ?? rawKey;
       if (admit(key)) entries.set(key, stored);
     }
-    writeAnswer(res, answer);
+    const encoding = answer.bytes >= MIN_COMPRESSED_BYTES && answer.status !== 304 && /json/i.test(answer.headers["content-type"] ?? "") ? negotiateEncoding(req.headers["accept-encoding"]) : null;
+    if (!encoding) return writeAnswer(req, res, answer, null, null);
+    // Compressed off the event loop; kept with the entry when the answer was kept, so the next hit in this encoding finds it.
+    const bytes = stored ? await variant(stored, encoding) : await compress(encoding, answer.body);
+    writeAnswer(req, res, answer, encoding, bytes);
+  }
+
+  /** A stored answer's variant in an encoding: made on its first request, then kept (the same bytes every time after). */
+  function variant(entry: Entry, encoding: Encoding): Promise<Buffer> {
+    return compressed.get(String(entry.id), encoding, () => entry.body);
   }
 
   /**
@@ -317,12 +352,14 @@ export function createEdgeCache(options: EdgeCacheOptions) {
     return { status: response.status, headers, ...textBody(await response.text()) };
   }
 
-  function sendEntry(req: IncomingMessage, res: ServerResponse, entry: Entry): void {
+  function sendEntry(req: IncomingMessage, res: ServerResponse, entry: Entry, accepted: Encoding | null): void | Promise<void> {
+    const compressible = entry.bytes >= MIN_COMPRESSED_BYTES;
+    const encoding = compressible ? accepted : null;
     const headers: Record<string, string | number> = { "content-type": entry.contentType, [CACHE_STATUS_HEADER]: "hit" };
     if (req.method === "GET" && entry.etag) {
-      headers.etag = entry.etag;
+      headers.etag = encoding ? encodedTag(entry.etag, encoding) : entry.etag;
       headers["cache-control"] = `public, max-age=${freshness.maxAgeSeconds()}`;
-      headers.vary = varyWithAccept(res.getHeader("vary"));
+      headers.vary = compressible ? varyWithAcceptEncoding(res.getHeader("vary")) : varyWithAccept(res.getHeader("vary"));
       const ifNoneMatch = req.headers["if-none-match"];
       if (ifNoneMatch && matchesIfNoneMatch(ifNoneMatch, entry.etag)) {
         res.writeHead(304, headers);
@@ -331,6 +368,12 @@ export function createEdgeCache(options: EdgeCacheOptions) {
       }
     } else {
       headers["cache-control"] = "no-store";
+      if (compressible) headers.vary = mergeVary(res.getHeader("vary"), "Accept-Encoding");
+    }
+    if (encoding) {
+      const ready = compressed.peek(String(entry.id), encoding);
+      if (ready) return writeEncoded(req, res, headers, encoding, ready);
+      return variant(entry, encoding).then((bytes) => writeEncoded(req, res, headers, encoding, bytes));
     }
     // Encoded once, on the first hit: an answer never asked again (most misses) never is.
     if (typeof entry.body === "string") entry.body = Buffer.from(entry.body, "utf8");
@@ -350,7 +393,14 @@ export function createEdgeCache(options: EdgeCacheOptions) {
     get size() {
       return entries.size;
     },
-    clear: () => entries.clear(),
+    /** Bytes of compressed variants held. */
+    get compressedBytes() {
+      return compressed.calculatedSize;
+    },
+    clear: () => {
+      entries.clear();
+      compressed.clear();
+    },
   };
 }
 
@@ -387,26 +437,46 @@ function mentionsSourceStatus(req: IncomingMessage, body: string): boolean {
   }
 }
 
-/** Vary names already set on the response (by the partner gate: Origin, X-API-Key) kept beside ours. */
-function mergeVary(current: string | number | string[] | undefined, added: string): string {
-  const names = [...String(current ?? "").split(","), ...added.split(",")].map((n) => n.trim()).filter(Boolean);
-  const seen = new Map<string, string>();
-  for (const name of names) if (!seen.has(name.toLowerCase())) seen.set(name.toLowerCase(), name);
-  return [...seen.values()].join(", ");
+/**
+ * Vary names already set on the response (by the partner gate: Origin,
+ * X-API-Key) kept beside ours. The gate sets the same Vary on every response:
+ * each merge is computed once per value.
+ */
+function memoizedVary(added: string) {
+  const merges = new Map<string, string>();
+  return (current: string | number | string[] | undefined): string => {
+    const key = String(current ?? "");
+    let merged = merges.get(key);
+    if (merged === undefined) {
+      merged = mergeVary(current, added);
+      // A handful of values in practice; bounded all the same.
+      if (merges.size >= 100) merges.clear();
+      merges.set(key, merged);
+    }
+    return merged;
+  };
+}
+const varyWithAccept = memoizedVary("Accept");
+/** For answers of 1 KB or more, which go compressed to clients that take br or gzip. */
+const varyWithAcceptEncoding = memoizedVary("Accept, Accept-Encoding");
+
+/**
+ * The sha256 an automatic persisted query names with no document
+ * (`extensions.persistedQuery`, version 1), else null.
+ */
+function persistedHash(params: OperationParams | null): string | null {
+  if (!params || params.query != null || !isPlainObject(params.extensions)) return null;
+  const persisted = params.extensions.persistedQuery;
+  if (!isPlainObject(persisted) || persisted.version !== 1 || typeof persisted.sha256Hash !== "string") return null;
+  return /^[0-9a-fA-F]{64}$/.test(persisted.sha256Hash) ? persisted.sha256Hash.toLowerCase() : null;
 }
 
-/** The partner gate sets the same Vary on every response: its merge with Accept is computed once per value. */
-const varyMerges = new Map<string, string>();
-function varyWithAccept(current: string | number | string[] | undefined): string {
-  const key = String(current ?? "");
-  let merged = varyMerges.get(key);
-  if (merged === undefined) {
-    merged = mergeVary(current, "Accept");
-    // A handful of values in practice; bounded all the same.
-    if (varyMerges.size >= 100) varyMerges.clear();
-    varyMerges.set(key, merged);
-  }
-  return merged;
+function writeEncoded(req: IncomingMessage, res: ServerResponse, headers: Record<string, string | number>, encoding: Encoding, bytes: Buffer): void {
+  if (res.headersSent || res.destroyed) return;
+  headers["content-encoding"] = encoding;
+  headers["content-length"] = bytes.length;
+  res.writeHead(200, headers);
+  res.end(req.method === "HEAD" ? undefined : bytes);
 }
 
 function readBody(req: IncomingMessage): Promise<string> {
@@ -439,10 +509,25 @@ function firstValue(header: string | string[] | undefined): string | undefined {
   return Array.isArray(header) ? header[0] : header;
 }
 
-function writeAnswer(res: ServerResponse, answer: Answer): void {
+/** A miss's answer, as is or in `encoding` (`bytes`); a 304's tag names the variant the client holds. */
+function writeAnswer(req: IncomingMessage, res: ServerResponse, answer: Answer, encoding: Encoding | null, bytes: Buffer | null): void {
+  if (res.destroyed) return;
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(answer.headers)) headers[name] = name === "vary" ? mergeVary(res.getHeader("vary"), value) : value;
   headers[CACHE_STATUS_HEADER] = "miss";
+  if (answer.status === 304 && headers.etag) {
+    const accepted = negotiateEncoding(req.headers["accept-encoding"]);
+    if (namesVariant(req.headers["if-none-match"], accepted)) headers.etag = encodedTag(headers.etag, accepted);
+  }
+  if (answer.bytes >= MIN_COMPRESSED_BYTES && /json/i.test(headers["content-type"] ?? "")) headers.vary = mergeVary(headers.vary ?? res.getHeader("vary"), "Accept-Encoding");
+  if (encoding && bytes) {
+    if (headers.etag) headers.etag = encodedTag(headers.etag, encoding);
+    headers["content-encoding"] = encoding;
+    headers["content-length"] = String(bytes.length);
+    res.writeHead(answer.status, headers);
+    res.end(bytes);
+    return;
+  }
   headers["content-length"] = String(answer.bytes);
   res.writeHead(answer.status, headers);
   res.end(answer.body, "utf8");

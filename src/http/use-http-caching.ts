@@ -7,6 +7,7 @@ import type { SourceSnapshot } from "../ingest/read-source.ts";
 import type { Catalog } from "../store/catalog.ts";
 import { FirstStale } from "../store/first-stale.ts";
 import type { Store } from "../store/store.ts";
+import { baseOpaqueTag } from "./compression.ts";
 
 export interface UseHttpCachingOptions {
   store: Store;
@@ -183,10 +184,15 @@ export function pathOf(url: string): string {
   return /^[\w/-]*$/.test(path) ? path : new URL(url).pathname;
 }
 
-/** Weak comparison (RFC 9110 §13.1.2): `W/` is ignored; `*` matches any current answer. */
+/**
+ * Weak comparison (RFC 9110 §13.1.2): `W/` is ignored; `*` matches any
+ * current answer. A content coding's suffix (`.br`, `.gz`, see `encodedTag`)
+ * is ignored too: a client holding any encoding of the answer holds the
+ * answer (it stores it decoded), so it gets its 304 whatever it accepts now.
+ */
 export function matchesIfNoneMatch(header: string, tag: string): boolean {
-  const opaque = (value: string) => value.trim().replace(/^W\//, "");
-  return header.split(",").some((candidate) => candidate.trim() === "*" || opaque(candidate) === opaque(tag));
+  const wanted = baseOpaqueTag(tag);
+  return header.split(",").some((candidate) => candidate.trim() === "*" || baseOpaqueTag(candidate) === wanted);
 }
 
 function sourceHealth(snapshot: SourceSnapshot | undefined): string {

@@ -10,7 +10,7 @@ import { TABLE_HEADER, type BenchResults } from "../../bench/results.ts";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 /** Every row the bench reports, in order: one per scenario of issue 5 (and Yoga's path, for diagnosis). */
-const ROW_IDS = ["hot.post", "hot.post-yoga", "hot.post-variables", "hot.get", "hot.get-variables", "misses.post", "misses.post-yoga", "cold-start", "cold-start.floor", "cold-start.all-cores", "stalls", "upstream.reads", "upstream.freshness", "upstream.unchanged", "memory", "index.related", "index.search"];
+const ROW_IDS = ["hot.post", "hot.post-yoga", "hot.post-variables", "hot.get", "hot.get-variables", "hot.get-br", "misses.post", "misses.post-yoga", "cold-start", "cold-start.floor", "cold-start.all-cores", "stalls", "upstream.reads", "upstream.freshness", "upstream.unchanged", "memory", "index.related", "index.search"];
 /** Rows made only where the bench can pin processes to cores (taskset and two cores or more). */
 const PINNED_ONLY = new Set(["cold-start.all-cores"]);
 /** The smoke run takes about 25 s on a quiet 2-core machine; a shared one is slower. */
