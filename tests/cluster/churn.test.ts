@@ -89,7 +89,12 @@ describe("a churning source in a cluster sharing Redis", () => {
     await Promise.all([...probes, control.probe].map((probe) => readEventLoopDelay(probe, true)));
     const keysBefore = await keysUnder(redis, prefix);
     const readsBefore = reads;
-    await sleep(WINDOW_MS);
+    // The window lasts WINDOW_MS and at least two refreshes: on a loaded machine a refresh can come late.
+    const started = Date.now();
+    while (Date.now() - started < WINDOW_MS || reads - readsBefore < 2) {
+      if (Date.now() - started > 45_000) break;
+      await sleep(100);
+    }
     const [noise, ...delays] = await Promise.all([control.probe, ...probes].map((probe) => readEventLoopDelay(probe)));
     const keysAfter = await keysUnder(redis, prefix);
     const refreshes = reads - readsBefore;
@@ -113,7 +118,7 @@ describe("a churning source in a cluster sharing Redis", () => {
     // And no stall: before the cap and the batched claim, the longest was 3.8 s and 22.8 s.
     for (const delay of delays) {
       expect(delay.p99).toBeLessThan(50 + noise!.p99);
-      expect(delay.max).toBeLessThan(500);
+      expect(delay.max).toBeLessThan(500 + noise!.max);
     }
     // At most the capped items a refresh, to each subscriber.
     for (const count of events) expect(count).toBeLessThanOrEqual(1_000 * (refreshes + 1));
@@ -121,5 +126,5 @@ describe("a churning source in a cluster sharing Redis", () => {
       expect(s.itemCount).toBe(1_000);
       expect(s.warning).toMatch(/60000 items; kept the first 1000 in feed order \(maxItems\), left out 59000/);
     }
-  }, 60_000);
+  }, 120_000);
 });
