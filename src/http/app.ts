@@ -128,7 +128,11 @@ export function createApp({ store, remainingFreshMs, limits = {}, persistedOpera
   ];
   // GraphiQL from the package's own bundle: it works with no internet. In allow-list mode it
   // could only show refusals, so it is off.
-  const graphiqlOptions = persistedOperations ? false : { title: "Newsgate GraphiQL", defaultQuery: ARTICLE_PAGE_QUERY, defaultTabs: EXAMPLE_TABS };
+  // GraphiQL asks by GET: a POST to /graphql would make browsers drop their cached copy of the page
+  // (RFC 9111 §4.4), and the schema has no mutations.
+  const graphiqlOptions = persistedOperations
+    ? false
+    : { title: "Newsgate GraphiQL", defaultQuery: ARTICLE_PAGE_QUERY, defaultTabs: EXAMPLE_TABS, method: "GET" as const, useGETForQueries: true };
   const renderGraphiql = createGraphiqlRenderer();
   const yoga = createYoga<ServerContext, GraphQLContext>({
     schema,

@@ -59,6 +59,26 @@ tr.disabled td { color: var(--muted); }
 .chart .axis { stroke: var(--line); }
 .chart .scale { font-size: 9px; fill: var(--muted); }
 .legend { color: var(--muted); font-size: 12px; margin-top: 12px; }
+td { overflow-wrap: anywhere; }
+/* A phone: each source becomes a card of labelled lines; nothing is wider than the screen. */
+@media (max-width: 760px) {
+  body { margin: 12px; }
+  table, tbody, tr, td { display: block; width: 100%; }
+  thead { position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); white-space: nowrap; }
+  tr.source { border: 1px solid var(--line); border-radius: 6px; margin: 0 0 12px; overflow: hidden; }
+  tr.failing td:first-child { box-shadow: none; }
+  tr.failing { border-left: 4px solid var(--bad); }
+  td { position: relative; min-height: 2.3em; padding: 6px 10px 6px 8.5em; border-bottom: 1px solid #eaeef2; text-align: left; }
+  td:last-child { border-bottom: 0; }
+  td.num { text-align: left; }
+  td::before { content: attr(data-label); position: absolute; left: 10px; top: 7px; width: 7.5em; font-size: 12px; text-transform: uppercase; letter-spacing: .04em; color: var(--muted); }
+  td.head { padding-left: 10px; background: #f6f8fa; }
+  td.head::before { content: none; }
+  td.wide { padding-left: 10px; }
+  td.wide::before { position: static; display: block; width: auto; margin-bottom: 4px; }
+  .error, .note { max-width: none; }
+  .chart { max-width: 100%; height: auto; }
+}
 `;
 
 /** The stylesheet is the page's only inline content; the policy names its hash, so nothing else can style or run. */
@@ -130,13 +150,13 @@ function row(source: StatusSourceRow, nowMs: number): string {
       : `<span class="none">—</span>`;
   const format = snap?.format ? ` · ${escapeHtml(snap.format)}` : "";
   return `<tr class="source ${health}" data-source="${escapeHtml(source.id)}">
-<td><span class="name">${escapeHtml(source.name)}</span><span class="sub">${escapeHtml(source.id)}${format}</span><span class="sub">${escapeHtml(source.url)}</span></td>
-<td><span class="badge ${health}">${label}</span></td>
-<td>${snap?.lastFetchedAt ? `${ago(nowMs, snap.lastFetchedAt.getTime())}<span class="sub">${Math.round(snap.durationMs)} ms</span>` : `<span class="none">never</span>`}</td>
-<td>${snap?.lastSuccessAt ? ago(nowMs, snap.lastSuccessAt.getTime()) : `<span class="none">no data</span>`}</td>
-<td class="num">${snap ? snap.articles.length : 0}</td>
-<td>${problem}</td>
-<td>${fetchChart(source.name, source.history)}</td>
+<td class="head"><span class="name">${escapeHtml(source.name)}</span><span class="sub">${escapeHtml(source.id)}${format}</span><span class="sub">${escapeHtml(source.url)}</span></td>
+<td data-label="Health"><span class="badge ${health}">${label}</span></td>
+<td data-label="Last read">${snap?.lastFetchedAt ? `${ago(nowMs, snap.lastFetchedAt.getTime())}<span class="sub">${Math.round(snap.durationMs)} ms</span>` : `<span class="none">never</span>`}</td>
+<td data-label="Age of data">${snap?.lastSuccessAt ? ago(nowMs, snap.lastSuccessAt.getTime()) : `<span class="none">no data</span>`}</td>
+<td class="num" data-label="Items">${snap ? snap.articles.length : 0}</td>
+<td data-label="Last error">${problem}</td>
+<td class="wide" data-label="Recent reads">${fetchChart(source.name, source.history)}</td>
 </tr>`;
 }
 

@@ -22,6 +22,9 @@ function get(url: string, headers: Record<string, string>, method = "GET"): Prom
   });
 }
 
+/** The names in Vary (the partner gate adds Origin to every answer). */
+const varyNames = (raw: Raw) => String(raw.headers.vary ?? "").split(",").map((name) => name.trim().toLowerCase()).filter(Boolean);
+
 describe("GraphiQL's page, compressed", () => {
   let gateway: Awaited<ReturnType<typeof startGateway>>;
   let plain: Raw;
@@ -43,6 +46,12 @@ describe("GraphiQL's page, compressed", () => {
     for (const header of ["content-type", "content-security-policy", "x-content-type-options", "referrer-policy", "x-frame-options"]) {
       expect(br.headers[header], header).toBe(plain.headers[header]);
     }
+    // Both are the page Yoga renders, with the security headers Yoga's own answer carries.
+    const yoga = await gateway.app.yoga.fetch("http://gateway.test/graphql", { headers: { accept: "text/html" } });
+    expect(Buffer.from(await yoga.arrayBuffer()).equals(plain.body)).toBe(true);
+    for (const header of ["content-type", "content-security-policy", "x-content-type-options", "referrer-policy"]) {
+      expect(plain.headers[header], header).toBe(yoga.headers.get(header));
+    }
     expect(String(br.headers.vary)).toMatch(/Accept-Encoding/);
     expect(Number(br.headers["content-length"])).toBe(br.body.length);
   });
@@ -56,6 +65,51 @@ describe("GraphiQL's page, compressed", () => {
       expect(raw.headers["content-encoding"], refusing).toBeUndefined();
       expect(raw.body.equals(plain.body), refusing).toBe(true);
     }
+  });
+
+  it("carries a strong tag per encoding, Cache-Control and Vary, and answers If-None-Match with a 304 and no body", async () => {
+    const variants = {
+      identity: await get(`${gateway.url}/graphql`, { accept: "text/html", "accept-encoding": "identity" }),
+      br: await get(`${gateway.url}/graphql`, { accept: "text/html", "accept-encoding": "gzip, deflate, br" }),
+      gzip: await get(`${gateway.url}/graphql`, { accept: "text/html", "accept-encoding": "gzip" }),
+    };
+    const tags = Object.values(variants).map((v) => v.headers.etag);
+    for (const [name, answer] of Object.entries(variants)) {
+      expect(answer.status, name).toBe(200);
+      // Strong (no W/), and the same for the same bytes: a hash of the page, not a counter or a time.
+      expect(answer.headers.etag, name).toMatch(/^"[A-Za-z0-9_-]+(\.br|\.gz)?"$/);
+      expect(answer.headers["cache-control"], name).toBe("public, no-cache");
+      expect(varyNames(answer), name).toEqual(expect.arrayContaining(["accept", "accept-encoding"]));
+    }
+    expect(plain.headers.etag).toBe(variants.identity.headers.etag);
+    expect(new Set(tags).size).toBe(3);
+    expect(variants.br.headers.etag).toMatch(/\.br"$/);
+    expect(variants.gzip.headers.etag).toMatch(/\.gz"$/);
+
+    const encodings = { identity: "identity", br: "gzip, deflate, br", gzip: "gzip" } as const;
+    for (const [name, answer] of Object.entries(variants)) {
+      const etag = answer.headers.etag!;
+      const again = await get(`${gateway.url}/graphql`, { accept: "text/html", "accept-encoding": encodings[name as keyof typeof encodings], "if-none-match": etag });
+      expect(again.status, name).toBe(304);
+      expect(again.body.length, name).toBe(0);
+      expect(again.headers.etag, name).toBe(etag);
+      expect(again.headers["cache-control"], name).toBe("public, no-cache");
+      expect(varyNames(again), name).toEqual(varyNames(answer));
+      expect(again.headers["content-security-policy"], name).toBe(plain.headers["content-security-policy"]);
+      // A weak comparison (RFC 9110 §13.1.2), in a list, and `*`.
+      for (const header of [`W/${etag}`, `"other", ${etag}`, "*"]) {
+        const listed = await get(`${gateway.url}/graphql`, { accept: "text/html", "accept-encoding": encodings[name as keyof typeof encodings], "if-none-match": header });
+        expect(listed.status, `${name} ${header}`).toBe(304);
+      }
+    }
+    // Another variant's tag, or a stale one, gets the page in full.
+    const other = await get(`${gateway.url}/graphql`, { accept: "text/html", "accept-encoding": "gzip", "if-none-match": variants.br.headers.etag! });
+    expect(other.status).toBe(200);
+    expect(other.headers["content-encoding"]).toBe("gzip");
+    expect(gunzipSync(other.body).equals(plain.body)).toBe(true);
+    const stale = await get(`${gateway.url}/graphql`, { accept: "text/html", "if-none-match": '"stale"' });
+    expect(stale.status).toBe(200);
+    expect(stale.body.equals(plain.body)).toBe(true);
   });
 
   it("leaves every other request on /graphql alone: queries over GET and POST answer JSON", async () => {

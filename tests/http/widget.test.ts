@@ -211,6 +211,17 @@ describe("the <newsgate-feed> widget and the embed page", () => {
     }
   });
 
+  it("runs one script on the embed page, its own, allowed by hash: no other script could run", async () => {
+    const response = await fetch(`${gatewayUrl}/embed/technology?limit=3`);
+    const csp = response.headers.get("content-security-policy")!;
+    const html = await response.text();
+    const scripts = [...html.matchAll(/<script>([\s\S]*?)<\/script>/g)].map((m) => m[1]!);
+    expect(scripts).toHaveLength(1);
+    expect(html.match(/<script/g)).toHaveLength(1);
+    expect(csp).toContain(`script-src 'sha256-${createHash("sha256").update(scripts[0]!).digest("base64")}';`);
+    expect(csp).not.toMatch(/unsafe-inline|unsafe-eval|script-src[^;]*(\*|https?:|'self')/);
+  });
+
   it("sits in a partner's iframe, and refuses a frame on any other site", async () => {
     const page = await browser.newPage();
     try {

@@ -101,7 +101,8 @@ describe("XSS vectors through every HTML output", () => {
 
   it("the widget's page and data, and the status page, render the vectors as text", async () => {
     const embed = await (await fetch(`${gateway.url}/embed/technology?limit=20`)).text();
-    expect(pageProblems(embed)).toEqual([]);
+    // One script: the page's own height reporter, allowed by its hash (widget.test.ts); the vectors add none.
+    expect(pageProblems(embed, 1)).toEqual([]);
     // The component's data is JSON it renders through textContent only (tested in Chromium in widget.test.ts).
     expect((await fetch(`${gateway.url}/embed/technology.json?limit=20`)).headers.get("content-type")).toMatch(/^application\/json/);
     const status = await (await fetch(`${gateway.url}/status`)).text();

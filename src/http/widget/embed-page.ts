@@ -5,8 +5,35 @@ import { escapeHtml } from "../../ingest/escape-html.ts";
 /** The card styles, shared by the embed page and the web component so both look the same. */
 export const CARDS_CSS = readFileSync(new URL("./cards.css", import.meta.url), "utf8");
 const PAGE_CSS = `html,body{margin:0;padding:0;background:transparent}\n${CARDS_CSS}`;
-/** The page runs no script at all and loads nothing; its one stylesheet is allowed by hash. */
-const PAGE_CSP = `default-src 'none'; style-src 'sha256-${createHash("sha256").update(PAGE_CSS).digest("base64")}'; base-uri 'none'; form-action 'none'`;
+/** What the page posts to its parent, and what the parent's `/embed.js` may ask it (see newsgate-feed.js). */
+export const HEIGHT_MESSAGE = "newsgate:height";
+export const MEASURE_MESSAGE = "newsgate:measure";
+/**
+ * The page's one script: it tells the page that frames it how tall its content
+ * is (a number, nothing else), on load, whenever that changes (the frame is
+ * resized, the text reflows) and when the parent's `/embed.js` asks, so the
+ * frame can fit its content. `*`: the parent's origin is not known here, and
+ * a height is no secret; the parent checks where the message came from.
+ */
+const PAGE_SCRIPT = `(function () {
+  if (window.parent === window) return;
+  var last = -1;
+  function post(always) {
+    var height = Math.ceil(document.body.getBoundingClientRect().height);
+    if (height === last && !always) return;
+    last = height;
+    window.parent.postMessage({ type: ${JSON.stringify(HEIGHT_MESSAGE)}, height: height }, "*");
+  }
+  window.addEventListener("load", function () { post(true); });
+  window.addEventListener("resize", function () { post(false); });
+  window.addEventListener("message", function (event) {
+    if (event.source === window.parent && event.data && event.data.type === ${JSON.stringify(MEASURE_MESSAGE)}) post(true);
+  });
+  if (window.ResizeObserver) new ResizeObserver(function () { post(false); }).observe(document.body);
+})();`;
+const sha256 = (text: string) => `'sha256-${createHash("sha256").update(text).digest("base64")}'`;
+/** The page loads nothing; its one stylesheet and its one script are allowed by hash. */
+const PAGE_CSP = `default-src 'none'; style-src ${sha256(PAGE_CSS)}; script-src ${sha256(PAGE_SCRIPT)}; base-uri 'none'; form-action 'none'`;
 const DATE = new Intl.DateTimeFormat("en-US", { month: "short", day: "numeric", year: "numeric", timeZone: "UTC" });
 
 export const EMBED_THEMES = ["light", "dark"] as const;
@@ -57,6 +84,7 @@ export function renderEmbedPage(input: { sectionName: string; cards: Card[]; the
 <h2 id="ng-heading">${escapeHtml(heading)}</h2>
 ${items.length ? `<ul>\n${items.join("\n")}\n</ul>` : `<p class="msg">No articles yet</p>`}
 </section>
+<script>${PAGE_SCRIPT}</script>
 </body></html>
 `;
 }

@@ -1,6 +1,7 @@
 // <newsgate-feed section="technology" limit="5" theme="light|dark" key="…"></newsgate-feed>
 // Load with <script type="module" src="https://GATEWAY/embed.js"></script>. No framework, Shadow DOM
 // (neither page's CSS reaches the other), every piece of data set through textContent.
+// It also fits the height of every <iframe src="https://GATEWAY/embed/…"> on the page to its cards.
 
 /** The gateway this script was loaded from: the widget asks it, whatever page it sits on. */
 const GATEWAY = new URL(import.meta.url).origin;
@@ -158,3 +159,41 @@ class NewsgateFeed extends HTMLElement {
 }
 
 if (!customElements.get("newsgate-feed")) customElements.define("newsgate-feed", NewsgateFeed);
+
+// Auto-height for the iframe embed: the gateway's /embed/ page posts its content's height (see
+// embed-page.ts). Only a message from the gateway's origin, sent by the window of one of this
+// page's iframes whose src is that page, resizes that iframe; all it is trusted for is a number,
+// and that within bounds.
+const HEIGHT_MESSAGE = "newsgate:height";
+const MEASURE_MESSAGE = "newsgate:measure";
+const MAX_FRAME_HEIGHT = 10000;
+const EMBED_PAGE = /^\/embed\/[a-z0-9][a-z0-9-]{0,62}$/;
+
+function embedFrames() {
+  return Array.from(document.querySelectorAll("iframe")).filter((frame) => {
+    try {
+      const url = new URL(frame.src);
+      return url.origin === GATEWAY && EMBED_PAGE.test(url.pathname);
+    } catch {
+      return false;
+    }
+  });
+}
+
+// Once per page, should the script be loaded twice (two URLs, two module instances).
+const AUTO_HEIGHT = Symbol.for("newsgate.autoHeight");
+if (!window[AUTO_HEIGHT]) {
+  window[AUTO_HEIGHT] = true;
+  window.addEventListener("message", (event) => {
+    if (event.origin !== GATEWAY || !event.source) return;
+    const data = event.data;
+    if (!data || typeof data !== "object" || data.type !== HEIGHT_MESSAGE) return;
+    const height = data.height;
+    if (typeof height !== "number" || !Number.isFinite(height) || height < 1 || height > MAX_FRAME_HEIGHT) return;
+    const frame = embedFrames().find((f) => f.contentWindow === event.source);
+    if (frame) frame.style.height = `${Math.ceil(height)}px`;
+  });
+  // Frames that finished loading before this script ran posted to no one: ask them again. To any
+  // origin: a frame still loading holds an about:blank of this page's, and the request is no secret.
+  for (const frame of embedFrames()) frame.contentWindow?.postMessage({ type: MEASURE_MESSAGE }, "*");
+}
