@@ -1,3 +1,4 @@
+import { ALL_SECTIONS } from "./feeds-route.ts";
 import { readFileSync } from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { requestPartner } from "../partners/partner-gate.ts";
@@ -48,9 +49,10 @@ export function createEmbedRoutes({ store, frameAncestors = () => "*", remaining
   /** The section and its cards, or false once an error answer was sent. */
   async function readCards(req: IncomingMessage, res: ServerResponse, slug: string) {
     const catalog = await store.catalog();
-    const section = catalog.sections.find((s) => s.slug === slug);
+    // `all`, as in the feeds' paths: every section's latest (a section of that slug, if any, wins).
+    const section = catalog.sections.find((s) => s.slug === slug) ?? (slug === ALL_SECTIONS ? { slug: ALL_SECTIONS, name: "All sections" } : undefined);
     if (!section) {
-      sendJson(res, 404, { error: `unknown section "${slug}"; known: ${catalog.sections.map((s) => s.slug).join(", ")}` });
+      sendJson(res, 404, { error: `unknown section "${slug}"; known: ${[ALL_SECTIONS, ...catalog.sections.map((s) => s.slug)].join(", ")}` });
       return false;
     }
     const params = new URLSearchParams((req.url ?? "").split("?", 2)[1] ?? "");
@@ -65,7 +67,7 @@ export function createEmbedRoutes({ store, frameAncestors = () => "*", remaining
       sendJson(res, 400, { error: `\`theme\` must be one of ${EMBED_THEMES.join(", ")}` });
       return false;
     }
-    const cards = selectArticles(catalog, { section: slug }).list.slice(0, limit).map((a) => toCard(a, catalog));
+    const cards = selectArticles(catalog, { section: section.slug === ALL_SECTIONS && !catalog.bySection.has(ALL_SECTIONS) ? null : slug }).list.slice(0, limit).map((a) => toCard(a, catalog));
     return { catalog, section, cards, theme: theme as EmbedTheme };
   }
 

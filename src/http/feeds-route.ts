@@ -96,7 +96,8 @@ export function createFeedRoutes({ store, publicUrl, remainingFreshMs }: FeedRou
         format,
         {
           ...describe(catalog, section, selection),
-          homeUrl: section ? `${origin}/embed/${section}` : `${origin}/`,
+          // A page a reader can use: the widget's page of the section, or of every section.
+          homeUrl: `${origin}/embed/${section ?? ALL_SECTIONS}`,
           selfUrls: { rss: selfUrl("rss"), atom: selfUrl("atom"), json: selfUrl("json") },
           sectionNames: new Map(catalog.sections.map((s) => [s.slug, s.name])),
           sectionScheme: `${origin}/sections`,

@@ -97,6 +97,17 @@ describe("feeds out (demo set)", () => {
     });
   });
 
+  it("links every feed to a page a reader can use: the widget's page of its section, or of every section", async () => {
+    for (const [path, page] of [["/feeds/all.json", "/embed/all"], ["/feeds/technology.json?limit=5", "/embed/technology"]] as const) {
+      const feed = JSON.parse((await (await fetch(`${base}${path}`)).text()));
+      expect(feed.home_page_url).toBe(`${base}${page}`);
+      const response = await fetch(feed.home_page_url, { headers: { accept: "text/html" }, redirect: "manual" });
+      expect(response.status).toBe(200);
+      expect(response.headers.get("content-type")).toMatch(/^text\/html/);
+      expect((await response.text()).match(/<article>/g)?.length ?? 0).toBeGreaterThan(0);
+    }
+  });
+
   it("writes authors, categories, images, plain-text JSON summaries and self links the way each format says", () => {
     const rss = raw.get("/feeds/technology.rss?limit=5")!.body;
     expect(rss).toContain("<dc:creator");
