@@ -150,6 +150,15 @@ describe("recoverable documents are recovered; cut-off ones keep only complete i
     expect(feed.items[0]!.title).toBe("café\u00a0au &bogus; lait");
   });
 
+  it("a document with a thousand different faults names the first eight and counts the rest", async () => {
+    const stray = Array.from({ length: 1000 }, (_, n) => `</x${n}>`).join("");
+    const feed = await parseXmlFeed(rss(`<item><title>t</title>${stray}</item>`));
+    expect(feed.items).toHaveLength(1);
+    const named = feed.warning!.match(/<\/x\d+> closes nothing open/g) ?? [];
+    expect(named).toHaveLength(8);
+    expect(feed.warning).toMatch(/; and 99\d more\)$/);
+  });
+
   it("a well-formed feed reads without a warning", async () => {
     const feed = await parseXmlFeed(rss(`<item><title>a &amp; b</title><description><![CDATA[<p>x</p>]]></description></item>`));
     expect(feed.warning).toBeNull();

@@ -68,6 +68,7 @@ export function readXml(text: string, maxDepth = MAX_XML_DEPTH): XmlDocument {
   tokenizer.end();
   // A document cut off inside its last tag (`</rss`) can look complete to the tokenizer.
   if (reader.root && body.trimEnd().slice(-1) !== ">") reader.problem("the document ends inside a tag, or with text after its root");
+  if (reader.more > 0) problems.push(`and ${reader.more} more`);
   return { root: reader.root, problems };
 }
 
@@ -106,7 +107,9 @@ class DocumentReader implements TokenizerCallbacks {
   private rawAttributes: [name: string, value: string][] = [];
   /** Atom documents (a `feed` root) put elements without a namespace in Atom's. */
   private homeNamespace: Namespace = "";
-  private readonly counted = new Set<string>();
+  /** Problems named so far, and how many more faults were found past the first MAX_PROBLEMS (not kept: a hostile document could name a million). */
+  private readonly named = new Set<string>();
+  more = 0;
 
   constructor(
     private readonly xml: string,
@@ -116,9 +119,13 @@ class DocumentReader implements TokenizerCallbacks {
   ) {}
 
   problem(problem: string): void {
-    if (this.counted.has(problem)) return;
-    this.counted.add(problem);
-    if (this.problems.length < MAX_PROBLEMS) this.problems.push(problem);
+    if (this.named.has(problem)) return;
+    if (this.problems.length >= MAX_PROBLEMS) {
+      this.more++;
+      return;
+    }
+    this.named.add(problem);
+    this.problems.push(problem);
   }
 
   onopentagname(start: number, end: number): void {
