@@ -93,7 +93,6 @@ function candidates(input: string): string[] {
   });
   // A time written without its colon: "03 Apr 02 1500 GMT".
   value = value.replace(/ (\d{2})(\d{2})( [A-Z]{1,5}| [+-]\d{4})$/i, " $1:$2$3");
-  if (/^\d{4}-\d{2}-\d{2}$/.test(value)) list.push(`${value}T00:00:00Z`);
   const withoutWeekday = value.replace(/^[A-Za-z]{2,9},? /, "");
   const zone = / ([A-Za-z]{1,5})$/.exec(withoutWeekday);
   if (zone && ZONES[zone[1]!.toUpperCase()]) {

@@ -10,15 +10,6 @@ export function child(parent: XmlElement, [ns, local]: ElementName): XmlElement 
   return null;
 }
 
-/** The first child element with any of these names, in the order of the names. */
-export function firstChild(parent: XmlElement, names: readonly ElementName[]): XmlElement | null {
-  for (const name of names) {
-    const found = child(parent, name);
-    if (found) return found;
-  }
-  return null;
-}
-
 /** Every child element with this name, in document order. */
 export function children(parent: XmlElement, [ns, local]: ElementName): XmlElement[] {
   const found: XmlElement[] = [];
@@ -26,19 +17,26 @@ export function children(parent: XmlElement, [ns, local]: ElementName): XmlEleme
   return found;
 }
 
+/** The element's own text runs joined, as written (its child elements' text left out). */
+export function ownRawText(element: XmlElement): string {
+  let text = "";
+  for (const node of element.children) if (typeof node === "string") text += node;
+  return text;
+}
+
 /** The element's own text (its child elements' left out), trimmed; null when empty. */
 export function ownText(element: XmlElement | null): string | null {
   if (!element) return null;
-  let text = "";
-  for (const node of element.children) if (typeof node === "string") text += node;
-  text = text.trim();
+  const text = ownRawText(element).trim();
   return text === "" ? null : text;
 }
 
 /** The text of the first child with any of these names that has some. */
 export function childText(parent: XmlElement, names: readonly ElementName[]): string | null {
-  for (const name of names) {
-    for (const node of children(parent, name)) {
+  for (const [ns, local] of names) {
+    // A loop over the children, not `children()`: this runs a dozen times an item.
+    for (const node of parent.children) {
+      if (typeof node === "string" || node.local !== local || node.ns !== ns) continue;
       const text = ownText(node);
       if (text !== null) return text;
     }

@@ -10,9 +10,11 @@ const MEDIA_GROUP: ElementName = ["media", "group"];
 const ITUNES_IMAGE: ElementName = ["itunes", "image"];
 const ITUNES_DURATION: ElementName = ["itunes", "duration"];
 
-/** Media RSS content, whether straight under the item or in its groups. */
-function mediaContents(item: XmlElement): XmlElement[] {
-  return [...children(item, MEDIA_CONTENT), ...children(item, MEDIA_GROUP).flatMap((group) => children(group, MEDIA_CONTENT))];
+/** Media RSS elements of one name, whether straight under the item or in its groups. */
+function mediaElements(item: XmlElement, name: ElementName): XmlElement[] {
+  const found = children(item, name);
+  for (const group of children(item, MEDIA_GROUP)) found.push(...children(group, name));
+  return found;
 }
 
 function isImage(medium: string | null, type: string | null): boolean {
@@ -25,15 +27,14 @@ function isImage(medium: string | null, type: string | null): boolean {
  */
 export function imagesOf(item: XmlElement): RawImage[] {
   const found: RawImage[] = [];
-  for (const content of mediaContents(item)) {
+  for (const content of mediaElements(item, MEDIA_CONTENT)) {
     const url = attribute(content, "url");
     const medium = attribute(content, "medium");
     const type = attribute(content, "type");
     // Without a medium or a type, Media RSS content is taken for an image, as readers do.
     if (url && (isImage(medium, type) || (!medium && !type))) found.push({ url, width: size(attribute(content, "width")), height: size(attribute(content, "height")) });
   }
-  const thumbnails = [...children(item, MEDIA_THUMBNAIL), ...children(item, MEDIA_GROUP).flatMap((group) => children(group, MEDIA_THUMBNAIL))];
-  for (const thumbnail of thumbnails) {
+  for (const thumbnail of mediaElements(item, MEDIA_THUMBNAIL)) {
     const url = attribute(thumbnail, "url");
     if (url) found.push({ url, width: size(attribute(thumbnail, "width")), height: size(attribute(thumbnail, "height")) });
   }
@@ -64,7 +65,7 @@ export function enclosuresOf(item: XmlElement): RawEnclosure[] {
     const url = attribute(link, "href");
     if (url) found.push({ url, type: attribute(link, "type"), length: attribute(link, "length"), duration: null });
   }
-  for (const content of mediaContents(item)) {
+  for (const content of mediaElements(item, MEDIA_CONTENT)) {
     const url = attribute(content, "url");
     const medium = attribute(content, "medium");
     const type = attribute(content, "type");

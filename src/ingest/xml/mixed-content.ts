@@ -23,8 +23,8 @@ function outerHtml(element: XmlElement): string {
   const name = element.local;
   if (!SAFE_NAME.test(name)) return innerHtml(element);
   let attributes = "";
-  for (const [key, value] of Object.entries(element.attributes)) {
-    if (SAFE_NAME.test(key)) attributes += ` ${key}="${escapeHtml(value)}"`;
+  for (const key in element.attributes) {
+    if (SAFE_NAME.test(key)) attributes += ` ${key}="${escapeHtml(element.attributes[key])}"`;
   }
   // A writer's `<br>` in an RSS description reads as XML as an element holding what follows it.
   if (VOID_ELEMENTS.has(name.toLowerCase())) return `<${name}${attributes}>${innerHtml(element)}`;

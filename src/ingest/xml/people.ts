@@ -6,6 +6,13 @@ const ATOM_AUTHOR: ElementName = ["atom", "author"];
 const RSS_AUTHOR: ElementName = ["", "author"];
 const DC_CREATOR: ElementName = ["dc", "creator"];
 const ITUNES_AUTHOR: ElementName = ["itunes", "author"];
+const ATOM_NAME: readonly ElementName[] = [["atom", "name"]];
+const ATOM_EMAIL: readonly ElementName[] = [["atom", "email"]];
+/** Atom 1.0's uri, Atom 0.3's url. */
+const ATOM_URI: readonly ElementName[] = [["atom", "uri"], ["atom", "url"]];
+/** A name element inside an RSS author (not standard, but written). */
+const ANY_NAME: readonly ElementName[] = [["", "name"], ["atom", "name"]];
+const PLAIN_AUTHORS: readonly ElementName[] = [RSS_AUTHOR, DC_CREATOR, ITUNES_AUTHOR];
 
 /**
  * The people an item or a feed names as its authors, in this order: Atom
@@ -16,9 +23,9 @@ const ITUNES_AUTHOR: ElementName = ["itunes", "author"];
 export function authorsOf(parent: XmlElement): RawAuthor[] {
   const authors: RawAuthor[] = [];
   for (const author of children(parent, ATOM_AUTHOR)) {
-    const name = childText(author, [["atom", "name"]]);
-    const email = childText(author, [["atom", "email"]]);
-    const url = childText(author, [["atom", "uri"], ["atom", "url"]]);
+    const name = childText(author, ATOM_NAME);
+    const email = childText(author, ATOM_EMAIL);
+    const url = childText(author, ATOM_URI);
     // A writer who puts the name straight in <author> still names someone.
     if (name || email || url) authors.push({ name, email, url });
     else {
@@ -26,9 +33,9 @@ export function authorsOf(parent: XmlElement): RawAuthor[] {
       if (text) authors.push({ name: text, email: null, url: null });
     }
   }
-  for (const names of [RSS_AUTHOR, DC_CREATOR, ITUNES_AUTHOR]) {
+  for (const names of PLAIN_AUTHORS) {
     for (const element of children(parent, names)) {
-      const name = ownText(element) ?? childText(element, [["", "name"], ["atom", "name"]]);
+      const name = ownText(element) ?? childText(element, ANY_NAME);
       if (name) authors.push({ name, email: null, url: null });
     }
   }

@@ -84,8 +84,9 @@ function firstHtml(entry: XmlElement, names: readonly ElementName[]): string | n
 
 /** Media RSS's title or description inside a group or a content element, as YouTube and podcasts give them. */
 function mediaText(entry: XmlElement, local: "title" | "description"): string | null {
-  const holders = [...children(entry, MEDIA_GROUP), ...children(entry, MEDIA_CONTENT)];
-  for (const group of children(entry, MEDIA_GROUP)) holders.push(...children(group, MEDIA_CONTENT));
+  const groups = children(entry, MEDIA_GROUP);
+  const holders = [...groups, ...children(entry, MEDIA_CONTENT)];
+  for (const group of groups) holders.push(...children(group, MEDIA_CONTENT));
   for (const holder of holders) {
     const html = textConstructHtml(child(holder, ["media", local]));
     if (html) return html;

@@ -1,5 +1,5 @@
 import { escapeHtml } from "../escape-html.ts";
-import { attribute } from "./elements.ts";
+import { attribute, ownRawText } from "./elements.ts";
 import { hasElementChildren, innerHtml, textContent } from "./mixed-content.ts";
 import type { XmlElement } from "./read-xml.ts";
 
@@ -21,8 +21,7 @@ export function textConstructHtml(element: XmlElement | null): string | null {
     if (plain) return nonBlank(escapeHtml(textContent(element)));
     return nonBlank(innerHtml(xhtmlWrapper(element) ?? element));
   }
-  let text = "";
-  for (const node of element.children) if (typeof node === "string") text += node;
+  let text = ownRawText(element);
   // Atom 0.3 says base64 in `mode`, and the type is that of the decoded content.
   if (binary || (attribute(element, "mode") ?? "").toLowerCase() === "base64") text = Buffer.from(text.replace(/\s+/g, ""), "base64").toString("utf8");
   return nonBlank(plain ? escapeHtml(text) : text);

@@ -2,8 +2,8 @@ import { decodeHTMLStrict } from "entities";
 import { IngestError } from "../ingest-error.ts";
 
 /** Bounds on entities declared in a feed's own DTD. */
-export const MAX_DECLARED_ENTITIES = 64;
-export const MAX_ENTITY_VALUE_CHARS = 1024;
+const MAX_DECLARED_ENTITIES = 64;
+const MAX_ENTITY_VALUE_CHARS = 1024;
 /** Total characters entity expansion may add to a feed (quadratic blow-up guard). */
 export const MAX_EXPANDED_CHARS = 1024 * 1024;
 

@@ -1,7 +1,7 @@
 import { isShortName, type XmlElement } from "./read-xml.ts";
 
 /** On every object of the view: the element it shows, for what the view cannot hold (order, namespaces). */
-export const ELEMENT: unique symbol = Symbol("element");
+const ELEMENT: unique symbol = Symbol("element");
 
 /**
  * The document as rss-parser reads it: the object tree xml2js makes (an
@@ -25,7 +25,7 @@ export function xml2jsView(root: XmlElement): Record<string, unknown> {
 }
 
 /** The name rss-parser looks an element up by. */
-export function nameOf(element: XmlElement, atomDocument: boolean): string {
+function nameOf(element: XmlElement, atomDocument: boolean): string {
   const { ns, local } = element;
   if (ns === "") return local;
   if (ns === "atom" && atomDocument) return local;
