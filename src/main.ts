@@ -26,7 +26,7 @@ async function main(): Promise<void> {
   const sharedCache = settings.redisUrl ? new SharedCache({ redis: createRedis(settings.redisUrl), logger }) : null;
   await sharedCache?.connect();
   const gateway = createGateway({ config, http: { persistedOperations }, logger, metrics: createMetrics({ processMetrics: true }), partners, publicUrl: settings.publicUrl, refusePrivateAddresses: settings.refusePrivateAddresses, metricsToken: settings.metricsToken, sharedCache });
-  const running = await listen(gateway.app, settings.port, settings.host, { webSocket: { persistedOperations } });
+  const running = await listen(gateway.app, settings.port, settings.host);
   const started = `Newsgate serving ${config.sources.length} sources from ${config.file} at ${running.url}${GRAPHQL_PATH}`;
   // DESIGN.md promises this line on stdout whatever LOG_LEVEL says.
   if (logger.isLevelEnabled("info")) logger.info({ url: `${running.url}${GRAPHQL_PATH}` }, started);

@@ -89,6 +89,8 @@ export interface App {
   yoga: YogaServerInstance<ServerContext, GraphQLContext>;
   /** The node:http request handler: plain routes first, then GraphQL. */
   handle: (req: IncomingMessage, res: ServerResponse) => void;
+  /** What GraphQL over WebSocket must hold to as HTTP does: the allow-list in force (the cluster's, if shared) and the body limit. */
+  webSocketRules: { persistedOperations: PersistedOperations | null; maxMessageBytes: number };
 }
 
 /** Builds the HTTP application without listening, so tests can drive it through `yoga.fetch` too. */
@@ -216,5 +218,5 @@ export function createApp({ store, remainingFreshMs, limits = {}, persistedOpera
       },
     );
   };
-  return { yoga, handle: withRequestLog(handle, { logger }) };
+  return { yoga, handle: withRequestLog(handle, { logger }), webSocketRules: { persistedOperations, maxMessageBytes: maxRequestBodyBytes } };
 }

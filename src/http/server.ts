@@ -27,8 +27,8 @@ export interface ListenOptions {
   connectionsCheckingIntervalMs?: number;
   /**
    * GraphQL over WebSocket (graphql-ws) on the GraphQL path, behind the app's partner gate, with its
-   * bounds; `false` turns it off (upgrades are then answered as plain HTTP requests). In allow-list
-   * mode pass the allow-list as `persistedOperations`. @default on, GraphqlWebSocketOptions' defaults
+   * bounds; `false` turns it off (upgrades are then answered as plain HTTP requests). The app's
+   * allow-list and body limit apply (`App.webSocketRules`). @default on, GraphqlWebSocketOptions' defaults
    */
   webSocket?: GraphqlWebSocketOptions | false;
 }
@@ -46,7 +46,8 @@ export async function listen(app: App, port: number, host: string, { requestTime
     app.handle,
   );
   server.on("clientError", answerClientError);
-  const webSockets = webSocket === false ? null : createGraphqlWebSocket(app.yoga, webSocket);
+  // The app's own allow-list and body limit, unless a caller overrides them.
+  const webSockets = webSocket === false ? null : createGraphqlWebSocket(app.yoga, { ...app.webSocketRules, ...webSocket });
   server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => answerUpgrade(app, webSockets, req, socket, head));
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);

@@ -126,7 +126,8 @@ describe("GraphQL over WebSocket", () => {
 describe("GraphQL over WebSocket in allow-list mode", () => {
   it("runs only listed operations, named by their hash, as HTTP does", async () => {
     const persistedOperations = { file: "/srv/operations.json", documents: new Map([[sha256(SECTIONS), SECTIONS]]) };
-    const { client } = await start({ http: { persistedOperations } }, { webSocket: { persistedOperations } });
+    // The list is the app's: listen passes it to WebSocket without being told (a caller that forgot would run anything).
+    const { client } = await start({ http: { persistedOperations } });
     const ws = client();
     const codes = (errors: any) => (Array.isArray(errors) ? errors : [errors]).map((e: any) => e.extensions?.code);
     expect(codes(await ws.run(SECTIONS).catch((e) => e))).toEqual(["PERSISTED_QUERY_ONLY"]);
