@@ -1,6 +1,5 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { DEFAULT_MAX_ITEMS, MAX_ITEMS_LIMIT } from "../ingest/item-cap.ts";
 import { FileError } from "./file-error.ts";
 
 /** The formats a source may declare; `auto` sniffs the content type and body. */
@@ -15,6 +14,15 @@ export const DEFAULT_TIMEOUT_MS = 10_000;
 export const MAX_TIMEOUT_MS = 120_000;
 /** The most bytes (after decompression) one source may send. */
 export const DEFAULT_MAX_BYTES = 5 * 1024 * 1024;
+/**
+ * Articles one source may hold when its entry sets no `maxItems`. Real feeds
+ * carry tens to a few hundred items; a feed of tens of thousands is a
+ * publisher's dump or an attack, and everything downstream (the catalog, the
+ * copy in Redis, new-article events) grows with it.
+ */
+export const DEFAULT_MAX_ITEMS = 1_000;
+/** The most a source may be allowed in the sources file. */
+export const MAX_ITEMS_LIMIT = 10_000;
 /** Bound on the sources file itself: it is read whole, before anything else runs. */
 export const MAX_SOURCES_FILE_BYTES = 1024 * 1024;
 

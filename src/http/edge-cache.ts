@@ -86,8 +86,6 @@ export interface EdgeCacheOptions {
    * document written out: same entry, same ETag. @default none
    */
   persistedQueries?: (sha256: string) => string | null | Promise<string | null>;
-  /** Bytes of compressed variants of stored answers (br, gzip). @default a quarter of `maxBytes` */
-  compressedMaxBytes?: number;
 }
 
 /** An answer as written to the client, from Yoga or from direct execution. */
@@ -143,7 +141,7 @@ interface Entry {
 export function createEdgeCache(options: EdgeCacheOptions) {
   const { store, execute, Request = globalThis.Request, graphqlEndpoint, maxRequestBodyBytes, maxBytes = DEFAULT_EDGE_CACHE_BYTES, remainingFreshMs, onLookup, onMiss, direct, persistedQueries } = options;
   // Each stored answer's br and gzip variants, made on the first request that takes that encoding; they go with their entry.
-  const compressed = createCompressedBodies(options.compressedMaxBytes ?? Math.floor(maxBytes / 4));
+  const compressed = createCompressedBodies(Math.floor(maxBytes / 4));
   let nextEntryId = 0;
   const entries = new LRUCache<string, Entry>({
     maxSize: maxBytes,
@@ -392,10 +390,6 @@ export function createEdgeCache(options: EdgeCacheOptions) {
     /** Entries held (raw and normalized keys both count). */
     get size() {
       return entries.size;
-    },
-    /** Bytes of compressed variants held. */
-    get compressedBytes() {
-      return compressed.calculatedSize;
     },
     clear: () => {
       entries.clear();

@@ -1,8 +1,8 @@
-import type { JsonFieldMap, SectionConfig, SourceFormat } from "../config/sources-file.ts";
+import { DEFAULT_MAX_ITEMS, type JsonFieldMap, type SectionConfig, type SourceFormat } from "../config/sources-file.ts";
 import type { Article } from "./article.ts";
 import { decodeBody } from "./decode.ts";
 import type { DetectedFormat } from "./detect.ts";
-import { capArticles, DEFAULT_MAX_ITEMS } from "./item-cap.ts";
+import { capArticles } from "./item-cap.ts";
 import { hashArticleHashes, type NormalizedItemMemo } from "./item-memo.ts";
 import { normalizeFeed } from "./normalize.ts";
 import { parseBody } from "./parse-body.ts";

@@ -1,15 +1,5 @@
 import type { Article } from "./article.ts";
 
-/**
- * Articles one source may hold when its entry in the sources file sets no
- * `maxItems`. Real feeds carry tens to a few hundred items; a feed of tens of
- * thousands is a publisher's dump or an attack, and everything downstream
- * (the catalog, the copy in Redis, new-article events) grows with it.
- */
-export const DEFAULT_MAX_ITEMS = 1_000;
-/** The most a source may be allowed in the sources file. */
-export const MAX_ITEMS_LIMIT = 10_000;
-
 export interface CappedArticles {
   articles: Article[];
   /** Each kept article's hash, in the same order. */

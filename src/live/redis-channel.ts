@@ -76,11 +76,6 @@ export class RedisArticleChannel {
     this.options = options;
   }
 
-  /** Whether this instance saw the story first (and so announced it); rejects when Redis does not answer. */
-  async claim(message: ArticleAddedMessage): Promise<boolean> {
-    return (await this.claimAll([message]))[0]!;
-  }
-
   /**
    * For each story, whether this instance saw it first (and so announced it):
    * one Redis call for the whole batch. Rejects when Redis does not answer.

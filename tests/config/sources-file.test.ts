@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { ConfigError, DEFAULT_REFRESH_SECONDS, loadSourcesFile, parseSourcesConfig } from "../../src/config/sources-file.ts";
-import { DEFAULT_MAX_ITEMS } from "../../src/ingest/item-cap.ts";
+import { DEFAULT_MAX_ITEMS } from "../../src/config/sources-file.ts";
 
 const FILE = "/srv/feeds/sources.json";
 const sections = [{ slug: "technology", name: "Technology & Innovation" }];

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ingestBody, type IngestRequest } from "../../src/ingest/ingest-body.ts";
-import { DEFAULT_MAX_ITEMS } from "../../src/ingest/item-cap.ts";
+import { DEFAULT_MAX_ITEMS } from "../../src/config/sources-file.ts";
 
 function jsonFeed(count: number, dated: (n: number) => string | null = () => null): string {
   const items = Array.from({ length: count }, (_, n) => {
