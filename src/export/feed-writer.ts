@@ -213,14 +213,10 @@ function withAtomEnclosures(xml: string, marker: string, articles: CatalogArticl
         // Typed always, as in RSS and JSON Feed: readers take an untyped link for a web page (text/html).
         const type = mediaType(enclosure) ?? UNKNOWN_MEDIA_TYPE;
         const length = byteLength(enclosure);
-        return `<link rel="enclosure" href="${escapeAttribute(httpUrl(enclosure.url)!)}" type="${type}"${length !== null ? ` length="${length}"` : ""}/>`;
+        return `<link rel="enclosure" href="${escapeHtml(httpUrl(enclosure.url)!)}" type="${type}"${length !== null ? ` length="${length}"` : ""}/>`;
       })
       .join("\n        "),
   );
-}
-
-function escapeAttribute(text: string): string {
-  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 }
 
 /** Turns the package's JSON Feed 1.0 into 1.1: `authors` lists, attachments, each item's language, plain-text summaries, one content field always present. */
