@@ -64,13 +64,18 @@ function isoTime(value: string): number | null | undefined {
   const [hour, minute, second] = [Number(m[4] ?? 0), Number(m[5] ?? 0), Number(m[6] ?? 0)];
   const ms = m[7] ? Math.floor(Number(`0.${m[7]}`) * 1000) : 0;
   if (month < 1 || month > 12 || day < 1 || hour > 24 || minute > 59 || second > 60) return null;
-  const time = Date.UTC(year, month - 1, day, hour, minute, second, ms);
+  // 24:00 is the end of a day (ISO 8601); 24:30 is no time at all.
+  if (hour === 24 && (minute > 0 || second > 0 || ms > 0)) return null;
   // Day 31 of a 30-day month rolls over in Date.UTC: refuse it rather than move the date.
-  if (new Date(time).getUTCDate() !== day && hour < 24) return null;
+  if (new Date(Date.UTC(year, month - 1, day)).getUTCDate() !== day) return null;
+  const time = Date.UTC(year, month - 1, day, hour, minute, second, ms);
   const zone = m[8];
   if (!zone || /^z$/i.test(zone)) return time;
   const digits = zone.replace(":", "");
-  const offset = (Number(digits.slice(1, 3)) * 60 + Number(digits.slice(3, 5) || 0)) * 60_000;
+  const [offsetHours, offsetMinutes] = [Number(digits.slice(1, 3)), Number(digits.slice(3, 5) || 0)];
+  // Offsets run from -12:00 to +14:00; anything else is a typing slip, not a zone.
+  if (offsetHours > 14 || offsetMinutes > 59) return null;
+  const offset = (offsetHours * 60 + offsetMinutes) * 60_000;
   return zone[0] === "+" ? time - offset : time + offset;
 }
 

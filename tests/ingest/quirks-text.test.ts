@@ -50,6 +50,14 @@ describe("dates real feeds write", () => {
     expect(parseFeedDate("2006-02-31T12:00:00Z")).toBeNull();
     expect(parseFeedDate("2006-13-01T12:00:00Z")).toBeNull();
   });
+
+  it("24:00 is the end of a day, but 24:30, day 31 of a 30-day month at 24:00 and an offset of +99:99 are no dates", () => {
+    expect(parseFeedDate("2024-01-31T24:00:00Z")?.toISOString()).toBe("2024-02-01T00:00:00.000Z");
+    expect(parseFeedDate("2024-01-31T24:30:00Z")).toBeNull();
+    expect(parseFeedDate("2024-04-31T24:00:00Z")).toBeNull();
+    expect(parseFeedDate("2024-01-31T10:00:00+99:99")).toBeNull();
+    expect(parseFeedDate("2024-01-31T10:00:00+14:00")?.toISOString()).toBe("2024-01-30T20:00:00.000Z");
+  });
 });
 
 describe("mojibake: UTF-8 read as Windows-1252 and encoded again", () => {
