@@ -25,7 +25,10 @@ async function main(): Promise<void> {
       const { heapUsed, rss } = process.memoryUsage();
       process.send!({ type: "memory", heapUsed, rss, gcForced: Boolean(gc) });
     } else if (message.type === "stop") {
-      void gateway.refresher.stop().then(() => running.close()).then(() => process.exit(0));
+      void gateway.refresher
+        .stop()
+        .then(() => running.close())
+        .then(() => process.exit(0));
     }
   });
   process.send({ type: "ready", url: running.url });

@@ -28,7 +28,9 @@ const HERE = path.dirname(fileURLToPath(import.meta.url));
 /** Items each good source serves: enough for paging, search and related to do real work. */
 const ITEMS_PER_SOURCE = 40;
 /** Faults that keep a source failing the whole run (the "ids-changed" and "zero-items" kinds read fine). */
-const LOAD_FAULTS: Fault[] = FAULTS.filter((f) => !["wrong-content-type", "wrong-charset", "ids-changed", "zero-items", "truncated-xml", "xml-bomb"].includes(f));
+const LOAD_FAULTS: Fault[] = FAULTS.filter(
+  (f) => !["wrong-content-type", "wrong-charset", "ids-changed", "zero-items", "truncated-xml", "xml-bomb"].includes(f),
+);
 const SECTIONS = ["technology", "science", "business"];
 
 interface Memory {
@@ -38,7 +40,9 @@ interface Memory {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { duration: { type: "string" }, connections: { type: "string" }, soak: { type: "boolean" }, sources: { type: "string" } } });
+  const { values } = parseArgs({
+    options: { duration: { type: "string" }, connections: { type: "string" }, soak: { type: "boolean" }, sources: { type: "string" } },
+  });
   const soak = values.soak ?? false;
   const duration = Number(values.duration ?? (soak ? 300 : 30));
   const connections = (values.connections ?? (soak ? "50" : "50,200")).split(",").map(Number);
@@ -51,17 +55,34 @@ async function main(): Promise<void> {
     const fault = faulty ? LOAD_FAULTS[Math.floor(i / 3) % LOAD_FAULTS.length]! : null;
     if (fault) upstream.setFault(name, fault);
     // Short timeouts and refresh times so faulty sources keep being retried (and backing off) during the run.
-    return { id: name, name, url: upstream.url(name), section: SECTIONS[i % SECTIONS.length], refreshSeconds: 60, timeoutMs: 1000, maxBytes: 1024 * 1024, fault };
+    return {
+      id: name,
+      name,
+      url: upstream.url(name),
+      section: SECTIONS[i % SECTIONS.length],
+      refreshSeconds: 60,
+      timeoutMs: 1000,
+      maxBytes: 1024 * 1024,
+      fault,
+    };
   });
   const dir = await mkdtemp(path.join(tmpdir(), "newsgate-bench-load-"));
   const file = path.join(dir, "sources.json");
-  await writeFile(file, JSON.stringify({ sections: SECTIONS.map((slug) => ({ slug, name: slug })), sources: sources.map(({ fault: _fault, ...s }) => s) }));
+  await writeFile(
+    file,
+    JSON.stringify({ sections: SECTIONS.map((slug) => ({ slug, name: slug })), sources: sources.map(({ fault: _fault, ...s }) => s) }),
+  );
 
-  const child = fork(path.join(HERE, "gateway-child.ts"), [file], { execArgv: ["--import", "tsx", "--expose-gc"], stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  const child = fork(path.join(HERE, "gateway-child.ts"), [file], {
+    execArgv: ["--import", "tsx", "--expose-gc"],
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+  });
   try {
     const url = await once<{ url: string }>(child, "ready", 60_000).then((m) => m.url);
     const requests = await buildRequests(url);
-    console.log(`gateway ${url}; ${sourceCount} sources, ${sources.filter((s) => s.fault).length} faulty (${[...new Set(sources.flatMap((s) => (s.fault ? [s.fault] : [])))].join(", ")})`);
+    console.log(
+      `gateway ${url}; ${sourceCount} sources, ${sources.filter((s) => s.fault).length} faulty (${[...new Set(sources.flatMap((s) => (s.fault ? [s.fault] : [])))].join(", ")})`,
+    );
     const memoryBefore = await memory(child);
     const rows: Record<string, unknown>[] = [];
     if (soak) {
@@ -75,7 +96,9 @@ async function main(): Promise<void> {
       rows.push(row(result, connections[0]!));
       console.table(rows);
       console.log(`heap after forced GC, MiB, every 30 s: ${samples.map(mib).join(" → ")}`);
-      console.log(`heap growth over ${duration} s: ${mib(after.heapUsed - memoryBefore.heapUsed)} MiB (rss ${mib(memoryBefore.rss)} → ${mib(after.rss)} MiB)`);
+      console.log(
+        `heap growth over ${duration} s: ${mib(after.heapUsed - memoryBefore.heapUsed)} MiB (rss ${mib(memoryBefore.rss)} → ${mib(after.rss)} MiB)`,
+      );
     } else {
       for (const count of connections) {
         const result = await load(url, requests, count, duration);
@@ -83,7 +106,9 @@ async function main(): Promise<void> {
       }
       const after = await memory(child);
       console.table(rows);
-      console.log(`memory after forced GC: heap ${mib(memoryBefore.heapUsed)} → ${mib(after.heapUsed)} MiB, rss ${mib(memoryBefore.rss)} → ${mib(after.rss)} MiB${after.gcForced ? "" : " (GC not exposed)"}`);
+      console.log(
+        `memory after forced GC: heap ${mib(memoryBefore.heapUsed)} → ${mib(after.heapUsed)} MiB, rss ${mib(memoryBefore.rss)} → ${mib(after.rss)} MiB${after.gcForced ? "" : " (GC not exposed)"}`,
+      );
     }
     const failed = rows.some((r) => Number(r.errors) > 0);
     if (failed) process.exitCode = 1;
@@ -97,20 +122,38 @@ async function main(): Promise<void> {
 
 /** The mix: article pages, section lists, searches and related blocks, for real ids the gateway holds. */
 async function buildRequests(url: string) {
-  const answer = (await (await fetch(`${url}/graphql`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ query: "{ articles(first: 50) { edges { node { id } } } }" }) })).json()) as any;
+  const answer = (await (
+    await fetch(`${url}/graphql`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ query: "{ articles(first: 50) { edges { node { id } } } }" }),
+    })
+  ).json()) as any;
   const ids: string[] = answer.data.articles.edges.map((e: any) => e.node.id);
   if (ids.length === 0) throw new Error("the gateway holds no articles");
   const body = (query: string, variables: Record<string, unknown>) => JSON.stringify({ query, variables });
-  const articlePage = "query Page($id: ID!) { article(id: $id) { id title summary url publishedAt readingTimeMinutes section { slug name } sources { name } related(first: 3) { score article { title url } } } }";
-  const sectionList = "query List($section: String!) { articles(section: $section, first: 20) { totalCount edges { cursor node { id title url publishedAt } } pageInfo { hasNextPage endCursor } } }";
+  const articlePage =
+    "query Page($id: ID!) { article(id: $id) { id title summary url publishedAt readingTimeMinutes section { slug name } sources { name } related(first: 3) { score article { title url } } } }";
+  const sectionList =
+    "query List($section: String!) { articles(section: $section, first: 20) { totalCount edges { cursor node { id title url publishedAt } } pageInfo { hasNextPage endCursor } } }";
   const search = "query Search($q: String!) { articles(query: $q, first: 10) { totalCount edges { node { id title } } } }";
   const related = "query Related($id: ID!) { article(id: $id) { related(first: 10) { score reason article { id title } } } }";
   const bodies: string[] = [];
   for (let i = 0; i < 40; i++) {
     const id = ids[i % ids.length]!;
-    bodies.push(body(articlePage, { id }), body(sectionList, { section: SECTIONS[i % SECTIONS.length] }), body(search, { q: ["story", "café", "about", `s${i % 20}`][i % 4] }), body(related, { id }));
+    bodies.push(
+      body(articlePage, { id }),
+      body(sectionList, { section: SECTIONS[i % SECTIONS.length] }),
+      body(search, { q: ["story", "café", "about", `s${i % 20}`][i % 4] }),
+      body(related, { id }),
+    );
   }
-  return bodies.map((b) => ({ method: "POST", path: "/graphql", headers: { "content-type": "application/json", accept: "application/json" }, body: b }));
+  return bodies.map((b) => ({
+    method: "POST",
+    path: "/graphql",
+    headers: { "content-type": "application/json", accept: "application/json" },
+    body: b,
+  }));
 }
 
 async function load(url: string, requests: { body: string }[], connections: number, duration: number) {

@@ -32,7 +32,11 @@ listenToBench(
     if (message.type !== "body") return;
     const { contentType, contentEncoding, base64 } = message as BodyMessage;
     body = Buffer.from(base64, "base64");
-    headers = { "content-type": contentType, "content-length": body.length, ...(contentEncoding ? { "content-encoding": contentEncoding } : {}) };
+    headers = {
+      "content-type": contentType,
+      "content-length": body.length,
+      ...(contentEncoding ? { "content-encoding": contentEncoding } : {}),
+    };
     tell({ type: "body-set", bytes: body.length });
   },
   () => new Promise<void>((resolve) => server.close(() => resolve())),

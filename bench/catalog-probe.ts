@@ -116,7 +116,14 @@ function searchQueries(count: number, seed = 99): string[] {
 }
 
 function main(): void {
-  const { values } = parseArgs({ options: { articles: { type: "string" }, samples: { type: "string" }, "scan-samples": { type: "string" }, "budget-ms": { type: "string" } } });
+  const { values } = parseArgs({
+    options: {
+      articles: { type: "string" },
+      samples: { type: "string" },
+      "scan-samples": { type: "string" },
+      "budget-ms": { type: "string" },
+    },
+  });
   const count = Number(values.articles ?? 100_000);
   const samples = Number(values.samples ?? 1000);
   const scanSamples = Number(values["scan-samples"] ?? 20);
@@ -131,7 +138,17 @@ function main(): void {
   const withSnapshots = heapUsed();
 
   // The related index builds on first read: the heap before and after that read is its share.
-  const [catalog, mergeMs] = time(() => runToEnd(buildCatalogSteps({ version: 1, now: Date.now(), sections: input.config.sections, sources: input.config.sources, snapshots: input.snapshots })));
+  const [catalog, mergeMs] = time(() =>
+    runToEnd(
+      buildCatalogSteps({
+        version: 1,
+        now: Date.now(),
+        sections: input.config.sections,
+        sources: input.config.sources,
+        snapshots: input.snapshots,
+      }),
+    ),
+  );
   const withoutRelated = heapUsed();
   const relatedMs = time(() => catalog.related)[1];
   const catalogMs = mergeMs + relatedMs;
@@ -143,7 +160,8 @@ function main(): void {
   // Distinct ids, the warm-up's apart from the measured ones: the index remembers its lookups, and a
   // repeated id would be answered from memory.
   const picked = new Set<string>();
-  while (picked.size < Math.min(samples + WARMUP_LOOKUPS, catalog.articles.length)) picked.add(catalog.articles[Math.floor(random() * catalog.articles.length)]!.id);
+  while (picked.size < Math.min(samples + WARMUP_LOOKUPS, catalog.articles.length))
+    picked.add(catalog.articles[Math.floor(random() * catalog.articles.length)]!.id);
   const warmupIds = [...picked].slice(0, WARMUP_LOOKUPS);
   const ids = [...picked].slice(WARMUP_LOOKUPS);
   const queries = searchQueries(samples);
@@ -166,7 +184,10 @@ function main(): void {
   const relatedScan = latencies(ids.slice(0, scanSamples), (id) => scan.relatedTo(positions.get(id)!, 5), budgetMs);
   const searchScan = latencies(queries.slice(0, scanSamples), (query) => scan.search(query), budgetMs);
 
-  const textChars = catalog.articles.reduce((sum, a) => sum + a.title.length + (a.summary?.length ?? 0) + (a.rawBodyHtml?.length ?? 0) + a.tags.join("").length, 0);
+  const textChars = catalog.articles.reduce(
+    (sum, a) => sum + a.title.length + (a.summary?.length ?? 0) + (a.rawBodyHtml?.length ?? 0) + a.tags.join("").length,
+    0,
+  );
   const result: CatalogProbeResult = {
     articles: catalog.articles.length,
     textCharsPerArticle: textChars / catalog.articles.length,

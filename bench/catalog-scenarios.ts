@@ -19,10 +19,14 @@ export async function runCatalogScenarios(options: BenchOptions, placement: Plac
     core: placement.pinned ? placement.serverCore : null,
     nodeArgs: ["--expose-gc", `--max-old-space-size=${PROBE_HEAP_MB}`],
     args: [
-      "--articles", String(options.articles),
-      "--samples", String(options.indexSamples),
-      "--scan-samples", String(options.scanSamples),
-      "--budget-ms", String(LOOKUP_BUDGET_MS[options.mode]),
+      "--articles",
+      String(options.articles),
+      "--samples",
+      String(options.indexSamples),
+      "--scan-samples",
+      String(options.scanSamples),
+      "--budget-ms",
+      String(LOOKUP_BUDGET_MS[options.mode]),
     ],
   });
   try {

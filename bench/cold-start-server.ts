@@ -38,7 +38,10 @@ const COMPLETE_QUERY =
 const FRONT_PAGE_SIZE = 20;
 
 interface CompleteAnswer {
-  data?: { articles: { totalCount: number; edges: { node: { readingTimeMinutes: number } }[] }; sources: { id: string; status: { ok: boolean } | null }[] };
+  data?: {
+    articles: { totalCount: number; edges: { node: { readingTimeMinutes: number } }[] };
+    sources: { id: string; status: { ok: boolean } | null }[];
+  };
 }
 
 export interface GoMessage extends ChildMessage {
@@ -58,7 +61,11 @@ function postJson(url: string, body: unknown, agent: http.Agent): Promise<unknow
     const request = http.request(url, {
       method: "POST",
       agent,
-      headers: { "content-type": "application/json", accept: "application/graphql-response+json, application/json", "content-length": Buffer.byteLength(payload) },
+      headers: {
+        "content-type": "application/json",
+        accept: "application/graphql-response+json, application/json",
+        "content-length": Buffer.byteLength(payload),
+      },
     });
     request.on("response", (response) => {
       const chunks: Buffer[] = [];
@@ -115,12 +122,20 @@ async function main(): Promise<void> {
     const page = answer.data?.articles.edges.filter((e) => e.node.readingTimeMinutes >= 1).length ?? -1;
     last = `totalCount ${total}, ${ok}/${config.sources.length} sources ok, ${page} stories on the page`;
     if (total === expected && ok === config.sources.length && page === Math.min(FRONT_PAGE_SIZE, expected)) break;
-    if (performance.now() - started > COLD_START_TIMEOUT_MS) throw new Error(`no complete answer within ${COLD_START_TIMEOUT_MS} ms (last: ${last})`);
+    if (performance.now() - started > COLD_START_TIMEOUT_MS)
+      throw new Error(`no complete answer within ${COLD_START_TIMEOUT_MS} ms (last: ${last})`);
     await new Promise((resolve) => setTimeout(resolve, POLL_MS));
   }
   const coldMs = performance.now() - started;
   agent.destroy();
-  tell({ type: "cold", ms: coldMs, moduleLoadMs: loadedAfterMs, attempts, url: running.url, cpu: threadCpuSince(cpuBefore, readThreadCpu()) });
+  tell({
+    type: "cold",
+    ms: coldMs,
+    moduleLoadMs: loadedAfterMs,
+    attempts,
+    url: running.url,
+    cpu: threadCpuSince(cpuBefore, readThreadCpu()),
+  });
 
   let watch: ReturnType<typeof watchEventLoop> | null = null;
   listenToBench(
@@ -157,7 +172,15 @@ async function main(): Promise<void> {
         const gcPauses = gc.stop();
         // The catalog as last built: `currentCatalog` is null while a change waits for its build.
         const built = (store as { builtCatalog?: { version: number } | null }).builtCatalog ?? store.currentCatalog();
-        tell({ type: "refresh-done", delay, gc: gcPauses, refreshMs, finished, reads: store.readGeneration - reads, catalogBuilds: built ? built.version - version : null });
+        tell({
+          type: "refresh-done",
+          delay,
+          gc: gcPauses,
+          refreshMs,
+          finished,
+          reads: store.readGeneration - reads,
+          catalogBuilds: built ? built.version - version : null,
+        });
       }
     },
     async () => {

@@ -23,10 +23,19 @@ const BLOCKED_GRACE_MS = 15_000;
 const PROBE_QUERY = JSON.stringify({ query: "{ articles(first: 1) { edges { node { title } } } }" });
 
 function cpuNote(cpu: ThreadCpu | null): string {
-  return cpu ? ` (CPU: main thread ${cpu.mainMs.toFixed(0)} ms, parser threads ${cpu.parserMs.toFixed(0)} ms, other threads ${cpu.otherMs.toFixed(0)} ms)` : "";
+  return cpu
+    ? ` (CPU: main thread ${cpu.mainMs.toFixed(0)} ms, parser threads ${cpu.parserMs.toFixed(0)} ms, other threads ${cpu.otherMs.toFixed(0)} ms)`
+    : "";
 }
 
-type RefreshDone = ChildMessage & { delay: EventLoopDelay; gc: GcPauses; refreshMs: number; finished: boolean; reads: number; catalogBuilds: number | null };
+type RefreshDone = ChildMessage & {
+  delay: EventLoopDelay;
+  gc: GcPauses;
+  refreshMs: number;
+  finished: boolean;
+  reads: number;
+  catalogBuilds: number | null;
+};
 
 export async function runColdStartScenarios(options: BenchOptions, placement: Placement, log: (line: string) => void): Promise<Row[]> {
   const serverCore = placement.pinned ? placement.serverCore : null;
@@ -35,25 +44,40 @@ export async function runColdStartScenarios(options: BenchOptions, placement: Pl
   const expected = sources * itemsPerSource;
   const dir = await mkdtemp(path.join(tmpdir(), "newsgate-bench-"));
   // All three start at once, so the gateway's modules compile while the upstreams make their feeds.
-  const upstreams = new BenchChild("upstreams.ts", { core: helperCore, args: ["--count", String(sources), "--items", String(itemsPerSource), "--delay", String(upstreamDelayMs)] });
+  const upstreams = new BenchChild("upstreams.ts", {
+    core: helperCore,
+    args: ["--count", String(sources), "--items", String(itemsPerSource), "--delay", String(upstreamDelayMs)],
+  });
   const fetcher = new BenchChild("fetch-all.ts", { core: serverCore });
-  const gateway = new BenchChild("cold-start-server.ts", { core: serverCore, nodeArgs: options.profile ? ["--cpu-prof", "--cpu-prof-dir=bench/profiles"] : [] });
+  const gateway = new BenchChild("cold-start-server.ts", {
+    core: serverCore,
+    nodeArgs: options.profile ? ["--cpu-prof", "--cpu-prof-dir=bench/profiles"] : [],
+  });
   const children = [upstreams, fetcher, gateway];
   try {
     const [ready] = await Promise.all([upstreams.next("ready", 180_000), fetcher.next("ready"), gateway.next("loaded")]);
     const urls = ready.urls as string[];
     const file = path.join(dir, "sources.json");
-    const sourceList = urls.map((url, i) => ({ id: `upstream-${i}`, name: `Upstream ${i}`, url, section: BENCH_SECTIONS[i % BENCH_SECTIONS.length]!.slug }));
+    const sourceList = urls.map((url, i) => ({
+      id: `upstream-${i}`,
+      name: `Upstream ${i}`,
+      url,
+      section: BENCH_SECTIONS[i % BENCH_SECTIONS.length]!.slug,
+    }));
     await writeFile(file, JSON.stringify({ sections: BENCH_SECTIONS, sources: sourceList }));
 
     // Baseline: the network alone, every feed read at once over node:http, in a process of its own on the server's core.
     const fetched = await fetcher.ask({ type: "fetch-all", urls }, "fetched", 120_000);
-    log(`  3. cold start: ${sources} upstreams, ${(Number(fetched.bytes) / 2 ** 20).toFixed(1)} MiB of feeds; plain parallel read ${Number(fetched.ms).toFixed(0)} ms`);
+    log(
+      `  3. cold start: ${sources} upstreams, ${(Number(fetched.bytes) / 2 ** 20).toFixed(1)} MiB of feeds; plain parallel read ${Number(fetched.ms).toFixed(0)} ms`,
+    );
     // The libraries' share of a cold start, on the same bodies and core, before the gateway starts.
     const floor = await fetcher.ask({ type: "floor" }, "floor", 120_000);
     await fetcher.stop();
     const [decodeMs, parseMs, textMs] = [floor.decodeMs, floor.parseMs, floor.textMs].map(Number) as [number, number, number];
-    log(`  3. cold start: the libraries alone on those feeds, one thread: ${Number(floor.ms).toFixed(0)} ms (CPU: decoding ${decodeMs.toFixed(0)} ms, parsing ${parseMs.toFixed(0)} ms, reading summary text ${textMs.toFixed(0)} ms; ${Number(floor.items)} items)`);
+    log(
+      `  3. cold start: the libraries alone on those feeds, one thread: ${Number(floor.ms).toFixed(0)} ms (CPU: decoding ${decodeMs.toFixed(0)} ms, parsing ${parseMs.toFixed(0)} ms, reading summary text ${textMs.toFixed(0)} ms; ${Number(floor.items)} items)`,
+    );
 
     const cold = await gateway.ask({ type: "go", sources: file, expected }, "cold", 180_000);
     const gatewayUrl = String(cold.url);
@@ -77,10 +101,16 @@ export async function runColdStartScenarios(options: BenchOptions, placement: Pl
     const refreshLatency = await refreshProbe.stop();
     const client = `client p99 ${refreshLatency.p99Ms.toFixed(0)} ms, longest silence ${refreshLatency.longestSilenceMs.toFixed(0)} ms, ${refreshLatency.failed} failed, ${refreshLatency.unanswered} unanswered`;
     if (refreshed) {
-      const round = refreshed.finished ? `every source refreshed in ${refreshed.refreshMs.toFixed(0)} ms` : `the round had not finished after ${refreshed.refreshMs.toFixed(0)} ms`;
-      log(`  4. stalls: ${round} (${refreshed.reads} reads, ${refreshed.catalogBuilds} catalog builds); event-loop delay p99 ${refreshed.delay.p99Ms.toFixed(1)} ms over ${refreshed.delay.samples} samples, ${refreshed.delay.over20} over 20 ms, max ${refreshed.delay.maxMs.toFixed(0)} ms; GC pauses ${refreshed.gc.count} (${refreshed.gc.over20} over 20 ms, longest ${refreshed.gc.maxMs.toFixed(0)} ms, ${refreshed.gc.totalMs.toFixed(0)} ms in all); ${client}`);
+      const round = refreshed.finished
+        ? `every source refreshed in ${refreshed.refreshMs.toFixed(0)} ms`
+        : `the round had not finished after ${refreshed.refreshMs.toFixed(0)} ms`;
+      log(
+        `  4. stalls: ${round} (${refreshed.reads} reads, ${refreshed.catalogBuilds} catalog builds); event-loop delay p99 ${refreshed.delay.p99Ms.toFixed(1)} ms over ${refreshed.delay.samples} samples, ${refreshed.delay.over20} over 20 ms, max ${refreshed.delay.maxMs.toFixed(0)} ms; GC pauses ${refreshed.gc.count} (${refreshed.gc.over20} over 20 ms, longest ${refreshed.gc.maxMs.toFixed(0)} ms, ${refreshed.gc.totalMs.toFixed(0)} ms in all); ${client}`,
+      );
     } else {
-      log(`  4. stalls: the gateway's event loop did not come back within ${((maxMs + BLOCKED_GRACE_MS) / 1000).toFixed(0)} s of the refresh starting; ${client}`);
+      log(
+        `  4. stalls: the gateway's event loop did not come back within ${((maxMs + BLOCKED_GRACE_MS) / 1000).toFixed(0)} s of the refresh starting; ${client}`,
+      );
     }
     const stalls = refreshed
       ? row({
@@ -90,7 +120,15 @@ export async function runColdStartScenarios(options: BenchOptions, placement: Pl
           baseline: { value: idle.p99Ms, unit: "ms", label: "idle" },
           target: { on: "measured", op: "<=", value: 20 },
           details: {
-            refresh: { ...refreshed.delay, gc: refreshed.gc, windowMs: refreshed.refreshMs, finished: refreshed.finished, reads: refreshed.reads, catalogBuilds: refreshed.catalogBuilds, client: refreshLatency },
+            refresh: {
+              ...refreshed.delay,
+              gc: refreshed.gc,
+              windowMs: refreshed.refreshMs,
+              finished: refreshed.finished,
+              reads: refreshed.reads,
+              catalogBuilds: refreshed.catalogBuilds,
+              client: refreshLatency,
+            },
             idle: { ...idle, windowMs: options.idleSeconds * 1000, client: idleLatency },
           },
         })
@@ -101,7 +139,10 @@ export async function runColdStartScenarios(options: BenchOptions, placement: Pl
           measured: { value: refreshLatency.longestSilenceMs, unit: "ms", label: "during refresh" },
           baseline: { value: idle.p99Ms, unit: "ms", label: "idle" },
           target: { on: "measured", op: "<=", value: 20 },
-          details: { refresh: { finished: false, blocked: true, client: refreshLatency }, idle: { ...idle, windowMs: options.idleSeconds * 1000, client: idleLatency } },
+          details: {
+            refresh: { finished: false, blocked: true, client: refreshLatency },
+            idle: { ...idle, windowMs: options.idleSeconds * 1000, client: idleLatency },
+          },
         });
 
     // The same cold start with the gateway free to use every core: how far its parser threads take it.
@@ -113,7 +154,9 @@ export async function runColdStartScenarios(options: BenchOptions, placement: Pl
       await everyCore.next("loaded");
       wide = await everyCore.ask({ type: "go", sources: file, expected }, "cold", 180_000);
       await everyCore.stop();
-      log(`  3. cold start, the gateway on every core (${ALL_CORES}): first complete answer after ${Number(wide.ms).toFixed(0)} ms${cpuNote(wide.cpu as ThreadCpu | null)}`);
+      log(
+        `  3. cold start, the gateway on every core (${ALL_CORES}): first complete answer after ${Number(wide.ms).toFixed(0)} ms${cpuNote(wide.cpu as ThreadCpu | null)}`,
+      );
     }
 
     return [
@@ -135,7 +178,8 @@ export async function runColdStartScenarios(options: BenchOptions, placement: Pl
       }),
       row({
         id: "cold-start.floor",
-        scenario: "3. cold start, the libraries alone on one thread: decode, parse (htmlparser2's tokenizer, rss-parser), summary text (htmlparser2)",
+        scenario:
+          "3. cold start, the libraries alone on one thread: decode, parse (htmlparser2's tokenizer, rss-parser), summary text (htmlparser2)",
         measured: { value: Number(floor.ms), unit: "ms", label: "libraries alone" },
         baseline: { value: Number(fetched.ms), unit: "ms", label: "plain parallel read" },
         target: null,

@@ -27,7 +27,9 @@ async function main(): Promise<void> {
   const config = await loadSourcesFile(values.sources ?? path.join(ROOT, "sources/default.json"));
   const gateway = createGateway({ config });
   const running = await listen(gateway.app, 0, "127.0.0.1");
-  const yoga: RunningServer | null = values.yoga ? await listen(createApp({ store: gateway.store, edgeCache: false }), 0, "127.0.0.1") : null;
+  const yoga: RunningServer | null = values.yoga
+    ? await listen(createApp({ store: gateway.store, edgeCache: false }), 0, "127.0.0.1")
+    : null;
   gateway.refresher.start();
   await gateway.warmUp();
   listenToBench(

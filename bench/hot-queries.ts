@@ -15,7 +15,8 @@ export const GRAPHQL_PATH = "/graphql";
 /** What a frontend's GraphQL client sends. */
 export const ACCEPT = "application/graphql-response+json, application/json";
 /** The article-page query of the issue: 20 articles with their related block, about 12 KB of answer. */
-export const HOT_QUERY = "{ articles(first: 20) { edges { node { id title url publishedAt section { name } related(first: 3) { score article { title } } } } } }";
+export const HOT_QUERY =
+  "{ articles(first: 20) { edges { node { id title url publishedAt section { name } related(first: 3) { score article { title } } } } } }";
 export const HOT_QUERY_WITH_VARIABLES =
   "query ArticlePage($first: Int!, $related: Int!) { articles(first: $first) { edges { node { id title url publishedAt section { name } related(first: $related) { score article { title } } } } } }";
 export const HOT_VARIABLES = { first: 20, related: 3 };
@@ -44,7 +45,12 @@ interface Variant {
 }
 
 function post(body: unknown): LoadRequest {
-  return { method: "POST", path: GRAPHQL_PATH, headers: { "content-type": "application/json", accept: ACCEPT }, body: JSON.stringify(body) };
+  return {
+    method: "POST",
+    path: GRAPHQL_PATH,
+    headers: { "content-type": "application/json", accept: ACCEPT },
+    body: JSON.stringify(body),
+  };
 }
 
 function get(query: string, variables?: unknown, headers: Record<string, string> = {}): LoadRequest {
@@ -54,7 +60,11 @@ function get(query: string, variables?: unknown, headers: Record<string, string>
 
 export const HOT_VARIANTS: Variant[] = [
   { id: "hot.post", scenario: "1. hot query, POST", request: post({ query: HOT_QUERY }) },
-  { id: "hot.post-variables", scenario: "1. hot query, POST with variables", request: post({ query: HOT_QUERY_WITH_VARIABLES, variables: HOT_VARIABLES }) },
+  {
+    id: "hot.post-variables",
+    scenario: "1. hot query, POST with variables",
+    request: post({ query: HOT_QUERY_WITH_VARIABLES, variables: HOT_VARIABLES }),
+  },
   { id: "hot.get", scenario: "1. hot query, GET", request: get(HOT_QUERY) },
   { id: "hot.get-variables", scenario: "1. hot query, GET with variables", request: get(HOT_QUERY_WITH_VARIABLES, HOT_VARIABLES) },
   // The stored brotli variant (made once, on the first request that takes br); the bare server writes the same compressed bytes.
@@ -126,9 +136,13 @@ async function goodAnswer(url: string, request: LoadRequest, body?: string): Pro
 }
 
 async function setBareBody(bare: BenchChild, bareUrl: string, answer: Answer, request: LoadRequest): Promise<void> {
-  await bare.ask({ type: "body", contentType: answer.contentType, contentEncoding: answer.contentEncoding, base64: answer.bytes.toString("base64") }, "body-set");
+  await bare.ask(
+    { type: "body", contentType: answer.contentType, contentEncoding: answer.contentEncoding, base64: answer.bytes.toString("base64") },
+    "body-set",
+  );
   const echoed = await ask(bareUrl, request);
-  if (!echoed.bytes.equals(answer.bytes) || echoed.contentType !== answer.contentType || echoed.contentEncoding !== answer.contentEncoding) throw new Error("the bare server does not write the gateway's bytes");
+  if (!echoed.bytes.equals(answer.bytes) || echoed.contentType !== answer.contentType || echoed.contentEncoding !== answer.contentEncoding)
+    throw new Error("the bare server does not write the gateway's bytes");
 }
 
 /** Median server CPU per request of a contender, when it could be read. */
@@ -165,7 +179,9 @@ function details(result: InterleavedResult) {
 }
 
 function summary(result: InterleavedResult): string {
-  return [...result.medians].map(([name, rps]) => `${name} ${Math.round(rps)} req/s (${cpuPerRequest(result, name)?.toFixed(0) ?? "?"} µs CPU/req)`).join(", ");
+  return [...result.medians]
+    .map(([name, rps]) => `${name} ${Math.round(rps)} req/s (${cpuPerRequest(result, name)?.toFixed(0) ?? "?"} µs CPU/req)`)
+    .join(", ");
 }
 
 /** The info row of the app without its edge cache, from rounds interleaved with the bare server's. */
@@ -204,7 +220,12 @@ export async function runHttpScenarios(options: BenchOptions, placement: Placeme
       { name: "gateway", url: gatewayUrl, pid: gateway.process.pid },
       ...(withYoga && yogaUrl ? [{ name: "yoga", url: yogaUrl, pid: gateway.process.pid }] : []),
     ];
-    const load = { rounds: options.rounds, seconds: options.loadSeconds, warmupSeconds: options.warmupSeconds, connections: options.connections };
+    const load = {
+      rounds: options.rounds,
+      seconds: options.loadSeconds,
+      warmupSeconds: options.warmupSeconds,
+      connections: options.connections,
+    };
     // The load generator's own JIT warms up first, so the first variant's bare rounds are not slower for it.
     await runLoad(bareUrl, HOT_VARIANTS[0]!.request, options.warmupSeconds * 2, options.connections);
     let hotPost: Answer | null = null;
@@ -221,8 +242,11 @@ export async function runHttpScenarios(options: BenchOptions, placement: Placeme
         const plain = await goodAnswer(yogaUrl, variant.request);
         if (!plain.bytes.equals(answer.bytes)) log("  note: Yoga without the edge cache answered different bytes than the gateway");
       }
-      log(`  ${variant.scenario}: ${answer.bytes.length} bytes${answer.contentEncoding ? ` (${answer.contentEncoding}; ${Buffer.byteLength(decodedText(answer))} decoded)` : ""}, ${answer.contentType}, edge cache ${answer.cache ?? "?"}`);
-      if (variant.request.headers?.["accept-encoding"] && answer.contentEncoding !== variant.request.headers["accept-encoding"]) throw new Error(`the gateway answered ${variant.id} without ${variant.request.headers["accept-encoding"]}`);
+      log(
+        `  ${variant.scenario}: ${answer.bytes.length} bytes${answer.contentEncoding ? ` (${answer.contentEncoding}; ${Buffer.byteLength(decodedText(answer))} decoded)` : ""}, ${answer.contentType}, edge cache ${answer.cache ?? "?"}`,
+      );
+      if (variant.request.headers?.["accept-encoding"] && answer.contentEncoding !== variant.request.headers["accept-encoding"])
+        throw new Error(`the gateway answered ${variant.id} without ${variant.request.headers["accept-encoding"]}`);
       const result = await interleave(contenders(withYoga), variant.request, load);
       log(`    ${summary(result)}`);
       rows.push(
@@ -233,7 +257,14 @@ export async function runHttpScenarios(options: BenchOptions, placement: Placeme
           baseline: { value: result.medians.get("bare")!, unit: "req/s", label: "bare node:http" },
           cpuRatio: cpuRatio(result, "gateway"),
           target: { on: "ratio", op: ">=", value: 0.5 },
-          details: { answerBytes: answer.bytes.length, ...(answer.contentEncoding ? { contentEncoding: answer.contentEncoding, decodedBytes: Buffer.byteLength(decodedText(answer)) } : {}), edgeCache: answer.cache, ...details(result) },
+          details: {
+            answerBytes: answer.bytes.length,
+            ...(answer.contentEncoding
+              ? { contentEncoding: answer.contentEncoding, decodedBytes: Buffer.byteLength(decodedText(answer)) }
+              : {}),
+            edgeCache: answer.cache,
+            ...details(result),
+          },
         }),
       );
       if (withYoga) rows.push(yogaAloneRow("hot.post-yoga", "1. hot query, POST, edge cache off (Yoga alone)", result));
@@ -241,16 +272,24 @@ export async function runHttpScenarios(options: BenchOptions, placement: Placeme
 
     if (wantMisses) {
       const ids = await goodAnswer(gatewayUrl, post({ query: "{ articles(first: 100) { edges { node { id } } } sections { slug } }" }));
-      const data = (JSON.parse(ids.bytes.toString("utf8")) as { data: { articles: { edges: { node: { id: string } }[] }; sections: { slug: string }[] } }).data;
+      const data = (
+        JSON.parse(ids.bytes.toString("utf8")) as {
+          data: { articles: { edges: { node: { id: string } }[] }; sections: { slug: string }[] };
+        }
+      ).data;
       const articleIds = data.articles.edges.map((e) => e.node.id);
       const sections = data.sections.map((s) => s.slug);
       const request: LoadRequest = { ...post({}), body: undefined, nextBody: missStream(articleIds, sections) };
       // Checked on requests of their own (far from the stream's), so the stream stays unseen.
-      const checks = await Promise.all([1e7, 1e7 + 1, 1e7 + 2, 1e7 + 3].map((n) => goodAnswer(gatewayUrl, request, missBody(n, articleIds, sections))));
+      const checks = await Promise.all(
+        [1e7, 1e7 + 1, 1e7 + 2, 1e7 + 3].map((n) => goodAnswer(gatewayUrl, request, missBody(n, articleIds, sections))),
+      );
       const cacheStatuses = checks.map((c) => c.cache);
       if (cacheStatuses.includes("hit")) log("  note: a distinct query was answered from the edge cache; the miss figure may be flattered");
       await setBareBody(bare, bareUrl, hotPost!, post({ query: HOT_QUERY }));
-      log(`  2. cache misses: ${articleIds.length} article ids, ${sections.length} sections, answers ${checks.map((c) => c.bytes.length).join("/")} bytes, edge cache ${cacheStatuses.join("/")}`);
+      log(
+        `  2. cache misses: ${articleIds.length} article ids, ${sections.length} sections, answers ${checks.map((c) => c.bytes.length).join("/")} bytes, edge cache ${cacheStatuses.join("/")}`,
+      );
       // Every server gets the same longer warm-up, on the same stream; Yoga alone too, for the issue's "2x plain Yoga".
       const result = await interleave(contenders(true), request, { ...load, warmupSeconds: load.warmupSeconds * MISSES_WARMUP_FACTOR });
       log(`    ${summary(result)}`);

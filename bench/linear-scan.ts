@@ -13,11 +13,12 @@ export class LinearScan {
   private readonly norms: Float64Array;
   private readonly haystacks: string[];
 
-  constructor(private readonly articles: CatalogArticle[]) {
+  constructor(readonly articles: CatalogArticle[]) {
     const documentFrequency = new Map<string, number>();
     const counts = articles.map((article) => {
       const termCounts = new Map<string, number>();
-      for (const { term } of tokenize(`${article.title} ${article.tags.join(" ")} ${article.summary ?? ""}`)) termCounts.set(term, (termCounts.get(term) ?? 0) + 1);
+      for (const { term } of tokenize(`${article.title} ${article.tags.join(" ")} ${article.summary ?? ""}`))
+        termCounts.set(term, (termCounts.get(term) ?? 0) + 1);
       for (const term of termCounts.keys()) documentFrequency.set(term, (documentFrequency.get(term) ?? 0) + 1);
       return termCounts;
     });

@@ -70,7 +70,8 @@ export async function runLoad(url: string, request: LoadRequest, seconds: number
     requestsPerSecond: answered / elapsed,
     latencyP99Ms: result.latency.p99,
     failures: result.non2xx + result.errors + result.timeouts,
-    serverCpuUsPerRequest: serverCpuBefore !== null && serverCpuAfter !== null && answered > 0 ? ((serverCpuAfter - serverCpuBefore) * 1e6) / answered : null,
+    serverCpuUsPerRequest:
+      serverCpuBefore !== null && serverCpuAfter !== null && answered > 0 ? ((serverCpuAfter - serverCpuBefore) * 1e6) / answered : null,
     loadGeneratorCpu: (self.user + self.system) / 1e6 / elapsed,
   };
 }
@@ -102,7 +103,8 @@ export async function interleave(
   for (const contender of contenders) await runLoad(contender.url, request, warmupSeconds, connections);
   const runs = new Map<string, LoadResult[]>(contenders.map((c) => [c.name, []]));
   for (let round = 0; round < rounds; round++) {
-    for (const contender of contenders) runs.get(contender.name)!.push(await runLoad(contender.url, request, seconds, connections, contender.pid));
+    for (const contender of contenders)
+      runs.get(contender.name)!.push(await runLoad(contender.url, request, seconds, connections, contender.pid));
   }
   const medians = new Map([...runs].map(([name, results]) => [name, median(results.map((r) => r.requestsPerSecond))]));
   return { runs, medians };

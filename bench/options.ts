@@ -38,10 +38,40 @@ export const SCENARIO_GROUPS = ["hot", "misses", "cold", "upstream", "catalog"] 
 export type ScenarioGroup = (typeof SCENARIO_GROUPS)[number];
 
 const PRESETS = {
-  full: { rounds: 3, loadSeconds: 2, warmupSeconds: 1, connections: 50, sources: 200, articles: 100_000, indexSamples: 2000, scanSamples: 40, idleSeconds: 2 },
-  quick: { rounds: 3, loadSeconds: 0.5, warmupSeconds: 0.5, connections: 50, sources: 50, articles: 5_000, indexSamples: 500, scanSamples: 20, idleSeconds: 1 },
+  full: {
+    rounds: 3,
+    loadSeconds: 2,
+    warmupSeconds: 1,
+    connections: 50,
+    sources: 200,
+    articles: 100_000,
+    indexSamples: 2000,
+    scanSamples: 40,
+    idleSeconds: 2,
+  },
+  quick: {
+    rounds: 3,
+    loadSeconds: 0.5,
+    warmupSeconds: 0.5,
+    connections: 50,
+    sources: 50,
+    articles: 5_000,
+    indexSamples: 500,
+    scanSamples: 20,
+    idleSeconds: 1,
+  },
   // Few connections: a slow server still answers within a short run.
-  smoke: { rounds: 1, loadSeconds: 0.5, warmupSeconds: 0.1, connections: 5, sources: 5, articles: 2_000, indexSamples: 50, scanSamples: 5, idleSeconds: 0.3 },
+  smoke: {
+    rounds: 1,
+    loadSeconds: 0.5,
+    warmupSeconds: 0.1,
+    connections: 5,
+    sources: 5,
+    articles: 2_000,
+    indexSamples: 50,
+    scanSamples: 5,
+    idleSeconds: 0.3,
+  },
 } as const;
 
 export const USAGE = `npm run bench -- [--quick] [--smoke] [--rounds N] [--seconds S] [--sources N] [--articles N] [--only hot,misses,cold,upstream,catalog] [--profile] [--out FILE]`;
@@ -72,7 +102,8 @@ export function readOptions(argv: string[], defaultOut: string): BenchOptions {
   const preset = PRESETS[mode];
   const only = values.only ? new Set(values.only.split(",").map((name) => name.trim())) : null;
   for (const name of only ?? []) {
-    if (!(SCENARIO_GROUPS as readonly string[]).includes(name)) throw new Error(`--only: unknown scenario "${name}" (one of ${SCENARIO_GROUPS.join(", ")})`);
+    if (!(SCENARIO_GROUPS as readonly string[]).includes(name))
+      throw new Error(`--only: unknown scenario "${name}" (one of ${SCENARIO_GROUPS.join(", ")})`);
   }
   return {
     mode,

@@ -53,7 +53,9 @@ export function startProbe(url: string, init: RequestInit): { stop: () => Promis
           answered();
           return response.ok ? performance.now() - started : `HTTP ${response.status}`;
         })
-        .catch((error: Error) => (abandon.signal.aborted ? UNANSWERED : `${error.message}${error.cause instanceof Error ? `: ${error.cause.message}` : ""}`))
+        .catch((error: Error) =>
+          abandon.signal.aborted ? UNANSWERED : `${error.message}${error.cause instanceof Error ? `: ${error.cause.message}` : ""}`,
+        )
         .finally(() => outstanding--),
     );
   }, PROBE_INTERVAL_MS);

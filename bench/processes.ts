@@ -108,10 +108,14 @@ export class BenchChild {
   private exited: { code: number | null; signal: NodeJS.Signals | null } | null = null;
   private readonly exitPromise: Promise<void>;
 
-  constructor(readonly script: string, { core, args = [], nodeArgs = [], env }: ChildOptions) {
+  constructor(
+    readonly script: string,
+    { core, args = [], nodeArgs = [], env }: ChildOptions,
+  ) {
     const node = [...nodeArgs, "--import", "tsx", path.join(ROOT, "bench", script), ...args];
     const cores = core === "all" ? ALL_CORES : core;
-    const [command, commandArgs] = cores === null ? [process.execPath, node] : ["taskset", ["-c", String(cores), process.execPath, ...node]];
+    const [command, commandArgs] =
+      cores === null ? [process.execPath, node] : ["taskset", ["-c", String(cores), process.execPath, ...node]];
     this.process = spawn(command, commandArgs, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ["ignore", "ignore", "pipe", "ipc"] });
     this.process.stderr!.setEncoding("utf8");
     this.process.stderr!.on("data", (chunk: string) => {
@@ -142,12 +146,18 @@ export class BenchChild {
     const queued = this.inbox.findIndex((m) => m.type === type || m.type === "error");
     if (queued >= 0) {
       const [message] = this.inbox.splice(queued, 1);
-      return message!.type === "error" ? Promise.reject(new Error(`${this.script}: ${String(message!.message)}`)) : Promise.resolve(message as T);
+      return message!.type === "error"
+        ? Promise.reject(new Error(`${this.script}: ${String(message!.message)}`))
+        : Promise.resolve(message as T);
     }
-    if (this.exited) return Promise.reject(new Error(`${this.script} has exited (${this.exited.signal ?? this.exited.code})\n${this.stderr}`));
+    if (this.exited)
+      return Promise.reject(new Error(`${this.script} has exited (${this.exited.signal ?? this.exited.code})\n${this.stderr}`));
     return new Promise<T>((resolve, reject) => {
       const timer = setTimeout(() => {
-        this.waiters.splice(this.waiters.findIndex((w) => w.timer === timer), 1);
+        this.waiters.splice(
+          this.waiters.findIndex((w) => w.timer === timer),
+          1,
+        );
         reject(new Error(`${this.script} sent no "${type}" within ${timeoutMs} ms\n${this.stderr}`));
       }, timeoutMs);
       this.waiters.push({ type, resolve: resolve as (m: ChildMessage) => void, reject, timer });
@@ -194,14 +204,19 @@ export function tell(message: ChildMessage): void {
  * In a child: runs `handler` for each message from the bench; `stop` runs
  * `onStop` then exits, and a handler's failure is sent back as an `error`.
  */
-export function listenToBench(handler: (message: ChildMessage) => Promise<void> | void, onStop: () => Promise<void> | void = () => undefined): void {
+export function listenToBench(
+  handler: (message: ChildMessage) => Promise<void> | void,
+  onStop: () => Promise<void> | void = () => undefined,
+): void {
   process.on("message", (message: ChildMessage) => {
     if (message.type === "stop") {
       const cutShort = new Promise((resolve) => setTimeout(resolve, CHILD_CLEANUP_MS));
       void Promise.race([Promise.resolve(onStop()).catch(() => undefined), cutShort]).finally(() => process.exit(0));
       return;
     }
-    Promise.resolve(handler(message)).catch((error: unknown) => tell({ type: "error", message: error instanceof Error ? error.stack ?? error.message : String(error) }));
+    Promise.resolve(handler(message)).catch((error: unknown) =>
+      tell({ type: "error", message: error instanceof Error ? (error.stack ?? error.message) : String(error) }),
+    );
   });
   // The bench went away (it crashed or was killed): do not linger.
   process.on("disconnect", () => process.exit(0));

@@ -44,7 +44,8 @@ export function row(fields: Omit<Row, "ratio" | "pass"> & { ratio?: number | nul
   if (fields.target) {
     const judged = ratio !== null && fields.cpuRatio != null ? Math.min(ratio, fields.cpuRatio) : ratio;
     const value = fields.target.on === "ratio" ? judged : fields.measured.value;
-    pass = value !== null && Number.isFinite(value) && (fields.target.op === ">=" ? value >= fields.target.value : value <= fields.target.value);
+    pass =
+      value !== null && Number.isFinite(value) && (fields.target.op === ">=" ? value >= fields.target.value : value <= fields.target.value);
   }
   return { ...fields, ratio, pass };
 }
@@ -96,7 +97,9 @@ export function markdownTable(rows: Row[]): string {
         r.scenario,
         formatFigure(r.measured),
         r.baseline ? `${formatFigure(r.baseline)} (${r.baseline.label})` : "—",
-        r.ratio === null ? "—" : `${formatNumber(r.ratio, r.ratio < 10 ? 3 : 1)}×${r.cpuRatio != null ? ` (by CPU ${formatNumber(r.cpuRatio, 3)}×)` : ""}`,
+        r.ratio === null
+          ? "—"
+          : `${formatNumber(r.ratio, r.ratio < 10 ? 3 : 1)}×${r.cpuRatio != null ? ` (by CPU ${formatNumber(r.cpuRatio, 3)}×)` : ""}`,
         r.target ? formatTarget(r.target, r.measured.unit) : "— (info)",
         r.pass === null ? "info" : r.pass ? "pass" : "FAIL",
       ]),

@@ -1,4 +1,4 @@
-import { TextGenerator, TOPIC_COUNT } from "./synthetic-text.ts";
+import { type TextGenerator, TOPIC_COUNT } from "./synthetic-text.ts";
 
 /** Characters of an item's description and of its full content (markup included): about 1.5 KB an item. */
 const DESCRIPTION_CHARS = 220;

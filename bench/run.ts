@@ -76,7 +76,9 @@ async function main(): Promise<void> {
   };
   await writeFile(options.out, `${JSON.stringify(results, null, 2)}\n`);
   log(`\n${table}\n`);
-  log(`${rows.filter((r) => r.pass === false).length} of ${rows.filter((r) => r.pass !== null).length} targets missed; ${results.durationSeconds} s; details in ${path.relative(process.cwd(), options.out) || options.out}`);
+  log(
+    `${rows.filter((r) => r.pass === false).length} of ${rows.filter((r) => r.pass !== null).length} targets missed; ${results.durationSeconds} s; details in ${path.relative(process.cwd(), options.out) || options.out}`,
+  );
   // Missed targets are the finding, not a failure of the bench; a scenario that could not run is.
   process.exitCode = failures.length > 0 ? 1 : 0;
 }

@@ -89,7 +89,10 @@ export function syntheticArticle(text: TextGenerator, { sourceId, section, n, pu
     image: hasImage ? { url: ["https://cdn.", host, "/images/", n, ".jpg"].join(""), alt: null, width: 1200, height: 675 } : null,
     tags: text.tags(topic, 3),
     section,
-    commentCount: null, authors: [], enclosures: [], language: null,
+    commentCount: null,
+    authors: [],
+    enclosures: [],
+    language: null,
   };
 }
 

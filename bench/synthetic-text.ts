@@ -24,7 +24,32 @@ const TWO_SYLLABLE_RANKS = 1500;
 /** Resolution of the table that turns a uniform number into a Zipf rank. */
 const ZIPF_TABLE_SIZE = 1 << 18;
 
-const ONSETS = ["b", "br", "c", "ch", "d", "dr", "f", "g", "gr", "h", "k", "l", "m", "n", "p", "pl", "r", "s", "st", "t", "tr", "v", "w", "z"];
+const ONSETS = [
+  "b",
+  "br",
+  "c",
+  "ch",
+  "d",
+  "dr",
+  "f",
+  "g",
+  "gr",
+  "h",
+  "k",
+  "l",
+  "m",
+  "n",
+  "p",
+  "pl",
+  "r",
+  "s",
+  "st",
+  "t",
+  "tr",
+  "v",
+  "w",
+  "z",
+];
 const VOWELS = ["a", "e", "i", "o", "u", "ai", "ea", "io", "ou"];
 const CODAS = ["", "", "n", "r", "s", "l", "nd", "st", "x", "m"];
 

@@ -43,7 +43,10 @@ function clientStream(): () => string {
   return () => {
     n++;
     if (n % 3 !== 0) return JSON.stringify({ query: "{ articles(first: 5) { edges { node { title } } } }" });
-    return JSON.stringify({ query: "query Page($n: Int!) { articles(first: $n) { totalCount edges { node { id } } } }", variables: { n: 1 + (n % 20) } });
+    return JSON.stringify({
+      query: "query Page($n: Int!) { articles(first: $n) { totalCount edges { node { id } } } }",
+      variables: { n: 1 + (n % 20) },
+    });
   };
 }
 
@@ -99,7 +102,13 @@ export async function runUpstreamScenario(options: BenchOptions, placement: Plac
     const ready = await upstreams.next("ready", 120_000);
     const urls = ready.urls as string[];
     const file = path.join(dir, "sources.json");
-    const sources = urls.map((url, i) => ({ id: `upstream-${i}`, name: `Upstream ${i}`, url, section: BENCH_SECTIONS[i % BENCH_SECTIONS.length]!.slug, refreshSeconds: ttlSeconds }));
+    const sources = urls.map((url, i) => ({
+      id: `upstream-${i}`,
+      name: `Upstream ${i}`,
+      url,
+      section: BENCH_SECTIONS[i % BENCH_SECTIONS.length]!.slug,
+      refreshSeconds: ttlSeconds,
+    }));
     await writeFile(file, JSON.stringify({ sections: BENCH_SECTIONS, sources }));
     const gateway = new BenchChild("gateway-server.ts", { core: null, args: ["--sources", file] });
     children.push(gateway);
@@ -108,14 +117,23 @@ export async function runUpstreamScenario(options: BenchOptions, placement: Plac
 
     const before = await upstreams.ask<UpstreamReads>({ type: "reads" }, "reads");
     const gatewayBefore = await gatewayCounts(url);
-    const request = { method: "POST" as const, path: GRAPHQL_PATH, headers: { "content-type": "application/json", accept: ACCEPT }, nextBody: clientStream() };
+    const request = {
+      method: "POST" as const,
+      path: GRAPHQL_PATH,
+      headers: { "content-type": "application/json", accept: ACCEPT },
+      nextBody: clientStream(),
+    };
     const load = await runLoad(url, request, ttls * ttlSeconds, clients, gateway.process.pid);
     const after = await upstreams.ask<UpstreamReads>({ type: "reads" }, "reads");
     const gatewayAfter = await gatewayCounts(url);
 
     // Gaps from each source's last read before the clients came (its warm-up read) on.
-    const gaps = readGaps(after.readTimes, before.reads.map((count) => count - 1));
-    if (gaps.length === 0) throw new Error(`no source was read again in ${ttls} TTLs of ${ttlSeconds} s (reads per source: ${after.reads.join(", ")})`);
+    const gaps = readGaps(
+      after.readTimes,
+      before.reads.map((count) => count - 1),
+    );
+    if (gaps.length === 0)
+      throw new Error(`no source was read again in ${ttls} TTLs of ${ttlSeconds} s (reads per source: ${after.reads.join(", ")})`);
     const meanGapMs = gaps.reduce((sum, gap) => sum + gap, 0) / gaps.length;
     const shortestGapMs = Math.min(...gaps);
     const longestGapMs = Math.max(...gaps);
@@ -135,7 +153,18 @@ export async function runUpstreamScenario(options: BenchOptions, placement: Plac
     );
     // A 304 the gateway parsed anyway, or after which it built its catalog again, does not count.
     const skipped = Math.max(0, Math.min(answered304, countedNotModified) - parsed - catalogBuilds);
-    const details = { ttlMs, sources: options.sources, clients, windowTtls: ttls, reads, gaps: gaps.length, meanGapMs, shortestGapMs, longestGapMs, client: { requests, failures: load.failures, p99Ms: load.latencyP99Ms } };
+    const details = {
+      ttlMs,
+      sources: options.sources,
+      clients,
+      windowTtls: ttls,
+      reads,
+      gaps: gaps.length,
+      meanGapMs,
+      shortestGapMs,
+      longestGapMs,
+      client: { requests, failures: load.failures, p99Ms: load.latencyP99Ms },
+    };
     return [
       row({
         id: "upstream.reads",

@@ -19,7 +19,9 @@ import { RssFixture } from "./rss-fixture.ts";
 import { TextGenerator } from "./synthetic-text.ts";
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { count: { type: "string" }, items: { type: "string" }, delay: { type: "string" }, unchanged: { type: "boolean" } } });
+  const { values } = parseArgs({
+    options: { count: { type: "string" }, items: { type: "string" }, delay: { type: "string" }, unchanged: { type: "boolean" } },
+  });
   const count = Number(values.count ?? 200);
   const items = Number(values.items ?? 100);
   const delay = Number(values.delay ?? 200);
@@ -73,7 +75,8 @@ async function main(): Promise<void> {
   }
   listenToBench(
     (message) => {
-      if (message.type === "reads") tell({ type: "reads", reads: values.unchanged ? reads : fixtures.map((f) => f.readCount), answered, notModified, readTimes });
+      if (message.type === "reads")
+        tell({ type: "reads", reads: values.unchanged ? reads : fixtures.map((f) => f.readCount), answered, notModified, readTimes });
     },
     () => {
       for (const server of servers) server.closeAllConnections();

@@ -52,7 +52,9 @@ export interface GatewayDeps {
    * size and miss hook (its lookups always go to `metrics`).
    * @default every limit's default, no allow-list, the edge cache's defaults
    */
-  http?: Pick<AppDeps, "limits" | "persistedOperations" | "automaticPersistedQueries"> & { edgeCache?: Pick<EdgeCacheOptions, "maxBytes" | "onMiss"> };
+  http?: Pick<AppDeps, "limits" | "persistedOperations" | "automaticPersistedQueries"> & {
+    edgeCache?: Pick<EdgeCacheOptions, "maxBytes" | "onMiss">;
+  };
   /** Operations log: requests, upstream reads, source health changes, reloads. @default a silent logger */
   logger?: Logger;
   /** Prometheus metrics, served at `/metrics`. @default createMetrics(): a fresh registry for this gateway alone */
@@ -92,10 +94,27 @@ export interface Gateway {
 }
 
 /** Wires the stages together: config → ingest → store → graphql → http. */
-export function createGateway({ config, transport, refusePrivateAddresses = false, classifyAddress = nonPublicRange, now = Date.now, monotonicNow, random, fetchConcurrency, http = {}, logger = silentLogger(), metrics = createMetrics(), partners = null, publicUrl = null, metricsToken = null, sharedCache = null }: GatewayDeps): Gateway {
+export function createGateway({
+  config,
+  transport,
+  refusePrivateAddresses = false,
+  classifyAddress = nonPublicRange,
+  now = Date.now,
+  monotonicNow,
+  random,
+  fetchConcurrency,
+  http = {},
+  logger = silentLogger(),
+  metrics = createMetrics(),
+  partners = null,
+  publicUrl = null,
+  metricsToken = null,
+  sharedCache = null,
+}: GatewayDeps): Gateway {
   const fetchUnlimited = createFetcher(transport, { refusePrivateAddresses, classify: classifyAddress });
   const limit = createFetchLimits(fetchConcurrency);
-  const fetchFeed: typeof fetchUnlimited = (request) => limit(request.url, () => fetchUnlimited(request), { background: request.background });
+  const fetchFeed: typeof fetchUnlimited = (request) =>
+    limit(request.url, () => fetchUnlimited(request), { background: request.background });
   const history = new FetchHistory();
   const read = createObservedRead({ fetchFeed, now, logger, metrics, history });
   const readLocal = (source: SourceConfig, previous: SourceSnapshot | undefined) => read(source, store.config, previous);
@@ -139,17 +158,29 @@ export function createGateway({ config, transport, refusePrivateAddresses = fals
         createMetricsRoute({ registry: metrics.registry, token: metricsToken }),
         createStatusRoute({ store, history, now }),
         ...createFeedRoutes({ store, publicUrl, remainingFreshMs: (sourceId) => feedCache.remainingMs(sourceId) }),
-        ...createEmbedRoutes({ store, frameAncestors: (req) => frameAncestors(partners, requestPartner(req)), remainingFreshMs: (sourceId) => feedCache.remainingMs(sourceId) }),
+        ...createEmbedRoutes({
+          store,
+          frameAncestors: (req) => frameAncestors(partners, requestPartner(req)),
+          remainingFreshMs: (sourceId) => feedCache.remainingMs(sourceId),
+        }),
       ],
       // Keys, CORS and rate limits in front of every route; metrics scrapes need no key.
-      gate: createPartnerGate({ partners, onRateLimited: (client) => metrics.rateLimited(client), openPaths: [...DEFAULT_OPEN_PATHS, "/metrics"], shared: sharedCache }),
+      gate: createPartnerGate({
+        partners,
+        onRateLimited: (client) => metrics.rateLimited(client),
+        openPaths: [...DEFAULT_OPEN_PATHS, "/metrics"],
+        shared: sharedCache,
+      }),
       // Answers the edge cache gives never reach Yoga: its lookups are their only trace in metrics.
       ...http,
       // APQ registered on one instance runs by its hash on every other.
       automaticPersistedQueries: http.automaticPersistedQueries ?? { shared: sharedCache },
       edgeCache: { ...http.edgeCache, onLookup: (outcome) => metrics.cacheLookup("edge", outcome) },
       // In a cluster the allow-list is the union of the instances' files (see sharePersistedOperations).
-      persistedOperations: sharedCache && http.persistedOperations ? sharePersistedOperations(http.persistedOperations, sharedCache) : http.persistedOperations,
+      persistedOperations:
+        sharedCache && http.persistedOperations
+          ? sharePersistedOperations(http.persistedOperations, sharedCache)
+          : http.persistedOperations,
     }),
     store,
     refresher,

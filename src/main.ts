@@ -25,7 +25,17 @@ async function main(): Promise<void> {
   const partners = settings.partnersFile ? await loadPartnersFile(settings.partnersFile) : null;
   const sharedCache = settings.redisUrl ? new SharedCache({ redis: createRedis(settings.redisUrl), logger }) : null;
   await sharedCache?.connect();
-  const gateway = createGateway({ config, http: { persistedOperations }, logger, metrics: createMetrics({ processMetrics: true }), partners, publicUrl: settings.publicUrl, refusePrivateAddresses: settings.refusePrivateAddresses, metricsToken: settings.metricsToken, sharedCache });
+  const gateway = createGateway({
+    config,
+    http: { persistedOperations },
+    logger,
+    metrics: createMetrics({ processMetrics: true }),
+    partners,
+    publicUrl: settings.publicUrl,
+    refusePrivateAddresses: settings.refusePrivateAddresses,
+    metricsToken: settings.metricsToken,
+    sharedCache,
+  });
   const running = await listen(gateway.app, settings.port, settings.host);
   const started = `Newsgate serving ${config.sources.length} sources from ${config.file} at ${running.url}${GRAPHQL_PATH}`;
   // DESIGN.md promises this line on stdout whatever LOG_LEVEL says.

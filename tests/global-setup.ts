@@ -16,7 +16,10 @@ import net from "node:net";
  */
 const PACKAGES: { name: string; present: () => boolean }[] = [
   { name: "chromium", present: () => existsSync("/usr/bin/chromium") },
-  { name: "python3-feedparser", present: () => spawnSync("/usr/bin/python3", ["-c", "import feedparser"], { stdio: "ignore" }).status === 0 },
+  {
+    name: "python3-feedparser",
+    present: () => spawnSync("/usr/bin/python3", ["-c", "import feedparser"], { stdio: "ignore" }).status === 0,
+  },
   { name: "redis-server", present: () => spawnSync("redis-server", ["--version"], { stdio: "ignore" }).status === 0 },
   // promtool, which lints the metrics exposition.
   { name: "prometheus", present: () => spawnSync("promtool", ["--version"], { stdio: "ignore" }).status === 0 },
@@ -32,23 +35,40 @@ export default async function setup(): Promise<void> {
     log(`installing ${missing.join(", ")} from Debian (${command})`);
     const sudo = process.getuid?.() === 0 ? [] : ["sudo", "-n"];
     try {
-      for (const args of [["apt-get", "update", "-qq"], ["apt-get", "install", "-y", "-qq", ...missing]]) {
+      for (const args of [
+        ["apt-get", "update", "-qq"],
+        ["apt-get", "install", "-y", "-qq", ...missing],
+      ]) {
         const [program, ...rest] = [...sudo, ...args];
-        execFileSync(program!, rest, { stdio: ["ignore", "ignore", "inherit"], env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" }, timeout: 600_000 });
+        execFileSync(program!, rest, {
+          stdio: ["ignore", "ignore", "inherit"],
+          env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" },
+          timeout: 600_000,
+        });
       }
     } catch (error) {
-      throw new Error(`could not install ${missing.join(", ")} (${(error as Error).message.split("\n")[0]}): run \`sudo ${command}\` and try again`);
+      throw new Error(
+        `could not install ${missing.join(", ")} (${(error as Error).message.split("\n")[0]}): run \`sudo ${command}\` and try again`,
+      );
     }
     const still = PACKAGES.filter((p) => missing.includes(p.name) && !p.present()).map((p) => p.name);
-    if (still.length > 0) throw new Error(`${still.join(", ")} still missing after apt-get: run \`sudo apt-get install -y ${still.join(" ")}\``);
+    if (still.length > 0)
+      throw new Error(`${still.join(", ")} still missing after apt-get: run \`sudo apt-get install -y ${still.join(" ")}\``);
   }
 
   if (!(await redisAnswers(REDIS_PORT))) {
-    if (checkOnly) throw new Error(`no Redis answers on 127.0.0.1:${REDIS_PORT}: start one (redis-server --daemonize yes --port ${REDIS_PORT})`);
+    if (checkOnly)
+      throw new Error(`no Redis answers on 127.0.0.1:${REDIS_PORT}: start one (redis-server --daemonize yes --port ${REDIS_PORT})`);
     log(`starting a Redis on 127.0.0.1:${REDIS_PORT} (none answered; it keeps nothing on disk)`);
-    execFileSync("redis-server", ["--daemonize", "yes", "--bind", "127.0.0.1", "--port", String(REDIS_PORT), "--save", "", "--appendonly", "no"], { stdio: "ignore" });
-    for (let attempt = 0; attempt < 50 && !(await redisAnswers(REDIS_PORT)); attempt++) await new Promise((resolve) => setTimeout(resolve, 100));
-    if (!(await redisAnswers(REDIS_PORT))) throw new Error(`started redis-server, but nothing answers on 127.0.0.1:${REDIS_PORT}: is the port taken by something else?`);
+    execFileSync(
+      "redis-server",
+      ["--daemonize", "yes", "--bind", "127.0.0.1", "--port", String(REDIS_PORT), "--save", "", "--appendonly", "no"],
+      { stdio: "ignore" },
+    );
+    for (let attempt = 0; attempt < 50 && !(await redisAnswers(REDIS_PORT)); attempt++)
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    if (!(await redisAnswers(REDIS_PORT)))
+      throw new Error(`started redis-server, but nothing answers on 127.0.0.1:${REDIS_PORT}: is the port taken by something else?`);
   }
 }
 

@@ -32,7 +32,14 @@ export function progressLine(done: number, total: number, row: CheckRow): string
 /** The report: a plain-text table, columns padded to their widest cell, and a summary line. */
 export function formatCheckTable(rows: CheckRow[]): string {
   const header = ["SOURCE", "STATUS", "FORMAT", "ITEMS", "TIME", "ERROR"];
-  const cells = rows.map((r) => [r.source, r.status, r.format, r.items === null ? "-" : String(r.items), r.ms === null ? "-" : `${r.ms} ms`, r.error]);
+  const cells = rows.map((r) => [
+    r.source,
+    r.status,
+    r.format,
+    r.items === null ? "-" : String(r.items),
+    r.ms === null ? "-" : `${r.ms} ms`,
+    r.error,
+  ]);
   const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
   const numeric = new Set([3, 4]);
   const line = (c: string[]) =>

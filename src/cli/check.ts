@@ -31,7 +31,9 @@ async function main(): Promise<number> {
     history: new FetchHistory(),
   });
   const enabled = config.sources.filter((s) => s.enabled);
-  const bar = process.stderr.isTTY ? new SingleBar({ format: "checking {bar} {value}/{total} sources  {last}", hideCursor: true, stream: process.stderr }) : null;
+  const bar = process.stderr.isTTY
+    ? new SingleBar({ format: "checking {bar} {value}/{total} sources  {last}", hideCursor: true, stream: process.stderr })
+    : null;
   bar?.start(enabled.length, 0, { last: "" });
   let done = 0;
   const byId = new Map<string, CheckRow>();
@@ -53,7 +55,10 @@ async function main(): Promise<number> {
 main().then(
   (code) => exit(code),
   (error) => {
-    const message = error instanceof ConfigError ? `Invalid sources file: ${error.message}` : `check failed: ${error instanceof Error ? error.message : String(error)}`;
+    const message =
+      error instanceof ConfigError
+        ? `Invalid sources file: ${error.message}`
+        : `check failed: ${error instanceof Error ? error.message : String(error)}`;
     process.stderr.write(`${message}\n`);
     exit(2);
   },

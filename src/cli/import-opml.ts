@@ -43,7 +43,13 @@ async function main(argv: string[]): Promise<number> {
       console.error(`--section "${slug}" is not a section slug (lower-case letters, digits and dashes)`);
       return 2;
     }
-    defaultSection = { slug, name: slug.split("-").map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join(" ") };
+    defaultSection = {
+      slug,
+      name: slug
+        .split("-")
+        .map((w) => w.charAt(0).toUpperCase() + w.slice(1))
+        .join(" "),
+    };
   }
 
   let text: string;
@@ -52,7 +58,9 @@ async function main(argv: string[]): Promise<number> {
     if (size > MAX_OPML_BYTES) throw new OpmlError(`is ${size} bytes, more than the ${MAX_OPML_BYTES} allowed`);
     text = await readFile(file, "utf8");
   } catch (error) {
-    console.error(`${file}: ${error instanceof OpmlError ? error.message : `cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`}`);
+    console.error(
+      `${file}: ${error instanceof OpmlError ? error.message : `cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`}`,
+    );
     return 1;
   }
 
@@ -72,7 +80,8 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   } catch (error) {
     if (error instanceof OpmlError) console.error(`${file}: ${error.message}`);
-    else if (error instanceof ConfigError) console.error(`${file}: the sources file it would make is invalid: ${error.where}: ${error.problem}`);
+    else if (error instanceof ConfigError)
+      console.error(`${file}: the sources file it would make is invalid: ${error.where}: ${error.problem}`);
     else console.error(`${file}: ${(error as Error).message}`);
     return 1;
   }

@@ -30,7 +30,10 @@ interface Outline {
  * `category` attribute, else to the default section. Feeds that are not
  * http(s), or repeat a URL already taken, are skipped and reported.
  */
-export async function importOpml(text: string, options: { defaultSection?: { slug: string; name: string } } = {}): Promise<ImportedSources> {
+export async function importOpml(
+  text: string,
+  options: { defaultSection?: { slug: string; name: string } } = {},
+): Promise<ImportedSources> {
   const fallback = options.defaultSection ?? DEFAULT_IMPORT_SECTION;
   let parsed: { opml?: { body?: { outline?: Outline[] }[] } };
   try {
@@ -84,7 +87,11 @@ export async function importOpml(text: string, options: { defaultSection?: { slu
         continue;
       }
       seenUrls.add(url.href);
-      const category = attrs.category?.split(",")[0]?.split("/").find((part) => part.trim())?.trim();
+      const category = attrs.category
+        ?.split(",")[0]
+        ?.split("/")
+        .find((part) => part.trim())
+        ?.trim();
       let section: string;
       if (folder) section = sectionFor(folder);
       else if (category) section = sectionFor(category);
@@ -97,7 +104,8 @@ export async function importOpml(text: string, options: { defaultSection?: { slu
     }
   };
   walk(body.outline ?? [], null);
-  if (sources.length === 0) throw new OpmlError(`lists no http(s) feeds (outlines with an xmlUrl)${skipped.length ? `; skipped: ${skipped.join("; ")}` : ""}`);
+  if (sources.length === 0)
+    throw new OpmlError(`lists no http(s) feeds (outlines with an xmlUrl)${skipped.length ? `; skipped: ${skipped.join("; ")}` : ""}`);
   const used = new Set(sources.map((s) => s.section));
   return { file: { sections: [...sections.values()].filter((s) => used.has(s.slug)), sources }, skipped };
 }

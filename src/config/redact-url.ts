@@ -46,5 +46,7 @@ const RELATIVE_WITH_QUERY_IN_TEXT = /(^|[\s(])((?:\.{0,2}\/)[^\s"'<>()?#]*[?#][^
  * /feed?key=…)", as the upstream's Location header gave it). Pure.
  */
 export function redactUrlsIn(message: string): string {
-  return message.replace(URL_IN_TEXT, (found) => redactUrl(found)).replace(RELATIVE_WITH_QUERY_IN_TEXT, (_whole, before: string, found: string) => `${before}${redactUrl(found)}`);
+  return message
+    .replace(URL_IN_TEXT, (found) => redactUrl(found))
+    .replace(RELATIVE_WITH_QUERY_IN_TEXT, (_whole, before: string, found: string) => `${before}${redactUrl(found)}`);
 }

@@ -83,10 +83,32 @@ export class ConfigError extends FileError {
 
 const SLUG = /^[a-z0-9][a-z0-9-]{0,62}$/;
 const SOURCE_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
-const MAP_FIELDS = ["items", "id", "title", "url", "publishedAt", "updatedAt", "summary", "content", "author", "image", "section", "tags", "comments"];
+const MAP_FIELDS = [
+  "items",
+  "id",
+  "title",
+  "url",
+  "publishedAt",
+  "updatedAt",
+  "summary",
+  "content",
+  "author",
+  "image",
+  "section",
+  "tags",
+  "comments",
+];
 const REQUIRED_MAP_FIELDS = ["items", "title", "url"];
 // Headers a source may not set: they belong to the fetcher (framing, compression, validators).
-const RESERVED_HEADERS = new Set(["host", "content-length", "transfer-encoding", "connection", "accept-encoding", "if-none-match", "if-modified-since"]);
+const RESERVED_HEADERS = new Set([
+  "host",
+  "content-length",
+  "transfer-encoding",
+  "connection",
+  "accept-encoding",
+  "if-none-match",
+  "if-modified-since",
+]);
 
 export async function loadSourcesFile(file: string): Promise<SourcesConfig> {
   const absolute = path.resolve(file);
@@ -143,7 +165,8 @@ export function parseSourcesConfig(json: unknown, file: string): SourcesConfig {
     const id = entry.id as string;
     if (sources.some((s) => s.id === id)) fail(at("id"), "is used by another source");
     if (typeof entry.name !== "string" || entry.name.trim() === "") fail(at("name"), "must be a non-empty string");
-    if (typeof entry.url !== "string" || entry.url.trim() === "") fail(at("url"), "must be an http(s) URL or a path relative to the sources file");
+    if (typeof entry.url !== "string" || entry.url.trim() === "")
+      fail(at("url"), "must be an http(s) URL or a path relative to the sources file");
     const location = resolveLocation(entry.url as string, rootDir, (problem) => fail(at("url"), problem));
 
     const format = (entry.format ?? "auto") as SourceFormat;
@@ -200,7 +223,8 @@ function resolveLocation(url: string, rootDir: string, fail: (problem: string) =
     } catch {
       return fail(`"${url}" is not a valid URL`);
     }
-    if (parsed.protocol !== "http:" && parsed.protocol !== "https:") return fail(`scheme "${parsed.protocol}" is not allowed (use http, https or a relative path)`);
+    if (parsed.protocol !== "http:" && parsed.protocol !== "https:")
+      return fail(`scheme "${parsed.protocol}" is not allowed (use http, https or a relative path)`);
     if (parsed.username || parsed.password) return fail("must not carry credentials; use `headers` instead");
     return parsed;
   }

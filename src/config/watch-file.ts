@@ -9,7 +9,11 @@ export const WATCH_DEBOUNCE_MS = 300;
  * is watched, not the file: editors that save by writing a new file and
  * renaming it over the old one would leave a watch on the file itself blind.
  */
-export function watchFile(file: string, onChange: () => void, { debounceMs = WATCH_DEBOUNCE_MS }: { debounceMs?: number } = {}): { close: () => void } {
+export function watchFile(
+  file: string,
+  onChange: () => void,
+  { debounceMs = WATCH_DEBOUNCE_MS }: { debounceMs?: number } = {},
+): { close: () => void } {
   const name = path.basename(file);
   let timer: NodeJS.Timeout | null = null;
   const watcher = watch(path.dirname(file), { persistent: false }, (_event, changed) => {

@@ -20,7 +20,14 @@ const JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1";
 const MEDIA_RSS_NS = "http://search.yahoo.com/mrss/";
 const DUBLIN_CORE_NS = "http://purl.org/dc/elements/1.1/";
 /** Image types by file extension; an image whose URL names none is still exported, without a declared type. */
-const IMAGE_TYPES: Record<string, string> = { jpg: "image/jpeg", jpeg: "image/jpeg", png: "image/png", gif: "image/gif", webp: "image/webp", avif: "image/avif" };
+const IMAGE_TYPES: Record<string, string> = {
+  jpg: "image/jpeg",
+  jpeg: "image/jpeg",
+  png: "image/png",
+  gif: "image/gif",
+  webp: "image/webp",
+  avif: "image/avif",
+};
 /** The type RSS's `<enclosure>` and JSON Feed's attachments must name when the source gave none (or none usable). */
 const UNKNOWN_MEDIA_TYPE = "application/octet-stream";
 
@@ -85,7 +92,12 @@ function toItem(format: FeedFormat, article: CatalogArticle, meta: FeedMeta): It
     // An item without a page of its own has no link: `feed` then writes none (RSS, JSON) or an empty one (Atom, taken out below).
     link: article.url ?? (undefined as unknown as string),
     // Atom titles are typed `html`: a plain-text title must be escaped to mean itself.
-    title: format === "atom" ? escapeHtml(xmlText(article.title)) : format === "rss" ? plainCdataSafe(xmlText(article.title)) : xmlText(article.title),
+    title:
+      format === "atom"
+        ? escapeHtml(xmlText(article.title))
+        : format === "rss"
+          ? plainCdataSafe(xmlText(article.title))
+          : xmlText(article.title),
     date: itemDate(article, meta.fallbackDate)!,
     published: article.publishedAt ?? undefined,
     description: summaryHtml,
@@ -115,10 +127,25 @@ function toItem(format: FeedFormat, article: CatalogArticle, meta: FeedMeta): It
     }
     const creators = names.map((name) => ({ _attributes: { "xmlns:dc": DUBLIN_CORE_NS }, _text: name }));
     // An array of objects writes one element each (the type names one object only).
-    if (creators.length) extensions.push({ name: "dc:creator", objects: (creators.length === 1 ? creators[0]! : creators) as unknown as Record<string, unknown> });
+    if (creators.length)
+      extensions.push({
+        name: "dc:creator",
+        objects: (creators.length === 1 ? creators[0]! : creators) as unknown as Record<string, unknown>,
+      });
     if (image) {
       const size = { ...(image.width ? { width: image.width } : {}), ...(image.height ? { height: image.height } : {}) };
-      extensions.push({ name: "media:content", objects: { _attributes: { "xmlns:media": MEDIA_RSS_NS, url: attributeUrl(image.url), medium: "image", ...(imageType ? { type: imageType } : {}), ...size } } });
+      extensions.push({
+        name: "media:content",
+        objects: {
+          _attributes: {
+            "xmlns:media": MEDIA_RSS_NS,
+            url: attributeUrl(image.url),
+            medium: "image",
+            ...(imageType ? { type: imageType } : {}),
+            ...size,
+          },
+        },
+      });
     }
     // RSS allows one enclosure: the first media file, else the image (which media:content carries anyway).
     const [first] = media;
@@ -174,7 +201,7 @@ function mediaOf(article: CatalogArticle): ArticleEnclosure[] {
 
 /** A MIME type fit for an attribute: `type/subtype` of token characters, lower-cased, without parameters; null otherwise. */
 function mediaType(enclosure: ArticleEnclosure): string | null {
-  const type = enclosure.type?.split(";")[0]!.trim().toLowerCase();
+  const type = enclosure.type ? enclosure.type.split(";")[0]!.trim().toLowerCase() : null;
   return type && /^[a-z0-9][a-z0-9!#$^_.+-]{0,126}\/[a-z0-9][a-z0-9!#$^_.+-]{0,126}$/.test(type) ? type : null;
 }
 
@@ -260,7 +287,10 @@ function itemDate(article: CatalogArticle, fallback: Date | null): Date | null {
 
 /** Drops characters XML 1.0 cannot carry (controls, lone surrogates, U+FFFE/U+FFFF); JSON gets the same text. */
 export function xmlText(text: string): string {
-  return text.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, "");
+  return text.replace(
+    /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g,
+    "",
+  );
 }
 
 /** No `]]>` in HTML headed for CDATA: `&gt;` means the same there. */

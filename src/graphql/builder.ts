@@ -32,7 +32,10 @@ export const builder = new SchemaBuilder<{
     decodeGlobalID: decodeGlobalId,
     nodeTypeOptions: { description: "An object with a global id, loadable with `node(id:)`." },
     pageInfoTypeOptions: { description: "Where a page sits in its connection." },
-    nodeQueryOptions: { description: "Any object by its global id.", args: { id: { description: "A global id, as any object's `id` field gives it." } } },
+    nodeQueryOptions: {
+      description: "Any object by its global id.",
+      args: { id: { description: "A global id, as any object's `id` field gives it." } },
+    },
     // `nodes(ids:)` is ours (types/nodes.ts): one malformed id must cost only its own item.
     nodesQueryOptions: false,
     idFieldOptions: { description: "Global id: opaque, stable while the object exists; pass it unchanged to `node(id:)`." },

@@ -97,7 +97,13 @@ class RequestLoaders implements Loaders {
 export function createContext(store: Store, onCatalog?: (catalog: Catalog) => void): GraphQLContext {
   let pending: Promise<Catalog> | null = null;
   // `onCatalog` tells a response cache which catalog version an answer was built from.
-  const catalog = () => (pending ??= onCatalog ? store.catalog().then((c) => (onCatalog(c), c)) : store.catalog());
+  const catalog = () =>
+    (pending ??= onCatalog
+      ? store.catalog().then((c) => {
+          onCatalog(c);
+          return c;
+        })
+      : store.catalog());
   const loaders = new RequestLoaders(store, catalog);
   return {
     catalog,

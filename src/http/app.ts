@@ -44,7 +44,6 @@ export interface ServerContext {
   requestId?: string;
 }
 
-
 /** Every limit on one request; each defaults to the constant named in its `@default`. */
 export interface RequestLimits extends UseQueryLimitsOptions, UseQueryCostOptions {
   /** @default DEFAULT_MAX_REQUEST_BODY_BYTES */
@@ -94,7 +93,18 @@ export interface App {
 }
 
 /** Builds the HTTP application without listening, so tests can drive it through `yoga.fetch` too. */
-export function createApp({ store, remainingFreshMs, limits = {}, persistedOperations = null, routes = [], edgeCache = {}, logger = silentLogger(), metrics, gate, automaticPersistedQueries = {} }: AppDeps): App {
+export function createApp({
+  store,
+  remainingFreshMs,
+  limits = {},
+  persistedOperations = null,
+  routes = [],
+  edgeCache = {},
+  logger = silentLogger(),
+  metrics,
+  gate,
+  automaticPersistedQueries = {},
+}: AppDeps): App {
   const { maxRequestBodyBytes = DEFAULT_MAX_REQUEST_BODY_BYTES, maxDepth, maxAliases, maxTokens, maxDirectives, ...costLimits } = limits;
   // One set of tags for Yoga's GET answers and the edge cache's direct ones.
   const entityTags = createEntityTags(store);
@@ -134,7 +144,13 @@ export function createApp({ store, remainingFreshMs, limits = {}, persistedOpera
   // (RFC 9111 §4.4), and the schema has no mutations.
   const graphiqlOptions = persistedOperations
     ? false
-    : { title: "Newsgate GraphiQL", defaultQuery: ARTICLE_PAGE_QUERY, defaultTabs: EXAMPLE_TABS, method: "GET" as const, useGETForQueries: true };
+    : {
+        title: "Newsgate GraphiQL",
+        defaultQuery: ARTICLE_PAGE_QUERY,
+        defaultTabs: EXAMPLE_TABS,
+        method: "GET" as const,
+        useGETForQueries: true,
+      };
   const renderGraphiql = createGraphiqlRenderer();
   const yoga = createYoga<ServerContext, GraphQLContext>({
     schema,
@@ -181,7 +197,18 @@ export function createApp({ store, remainingFreshMs, limits = {}, persistedOpera
         direct: persistedOperations
           ? undefined
           : {
-              run: createDirectExecution({ yoga, onOperation: metrics && ((operation, outcome, seconds, serverContext) => metrics.graphqlOperation(operation, outcome, seconds, metricsClient((serverContext as { edge?: EdgeExchange }).edge?.req))) }),
+              run: createDirectExecution({
+                yoga,
+                onOperation:
+                  metrics &&
+                  ((operation, outcome, seconds, serverContext) =>
+                    metrics.graphqlOperation(
+                      operation,
+                      outcome,
+                      seconds,
+                      metricsClient((serverContext as { edge?: EdgeExchange }).edge?.req),
+                    )),
+              }),
               entityTags,
             },
         persistedQueries: apqStore ? (hash) => apqStore.get(hash) : undefined,
@@ -189,16 +216,25 @@ export function createApp({ store, remainingFreshMs, limits = {}, persistedOpera
       })
     : null;
   // No plain route claims the GraphQL path (checked once here): its requests skip the route table.
-  const routedGraphql = allRoutes.some((route) => (typeof route.path === "string" ? route.path === GRAPHQL_PATH : route.path.test(GRAPHQL_PATH)));
+  const routedGraphql = allRoutes.some((route) =>
+    typeof route.path === "string" ? route.path === GRAPHQL_PATH : route.path.test(GRAPHQL_PATH),
+  );
   // The 9 MB page, compressed for clients that take br or gzip (a check of the method on other requests).
-  const compressedGraphiql = graphiqlOptions ? createCompressedGraphiql(GRAPHQL_PATH, () => renderGraphiql(graphiqlOptions), (req, res) => void yoga(req, res)) : null;
+  const compressedGraphiql = graphiqlOptions
+    ? createCompressedGraphiql(
+        GRAPHQL_PATH,
+        () => renderGraphiql(graphiqlOptions),
+        (req, res) => void yoga(req, res),
+      )
+    : null;
   const serve = (req: IncomingMessage, res: ServerResponse) => {
     const plainGraphql = !routedGraphql && (req.url === GRAPHQL_PATH || req.url?.startsWith(`${GRAPHQL_PATH}?`));
     if (!plainGraphql && dispatch(allRoutes, req, res)) return;
     if (compressedGraphiql?.(req, res)) return;
     if (edge?.accepts(req)) {
       edge.serve(req, res).catch(() => {
-        if (!res.headersSent) sendJson(res, 500, { errors: [{ message: "Unexpected error.", extensions: { code: "INTERNAL_SERVER_ERROR" } }] });
+        if (!res.headersSent)
+          sendJson(res, 500, { errors: [{ message: "Unexpected error.", extensions: { code: "INTERNAL_SERVER_ERROR" } }] });
         else res.destroy();
       });
       return;
@@ -213,10 +249,15 @@ export function createApp({ store, remainingFreshMs, limits = {}, persistedOpera
     answered.then(
       (done) => void (done || serve(req, res)),
       () => {
-        if (!res.headersSent) sendJson(res, 500, { errors: [{ message: "Unexpected error.", extensions: { code: "INTERNAL_SERVER_ERROR" } }] });
+        if (!res.headersSent)
+          sendJson(res, 500, { errors: [{ message: "Unexpected error.", extensions: { code: "INTERNAL_SERVER_ERROR" } }] });
         else res.destroy();
       },
     );
   };
-  return { yoga, handle: withRequestLog(handle, { logger }), webSocketRules: { persistedOperations, maxMessageBytes: maxRequestBodyBytes } };
+  return {
+    yoga,
+    handle: withRequestLog(handle, { logger }),
+    webSocketRules: { persistedOperations, maxMessageBytes: maxRequestBodyBytes },
+  };
 }

@@ -29,7 +29,13 @@ const gzipAsync = promisify(gzip);
 export function compress(encoding: Encoding, body: string | Buffer): Promise<Buffer> {
   const bytes = typeof body === "string" ? Buffer.from(body, "utf8") : body;
   return encoding === "br"
-    ? brotli(bytes, { params: { [constants.BROTLI_PARAM_QUALITY]: BROTLI_QUALITY, [constants.BROTLI_PARAM_SIZE_HINT]: bytes.length, [constants.BROTLI_PARAM_MODE]: constants.BROTLI_MODE_TEXT } })
+    ? brotli(bytes, {
+        params: {
+          [constants.BROTLI_PARAM_QUALITY]: BROTLI_QUALITY,
+          [constants.BROTLI_PARAM_SIZE_HINT]: bytes.length,
+          [constants.BROTLI_PARAM_MODE]: constants.BROTLI_MODE_TEXT,
+        },
+      })
     : gzipAsync(bytes, { level: GZIP_LEVEL });
 }
 
@@ -48,7 +54,9 @@ export function negotiateEncoding(header: string | string[] | undefined): Encodi
   const value = Array.isArray(header) ? header.join(", ") : header;
   let encoding = negotiated.get(value);
   if (encoding === undefined) {
-    const chosen = (new Negotiator({ headers: { "accept-encoding": value } }) as unknown as PreferringNegotiator).encoding([...ENCODINGS], { preferred: [...ENCODINGS] });
+    const chosen = (new Negotiator({ headers: { "accept-encoding": value } }) as unknown as PreferringNegotiator).encoding([...ENCODINGS], {
+      preferred: [...ENCODINGS],
+    });
     encoding = chosen === "br" || chosen === "gzip" ? chosen : null;
     if (negotiated.size >= MAX_NEGOTIATED) negotiated.clear();
     negotiated.set(value, encoding);
@@ -75,7 +83,10 @@ export function encodedTag(tag: string, encoding: Encoding | null): string {
 
 /** A tag's opaque part with any encoding suffix dropped: what `If-None-Match` compares, so a client holding any variant gets its 304. */
 export function baseOpaqueTag(tag: string): string {
-  return tag.trim().replace(/^W\//, "").replace(/\.(br|gz)"$/, '"');
+  return tag
+    .trim()
+    .replace(/^W\//, "")
+    .replace(/\.(br|gz)"$/, '"');
 }
 
 /** Vary names merged, case-insensitively, without repeats. */
@@ -95,7 +106,11 @@ export function mergeVary(current: string | number | string[] | undefined | null
 export function createCompressedBodies(maxBytes = DEFAULT_COMPRESSED_BODIES_BYTES) {
   // lru-cache refuses a budget of 0 (an edge cache given a tiny maxBytes): one byte keeps nothing all the same.
   const budget = Math.max(1, Math.floor(maxBytes));
-  const stored = new LRUCache<string, Buffer>({ maxSize: budget, sizeCalculation: (bytes, key) => bytes.length + key.length + 64, maxEntrySize: budget });
+  const stored = new LRUCache<string, Buffer>({
+    maxSize: budget,
+    sizeCalculation: (bytes, key) => bytes.length + key.length + 64,
+    maxEntrySize: budget,
+  });
   const inFlight = new Map<string, Promise<Buffer>>();
   return {
     /** The stored variant, or undefined (a hit costs no promise). */

@@ -1,6 +1,14 @@
 import { createHash } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { compressibleType, createCompressedBodies, encodedTag, mergeVary, MIN_COMPRESSED_BYTES, negotiateEncoding, type CompressedBodies } from "./compression.ts";
+import {
+  compressibleType,
+  createCompressedBodies,
+  encodedTag,
+  mergeVary,
+  MIN_COMPRESSED_BYTES,
+  negotiateEncoding,
+  type CompressedBodies,
+} from "./compression.ts";
 import { matchesIfNoneMatch } from "./use-http-caching.ts";
 
 export interface CacheableBody {
@@ -35,11 +43,22 @@ const compressedBodies: CompressedBodies = createCompressedBodies();
  * and kept (see `createCompressedBodies`). `etag` must name the body (the
  * default, `entityTag(body)`, does).
  */
-export function sendCacheable(req: IncomingMessage, res: ServerResponse, { body, contentType, lastModified, maxAgeSeconds, headers = {} }: CacheableBody, etag = entityTag(body)): void {
-  const compressible = compressibleType(contentType) && body.length >= MIN_COMPRESSED_BYTES / 4 && Buffer.byteLength(body) >= MIN_COMPRESSED_BYTES;
+export function sendCacheable(
+  req: IncomingMessage,
+  res: ServerResponse,
+  { body, contentType, lastModified, maxAgeSeconds, headers = {} }: CacheableBody,
+  etag = entityTag(body),
+): void {
+  const compressible =
+    compressibleType(contentType) && body.length >= MIN_COMPRESSED_BYTES / 4 && Buffer.byteLength(body) >= MIN_COMPRESSED_BYTES;
   const encoding = compressible ? negotiateEncoding(req.headers["accept-encoding"]) : null;
   const tag = encodedTag(etag, encoding);
-  const common: Record<string, string> = { etag: tag, "last-modified": lastModified.toUTCString(), "cache-control": `public, max-age=${maxAgeSeconds}`, ...headers };
+  const common: Record<string, string> = {
+    etag: tag,
+    "last-modified": lastModified.toUTCString(),
+    "cache-control": `public, max-age=${maxAgeSeconds}`,
+    ...headers,
+  };
   if (compressible) common.vary = mergeVary(res.getHeader("vary"), `${headers.vary ?? ""}, Accept-Encoding`);
   if (notModified(req, tag, lastModified)) {
     res.writeHead(304, common);
@@ -57,13 +76,18 @@ export function sendCacheable(req: IncomingMessage, res: ServerResponse, { body,
     res.end(req.method === "HEAD" ? undefined : bytes);
   };
   const stored = compressedBodies.peek(etag, encoding);
-  if (stored) return write(stored);
-  compressedBodies.get(etag, encoding, () => body).then(write, () => {
-    // Compression failed (it should not): the body goes as it is, under its own tag.
-    if (res.headersSent || res.destroyed) return;
-    res.writeHead(200, { ...common, etag, "content-type": contentType, "content-length": Buffer.byteLength(body) });
-    res.end(req.method === "HEAD" ? undefined : body);
-  });
+  if (stored) {
+    write(stored);
+    return;
+  }
+  compressedBodies
+    .get(etag, encoding, () => body)
+    .then(write, () => {
+      // Compression failed (it should not): the body goes as it is, under its own tag.
+      if (res.headersSent || res.destroyed) return;
+      res.writeHead(200, { ...common, etag, "content-type": contentType, "content-length": Buffer.byteLength(body) });
+      res.end(req.method === "HEAD" ? undefined : body);
+    });
 }
 
 function notModified(req: IncomingMessage, etag: string, lastModified: Date): boolean {

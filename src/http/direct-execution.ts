@@ -58,7 +58,13 @@ export function createDirectExecution({ yoga, onOperation, now = () => performan
         result = { errors };
       } else {
         const contextValue = await enveloped.contextFactory();
-        const executed = await enveloped.execute({ schema: enveloped.schema, document, contextValue, variableValues: params.variables, operationName: params.operationName });
+        const executed = await enveloped.execute({
+          schema: enveloped.schema,
+          document,
+          contextValue,
+          variableValues: params.variables,
+          operationName: params.operationName,
+        });
         // Streamed results are Yoga's (the edge cache never sends it requests that accept them).
         if (isAsyncIterable(executed)) return { kind: "declined" };
         result = executed as ExecutionResult;
@@ -68,7 +74,12 @@ export function createDirectExecution({ yoga, onOperation, now = () => performan
       return { kind: "declined" };
     }
     const clean = !result.errors?.length && result.data != null && result.extensions === undefined && !("stringify" in result);
-    onOperation?.(params.operationName ?? operation ?? "anonymous", result.errors?.length ? "error" : "ok", (now() - started) / 1000, serverContext);
+    onOperation?.(
+      params.operationName ?? operation ?? "anonymous",
+      result.errors?.length ? "error" : "ok",
+      (now() - started) / 1000,
+      serverContext,
+    );
     return clean ? { kind: "answer", body: JSON.stringify(result) } : { kind: "result", result };
   };
 }
@@ -88,7 +99,8 @@ export function directParams(params: unknown): DirectParams | null {
   if (params === null || typeof params !== "object" || Array.isArray(params)) return null;
   const { query, variables, operationName, extensions } = params as Record<string, unknown>;
   if (typeof query !== "string" || /@(defer|stream)\b/.test(query)) return null;
-  if (variables != null && (typeof variables !== "object" || Array.isArray(variables) || nestsDeeperThan(variables, MAX_PARAMS_JSON_DEPTH))) return null;
+  if (variables != null && (typeof variables !== "object" || Array.isArray(variables) || nestsDeeperThan(variables, MAX_PARAMS_JSON_DEPTH)))
+    return null;
   if (operationName != null && typeof operationName !== "string") return null;
   if (extensions !== undefined) return null;
   // Yoga refuses any other parameter that is set.

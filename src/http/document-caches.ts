@@ -26,7 +26,7 @@ export function createDocumentCaches() {
       sizeCalculation: (_document, text) => 2 * text.length + 1,
       ttl: CACHE_TTL_MS,
     }),
-    errorCache: new LRUCache<string, {}>({
+    errorCache: new LRUCache<string, object>({
       max: MAX_CACHED_DOCUMENTS,
       maxSize: MAX_CACHED_DOCUMENT_CHARS,
       sizeCalculation: (_error, text) => text.length + 1,

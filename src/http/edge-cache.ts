@@ -7,7 +7,16 @@ import { REQUEST_ID_HEADER } from "./request-log.ts";
 import { directParams, type DirectExecution, type DirectParams } from "./direct-execution.ts";
 import { readRequestParams } from "./request-params.ts";
 import { createFreshness, matchesIfNoneMatch, sortedKeys, type EntityTags } from "./use-http-caching.ts";
-import { compress, createCompressedBodies, encodedTag, mergeVary, MIN_COMPRESSED_BYTES, namesVariant, negotiateEncoding, type Encoding } from "./compression.ts";
+import {
+  compress,
+  createCompressedBodies,
+  encodedTag,
+  mergeVary,
+  MIN_COMPRESSED_BYTES,
+  namesVariant,
+  negotiateEncoding,
+  type Encoding,
+} from "./compression.ts";
 
 /** Bytes of answers held, whatever their number. */
 export const DEFAULT_EDGE_CACHE_BYTES = 64 * 1024 * 1024;
@@ -139,7 +148,19 @@ interface Entry {
  * that operation; a result with errors still gets Yoga's own answer.
  */
 export function createEdgeCache(options: EdgeCacheOptions) {
-  const { store, execute, Request = globalThis.Request, graphqlEndpoint, maxRequestBodyBytes, maxBytes = DEFAULT_EDGE_CACHE_BYTES, remainingFreshMs, onLookup, onMiss, direct, persistedQueries } = options;
+  const {
+    store,
+    execute,
+    Request = globalThis.Request,
+    graphqlEndpoint,
+    maxRequestBodyBytes,
+    maxBytes = DEFAULT_EDGE_CACHE_BYTES,
+    remainingFreshMs,
+    onLookup,
+    onMiss,
+    direct,
+    persistedQueries,
+  } = options;
   // Each stored answer's br and gzip variants, made on the first request that takes that encoding; they go with their entry.
   const compressed = createCompressedBodies(Math.floor(maxBytes / 4));
   let nextEntryId = 0;
@@ -162,7 +183,11 @@ export function createEdgeCache(options: EdgeCacheOptions) {
     // The key holds the document; the headers are a few short strings.
     sizeCalculation: (_headers, key) => key.length + 256,
   });
-  const seenOnce = new LRUCache<string, true>({ max: MAX_SEEN_KEYS, maxSize: MAX_SEEN_KEY_CHARS, sizeCalculation: (_seen, key) => Math.max(1, key.length) });
+  const seenOnce = new LRUCache<string, true>({
+    max: MAX_SEEN_KEYS,
+    maxSize: MAX_SEEN_KEY_CHARS,
+    sizeCalculation: (_seen, key) => Math.max(1, key.length),
+  });
   const freshness = createFreshness(store, remainingFreshMs);
 
   /** Whether an answer under `key` is kept: on the key's second miss, or at once when an older answer was kept under it. */
@@ -232,7 +257,8 @@ export function createEdgeCache(options: EdgeCacheOptions) {
       if (hash) {
         persistedDocument = await persistedQueries!(hash);
         // Known: the request is the same operation with its document written out (extensions change no answer here).
-        if (persistedDocument !== null) params = { query: persistedDocument, variables: params!.variables, operationName: params!.operationName };
+        if (persistedDocument !== null)
+          params = { query: persistedDocument, variables: params!.variables, operationName: params!.operationName };
       }
       normalizedKey = normalize(req, params, accept);
       const found = normalizedKey ? entries.get(normalizedKey) : undefined;
@@ -284,14 +310,18 @@ export function createEdgeCache(options: EdgeCacheOptions) {
         catalogVersion: current!.version,
         healthKey: store.healthKey(),
         // Timestamps of source reads (Source.status) change without the catalog: such answers follow every read.
-        readGeneration: mentionsSourceStatus(req, body) || (persistedDocument !== null && /\bstatus\b/.test(persistedDocument)) ? generation : null,
+        readGeneration:
+          mentionsSourceStatus(req, body) || (persistedDocument !== null && /\bstatus\b/.test(persistedDocument)) ? generation : null,
       };
       // Under the normalized key alone when there is one: a repeat finds it there and adds its raw key then.
       normalizedKey ??= normalize(req, params, accept);
       const key = normalizedKey ?? rawKey;
       if (admit(key)) entries.set(key, stored);
     }
-    const encoding = answer.bytes >= MIN_COMPRESSED_BYTES && answer.status !== 304 && /json/i.test(answer.headers["content-type"] ?? "") ? negotiateEncoding(req.headers["accept-encoding"]) : null;
+    const encoding =
+      answer.bytes >= MIN_COMPRESSED_BYTES && answer.status !== 304 && /json/i.test(answer.headers["content-type"] ?? "")
+        ? negotiateEncoding(req.headers["accept-encoding"])
+        : null;
     if (!encoding) return writeAnswer(req, res, answer, null, null);
     // Compressed off the event loop; kept with the entry when the answer was kept, so the next hit in this encoding finds it.
     const bytes = stored ? await variant(stored, encoding) : await compress(encoding, answer.body);
@@ -309,7 +339,12 @@ export function createEdgeCache(options: EdgeCacheOptions) {
    * an operation not known yet, a conditional GET, or a result with errors
    * (then left in the exchange, for Yoga to answer without executing again).
    */
-  async function answerDirectly(req: IncomingMessage, operation: DirectParams, headers: Record<string, string> | undefined, exchange: EdgeExchange): Promise<Answer | null> {
+  async function answerDirectly(
+    req: IncomingMessage,
+    operation: DirectParams,
+    headers: Record<string, string> | undefined,
+    exchange: EdgeExchange,
+  ): Promise<Answer | null> {
     if (!direct || !headers || (req.method === "GET" && req.headers["if-none-match"] !== undefined)) return null;
     let catalog: Catalog | null = null;
     const outcome = await direct.run(operation, {
@@ -339,7 +374,12 @@ export function createEdgeCache(options: EdgeCacheOptions) {
     return { status: 200, headers: answered, ...textBody(outcome.body) };
   }
 
-  async function answerByYoga(req: IncomingMessage, body: string, parsed: Record<string, unknown> | null, exchange: EdgeExchange): Promise<Answer> {
+  async function answerByYoga(
+    req: IncomingMessage,
+    body: string,
+    parsed: Record<string, unknown> | null,
+    exchange: EdgeExchange,
+  ): Promise<Answer> {
     const response = await execute(toRequest(Request, req, req.method === "POST" && !parsed ? body : null), exchange);
     const headers: Record<string, string> = {};
     // Names as Yoga wrote them ("Content-Type"): lower-cased here, where they are looked up.
@@ -465,7 +505,13 @@ function persistedHash(params: OperationParams | null): string | null {
   return /^[0-9a-fA-F]{64}$/.test(persisted.sha256Hash) ? persisted.sha256Hash.toLowerCase() : null;
 }
 
-function writeEncoded(req: IncomingMessage, res: ServerResponse, headers: Record<string, string | number>, encoding: Encoding, bytes: Buffer): void {
+function writeEncoded(
+  req: IncomingMessage,
+  res: ServerResponse,
+  headers: Record<string, string | number>,
+  encoding: Encoding,
+  bytes: Buffer,
+): void {
   if (res.headersSent || res.destroyed) return;
   headers["content-encoding"] = encoding;
   headers["content-length"] = bytes.length;
@@ -507,13 +553,15 @@ function firstValue(header: string | string[] | undefined): string | undefined {
 function writeAnswer(req: IncomingMessage, res: ServerResponse, answer: Answer, encoding: Encoding | null, bytes: Buffer | null): void {
   if (res.destroyed) return;
   const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(answer.headers)) headers[name] = name === "vary" ? mergeVary(res.getHeader("vary"), value) : value;
+  for (const [name, value] of Object.entries(answer.headers))
+    headers[name] = name === "vary" ? mergeVary(res.getHeader("vary"), value) : value;
   headers[CACHE_STATUS_HEADER] = "miss";
   if (answer.status === 304 && headers.etag) {
     const accepted = negotiateEncoding(req.headers["accept-encoding"]);
     if (namesVariant(req.headers["if-none-match"], accepted)) headers.etag = encodedTag(headers.etag, accepted);
   }
-  if (answer.bytes >= MIN_COMPRESSED_BYTES && /json/i.test(headers["content-type"] ?? "")) headers.vary = mergeVary(headers.vary ?? res.getHeader("vary"), "Accept-Encoding");
+  if (answer.bytes >= MIN_COMPRESSED_BYTES && /json/i.test(headers["content-type"] ?? ""))
+    headers.vary = mergeVary(headers.vary ?? res.getHeader("vary"), "Accept-Encoding");
   if (encoding && bytes) {
     if (headers.etag) headers.etag = encodedTag(headers.etag, encoding);
     headers["content-encoding"] = encoding;

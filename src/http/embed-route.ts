@@ -50,9 +50,12 @@ export function createEmbedRoutes({ store, frameAncestors = () => "*", remaining
   async function readCards(req: IncomingMessage, res: ServerResponse, slug: string) {
     const catalog = await store.catalog();
     // `all`, as in the feeds' paths: every section's latest (a section of that slug, if any, wins).
-    const section = catalog.sections.find((s) => s.slug === slug) ?? (slug === ALL_SECTIONS ? { slug: ALL_SECTIONS, name: "All sections" } : undefined);
+    const section =
+      catalog.sections.find((s) => s.slug === slug) ?? (slug === ALL_SECTIONS ? { slug: ALL_SECTIONS, name: "All sections" } : undefined);
     if (!section) {
-      sendJson(res, 404, { error: `unknown section "${slug}"; known: ${[ALL_SECTIONS, ...catalog.sections.map((s) => s.slug)].join(", ")}` });
+      sendJson(res, 404, {
+        error: `unknown section "${slug}"; known: ${[ALL_SECTIONS, ...catalog.sections.map((s) => s.slug)].join(", ")}`,
+      });
       return false;
     }
     const params = new URLSearchParams((req.url ?? "").split("?", 2)[1] ?? "");
@@ -67,7 +70,9 @@ export function createEmbedRoutes({ store, frameAncestors = () => "*", remaining
       sendJson(res, 400, { error: `\`theme\` must be one of ${EMBED_THEMES.join(", ")}` });
       return false;
     }
-    const cards = selectArticles(catalog, { section: section.slug === ALL_SECTIONS && !catalog.bySection.has(ALL_SECTIONS) ? null : slug }).list.slice(0, limit).map((a) => toCard(a, catalog));
+    const cards = selectArticles(catalog, { section: section.slug === ALL_SECTIONS && !catalog.bySection.has(ALL_SECTIONS) ? null : slug })
+      .list.slice(0, limit)
+      .map((a) => toCard(a, catalog));
     return { catalog, section, cards, theme: theme as EmbedTheme };
   }
 
@@ -75,7 +80,12 @@ export function createEmbedRoutes({ store, frameAncestors = () => "*", remaining
     {
       path: WIDGET_SCRIPT_PATH,
       handle: (req, res) =>
-        sendCacheable(req, res, { body: script, contentType: "text/javascript; charset=utf-8", lastModified: startedAt, maxAgeSeconds: WIDGET_SCRIPT_MAX_AGE_SECONDS }),
+        sendCacheable(req, res, {
+          body: script,
+          contentType: "text/javascript; charset=utf-8",
+          lastModified: startedAt,
+          maxAgeSeconds: WIDGET_SCRIPT_MAX_AGE_SECONDS,
+        }),
     },
     {
       path: new RegExp(`^/embed/${SECTION}\\.json$`),
@@ -83,7 +93,12 @@ export function createEmbedRoutes({ store, frameAncestors = () => "*", remaining
         const read = await readCards(req, res, match![1]!);
         if (!read) return;
         const body = JSON.stringify({ section: { slug: read.section.slug, name: read.section.name }, articles: read.cards });
-        sendCacheable(req, res, { body, contentType: "application/json; charset=utf-8", lastModified: read.catalog.builtAt, maxAgeSeconds: maxAge() });
+        sendCacheable(req, res, {
+          body,
+          contentType: "application/json; charset=utf-8",
+          lastModified: read.catalog.builtAt,
+          maxAgeSeconds: maxAge(),
+        });
       },
     },
     {
@@ -100,7 +115,9 @@ export function createEmbedRoutes({ store, frameAncestors = () => "*", remaining
           lastModified: read.catalog.builtAt,
           maxAgeSeconds: maxAge(),
           headers: {
-            "content-security-policy": embedPagePolicy(requestPartner(req) ? frameAncestors(req) : anonymousFrameAncestors(frameAncestors(req), req.headers.referer)),
+            "content-security-policy": embedPagePolicy(
+              requestPartner(req) ? frameAncestors(req) : anonymousFrameAncestors(frameAncestors(req), req.headers.referer),
+            ),
             "x-content-type-options": "nosniff",
             "referrer-policy": "strict-origin-when-cross-origin",
           },

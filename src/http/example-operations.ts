@@ -84,4 +84,6 @@ subscription NewInSection($section: String = "technology") {
 }
 `;
 
-export const EXAMPLE_TABS = [ARTICLE_PAGE_QUERY, SECTION_FRONT_QUERY, SEARCH_QUERY, SOURCE_HEALTH_QUERY, LIVE_QUERY].map((query) => ({ query }));
+export const EXAMPLE_TABS = [ARTICLE_PAGE_QUERY, SECTION_FRONT_QUERY, SEARCH_QUERY, SOURCE_HEALTH_QUERY, LIVE_QUERY].map((query) => ({
+  query,
+}));

@@ -5,6 +5,7 @@ import { OPML_CONTENT_TYPE, opmlSources, writeSourcesOpml } from "../export/opml
 import { MAX_QUERY_CHARS } from "../graphql/types/article-list.ts";
 import { FilterError, selectArticles } from "../store/article-filter.ts";
 import type { Catalog } from "../store/catalog.ts";
+import type { CatalogArticle } from "../store/catalog-article.ts";
 import type { Store } from "../store/store.ts";
 import { entityTag, sendCacheable } from "./conditional-get.ts";
 import { publicOrigin } from "./public-origin.ts";
@@ -70,7 +71,10 @@ export function createFeedRoutes({ store, publicUrl, remainingFreshMs }: FeedRou
     let selection: FeedSelection;
     try {
       if (name !== ALL_SECTIONS && !catalog.bySection.has(name)) {
-        throw new FeedRequestError(404, `unknown section "${name}"; known: ${[ALL_SECTIONS, ...catalog.sections.map((s) => s.slug)].join(", ")}`);
+        throw new FeedRequestError(
+          404,
+          `unknown section "${name}"; known: ${[ALL_SECTIONS, ...catalog.sections.map((s) => s.slug)].join(", ")}`,
+        );
       }
       selection = readSelection(req, catalog);
     } catch (error) {
@@ -84,9 +88,12 @@ export function createFeedRoutes({ store, publicUrl, remainingFreshMs }: FeedRou
       // The search index builds in the background: wait for it rather than build it here, holding the event loop.
       if (selection.q) await catalog.searchIndex();
       const section = name === ALL_SECTIONS ? null : name;
-      let articles;
+      let articles: CatalogArticle[];
       try {
-        articles = selectArticles(catalog, { section, tag: selection.tag, query: selection.q, source: selection.source }).list.slice(0, selection.limit);
+        articles = selectArticles(catalog, { section, tag: selection.tag, query: selection.q, source: selection.source }).list.slice(
+          0,
+          selection.limit,
+        );
       } catch (error) {
         if (error instanceof FilterError) return sendJson(res, 400, { error: error.message });
         throw error;
@@ -109,13 +116,22 @@ export function createFeedRoutes({ store, publicUrl, remainingFreshMs }: FeedRou
       documents.set(key, document);
     }
     // Last-Modified is the catalog's build time: the newest article's date would miss a removed or edited one.
-    sendCacheable(req, res, { body: document.body, contentType: FEED_CONTENT_TYPES[format], lastModified: catalog.builtAt, maxAgeSeconds: maxAge() }, document.etag);
+    sendCacheable(
+      req,
+      res,
+      { body: document.body, contentType: FEED_CONTENT_TYPES[format], lastModified: catalog.builtAt, maxAgeSeconds: maxAge() },
+      document.etag,
+    );
   }
 
   async function serveOpml(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const catalog = await store.catalog();
     // Every source as our own re-export, never its upstream URL (which may carry a key).
-    const sources = opmlSources(store.enabledSources, (sourceId) => store.snapshot(sourceId)?.feedLink ?? null, publicOrigin(req, publicUrl));
+    const sources = opmlSources(
+      store.enabledSources,
+      (sourceId) => store.snapshot(sourceId)?.feedLink ?? null,
+      publicOrigin(req, publicUrl),
+    );
     const body = writeSourcesOpml({ title: "Newsgate sources", dateCreated: catalog.builtAt, sections: catalog.sections, sources });
     sendCacheable(req, res, { body, contentType: OPML_CONTENT_TYPE, lastModified: catalog.builtAt, maxAgeSeconds: maxAge() });
   }
@@ -138,12 +154,15 @@ function readSelection(req: IncomingMessage, catalog: Catalog): FeedSelection {
   let limit = DEFAULT_FEED_ITEMS;
   if (limitText !== null) {
     limit = /^\d{1,4}$/.test(limitText) ? Number(limitText) : NaN;
-    if (!(limit >= 1 && limit <= MAX_FEED_ITEMS)) throw new FeedRequestError(400, `\`limit\` must be a whole number from 1 to ${MAX_FEED_ITEMS}, not "${limitText.slice(0, 20)}"`);
+    if (!(limit >= 1 && limit <= MAX_FEED_ITEMS))
+      throw new FeedRequestError(400, `\`limit\` must be a whole number from 1 to ${MAX_FEED_ITEMS}, not "${limitText.slice(0, 20)}"`);
   }
   const tag = one("tag");
-  if (tag !== null && (tag.trim() === "" || tag.length > MAX_TAG_CHARS)) throw new FeedRequestError(400, `\`tag\` must be a tag name of 1 to ${MAX_TAG_CHARS} characters`);
+  if (tag !== null && (tag.trim() === "" || tag.length > MAX_TAG_CHARS))
+    throw new FeedRequestError(400, `\`tag\` must be a tag name of 1 to ${MAX_TAG_CHARS} characters`);
   const q = one("q");
-  if (q !== null && (q.trim() === "" || q.length > MAX_QUERY_CHARS)) throw new FeedRequestError(400, `\`q\` must be a search of 1 to ${MAX_QUERY_CHARS} characters`);
+  if (q !== null && (q.trim() === "" || q.length > MAX_QUERY_CHARS))
+    throw new FeedRequestError(400, `\`q\` must be a search of 1 to ${MAX_QUERY_CHARS} characters`);
   const source = one("source");
   if (source !== null && !catalog.sources.some((s) => s.id === source)) {
     throw new FeedRequestError(400, `unknown source "${source.slice(0, 80)}"; known: ${catalog.sources.map((s) => s.id).join(", ")}`);
@@ -160,7 +179,14 @@ function readSelection(req: IncomingMessage, catalog: Catalog): FeedSelection {
 function describe(catalog: Catalog, section: string | null, { tag, q, source }: FeedSelection): { title: string; description: string } {
   const sectionName = section ? (catalog.sections.find((s) => s.slug === section)?.name ?? section) : "All sections";
   const sourceName = source ? (catalog.sources.find((s) => s.id === source)?.name ?? source) : null;
-  const parts = [tag ? `tagged “${tag.trim()}”` : null, q ? `matching “${q.trim()}”` : null, sourceName ? `from ${sourceName}` : null].filter(Boolean);
+  const parts = [
+    tag ? `tagged “${tag.trim()}”` : null,
+    q ? `matching “${q.trim()}”` : null,
+    sourceName ? `from ${sourceName}` : null,
+  ].filter(Boolean);
   const title = `Newsgate: ${sectionName}${parts.length ? ` (${parts.join(", ")})` : ""}`;
-  return { title, description: `Latest articles in ${sectionName}${parts.length ? `, ${parts.join(", ")}` : ""}, from every source Newsgate reads.` };
+  return {
+    title,
+    description: `Latest articles in ${sectionName}${parts.length ? `, ${parts.join(", ")}` : ""}, from every source Newsgate reads.`,
+  };
 }

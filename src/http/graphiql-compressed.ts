@@ -24,7 +24,10 @@ export const GRAPHIQL_CACHE_CONTROL = "public, no-cache";
 export const GRAPHIQL_VARY = "Accept, Accept-Encoding";
 
 const compressors: Record<Encoding, (page: Buffer) => Promise<Buffer>> = {
-  br: (page) => promisify(brotliCompress)(page, { params: { [constants.BROTLI_PARAM_QUALITY]: BROTLI_QUALITY, [constants.BROTLI_PARAM_SIZE_HINT]: page.length } }),
+  br: (page) =>
+    promisify(brotliCompress)(page, {
+      params: { [constants.BROTLI_PARAM_QUALITY]: BROTLI_QUALITY, [constants.BROTLI_PARAM_SIZE_HINT]: page.length },
+    }),
   gzip: (page) => promisify(gzip)(page, { level: 6 }),
 };
 

@@ -77,7 +77,12 @@ export interface GraphqlWebSocket {
  * message), the depth of variables, the allow-list. Connections are bounded
  * in all and per address, operations per connection.
  */
-export function createGraphqlWebSocket(yoga: YogaServerInstance<any, GraphQLContext>, options: GraphqlWebSocketOptions = {}): GraphqlWebSocket {
+export function createGraphqlWebSocket(
+  // Yoga's server context is whatever the embedding server passes; this module reads none of it.
+  // biome-ignore lint/suspicious/noExplicitAny: Yoga's own type parameter for an unknown server context
+  yoga: YogaServerInstance<any, GraphQLContext>,
+  options: GraphqlWebSocketOptions = {},
+): GraphqlWebSocket {
   const {
     maxConnections = DEFAULT_MAX_WEBSOCKET_CONNECTIONS,
     maxConnectionsPerAddress = DEFAULT_MAX_WEBSOCKET_CONNECTIONS_PER_ADDRESS,
@@ -102,7 +107,8 @@ export function createGraphqlWebSocket(yoga: YogaServerInstance<any, GraphQLCont
   // would write each to the console as an internal error, a line per misbehaving client.
   wss.on("connection", (ws: WebSocket) => {
     const emit = ws.emit.bind(ws);
-    ws.emit = ((event: string | symbol, ...args: unknown[]) => (event === "error" && isClientProtocolError(args[0]) ? true : emit(event, ...args))) as WebSocket["emit"];
+    ws.emit = ((event: string | symbol, ...args: unknown[]) =>
+      event === "error" && isClientProtocolError(args[0]) ? true : emit(event, ...args)) as WebSocket["emit"];
   });
   useServer<Record<string, unknown>, Extra>(
     {
@@ -129,7 +135,10 @@ export function createGraphqlWebSocket(yoga: YogaServerInstance<any, GraphQLCont
         const connection = connections.get(ctx.extra.request)!;
         if (Object.keys(ctx.subscriptions).length > maxOperationsPerConnection) {
           return operationError(
-            createRefusalError("TOO_MANY_OPERATIONS", `More than ${maxOperationsPerConnection} operations at once on one connection: complete one, or open another connection.`),
+            createRefusalError(
+              "TOO_MANY_OPERATIONS",
+              `More than ${maxOperationsPerConnection} operations at once on one connection: complete one, or open another connection.`,
+            ),
           );
         }
         if (connection.check) {
@@ -140,9 +149,14 @@ export function createGraphqlWebSocket(yoga: YogaServerInstance<any, GraphQLCont
         if (depthError) return operationError(depthError);
         const query = persistedOperations ? await persistedDocument(persistedOperations, payload) : payload.query;
         if (query instanceof GraphQLError) return operationError(query);
-        if (typeof query !== "string") return operationError(createRefusalError("BAD_REQUEST", "A subscribe message needs a `query` string."));
+        if (typeof query !== "string")
+          return operationError(createRefusalError("BAD_REQUEST", "A subscribe message needs a `query` string."));
 
-        const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({ req: ctx.extra.request, socket: ctx.extra.socket, params: { ...payload, query } });
+        const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
+          req: ctx.extra.request,
+          socket: ctx.extra.socket,
+          params: { ...payload, query },
+        });
         let document: DocumentNode;
         try {
           document = parse(query);
@@ -188,7 +202,9 @@ export function createGraphqlWebSocket(yoga: YogaServerInstance<any, GraphQLCont
     handleUpgrade: async (req, socket, head, check) => {
       const protocols = offeredProtocols(req);
       if (!protocols.includes(GRAPHQL_TRANSPORT_WS_PROTOCOL)) {
-        const legacy = protocols.includes("graphql-ws") ? " (`graphql-ws` is the protocol of subscriptions-transport-ws, which this server does not speak)" : "";
+        const legacy = protocols.includes("graphql-ws")
+          ? " (`graphql-ws` is the protocol of subscriptions-transport-ws, which this server does not speak)"
+          : "";
         return refuseUpgrade(socket, {
           status: 400,
           code: "SUBPROTOCOL_NOT_ACCEPTABLE",
@@ -199,10 +215,20 @@ export function createGraphqlWebSocket(yoga: YogaServerInstance<any, GraphQLCont
       if (closing) return refuseUpgrade(socket, SHUTTING_DOWN);
       const address = clientAddress(req);
       if (open >= maxConnections) {
-        return refuseUpgrade(socket, { status: 503, code: "TOO_MANY_CONNECTIONS", message: `This instance holds its limit of ${maxConnections} WebSocket connections: retry later, or use Server-Sent Events.`, headers: { "retry-after": "30" } });
+        return refuseUpgrade(socket, {
+          status: 503,
+          code: "TOO_MANY_CONNECTIONS",
+          message: `This instance holds its limit of ${maxConnections} WebSocket connections: retry later, or use Server-Sent Events.`,
+          headers: { "retry-after": "30" },
+        });
       }
       if ((perAddress.get(address) ?? 0) >= maxConnectionsPerAddress) {
-        return refuseUpgrade(socket, { status: 429, code: "TOO_MANY_CONNECTIONS", message: `More than ${maxConnectionsPerAddress} WebSocket connections from this address: close some first.`, headers: { "retry-after": "30" } });
+        return refuseUpgrade(socket, {
+          status: 429,
+          code: "TOO_MANY_CONNECTIONS",
+          message: `More than ${maxConnectionsPerAddress} WebSocket connections from this address: close some first.`,
+          headers: { "retry-after": "30" },
+        });
       }
       // Counted from here, before the gate's judgement is awaited, so concurrent handshakes cannot pass the bounds together.
       const connection: Connection = { req, address, check, key: null, admitted: check === null };
@@ -248,7 +274,12 @@ export function createGraphqlWebSocket(yoga: YogaServerInstance<any, GraphQLCont
   };
 }
 
-const SHUTTING_DOWN = { status: 503, code: "SHUTTING_DOWN", message: "This instance is shutting down: connect again.", headers: { "retry-after": "1" } };
+const SHUTTING_DOWN = {
+  status: 503,
+  code: "SHUTTING_DOWN",
+  message: "This instance is shutting down: connect again.",
+  headers: { "retry-after": "1" },
+};
 
 function isClientProtocolError(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
@@ -273,7 +304,8 @@ async function persistedDocument(operations: PersistedOperations, payload: Subsc
   const extensions = payload.extensions as { persistedQuery?: { sha256Hash?: unknown } } | null | undefined;
   const fromApollo = extensions?.persistedQuery?.sha256Hash;
   const fromDocumentId = (payload as SubscribePayload & { documentId?: unknown }).documentId;
-  const id = typeof fromApollo === "string" ? fromApollo : typeof fromDocumentId === "string" ? fromDocumentId.replace(/^sha256:/, "") : null;
+  const id =
+    typeof fromApollo === "string" ? fromApollo : typeof fromDocumentId === "string" ? fromDocumentId.replace(/^sha256:/, "") : null;
   if (payload.query || id === null) {
     return createRefusalError(
       "PERSISTED_QUERY_ONLY",
@@ -282,7 +314,10 @@ async function persistedDocument(operations: PersistedOperations, payload: Subsc
   }
   const hash = id.toLowerCase();
   const document = operations.documents.get(hash) ?? (await operations.lookup?.(hash)) ?? null;
-  return document ?? createRefusalError("PERSISTED_QUERY_NOT_FOUND", `Persisted operation "${hash.slice(0, 100)}" is not on this server's allow-list.`);
+  return (
+    document ??
+    createRefusalError("PERSISTED_QUERY_NOT_FOUND", `Persisted operation "${hash.slice(0, 100)}" is not on this server's allow-list.`)
+  );
 }
 
 function formatError(error: GraphQLError | GraphQLFormattedError): GraphQLFormattedError {
@@ -308,7 +343,13 @@ export function refuseUpgrade(socket: Duplex, refusal: Pick<UpgradeRefusal, "sta
   socket.once("finish", () => socket.destroy());
 }
 
-const STATUS_TEXT: Record<number, string> = { 400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 429: "Too Many Requests", 503: "Service Unavailable" };
+const STATUS_TEXT: Record<number, string> = {
+  400: "Bad Request",
+  401: "Unauthorized",
+  403: "Forbidden",
+  429: "Too Many Requests",
+  503: "Service Unavailable",
+};
 
 /**
  * Closes an accepted connection whose connectionParams the gate refused: the

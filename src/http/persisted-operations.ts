@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { GraphQLError, parse, validate, type GraphQLSchema } from "graphql";
+import { type GraphQLError, parse, validate, type GraphQLSchema } from "graphql";
 import { FileError } from "../config/file-error.ts";
 
 /** Bound on the allow-list file: it is read whole at start-up. */
@@ -37,7 +37,11 @@ export async function loadPersistedOperations(file: string): Promise<PersistedOp
     throw new PersistedOperationsError(absolute, "file", `cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
   }
   if (bytes.length > MAX_PERSISTED_OPERATIONS_FILE_BYTES) {
-    throw new PersistedOperationsError(absolute, "file", `is ${bytes.length} bytes, more than the ${MAX_PERSISTED_OPERATIONS_FILE_BYTES} allowed`);
+    throw new PersistedOperationsError(
+      absolute,
+      "file",
+      `is ${bytes.length} bytes, more than the ${MAX_PERSISTED_OPERATIONS_FILE_BYTES} allowed`,
+    );
   }
   let json: unknown;
   try {
@@ -84,7 +88,11 @@ export function checkPersistedOperations(operations: PersistedOperations, schema
   for (const [hash, document] of operations.documents) {
     const errors = validate(schema, parse(document));
     if (errors.length > 0) {
-      throw new PersistedOperationsError(operations.file, `entry "${hash}"`, `does not validate: ${errors.map((e) => e.message).join("; ")}`);
+      throw new PersistedOperationsError(
+        operations.file,
+        `entry "${hash}"`,
+        `does not validate: ${errors.map((e) => e.message).join("; ")}`,
+      );
     }
   }
 }

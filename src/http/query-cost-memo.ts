@@ -32,7 +32,12 @@ interface DocumentCosts {
  */
 export function createQueryCostMemo(options: MeasureOptions, { costsPerDocument = DEFAULT_COSTS_PER_DOCUMENT }: QueryCostMemoOptions = {}) {
   const byDocument = new WeakMap<DocumentNode, DocumentCosts>();
-  return (schema: GraphQLSchema, document: DocumentNode, operationName: string | null | undefined, variables: Record<string, unknown> | null | undefined): number => {
+  return (
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    operationName: string | null | undefined,
+    variables: Record<string, unknown> | null | undefined,
+  ): number => {
     let known = byDocument.get(document);
     if (!known || known.schema !== schema) {
       known = { schema, counted: countedVariables(document), costs: new LRUCache({ max: costsPerDocument }) };
@@ -62,7 +67,11 @@ function countedVariables(document: DocumentNode): string[] {
 }
 
 /** Null when a value has no faithful JSON form (the cost is then measured, not remembered). A missing variable and a null one stay apart. */
-function memoKey(operationName: string | null | undefined, counted: string[], variables: Record<string, unknown> | null | undefined): string | null {
+function memoKey(
+  operationName: string | null | undefined,
+  counted: string[],
+  variables: Record<string, unknown> | null | undefined,
+): string | null {
   let key = operationName ?? "";
   for (const name of counted) {
     const value = variables?.[name];

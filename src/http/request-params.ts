@@ -42,7 +42,10 @@ export function nestsDeeperThan(value: unknown, limit: number): boolean {
 export function paramsDepthError(params: { variables?: unknown; extensions?: unknown }): GraphQLError | null {
   for (const name of ["variables", "extensions"] as const) {
     if (nestsDeeperThan(params[name], MAX_PARAMS_JSON_DEPTH)) {
-      return createBadRequestError(PARAMETERS_TOO_DEEP, `"${name}" nests objects and arrays more than ${MAX_PARAMS_JSON_DEPTH} levels deep: send flatter JSON.`);
+      return createBadRequestError(
+        PARAMETERS_TOO_DEEP,
+        `"${name}" nests objects and arrays more than ${MAX_PARAMS_JSON_DEPTH} levels deep: send flatter JSON.`,
+      );
     }
   }
   return null;
@@ -84,7 +87,12 @@ export function parseSearchParams(search: string, where: string): GraphQLParams 
       throw createBadRequestError("BAD_REQUEST", `The ${where}'s "${name}" is not valid JSON: send a JSON object, percent-encoded.`);
     }
   };
-  const params = { operationName: values.get("operationName") || undefined, query: values.get("query") || undefined, variables: json("variables") as GraphQLParams["variables"], extensions: json("extensions") as GraphQLParams["extensions"] };
+  const params = {
+    operationName: values.get("operationName") || undefined,
+    query: values.get("query") || undefined,
+    variables: json("variables") as GraphQLParams["variables"],
+    extensions: json("extensions") as GraphQLParams["extensions"],
+  };
   const tooDeep = paramsDepthError(params);
   if (tooDeep) throw tooDeep;
   return params;
@@ -121,7 +129,9 @@ function checkedParams(params: unknown): unknown {
 function cleanParseError(error: unknown): never {
   if (error instanceof GraphQLError && error.extensions?.originalError !== undefined) {
     const { originalError: _originalError, http: _http, ...extensions } = error.extensions;
-    throw new GraphQLError(error.message.replace(/\.$/, ": send one JSON object with a \"query\" string."), { extensions: { ...extensions, code: extensions.code ?? "BAD_REQUEST", http: { status: 400 } } });
+    throw new GraphQLError(error.message.replace(/\.$/, ': send one JSON object with a "query" string.'), {
+      extensions: { ...extensions, code: extensions.code ?? "BAD_REQUEST", http: { status: 400 } },
+    });
   }
   throw error;
 }
@@ -174,7 +184,11 @@ export function useRequestParams(): Plugin {
  * malformed query string, too deep), so the edge cache leaves the request to
  * Yoga, which answers the refusal.
  */
-export function readRequestParams(method: string | undefined, url: string, body: string): { query?: unknown; variables?: unknown; operationName?: unknown; extensions?: unknown } | null {
+export function readRequestParams(
+  method: string | undefined,
+  url: string,
+  body: string,
+): { query?: unknown; variables?: unknown; operationName?: unknown; extensions?: unknown } | null {
   try {
     if (method === "POST") {
       const parsed: unknown = JSON.parse(body);

@@ -19,7 +19,7 @@ const DEFAULT_METHODS = ["GET", "HEAD"];
 export function dispatch(routes: Route[], req: IncomingMessage, res: ServerResponse): boolean {
   const path = (req.url ?? "/").split("?")[0]!;
   for (const route of routes) {
-    const match = typeof route.path === "string" ? (route.path === path ? null : undefined) : route.path.exec(path) ?? undefined;
+    const match = typeof route.path === "string" ? (route.path === path ? null : undefined) : (route.path.exec(path) ?? undefined);
     if (match === undefined) continue;
     const methods = route.methods ?? DEFAULT_METHODS;
     if (!methods.includes(req.method ?? "GET")) {
@@ -39,6 +39,11 @@ export function dispatch(routes: Route[], req: IncomingMessage, res: ServerRespo
 
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { "content-type": "application/json; charset=utf-8", "cache-control": "no-store", "content-length": Buffer.byteLength(text), ...headers });
+  res.writeHead(status, {
+    "content-type": "application/json; charset=utf-8",
+    "cache-control": "no-store",
+    "content-length": Buffer.byteLength(text),
+    ...headers,
+  });
   res.end(text);
 }

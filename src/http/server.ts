@@ -33,7 +33,17 @@ export interface ListenOptions {
   webSocket?: GraphqlWebSocketOptions | false;
 }
 
-export async function listen(app: App, port: number, host: string, { requestTimeoutMs = REQUEST_TIMEOUT_MS, headersTimeoutMs = HEADERS_TIMEOUT_MS, connectionsCheckingIntervalMs, webSocket = {} }: ListenOptions = {}): Promise<RunningServer> {
+export async function listen(
+  app: App,
+  port: number,
+  host: string,
+  {
+    requestTimeoutMs = REQUEST_TIMEOUT_MS,
+    headersTimeoutMs = HEADERS_TIMEOUT_MS,
+    connectionsCheckingIntervalMs,
+    webSocket = {},
+  }: ListenOptions = {},
+): Promise<RunningServer> {
   const drain = { started: false };
   const server = createServer(
     {
@@ -99,7 +109,8 @@ function closingWhileDraining(drain: { readonly started: boolean }): typeof Serv
 function answerUpgrade(app: App, webSockets: GraphqlWebSocket | null, req: IncomingMessage, socket: Duplex, head: Buffer): void {
   socket.on("error", () => socket.destroy());
   const path = (req.url ?? "/").split("?", 1)[0];
-  const wantsWebSocket = webSockets !== null && path === GRAPHQL_PATH && req.method === "GET" && /^websocket$/i.test(String(req.headers.upgrade ?? "").trim());
+  const wantsWebSocket =
+    webSockets !== null && path === GRAPHQL_PATH && req.method === "GET" && /^websocket$/i.test(String(req.headers.upgrade ?? "").trim());
   const res = new ServerResponse(req);
   res.shouldKeepAlive = false;
   res.assignSocket(socket as Socket);
@@ -117,7 +128,11 @@ function answerUpgrade(app: App, webSockets: GraphqlWebSocket | null, req: Incom
 
 /** Node's statuses for requests its parser refuses (431, 408, else 400), each with a coded JSON body. */
 const CLIENT_ERRORS: Record<string, [status: string, code: string, message: string]> = {
-  HPE_HEADER_OVERFLOW: ["431 Request Header Fields Too Large", "REQUEST_HEADER_FIELDS_TOO_LARGE", "Request headers are over the limit of 16 KB (the URL counts)."],
+  HPE_HEADER_OVERFLOW: [
+    "431 Request Header Fields Too Large",
+    "REQUEST_HEADER_FIELDS_TOO_LARGE",
+    "Request headers are over the limit of 16 KB (the URL counts).",
+  ],
   ERR_HTTP_REQUEST_TIMEOUT: ["408 Request Timeout", "REQUEST_TIMEOUT", "The request was not sent in time."],
 };
 
@@ -135,9 +150,16 @@ function answerClientError(error: Error & { code?: string }, socket: Socket): vo
     socket.destroy();
     return;
   }
-  const [status, code, message] = CLIENT_ERRORS[error.code ?? ""] ?? ["400 Bad Request", "BAD_REQUEST", "The request is not well-formed HTTP (a URL may hold only printable ASCII; percent-encode the rest)."];
+  const [status, code, message] = CLIENT_ERRORS[error.code ?? ""] ?? [
+    "400 Bad Request",
+    "BAD_REQUEST",
+    "The request is not well-formed HTTP (a URL may hold only printable ASCII; percent-encode the rest).",
+  ];
   const body = JSON.stringify({ errors: [{ message, extensions: { code } }] });
-  socket.end(`HTTP/1.1 ${status}\r\nContent-Type: application/json; charset=utf-8\r\nCache-Control: no-store\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`, () => socket.destroy());
+  socket.end(
+    `HTTP/1.1 ${status}\r\nContent-Type: application/json; charset=utf-8\r\nCache-Control: no-store\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    () => socket.destroy(),
+  );
 }
 
 /** How often a drain closes the keep-alive sockets whose last request has finished since. */

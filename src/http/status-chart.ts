@@ -31,8 +31,13 @@ export function fetchChart(label: string, records: FetchRecord[]): string {
       return `<rect class="${kind}" x="${fixed(i * slot + 1)}" y="${fixed(CHART_HEIGHT - 1 - height)}" width="${fixed(Math.max(1, slot - 2))}" height="${fixed(height)}"><title>${escapeHtml(tip)}</title></rect>`;
     })
     .join("");
-  const points = records.map((r, i) => `${fixed(i * slot + slot / 2)},${fixed(CHART_HEIGHT - 1 - (r.items / maxItems) * plotHeight)}`).join(" ");
-  const line = records.length > 1 ? `<polyline class="items" points="${points}"/>` : `<circle class="items-dot" cx="${points.split(",")[0]}" cy="${points.split(",")[1]}" r="2"/>`;
+  const points = records
+    .map((r, i) => `${fixed(i * slot + slot / 2)},${fixed(CHART_HEIGHT - 1 - (r.items / maxItems) * plotHeight)}`)
+    .join(" ");
+  const line =
+    records.length > 1
+      ? `<polyline class="items" points="${points}"/>`
+      : `<circle class="items-dot" cx="${points.split(",")[0]}" cy="${points.split(",")[1]}" r="2"/>`;
   return (
     `<svg class="chart" width="${CHART_WIDTH}" height="${CHART_HEIGHT}" viewBox="0 0 ${CHART_WIDTH} ${CHART_HEIGHT}" role="img" aria-label="${escapeHtml(title)}">` +
     `<title>${escapeHtml(title)}</title>` +

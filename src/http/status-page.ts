@@ -164,11 +164,15 @@ function row(source: StatusSourceRow, nowMs: number): string {
 function ago(nowMs: number, thenMs: number): string {
   const seconds = Math.max(0, Math.round((nowMs - thenMs) / 1000));
   const text =
-    seconds < 2 ? "just now"
-    : seconds < 120 ? `${seconds} s ago`
-    : seconds < 7200 ? `${Math.round(seconds / 60)} min ago`
-    : seconds < 172_800 ? `${Math.round(seconds / 3600)} h ago`
-    : `${Math.round(seconds / 86_400)} days ago`;
+    seconds < 2
+      ? "just now"
+      : seconds < 120
+        ? `${seconds} s ago`
+        : seconds < 7200
+          ? `${Math.round(seconds / 60)} min ago`
+          : seconds < 172_800
+            ? `${Math.round(seconds / 3600)} h ago`
+            : `${Math.round(seconds / 86_400)} days ago`;
   return `<time datetime="${new Date(thenMs).toISOString()}" title="${new Date(thenMs).toISOString()}">${text}</time>`;
 }
 

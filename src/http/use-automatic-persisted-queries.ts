@@ -44,7 +44,12 @@ export interface ApqStoreOptions {
  * `PersistedQueryNotFound` sends its document again.
  */
 export function createApqStore({ shared = null, schema }: ApqStoreOptions): ApqStore {
-  const memory = new LRUCache<string, string>({ max: APQ_MEMORY_MAX, maxSize: APQ_MEMORY_CHARS, ttl: APQ_MEMORY_TTL_MS, sizeCalculation: (document) => Math.max(1, document.length) });
+  const memory = new LRUCache<string, string>({
+    max: APQ_MEMORY_MAX,
+    maxSize: APQ_MEMORY_CHARS,
+    ttl: APQ_MEMORY_TTL_MS,
+    sizeCalculation: (document) => Math.max(1, document.length),
+  });
   const key = (hash: string) => shared!.key("apq", hash);
   const keeps = (document: string): boolean => {
     if (document.length > APQ_MAX_DOCUMENT_BYTES || Buffer.byteLength(document) > APQ_MAX_DOCUMENT_BYTES) return false;

@@ -37,7 +37,10 @@ type Compilation = { executions: number } | { compiled: CompiledQuery | null; op
  * Documents are the objects of Yoga's bounded parse cache, so what is kept per
  * document is bounded with it.
  */
-export function useCompiledQueries({ compileAfterExecutions = DEFAULT_COMPILE_AFTER_EXECUTIONS, onCompiled }: UseCompiledQueriesOptions = {}): Plugin {
+export function useCompiledQueries({
+  compileAfterExecutions = DEFAULT_COMPILE_AFTER_EXECUTIONS,
+  onCompiled,
+}: UseCompiledQueriesOptions = {}): Plugin {
   const compilations = new WeakMap<DocumentNode, Compilation>();
 
   const compilationOf = (schema: GraphQLSchema, document: DocumentNode): Compilation => {

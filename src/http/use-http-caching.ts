@@ -19,7 +19,11 @@ export interface UseHttpCachingOptions {
 }
 
 /** The weak ETag of an answer built from `catalog` for these parameters and Accept header; null when the query is not a document. */
-export type EntityTags = (catalog: Catalog, params: { query?: string; operationName?: string | null; variables?: unknown }, accept: string | null) => string | null;
+export type EntityTags = (
+  catalog: Catalog,
+  params: { query?: string; operationName?: string | null; variables?: unknown },
+  accept: string | null,
+) => string | null;
 
 /**
  * Entity tags as described on `useHttpCaching`. The boot id is drawn once per
@@ -79,10 +83,16 @@ const NO_STORE = "no-store";
  * so a `304` costs a cache lookup; otherwise the tag is computed after
  * execution from the very catalog the answer was built from.
  */
-export function useHttpCaching({ store, graphqlEndpoint, remainingFreshMs, entityTags: tags = createEntityTags(store) }: UseHttpCachingOptions): Plugin {
+export function useHttpCaching({
+  store,
+  graphqlEndpoint,
+  remainingFreshMs,
+  entityTags: tags = createEntityTags(store),
+}: UseHttpCachingOptions): Plugin {
   const exchanges = new WeakMap<Request, Exchange>();
   const freshness = createFreshness(store, remainingFreshMs);
-  const entityTag = (catalog: Catalog, params: GraphQLParams, request: Request): string | null => tags(catalog, params, request.headers.get("accept"));
+  const entityTag = (catalog: Catalog, params: GraphQLParams, request: Request): string | null =>
+    tags(catalog, params, request.headers.get("accept"));
 
   return {
     onParams({ params, request, setResult }) {
@@ -213,7 +223,10 @@ export function sortedKeys(value: unknown): unknown {
 
 function addVary(headers: Headers, name: string): void {
   const current = headers.get("vary");
-  if (!current) return headers.set("vary", name);
+  if (!current) {
+    headers.set("vary", name);
+    return;
+  }
   const names = current.split(",").map((v) => v.trim().toLowerCase());
   if (!names.includes(name.toLowerCase()) && !names.includes("*")) headers.set("vary", `${current}, ${name}`);
 }

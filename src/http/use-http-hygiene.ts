@@ -9,7 +9,12 @@ import { pathOf } from "./use-http-caching.ts";
 export const DEFAULT_MAX_REQUEST_BODY_BYTES = 100_000;
 
 /** What a POST to the GraphQL endpoint may be (Yoga's parsers; multipart is off: there are no uploads). */
-export const ACCEPTED_POST_TYPES = ["application/json", "application/graphql+json", "application/graphql", "application/x-www-form-urlencoded"];
+export const ACCEPTED_POST_TYPES = [
+  "application/json",
+  "application/graphql+json",
+  "application/graphql",
+  "application/x-www-form-urlencoded",
+];
 
 export interface UseHttpHygieneOptions {
   graphqlEndpoint: string;

@@ -39,7 +39,13 @@ export function useIncrementalDelivery(): Plugin {
       if (!request || acceptsIncremental(request.headers.get("accept"))) return;
       const document = withoutIncremental(args.document);
       if (!document) return;
-      setExecuteFn((executionArgs) => executeFn({ ...executionArgs, document: executionArgs.document === args.document ? document : (withoutIncremental(executionArgs.document) ?? executionArgs.document) }));
+      setExecuteFn((executionArgs) =>
+        executeFn({
+          ...executionArgs,
+          document:
+            executionArgs.document === args.document ? document : (withoutIncremental(executionArgs.document) ?? executionArgs.document),
+        }),
+      );
     },
   };
 }

@@ -26,7 +26,8 @@ export function usePersistedAllowList({ operations }: UsePersistedAllowListOptio
     const apollo = defaultExtractPersistedOperationId(params, request, {});
     if (apollo !== null) return apollo.toLowerCase();
     const fromBody = (params as GraphQLParams & { documentId?: unknown }).documentId;
-    const documentId = typeof fromBody === "string" ? fromBody : request.method === "GET" ? new URL(request.url).searchParams.get("documentId") : null;
+    const documentId =
+      typeof fromBody === "string" ? fromBody : request.method === "GET" ? new URL(request.url).searchParams.get("documentId") : null;
     return documentId ? documentId.replace(/^sha256:/, "").toLowerCase() : null;
   };
   return usePersistedOperations({
@@ -38,7 +39,10 @@ export function usePersistedAllowList({ operations }: UsePersistedAllowListOptio
       persistedQueryOnly: () => createRefusalError("PERSISTED_QUERY_ONLY", ONLY_PERSISTED),
       keyNotFound: () => createRefusalError("PERSISTED_QUERY_ONLY", ONLY_PERSISTED),
       notFound: ({ params, request }) =>
-        createRefusalError("PERSISTED_QUERY_NOT_FOUND", `Persisted operation "${extractId(params, request)?.slice(0, 100)}" is not on this server's allow-list.`),
+        createRefusalError(
+          "PERSISTED_QUERY_NOT_FOUND",
+          `Persisted operation "${extractId(params, request)?.slice(0, 100)}" is not on this server's allow-list.`,
+        ),
     },
   });
 }

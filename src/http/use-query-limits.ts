@@ -46,7 +46,10 @@ export function useQueryLimits({
 }: UseQueryLimitsOptions = {}): Plugin {
   const report = (code: string) => ({
     propagateOnRejection: false,
-    onReject: [(context: ValidationContext | null, error: GraphQLError) => context?.reportError(createRefusalError(code, withoutArmorPrefix(error.message)))],
+    onReject: [
+      (context: ValidationContext | null, error: GraphQLError) =>
+        context?.reportError(createRefusalError(code, withoutArmorPrefix(error.message))),
+    ],
   });
   const tokenRejections = new WeakSet<GraphQLError>();
   return {

@@ -10,7 +10,13 @@ import { isAsyncIterable, type Plugin } from "graphql-yoga";
  * resolver errors (with a path) are left alone.
  */
 export function useRequestErrorCodes(): Plugin {
-  const withCodes = ({ result, setResult }: { result: ExecutionResult | AsyncIterable<ExecutionResult>; setResult: (result: ExecutionResult) => void }) => {
+  const withCodes = ({
+    result,
+    setResult,
+  }: {
+    result: ExecutionResult | AsyncIterable<ExecutionResult>;
+    setResult: (result: ExecutionResult) => void;
+  }) => {
     if (isAsyncIterable(result) || result.data != null || !result.errors?.some((e) => !e.extensions?.code && !e.path)) return;
     setResult({ ...result, errors: result.errors.map(withCode) });
   };
@@ -23,5 +29,12 @@ export function useRequestErrorCodes(): Plugin {
 function withCode(error: GraphQLError): GraphQLError {
   if (error.extensions?.code || error.path) return error;
   const { nodes, source, positions, path, originalError, extensions } = error;
-  return new GraphQLError(error.message, { nodes, source, positions, path, originalError, extensions: { ...extensions, code: "BAD_USER_INPUT" } });
+  return new GraphQLError(error.message, {
+    nodes,
+    source,
+    positions,
+    path,
+    originalError,
+    extensions: { ...extensions, code: "BAD_USER_INPUT" },
+  });
 }

@@ -37,7 +37,13 @@ export function useResponseCompression(): Plugin {
         headers.set("content-length", String(compressed.length));
         headers.set("vary", mergeVary(headers.get("vary"), "Accept-Encoding"));
         if (etag) headers.set("etag", encodedTag(etag, encoding));
-        setResponse(new fetchAPI.Response(new Uint8Array(compressed) as Uint8Array<ArrayBuffer>, { status: response.status, statusText: response.statusText, headers }));
+        setResponse(
+          new fetchAPI.Response(new Uint8Array(compressed) as Uint8Array<ArrayBuffer>, {
+            status: response.status,
+            statusText: response.statusText,
+            headers,
+          }),
+        );
       });
     },
   };

@@ -20,7 +20,12 @@ export function useUnexpectedErrorLog({ logger }: { logger: Logger }): Plugin {
             if (!isUnexpected(error)) continue;
             const { request, requestId } = args.contextValue as { request?: Request; requestId?: string };
             logger.error(
-              { reqId: request?.headers.get(REQUEST_ID_HEADER) ?? requestId, operation: args.operationName ?? undefined, path: error.path?.join("."), err: error.originalError },
+              {
+                reqId: request?.headers.get(REQUEST_ID_HEADER) ?? requestId,
+                operation: args.operationName ?? undefined,
+                path: error.path?.join("."),
+                err: error.originalError,
+              },
               `unexpected error in a resolver at ${error.path?.join(".") ?? "(no path)"}: ${error.originalError?.message ?? error.message}`,
             );
           }

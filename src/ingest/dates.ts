@@ -13,21 +13,72 @@ const EARLIEST = Date.UTC(1990, 0, 1);
 // - ET/CT/MT/PT (no standard/daylight mark) are taken as standard time, as feedparser does.
 // MEZ/MESZ are the German names of CET/CEST.
 const ZONES: Record<string, string> = {
-  UT: "+0000", UTC: "+0000", GMT: "+0000", Z: "+0000",
+  UT: "+0000",
+  UTC: "+0000",
+  GMT: "+0000",
+  Z: "+0000",
   // Europe
-  WET: "+0000", WEST: "+0100", BST: "+0100", IST: "+0530", CET: "+0100", CEST: "+0200", MET: "+0100",
-  MEST: "+0200", MEZ: "+0100", MESZ: "+0200", EET: "+0200", EEST: "+0300", MSK: "+0300", TRT: "+0300",
+  WET: "+0000",
+  WEST: "+0100",
+  BST: "+0100",
+  IST: "+0530",
+  CET: "+0100",
+  CEST: "+0200",
+  MET: "+0100",
+  MEST: "+0200",
+  MEZ: "+0100",
+  MESZ: "+0200",
+  EET: "+0200",
+  EEST: "+0300",
+  MSK: "+0300",
+  TRT: "+0300",
   // Africa
-  WAT: "+0100", CAT: "+0200", SAST: "+0200", EAT: "+0300",
+  WAT: "+0100",
+  CAT: "+0200",
+  SAST: "+0200",
+  EAT: "+0300",
   // Asia
-  GST: "+0400", PKT: "+0500", NPT: "+0545", ICT: "+0700", WIB: "+0700", HKT: "+0800", SGT: "+0800",
-  MYT: "+0800", PHT: "+0800", AWST: "+0800", JST: "+0900", KST: "+0900",
+  GST: "+0400",
+  PKT: "+0500",
+  NPT: "+0545",
+  ICT: "+0700",
+  WIB: "+0700",
+  HKT: "+0800",
+  SGT: "+0800",
+  MYT: "+0800",
+  PHT: "+0800",
+  AWST: "+0800",
+  JST: "+0900",
+  KST: "+0900",
   // Australia, New Zealand
-  ACST: "+0930", ACDT: "+1030", AEST: "+1000", AEDT: "+1100", NZST: "+1200", NZDT: "+1300",
+  ACST: "+0930",
+  ACDT: "+1030",
+  AEST: "+1000",
+  AEDT: "+1100",
+  NZST: "+1200",
+  NZDT: "+1300",
   // The Americas
-  NST: "-0330", NDT: "-0230", AST: "-0400", ADT: "-0300", EST: "-0500", EDT: "-0400", ET: "-0500",
-  CST: "-0600", CDT: "-0500", CT: "-0600", MST: "-0700", MDT: "-0600", MT: "-0700", PST: "-0800",
-  PDT: "-0700", PT: "-0800", AKST: "-0900", AKDT: "-0800", HST: "-1000", BRT: "-0300", ART: "-0300",
+  NST: "-0330",
+  NDT: "-0230",
+  AST: "-0400",
+  ADT: "-0300",
+  EST: "-0500",
+  EDT: "-0400",
+  ET: "-0500",
+  CST: "-0600",
+  CDT: "-0500",
+  CT: "-0600",
+  MST: "-0700",
+  MDT: "-0600",
+  MT: "-0700",
+  PST: "-0800",
+  PDT: "-0700",
+  PT: "-0800",
+  AKST: "-0900",
+  AKDT: "-0800",
+  HST: "-1000",
+  BRT: "-0300",
+  ART: "-0300",
 };
 
 /**
@@ -101,11 +152,13 @@ function candidates(input: string): string[] {
   const withoutWeekday = value.replace(/^[A-Za-z]{2,9},? /, "");
   const zone = / ([A-Za-z]{1,5})$/.exec(withoutWeekday);
   if (zone && ZONES[zone[1]!.toUpperCase()]) {
-    list.push(withoutWeekday.slice(0, zone.index) + " " + ZONES[zone[1]!.toUpperCase()]);
+    list.push(`${withoutWeekday.slice(0, zone.index)} ${ZONES[zone[1]!.toUpperCase()]}`);
   }
   list.push(value, withoutWeekday);
   // No zone at all: the JS parser would use the server's local time; feeds mean UTC.
-  return list.map((candidate) => (HAS_ZONE.test(candidate) || /^\d{4}-\d{2}-\d{2}T.*(Z|[+-]\d{2}:\d{2})$/.test(candidate) ? candidate : `${candidate} GMT`));
+  return list.map((candidate) =>
+    HAS_ZONE.test(candidate) || /^\d{4}-\d{2}-\d{2}T.*(Z|[+-]\d{2}:\d{2})$/.test(candidate) ? candidate : `${candidate} GMT`,
+  );
 }
 
 /** A date more than a day ahead of `now` is clamped to `now`, so it cannot sort first forever. */

@@ -27,7 +27,11 @@ export function decodeBody(body: Buffer, contentType: string | null): DecodedBod
   const encoding = declared ? encodingFor(declared) : null;
   if (encoding === "utf-8" || encoding === "utf8") {
     const text = new TextDecoder("utf-8").decode(body);
-    return { text, encoding: "utf-8", warning: text.includes("\uFFFD") && !isValidUtf8(body) ? "bytes that are not valid UTF-8 were replaced" : null };
+    return {
+      text,
+      encoding: "utf-8",
+      warning: text.includes("\uFFFD") && !isValidUtf8(body) ? "bytes that are not valid UTF-8 were replaced" : null,
+    };
   }
   if (encoding) return { text: iconv.decode(body, encoding), encoding, warning: null };
   try {
@@ -69,9 +73,17 @@ function bomEncoding(body: Buffer): { encoding: string; length: number } | null 
 
 // Code pages whose Windows superset real publishers use under the ISO name (as browsers assume).
 const SUPERSETS: Record<string, string> = {
-  "iso-8859-1": "windows-1252", "iso8859-1": "windows-1252", latin1: "windows-1252", "latin-1": "windows-1252",
-  l1: "windows-1252", "us-ascii": "windows-1252", ascii: "windows-1252", cp819: "windows-1252",
-  "iso-8859-8": "windows-1255", "iso-8859-9": "windows-1254", "iso-8859-11": "windows-874",
+  "iso-8859-1": "windows-1252",
+  "iso8859-1": "windows-1252",
+  latin1: "windows-1252",
+  "latin-1": "windows-1252",
+  l1: "windows-1252",
+  "us-ascii": "windows-1252",
+  ascii: "windows-1252",
+  cp819: "windows-1252",
+  "iso-8859-8": "windows-1255",
+  "iso-8859-9": "windows-1254",
+  "iso-8859-11": "windows-874",
 };
 
 /**

@@ -10,7 +10,10 @@ export type DetectedFormat = "rss" | "atom" | "rdf" | "jsonfeed" | "json";
  */
 export function detectFormat(text: string, contentType: string | null, declared: SourceFormat = "auto"): DetectedFormat {
   if (declared !== "auto") return declared;
-  const head = text.slice(0, 4096).replace(/^\uFEFF/, "").trimStart();
+  const head = text
+    .slice(0, 4096)
+    .replace(/^\uFEFF/, "")
+    .trimStart();
   if (head.startsWith("{") || head.startsWith("[")) {
     return /"version"\s*:\s*"(https?:\/\/jsonfeed\.org\/version\/1(\.1)?|1(\.1)?)"/.test(text.slice(0, 65536)) ? "jsonfeed" : "json";
   }

@@ -20,7 +20,10 @@ const CLOCK = /^(?:(\d+):)?(?:(\d+):)?(\d+)(?:\.\d*)?$/;
  * `durationSeconds`); one entry per URL (a later mention of the same file fills
  * what the first left out), at most MAX_ENCLOSURES.
  */
-export function normalizeEnclosures(raw: readonly RawEnclosure[], resolve: (link: string | null | undefined) => string | null): ArticleEnclosure[] {
+export function normalizeEnclosures(
+  raw: readonly RawEnclosure[],
+  resolve: (link: string | null | undefined) => string | null,
+): ArticleEnclosure[] {
   if (raw.length === 0) return NO_ENCLOSURES;
   let out: ArticleEnclosure[] | null = null;
   for (const enclosure of raw) {

@@ -80,10 +80,12 @@ function heldTurn<T>(limit: LimitFunction, task: () => Promise<T>, holdMs: numbe
       return new Promise<void>((endTurn) => {
         const timer = setTimeout(endTurn, holdMs);
         timer.unref();
-        void running.finally(() => clearTimeout(timer)).then(
-          () => endTurn(),
-          () => endTurn(),
-        );
+        void running
+          .finally(() => clearTimeout(timer))
+          .then(
+            () => endTurn(),
+            () => endTurn(),
+          );
       });
     });
   });

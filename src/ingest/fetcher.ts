@@ -11,7 +11,8 @@ import { DEFAULT_NETWORK_POLICY, isPublicHop, mustBePublic, PrivateAddressError,
 /** Redirects followed before giving up: enough for http→https→www hops, too few for a loop. */
 export const MAX_REDIRECTS = 5;
 export const USER_AGENT = "Newsgate/0.1 (+https://github.com/newsgate; feed aggregator)";
-const ACCEPT = "application/rss+xml, application/atom+xml, application/feed+json, application/json;q=0.9, application/xml;q=0.9, text/xml;q=0.8, */*;q=0.5";
+const ACCEPT =
+  "application/rss+xml, application/atom+xml, application/feed+json, application/json;q=0.9, application/xml;q=0.9, text/xml;q=0.8, */*;q=0.5";
 const ACCEPT_ENCODING = "gzip, deflate, br";
 
 export interface FetchRequest {
@@ -72,31 +73,49 @@ export function createFetcher(transport: HttpTransport = nodeHttpTransport, poli
   };
 }
 
-async function fetchHttp(transport: HttpTransport, policy: NetworkPolicy, request: FetchRequest, signal: AbortSignal): Promise<FetchOutcome> {
+async function fetchHttp(
+  transport: HttpTransport,
+  policy: NetworkPolicy,
+  request: FetchRequest,
+  signal: AbortSignal,
+): Promise<FetchOutcome> {
   let url = withoutUserinfo(request.url);
   // Set to null once a redirect left their origin: no later hop gets them back.
   let credentials = credentialsOf(request.url, request.headers);
   let publicHopSeen = false;
   for (let hop = 0; ; hop++) {
-    const headers: Record<string, string> = { "user-agent": USER_AGENT, accept: ACCEPT, "accept-encoding": ACCEPT_ENCODING, ...credentials?.headers };
+    const headers: Record<string, string> = {
+      "user-agent": USER_AGENT,
+      accept: ACCEPT,
+      "accept-encoding": ACCEPT_ENCODING,
+      ...credentials?.headers,
+    };
     // Validators only make sense for the URL they were given for.
     if (hop === 0 && request.etag) headers["if-none-match"] = request.etag;
     if (hop === 0 && request.lastModified) headers["if-modified-since"] = request.lastModified;
-    const response = await transport(url, { headers, signal, publicOnly: mustBePublic(policy, publicHopSeen) ? policy.classify : undefined });
+    const response = await transport(url, {
+      headers,
+      signal,
+      publicOnly: mustBePublic(policy, publicHopSeen) ? policy.classify : undefined,
+    });
     if (response.status >= 300 && response.status < 400 && response.status !== 304) {
       discard(response);
       // Only a hop that redirects decides anything, so a plain read classifies no address.
       publicHopSeen ||= isPublicHop(policy, response.remoteAddress);
       const location = response.headers.get("location");
       if (!location) throw new IngestError("HTTP_STATUS", `HTTP ${response.status} without a Location header`);
-      if (hop + 1 > MAX_REDIRECTS) throw new IngestError("TOO_MANY_REDIRECTS", `more than ${MAX_REDIRECTS} redirects (last to ${location})`);
+      if (hop + 1 > MAX_REDIRECTS)
+        throw new IngestError("TOO_MANY_REDIRECTS", `more than ${MAX_REDIRECTS} redirects (last to ${location})`);
       const next = withoutUserinfo(new URL(location, url));
       if (next.protocol !== "http:" && next.protocol !== "https:") {
         throw new IngestError("HTTP_STATUS", `redirect to a ${next.protocol} URL refused`);
       }
       const step = credentialStep(credentials, url, next);
       if (step === "refuse") {
-        throw new IngestError("INSECURE_REDIRECT", `redirect from ${url.origin} to plain http (${next.origin}) refused: the source sends credentials`);
+        throw new IngestError(
+          "INSECURE_REDIRECT",
+          `redirect from ${url.origin} to plain http (${next.origin}) refused: the source sends credentials`,
+        );
       }
       if (step === "drop") credentials = null;
       url = next;
@@ -108,7 +127,9 @@ async function fetchHttp(transport: HttpTransport, policy: NetworkPolicy, reques
     }
     if (response.status < 200 || response.status > 299) {
       discard(response);
-      throw new IngestError("HTTP_STATUS", `HTTP ${response.status} ${response.statusText}`.trim(), { retryAfterMs: retryAfter(response.headers) });
+      throw new IngestError("HTTP_STATUS", `HTTP ${response.status} ${response.statusText}`.trim(), {
+        retryAfterMs: retryAfter(response.headers),
+      });
     }
     const declared = Number(response.headers.get("content-length"));
     // A declared length only counts when nothing is encoded: compressed bodies grow.
@@ -174,14 +195,18 @@ function readCapped(response: HttpResponse, maxBytes: number): Promise<Buffer> {
 
 /** Decoders for the codings applied, in the order to undo them; codings we do not know are left as they are. */
 function decodersFor(contentEncoding: string | null): Transform[] {
-  const codings = (contentEncoding ?? "").toLowerCase().split(",").map((coding) => coding.trim());
+  const codings = (contentEncoding ?? "")
+    .toLowerCase()
+    .split(",")
+    .map((coding) => coding.trim());
   // Lenient at the end, as browsers are: a stream cut short gives what it had.
   const flush = { flush: zlib.Z_SYNC_FLUSH, finishFlush: zlib.Z_SYNC_FLUSH };
   const decoders: Transform[] = [];
   for (const coding of codings.reverse()) {
     if (coding === "gzip" || coding === "x-gzip") decoders.push(createGunzip(flush));
     else if (coding === "deflate") decoders.push(createInflate(flush));
-    else if (coding === "br") decoders.push(createBrotliDecompress({ flush: zlib.BROTLI_OPERATION_FLUSH, finishFlush: zlib.BROTLI_OPERATION_FLUSH }));
+    else if (coding === "br")
+      decoders.push(createBrotliDecompress({ flush: zlib.BROTLI_OPERATION_FLUSH, finishFlush: zlib.BROTLI_OPERATION_FLUSH }));
   }
   return decoders;
 }

@@ -61,7 +61,10 @@ interface Agents {
  */
 export function createNodeHttpTransport({ lookup, https: httpsOptions = {} }: NodeHttpTransportOptions = {}): HttpTransport {
   // Kept-alive connections: sources on one host are read over the same few (the per-host limit).
-  const agents = (): Agents => ({ "http:": new http.Agent({ keepAlive: true }), "https:": new https.Agent({ keepAlive: true, ...httpsOptions }) });
+  const agents = (): Agents => ({
+    "http:": new http.Agent({ keepAlive: true }),
+    "https:": new https.Agent({ keepAlive: true, ...httpsOptions }),
+  });
   const open = agents();
   // Connections checked as public are pooled apart, per classifier: a pool
   // reuses a connection without resolving again, so one opened unchecked (a
@@ -87,7 +90,13 @@ export function createNodeHttpTransport({ lookup, https: httpsOptions = {} }: No
 
 export const nodeHttpTransport: HttpTransport = createNodeHttpTransport();
 
-function send(url: URL, via: { agent: http.Agent; lookup: LookupFunction | undefined }, headers: Record<string, string>, signal: AbortSignal, retryStale: boolean): Promise<HttpResponse> {
+function send(
+  url: URL,
+  via: { agent: http.Agent; lookup: LookupFunction | undefined },
+  headers: Record<string, string>,
+  signal: AbortSignal,
+  retryStale: boolean,
+): Promise<HttpResponse> {
   return new Promise((resolve, reject) => {
     const client = url.protocol === "https:" ? https : http;
     let answered = false;
@@ -107,7 +116,8 @@ function send(url: URL, via: { agent: http.Agent; lookup: LookupFunction | undef
     // After the answer began, errors reach the reader through the body; a request is asked again only before.
     request.on("error", (error: NodeJS.ErrnoException) => {
       if (answered) return;
-      if (retryStale && request.reusedSocket && error.code === "ECONNRESET" && !signal.aborted) resolve(send(url, via, headers, signal, false));
+      if (retryStale && request.reusedSocket && error.code === "ECONNRESET" && !signal.aborted)
+        resolve(send(url, via, headers, signal, false));
       else reject(error);
     });
     request.end();

@@ -51,13 +51,17 @@ export async function ingestBody(request: IngestRequest, memo: NormalizedItemMem
   const body = Buffer.from(request.body.buffer, request.body.byteOffset, request.body.byteLength);
   const decoded = decodeBody(body, request.contentType);
   const { format, feed } = await parseBody(decoded.text, request.contentType, request.format, request.map);
-  const normalized = normalizeFeed(feed, {
-    sourceId: request.sourceId,
-    defaultSection: request.defaultSection,
-    sections: request.sections,
-    feedUrl: request.feedUrl,
-    now: request.now,
-  }, memo);
+  const normalized = normalizeFeed(
+    feed,
+    {
+      sourceId: request.sourceId,
+      defaultSection: request.defaultSection,
+      sections: request.sections,
+      feedUrl: request.feedUrl,
+      now: request.now,
+    },
+    memo,
+  );
   // Cut here, on the parser's thread: a feed of 60 000 items must not reach the serving thread, the catalog or Redis whole.
   const capped = capArticles(normalized.articles, normalized.articleHashes, request.maxItems ?? DEFAULT_MAX_ITEMS);
   return {

@@ -31,10 +31,12 @@ parentPort?.on("message", async ({ id, request, known }: IngestTask) => {
     const result = await ingestBody(request, memo);
     // What the serving thread already holds is not sent back: it takes its own copy by hash.
     const held = new Set(known);
-    const articles = held.size === 0 ? result.articles : result.articles.map((article, i) => (held.has(result.articleHashes[i]!) ? null : article));
+    const articles =
+      held.size === 0 ? result.articles : result.articles.map((article, i) => (held.has(result.articleHashes[i]!) ? null : article));
     reply = { id, ok: true, result: { ...result, articles }, threadId };
   } catch (error) {
-    const coded = error instanceof IngestError ? error : new IngestError("PARSE_ERROR", error instanceof Error ? error.message : String(error));
+    const coded =
+      error instanceof IngestError ? error : new IngestError("PARSE_ERROR", error instanceof Error ? error.message : String(error));
     reply = { id, ok: false, code: coded.code, message: coded.message };
   }
   parentPort!.postMessage(reply);

@@ -45,7 +45,11 @@ export class NormalizedItemMemo {
   constructor({ maxBytes = DEFAULT_ITEM_MEMO_BYTES }: { maxBytes?: number } = {}) {
     this.sources = new LRUCache<string, Map<string, NormalizedItem>>({
       maxSize: maxBytes,
-      sizeCalculation: (items) => Math.max(1, [...items.values()].reduce((sum, entry) => sum + entrySize(entry), 0)),
+      sizeCalculation: (items) =>
+        Math.max(
+          1,
+          [...items.values()].reduce((sum, entry) => sum + entrySize(entry), 0),
+        ),
     });
   }
 
@@ -131,9 +135,11 @@ function encodeItem(item: RawItem, settings: string): string {
   for (const author of item.authors) out += field(author.name) + field(author.email) + field(author.url);
   out += list(item.categories) + field(item.commentCount === null ? null : String(item.commentCount));
   out += `${item.images.length}[`;
-  for (const image of item.images) out += field(image.url) + field(numberText(image.width)) + field(numberText(image.height)) + field(image.alt ?? null);
+  for (const image of item.images)
+    out += field(image.url) + field(numberText(image.width)) + field(numberText(image.height)) + field(image.alt ?? null);
   out += `${item.enclosures.length}[`;
-  for (const enclosure of item.enclosures) out += field(enclosure.url) + field(enclosure.type) + field(enclosure.length) + field(enclosure.duration);
+  for (const enclosure of item.enclosures)
+    out += field(enclosure.url) + field(enclosure.type) + field(enclosure.length) + field(enclosure.duration);
   out += field(item.language);
   return out;
 }
@@ -158,8 +164,20 @@ function wouldClamp(date: Date | null, now: number): boolean {
 
 // UTF-16 strings: two bytes a character.
 function entrySize({ article, hash }: NormalizedItem): number {
-  let chars = hash.length + article.id.length + article.sourceId.length + article.title.length + (article.url?.length ?? 0) + article.canonicalUrl.length + article.section.length;
-  chars += (article.guid?.length ?? 0) + (article.summary?.length ?? 0) + (article.rawBodyHtml?.length ?? 0) + (article.bodyBase?.length ?? 0) + (article.author?.length ?? 0);
+  let chars =
+    hash.length +
+    article.id.length +
+    article.sourceId.length +
+    article.title.length +
+    (article.url?.length ?? 0) +
+    article.canonicalUrl.length +
+    article.section.length;
+  chars +=
+    (article.guid?.length ?? 0) +
+    (article.summary?.length ?? 0) +
+    (article.rawBodyHtml?.length ?? 0) +
+    (article.bodyBase?.length ?? 0) +
+    (article.author?.length ?? 0);
   chars += article.language?.length ?? 0;
   for (const tag of article.tags) chars += tag.length;
   if (article.image) chars += article.image.url.length + (article.image.alt?.length ?? 0);

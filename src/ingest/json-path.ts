@@ -26,5 +26,5 @@ export function readPath(value: unknown, path: string): unknown {
 
 function ownProperty(node: unknown, key: string): unknown {
   if (node === null || typeof node !== "object") return undefined;
-  return Object.prototype.hasOwnProperty.call(node, key) ? (node as Record<string, unknown>)[key] : undefined;
+  return Object.hasOwn(node, key) ? (node as Record<string, unknown>)[key] : undefined;
 }

@@ -4,8 +4,16 @@ import type { Article, ArticleImage } from "./article.ts";
 import { clampFuture, parseFeedDate } from "./dates.ts";
 import type { RawFeed, RawImage, RawItem } from "./raw-feed.ts";
 import { articleHash, hashArticleHashes, NormalizedItemMemo } from "./item-memo.ts";
-import { collapseWhitespace, repairEncoding, unwrapDoubleEscaped, htmlToText, SUMMARY_MAX_CHARS, TITLE_MAX_CHARS, truncateAtWord } from "./text.ts";
-import { canonicalUrl, httpUrlResolver, isStandInCanonicalUrl, resolvedBase, resolveHttpUrl, standInCanonicalUrl } from "./urls.ts";
+import {
+  collapseWhitespace,
+  repairEncoding,
+  unwrapDoubleEscaped,
+  htmlToText,
+  SUMMARY_MAX_CHARS,
+  TITLE_MAX_CHARS,
+  truncateAtWord,
+} from "./text.ts";
+import { canonicalUrl, httpUrlResolver, isStandInCanonicalUrl, resolvedBase, standInCanonicalUrl } from "./urls.ts";
 import { bylineOf, normalizeAuthors } from "./authors.ts";
 import { normalizeEnclosures } from "./enclosures.ts";
 import { normalizeLanguage } from "./language.ts";
@@ -48,7 +56,20 @@ export function normalizeFeed(feed: RawFeed, context: NormalizeContext, memo: No
   const seen = new Set<string>();
   // Everything besides the item that normalizing reads (not the clock: see articleHash),
   // as a digest: each item's key hashes it again, and the sections alone run to hundreds of characters.
-  const settings = hash("sha256", JSON.stringify([feed.base, feed.link, context.sourceId, context.defaultSection, context.sections, context.feedUrl, feed.language, feed.authors]), "base64url");
+  const settings = hash(
+    "sha256",
+    JSON.stringify([
+      feed.base,
+      feed.link,
+      context.sourceId,
+      context.defaultSection,
+      context.sections,
+      context.feedUrl,
+      feed.language,
+      feed.authors,
+    ]),
+    "base64url",
+  );
   const read = memo?.read(context.sourceId, context.now);
   for (const item of feed.items) {
     const key = NormalizedItemMemo.key(item, settings);
@@ -107,7 +128,11 @@ function separateSharedIds(articles: Article[], hashes: string[], keys: string[]
     const article = articles[i]!;
     if (!shared.has(article.id)) continue;
     const id = hash("sha256", `item:${sourceId}:${keys[i]}`, "base64url").slice(0, 16);
-    articles[i] = { ...article, id, canonicalUrl: isStandInCanonicalUrl(article.canonicalUrl) ? standInCanonicalUrl(article.url, sourceId, id) : article.canonicalUrl };
+    articles[i] = {
+      ...article,
+      id,
+      canonicalUrl: isStandInCanonicalUrl(article.canonicalUrl) ? standInCanonicalUrl(article.url, sourceId, id) : article.canonicalUrl,
+    };
     hashes[i] = `${hashes[i]}~${id}`;
   }
 }
@@ -143,7 +168,8 @@ export function normalizeItem(item: RawItem, feed: RawFeed, context: NormalizeCo
   const titleText = item.title ? (item.titleIsHtml ? htmlToText(item.title) : collapseWhitespace(item.title)) : "";
   // A podcast episode that is only its audio file is named by that file.
   const named = ownLink ?? item.enclosures.map((enclosure) => resolve(enclosure.url)).find((link) => link !== null) ?? null;
-  const title = truncateAtWord(titleText, TITLE_MAX_CHARS) || (summary ? truncateAtWord(summary, 80) : "") || (named ? linkTitle(named) : "");
+  const title =
+    truncateAtWord(titleText, TITLE_MAX_CHARS) || (summary ? truncateAtWord(summary, 80) : "") || (named ? linkTitle(named) : "");
   // An item with nothing to show (no title, text, link or file of its own) is not an article.
   if (!title) return null;
 
@@ -205,7 +231,13 @@ export function normalizeItem(item: RawItem, feed: RawFeed, context: NormalizeCo
  * any), else the source's guid, else a hash of what the item says. An edited
  * title keeps its id when a link or guid exists.
  */
-export function articleId(parts: { sourceId: string; canonicalUrl: string | null; guid: string | null; title: string; published: string | null }): string {
+export function articleId(parts: {
+  sourceId: string;
+  canonicalUrl: string | null;
+  guid: string | null;
+  title: string;
+  published: string | null;
+}): string {
   const key = parts.canonicalUrl
     ? `url:${parts.canonicalUrl}`
     : parts.guid
@@ -224,7 +256,8 @@ function linkTitle(link: string): string {
 const sectionWordsBySections = new WeakMap<SectionConfig[], ReadonlySet<string>>();
 function sectionWordsOf(sections: SectionConfig[]): ReadonlySet<string> {
   let words = sectionWordsBySections.get(sections);
-  if (!words) sectionWordsBySections.set(sections, (words = new Set(sections.flatMap((s) => [s.slug.toLowerCase(), s.name.toLowerCase()]))));
+  if (!words)
+    sectionWordsBySections.set(sections, (words = new Set(sections.flatMap((s) => [s.slug.toLowerCase(), s.name.toLowerCase()]))));
   return words;
 }
 

@@ -25,7 +25,11 @@ export function malformedJsonMessage(textBody: string, v8Message: string): strin
 
 export function isJsonFeed(json: unknown): boolean {
   const version = (json as { version?: unknown } | null)?.version;
-  return typeof version === "string" && /jsonfeed\.org\/version\/1|^1(\.\d)?$/.test(version) && Array.isArray((json as { items?: unknown }).items);
+  return (
+    typeof version === "string" &&
+    /jsonfeed\.org\/version\/1|^1(\.\d)?$/.test(version) &&
+    Array.isArray((json as { items?: unknown }).items)
+  );
 }
 
 /** JSON Feed 1.0 and 1.1 (`author` of 1.0 and `authors` of 1.1 both read). */
@@ -57,11 +61,25 @@ export function parseJsonFeed(json: unknown): RawFeed {
       const type = stringOf(attachment.mime_type);
       // An image attachment is also the item's picture.
       if (type?.toLowerCase().startsWith("image/")) raw.images.push({ url });
-      raw.enclosures.push({ url, type, length: numberText(attachment.size_in_bytes), duration: numberText(attachment.duration_in_seconds) });
+      raw.enclosures.push({
+        url,
+        type,
+        length: numberText(attachment.size_in_bytes),
+        duration: numberText(attachment.duration_in_seconds),
+      });
     }
     return raw;
   });
-  return { title: stringOf(feed.title), link: stringOf(feed.home_page_url), base: null, warning: null, ttlMinutes: null, language: stringOf(feed.language), authors: feedAuthors, items };
+  return {
+    title: stringOf(feed.title),
+    link: stringOf(feed.home_page_url),
+    base: null,
+    warning: null,
+    ttlMinutes: null,
+    language: stringOf(feed.language),
+    authors: feedAuthors,
+    items,
+  };
 }
 
 /** A plain JSON API read through the source's field map. */
@@ -97,7 +115,10 @@ export function parseMappedJson(json: unknown, map: JsonFieldMap): RawFeed {
 /** JSON Feed 1.1 `authors` (else 1.0 `author`): name and URL; `avatar` is not read. */
 function jsonFeedAuthors(node: Record<string, unknown>): RawAuthor[] {
   const list = Array.isArray(node.authors) && node.authors.length > 0 ? node.authors : node.author ? [node.author] : [];
-  return list.filter(isObject).map((a) => ({ name: stringOf(a.name), email: null, url: stringOf(a.url) })).filter((a) => a.name !== null || a.url !== null);
+  return list
+    .filter(isObject)
+    .map((a) => ({ name: stringOf(a.name), email: null, url: stringOf(a.url) }))
+    .filter((a) => a.name !== null || a.url !== null);
 }
 
 function strings(value: unknown): string[] {

@@ -10,7 +10,10 @@ import { textConstructHtml } from "./xml/text-construct.ts";
 import { elementOf, xml2jsView } from "./xml/xml2js-view.ts";
 
 const CHANNEL: ElementName = ["", "channel"];
-const FEED_LANGUAGE: readonly ElementName[] = [["", "language"], ["dc", "language"]];
+const FEED_LANGUAGE: readonly ElementName[] = [
+  ["", "language"],
+  ["dc", "language"],
+];
 
 type ParsedItem = Record<string | symbol, unknown>;
 type ParsedFeed = { items?: ParsedItem[] };
@@ -37,7 +40,7 @@ class FeedRecognizer extends ParserBase {
   /** What `parseString` does with xml2js's tree, for the view: the same dispatch, with `defaultRSS: 2`. */
   buildFeed(tree: Record<string, unknown>): ParsedFeed {
     const rss = tree.rss as ViewNode | undefined;
-    const version = rss && rss.$ && rss.$.version;
+    const version = rss?.$?.version;
     if (tree.feed) return this.buildAtomFeed(tree);
     if (version && /^2/.test(version)) return this.buildRSS2(tree);
     if (tree["rdf:RDF"]) return this.buildRSS1(tree);
@@ -52,7 +55,8 @@ class FeedRecognizer extends ParserBase {
    */
   override buildRSS2(xml: Record<string, unknown>): ParsedFeed {
     const rss = xml.rss as ViewNode | undefined;
-    if (rss && typeof rss === "object" && Array.isArray(rss.channel) && rss.channel[0] && typeof rss.channel[0] === "object") return super.buildRSS2(xml);
+    if (rss && typeof rss === "object" && Array.isArray(rss.channel) && rss.channel[0] && typeof rss.channel[0] === "object")
+      return super.buildRSS2(xml);
     const items = rss && typeof rss === "object" && Array.isArray(rss.item) ? rss.item.filter((i) => i && typeof i === "object") : [];
     return this.buildRSS({}, items);
   }
@@ -81,8 +85,15 @@ class FeedRecognizer extends ParserBase {
  * feed inside an XHTML page). An Atom entry document is a feed of one entry.
  */
 function feedElement(root: XmlElement): XmlElement | null {
-  if (root.ns === "atom" && root.local === "entry") return { ns: "atom", local: "feed", prefix: null, attributes: {}, children: [root], cdata: false, end: root.end };
-  return findElement(root, (element) => (element.local === "feed" && element.ns === "atom") || (element.local === "rss" && element.ns === "") || (element.local === "RDF" && element.ns === "rdf"));
+  if (root.ns === "atom" && root.local === "entry")
+    return { ns: "atom", local: "feed", prefix: null, attributes: {}, children: [root], cdata: false, end: root.end };
+  return findElement(
+    root,
+    (element) =>
+      (element.local === "feed" && element.ns === "atom") ||
+      (element.local === "rss" && element.ns === "") ||
+      (element.local === "RDF" && element.ns === "rdf"),
+  );
 }
 
 /**
@@ -125,7 +136,10 @@ export async function parseXmlFeed(xml: string): Promise<RawFeed> {
   }
 
   const problems = [...document.problems];
-  if (unfinished > 0) problems.push(`cut off inside an item: the ${items.length} complete item${items.length === 1 ? "" : "s"} kept, the unfinished one left out`);
+  if (unfinished > 0)
+    problems.push(
+      `cut off inside an item: the ${items.length} complete item${items.length === 1 ? "" : "s"} kept, the unfinished one left out`,
+    );
   return {
     title: textConstructHtml(child(channel, ["atom", "title"]) ?? child(channel, ["", "title"])),
     link: pageLink(channel),

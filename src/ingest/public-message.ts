@@ -33,10 +33,19 @@ export function publicIngestMessage(message: string): string {
     if (rest === "without a Location header") return whole;
     return `HTTP ${code} ${STATUS_CODES[Number(code)] ?? ""}`.trimEnd();
   });
-  text = text.replace(/<(\/?)([^<>]*)>/g, (_whole, slash: string, name: string) => (SAFE_NAME.test(name) ? `<${slash}${name}>` : "an element"));
-  text = text.replace(/&([^;\s&]{1,200});/g, (whole, name: string) => (SAFE_NAME.test(name) || /^#x?[0-9a-f]{1,8}$/i.test(name) ? whole : "an entity"));
+  text = text.replace(/<(\/?)([^<>]*)>/g, (_whole, slash: string, name: string) =>
+    SAFE_NAME.test(name) ? `<${slash}${name}>` : "an element",
+  );
+  text = text.replace(/&([^;\s&]{1,200});/g, (whole, name: string) =>
+    SAFE_NAME.test(name) || /^#x?[0-9a-f]{1,8}$/i.test(name) ? whole : "an entity",
+  );
   text = text.replace(/\battribute (\S+)/g, (whole, name: string) => (SAFE_NAME.test(name) ? whole : "an attribute"));
-  text = text.replace(/\bnamespace prefix in (\S+)/g, (whole, name: string) => (SAFE_NAME.test(name) ? whole : "namespace prefix in an element"));
-  text = text.replace(/"([^"]*)"|(?<![A-Za-z0-9])'([^']*)'(?![A-Za-z0-9])/g, (whole, double: string | undefined, single: string | undefined) => (SAFE_NAME.test(double ?? single ?? "") ? whole : "“…”"));
+  text = text.replace(/\bnamespace prefix in (\S+)/g, (whole, name: string) =>
+    SAFE_NAME.test(name) ? whole : "namespace prefix in an element",
+  );
+  text = text.replace(
+    /"([^"]*)"|(?<![A-Za-z0-9])'([^']*)'(?![A-Za-z0-9])/g,
+    (whole, double: string | undefined, single: string | undefined) => (SAFE_NAME.test(double ?? single ?? "") ? whole : "“…”"),
+  );
   return text.length > MAX_PUBLIC_MESSAGE_CHARS ? `${text.slice(0, MAX_PUBLIC_MESSAGE_CHARS - 1)}…` : text;
 }

@@ -126,23 +126,30 @@ export async function readSource(
     if (outcome.kind === "not-modified") throw new Error("304 Not Modified without a conditional request");
     phase = "parse";
     const ingest = deps.ingest ?? ((request: IngestRequest, held?: HeldArticles) => sharedIngestPool().run(request, held));
-    const held = previous?.articleHashes && previous.articleHashes.length === previous.articles.length ? { articles: previous.articles, hashes: previous.articleHashes } : undefined;
-    const read = await ingest({
-      body: outcome.body,
-      contentType: outcome.contentType,
-      format: source.format,
-      map: source.map,
-      sourceId: source.id,
-      defaultSection: source.section,
-      sections: context.sections,
-      feedUrl: outcome.finalUrl.protocol === "file:" ? "" : outcome.finalUrl.href,
-      now: finished,
-      maxItems: source.maxItems,
-    }, held);
+    const held =
+      previous?.articleHashes && previous.articleHashes.length === previous.articles.length
+        ? { articles: previous.articles, hashes: previous.articleHashes }
+        : undefined;
+    const read = await ingest(
+      {
+        body: outcome.body,
+        contentType: outcome.contentType,
+        format: source.format,
+        map: source.map,
+        sourceId: source.id,
+        defaultSection: source.section,
+        sections: context.sections,
+        feedUrl: outcome.finalUrl.protocol === "file:" ? "" : outcome.finalUrl.href,
+        now: finished,
+        maxItems: source.maxItems,
+      },
+      held,
+    );
     const { articles } = read;
     const done = deps.now();
     const emptyReadsKept = (previous?.emptyReadsKept ?? 0) + 1;
-    const keepHeld = articles.length === 0 && previous !== undefined && previous.articles.length > 0 && emptyReadsKept <= MAX_EMPTY_READS_KEPT;
+    const keepHeld =
+      articles.length === 0 && previous !== undefined && previous.articles.length > 0 && emptyReadsKept <= MAX_EMPTY_READS_KEPT;
     const warnings = [...read.warnings, keepHeld ? `feed returned no items; keeping the ${previous!.articles.length} held` : null];
     return {
       sourceId: source.id,
@@ -206,9 +213,24 @@ function maxOrNull(a: number | null, b: number | null): number | null {
 }
 
 /** The body's bytes and everything else that decides its articles. */
-function hashBody(body: Uint8Array, outcome: { contentType: string | null; finalUrl: URL }, source: SourceConfig, sections: SectionConfig[]): string {
+function hashBody(
+  body: Uint8Array,
+  outcome: { contentType: string | null; finalUrl: URL },
+  source: SourceConfig,
+  sections: SectionConfig[],
+): string {
   return createHash("sha256")
-    .update(JSON.stringify([outcome.contentType, outcome.finalUrl.href, source.format, source.map ?? null, source.section, source.maxItems, sections]))
+    .update(
+      JSON.stringify([
+        outcome.contentType,
+        outcome.finalUrl.href,
+        source.format,
+        source.map ?? null,
+        source.section,
+        source.maxItems,
+        sections,
+      ]),
+    )
     .update(body)
     .digest("base64url");
 }

@@ -12,7 +12,35 @@ export const WORDS_PER_MINUTE = 230;
 export const NON_PROSE_ELEMENTS: readonly string[] = ["script", "style", "noscript", "template", "iframe", "head", "title", "svg", "math"];
 const SKIPPED: ReadonlySet<string> = new Set(NON_PROSE_ELEMENTS);
 // Elements that end a run of text: their boundaries become spaces, so "a</p><p>b" reads "a b".
-const BLOCKS: ReadonlySet<string> = new Set(["p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "td", "th", "table", "blockquote", "section", "article", "header", "footer", "figure", "figcaption", "pre", "hr", "dd", "dt"]);
+const BLOCKS: ReadonlySet<string> = new Set([
+  "p",
+  "div",
+  "br",
+  "li",
+  "ul",
+  "ol",
+  "h1",
+  "h2",
+  "h3",
+  "h4",
+  "h5",
+  "h6",
+  "tr",
+  "td",
+  "th",
+  "table",
+  "blockquote",
+  "section",
+  "article",
+  "header",
+  "footer",
+  "figure",
+  "figcaption",
+  "pre",
+  "hr",
+  "dd",
+  "dt",
+]);
 
 /**
  * Plain text of an HTML fragment: tags dropped, entities decoded exactly once,
@@ -123,7 +151,8 @@ export function escapeLegacyEntities(html: string): string {
 const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/g;
 // What demoronize (C1 codes), repairMojibake (a lead character before a continuation)
 // and CONTROL act on: without any, none changes the text.
-const NEEDS_REPAIR_OR_CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]|[\u00C2-\u00F4][\u00A0-\u00BF€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ]/;
+const NEEDS_REPAIR_OR_CONTROL =
+  /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]|[\u00C2-\u00F4][\u00A0-\u00BF€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ]/;
 // Whitespace that is not already a lone plain space: a run of two or more, or one of another kind.
 const UNTIDY_SPACE = /[\s\u00A0\u200B]{2,}|[^\S ]|\u200B/g;
 
@@ -235,7 +264,7 @@ function decodeRun(run: string): string | null {
   const bytes: number[] = [];
   for (const char of run) {
     const code = char.charCodeAt(0);
-    bytes.push(char === " " ? 0xa0 : code < 0x100 ? code : CP1252_BYTE.get(char) ?? -1);
+    bytes.push(char === " " ? 0xa0 : code < 0x100 ? code : (CP1252_BYTE.get(char) ?? -1));
   }
   const [b0, b1, b2, b3] = bytes as [number, number, number?, number?];
   if (b1 < 0x80 || b1 > 0xbf) return null;
@@ -263,9 +292,17 @@ function plausible(code: number): boolean {
     return (
       (code >= 0xa0 && code <= 0x1ff) || // Latin-1 letters and signs, Latin Extended-A, most of B
       (code >= 0x218 && code <= 0x21b) || // Romanian ș ț
-      code === 0x2bb || code === 0x2bc || // ʻokina, modifier apostrophe
+      code === 0x2bb ||
+      code === 0x2bc || // ʻokina, modifier apostrophe
       (code >= 0x2c6 && code <= 0x2dd) || // spacing accents
-      code === 0x300 || code === 0x301 || code === 0x302 || code === 0x303 || code === 0x308 || code === 0x30a || code === 0x30c || code === 0x327 || // combining accents (decomposed text)
+      code === 0x300 ||
+      code === 0x301 ||
+      code === 0x302 ||
+      code === 0x303 ||
+      code === 0x308 ||
+      code === 0x30a ||
+      code === 0x30c ||
+      code === 0x327 || // combining accents (decomposed text)
       (code >= 0x384 && code <= 0x3ff) || // Greek
       (code >= 0x400 && code <= 0x4ff) || // Cyrillic
       (code >= 0x531 && code <= 0x587) || // Armenian

@@ -2,8 +2,26 @@ import normalizeUrl from "normalize-url";
 
 /** Query parameters that track the reader and never change the page. */
 export const TRACKING_PARAMETERS: (string | RegExp)[] = [
-  /^utm_\w+/i, "fbclid", "gclid", "dclid", "gbraid", "wbraid", "msclkid", "yclid", "igshid",
-  "mc_cid", "mc_eid", "_ga", "_gl", "ref_src", "oly_enc_id", "oly_anon_id", "vero_id", "_hsenc", "_hsmi", "mkt_tok",
+  /^utm_\w+/i,
+  "fbclid",
+  "gclid",
+  "dclid",
+  "gbraid",
+  "wbraid",
+  "msclkid",
+  "yclid",
+  "igshid",
+  "mc_cid",
+  "mc_eid",
+  "_ga",
+  "_gl",
+  "ref_src",
+  "oly_enc_id",
+  "oly_anon_id",
+  "vero_id",
+  "_hsenc",
+  "_hsmi",
+  "mkt_tok",
 ];
 
 /**
@@ -130,7 +148,14 @@ function plainCanonicalUrl(link: string): string | null {
   } catch {
     return null;
   }
-  if (parsed.href !== link || parsed.username !== "" || parsed.password !== "" || parsed.hostname.endsWith(".") || parsed.pathname.includes("//")) return null;
+  if (
+    parsed.href !== link ||
+    parsed.username !== "" ||
+    parsed.password !== "" ||
+    parsed.hostname.endsWith(".") ||
+    parsed.pathname.includes("//")
+  )
+    return null;
   return target.endsWith("/") ? target.slice(0, -1) : target;
 }
 
@@ -140,7 +165,11 @@ function onlyTrackingParameters(query: string): boolean {
   for (const parameter of query.split("&")) {
     const equals = parameter.indexOf("=");
     const name = equals < 0 ? parameter : parameter.slice(0, equals);
-    if (!PLAIN_NAME.test(name) || !TRACKING_PARAMETERS.some((tracking) => (typeof tracking === "string" ? tracking === name : tracking.test(name)))) return false;
+    if (
+      !PLAIN_NAME.test(name) ||
+      !TRACKING_PARAMETERS.some((tracking) => (typeof tracking === "string" ? tracking === name : tracking.test(name)))
+    )
+      return false;
   }
   return true;
 }

@@ -144,12 +144,16 @@ export function createArticleEvents({
       const batch = articles.slice(start, start + CLAIM_BATCH);
       if (channel) {
         try {
-          await withTimeout(channel.claimAll(batch.map((article) => ({ id: article.id, canonicalUrls: [...canonicalUrlsOf(article)] }))), claimTimeoutMs);
+          await withTimeout(
+            channel.claimAll(batch.map((article) => ({ id: article.id, canonicalUrls: [...canonicalUrlsOf(article)] }))),
+            claimTimeoutMs,
+          );
           if (degraded) logger.info("live: Redis is back, announcing new articles across the cluster again");
           degraded = false;
           continue;
         } catch (error) {
-          if (!degraded) logger.warn({ err: error }, "live: Redis unreachable, new articles go to this instance's subscribers only until it returns");
+          if (!degraded)
+            logger.warn({ err: error }, "live: Redis unreachable, new articles go to this instance's subscribers only until it returns");
           degraded = true;
         }
       }
@@ -194,7 +198,11 @@ export function createArticleEvents({
       // Delivered here already (found alone while Redis was down, then claimed by another instance once it was back).
       if (event && !claimHere(event.article)) return;
       if (event) deliver(event);
-      else logger.warn({ articleId: message.id }, "live: a new article announced by another instance never reached this catalog; not delivered here");
+      else
+        logger.warn(
+          { articleId: message.id },
+          "live: a new article announced by another instance never reached this catalog; not delivered here",
+        );
     });
   };
 
@@ -222,7 +230,12 @@ export function createArticleEvents({
 }
 
 /** One subscriber's events: a bounded queue filled by a listener from the moment of subscribing. */
-function queueOf(listeners: Set<(event: ArticleAdded) => void>, streams: Set<() => void>, accept: (article: CatalogArticle) => boolean, maxQueued: number): AsyncIterableIterator<ArticleAdded> {
+function queueOf(
+  listeners: Set<(event: ArticleAdded) => void>,
+  streams: Set<() => void>,
+  accept: (article: CatalogArticle) => boolean,
+  maxQueued: number,
+): AsyncIterableIterator<ArticleAdded> {
   const queue: ArticleAdded[] = [];
   let wake: (() => void) | null = null;
   let ended = false;

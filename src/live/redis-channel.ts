@@ -104,12 +104,17 @@ export class RedisArticleChannel {
     subscriber.on("error", () => undefined);
     // The event target subscribes and publishes without awaiting: a failure there must not become an unhandled rejection.
     const subscribeClient = {
+      // biome-ignore lint/suspicious/noExplicitAny: ioredis types its event listeners with any[]
       on: (event: string, listener: (...args: any[]) => void) => subscriber.on(event, listener),
       subscribe: (...channels: string[]) => subscriber.subscribe(...channels).catch(() => undefined),
       unsubscribe: (...channels: string[]) => subscriber.unsubscribe(...channels).catch(() => undefined),
     } as unknown as Redis;
-    const publishClient = { publish: (channel: string, message: string) => this.options.publisher.publish(channel, message).catch(() => 0) } as unknown as Redis;
-    const pubsub = createPubSub<Record<string, [ArticleAddedMessage]>>({ eventTarget: createRedisEventTarget({ publishClient, subscribeClient }) });
+    const publishClient = {
+      publish: (channel: string, message: string) => this.options.publisher.publish(channel, message).catch(() => 0),
+    } as unknown as Redis;
+    const pubsub = createPubSub<Record<string, [ArticleAddedMessage]>>({
+      eventTarget: createRedisEventTarget({ publishClient, subscribeClient }),
+    });
     const iterator = (this.iterator = pubsub.subscribe(this.options.channel)[Symbol.asyncIterator]());
     void (async () => {
       for (let next = await iterator.next(); !next.done; next = await iterator.next()) onMessage(next.value);
@@ -135,7 +140,11 @@ function digest(url: string): string {
 }
 
 /** The channel over a shared cache's Redis connection and key prefix (what createGateway uses with REDIS_URL). */
-export function createRedisArticleChannel(shared: { redis: Redis; key: (...parts: string[]) => string }, seenTtlMs = DEFAULT_SEEN_TTL_MS, seenMax = DEFAULT_SEEN_MAX): RedisArticleChannel {
+export function createRedisArticleChannel(
+  shared: { redis: Redis; key: (...parts: string[]) => string },
+  seenTtlMs = DEFAULT_SEEN_TTL_MS,
+  seenMax = DEFAULT_SEEN_MAX,
+): RedisArticleChannel {
   return new RedisArticleChannel({
     publisher: shared.redis,
     // Queued while Redis is down and sent when it returns (ioredis subscribes again after every reconnect).

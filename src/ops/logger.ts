@@ -22,7 +22,10 @@ export function createLogger({ level = DEFAULT_LOG_LEVEL, pretty: human = false,
   // ISO times: readable by a person and by every log shipper, unlike epoch milliseconds.
   const options = { level, base: { service: "newsgate" }, timestamp: pino.stdTimeFunctions.isoTime };
   if (human) {
-    return pino(options, pretty({ sync: true, colorize: !destination, singleLine: true, ignore: "pid,hostname,service", destination: destination ?? 1 }));
+    return pino(
+      options,
+      pretty({ sync: true, colorize: !destination, singleLine: true, ignore: "pid,hostname,service", destination: destination ?? 1 }),
+    );
   }
   return pino(options, destination ?? pino.destination({ dest: 1, sync: true }));
 }

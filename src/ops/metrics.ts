@@ -81,7 +81,8 @@ export function createMetrics({ registry = new Registry(), processMetrics = fals
     collectDefaultMetrics({ register: registry, prefix: METRIC_PREFIX });
     // prom-client names three gauges `_total`, a suffix Prometheus keeps for counters (promtool refuses
     // them). Each is the sum of the by-type gauge beside it (`…_active_handles{type}`), so they go.
-    for (const name of ["active_handles_total", "active_requests_total", "active_resources_total"]) registry.removeSingleMetric(`${METRIC_PREFIX}nodejs_${name}`);
+    for (const name of ["active_handles_total", "active_requests_total", "active_resources_total"])
+      registry.removeSingleMetric(`${METRIC_PREFIX}nodejs_${name}`);
   }
   let read: (() => GatewayState) | null = null;
   const operationName = boundedLabel("anonymous", MAX_NEW_OPERATION_NAMES_PER_CLIENT);
@@ -196,7 +197,8 @@ export function createMetrics({ registry = new Registry(), processMetrics = fals
       this.reset();
       const now = state();
       for (const source of now?.sources ?? []) {
-        if (source.enabled && source.lastSuccessAtMs !== null) this.set({ source: source.id }, Math.max(0, (now!.nowMs - source.lastSuccessAtMs) / 1000));
+        if (source.enabled && source.lastSuccessAtMs !== null)
+          this.set({ source: source.id }, Math.max(0, (now!.nowMs - source.lastSuccessAtMs) / 1000));
       }
     },
   });

@@ -38,14 +38,32 @@ export function createObservedRead({ fetchFeed, now, logger, metrics, history }:
       else notModified = true;
       return outcome;
     };
-    const snapshot = await readSource(source, { sections: config.sections, rootDir: config.rootDir }, { fetchFeed: observedFetch, now }, previous);
+    const snapshot = await readSource(
+      source,
+      { sections: config.sections, rootDir: config.rootDir },
+      { fetchFeed: observedFetch, now },
+      previous,
+    );
 
     const outcome: UpstreamOutcome = !snapshot.ok ? "error" : notModified ? "not_modified" : "ok";
     const status = snapshot.ok ? (notModified ? "not-modified" : "ok") : snapshot.error!.code;
     const items = snapshot.articles.length;
     const ms = Math.round(snapshot.durationMs);
-    metrics.upstreamFetch({ source: source.id, outcome, errorCode: snapshot.error?.code ?? null, seconds: snapshot.durationMs / 1000, bytes });
-    history.record(source.id, { at: snapshot.lastFetchedAt?.getTime() ?? now(), durationMs: snapshot.durationMs, status, ok: snapshot.ok, bytes, items });
+    metrics.upstreamFetch({
+      source: source.id,
+      outcome,
+      errorCode: snapshot.error?.code ?? null,
+      seconds: snapshot.durationMs / 1000,
+      bytes,
+    });
+    history.record(source.id, {
+      at: snapshot.lastFetchedAt?.getTime() ?? now(),
+      durationMs: snapshot.durationMs,
+      status,
+      ok: snapshot.ok,
+      bytes,
+      items,
+    });
 
     const fields = { source: source.id, status, bytes, items, ms, format: snapshot.format };
     if (snapshot.ok) logger.info(fields, `fetch ${source.id}: ${status}, ${items} items, ${bytes} bytes, ${ms} ms`);
@@ -53,9 +71,15 @@ export function createObservedRead({ fetchFeed, now, logger, metrics, history }:
 
     const wasOk = previous ? previous.ok : true;
     if (wasOk && !snapshot.ok) {
-      logger.warn({ source: source.id, status, error: snapshot.error!.message }, `source ${source.id} is failing: ${status} (${snapshot.error!.message}); serving its last good articles (${items})`);
+      logger.warn(
+        { source: source.id, status, error: snapshot.error!.message },
+        `source ${source.id} is failing: ${status} (${snapshot.error!.message}); serving its last good articles (${items})`,
+      );
     } else if (!wasOk && snapshot.ok) {
-      logger.warn({ source: source.id, status, failures: previous!.consecutiveFailures }, `source ${source.id} recovered after ${previous!.consecutiveFailures} failed reads`);
+      logger.warn(
+        { source: source.id, status, failures: previous!.consecutiveFailures },
+        `source ${source.id} recovered after ${previous!.consecutiveFailures} failed reads`,
+      );
     }
     return snapshot;
   };

@@ -28,7 +28,10 @@ export async function reloadSourcesFile({ file, reload, logger }: ReloadSourcesD
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     if (error instanceof ConfigError) {
-      logger.error({ trigger, file, reason }, `sources file reload refused (${trigger}): ${reason}; the previous configuration stays in force`);
+      logger.error(
+        { trigger, file, reason },
+        `sources file reload refused (${trigger}): ${reason}; the previous configuration stays in force`,
+      );
     } else {
       logger.error({ trigger, file, err: error }, `sources file reload failed (${trigger}): ${reason}`);
     }

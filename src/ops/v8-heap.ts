@@ -20,7 +20,10 @@ export const GATEWAY_V8_FLAGS = ["--no-allocation-site-pretenuring"] as const;
  *
  * Returns the flags it set.
  */
-export function setGatewayV8Flags(execArgv: readonly string[] = process.execArgv, setFlags: (flags: string) => void = v8.setFlagsFromString): string[] {
+export function setGatewayV8Flags(
+  execArgv: readonly string[] = process.execArgv,
+  setFlags: (flags: string) => void = v8.setFlagsFromString,
+): string[] {
   const set: string[] = [];
   for (const flag of GATEWAY_V8_FLAGS) {
     const name = flag.replace(/^--no-/, "--").replace(/=.*$/, "");

@@ -45,19 +45,32 @@ export interface BudgetOptions {
  * `insuranceLimiter` and `RLWrapperTimeouts`: those hide the error from the
  * caller, and their timer also fires when this process, not Redis, was slow.
  */
-export function createBudget({ name, points, durationSeconds, shared = null, timeoutMs = SHARED_BUDGET_TIMEOUT_MS }: BudgetOptions): Budget {
+export function createBudget({
+  name,
+  points,
+  durationSeconds,
+  shared = null,
+  timeoutMs = SHARED_BUDGET_TIMEOUT_MS,
+}: BudgetOptions): Budget {
   const options: IRateLimiterOptions = { keyPrefix: name, points, duration: durationSeconds };
   if (!shared) return new RateLimiterMemory(options);
   const local = new RateLimiterMemory(options);
   // Not ready (connecting, reconnecting, closed): fail at once rather than queue.
-  const inRedis = new RateLimiterRedis({ ...options, keyPrefix: shared.key("rate", name), storeClient: shared.redis, rejectIfRedisNotReady: true });
+  const inRedis = new RateLimiterRedis({
+    ...options,
+    keyPrefix: shared.key("rate", name),
+    storeClient: shared.redis,
+    rejectIfRedisNotReady: true,
+  });
   return {
     consume: (key) =>
-      withDeadline(inRedis.consume(key), timeoutMs, `shared budget ${name}: no answer from Redis within ${timeoutMs} ms`).catch((error: unknown) => {
-        // Beyond the budget: a refusal, not trouble.
-        if (error instanceof RateLimiterRes) throw error;
-        shared.reportTrouble("rate-limit", error);
-        return local.consume(key);
-      }),
+      withDeadline(inRedis.consume(key), timeoutMs, `shared budget ${name}: no answer from Redis within ${timeoutMs} ms`).catch(
+        (error: unknown) => {
+          // Beyond the budget: a refusal, not trouble.
+          if (error instanceof RateLimiterRes) throw error;
+          shared.reportTrouble("rate-limit", error);
+          return local.consume(key);
+        },
+      ),
   };
 }

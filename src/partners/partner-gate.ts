@@ -67,18 +67,42 @@ export function frameAncestors(partners: PartnersConfig | null, partner: Partner
  * Preflights are answered here, before any budget is spent. Every response varies on `Origin`
  * (with partners, on `X-API-Key` too).
  */
-export function createPartnerGate({ partners = null, onRateLimited, openPaths = DEFAULT_OPEN_PATHS, shared = null }: PartnerGateOptions = {}): PartnerGate {
+export function createPartnerGate({
+  partners = null,
+  onRateLimited,
+  openPaths = DEFAULT_OPEN_PATHS,
+  shared = null,
+}: PartnerGateOptions = {}): PartnerGate {
   const byHash = new Map((partners?.partners ?? []).map((p) => [p.keyHash, p]));
   const anyPartnerOrigin = new Set(partners ? allOrigins(partners) : []);
   // One limiter per partner (budgets differ) and one for anonymous addresses; entries expire with their window.
-  const partnerLimiters = new Map((partners?.partners ?? []).map((p) => [p.name, createBudget({ name: `partner:${p.name}`, points: p.requestsPerMinute, durationSeconds: WINDOW_SECONDS, shared })]));
+  const partnerLimiters = new Map(
+    (partners?.partners ?? []).map((p) => [
+      p.name,
+      createBudget({ name: `partner:${p.name}`, points: p.requestsPerMinute, durationSeconds: WINDOW_SECONDS, shared }),
+    ]),
+  );
   // A publishable key's budget is also shared out per client address, so one visitor cannot spend it all.
   const addressLimiters = new Map(
     (partners?.partners ?? []).flatMap((p) =>
-      p.publishable ? [[p.name, createBudget({ name: `partner-address:${p.name}`, points: p.publishable.requestsPerMinutePerAddress, durationSeconds: WINDOW_SECONDS, shared })] as const] : [],
+      p.publishable
+        ? [
+            [
+              p.name,
+              createBudget({
+                name: `partner-address:${p.name}`,
+                points: p.publishable.requestsPerMinutePerAddress,
+                durationSeconds: WINDOW_SECONDS,
+                shared,
+              }),
+            ] as const,
+          ]
+        : [],
     ),
   );
-  const anonymousLimiter = partners?.anonymous ? createBudget({ name: "anonymous", points: partners.anonymous.requestsPerMinute, durationSeconds: WINDOW_SECONDS, shared }) : null;
+  const anonymousLimiter = partners?.anonymous
+    ? createBudget({ name: "anonymous", points: partners.anonymous.requestsPerMinute, durationSeconds: WINDOW_SECONDS, shared })
+    : null;
 
   // With partners, an answer also depends on the key: a shared cache must not hand a keyed answer to a keyless client.
   const vary = withVaryOnce(partners ? ["Origin", "X-API-Key"] : ["Origin"]);
@@ -123,7 +147,11 @@ export function createPartnerGate({ partners = null, onRateLimited, openPaths = 
    * also refused for an origin no partner lists: CORS does not apply to WebSockets, so the
    * origin check a browser leaves to CORS on HTTP is made here.
    */
-  const judge = (req: IncomingMessage, { origin, key, partner, allowed, path }: Caller, { spend, upgrade }: { spend: boolean; upgrade: boolean }): Verdict | Promise<Verdict> => {
+  const judge = (
+    req: IncomingMessage,
+    { origin, key, partner, allowed, path }: Caller,
+    { spend, upgrade }: { spend: boolean; upgrade: boolean },
+  ): Verdict | Promise<Verdict> => {
     if (!partners) return ADMITTED_ANONYMOUS;
     if (key !== null && !partner) return refusal(401, "UNAUTHENTICATED", "unknown API key");
     if (partner && origin && !allowed) return refusal(403, "FORBIDDEN", `origin ${origin} is not allowed for this key`);
@@ -131,17 +159,35 @@ export function createPartnerGate({ partners = null, onRateLimited, openPaths = 
     if (partner) partnerOfRequest.set(req, partner);
     if (openPaths.includes(path)) return partner ? { admitted: true, partner } : ADMITTED_ANONYMOUS;
     if (!partner && !anonymousLimiter) {
-      return { ...refusal(401, "UNAUTHENTICATED", `an API key is required: send it in the ${API_KEY_HEADER} header or the ${API_KEY_PARAMETER} parameter`), keyMissing: true };
+      return {
+        ...refusal(
+          401,
+          "UNAUTHENTICATED",
+          `an API key is required: send it in the ${API_KEY_HEADER} header or the ${API_KEY_PARAMETER} parameter`,
+        ),
+        keyMissing: true,
+      };
     }
     if (partner?.publishable && !partner.allowedOrigins.includes(origin ?? refererOrigin(req) ?? "")) {
-      return refusal(403, "ORIGIN_REQUIRED", `this key is publishable (it is in web pages, for the widget) and is accepted only from its partner's sites: send one of their origins in Origin (or Referer, where a browser sends no Origin: the embed page in an iframe). Server-to-server calls need a key that is not publishable`);
+      return refusal(
+        403,
+        "ORIGIN_REQUIRED",
+        `this key is publishable (it is in web pages, for the widget) and is accepted only from its partner's sites: send one of their origins in Origin (or Referer, where a browser sends no Origin: the embed page in an iframe). Server-to-server calls need a key that is not publishable`,
+      );
     }
     if (!spend) return { admitted: true, partner };
     const spends: Spend[] = [];
     const addressLimiter = partner ? addressLimiters.get(partner.name) : undefined;
     // The visitor's share first: a request it refuses spends nothing of the key's budget, which the partner's other visitors share.
-    if (addressLimiter) spends.push({ budget: addressLimiter, key: clientAddress(req), limit: partner!.publishable!.requestsPerMinutePerAddress, scope: " from this address with this key" });
-    if (partner) spends.push({ budget: partnerLimiters.get(partner.name)!, key: partner.name, limit: partner.requestsPerMinute, scope: "" });
+    if (addressLimiter)
+      spends.push({
+        budget: addressLimiter,
+        key: clientAddress(req),
+        limit: partner!.publishable!.requestsPerMinutePerAddress,
+        scope: " from this address with this key",
+      });
+    if (partner)
+      spends.push({ budget: partnerLimiters.get(partner.name)!, key: partner.name, limit: partner.requestsPerMinute, scope: "" });
     else spends.push({ budget: anonymousLimiter!, key: clientAddress(req), limit: partners.anonymous!.requestsPerMinute, scope: "" });
     return spendInOrder(spends).then((outcome): Verdict => {
       if (!outcome.refused) return { admitted: true, partner, limit: outcome.spend.limit, remaining: outcome.remaining };
@@ -149,7 +195,14 @@ export function createPartnerGate({ partners = null, onRateLimited, openPaths = 
       const { spend: refusedSpend } = outcome;
       const retryAfter = Math.max(1, Math.ceil(outcome.msBeforeNext / 1000));
       const headers = { "retry-after": String(retryAfter), "x-ratelimit-limit": String(refusedSpend.limit), "x-ratelimit-remaining": "0" };
-      return { ...refusal(429, "RATE_LIMITED", `more than ${refusedSpend.limit} requests in a minute${refusedSpend.scope}; retry in ${retryAfter} s`), headers };
+      return {
+        ...refusal(
+          429,
+          "RATE_LIMITED",
+          `more than ${refusedSpend.limit} requests in a minute${refusedSpend.scope}; retry in ${retryAfter} s`,
+        ),
+        headers,
+      };
     });
   };
 
@@ -158,7 +211,8 @@ export function createPartnerGate({ partners = null, onRateLimited, openPaths = 
     const read = readKey(req);
     const key = given === undefined || given === null ? read.key : given;
     const partner = key === null || !partners ? null : (byHash.get(sha256(key)) ?? null);
-    const allowed = !partners || (partner ? partner.allowedOrigins.includes(origin ?? "") : origin !== null && anyPartnerOrigin.has(origin));
+    const allowed =
+      !partners || (partner ? partner.allowedOrigins.includes(origin ?? "") : origin !== null && anyPartnerOrigin.has(origin));
     const verdict = await judge(req, { origin, key: partners ? key : null, partner, allowed, path: read.path }, { spend, upgrade: true });
     return verdict.admitted ? { admitted: true, partner: verdict.partner } : verdict;
   };
@@ -322,7 +376,11 @@ function answerPreflight(res: ServerResponse): true {
 function refuse(res: ServerResponse, status: number, code: string, message: string): true {
   // Shaped like a GraphQL error, so GraphQL clients show it; plain-route clients read the same fields.
   const body = JSON.stringify({ errors: [{ message, extensions: { code } }] });
-  res.writeHead(status, { "content-type": "application/json; charset=utf-8", "cache-control": "no-store", "content-length": Buffer.byteLength(body) });
+  res.writeHead(status, {
+    "content-type": "application/json; charset=utf-8",
+    "cache-control": "no-store",
+    "content-length": Buffer.byteLength(body),
+  });
   res.end(body);
   return true;
 }

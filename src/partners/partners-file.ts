@@ -73,7 +73,8 @@ export function parsePartnersConfig(json: unknown, file: string): PartnersConfig
   };
   if (!isObject(json)) fail("file", "must hold a JSON object with `partners`");
   const top = json as Record<string, unknown>;
-  for (const key of Object.keys(top)) if (key !== "partners" && key !== "anonymous") fail(key, "is not a known field (known: partners, anonymous)");
+  for (const key of Object.keys(top))
+    if (key !== "partners" && key !== "anonymous") fail(key, "is not a known field (known: partners, anonymous)");
   if (!Array.isArray(top.partners)) fail("partners", "must be an array");
 
   let anonymous: PartnersConfig["anonymous"] = { requestsPerMinute: DEFAULT_ANONYMOUS_REQUESTS_PER_MINUTE };
@@ -81,8 +82,13 @@ export function parsePartnersConfig(json: unknown, file: string): PartnersConfig
   else if (top.anonymous !== undefined) {
     if (!isObject(top.anonymous)) fail("anonymous", "must be false (refuse requests without a key) or an object with `requestsPerMinute`");
     const entry = top.anonymous as Record<string, unknown>;
-    for (const key of Object.keys(entry)) if (key !== "requestsPerMinute") fail(`anonymous.${key}`, "is not a known field (known: requestsPerMinute)");
-    anonymous = { requestsPerMinute: perMinute(entry.requestsPerMinute, DEFAULT_ANONYMOUS_REQUESTS_PER_MINUTE, (p) => fail("anonymous.requestsPerMinute", p)) };
+    for (const key of Object.keys(entry))
+      if (key !== "requestsPerMinute") fail(`anonymous.${key}`, "is not a known field (known: requestsPerMinute)");
+    anonymous = {
+      requestsPerMinute: perMinute(entry.requestsPerMinute, DEFAULT_ANONYMOUS_REQUESTS_PER_MINUTE, (p) =>
+        fail("anonymous.requestsPerMinute", p),
+      ),
+    };
   }
 
   const partners: Partner[] = [];
@@ -92,19 +98,24 @@ export function parsePartnersConfig(json: unknown, file: string): PartnersConfig
     if (!isObject(raw)) fail(label, "must be an object with `name`, `keyHash`, `allowedOrigins` and `requestsPerMinute`");
     const entry = raw as Record<string, unknown>;
     // A key written in clear would be readable by anyone who reads the file or its backups.
-    if ("key" in entry || "apiKey" in entry) fail(at("key" in entry ? "key" : "apiKey"), "keys are never stored; write `keyHash`, the lowercase hex sha256 of the key");
-    for (const key of Object.keys(entry)) if (!PARTNER_FIELDS.includes(key)) fail(at(key), `is not a known field (known: ${PARTNER_FIELDS.join(", ")})`);
+    if ("key" in entry || "apiKey" in entry)
+      fail(at("key" in entry ? "key" : "apiKey"), "keys are never stored; write `keyHash`, the lowercase hex sha256 of the key");
+    for (const key of Object.keys(entry))
+      if (!PARTNER_FIELDS.includes(key)) fail(at(key), `is not a known field (known: ${PARTNER_FIELDS.join(", ")})`);
     if (typeof entry.name !== "string" || entry.name.trim() === "") fail(at("name"), "must be a non-empty string");
     const name = (entry.name as string).trim();
     if (partners.some((p) => p.name === name)) fail(at("name"), "is used by another partner");
     if (typeof entry.keyHash !== "string" || !KEY_HASH.test(entry.keyHash)) {
-      fail(at("keyHash"), "must be the lowercase hex sha256 of the key (64 characters 0-9a-f), e.g. from `printf %s \"$KEY\" | sha256sum`");
+      fail(at("keyHash"), 'must be the lowercase hex sha256 of the key (64 characters 0-9a-f), e.g. from `printf %s "$KEY" | sha256sum`');
     }
     const keyHash = entry.keyHash as string;
     const twin = partners.find((p) => p.keyHash === keyHash);
     if (twin) fail(at("keyHash"), `is the same key as partner "${twin.name}"'s; every partner needs its own key`);
-    if (!Array.isArray(entry.allowedOrigins)) fail(at("allowedOrigins"), "must be an array of origins such as \"https://news.example\" (empty for server-to-server use)");
-    const allowedOrigins = (entry.allowedOrigins as unknown[]).map((origin, i) => parseOrigin(origin, (p) => fail(at(`allowedOrigins[${i}]`), p)));
+    if (!Array.isArray(entry.allowedOrigins))
+      fail(at("allowedOrigins"), 'must be an array of origins such as "https://news.example" (empty for server-to-server use)');
+    const allowedOrigins = (entry.allowedOrigins as unknown[]).map((origin, i) =>
+      parseOrigin(origin, (p) => fail(at(`allowedOrigins[${i}]`), p)),
+    );
     if (entry.requestsPerMinute === undefined) fail(at("requestsPerMinute"), "is required: a whole number of requests per minute");
     const requestsPerMinute = perMinute(entry.requestsPerMinute, 0, (p) => fail(at("requestsPerMinute"), p));
     const publishable = readPublishable(entry, allowedOrigins, requestsPerMinute, (field, p) => fail(at(field), p));
@@ -119,23 +130,35 @@ export function parsePartnersConfig(json: unknown, file: string): PartnersConfig
  * per-address budget on a server key would only cap the partner's own few
  * servers: both are mistakes in the file, said at start-up.
  */
-function readPublishable(entry: Record<string, unknown>, allowedOrigins: string[], requestsPerMinute: number, fail: (field: string, problem: string) => never): Partner["publishable"] {
+function readPublishable(
+  entry: Record<string, unknown>,
+  allowedOrigins: string[],
+  requestsPerMinute: number,
+  fail: (field: string, problem: string) => never,
+): Partner["publishable"] {
   if (entry.publishable !== undefined && typeof entry.publishable !== "boolean") {
     fail("publishable", "must be true (a key in the partner's web pages, for the widget) or false (a key kept on the partner's servers)");
   }
   if (entry.publishable !== true) {
-    if (entry.requestsPerMinutePerAddress !== undefined) fail("requestsPerMinutePerAddress", "applies only to publishable keys: add `\"publishable\": true` or remove it");
+    if (entry.requestsPerMinutePerAddress !== undefined)
+      fail("requestsPerMinutePerAddress", 'applies only to publishable keys: add `"publishable": true` or remove it');
     return null;
   }
-  if (allowedOrigins.length === 0) fail("allowedOrigins", "a publishable key is refused without one of its origins: list the sites whose pages carry it");
-  const perAddress = perMinute(entry.requestsPerMinutePerAddress, Math.min(DEFAULT_PUBLISHABLE_REQUESTS_PER_MINUTE_PER_ADDRESS, requestsPerMinute), (p) => fail("requestsPerMinutePerAddress", p));
-  if (perAddress > requestsPerMinute) fail("requestsPerMinutePerAddress", `is ${perAddress}, more than the key's whole budget (requestsPerMinute ${requestsPerMinute})`);
+  if (allowedOrigins.length === 0)
+    fail("allowedOrigins", "a publishable key is refused without one of its origins: list the sites whose pages carry it");
+  const perAddress = perMinute(
+    entry.requestsPerMinutePerAddress,
+    Math.min(DEFAULT_PUBLISHABLE_REQUESTS_PER_MINUTE_PER_ADDRESS, requestsPerMinute),
+    (p) => fail("requestsPerMinutePerAddress", p),
+  );
+  if (perAddress > requestsPerMinute)
+    fail("requestsPerMinutePerAddress", `is ${perAddress}, more than the key's whole budget (requestsPerMinute ${requestsPerMinute})`);
   return { requestsPerMinutePerAddress: perAddress };
 }
 
 /** An origin exactly as browsers send it in `Origin`: scheme, host and port, nothing else. */
 function parseOrigin(value: unknown, fail: (problem: string) => never): string {
-  if (typeof value !== "string") return fail("must be a string such as \"https://news.example\"");
+  if (typeof value !== "string") return fail('must be a string such as "https://news.example"');
   if (value.includes("*")) return fail("wildcards are not allowed; list every origin");
   let url: URL;
   try {

@@ -46,7 +46,9 @@ export function languageRange(text: string | null | undefined): string | null {
   const trimmed = text?.trim();
   if (!trimmed) return null;
   if (trimmed.length <= MAX_LANGUAGE_CHARS && /^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$/.test(trimmed)) return trimmed.toLowerCase();
-  const hint = /^[A-Za-z]{1,8}(_[A-Za-z0-9]{1,8})+$/.test(trimmed) ? ` (BCP 47 joins subtags with "-": ${trimmed.replaceAll("_", "-")})` : "";
+  const hint = /^[A-Za-z]{1,8}(_[A-Za-z0-9]{1,8})+$/.test(trimmed)
+    ? ` (BCP 47 joins subtags with "-": ${trimmed.replaceAll("_", "-")})`
+    : "";
   throw new FilterError(
     `\`language\` "${trimmed.slice(0, 40)}" is not a BCP 47 language tag or prefix; use letters and digits in subtags of 1 to 8 joined by "-", starting with the language, such as en, en-US or zh-Hant, at most ${MAX_LANGUAGE_CHARS} characters${hint}`,
   );
@@ -66,8 +68,17 @@ export function selectArticles(catalog: Catalog, filter: ArticleFilter): Article
   if (query) {
     const keep = articleTest(filter, language);
     // As the section's own list holds them: only a configured section has articles.
-    const inSection = !section ? null : catalog.bySection.has(section) ? (article: CatalogArticle) => article.section === section : () => false;
-    return searchSelection(catalog, query, filter.orderBy ?? "RELEVANCE", inSection && keep ? (article) => inSection(article) && keep(article) : (inSection ?? keep));
+    const inSection = !section
+      ? null
+      : catalog.bySection.has(section)
+        ? (article: CatalogArticle) => article.section === section
+        : () => false;
+    return searchSelection(
+      catalog,
+      query,
+      filter.orderBy ?? "RELEVANCE",
+      inSection && keep ? (article) => inSection(article) && keep(article) : (inSection ?? keep),
+    );
   }
   // Section and language have lists of their own (the catalog's indexes); with both, the shorter is read and tested for the other.
   const inSection = section ? (catalog.bySection.get(section) ?? []) : null;
@@ -83,7 +94,9 @@ export function selectArticles(catalog: Catalog, filter: ArticleFilter): Article
   const keep = articleTest(filter, null);
   if (keep) list = list.filter(keep);
   // The catalog's lists are newest first already.
-  return filter.orderBy === "OLDEST" ? { list: oldestFromNewest(list, (article) => article.publishedAt), order: OLDEST, hitAt: null } : { list, order: NEWEST, hitAt: null };
+  return filter.orderBy === "OLDEST"
+    ? { list: oldestFromNewest(list, (article) => article.publishedAt), order: OLDEST, hitAt: null }
+    : { list, order: NEWEST, hitAt: null };
 }
 
 /** The filters other than section and query (and language, unless given here), as one test; null when there are none. */

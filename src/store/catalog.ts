@@ -213,7 +213,11 @@ class TagTally implements TagCount {
     this.count++;
     this.perSection[section] = (this.perSection[section] ?? 0) + 1;
     if (this.spellings) this.spellings.set(spelling, (this.spellings.get(spelling) ?? 0) + 1);
-    else if (spelling !== this.name) this.spellings = new Map([[this.name, this.count - 1], [spelling, 1]]);
+    else if (spelling !== this.name)
+      this.spellings = new Map([
+        [this.name, this.count - 1],
+        [spelling, 1],
+      ]);
   }
 
   countIn(section: string): number {

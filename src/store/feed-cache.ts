@@ -54,7 +54,12 @@ export class FeedCache {
       fetchMethod: async (_id, stale, { context: source, options }) => {
         this.reading++;
         // A listener's mistake must not fail the read.
-        for (const listener of this.readStartListeners) try { listener(); } catch { /* ignored */ }
+        for (const listener of this.readStartListeners)
+          try {
+            listener();
+          } catch {
+            /* ignored */
+          }
         try {
           const { snapshot, ttl } = this.kept(source, await load(source, stale));
           options.ttl = ttl;

@@ -17,9 +17,14 @@ export function indexedBodyText(html: string | null, maxWords: number): string {
     .replace(NON_PROSE, " ")
     .replace(BLOCK_TAG, " ")
     .replace(/<[^>]*>?/g, "");
-  return decodeHTMLStrict(text).split(/\s+/, maxWords + 1).filter(Boolean).slice(0, maxWords).join(" ");
+  return decodeHTMLStrict(text)
+    .split(/\s+/, maxWords + 1)
+    .filter(Boolean)
+    .slice(0, maxWords)
+    .join(" ");
 }
 
 /** A comment, or a non-prose element with everything up to its end tag (or the end of the text, when it has none). */
 const NON_PROSE = new RegExp(`<!--[\\s\\S]*?(?:-->|$)|<(${NON_PROSE_ELEMENTS.join("|")})\\b[\\s\\S]*?(?:</\\1\\s*>|$)`, "gi");
-const BLOCK_TAG = /<\/?(?:p|div|br|hr|li|ul|ol|dl|dt|dd|h[1-6]|tr|td|th|table|thead|tbody|tfoot|caption|blockquote|pre|figure|figcaption|section|article|header|footer)\b[^>]*>/gi;
+const BLOCK_TAG =
+  /<\/?(?:p|div|br|hr|li|ul|ol|dl|dt|dd|h[1-6]|tr|td|th|table|thead|tbody|tfoot|caption|blockquote|pre|figure|figcaption|section|article|header|footer)\b[^>]*>/gi;

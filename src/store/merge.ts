@@ -226,11 +226,13 @@ function mergeGroup(group: Article[]): CatalogArticle {
     group.map(pick).reduce<Date | null>((best, d) => (d && (!best || d > best) ? d : best), null);
   // The body a reader sees most of: markup, scripts and styles do not count.
   const withBody = group.reduce((best, a) => (bodyWordsOf(a) > bodyWordsOf(best) ? a : best), first);
-  const image = group.map((a) => a.image).reduce((best, img) => {
-    if (!img) return best;
-    if (!best) return img;
-    return (img.width ?? 0) * (img.height ?? img.width ?? 0) > (best.width ?? 0) * (best.height ?? best.width ?? 0) ? img : best;
-  }, first.image);
+  const image = group
+    .map((a) => a.image)
+    .reduce((best, img) => {
+      if (!img) return best;
+      if (!best) return img;
+      return (img.width ?? 0) * (img.height ?? img.width ?? 0) > (best.width ?? 0) * (best.height ?? best.width ?? 0) ? img : best;
+    }, first.image);
   const authors = mergedAuthors(group);
   const tags = new Map<string, string>();
   for (const article of group) for (const tag of article.tags) if (!tags.has(tag.toLowerCase())) tags.set(tag.toLowerCase(), tag);
@@ -254,7 +256,10 @@ function mergeGroup(group: Article[]): CatalogArticle {
     image,
     tags: [...tags.values()],
     // Each source counts its own readers' comments; the largest count is the best estimate.
-    commentCount: group.reduce<number | null>((most, a) => (a.commentCount !== null && (most === null || a.commentCount > most) ? a.commentCount : most), null),
+    commentCount: group.reduce<number | null>(
+      (most, a) => (a.commentCount !== null && (most === null || a.commentCount > most) ? a.commentCount : most),
+      null,
+    ),
     merged: {
       sourceIds: unique(group.map((a) => a.sourceId)),
       canonicalUrls: unique(group.map((a) => a.canonicalUrl)),
@@ -288,7 +293,8 @@ function mergedAuthors(group: readonly Article[]): ArticleAuthor[] {
 function mergedEnclosures(group: readonly Article[]): ArticleEnclosure[] {
   const byUrl = new Map<string, ArticleEnclosure>();
   for (const article of group) {
-    for (const enclosure of article.enclosures) if (!byUrl.has(enclosure.url) && byUrl.size < MAX_ENCLOSURES) byUrl.set(enclosure.url, enclosure);
+    for (const enclosure of article.enclosures)
+      if (!byUrl.has(enclosure.url) && byUrl.size < MAX_ENCLOSURES) byUrl.set(enclosure.url, enclosure);
   }
   return [...byUrl.values()];
 }

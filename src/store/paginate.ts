@@ -62,7 +62,12 @@ export function decodeCursor(cursor: string, argument: string, order: ArticleOrd
  * `keyAt` gives the key of the article at a position where the caller holds
  * it (a search's scores, in the list's order); else `order.key` computes it.
  */
-export function paginate(list: ArticleList, args: PageArgs, order: ArticleOrder = NEWEST, keyAt: (index: number) => OrderKey = (index) => order.key(list.at(index)!)): Page {
+export function paginate(
+  list: ArticleList,
+  args: PageArgs,
+  order: ArticleOrder = NEWEST,
+  keyAt: (index: number) => OrderKey = (index) => order.key(list.at(index)!),
+): Page {
   const first = checkCount(args.first, "first");
   const last = checkCount(args.last, "last");
   if (first !== null && last !== null) throw new PageArgsError("pass either `first` or `last`, not both");
@@ -95,8 +100,10 @@ export function paginate(list: ArticleList, args: PageArgs, order: ArticleOrder 
 
 function checkCount(value: number | null | undefined, argument: string): number | null {
   if (value === null || value === undefined) return null;
-  if (!Number.isInteger(value) || value < 0) throw new PageArgsError(`\`${argument}\` must be a whole number from 0 to ${MAX_PAGE_SIZE}; got ${value}`);
-  if (value > MAX_PAGE_SIZE) throw new PageArgsError(`\`${argument}\` may be at most ${MAX_PAGE_SIZE}; got ${value}. Page with \`after\` for more`);
+  if (!Number.isInteger(value) || value < 0)
+    throw new PageArgsError(`\`${argument}\` must be a whole number from 0 to ${MAX_PAGE_SIZE}; got ${value}`);
+  if (value > MAX_PAGE_SIZE)
+    throw new PageArgsError(`\`${argument}\` may be at most ${MAX_PAGE_SIZE}; got ${value}. Page with \`after\` for more`);
   return value;
 }
 

@@ -80,24 +80,24 @@ export interface RelatedMatch {
  * article numbers), not the whole catalog.
  */
 export class RelatedIndex {
-  private declare readonly articles: CatalogArticle[];
-  private declare readonly position: Map<string, number>;
+  declare private readonly articles: CatalogArticle[];
+  declare private readonly position: Map<string, number>;
   /** Each article's kept terms and weights, flat: article i's are at [termOffsets[i]..termOffsets[i+1]). */
-  private declare readonly termOffsets: Int32Array;
-  private declare readonly termIds: Int32Array;
-  private declare readonly termWeights: Float32Array;
+  declare private readonly termOffsets: Int32Array;
+  declare private readonly termIds: Int32Array;
+  declare private readonly termWeights: Float32Array;
   /** A readable form of each term (its first spelling seen), for the reason line. */
-  private declare readonly labels: string[];
-  private declare readonly norms: Float32Array;
+  declare private readonly labels: string[];
+  declare private readonly norms: Float32Array;
   /** Publication times (NaN when unknown), for the recency boost. */
-  private declare readonly times: Float64Array;
+  declare private readonly times: Float64Array;
   /** Each article's tags as numbers (case-insensitive), flat: article i's are tagIds[tagOffsets[i]..tagOffsets[i+1]). */
-  private declare readonly tagOffsets: Int32Array;
-  private declare readonly tagIds: Int32Array;
+  declare private readonly tagOffsets: Int32Array;
+  declare private readonly tagIds: Int32Array;
   /** The inverted index, flat: term t's articles and their weights are at [postingOffsets[t]..postingOffsets[t+1]). */
-  private declare readonly postingOffsets: Int32Array;
-  private declare readonly postingArticles: Int32Array;
-  private declare readonly postingWeights: Float32Array;
+  declare private readonly postingOffsets: Int32Array;
+  declare private readonly postingArticles: Int32Array;
+  declare private readonly postingWeights: Float32Array;
   /** Scratch for one lookup's dot products, reused (lookups are synchronous); `touched` lists what to reset. */
   private readonly dots: Float32Array;
   private readonly touched: Int32Array;
@@ -231,8 +231,19 @@ export class RelatedIndex {
       if ((index & 4095) === 4095) yield;
     }
     return new RelatedIndex({
-      articles, position, termOffsets, termIds, termWeights, labels, norms, times,
-      tagOffsets, tagIds: Int32Array.from(tagList), postingOffsets, postingArticles, postingWeights,
+      articles,
+      position,
+      termOffsets,
+      termIds,
+      termWeights,
+      labels,
+      norms,
+      times,
+      tagOffsets,
+      tagIds: Int32Array.from(tagList),
+      postingOffsets,
+      postingArticles,
+      postingWeights,
     });
   }
 
@@ -283,7 +294,10 @@ export class RelatedIndex {
       // With the window full, a candidate whose largest possible score stays below its last is left
       // before its boosts are counted: a common term brings thousands (rounding kept in the margin).
       if (best.length === window && cosine + MAX_BOOST + 0.001 < best[best.length - 1]!.score) continue;
-      const candidate = { other, score: round(cosine + SHARED_TAG_BOOST * Math.min(this.sharedTagCount(index, other), 4) + this.recencyBoost(index, other)) };
+      const candidate = {
+        other,
+        score: round(cosine + SHARED_TAG_BOOST * Math.min(this.sharedTagCount(index, other), 4) + this.recencyBoost(index, other)),
+      };
       if (best.length === window && this.ranksBefore(best[best.length - 1]!, candidate)) continue;
       let at = best.length;
       while (at > 0 && this.ranksBefore(candidate, best[at - 1]!)) at--;
@@ -344,7 +358,12 @@ export class RelatedIndex {
       if (otherWeight > 0) shared.push([this.termIds[t]!, this.termWeights[t]! * otherWeight]);
     }
     shared.sort((a, b) => b[1] - a[1]);
-    return shared.length ? `Shares terms: ${shared.slice(0, 3).map(([term]) => this.labels[term]).join(", ")}` : "Similar content";
+    return shared.length
+      ? `Shares terms: ${shared
+          .slice(0, 3)
+          .map(([term]) => this.labels[term])
+          .join(", ")}`
+      : "Similar content";
   }
 }
 

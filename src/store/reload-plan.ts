@@ -37,7 +37,15 @@ export function planReload(before: SourcesConfig, after: SourcesConfig): ReloadP
 }
 
 function readKey(source: SourceConfig): string {
-  return canonical([source.location.href, source.format, source.map ?? null, source.section, source.headers, source.maxBytes, source.timeoutMs]);
+  return canonical([
+    source.location.href,
+    source.format,
+    source.map ?? null,
+    source.section,
+    source.headers,
+    source.maxBytes,
+    source.timeoutMs,
+  ]);
 }
 
 /** JSON with object keys sorted, so reordering keys in the file is no change. */

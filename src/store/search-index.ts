@@ -214,7 +214,11 @@ export class SearchIndex {
         }
       }
     }
-    const found = bestFirst(candidates.filter((doc) => matched[doc] === words.length), scores, this.idOrder);
+    const found = bestFirst(
+      candidates.filter((doc) => matched[doc] === words.length),
+      scores,
+      this.idOrder,
+    );
     const foundScores = new Float64Array(found.length);
     for (let rank = 0; rank < found.length; rank++) foundScores[rank] = scores[found[rank]!]!;
     for (const doc of candidates) {
@@ -239,7 +243,9 @@ class QueryMatch {
     private readonly postings: Postings,
     private readonly words: Expansion[][],
   ) {
-    this.shared = words.every((expansion) => expansion.length === 1) ? words.map((expansion) => postings.dictionary.term(expansion[0]!.rank)) : null;
+    this.shared = words.every((expansion) => expansion.length === 1)
+      ? words.map((expansion) => postings.dictionary.term(expansion[0]!.rank))
+      : null;
   }
 
   termsOf(doc: number): string[] {
@@ -302,7 +308,8 @@ export class SearchResult {
   /** Every hit, best first. */
   hits(): SearchHit[] {
     const hits: SearchHit[] = [];
-    for (let rank = 0; rank < this.docs.length; rank++) hits.push(new Hit(this.ids[this.docs[rank]!]!, this.scores[rank]!, this.docs[rank]!, this.match!));
+    for (let rank = 0; rank < this.docs.length; rank++)
+      hits.push(new Hit(this.ids[this.docs[rank]!]!, this.scores[rank]!, this.docs[rank]!, this.match!));
     return hits;
   }
 

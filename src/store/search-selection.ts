@@ -13,7 +13,12 @@ import type { SearchResult } from "./search-index.ts";
  * hits, not tens of thousands. NEWEST and OLDEST take the hits in the
  * catalog's own order (newest first) rather than sorting them.
  */
-export function searchSelection(catalog: Catalog, query: string, orderName: ArticleOrderName, keep: ((article: CatalogArticle) => boolean) | null): ArticleSelection {
+export function searchSelection(
+  catalog: Catalog,
+  query: string,
+  orderName: ArticleOrderName,
+  keep: ((article: CatalogArticle) => boolean) | null,
+): ArticleSelection {
   const index = catalog.search();
   const result = index.find(query);
   // An older catalog's index answers while this one's builds: its hits are this catalog's articles by id, if it still has them.
@@ -54,7 +59,12 @@ export function searchSelection(catalog: Catalog, query: string, orderName: Arti
  * position, then read in the list's order. Sorting 72 000 hits by date took
  * 380 ms; this is two passes over typed arrays (and one more for OLDEST).
  */
-function byDate(articles: readonly CatalogArticle[], result: SearchResult, keep: ((article: CatalogArticle) => boolean) | null, oldest: boolean): ArticleSelection {
+function byDate(
+  articles: readonly CatalogArticle[],
+  result: SearchResult,
+  keep: ((article: CatalogArticle) => boolean) | null,
+  oldest: boolean,
+): ArticleSelection {
   const rankAt = new Int32Array(articles.length).fill(-1);
   for (let rank = 0; rank < result.length; rank++) rankAt[result.position(rank)] = rank;
   const kept: number[] = [];

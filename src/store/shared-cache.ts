@@ -62,7 +62,9 @@ export function serializeSnapshot(snapshot: SourceSnapshot): string {
 
 export function deserializeSnapshot(text: string): SourceSnapshot {
   return JSON.parse(text, (_key, value) =>
-    value && typeof value === "object" && typeof value.$date === "number" && Object.keys(value).length === 1 ? new Date(value.$date) : value,
+    value && typeof value === "object" && typeof value.$date === "number" && Object.keys(value).length === 1
+      ? new Date(value.$date)
+      : value,
   ) as SourceSnapshot;
 }
 
@@ -79,7 +81,8 @@ export function storedSnapshot(text: string, sourceId: string): SourceSnapshot |
   } catch {
     return null;
   }
-  if (!isRecord(value) || value.sourceId !== sourceId || typeof value.contentHash !== "string" || typeof value.ok !== "boolean") return null;
+  if (!isRecord(value) || value.sourceId !== sourceId || typeof value.contentHash !== "string" || typeof value.ok !== "boolean")
+    return null;
   if (!Array.isArray(value.articles) || !value.articles.every(isServableArticle)) return null;
   return value as unknown as SourceSnapshot;
 }
@@ -91,7 +94,22 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 /** The fields a catalog reads of every article, of the types it reads them as. */
 function isServableArticle(article: unknown): boolean {
   if (!isRecord(article)) return false;
-  const { id, sourceId, title, url, canonicalUrl, section, tags, summary, rawBodyHtml, publishedAt, updatedAt, authors, enclosures, language } = article;
+  const {
+    id,
+    sourceId,
+    title,
+    url,
+    canonicalUrl,
+    section,
+    tags,
+    summary,
+    rawBodyHtml,
+    publishedAt,
+    updatedAt,
+    authors,
+    enclosures,
+    language,
+  } = article;
   return (
     [id, sourceId, title, canonicalUrl, section].every((field) => typeof field === "string") &&
     isStringOrNull(url) &&
@@ -102,7 +120,13 @@ function isServableArticle(article: unknown): boolean {
     Array.isArray(authors) &&
     authors.every((author) => isRecord(author) && [author.name, author.url, author.email].every(isStringOrNull)) &&
     Array.isArray(enclosures) &&
-    enclosures.every((enclosure) => isRecord(enclosure) && typeof enclosure.url === "string" && isStringOrNull(enclosure.type) && [enclosure.length, enclosure.durationSeconds].every(isNumberOrNull))
+    enclosures.every(
+      (enclosure) =>
+        isRecord(enclosure) &&
+        typeof enclosure.url === "string" &&
+        isStringOrNull(enclosure.type) &&
+        [enclosure.length, enclosure.durationSeconds].every(isNumberOrNull),
+    )
   );
 }
 
@@ -152,7 +176,14 @@ export class SharedCache {
   /** Stale locks this instance took over, for `newsgate_stale_locks_taken_over_total`. */
   staleLocksTakenOver = 0;
 
-  constructor({ redis, prefix = "newsgate:", logger, random = Math.random, callTimeoutMs = REDIS_CALL_TIMEOUT_MS, wallClock = Date.now }: SharedCacheOptions) {
+  constructor({
+    redis,
+    prefix = "newsgate:",
+    logger,
+    random = Math.random,
+    callTimeoutMs = REDIS_CALL_TIMEOUT_MS,
+    wallClock = Date.now,
+  }: SharedCacheOptions) {
     this.redis = redis;
     this.prefix = prefix;
     this.logger = logger;
@@ -171,7 +202,11 @@ export class SharedCache {
   /** Connects, waiting at most `ms`; a gateway starts (alone) even when Redis does not answer. */
   async connect(ms = 1000): Promise<void> {
     if (this.redis.status === "wait") void this.redis.connect().catch(() => undefined);
-    await this.call(new Promise<void>((resolve) => (this.redis.status === "ready" ? resolve() : this.redis.once("ready", () => resolve()))), "connect", ms);
+    await this.call(
+      new Promise<void>((resolve) => (this.redis.status === "ready" ? resolve() : this.redis.once("ready", () => resolve()))),
+      "connect",
+      ms,
+    );
   }
 
   /** Wraps a source loader with the Redis level and the cluster-wide lock. */
@@ -226,7 +261,10 @@ export class SharedCache {
     const snapshot = storedSnapshot(text, sourceId);
     if (!snapshot) {
       this.countError("snapshot");
-      this.logger.warn({ sourceId, key: this.snapshotKey(sourceId) }, "shared cache: the stored copy is not a snapshot this instance can serve; reading the source itself");
+      this.logger.warn(
+        { sourceId, key: this.snapshotKey(sourceId) },
+        "shared cache: the stored copy is not a snapshot this instance can serve; reading the source itself",
+      );
       return undefined;
     }
     const fetchedAt = snapshot.lastFetchedAt?.getTime();

@@ -34,7 +34,13 @@ export type LockResult =
   | { held: true; value: string; stale: string | null };
 
 /** Takes the lock (SET NX PX), or takes over a stale one (see ACQUIRE_SCRIPT); it expires after `ttlMs` if the holder dies. */
-export async function acquireOrTakeOver(redis: Redis, key: string, token: string, ttlMs: number, longestHoldMs: number): Promise<LockResult> {
+export async function acquireOrTakeOver(
+  redis: Redis,
+  key: string,
+  token: string,
+  ttlMs: number,
+  longestHoldMs: number,
+): Promise<LockResult> {
   const [code, value, stale] = (await redis.eval(ACQUIRE_SCRIPT, 1, key, token, ttlMs, longestHoldMs)) as [number, string?, string?];
   if (code === 0) return { held: false };
   return { held: true, value: value!, stale: code === 2 ? stale! : null };

@@ -118,7 +118,8 @@ export class Store {
 
   /** The enabled sources of the configuration in force, derived once per configuration (every request reads them). */
   get enabledSources(): readonly SourceConfig[] {
-    if (this.enabled?.config !== this.activeConfig) this.enabled = { config: this.activeConfig, sources: this.activeConfig.sources.filter((s) => s.enabled) };
+    if (this.enabled?.config !== this.activeConfig)
+      this.enabled = { config: this.activeConfig, sources: this.activeConfig.sources.filter((s) => s.enabled) };
     return this.enabled.sources;
   }
 
@@ -176,9 +177,11 @@ export class Store {
     const spent = { ms: 0 };
     // Published on the turn after the build's last slice, which has had its time: what publishing
     // runs (listeners comparing catalogs) would add to that turn.
-    const promise = runSliced(timedSteps(steps, spent)).then(nextTurn).finally(() => {
-      if (this.building?.promise === promise) this.building = null;
-    });
+    const promise = runSliced(timedSteps(steps, spent))
+      .then(nextTurn)
+      .finally(() => {
+        if (this.building?.promise === promise) this.building = null;
+      });
     this.building = { key, promise };
     const catalog = await promise;
     // A reload switched configurations during the build: this catalog shows sources no longer in force.
@@ -211,7 +214,12 @@ export class Store {
     }, this.indexingTimes.delayMs).unref();
     this.startOverdueTimer();
     // A listener's mistake must never fail the build or a request waiting for it.
-    for (const listener of this.builtListeners) try { listener(previous, catalog); } catch { /* ignored */ }
+    for (const listener of this.builtListeners)
+      try {
+        listener(previous, catalog);
+      } catch {
+        /* ignored */
+      }
   }
 
   /**
@@ -275,7 +283,8 @@ export class Store {
             this.lastSearch = { version, index };
           }
         }
-        const catalog = this.indexing?.version === version ? this.indexing : this.current?.catalog.version === version ? this.current.catalog : null;
+        const catalog =
+          this.indexing?.version === version ? this.indexing : this.current?.catalog.version === version ? this.current.catalog : null;
         if (catalog?.indexed) this.indexed(catalog);
       },
     };
@@ -307,7 +316,12 @@ export class Store {
   /** Each enabled source's health, as one string that changes when any source's does. */
   healthKey(): string {
     if (this.health?.generation !== this.feedCache.generation) {
-      const key = this.enabledSources.map((s) => { const snap = this.feedCache.peek(s.id); return !snap ? "untried" : snap.ok ? "ok" : (snap.error?.code ?? "failed"); }).join(",");
+      const key = this.enabledSources
+        .map((s) => {
+          const snap = this.feedCache.peek(s.id);
+          return !snap ? "untried" : snap.ok ? "ok" : (snap.error?.code ?? "failed");
+        })
+        .join(",");
       this.health = { generation: this.feedCache.generation, key };
     }
     return this.health.key;

@@ -130,7 +130,6 @@ export class BackgroundSteps<T> {
     private readonly onDone: ((result: T) => void) | null = null,
   ) {}
 
-
   /** Starts slicing in the background (idempotent). */
   start(): void {
     if (!this.value) schedule(this.step, false);
@@ -178,7 +177,11 @@ export class BackgroundSteps<T> {
     }
     if (this.value && "result" in this.value && this.onDone) {
       // A listener's mistake must not become the work's.
-      try { this.onDone(this.value.result); } catch { /* ignored */ }
+      try {
+        this.onDone(this.value.result);
+      } catch {
+        /* ignored */
+      }
     }
     if (this.value && this.waiting.length > 0) {
       const value = this.value;

@@ -3,7 +3,12 @@ export const SAME_STORY_SIMILARITY = 0.88;
 
 /** Lower-case words of a title without punctuation, accents kept. */
 export function titleWords(title: string): string[] {
-  return title.toLowerCase().normalize("NFKC").match(/[\p{L}\p{N}]+/gu) ?? [];
+  return (
+    title
+      .toLowerCase()
+      .normalize("NFKC")
+      .match(/[\p{L}\p{N}]+/gu) ?? []
+  );
 }
 
 /**
@@ -49,7 +54,10 @@ export function sameStoryAs(title: string): (other: string) => boolean {
 }
 
 function numbersOf(words: string[]): string {
-  return words.filter((w) => /\d/.test(w)).sort().join(" ");
+  return words
+    .filter((w) => /\d/.test(w))
+    .sort()
+    .join(" ");
 }
 
 function dice(left: Map<string, number>, right: Map<string, number>): number {

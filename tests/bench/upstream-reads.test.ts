@@ -3,11 +3,7 @@ import { metricSum, readGaps } from "../../bench/upstream-reads.ts";
 
 describe("the upstream scenario's accounting", () => {
   it("measures gaps from each source's given read on, never across sources", () => {
-    const times = [
-      [0, 100, 2100, 4150],
-      [50, 2060],
-      [10],
-    ];
+    const times = [[0, 100, 2100, 4150], [50, 2060], [10]];
     // Source 0 from its second read (index 1), source 1 from its first, source 2 has no later read.
     expect(readGaps(times, [1, 0, 0])).toEqual([2000, 2050, 2010]);
     // Before any read (-1), every gap counts.

@@ -23,7 +23,9 @@ const ADDED = "subscription { articleAdded { id } }";
 
 /** A bare process measuring its own event-loop delay alongside the instances (see event-loop-control.ts). */
 async function startControl(): Promise<{ probe: string; kill: () => void }> {
-  const child = spawn(process.execPath, ["--import", "tsx", fileURLToPath(new URL("./event-loop-control.ts", import.meta.url))], { stdio: ["ignore", "pipe", "inherit"] });
+  const child = spawn(process.execPath, ["--import", "tsx", fileURLToPath(new URL("./event-loop-control.ts", import.meta.url))], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
   let stdout = "";
   const probe = await new Promise<string>((resolve, reject) => {
     child.stdout!.on("data", (chunk) => {
@@ -65,9 +67,22 @@ describe("a churning source in a cluster sharing Redis", () => {
     cleanups.push(upstream.close);
     const prefix = uniquePrefix("churn");
     cleanups.push(() => dropKeys(prefix));
-    const file = await writeSources([{ id: "churn", name: "Churn", url: upstream.url("/churn.json"), section: "technology", refreshSeconds: REFRESH_SECONDS, timeoutMs: 10_000 }]);
+    const file = await writeSources([
+      {
+        id: "churn",
+        name: "Churn",
+        url: upstream.url("/churn.json"),
+        section: "technology",
+        refreshSeconds: REFRESH_SECONDS,
+        timeoutMs: 10_000,
+      },
+    ]);
     const members: Member[] = await Promise.all([0, 1].map(() => startMember(file, prefix, REDIS_URL, { NEWSGATE_EVENT_LOOP_PROBE: "1" })));
-    cleanups.push(() => members.forEach((member) => member.child.kill("SIGKILL")));
+    cleanups.push(() =>
+      members.forEach((member) => {
+        member.child.kill("SIGKILL");
+      }),
+    );
     const probes = members.map((member) => /event-loop probe (\S+)/.exec(member.stdout())![1]!);
     const redis = new Redis(REDIS_URL);
     cleanups.push(() => redis.disconnect());
@@ -82,7 +97,11 @@ describe("a churning source in a cluster sharing Redis", () => {
       }
     }
     const subscribers: SseSubscription[] = await Promise.all(members.map((member) => subscribeSse(member.url, ADDED)));
-    cleanups.unshift(() => subscribers.forEach((subscriber) => subscriber.close()));
+    cleanups.unshift(() =>
+      subscribers.forEach((subscriber) => {
+        subscriber.close();
+      }),
+    );
 
     const control = await startControl();
     cleanups.push(control.kill);

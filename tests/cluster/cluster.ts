@@ -61,7 +61,12 @@ export function startMember(sourcesFile: string, prefix: string, redisUrl = REDI
  * Starts one gateway process of the cluster: its process at once, `ready` once it listens.
  * `env` adds settings, e.g. NEWSGATE_PARTNERS or NEWSGATE_PERSISTED_OPERATIONS.
  */
-export function launchMember(sourcesFile: string, prefix: string, redisUrl = REDIS_URL, env: Record<string, string> = {}): { child: ChildProcess; ready: Promise<Member> } {
+export function launchMember(
+  sourcesFile: string,
+  prefix: string,
+  redisUrl = REDIS_URL,
+  env: Record<string, string> = {},
+): { child: ChildProcess; ready: Promise<Member> } {
   const child = spawn(process.execPath, ["--import", "tsx", MEMBER, sourcesFile], {
     cwd: ROOT,
     env: { ...process.env, REDIS_URL: redisUrl, REDIS_PREFIX: prefix, NODE_ENV: "development", ...env },
@@ -78,20 +83,22 @@ export function launchMember(sourcesFile: string, prefix: string, redisUrl = RED
     });
     child.on("exit", (code) => reject(new Error(`member exited ${code}: ${stderr}`)));
   });
-  const ready = url.then((url): Member => ({
-    child,
-    url,
-    stderr: () => stderr,
-    stdout: () => stdout,
-    query: async (query) => {
-      const response = await fetch(`${url}/graphql`, {
-        method: "POST",
-        headers: { "content-type": "application/json", accept: "application/graphql-response+json, application/json" },
-        body: JSON.stringify({ query }),
-      });
-      return (await response.json()) as { data?: any; errors?: unknown[] };
-    },
-  }));
+  const ready = url.then(
+    (url): Member => ({
+      child,
+      url,
+      stderr: () => stderr,
+      stdout: () => stdout,
+      query: async (query) => {
+        const response = await fetch(`${url}/graphql`, {
+          method: "POST",
+          headers: { "content-type": "application/json", accept: "application/graphql-response+json, application/json" },
+          body: JSON.stringify({ query }),
+        });
+        return (await response.json()) as { data?: any; errors?: unknown[] };
+      },
+    }),
+  );
   ready.catch(() => undefined);
   return { child, ready };
 }

@@ -23,7 +23,12 @@ export async function startEventLoopProbe(resolutionMs = 10): Promise<string> {
   const ms = (ns: number) => Math.max(0, ns / 1e6 - resolutionMs);
   const server = createServer((req, res) => {
     if (req.url === "/reset") histogram.reset();
-    const delay: EventLoopDelay = { p50: ms(histogram.percentile(50)), p99: ms(histogram.percentile(99)), max: ms(histogram.max), samples: histogram.count };
+    const delay: EventLoopDelay = {
+      p50: ms(histogram.percentile(50)),
+      p99: ms(histogram.percentile(99)),
+      max: ms(histogram.max),
+      samples: histogram.count,
+    };
     res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(delay));
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));

@@ -21,7 +21,8 @@ describe("invalidation across instances", () => {
     // A long TTL: only the invalidation can make instance B see the change in time.
     const sources = { sources: [{ id: "a", name: "A", url: upstream.url("/a.xml"), section: "technology", refreshSeconds: 600 }] };
     const [a, b] = await Promise.all(caches.map((sharedCache) => startGateway(sources, { sharedCache })));
-    const count = async (gateway: typeof a) => ((await gateway!.query("{ articles(first: 10) { totalCount } }")).data as any).articles.totalCount;
+    const count = async (gateway: typeof a) =>
+      ((await gateway!.query("{ articles(first: 10) { totalCount } }")).data as any).articles.totalCount;
     expect([await count(a), await count(b)]).toEqual([2, 2]);
     expect(upstream.hits("/a.xml")).toBe(1);
 
@@ -38,7 +39,9 @@ describe("invalidation across instances", () => {
       }
       await sleep(20);
     }
-    console.log(`invalidation: instance B served the change ${seenAfter} ms after instance A read it; upstream reads ${upstream.hits("/a.xml")}`);
+    console.log(
+      `invalidation: instance B served the change ${seenAfter} ms after instance A read it; upstream reads ${upstream.hits("/a.xml")}`,
+    );
     await Promise.all([a!.close(), b!.close()]);
     await Promise.all(caches.map((cache) => cache.close()));
     await dropKeys(prefix);

@@ -55,7 +55,9 @@ describe("a cluster instance whose Redis goes away", () => {
       rejoined = (await sharedCache.redis.exists(feedKey)) === 1;
       if (!rejoined) await sleep(50);
     }
-    console.log(`outage: ${queries} queries, ${failed} failed, slowest ${slowest} ms; ${readsWhileDown} upstream reads alone while Redis was down; rejoined: ${rejoined}; Redis failures seen: ${sharedCache.failures}`);
+    console.log(
+      `outage: ${queries} queries, ${failed} failed, slowest ${slowest} ms; ${readsWhileDown} upstream reads alone while Redis was down; rejoined: ${rejoined}; Redis failures seen: ${sharedCache.failures}`,
+    );
     await gateway.refresher.stop();
     await gateway.close();
     await sharedCache.close();

@@ -11,26 +11,54 @@ const prefix = uniquePrefix("freshness");
 afterAll(() => dropKeys(prefix));
 
 const config = parseSourcesConfig(
-  { sections: [{ slug: "news", name: "News" }], sources: [{ id: "wire", name: "Wire", url: "https://wire.example/rss", section: "news", refreshSeconds: 2 }] },
+  {
+    sections: [{ slug: "news", name: "News" }],
+    sources: [{ id: "wire", name: "Wire", url: "https://wire.example/rss", section: "news", refreshSeconds: 2 }],
+  },
   "/srv/sources.json",
 );
 const source = config.sources[0]!;
 const snapshot: SourceSnapshot = {
-  sourceId: "wire", articles: [], contentHash: "h1", format: "rss", etag: null, lastModified: null, ok: true, error: null, warning: null,
-  feedTitle: null, feedLink: null, itemsSeen: 0, encoding: null, upstreamTtlMs: null, consecutiveFailures: 0, retryAfterMs: null,
-  lastFetchedAt: null, lastSuccessAt: null, durationMs: 0,
+  sourceId: "wire",
+  articles: [],
+  contentHash: "h1",
+  format: "rss",
+  etag: null,
+  lastModified: null,
+  ok: true,
+  error: null,
+  warning: null,
+  feedTitle: null,
+  feedLink: null,
+  itemsSeen: 0,
+  encoding: null,
+  upstreamTtlMs: null,
+  consecutiveFailures: 0,
+  retryAfterMs: null,
+  lastFetchedAt: null,
+  lastSuccessAt: null,
+  durationMs: 0,
 };
 /** Read upstream now: the copy's age is counted from here. */
 const readNow = (): SourceSnapshot => ({ ...snapshot, lastFetchedAt: new Date(), lastSuccessAt: new Date() });
 
 describe("a copy another instance stored in Redis", () => {
   it("stays fresh in this instance only as long as it had left, so no copy is older than one TTL", async () => {
-    const instances = [0, 1].map(() => new SharedCache({ redis: createRedis(REDIS_URL), prefix, logger: silentLogger(), random: () => 0.5 }));
+    const instances = [0, 1].map(
+      () => new SharedCache({ redis: createRedis(REDIS_URL), prefix, logger: silentLogger(), random: () => 0.5 }),
+    );
     try {
       await Promise.all(instances.map((instance) => instance.connect()));
       const upstreamReads: number[] = [];
       const caches = instances.map(
-        (instance, n) => new FeedCache({ random: () => 0.5, load: instance.wrapLoad(async () => (upstreamReads.push(n), readNow())) }),
+        (instance, n) =>
+          new FeedCache({
+            random: () => 0.5,
+            load: instance.wrapLoad(async () => {
+              upstreamReads.push(n);
+              return readNow();
+            }),
+          }),
       );
       await caches[0]!.get(source); // instance 0 reads upstream and stores the copy for 2 s
       await sleep(500);

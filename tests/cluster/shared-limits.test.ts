@@ -110,8 +110,18 @@ describe("a cluster sharing one Redis", () => {
     expect(count(statuses, 429)).toBe(2 * ALPHA.perMinute);
     expect(after.map((r) => r.status)).toEqual([429, 429, 429]);
     expect(retryAfter.every((s) => s >= 1 && s <= 60)).toBe(true);
-    expect(count(beta.map((r) => r.status), 200)).toBe(BETA.perMinute);
-    expect(count(anonymous.map((r) => r.status), 200)).toBe(ANONYMOUS_PER_MINUTE);
+    expect(
+      count(
+        beta.map((r) => r.status),
+        200,
+      ),
+    ).toBe(BETA.perMinute);
+    expect(
+      count(
+        anonymous.map((r) => r.status),
+        200,
+      ),
+    ).toBe(ANONYMOUS_PER_MINUTE);
     expect(refusedAlpha).toBe(2 * ALPHA.perMinute + 3);
     expect(counted).toBe(3 * ALPHA.perMinute + 3);
     for (const s of scrapes) expect(s.value("newsgate_redis_up")).toBe(1);
@@ -123,11 +133,19 @@ describe("a cluster sharing one Redis", () => {
     prefixes.push(prefix);
     const file = await writeSources([{ id: "a", name: "A", url: upstream.url("/a.xml"), section: "technology", refreshSeconds: 600 }]);
     // A rolling deploy: instance A runs the old list, instance B the new one.
-    const [listA, listB] = [await writeJson("ops-a.json", { [sha256(SECTIONS)]: SECTIONS }), await writeJson("ops-b.json", { [sha256(COUNT)]: COUNT })];
-    const [a, b] = await Promise.all([listA, listB].map((list) => startMember(file, prefix, REDIS_URL, { NEWSGATE_PERSISTED_OPERATIONS: list })));
+    const [listA, listB] = [
+      await writeJson("ops-a.json", { [sha256(SECTIONS)]: SECTIONS }),
+      await writeJson("ops-b.json", { [sha256(COUNT)]: COUNT }),
+    ];
+    const [a, b] = await Promise.all(
+      [listA, listB].map((list) => startMember(file, prefix, REDIS_URL, { NEWSGATE_PERSISTED_OPERATIONS: list })),
+    );
     members.push(a!, b!);
     const redis = new Redis(REDIS_URL);
-    await until(async () => (await redis.exists(`${prefix}persisted:${sha256(SECTIONS)}`, `${prefix}persisted:${sha256(COUNT)}`)) === 2, "both lists in Redis");
+    await until(
+      async () => (await redis.exists(`${prefix}persisted:${sha256(SECTIONS)}`, `${prefix}persisted:${sha256(COUNT)}`)) === 2,
+      "both lists in Redis",
+    );
     const ttl = await redis.pttl(`${prefix}persisted:${sha256(SECTIONS)}`);
     // Redis may add an operation but never change one: an entry whose text is not its hash's is ignored.
     const forged = sha256("query Forged { sources { id } }");
@@ -136,7 +154,9 @@ describe("a cluster sharing one Redis", () => {
 
     const sectionsOnB = await persisted(b!.url, sha256(SECTIONS));
     const countOnA = await persisted(a!.url, sha256(COUNT));
-    const byDocumentId = await fetch(`${a!.url}/graphql?documentId=sha256:${sha256(COUNT)}`, { headers: { accept: "application/json", "x-api-key": OPS.key } });
+    const byDocumentId = await fetch(`${a!.url}/graphql?documentId=sha256:${sha256(COUNT)}`, {
+      headers: { accept: "application/json", "x-api-key": OPS.key },
+    });
     const unknown = await persisted(b!.url, sha256("query Unknown { sections { name } }"));
     const forgedOnA = await persisted(a!.url, forged);
     const asText = await b!.query(SECTIONS);
@@ -166,7 +186,10 @@ describe("shared limits and allow-list when Redis goes away", () => {
     startRedis();
     const upstream = await startFixtureServer({ "/a.xml": serveBody(rss("outage-limits"), "application/rss+xml") });
     const prefix = uniquePrefix("shared-outage");
-    const partners = parsePartnersConfig({ ...PARTNERS, partners: PARTNERS.partners.map((p) => (p.name === "Alpha" ? { ...p, requestsPerMinute: 5 } : p)) }, "/srv/partners.json");
+    const partners = parsePartnersConfig(
+      { ...PARTNERS, partners: PARTNERS.partners.map((p) => (p.name === "Alpha" ? { ...p, requestsPerMinute: 5 } : p)) },
+      "/srv/partners.json",
+    );
     const budget = 5;
     const logs = captureLogs("info");
     const start = async (document: string) => {
@@ -191,7 +214,8 @@ describe("shared limits and allow-list when Redis goes away", () => {
       slowest = Math.max(slowest, Date.now() - started);
       return result;
     };
-    const alphaOn = (url: string, n: number) => Promise.all(Array.from({ length: n }, () => timed(() => get(url, ALPHA.key)))).then((rs) => rs.map((r) => r.status));
+    const alphaOn = (url: string, n: number) =>
+      Promise.all(Array.from({ length: n }, () => timed(() => get(url, ALPHA.key)))).then((rs) => rs.map((r) => r.status));
 
     // Redis up: two requests on each instance spend 4 of the cluster's 5.
     const beforeOutage = [...(await alphaOn(a.gateway.url, 2)), ...(await alphaOn(b.gateway.url, 2))];
@@ -258,7 +282,12 @@ describe("shared limits and allow-list when Redis goes away", () => {
     startRedis();
     const upstream = await startFixtureServer({ "/a.xml": serveBody(rss("slow-limits"), "application/rss+xml") });
     const logs = captureLogs("info");
-    const sharedCache = new SharedCache({ redis: createRedis(OWN_REDIS), prefix: uniquePrefix("shared-slow"), logger: logs.logger, random: () => 0.5 });
+    const sharedCache = new SharedCache({
+      redis: createRedis(OWN_REDIS),
+      prefix: uniquePrefix("shared-slow"),
+      logger: logs.logger,
+      random: () => 0.5,
+    });
     await sharedCache.connect();
     const gateway = await startGateway(
       { sources: [{ id: "a", name: "A", url: upstream.url("/a.xml"), section: "technology", refreshSeconds: 600 }] },
@@ -282,7 +311,9 @@ describe("shared limits and allow-list when Redis goes away", () => {
     await until(() => sharedCache.up, "redis_up back to 1", 5000);
     const recoveredMs = Date.now() - pausedAt;
     const recovered = await scrape(gateway.url);
-    console.log(`shared limits, Redis paused 1.5 s: requests took ${durations.join(", ")} ms; redis_up ${slow.value("newsgate_redis_up")}, back to ${recovered.value("newsgate_redis_up")} ${recoveredMs} ms after the pause began`);
+    console.log(
+      `shared limits, Redis paused 1.5 s: requests took ${durations.join(", ")} ms; redis_up ${slow.value("newsgate_redis_up")}, back to ${recovered.value("newsgate_redis_up")} ${recoveredMs} ms after the pause began`,
+    );
     admin.disconnect();
     await gateway.close();
     await sharedCache.close();

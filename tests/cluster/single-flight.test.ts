@@ -48,7 +48,9 @@ describe("a cluster sharing one Redis", () => {
     const answers = await Promise.all(members.map((member) => member.query<any>(IDS)));
     const ids = answers.map((a) => a.data.articles.edges.map((e: any) => e.node.id).sort());
     const hits = { a: upstream.hits("/a.xml") - before.a, b: upstream.hits("/b.xml") - before.b };
-    console.log(`single-flight: ${queries} queries (${failed} failed) over ${elapsedTtls.toFixed(2)} TTLs; upstream reads during the run a=${hits.a} b=${hits.b} (before it ${before.a}, ${before.b})`);
+    console.log(
+      `single-flight: ${queries} queries (${failed} failed) over ${elapsedTtls.toFixed(2)} TTLs; upstream reads during the run a=${hits.a} b=${hits.b} (before it ${before.a}, ${before.b})`,
+    );
     await upstream.close();
 
     expect(failed).toBe(0);
@@ -83,7 +85,9 @@ describe("a cluster sharing one Redis", () => {
     const prefix = uniquePrefix("takeover");
     prefixes.push(prefix);
     // Lock lifetime: timeoutMs + LOCK_MARGIN_MS = 3500 ms; the holder dies long before its read would time out.
-    const file = await writeSources([{ id: "slow", name: "Slow", url: upstream.url("/slow.xml"), section: "technology", refreshSeconds: 60, timeoutMs: 3000 }]);
+    const file = await writeSources([
+      { id: "slow", name: "Slow", url: upstream.url("/slow.xml"), section: "technology", refreshSeconds: 60, timeoutMs: 3000 },
+    ]);
     // Both instances start together: one takes the lock and hangs on the read, the other waits for it.
     const pair = [launchMember(file, prefix), launchMember(file, prefix)];
     while (!firstHitAt) await sleep(10);
@@ -98,7 +102,9 @@ describe("a cluster sharing one Redis", () => {
     while (!takeoverAt) await sleep(10);
     const answer = await successor.query<any>(IDS);
     const takeoverMs = takeoverAt - firstHitAt;
-    console.log(`takeover: lock had ${lockTtl} ms left when its holder was killed; successor read the source ${takeoverMs} ms after the holder began`);
+    console.log(
+      `takeover: lock had ${lockTtl} ms left when its holder was killed; successor read the source ${takeoverMs} ms after the holder began`,
+    );
     redis.disconnect();
     await upstream.close();
 

@@ -12,20 +12,56 @@ const prefix = uniquePrefix("snapshot-format");
 afterAll(() => dropKeys(prefix));
 
 const config = parseSourcesConfig(
-  { sections: [{ slug: "news", name: "News" }], sources: [{ id: "wire", name: "Wire", url: "https://wire.example/rss", section: "news", refreshSeconds: 60 }] },
+  {
+    sections: [{ slug: "news", name: "News" }],
+    sources: [{ id: "wire", name: "Wire", url: "https://wire.example/rss", section: "news", refreshSeconds: 60 }],
+  },
   "/srv/sources.json",
 );
 const source = config.sources[0]!;
 const words = Array.from({ length: 460 }, (_, i) => `word${i}`).join(" ");
 const article: Article = {
-  id: "a1", sourceId: "wire", guid: null, title: "A story", summary: "What it says.", rawBodyHtml: `<p>${words}</p>`, bodyBase: "https://wire.example/",
-  bodyWords: null, url: "https://wire.example/a1", canonicalUrl: "https://wire.example/a1", author: null, publishedAt: new Date(Date.UTC(2026, 10, 1)),
-  updatedAt: null, image: null, tags: [], section: "news", commentCount: null, authors: [], enclosures: [], language: null,
+  id: "a1",
+  sourceId: "wire",
+  guid: null,
+  title: "A story",
+  summary: "What it says.",
+  rawBodyHtml: `<p>${words}</p>`,
+  bodyBase: "https://wire.example/",
+  bodyWords: null,
+  url: "https://wire.example/a1",
+  canonicalUrl: "https://wire.example/a1",
+  author: null,
+  publishedAt: new Date(Date.UTC(2026, 10, 1)),
+  updatedAt: null,
+  image: null,
+  tags: [],
+  section: "news",
+  commentCount: null,
+  authors: [],
+  enclosures: [],
+  language: null,
 };
 const snapshot = (tag: string, articles: Article[]): SourceSnapshot => ({
-  sourceId: "wire", articles, contentHash: tag, format: "rss", etag: null, lastModified: null, ok: true, error: null, warning: null,
-  feedTitle: null, feedLink: null, itemsSeen: articles.length, encoding: null, upstreamTtlMs: null, consecutiveFailures: 0, retryAfterMs: null,
-  lastFetchedAt: new Date(), lastSuccessAt: new Date(), durationMs: 0,
+  sourceId: "wire",
+  articles,
+  contentHash: tag,
+  format: "rss",
+  etag: null,
+  lastModified: null,
+  ok: true,
+  error: null,
+  warning: null,
+  feedTitle: null,
+  feedLink: null,
+  itemsSeen: articles.length,
+  encoding: null,
+  upstreamTtlMs: null,
+  consecutiveFailures: 0,
+  retryAfterMs: null,
+  lastFetchedAt: new Date(),
+  lastSuccessAt: new Date(),
+  durationMs: 0,
 });
 
 describe("snapshots shared through Redis", () => {
@@ -36,7 +72,12 @@ describe("snapshots shared through Redis", () => {
       await instance.connect();
       // An instance of the earlier version stored its copy (reading times, counted words) under the unversioned key.
       const { bodyWords: _words, ...earlierArticle } = article;
-      await redis.set(`${prefix}feed:wire`, serializeSnapshot(snapshot("earlier", [{ ...earlierArticle, bodyWords: 460, readingTimeMinutes: 2 } as Article])), "PX", 60_000);
+      await redis.set(
+        `${prefix}feed:wire`,
+        serializeSnapshot(snapshot("earlier", [{ ...earlierArticle, bodyWords: 460, readingTimeMinutes: 2 } as Article])),
+        "PX",
+        60_000,
+      );
       // An instance of format 2 stored its copy without authors, enclosures or language, under its own key.
       const { authors: _authors, enclosures: _enclosures, language: _language, ...format2Article } = article;
       await redis.set(`${prefix}feed-v2:wire`, serializeSnapshot(snapshot("format-2", [format2Article as Article])), "PX", 60_000);
@@ -110,7 +151,10 @@ describe("snapshots shared through Redis", () => {
         ].map((wrong) => serializeSnapshot({ ...good, articles: [{ ...article, ...wrong } as unknown as Article] })),
       ];
       let reads = 0;
-      const load = instance.wrapLoad(async () => (reads++, snapshot(`upstream-${reads}`, [{ ...article }])));
+      const load = instance.wrapLoad(async () => {
+        reads++;
+        return snapshot(`upstream-${reads}`, [{ ...article }]);
+      });
       for (const [n, text] of stored.entries()) {
         await redis.set(instance.snapshotKey("wire"), text, "PX", 60_000);
         const got = await load(source, undefined);
@@ -131,8 +175,18 @@ describe("snapshots shared through Redis", () => {
   });
 
   it("carry authors, enclosures and language: a copy read back by another instance equals the one stored", async () => {
-    const writer = new SharedCache({ redis: createRedis(REDIS_URL), prefix: `${prefix}round-trip:`, logger: silentLogger(), random: () => 0.5 });
-    const reader = new SharedCache({ redis: createRedis(REDIS_URL), prefix: `${prefix}round-trip:`, logger: silentLogger(), random: () => 0.5 });
+    const writer = new SharedCache({
+      redis: createRedis(REDIS_URL),
+      prefix: `${prefix}round-trip:`,
+      logger: silentLogger(),
+      random: () => 0.5,
+    });
+    const reader = new SharedCache({
+      redis: createRedis(REDIS_URL),
+      prefix: `${prefix}round-trip:`,
+      logger: silentLogger(),
+      random: () => 0.5,
+    });
     try {
       await Promise.all([writer.connect(), reader.connect()]);
       const podcast: Article = {
@@ -151,9 +205,15 @@ describe("snapshots shared through Redis", () => {
       };
       const stored = snapshot("podcast", [podcast, { ...article }]);
       let reads = 0;
-      const got = await writer.wrapLoad(async () => (reads++, stored))(source, undefined);
+      const got = await writer.wrapLoad(async () => {
+        reads++;
+        return stored;
+      })(source, undefined);
       expect(got).toBe(stored);
-      const shared = await reader.wrapLoad(async () => (reads++, snapshot("upstream", [])))(source, undefined);
+      const shared = await reader.wrapLoad(async () => {
+        reads++;
+        return snapshot("upstream", []);
+      })(source, undefined);
       expect(reads).toBe(1);
       expect(shared.contentHash).toBe("podcast");
       expect(shared.articles).toEqual([podcast, article]);

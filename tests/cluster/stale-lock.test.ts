@@ -29,20 +29,31 @@ describe("a stale lock in Redis", () => {
     // A crashed holder's (or an operator's) lock: no expiry, and no copy of the source in Redis.
     const lock = `${prefix}lock-v${SNAPSHOT_FORMAT}:s`;
     await redis.set(lock, "4242:crashed-holder");
-    const file = await writeSources([{ id: "s", name: "S", url: upstream.url("/s.xml"), section: "technology", refreshSeconds: 1, timeoutMs: 2000 }]);
+    const file = await writeSources([
+      { id: "s", name: "S", url: upstream.url("/s.xml"), section: "technology", refreshSeconds: 1, timeoutMs: 2000 },
+    ]);
     const members: Member[] = await Promise.all([0, 1].map(() => startMember(file, prefix)));
     // Start-up (compiling, first reads) takes from one to twenty seconds on a busy machine: reads are counted once both answer.
-    const started = Date.now();
     const readsAtStart = reads.length;
-    cleanups.push(() => members.forEach((member) => member.child.kill("SIGKILL")));
+    cleanups.push(() =>
+      members.forEach((member) => {
+        member.child.kill("SIGKILL");
+      }),
+    );
     await sleep(WATCH_MS);
     // One per refresh time for the cluster, as without the stale lock (with it, before: none, the old copy served forever).
     const during = reads.length - readsAtStart;
-    const metrics = await Promise.all(members.map(async (member) => (await (await fetch(`${member.url}/metrics`)).text()).match(/^newsgate_stale_locks_taken_over_total (\d+)/m)?.[1]));
+    const metrics = await Promise.all(
+      members.map(
+        async (member) => (await (await fetch(`${member.url}/metrics`)).text()).match(/^newsgate_stale_locks_taken_over_total (\d+)/m)?.[1],
+      ),
+    );
     const takeovers = metrics.reduce((sum, value) => sum + Number(value ?? 0), 0);
     const warnings = members.flatMap((member) => member.stderr().split("\n")).filter((line) => line.includes("stale lock"));
     const status = (await members[0]!.query<any>("{ sources { status { ok itemCount } } }")).data?.sources[0]?.status;
-    console.log(`stale lock: ${readsAtStart} upstream reads during start-up, ${during} in the ${WATCH_MS} ms after it; counters ${metrics.join(", ")}; ${warnings.length} warnings: ${warnings[0]}`);
+    console.log(
+      `stale lock: ${readsAtStart} upstream reads during start-up, ${during} in the ${WATCH_MS} ms after it; counters ${metrics.join(", ")}; ${warnings.length} warnings: ${warnings[0]}`,
+    );
 
     // Waiting on the lock instead, each instance read once, after the wait for a holder (timeoutMs + 0.5 s), then never again.
     expect(during).toBeGreaterThanOrEqual(4);

@@ -28,14 +28,30 @@ describe("articleAdded across a cluster sharing Redis", () => {
     const prefix = uniquePrefix("subscription");
     cleanups.push(() => dropKeys(prefix));
     // B reads the feed every second; A and C would wait ten minutes, so they learn of changes only through Redis.
-    const source = (via: string, refreshSeconds: number) => ({ id: "live", name: "Live", url: upstream.url(`/live.xml?via=${via}`), section: "technology", refreshSeconds });
-    const [fileA, fileB, fileC] = await Promise.all([writeSources([source("a", 600)]), writeSources([source("b", 1)]), writeSources([source("c", 600)])]);
+    const source = (via: string, refreshSeconds: number) => ({
+      id: "live",
+      name: "Live",
+      url: upstream.url(`/live.xml?via=${via}`),
+      section: "technology",
+      refreshSeconds,
+    });
+    const [fileA, fileB, fileC] = await Promise.all([
+      writeSources([source("a", 600)]),
+      writeSources([source("b", 1)]),
+      writeSources([source("c", 600)]),
+    ]);
     const b = await startMember(fileB, prefix);
     const [a, c] = await Promise.all([startMember(fileA, prefix), startMember(fileC, prefix)]);
     const members: Record<string, Member> = { a, b, c };
-    cleanups.push(() => Object.values(members).forEach((member) => member.child.kill()));
+    cleanups.push(() =>
+      Object.values(members).forEach((member) => {
+        member.child.kill();
+      }),
+    );
     const holds = async (member: Member, title: string) =>
-      ((await member.query(`{ articles(first: 20) { edges { node { title } } } }`)).data?.articles.edges ?? []).some((edge: any) => edge.node.title === title);
+      ((await member.query(`{ articles(first: 20) { edges { node { title } } } }`)).data?.articles.edges ?? []).some(
+        (edge: any) => edge.node.title === title,
+      );
     const waitUntil = async (what: string, check: () => Promise<boolean>, timeoutMs = 20_000) => {
       const deadline = Date.now() + timeoutMs;
       while (!(await check())) {
@@ -48,7 +64,10 @@ describe("articleAdded across a cluster sharing Redis", () => {
     // Every message on the cluster's channel, as Redis carries it.
     const listener = new Redis(REDIS_URL);
     const redis = new Redis(REDIS_URL);
-    cleanups.push(() => listener.disconnect(), () => redis.disconnect());
+    cleanups.push(
+      () => listener.disconnect(),
+      () => redis.disconnect(),
+    );
     const announced: { id: string }[] = [];
     listener.on("message", (_channel, message) => announced.push(JSON.parse(message)));
     await listener.subscribe(`${prefix}article-added`);
@@ -59,7 +78,11 @@ describe("articleAdded across a cluster sharing Redis", () => {
       b: await subscribeSse(b.url, ADDED),
       c: await subscribeSse(c.url, ADDED),
     };
-    cleanups.unshift(() => Object.values(subscribers).forEach((subscriber) => subscriber.close()));
+    cleanups.unshift(() =>
+      Object.values(subscribers).forEach((subscriber) => {
+        subscriber.close();
+      }),
+    );
     const instanceOf = (name: string) => members[name[0]!]!;
 
     /** Changes the feed and waits until every subscriber got `count` articles; when instance B read the change. */
@@ -75,7 +98,8 @@ describe("articleAdded across a cluster sharing Redis", () => {
 
     const first = await publish(1, 4);
     // The marker: once every instance serves the first story, a second change can only be announced after it.
-    for (const member of Object.values(members)) await waitUntil("every instance serves the new story", () => holds(member, "Story 3 of live"));
+    for (const member of Object.values(members))
+      await waitUntil("every instance serves the new story", () => holds(member, "Story 3 of live"));
     await publish(2, 5);
     const newReads = reads.filter((r) => r.at >= first.read.at);
     console.log(
@@ -85,10 +109,14 @@ describe("articleAdded across a cluster sharing Redis", () => {
     expect(first.read.via).toBe("b");
     expect(new Set(newReads.map((r) => r.via))).toEqual(new Set(["b"]));
     for (const [name, subscriber] of Object.entries(subscribers)) {
-      expect(subscriber.payloads.map((payload) => payload.data?.articleAdded.title ?? payload), `subscriber ${name} on ${instanceOf(name).url}`).toEqual(["Story 3 of live", "Story 4 of live"]);
+      expect(
+        subscriber.payloads.map((payload) => payload.data?.articleAdded.title ?? payload),
+        `subscriber ${name} on ${instanceOf(name).url}`,
+      ).toEqual(["Story 3 of live", "Story 4 of live"]);
     }
     expect(announced).toHaveLength(2);
     const ids = subscribers.a!.payloads.map((payload) => payload.data.articleAdded.id);
-    for (const subscriber of Object.values(subscribers)) expect(subscriber.payloads.map((payload) => payload.data.articleAdded.id)).toEqual(ids);
+    for (const subscriber of Object.values(subscribers))
+      expect(subscriber.payloads.map((payload) => payload.data.articleAdded.id)).toEqual(ids);
   }, 120_000);
 });

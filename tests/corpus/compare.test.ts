@@ -57,7 +57,17 @@ describe("the comparison's own helpers", () => {
       feedUrl: "http://fixtures.test/feed.xml",
       oursFeedLink: "https://example.org/",
       now: 0,
-      ref: { id: null, title: null, titleType: "text/plain", link: null, summary: null, summaryType: "text/html", content: null, enclosures: [], ...ref },
+      ref: {
+        id: null,
+        title: null,
+        titleType: "text/plain",
+        link: null,
+        summary: null,
+        summaryType: "text/html",
+        content: null,
+        enclosures: [],
+        ...ref,
+      },
       reference: { reader: "feedparser 6.0.10", feedLink: "https://example.org/", entries: [], ...reference },
       sameAs: (t: string) => t === over.ours,
       ...over,
@@ -70,12 +80,16 @@ describe("the comparison's own helpers", () => {
     expect(ourSummaryElement(list)!.texts).toContain("The story");
     expect(summaryElements(`<entry><summary>S</summary></entry>`)[0]!.rank).toBe(0);
     expect(summaryElements(`<item><summary>S</summary></item>`)[0]!.rank).toBe(2);
-    expect(summaryElements(`<entry><source><subtitle>x</subtitle></source><itunes:subtitle>Sub</itunes:subtitle></entry>`).map((e) => e.name)).toEqual(["itunes:subtitle"]);
+    expect(
+      summaryElements(`<entry><source><subtitle>x</subtitle></source><itunes:subtitle>Sub</itunes:subtitle></entry>`).map((e) => e.name),
+    ).toEqual(["itunes:subtitle"]);
   });
 
   it("summary-element-choice: ours is the element our order picks, the reference's a later one", () => {
     const entryXml = `<item><description>The story</description><media:description>A photo</media:description></item>`;
-    expect(rule("summary-element-choice").applies(ruleCase({ ours: "The story", theirs: "A photo" }, { entryXml, summary: "A photo" }))).toBe(true);
+    expect(
+      rule("summary-element-choice").applies(ruleCase({ ours: "The story", theirs: "A photo" }, { entryXml, summary: "A photo" })),
+    ).toBe(true);
     // Ours from neither element, or the reference's from no element: not this.
     expect(rule("summary-element-choice").applies(ruleCase({ ours: "Something else", theirs: "A photo" }, { entryXml }))).toBe(false);
     expect(rule("summary-element-choice").applies(ruleCase({ ours: "The story", theirs: "Made up" }, { entryXml }))).toBe(false);
@@ -86,14 +100,24 @@ describe("the comparison's own helpers", () => {
   it("podcast-subtitle-as-summary: no description-like element, ours is the itunes:subtitle, the reference has no summary", () => {
     const entryXml = `<item><title>T</title><itunes:subtitle>A primer</itunes:subtitle></item>`;
     expect(rule("podcast-subtitle-as-summary").applies(ruleCase({ ours: "A primer", theirs: "" }, { entryXml }))).toBe(true);
-    expect(rule("podcast-subtitle-as-summary").applies(ruleCase({ ours: "A primer", theirs: "" }, { entryXml: entryXml.replace("<title>", "<description>D</description><title>") }))).toBe(false);
-    expect(rule("podcast-subtitle-as-summary").applies(ruleCase({ ours: "A primer", theirs: "A primer" }, { entryXml, summary: "A primer" }))).toBe(false);
+    expect(
+      rule("podcast-subtitle-as-summary").applies(
+        ruleCase({ ours: "A primer", theirs: "" }, { entryXml: entryXml.replace("<title>", "<description>D</description><title>") }),
+      ),
+    ).toBe(false);
+    expect(
+      rule("podcast-subtitle-as-summary").applies(ruleCase({ ours: "A primer", theirs: "A primer" }, { entryXml, summary: "A primer" })),
+    ).toBe(false);
   });
 
   it("entities-decoded: an entity the feed escaped twice, decoded once more by us", () => {
     const entryXml = `<item><description>&amp;ldquo;Tell&amp;rdquo;</description></item>`;
     expect(rule("entities-decoded-summary").applies(ruleCase({ ours: "“Tell”", theirs: "&ldquo;Tell&rdquo;" }, { entryXml }))).toBe(true);
-    expect(rule("entities-decoded-summary").applies(ruleCase({ ours: "“Tell”", theirs: "&ldquo;Tell&rdquo;" }, { entryXml: "<item><description>x</description></item>" }))).toBe(false);
+    expect(
+      rule("entities-decoded-summary").applies(
+        ruleCase({ ours: "“Tell”", theirs: "&ldquo;Tell&rdquo;" }, { entryXml: "<item><description>x</description></item>" }),
+      ),
+    ).toBe(false);
     expect(rule("entities-decoded-summary").applies(ruleCase({ ours: "Tell", theirs: "&ldquo;Tell&rdquo;" }, { entryXml }))).toBe(false);
   });
 
@@ -103,11 +127,27 @@ describe("the comparison's own helpers", () => {
     expect(hasOwnLink(entryXml)).toBe(false);
     expect(hasOwnLink(`<entry><link href="/e/1"/></entry>`)).toBe(true);
     expect(hasOwnLink(`<item><link>http://x.example/1</link></item>`)).toBe(true);
-    expect(entryLinks(`<entry><link rel="alternate" type="application/pdf" href="/t.pdf"/></entry>`)[0]).toMatchObject({ rel: "alternate", type: "application/pdf", href: "/t.pdf" });
+    expect(entryLinks(`<entry><link rel="alternate" type="application/pdf" href="/t.pdf"/></entry>`)[0]).toMatchObject({
+      rel: "alternate",
+      type: "application/pdf",
+      href: "/t.pdf",
+    });
     expect(rule("reference-id-as-link").applies(ruleCase({ field: "link", ours: "", theirs: id }, { id, link: id, entryXml }))).toBe(true);
-    expect(rule("reference-id-as-link").applies(ruleCase({ field: "link", ours: "https://example.org/", theirs: id }, { id, link: id, entryXml }))).toBe(true);
-    expect(rule("reference-id-as-link").applies(ruleCase({ field: "link", ours: "https://other.example/x", theirs: id }, { id, link: id, entryXml }))).toBe(false);
-    expect(rule("reference-id-as-link").applies(ruleCase({ field: "link", ours: "", theirs: id }, { id, link: id, entryXml: `<entry><link href="tag:x"/></entry>` }))).toBe(false);
+    expect(
+      rule("reference-id-as-link").applies(
+        ruleCase({ field: "link", ours: "https://example.org/", theirs: id }, { id, link: id, entryXml }),
+      ),
+    ).toBe(true);
+    expect(
+      rule("reference-id-as-link").applies(
+        ruleCase({ field: "link", ours: "https://other.example/x", theirs: id }, { id, link: id, entryXml }),
+      ),
+    ).toBe(false);
+    expect(
+      rule("reference-id-as-link").applies(
+        ruleCase({ field: "link", ours: "", theirs: id }, { id, link: id, entryXml: `<entry><link href="tag:x"/></entry>` }),
+      ),
+    ).toBe(false);
   });
 });
 

@@ -42,8 +42,6 @@ const FIXTURE_ORIGIN = "http://fixtures.test";
 const ELLIPSIS = "…";
 /** Dates within this are the same instant. */
 const DATE_TOLERANCE_MS = 1000;
-/** How far ahead a date may be before we clamp it to now (MAX_FUTURE_MS in src/ingest/dates.ts). */
-const MAX_FUTURE_MS = 24 * 3600 * 1000;
 const EXCERPT = 120;
 
 /** The folders of real-world feeds: each has feeds/<origin>/... (globbed at run time; a missing one is skipped). */
@@ -138,7 +136,10 @@ export interface Report {
   now: string;
   readers: string[];
   totals: Totals;
-  byOrigin: Record<string, Omit<Totals, "fields" | "knownByRule" | "files" | "filesCompared"> & { files: number; fields: Record<Field, number> }>;
+  byOrigin: Record<
+    string,
+    Omit<Totals, "fields" | "knownByRule" | "files" | "filesCompared"> & { files: number; fields: Record<Field, number> }
+  >;
   referenceUnreadable: { file: string; reason: string; oursArticles: number }[];
   oursRefused: { file: string; error: string; referenceEntries: number }[];
   files: FileReport[];
@@ -158,7 +159,8 @@ export interface EntryElement {
   inner: string;
 }
 
-const XML_TOKEN = /<!\[CDATA\[[\s\S]*?\]\]>|<!--[\s\S]*?-->|<[?!][^>]*>|<(\/?)(?:([A-Za-z_][\w.-]*):)?([A-Za-z_][\w.-]*)((?:[^>"']|"[^"]*"|'[^']*')*?)(\/?)>/g;
+const XML_TOKEN =
+  /<!\[CDATA\[[\s\S]*?\]\]>|<!--[\s\S]*?-->|<[?!][^>]*>|<(\/?)(?:([A-Za-z_][\w.-]*):)?([A-Za-z_][\w.-]*)((?:[^>"']|"[^"]*"|'[^']*')*?)(\/?)>/g;
 
 /** The elements in an entry's markup, in document order (by start), leaving out whatever is inside an atom:source. */
 export function entryElements(xml: string): EntryElement[] {
@@ -176,7 +178,8 @@ export function entryElements(xml: string): EntryElement[] {
       open.length = i + 1;
       const source = inSource() && el.local !== "source";
       open.pop();
-      if (!source) done.push({ prefix: el.prefix, local: el.local, attrs: el.attrs, inner: xml.slice(el.innerStart, m.index), order: el.order });
+      if (!source)
+        done.push({ prefix: el.prefix, local: el.local, attrs: el.attrs, inner: xml.slice(el.innerStart, m.index), order: el.order });
     } else if (selfClosing) {
       if (!inSource()) done.push({ prefix, local: local!, attrs, inner: "", order: order++ });
     } else open.push({ prefix, local: local!, attrs, innerStart: m.index! + m[0].length, order: order++ });
@@ -205,8 +208,10 @@ const elementTexts = (el: EntryElement) => {
  */
 export function summaryRank(el: EntryElement, atomEntry: boolean): number | null {
   const { prefix, local } = el;
-  if (local === "summary") return prefix === "atom" || (prefix === "" && atomEntry) ? 0 : prefix === "" ? 2 : prefix === "itunes" ? 4 : null;
-  if (local === "description") return prefix === "" ? 1 : prefix === "dc" ? 3 : prefix === "media" ? 6 : prefix === "dcterms" ? Infinity : null;
+  if (local === "summary")
+    return prefix === "atom" || (prefix === "" && atomEntry) ? 0 : prefix === "" ? 2 : prefix === "itunes" ? 4 : null;
+  if (local === "description")
+    return prefix === "" ? 1 : prefix === "dc" ? 3 : prefix === "media" ? 6 : prefix === "dcterms" ? Infinity : null;
   if (local === "subtitle") return prefix === "itunes" ? 5 : null;
   return null;
 }
@@ -224,14 +229,20 @@ export function summaryElements(xml: string): { rank: number; name: string; text
 type SummaryElement = ReturnType<typeof summaryElements>[number];
 /** Of an entry's summary-like elements, the one our order picks: the first by rank that holds text (document order among equals). */
 export function ourSummaryElement(list: SummaryElement[]): SummaryElement | null {
-  return list.filter((e) => Number.isFinite(e.rank)).reduce<SummaryElement | null>((best, e) => (!best || e.rank < best.rank ? e : best), null);
+  return list
+    .filter((e) => Number.isFinite(e.rank))
+    .reduce<SummaryElement | null>((best, e) => (!best || e.rank < best.rank ? e : best), null);
 }
 /** itunes:summary and itunes:subtitle (ranks 4, 5): a podcast's blurb, not a description. */
 const PODCAST_RANKS = new Set([4, 5]);
 /** The feed escaped an entity twice in the entry's own markup ("&amp;ldquo;"). */
 const DOUBLE_ESCAPED_ENTITY = /&amp;(?:[a-z][a-z0-9]*|#\d+|#x[0-9a-f]+);/i;
 
-const attr = (attrs: string, name: string) => new RegExp(`(?:^|\\s)${name}\\s*=\\s*(?:"([^"]*)"|'([^']*)')`).exec(attrs)?.slice(1).find((v) => v !== undefined);
+const attr = (attrs: string, name: string) =>
+  new RegExp(`(?:^|\\s)${name}\\s*=\\s*(?:"([^"]*)"|'([^']*)')`)
+    .exec(attrs)
+    ?.slice(1)
+    .find((v) => v !== undefined);
 
 /** The entry's link elements (RSS <link>text</link>, Atom <link href>): rel (Atom's default "alternate"), type, href or text. */
 export function entryLinks(xml: string): { rel: string; type: string | null; href: string | null; attrs: string; atom: boolean }[] {
@@ -241,7 +252,13 @@ export function entryLinks(xml: string): { rel: string; type: string | null; hre
       const hrefAttr = attr(el.attrs, "href");
       const atom = hrefAttr !== undefined;
       const value = atom ? decodeHTML(hrefAttr!).trim() : elementValue(el.inner).trim();
-      return { rel: (attr(el.attrs, "rel") ?? "alternate").trim().toLowerCase(), type: attr(el.attrs, "type")?.trim().toLowerCase() ?? null, href: value || null, attrs: el.attrs, atom };
+      return {
+        rel: (attr(el.attrs, "rel") ?? "alternate").trim().toLowerCase(),
+        type: attr(el.attrs, "type")?.trim().toLowerCase() ?? null,
+        href: value || null,
+        attrs: el.attrs,
+        atom,
+      };
     });
 }
 
@@ -253,7 +270,12 @@ export function hasOwnLink(xml: string): boolean {
 const HTML_TYPE = /^(text\/html|application\/xhtml\+xml)$/;
 /** Some resolution of a link as written that gives ours: as it is, against our home page, the reference's, or the document. */
 const resolvesTo = (c: RuleCase, link: string) =>
-  [link, href(link, c.oursFeedLink ?? undefined), href(link, href(c.reference.feedLink, c.feedUrl) ?? undefined), href(link, c.feedUrl)].includes(c.ours);
+  [
+    link,
+    href(link, c.oursFeedLink ?? undefined),
+    href(link, href(c.reference.feedLink, c.feedUrl) ?? undefined),
+    href(link, c.feedUrl),
+  ].includes(c.ours);
 /** The reference link is the entry's id/guid (feedparser's fallback when it finds no link it takes). */
 const theirsIsId = (c: RuleCase) => !!c.theirs && !!c.ref?.id && (c.theirs === href(c.ref.id, c.feedUrl) || c.theirs === c.ref.id.trim());
 
@@ -393,24 +415,39 @@ const utcParts = (iso: string) => {
   return [d.getUTCFullYear(), d.getUTCMonth() + 1, d.getUTCDate()];
 };
 
-const hasText = (ref: RefEntry) => !!(refText(ref.title, ref.titleType) || refText(ref.summary, ref.summaryType) || refText(ref.content, ref.contentType));
+const hasText = (ref: RefEntry) =>
+  !!(refText(ref.title, ref.titleType) || refText(ref.summary, ref.summaryType) || refText(ref.content, ref.contentType));
 /** Whether turning the reference's Windows-1252 readings of UTF-8 back gives ours (see unmojibake). */
 const repairsTo = (c: RuleCase) =>
   unmojibake(c.theirs) !== c.theirs && (c.sameAs(collapse(unmojibake(c.theirs))) || c.sameAs(collapse(unmojibake(c.theirs, true))));
 /** feedparser read a document whose bytes are valid UTF-8 as a single-byte Western encoding. */
-const referenceMisread = (reference: Reference) => !!reference.utf8Valid && /^(windows-1252|cp1252|iso-8859-1|latin-?1|us-ascii)$/i.test(reference.encoding ?? "");
+const referenceMisread = (reference: Reference) =>
+  !!reference.utf8Valid && /^(windows-1252|cp1252|iso-8859-1|latin-?1|us-ascii)$/i.test(reference.encoding ?? "");
 /** Whether ours is the feed's home page (our snapshot's, or the reference's resolved the way it resolves links). */
 const isOurHomePage = (c: RuleCase) => !!c.ours && (c.ours === c.oursFeedLink || c.ours === href(c.reference.feedLink, c.feedUrl));
 const encodingGuessed = (c: RuleCase) => /^CharacterEncodingOverride/.test(c.reference.bozoException ?? "");
 
 /** Zone names in the wild that feedparser's RFC 822 reader does not know (it reads them as UTC), with their offsets in hours. */
-const ZONES_FEEDPARSER_MISSES: Record<string, number> = { CET: 1, CEST: 2, BST: 1, IST: 1, EET: 2, EEST: 3, WEST: 1, MSK: 3, JST: 9, AEST: 10, AEDT: 11 };
+const ZONES_FEEDPARSER_MISSES: Record<string, number> = {
+  CET: 1,
+  CEST: 2,
+  BST: 1,
+  IST: 1,
+  EET: 2,
+  EEST: 3,
+  WEST: 1,
+  MSK: 3,
+  JST: 9,
+  AEST: 10,
+  AEDT: 11,
+};
 
 export const KNOWN_DIFFERENCES: KnownRule[] = [
   {
     id: "untitled-item",
     field: "title",
-    reason: "the item has no title: we make one from the start of its summary, else its link or its enclosure's (normalize.ts, by design); the reference leaves it empty",
+    reason:
+      "the item has no title: we make one from the start of its summary, else its link or its enclosure's (normalize.ts, by design); the reference leaves it empty",
     applies: (c) =>
       !c.theirs &&
       !!c.article &&
@@ -426,17 +463,28 @@ export const KNOWN_DIFFERENCES: KnownRule[] = [
   {
     id: "relative-link-base",
     field: "link",
-    reason: "a relative link: we resolve it against the feed's home link (where the feed lives), the reference against the document URL, here the loopback fixture server",
+    reason:
+      "a relative link: we resolve it against the feed's home link (where the feed lives), the reference against the document URL, here the loopback fixture server",
     applies: (c) => {
       const theirs = href(c.theirs);
       const ours = href(c.ours);
       if (!theirs || !ours) return false;
       const t = new URL(theirs);
       const o = new URL(ours);
-      if (t.origin === new URL(c.feedUrl).origin && o.origin !== t.origin && o.pathname + o.search + o.hash === t.pathname + t.search + t.hash) return true;
+      if (
+        t.origin === new URL(c.feedUrl).origin &&
+        o.origin !== t.origin &&
+        o.pathname + o.search + o.hash === t.pathname + t.search + t.hash
+      )
+        return true;
       // Or: the entry's own relative link, against our home page ours, against the document theirs.
-      const own = c.ref?.entryXml ? entryLinks(c.ref.entryXml).filter((l) => l.rel === "alternate" && !!l.href && !/^[a-z][a-z0-9+.-]*:/i.test(l.href)) : [];
-      return t.origin === new URL(c.feedUrl).origin && own.some((l) => href(l.href, c.oursFeedLink ?? undefined) === ours && href(l.href, c.feedUrl) === theirs);
+      const own = c.ref?.entryXml
+        ? entryLinks(c.ref.entryXml).filter((l) => l.rel === "alternate" && !!l.href && !/^[a-z][a-z0-9+.-]*:/i.test(l.href))
+        : [];
+      return (
+        t.origin === new URL(c.feedUrl).origin &&
+        own.some((l) => href(l.href, c.oursFeedLink ?? undefined) === ours && href(l.href, c.feedUrl) === theirs)
+      );
     },
   },
   {
@@ -487,21 +535,24 @@ export const KNOWN_DIFFERENCES: KnownRule[] = [
     (field): KnownRule => ({
       id: `double-escaped-${field}`,
       field,
-      reason: "the feed escapes its HTML twice (reddit's &amp;lt;p&amp;gt;): we unwrap one level (text.ts unwrapDoubleEscaped), the reference shows the markup as text",
+      reason:
+        "the feed escapes its HTML twice (reddit's &amp;lt;p&amp;gt;): we unwrap one level (text.ts unwrapDoubleEscaped), the reference shows the markup as text",
       applies: (c) => /<\/?[a-z!][^>]*>/i.test(c.theirs) && c.sameAs(htmlText(c.theirs)),
     }),
   ),
   {
     id: "second-summary-as-content",
     field: "body",
-    reason: "the feed has no full content, but feedparser files a second summary (itunes:summary after description) as content; our body is the description",
+    reason:
+      "the feed has no full content, but feedparser files a second summary (itunes:summary after description) as content; our body is the description",
     applies: (c) => !c.reference.hasContentElement && !!c.ref?.summary && c.sameAs(refText(c.ref.summary, c.ref.summaryType)),
   },
   ...(["title", "summary", "body", "author", "missing", "extra"] as const).map(
     (field): KnownRule => ({
       id: `reference-guessed-encoding-${field}`,
       field,
-      reason: "feedparser found the declared encoding wrong and guessed another (no chardet): its text is mojibake, no reference (ours has no U+FFFD)",
+      reason:
+        "feedparser found the declared encoding wrong and guessed another (no chardet): its text is mojibake, no reference (ours has no U+FFFD)",
       applies: (c) => encodingGuessed(c) && !c.ours.includes("\uFFFD"),
     }),
   ),
@@ -509,12 +560,16 @@ export const KNOWN_DIFFERENCES: KnownRule[] = [
     id: "nothing-to-show",
     field: "missing",
     reason: "the entry has no title, no text, no enclosure and no link but its guid: not an article (normalize.ts skips it, by design)",
-    applies: (c) => !!c.ref && !hasText(c.ref) && c.ref.enclosures.length === 0 && (!c.ref.link || (!!c.ref.id && href(c.ref.link, c.feedUrl) === href(c.ref.id, c.feedUrl))),
+    applies: (c) =>
+      !!c.ref &&
+      !hasText(c.ref) &&
+      c.ref.enclosures.length === 0 &&
+      (!c.ref.link || (!!c.ref.id && href(c.ref.link, c.feedUrl) === href(c.ref.id, c.feedUrl))),
   },
   {
     id: "reference-date-pm",
     field: "date",
-    reason: "feedparser ignores the PM of a 12-hour time (\"8:19 pm CEST\", \"02:02:33 PM\"): 12 hours early",
+    reason: 'feedparser ignores the PM of a 12-hour time ("8:19 pm CEST", "02:02:33 PM"): 12 hours early',
     applies: (c) => {
       if (!/\d\s*pm\b/i.test(c.ref?.dateRaw ?? "") || !c.ours || !c.theirs) return false;
       // A zone name feedparser does not know (it knows the US ones) is read as UTC as well: 12 hours less its offset.
@@ -526,7 +581,7 @@ export const KNOWN_DIFFERENCES: KnownRule[] = [
   {
     id: "reference-date-slashes",
     field: "date",
-    reason: "feedparser misreads a year-first date with slashes (\"2020/1/10 14:33:00\") as year/day/month",
+    reason: 'feedparser misreads a year-first date with slashes ("2020/1/10 14:33:00") as year/day/month',
     applies: (c) => {
       const m = /^\s*(\d{4})\/(\d{1,2})\/(\d{1,2})\b/.exec(c.ref?.dateRaw ?? "");
       return !!m && !!c.ours && utcParts(c.ours).join("-") === [+m[1]!, +m[2]!, +m[3]!].join("-");
@@ -535,8 +590,13 @@ export const KNOWN_DIFFERENCES: KnownRule[] = [
   {
     id: "reference-date-unparsed",
     field: "date",
-    reason: "feedparser cannot read this date (non-English day/month names, RFC 822 in JSON Feed, other non-RFC forms); we can, and the year agrees",
-    applies: (c) => !c.theirs && !!c.ref?.dateRaw && !!c.ours && new RegExp(`\\b(${new Date(c.ours).getUTCFullYear()}|${String(new Date(c.ours).getUTCFullYear()).slice(2)})\\b`).test(c.ref.dateRaw),
+    reason:
+      "feedparser cannot read this date (non-English day/month names, RFC 822 in JSON Feed, other non-RFC forms); we can, and the year agrees",
+    applies: (c) =>
+      !c.theirs &&
+      !!c.ref?.dateRaw &&
+      !!c.ours &&
+      new RegExp(`\\b(${new Date(c.ours).getUTCFullYear()}|${String(new Date(c.ours).getUTCFullYear()).slice(2)})\\b`).test(c.ref.dateRaw),
   },
   ...(["title", "summary", "body", "author"] as const).map(
     (field): KnownRule => ({
@@ -563,9 +623,10 @@ export const KNOWN_DIFFERENCES: KnownRule[] = [
       id: `json-feed-entities-decoded-${field}`,
       field,
       reason:
-        "JSON Feed text fields are plain text, but feeds write HTML entities in them (\"&#8216;Jokes&#8217;\", \"&amp;\"): " +
+        'JSON Feed text fields are plain text, but feeds write HTML entities in them ("&#8216;Jokes&#8217;", "&amp;"): ' +
         "we decode them once (parse-json.ts, by design), the spec reading keeps them (checked: decodeHTML(reference) is ours)",
-      applies: (c) => c.reference.reader.startsWith("JSON Feed") && decodeHTML(c.theirs) !== c.theirs && c.sameAs(collapse(decodeHTML(c.theirs))),
+      applies: (c) =>
+        c.reference.reader.startsWith("JSON Feed") && decodeHTML(c.theirs) !== c.theirs && c.sameAs(collapse(decodeHTML(c.theirs))),
     }),
   ),
   ...(["summary", "body"] as const).map(
@@ -576,7 +637,10 @@ export const KNOWN_DIFFERENCES: KnownRule[] = [
         "feedparser's sanitizer drops <script>/<style> tags but keeps their text; ours drops the elements whole " +
         "(checked: the entry's HTML as the feed wrote it, sanitized by our sanitizeContent, gives our text)",
       applies: (c) => {
-        const raw = field === "body" ? c.ref?.contentUnsanitized ?? (c.ref?.content == null ? c.ref?.summaryUnsanitized : null) : c.ref?.summaryUnsanitized ?? c.ref?.contentUnsanitized;
+        const raw =
+          field === "body"
+            ? (c.ref?.contentUnsanitized ?? (c.ref?.content == null ? c.ref?.summaryUnsanitized : null))
+            : (c.ref?.summaryUnsanitized ?? c.ref?.contentUnsanitized);
         if (!raw || !/<(script|style)[\s>]/i.test(raw)) return false;
         return c.sameAs(htmlText(sanitizeContent(raw, [c.feedUrl])));
       },
@@ -592,43 +656,45 @@ export const KNOWN_DIFFERENCES: KnownRule[] = [
   ),
   ...(["summary", "body"] as const).map(
     (field): KnownRule => ({
-    id: field === "summary" ? "summary-element-choice" : "summary-element-choice-body",
-    field,
-    reason:
-      "the entry has several summary-like elements: feedparser's summary is whichever came last (a media:description photo caption, " +
-      "an itunes:subtitle), ours the first in our order (read-entry.ts SUMMARY: atom summary, description, summary, dc:description, " +
-      "itunes:summary, itunes:subtitle, media:description) (checked: both are texts of the entry's own elements, ours the one our order picks)",
-    applies: (c) => {
-      if (!c.ref?.entryXml || !c.theirs) return false;
-      const list = summaryElements(c.ref.entryXml);
-      const ours = ourSummaryElement(list);
-      // The body: the entry has no content, our body is our summary, the reference's its summary.
-      if (field === "body" && c.ref.content != null) return false;
-      return !!ours && ours.texts.some((t) => c.sameAs(t)) && list.some((e) => e !== ours && e.texts.includes(c.theirs));
-    },
-  })),
+      id: field === "summary" ? "summary-element-choice" : "summary-element-choice-body",
+      field,
+      reason:
+        "the entry has several summary-like elements: feedparser's summary is whichever came last (a media:description photo caption, " +
+        "an itunes:subtitle), ours the first in our order (read-entry.ts SUMMARY: atom summary, description, summary, dc:description, " +
+        "itunes:summary, itunes:subtitle, media:description) (checked: both are texts of the entry's own elements, ours the one our order picks)",
+      applies: (c) => {
+        if (!c.ref?.entryXml || !c.theirs) return false;
+        const list = summaryElements(c.ref.entryXml);
+        const ours = ourSummaryElement(list);
+        // The body: the entry has no content, our body is our summary, the reference's its summary.
+        if (field === "body" && c.ref.content != null) return false;
+        return !!ours && ours.texts.some((t) => c.sameAs(t)) && list.some((e) => e !== ours && e.texts.includes(c.theirs));
+      },
+    }),
+  ),
   ...(["summary", "body"] as const).map(
     (field): KnownRule => ({
-    id: field === "summary" ? "podcast-subtitle-as-summary" : "podcast-subtitle-as-body",
-    field,
-    reason:
-      "the entry has no description-like element but an itunes:subtitle/itunes:summary: we use it as the summary (read-entry.ts SUMMARY), " +
-      "feedparser keeps it in `subtitle` only (checked: ours is the text of that element, the reference has no summary)",
-    applies: (c) => {
-      if (!c.ref?.entryXml || refText(c.ref.summary, c.ref.summaryType)) return false;
-      const list = summaryElements(c.ref.entryXml);
-      const ours = ourSummaryElement(list);
-      if (field === "body" && c.ref.content != null) return false;
-      return !!ours && list.every((e) => PODCAST_RANKS.has(e.rank)) && ours.texts.some((t) => c.sameAs(t));
-    },
-  })),
+      id: field === "summary" ? "podcast-subtitle-as-summary" : "podcast-subtitle-as-body",
+      field,
+      reason:
+        "the entry has no description-like element but an itunes:subtitle/itunes:summary: we use it as the summary (read-entry.ts SUMMARY), " +
+        "feedparser keeps it in `subtitle` only (checked: ours is the text of that element, the reference has no summary)",
+      applies: (c) => {
+        if (!c.ref?.entryXml || refText(c.ref.summary, c.ref.summaryType)) return false;
+        const list = summaryElements(c.ref.entryXml);
+        const ours = ourSummaryElement(list);
+        if (field === "body" && c.ref.content != null) return false;
+        return !!ours && list.every((e) => PODCAST_RANKS.has(e.rank)) && ours.texts.some((t) => c.sameAs(t));
+      },
+    }),
+  ),
   ...(["title", "summary"] as const).map(
     (field): KnownRule => ({
       id: `entities-decoded-${field}`,
       field,
       reason:
-        "the feed escaped its text twice (\"&amp;ldquo;\" in its markup): we decode the entity once more (text.ts), the reference shows " +
-        "\"&ldquo;\" as text (checked: the entry's markup has such an entity, and decodeHTML(reference) is ours)",
+        'the feed escaped its text twice ("&amp;ldquo;" in its markup): we decode the entity once more (text.ts), the reference shows ' +
+        '"&ldquo;" as text (checked: the entry\'s markup has such an entity, and decodeHTML(reference) is ours)',
       applies: (c) =>
         !c.reference.reader.startsWith("JSON Feed") &&
         DOUBLE_ESCAPED_ENTITY.test(c.ref?.entryXml ?? "") &&
@@ -643,12 +709,7 @@ export const KNOWN_DIFFERENCES: KnownRule[] = [
       "the entry has no link of its own: feedparser gives its id/guid (urn:, tag:, ...) as the link; ours is none or the feed's home page " +
       "(checked: the reference link is the entry's id, and the entry's markup has no link/alternate element)",
     applies: (c) =>
-      !!c.theirs &&
-      !!c.ref?.id &&
-      (!c.ours || isOurHomePage(c)) &&
-      theirsIsId(c) &&
-      c.ref.entryXml != null &&
-      !hasOwnLink(c.ref.entryXml),
+      !!c.theirs && !!c.ref?.id && (!c.ours || isOurHomePage(c)) && theirsIsId(c) && c.ref.entryXml != null && !hasOwnLink(c.ref.entryXml),
   },
   {
     id: "non-http-link-dropped",
@@ -670,7 +731,11 @@ export const KNOWN_DIFFERENCES: KnownRule[] = [
       "the entry's alternate link has a type that is not HTML (application/pdf, ...): feedparser skips it and gives the entry's id as the link, " +
       "we take it (it is the entry's link) (checked: ours is that link's href, the reference link is the entry's id)",
     applies: (c) =>
-      theirsIsId(c) && !!c.ref?.entryXml && entryLinks(c.ref.entryXml).some((l) => l.atom && l.rel === "alternate" && !!l.type && !HTML_TYPE.test(l.type) && !!l.href && resolvesTo(c, l.href)),
+      theirsIsId(c) &&
+      !!c.ref?.entryXml &&
+      entryLinks(c.ref.entryXml).some(
+        (l) => l.atom && l.rel === "alternate" && !!l.type && !HTML_TYPE.test(l.type) && !!l.href && resolvesTo(c, l.href),
+      ),
   },
   {
     id: "empty-link-href",
@@ -680,14 +745,24 @@ export const KNOWN_DIFFERENCES: KnownRule[] = [
       "we ignore it and take the entry's http(s) id (checked: the entry's alternate links are all empty, ours is its id)",
     applies: (c) => {
       const links = c.ref?.entryXml ? entryLinks(c.ref.entryXml).filter((l) => l.rel === "alternate") : [];
-      return links.length > 0 && links.every((l) => l.atom && !l.href) && !!c.ref?.id && c.ours === href(c.ref.id) && /^https?:$/.test(new URL(c.ours).protocol);
+      return (
+        links.length > 0 &&
+        links.every((l) => l.atom && !l.href) &&
+        !!c.ref?.id &&
+        c.ours === href(c.ref.id) &&
+        /^https?:$/.test(new URL(c.ours).protocol)
+      );
     },
   },
   {
     id: "rss-link-with-attributes",
     field: "link",
-    reason: "the item's RSS <link> carries attributes (uri=\"at://…\") but no href: feedparser reads no link, we read its text (checked: ours is that element's text)",
-    applies: (c) => !c.theirs && !!c.ref?.entryXml && entryLinks(c.ref.entryXml).some((l) => !l.atom && l.attrs.trim() !== "" && !!l.href && resolvesTo(c, l.href)),
+    reason:
+      "the item's RSS <link> carries attributes (uri=\"at://…\") but no href: feedparser reads no link, we read its text (checked: ours is that element's text)",
+    applies: (c) =>
+      !c.theirs &&
+      !!c.ref?.entryXml &&
+      entryLinks(c.ref.entryXml).some((l) => !l.atom && l.attrs.trim() !== "" && !!l.href && resolvesTo(c, l.href)),
   },
   {
     id: "content-src-skipped",
@@ -697,7 +772,13 @@ export const KNOWN_DIFFERENCES: KnownRule[] = [
       "is the summary, feedparser reads what the element holds (checked: the content element has src, ours is the text of our summary element)",
     applies: (c) => {
       const xml = c.ref?.entryXml;
-      if (!xml || !entryElements(xml).some((el) => el.local === "content" && (el.prefix === "" || el.prefix === "atom") && attr(el.attrs, "src") !== undefined)) return false;
+      if (
+        !xml ||
+        !entryElements(xml).some(
+          (el) => el.local === "content" && (el.prefix === "" || el.prefix === "atom") && attr(el.attrs, "src") !== undefined,
+        )
+      )
+        return false;
       const ours = ourSummaryElement(summaryElements(xml));
       return !!ours && ours.texts.includes(c.ours);
     },
@@ -714,7 +795,14 @@ export const KNOWN_DIFFERENCES: KnownRule[] = [
       const i = c.reference.entries.indexOf(ref);
       return c.reference.entries
         .slice(0, Math.max(0, i))
-        .some((o) => !o.id && !o.link && refText(o.title, o.titleType) === refText(ref.title, ref.titleType) && o.date === ref.date && o.enclosures.join() === ref.enclosures.join());
+        .some(
+          (o) =>
+            !o.id &&
+            !o.link &&
+            refText(o.title, o.titleType) === refText(ref.title, ref.titleType) &&
+            o.date === ref.date &&
+            o.enclosures.join() === ref.enclosures.join(),
+        );
     },
   },
 ];
@@ -732,7 +820,13 @@ const NAME_PAREN_EMAIL = /^(.*?)\s*\(\s*(?:mailto:)?([^\s@<>()]+@[^\s@<>()]+)\s*
 const NAME_ANGLE_EMAIL = /^(.*?)\s*<\s*(?:mailto:)?([^\s@<>()]+@[^\s@<>()]+)\s*>$/i;
 const BARE_EMAIL = /^(?:mailto:)?([^\s@<>()]+@[^\s@<>()]+)$/i;
 const authorName = (text: string | null | undefined) => (text ? collapse(text).normalize("NFC") || null : null);
-const authorEmail = (text: string | null | undefined) => (text ? text.trim().replace(/^mailto:/i, "").toLowerCase() || null : null);
+const authorEmail = (text: string | null | undefined) =>
+  text
+    ? text
+        .trim()
+        .replace(/^mailto:/i, "")
+        .toLowerCase() || null
+    : null;
 
 /** One reference author: its name as text; feedparser sometimes leaves "email (Name)" (or "Name <email>") as the name. */
 export function refAuthorKey(author: RefAuthor): AuthorKey {
@@ -764,7 +858,10 @@ function dedupeAuthors(list: AuthorKey[]): AuthorKey[] {
 const refAuthors = (list: RefAuthor[]) => dedupeAuthors(list.map(refAuthorKey));
 const ourAuthors = (article: Article) =>
   dedupeAuthors(
-    (article.authors?.length ? article.authors : article.author ? [{ name: article.author, email: null }] : []).map((a) => ({ name: authorName(a.name), email: authorEmail(a.email) })),
+    (article.authors?.length ? article.authors : article.author ? [{ name: article.author, email: null }] : []).map((a) => ({
+      name: authorName(a.name),
+      email: authorEmail(a.email),
+    })),
   );
 const showAuthors = (list: AuthorKey[]) => list.map((a) => a.name ?? `<${a.email}>`).join("; ");
 
@@ -802,8 +899,36 @@ function authorsWithin(part: AuthorKey[], whole: AuthorKey[]): boolean {
 
 const SKIP = new Set(["script", "style", "noscript", "template", "iframe", "object", "head", "title", "svg", "math"]);
 const BLOCK = new Set([
-  "p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "td", "th", "table", "blockquote", "section",
-  "article", "header", "footer", "figure", "figcaption", "pre", "hr", "dd", "dt", "dl", "caption", "img",
+  "p",
+  "div",
+  "br",
+  "li",
+  "ul",
+  "ol",
+  "h1",
+  "h2",
+  "h3",
+  "h4",
+  "h5",
+  "h6",
+  "tr",
+  "td",
+  "th",
+  "table",
+  "blockquote",
+  "section",
+  "article",
+  "header",
+  "footer",
+  "figure",
+  "figcaption",
+  "pre",
+  "hr",
+  "dd",
+  "dt",
+  "dl",
+  "caption",
+  "img",
 ]);
 
 export function collapse(text: string): string {
@@ -943,7 +1068,10 @@ function manifestOf(root: CorpusRoot): Map<string, { format: string | null; well
   }
   const add = (key: string, value: any) => {
     if (!key || !value || typeof value !== "object") return;
-    const facts = { format: typeof value.format === "string" ? value.format : null, wellFormed: typeof value.wellFormed === "boolean" ? value.wellFormed : null };
+    const facts = {
+      format: typeof value.format === "string" ? value.format : null,
+      wellFormed: typeof value.wellFormed === "boolean" ? value.wellFormed : null,
+    };
     const clean = key.replace(/^\.?\//, "");
     map.set(clean, facts);
     map.set(clean.replace(/^feeds\//, ""), facts);
@@ -970,7 +1098,11 @@ export function discoverFiles(roots: CorpusRoot[], filter?: string): CorpusFile[
       const base = path.basename(full);
       if (base.startsWith(".") || /^(manifest\.json|MANIFEST\.md|README\.md|LICEN[CS]E.*)$/i.test(base)) continue;
       const bytes = readFileSync(full);
-      const head = bytes.subarray(0, 64).toString("utf8").replace(/^\uFEFF/, "").trimStart();
+      const head = bytes
+        .subarray(0, 64)
+        .toString("utf8")
+        .replace(/^\uFEFF/, "")
+        .trimStart();
       const inFeeds = relative.replace(/^feeds\//, "");
       const facts = manifest.get(relative) ?? manifest.get(inFeeds) ?? { format: null, wellFormed: null };
       files.push({
@@ -990,14 +1122,19 @@ export function discoverFiles(roots: CorpusRoot[], filter?: string): CorpusFile[
 
 const contentTypeOf = (file: CorpusFile) => (file.kind === "json" ? "application/json" : "application/xml");
 
-function runReferenceReader(python: string, docs: { file: string; location: string; contentType: string; kind: string; bytes: string }[]): Promise<Reference[]> {
+function runReferenceReader(
+  python: string,
+  docs: { file: string; location: string; contentType: string; kind: string; bytes: string }[],
+): Promise<Reference[]> {
   return new Promise((resolve, reject) => {
     const child = spawn(python, [READER_SCRIPT], { stdio: ["pipe", "pipe", "pipe"] });
     const out: Buffer[] = [];
     let err = "";
     child.stdout.on("data", (chunk: Buffer) => out.push(chunk));
     child.stderr.on("data", (chunk) => (err += chunk));
-    child.on("error", (error) => reject(new Error(`cannot run ${python}: ${error.message} (needs python3-feedparser: apt-get install -y python3-feedparser)`)));
+    child.on("error", (error) =>
+      reject(new Error(`cannot run ${python}: ${error.message} (needs python3-feedparser: apt-get install -y python3-feedparser)`)),
+    );
     child.on("close", (code) => {
       if (code !== 0) return reject(new Error(`reference reader exited ${code}: ${err.trim().slice(-2000)}`));
       try {
@@ -1018,10 +1155,16 @@ async function readOurs(files: CorpusFile[], urlOf: (file: CorpusFile) => string
     files.map((file, index) =>
       limit(async () => {
         const config = parseSourcesConfig(
-          { sections: [{ slug: "news", name: "News" }], sources: [{ id: `corpus-${index}`, name: file.id, url: urlOf(file), section: "news", timeoutMs: 20_000 }] },
+          {
+            sections: [{ slug: "news", name: "News" }],
+            sources: [{ id: `corpus-${index}`, name: file.id, url: urlOf(file), section: "news", timeoutMs: 20_000 }],
+          },
           path.join(file.root.dir, "sources.json"),
         );
-        results.set(file.id, await readSource(config.sources[0]!, { sections: config.sections, rootDir: file.root.dir }, { fetchFeed, now: () => now }));
+        results.set(
+          file.id,
+          await readSource(config.sources[0]!, { sections: config.sections, rootDir: file.root.dir }, { fetchFeed, now: () => now }),
+        );
       }),
     ),
   );
@@ -1032,7 +1175,7 @@ async function readOurs(files: CorpusFile[], urlOf: (file: CorpusFile) => string
 // Comparing one file
 
 function entryLabel(ref: RefEntry | null, article: Article | null, index: number): string {
-  const title = ref?.title ? refText(ref.title, ref.titleType) : article?.title ?? "";
+  const title = ref?.title ? refText(ref.title, ref.titleType) : (article?.title ?? "");
   const key = ref?.id ?? ref?.link ?? article?.guid ?? article?.url ?? "";
   return `#${index + 1} ${JSON.stringify(title.slice(0, 60))}${key ? ` <${key.slice(0, 100)}>` : ""}`;
 }
@@ -1044,7 +1187,12 @@ interface FileContext {
   now: number;
 }
 
-function compareFile(ctx: FileContext, snapshot: SourceSnapshot, fieldTotals: Record<Field, FieldTotals>, knownByRule: Record<string, number>): FileReport {
+function compareFile(
+  ctx: FileContext,
+  snapshot: SourceSnapshot,
+  fieldTotals: Record<Field, FieldTotals>,
+  knownByRule: Record<string, number>,
+): FileReport {
   const { file, reference, feedUrl, now } = ctx;
   const oursFeedLink = href(snapshot.feedLink, feedUrl);
   const articles = snapshot.ok ? snapshot.articles : [];
@@ -1056,7 +1204,7 @@ function compareFile(ctx: FileContext, snapshot: SourceSnapshot, fieldTotals: Re
     wellFormed: file.wellFormed,
     reader: reference.reader,
     referenceVersion: reference.version,
-    referenceBozo: reference.bozo ? reference.bozoException ?? "bozo" : null,
+    referenceBozo: reference.bozo ? (reference.bozoException ?? "bozo") : null,
     referenceEntries: refs.length,
     oursOk: snapshot.ok,
     oursError: snapshot.error ? `${snapshot.error.code}: ${snapshot.error.message}` : null,
@@ -1144,7 +1292,11 @@ function compareFile(ctx: FileContext, snapshot: SourceSnapshot, fieldTotals: Re
         kind: "merged",
         file: file.id,
         entry: entryLabel(null, articles[a]!, a),
-        detail: `${rs.length} distinct entries became one article: ${rs.map((r) => `<${refs[r]!.id ?? "no id"} | ${refs[r]!.link ?? "no link"}>`).join(", ")}`.slice(0, 400),
+        detail:
+          `${rs.length} distinct entries became one article: ${rs.map((r) => `<${refs[r]!.id ?? "no id"} | ${refs[r]!.link ?? "no link"}>`).join(", ")}`.slice(
+            0,
+            400,
+          ),
       });
     }
   }
@@ -1172,8 +1324,25 @@ function compareFile(ctx: FileContext, snapshot: SourceSnapshot, fieldTotals: Re
       // Repeats of an entry already compared (same id and link) are not missing: a feed that repeats an item keeps one.
       if (isRepeat(r)) return;
       const theirs = refText(ref.title, ref.titleType) || href(ref.link, feedUrl) || ref.id || "";
-      const k = known({ field: "missing", ref, article: null, reference, ours: "", theirs, feedUrl, oursFeedLink, now, sameAs: () => false });
-      addDifference(r, { field: "missing", entry: label, known: k, ours: snapshot.ok ? "(no article)" : `(feed refused: ${snapshot.error?.code})`, reference: theirs.slice(0, EXCERPT) });
+      const k = known({
+        field: "missing",
+        ref,
+        article: null,
+        reference,
+        ours: "",
+        theirs,
+        feedUrl,
+        oursFeedLink,
+        now,
+        sameAs: () => false,
+      });
+      addDifference(r, {
+        field: "missing",
+        entry: label,
+        known: k,
+        ours: snapshot.ok ? "(no article)" : `(feed refused: ${snapshot.error?.code})`,
+        reference: theirs.slice(0, EXCERPT),
+      });
       return;
     }
     const group = taken.get(a)!;
@@ -1181,16 +1350,31 @@ function compareFile(ctx: FileContext, snapshot: SourceSnapshot, fieldTotals: Re
       // The second of a merged group is reported as MERGED when distinct; an entry that only shares its link
       // (no ids) but says something else is one we do not serve: missing.
       const first = refs[group[0]!]!;
-      const sameStory = first.id === ref.id && collapse(refText(first.title, first.titleType)) === collapse(refText(ref.title, ref.titleType));
+      const sameStory =
+        first.id === ref.id && collapse(refText(first.title, first.titleType)) === collapse(refText(ref.title, ref.titleType));
       const distinct = report.severe.some((s) => s.kind === "merged" && s.entry === entryLabel(null, articles[a]!, a));
       if (!sameStory && !distinct) {
-        addDifference(r, { field: "missing", entry: label, known: null, ours: `(folded into ${entryLabel(null, articles[a]!, a)}: same link)`.slice(0, EXCERPT), reference: (refText(ref.title, ref.titleType) || ref.link || "").slice(0, EXCERPT) });
+        addDifference(r, {
+          field: "missing",
+          entry: label,
+          known: null,
+          ours: `(folded into ${entryLabel(null, articles[a]!, a)}: same link)`.slice(0, EXCERPT),
+          reference: (refText(ref.title, ref.titleType) || ref.link || "").slice(0, EXCERPT),
+        });
       }
       return;
     }
     report.matched++;
     const article = articles[a]!;
-    const check = (field: Field, same: (theirs: string) => boolean, ours: string, theirs: string, reorder?: () => boolean, theirsShown?: string, severeHere = false) => {
+    const check = (
+      field: Field,
+      same: (theirs: string) => boolean,
+      ours: string,
+      theirs: string,
+      reorder?: () => boolean,
+      theirsShown?: string,
+      severeHere = false,
+    ) => {
       fieldTotals[field].compared++;
       if (same(theirs)) {
         fieldTotals[field].equal++;
@@ -1198,7 +1382,12 @@ function compareFile(ctx: FileContext, snapshot: SourceSnapshot, fieldTotals: Re
       }
       if (reorder?.()) {
         severeHere = true;
-        report.severe.push({ kind: "reordered", file: file.id, entry: label, detail: `${field}: ours ${JSON.stringify(ours.slice(0, EXCERPT))} / reference ${JSON.stringify(theirs.slice(0, EXCERPT))}` });
+        report.severe.push({
+          kind: "reordered",
+          file: file.id,
+          entry: label,
+          detail: `${field}: ours ${JSON.stringify(ours.slice(0, EXCERPT))} / reference ${JSON.stringify(theirs.slice(0, EXCERPT))}`,
+        });
       }
       // A severe fault is never explained away: no rule is asked.
       const k = severeHere ? null : known({ field, ref, article, reference, ours, theirs, feedUrl, oursFeedLink, now, sameAs: same });
@@ -1221,7 +1410,12 @@ function compareFile(ctx: FileContext, snapshot: SourceSnapshot, fieldTotals: Re
       const theirs = href(ref.link, feedUrl) ?? "";
       const feedUrlAsLink = selfLinks.has(ours) && ours !== theirs;
       if (feedUrlAsLink) {
-        report.severe.push({ kind: "feedUrlAsLink", file: file.id, entry: label, detail: `our url is the feed's own URL ${ours}; reference link: ${theirs || "(none)"}` });
+        report.severe.push({
+          kind: "feedUrlAsLink",
+          file: file.id,
+          entry: label,
+          detail: `our url is the feed's own URL ${ours}; reference link: ${theirs || "(none)"}`,
+        });
       }
       check("link", (t) => ours === t, ours, theirs, undefined, undefined, feedUrlAsLink);
     }
@@ -1256,7 +1450,13 @@ function compareFile(ctx: FileContext, snapshot: SourceSnapshot, fieldTotals: Re
       const html = contentHtmlOf(article);
       const ours = html ? htmlText(html) : "";
       const theirs = ref.content != null ? refText(ref.content, ref.contentType) : refText(ref.summary, ref.summaryType);
-      check("body", (t) => ours === t, ours, theirs, () => reordered(ours, theirs));
+      check(
+        "body",
+        (t) => ours === t,
+        ours,
+        theirs,
+        () => reordered(ours, theirs),
+      );
     }
   });
 
@@ -1265,7 +1465,13 @@ function compareFile(ctx: FileContext, snapshot: SourceSnapshot, fieldTotals: Re
     if (taken.has(a)) return;
     const ours = `${article.title} <${article.url ?? "no link"}>`;
     const k = known({ field: "extra", ref: null, article, reference, ours, theirs: "", feedUrl, oursFeedLink, now, sameAs: () => false });
-    addDifference(null, { field: "extra", entry: entryLabel(null, article, a), known: k, ours: ours.slice(0, EXCERPT), reference: "(no entry)" });
+    addDifference(null, {
+      field: "extra",
+      entry: entryLabel(null, article, a),
+      known: k,
+      ours: ours.slice(0, EXCERPT),
+      reference: "(no entry)",
+    });
   });
 
   report.entriesDiffering = differing.size;
@@ -1284,7 +1490,8 @@ export async function compareCorpus(options: CompareOptions = {}): Promise<Repor
   const files = discoverFiles(options.roots ?? DEFAULT_ROOTS, options.filter);
   const routes: Record<string, Route> = {};
   const pathOf = (file: CorpusFile) => `/${file.id.split("/").map(encodeURIComponent).join("/")}`;
-  for (const file of files) routes[pathOf(file)] = (_req, res) => void res.writeHead(200, { "content-type": contentTypeOf(file) }).end(file.bytes);
+  for (const file of files)
+    routes[pathOf(file)] = (_req, res) => void res.writeHead(200, { "content-type": contentTypeOf(file) }).end(file.bytes);
   const server = await startFixtureServer(routes);
   const origin = new URL(server.url("/")).origin;
   const urlOf = (file: CorpusFile) => server.url(pathOf(file));
@@ -1294,7 +1501,13 @@ export async function compareCorpus(options: CompareOptions = {}): Promise<Repor
     [references, ours] = await Promise.all([
       runReferenceReader(
         options.python ?? PYTHON,
-        files.map((f) => ({ file: f.id, location: urlOf(f), contentType: contentTypeOf(f), kind: f.kind, bytes: f.bytes.toString("base64") })),
+        files.map((f) => ({
+          file: f.id,
+          location: urlOf(f),
+          contentType: contentTypeOf(f),
+          kind: f.kind,
+          bytes: f.bytes.toString("base64"),
+        })),
       ),
       readOurs(files, urlOf, now),
     ]);
@@ -1310,10 +1523,19 @@ export async function compareCorpus(options: CompareOptions = {}): Promise<Repor
   files.forEach((file, i) => {
     const reference = references[i]!;
     const snapshot = ours.get(file.id)!;
-    if (!snapshot.ok) oursRefused.push({ file: file.id, error: `${snapshot.error?.code}: ${snapshot.error?.message}`, referenceEntries: reference.entries.length });
+    if (!snapshot.ok)
+      oursRefused.push({
+        file: file.id,
+        error: `${snapshot.error?.code}: ${snapshot.error?.message}`,
+        referenceEntries: reference.entries.length,
+      });
     if (reference.entries.length === 0 && reference.bozo) {
       // The reference cannot read it: nothing to hold ours against.
-      referenceUnreadable.push({ file: file.id, reason: reference.bozoException ?? "bozo", oursArticles: snapshot.ok ? snapshot.articles.length : 0 });
+      referenceUnreadable.push({
+        file: file.id,
+        reason: reference.bozoException ?? "bozo",
+        oursArticles: snapshot.ok ? snapshot.articles.length : 0,
+      });
     }
     const fileReport = compareFile({ file, reference, feedUrl: urlOf(file), now }, snapshot, fieldTotals, knownByRule);
     if (reference.entries.length === 0 && reference.bozo) {
@@ -1386,7 +1608,9 @@ export async function compareCorpus(options: CompareOptions = {}): Promise<Repor
   };
   // The fixture server's port changes every run: write its origin as a fixed one.
   // (its host alone too: a title made of a link is host and path).
-  return JSON.parse(JSON.stringify(report).split(origin).join(FIXTURE_ORIGIN).split(new URL(origin).host).join(new URL(FIXTURE_ORIGIN).host)) as Report;
+  return JSON.parse(
+    JSON.stringify(report).split(origin).join(FIXTURE_ORIGIN).split(new URL(origin).host).join(new URL(FIXTURE_ORIGIN).host),
+  ) as Report;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1408,14 +1632,25 @@ export function renderMarkdown(report: Report): string {
   );
   lines.push(`Readers: ${report.readers.join("; ")}`, "");
   lines.push("## Totals", "");
-  lines.push(`- files: ${t.files} (compared: ${t.filesCompared}; reference cannot read: ${report.referenceUnreadable.length}; we refuse: ${report.oursRefused.length})`);
+  lines.push(
+    `- files: ${t.files} (compared: ${t.filesCompared}; reference cannot read: ${report.referenceUnreadable.length}; we refuse: ${report.oursRefused.length})`,
+  );
   lines.push(`- reference entries: ${t.referenceEntries}; our articles: ${t.oursArticles}; matched: ${t.matched}`);
   lines.push(`- missing: ${t.missing} (+${t.missingKnown} known); extra: ${t.extra} (+${t.extraKnown} known)`);
-  lines.push(`- reference entries that differ for real (missing or any field, known differences aside): ${t.entriesDiffering} = **${pct(t.differingShare)}**`, "");
+  lines.push(
+    `- reference entries that differ for real (missing or any field, known differences aside): ${t.entriesDiffering} = **${pct(t.differingShare)}**`,
+    "",
+  );
   lines.push("| field | compared | equal | differ | known |", "|---|---:|---:|---:|---:|");
-  for (const f of FIELDS) lines.push(`| ${f} | ${t.fields[f].compared} | ${t.fields[f].equal} | ${t.fields[f].differ} | ${t.fields[f].known} |`);
+  for (const f of FIELDS)
+    lines.push(`| ${f} | ${t.fields[f].compared} | ${t.fields[f].equal} | ${t.fields[f].differ} | ${t.fields[f].known} |`);
   lines.push("", "### Severe faults", "", "| fault | count |", "|---|---:|");
-  lines.push(`| REORDERED text | ${t.severe.reordered} |`, `| MERGED entries | ${t.severe.merged} |`, `| FEED-URL-AS-LINK | ${t.severe.feedUrlAsLink} |`, "");
+  lines.push(
+    `| REORDERED text | ${t.severe.reordered} |`,
+    `| MERGED entries | ${t.severe.merged} |`,
+    `| FEED-URL-AS-LINK | ${t.severe.feedUrlAsLink} |`,
+    "",
+  );
   for (const kind of ["reordered", "merged", "feedUrlAsLink"] as SevereKind[]) {
     const list = report.severe.filter((s) => s.kind === kind);
     if (!list.length) continue;
@@ -1426,7 +1661,12 @@ export function renderMarkdown(report: Report): string {
   lines.push("### Known differences (rules)", "");
   if (!report.rules.length) lines.push("(none)");
   for (const r of report.rules) lines.push(`- **${r.id}** (${r.field}, ${t.knownByRule[r.id] ?? 0} cases): ${r.reason}`);
-  lines.push("", "## Per origin", "", "| origin | files | ref entries | ours | matched | missing | extra | differing | share | title | link | date | author | summary | body | reord | merged | feedurl |");
+  lines.push(
+    "",
+    "## Per origin",
+    "",
+    "| origin | files | ref entries | ours | matched | missing | extra | differing | share | title | link | date | author | summary | body | reord | merged | feedurl |",
+  );
   lines.push("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
   for (const [name, o] of Object.entries(report.byOrigin)) {
     lines.push(
@@ -1435,9 +1675,11 @@ export function renderMarkdown(report: Report): string {
     );
   }
   lines.push("", "## Files the reference cannot read (bozo, no entries)", "");
-  for (const u of report.referenceUnreadable) lines.push(`- \`${u.file}\`: ${cell(u.reason.slice(0, 200))} (ours: ${u.oursArticles} articles)`);
+  for (const u of report.referenceUnreadable)
+    lines.push(`- \`${u.file}\`: ${cell(u.reason.slice(0, 200))} (ours: ${u.oursArticles} articles)`);
   lines.push("", "## Files we refuse", "");
-  for (const r of report.oursRefused) lines.push(`- \`${r.file}\`: ${cell(r.error.slice(0, 200))} (reference: ${r.referenceEntries} entries)`);
+  for (const r of report.oursRefused)
+    lines.push(`- \`${r.file}\`: ${cell(r.error.slice(0, 200))} (reference: ${r.referenceEntries} entries)`);
   lines.push("", "## Per file", "");
   for (const f of report.files) {
     if (!f.differences.length && !f.severe.length) continue;
@@ -1455,7 +1697,7 @@ export function renderMarkdown(report: Report): string {
     }
     lines.push("");
   }
-  return lines.join("\n") + "\n";
+  return `${lines.join("\n")}\n`;
 }
 
 /**
@@ -1477,7 +1719,10 @@ export function totalsTable(report: Report): string[] {
     "",
     "| field | compared | differ for real | share | known (rules) |",
     "|---|---:|---:|---:|---:|",
-    ...FIELDS.map((f) => `| ${f} | ${t.fields[f].compared} | ${t.fields[f].differ} | ${share(t.fields[f].differ, t.fields[f].compared)} | ${t.fields[f].known} |`),
+    ...FIELDS.map(
+      (f) =>
+        `| ${f} | ${t.fields[f].compared} | ${t.fields[f].differ} | ${share(t.fields[f].differ, t.fields[f].compared)} | ${t.fields[f].known} |`,
+    ),
     "",
     "| severe fault | count |",
     "|---|---:|",
@@ -1493,7 +1738,10 @@ export function summaryText(report: Report): string {
   const out = [
     `corpus comparison: ${t.files} files (${t.filesCompared} compared), ${t.referenceEntries} reference entries, ${t.oursArticles} articles, ${t.matched} matched`,
     `missing ${t.missing} (+${t.missingKnown} known), extra ${t.extra} (+${t.extraKnown} known); differing for real: ${t.entriesDiffering} = ${pct(t.differingShare)}`,
-    ...FIELDS.map((f) => `  ${f.padEnd(8)} compared ${String(t.fields[f].compared).padStart(5)}  equal ${String(t.fields[f].equal).padStart(5)}  differ ${String(t.fields[f].differ).padStart(4)}  known ${String(t.fields[f].known).padStart(4)}`),
+    ...FIELDS.map(
+      (f) =>
+        `  ${f.padEnd(8)} compared ${String(t.fields[f].compared).padStart(5)}  equal ${String(t.fields[f].equal).padStart(5)}  differ ${String(t.fields[f].differ).padStart(4)}  known ${String(t.fields[f].known).padStart(4)}`,
+    ),
     `severe: REORDERED ${t.severe.reordered}, MERGED ${t.severe.merged}, FEED-URL-AS-LINK ${t.severe.feedUrlAsLink}`,
     `reference cannot read ${report.referenceUnreadable.length} files; we refuse ${report.oursRefused.length}`,
   ];
@@ -1510,10 +1758,12 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
     .then((report) => {
       if (!filter) {
         writeFileSync(path.join(HERE, "report.md"), renderMarkdown(report));
-        writeFileSync(path.join(HERE, "report.json"), JSON.stringify(report, null, 2) + "\n");
+        writeFileSync(path.join(HERE, "report.json"), `${JSON.stringify(report, null, 2)}\n`);
       } else process.stdout.write(renderMarkdown(report));
       console.log(summaryText(report));
-      console.log(`${filter ? "(filtered: no report written) " : "wrote tests/corpus/report.md and report.json "}in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+      console.log(
+        `${filter ? "(filtered: no report written) " : "wrote tests/corpus/report.md and report.json "}in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+      );
       // The ingest pool's worker threads would keep the process alive.
       process.exit(0);
     })

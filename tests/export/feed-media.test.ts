@@ -11,7 +11,12 @@ const FORMATS = ["rss", "atom", "json"] as const;
 const at = (n: number) => new Date(Date.UTC(2026, 0, 1) + n * 2 * 24 * 3600 * 1000);
 
 const EPISODE = article({
-  id: "ep1", sourceId: "pod", section: "technology", publishedAt: at(5), language: "en-US", author: "Ann Lee",
+  id: "ep1",
+  sourceId: "pod",
+  section: "technology",
+  publishedAt: at(5),
+  language: "en-US",
+  author: "Ann Lee",
   authors: [
     { name: "Ann Lee", url: "https://pod.example/people/ann?x=1&y=2", email: "ann@pod.example.org" },
     { name: "Bo Ng", url: null, email: null },
@@ -24,14 +29,22 @@ const EPISODE = article({
 });
 // Only an address for its author, and a media file of no stated type or size.
 const NOTE = article({
-  id: "ep2", sourceId: "pod", section: "technology", publishedAt: at(4), language: "fr",
+  id: "ep2",
+  sourceId: "pod",
+  section: "technology",
+  publishedAt: at(4),
+  language: "fr",
   authors: [{ name: null, url: null, email: "desk@pod.example.org" }],
   enclosures: [{ url: "https://cdn.pod.example/ep2.bin", type: null, length: null, durationSeconds: 61.4 }],
 });
 // What a stored copy could hold but no feed may carry: markup in names, a type that would break out of its attribute, a non-http URL.
 const HOSTILE = article({
-  id: "ep3", sourceId: "pod", section: "technology", publishedAt: at(3), language: null,
-  authors: [{ name: "Eve <script>alert(1)</script> \u0007", url: "javascript:alert(1)", email: "eve@x.org\"><script>" }],
+  id: "ep3",
+  sourceId: "pod",
+  section: "technology",
+  publishedAt: at(3),
+  language: null,
+  authors: [{ name: "Eve <script>alert(1)</script> \u0007", url: "javascript:alert(1)", email: 'eve@x.org"><script>' }],
   enclosures: [
     { url: "javascript:alert(1)", type: "audio/mpeg", length: 10, durationSeconds: null },
     { url: "https://cdn.pod.example/ep3.ogg", type: 'audio/ogg" onload="alert(1)', length: 20, durationSeconds: null },
@@ -55,7 +68,7 @@ describe("feeds out with media, authors and language", () => {
     }
     const contentTypes = { rss: "application/rss+xml", atom: "application/atom+xml", json: "application/feed+json" };
     const results = await feedparser(FORMATS.map((f) => ({ body: bodies.get(f)!, contentType: contentTypes[f] })));
-    FORMATS.forEach((f, i) => parsed.set(f, results[i]!));
+    for (const [i, f] of FORMATS.entries()) parsed.set(f, results[i]!);
   });
   afterAll(() => gateway?.close());
 
@@ -70,7 +83,9 @@ describe("feeds out with media, authors and language", () => {
 
   it("RSS: the first media file as the one enclosure, a dc:creator per author, the first address as <author>", () => {
     const [episode, note, hostile, plain] = parsed.get("rss")!.entries;
-    expect(episode!.enclosures).toEqual([{ href: "https://cdn.pod.example/ep1.mp3?token=a&b=c", type: "audio/mpeg", length: "3000000000" }]);
+    expect(episode!.enclosures).toEqual([
+      { href: "https://cdn.pod.example/ep1.mp3?token=a&b=c", type: "audio/mpeg", length: "3000000000" },
+    ]);
     // RSS's enclosure needs a type and a length: unknown ones are said so.
     expect(note!.enclosures).toEqual([{ href: "https://cdn.pod.example/ep2.bin", type: "application/octet-stream", length: "0" }]);
     // The non-http file is left out; a type that is not one is replaced.
@@ -116,16 +131,25 @@ describe("feeds out with media, authors and language", () => {
     const json = JSON.parse(bodies.get("json")!);
     const [episode, note, hostile, plain] = json.items;
     expect(episode.attachments).toEqual([
-      { url: "https://cdn.pod.example/ep1.mp3?token=a&b=c", mime_type: "audio/mpeg", size_in_bytes: 3_000_000_000, duration_in_seconds: 3723 },
+      {
+        url: "https://cdn.pod.example/ep1.mp3?token=a&b=c",
+        mime_type: "audio/mpeg",
+        size_in_bytes: 3_000_000_000,
+        duration_in_seconds: 3723,
+      },
       { url: "https://cdn.pod.example/ep1.mp4", mime_type: "video/mp4" },
     ]);
     expect(episode.authors).toEqual([{ name: "Ann Lee", url: "https://pod.example/people/ann?x=1&y=2" }, { name: "Bo Ng" }]);
     expect(episode.language).toBe("en-US");
-    expect(note.attachments).toEqual([{ url: "https://cdn.pod.example/ep2.bin", mime_type: "application/octet-stream", duration_in_seconds: 61 }]);
+    expect(note.attachments).toEqual([
+      { url: "https://cdn.pod.example/ep2.bin", mime_type: "application/octet-stream", duration_in_seconds: 61 },
+    ]);
     // JSON Feed has no e-mail field: an author known by address alone is left out.
     expect(note.authors).toBeUndefined();
     expect(note.language).toBe("fr");
-    expect(hostile.attachments).toEqual([{ url: "https://cdn.pod.example/ep3.ogg", mime_type: "application/octet-stream", size_in_bytes: 20 }]);
+    expect(hostile.attachments).toEqual([
+      { url: "https://cdn.pod.example/ep3.ogg", mime_type: "application/octet-stream", size_in_bytes: 20 },
+    ]);
     expect(hostile.authors).toEqual([{ name: "Eve <script>alert(1)</script>" }]);
     expect(hostile.language).toBeUndefined();
     expect(plain.attachments).toBeUndefined();
@@ -133,7 +157,9 @@ describe("feeds out with media, authors and language", () => {
   });
 
   it("carries what the API shows for the same articles", async () => {
-    const { data, errors } = await gateway.query(`{ articles(section: "technology") { edges { node { url language authors { name } enclosures { url type length } } } } }`);
+    const { data, errors } = await gateway.query(
+      `{ articles(section: "technology") { edges { node { url language authors { name } enclosures { url type length } } } } }`,
+    );
     expect(errors).toBeUndefined();
     const api = data.articles.edges.map((e: any) => e.node);
     const json = JSON.parse(bodies.get("json")!);

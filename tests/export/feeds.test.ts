@@ -53,7 +53,7 @@ describe("feeds out (demo set)", () => {
       raw.set(path, { status: response.status, headers: response.headers, body: await response.text() });
     }
     const results = await feedparser(paths.map((p) => ({ body: raw.get(p)!.body, contentType: raw.get(p)!.headers.get("content-type")! })));
-    paths.forEach((path, i) => parsed.set(path, results[i]!));
+    for (const [i, path] of paths.entries()) parsed.set(path, results[i]!);
     for (const selection of SELECTIONS) {
       const response = await fetch(`${base}/graphql`, {
         method: "POST",
@@ -62,7 +62,10 @@ describe("feeds out (demo set)", () => {
       });
       const answer = (await response.json()) as { data: any; errors?: unknown };
       expect(answer.errors).toBeUndefined();
-      api.set(selection.name, answer.data.articles.edges.map((e: any) => e.node));
+      api.set(
+        selection.name,
+        answer.data.articles.edges.map((e: any) => e.node),
+      );
     }
   });
   afterAll(() => close?.());
@@ -74,7 +77,9 @@ describe("feeds out (demo set)", () => {
       const feed = parsed.get(path)!;
       const expected = api.get(selection.name)!;
       expect(status).toBe(200);
-      expect(headers.get("content-type")).toMatch(format === "rss" ? /^application\/rss\+xml/ : format === "atom" ? /^application\/atom\+xml/ : /^application\/feed\+json/);
+      expect(headers.get("content-type")).toMatch(
+        format === "rss" ? /^application\/rss\+xml/ : format === "atom" ? /^application\/atom\+xml/ : /^application\/feed\+json/,
+      );
       expect(feed.bozoException).toBeNull();
       expect(feed.bozo).toBe(false);
       expect(feed.version).toBe(VERSIONS[format]);
@@ -98,8 +103,11 @@ describe("feeds out (demo set)", () => {
   });
 
   it("links every feed to a page a reader can use: the widget's page of its section, or of every section", async () => {
-    for (const [path, page] of [["/feeds/all.json", "/embed/all"], ["/feeds/technology.json?limit=5", "/embed/technology"]] as const) {
-      const feed = JSON.parse((await (await fetch(`${base}${path}`)).text()));
+    for (const [path, page] of [
+      ["/feeds/all.json", "/embed/all"],
+      ["/feeds/technology.json?limit=5", "/embed/technology"],
+    ] as const) {
+      const feed = JSON.parse(await (await fetch(`${base}${path}`)).text());
       expect(feed.home_page_url).toBe(`${base}${page}`);
       const response = await fetch(feed.home_page_url, { headers: { accept: "text/html" }, redirect: "manual" });
       expect(response.status).toBe(200);
@@ -116,7 +124,9 @@ describe("feeds out (demo set)", () => {
     expect(rss).toContain(`<atom:link href="${base}/feeds/technology.rss?limit=5" rel="self"`);
     const atom = raw.get("/feeds/technology.atom?limit=5")!.body;
     expect(atom).toContain(`<link rel="self" href="${base}/feeds/technology.atom?limit=5"/>`);
-    expect(atom).toMatch(/<category label="Technology &amp; Innovation" scheme="http:\/\/127\.0\.0\.1:\d+\/sections" term="Technology &amp; Innovation"\/>/);
+    expect(atom).toMatch(
+      /<category label="Technology &amp; Innovation" scheme="http:\/\/127\.0\.0\.1:\d+\/sections" term="Technology &amp; Innovation"\/>/,
+    );
     const json = JSON.parse(raw.get("/feeds/technology.json?limit=5")!.body);
     expect(json.version).toBe("https://jsonfeed.org/version/1.1");
     expect(json.feed_url).toBe(`${base}/feeds/technology.json?limit=5`);
@@ -224,7 +234,10 @@ describe("feeds out from a hostile source", () => {
   });
 
   beforeAll(async () => {
-    upstream = await startFixtureServer({ "/hostile.rss": serveBody(HOSTILE, "application/rss+xml"), "/hostile.json": serveBody(HOSTILE_JSON, "application/feed+json") });
+    upstream = await startFixtureServer({
+      "/hostile.rss": serveBody(HOSTILE, "application/rss+xml"),
+      "/hostile.json": serveBody(HOSTILE_JSON, "application/feed+json"),
+    });
     gateway = await startGateway(
       {
         sources: [
@@ -256,7 +269,12 @@ describe("feeds out from a hostile source", () => {
     // Atom titles are typed html (feedparser hands them over as HTML, to be shown as such); JSON's are plain text.
     // Either way they read as the API's title without the characters XML cannot carry.
     const shown = articles.map((a: any) => a.title.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]|[\ud800-\udfff]/g, ""));
-    const fromHtml = (html: string) => html.replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&quot;/g, '"').replace(/&amp;/g, "&");
+    const fromHtml = (html: string) =>
+      html
+        .replace(/&lt;/g, "<")
+        .replace(/&gt;/g, ">")
+        .replace(/&quot;/g, '"')
+        .replace(/&amp;/g, "&");
     expect(feeds[1]!.entries.map((e) => fromHtml(e.title))).toEqual(shown);
     expect(feeds[2]!.entries.map((e) => e.title)).toEqual(shown);
     for (const body of bodies) {

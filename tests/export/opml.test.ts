@@ -18,7 +18,12 @@ const DEMO = fileURLToPath(new URL("../../sources/default.json", import.meta.url
 const EXPORT = fileURLToPath(new URL("../fixtures/opml/reader-export.opml", import.meta.url));
 
 /** Runs a command to its end as if typed in `typedIn` (npm's INIT_CWD); resolves with its exit code and output. */
-function run(command: string, args: string[], cwd: string, typedIn = cwd): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function run(
+  command: string,
+  args: string[],
+  cwd: string,
+  typedIn = cwd,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { cwd, env: { ...process.env, INIT_CWD: typedIn }, stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
@@ -30,7 +35,8 @@ function run(command: string, args: string[], cwd: string, typedIn = cwd): Promi
   });
 }
 /** What `npm run import-opml -- ARGS` runs, typed in `dir`. */
-const importOpml = (args: string[], dir: string) => run(process.execPath, ["--import", "tsx", "src/cli/import-opml.ts", ...args], ROOT, dir);
+const importOpml = (args: string[], dir: string) =>
+  run(process.execPath, ["--import", "tsx", "src/cli/import-opml.ts", ...args], ROOT, dir);
 
 interface Outline {
   $: Record<string, string>;
@@ -63,8 +69,12 @@ describe("/sources.opml", () => {
     const config = await loadSourcesFile(DEMO);
     const folders = opml.opml.body[0]!.outline;
     expect(folders.map((f) => f.$.text)).toEqual(config.sections.map((s) => s.name));
-    const feeds: Record<string, string>[] = folders.flatMap((folder) => folder.outline!.map((feed) => ({ folder: folder.$.text!, ...feed.$ })));
-    expect(feeds.map((f) => f.text)).toEqual(config.sections.flatMap((s) => config.sources.filter((src) => src.section === s.slug).map((src) => src.name)));
+    const feeds: Record<string, string>[] = folders.flatMap((folder) =>
+      folder.outline!.map((feed) => ({ folder: folder.$.text!, ...feed.$ })),
+    );
+    expect(feeds.map((f) => f.text)).toEqual(
+      config.sections.flatMap((s) => config.sources.filter((src) => src.section === s.slug).map((src) => src.name)),
+    );
     for (const feed of feeds) {
       const source = config.sources.find((s) => s.name === feed.text)!;
       expect(feed).toMatchObject({ type: "rss", title: source.name, category: `/${source.section}` });
@@ -91,8 +101,12 @@ describe("/sources.opml", () => {
   });
 
   it("gives a source read over http our re-export too, never its upstream URL (it may carry a key)", async () => {
-    const upstream = await startFixtureServer({ "/wire.rss": serveBody(await readFile(new URL("../fixtures/feeds/wire.rss", import.meta.url)), "application/rss+xml") });
-    const gateway = await startGateway({ sources: [{ id: "wire", name: "Wire & Co", url: `${upstream.url("/wire.rss")}?api-key=k3y`, section: "technology" }] });
+    const upstream = await startFixtureServer({
+      "/wire.rss": serveBody(await readFile(new URL("../fixtures/feeds/wire.rss", import.meta.url)), "application/rss+xml"),
+    });
+    const gateway = await startGateway({
+      sources: [{ id: "wire", name: "Wire & Co", url: `${upstream.url("/wire.rss")}?api-key=k3y`, section: "technology" }],
+    });
     try {
       const text = await (await fetch(`${gateway.url}/sources.opml`)).text();
       expect(text).toContain(`xmlUrl="${gateway.url}/feeds/all.rss?source=wire"`);
@@ -114,7 +128,11 @@ describe("npm run import-opml", () => {
   });
 
   it("turns a reader's export into a sources file the gateway accepts, paths taken from where it was typed", async () => {
-    const result = await run("npm", ["--prefix", ROOT, "run", "--silent", "import-opml", "--", "subscriptions.opml", "--out", "sources.json", "--section", "news"], dir);
+    const result = await run(
+      "npm",
+      ["--prefix", ROOT, "run", "--silent", "import-opml", "--", "subscriptions.opml", "--out", "sources.json", "--section", "news"],
+      dir,
+    );
     expect(result.stderr).toContain("Wrote 9 sources in 4 sections to");
     expect(result.code).toBe(0);
     const config = await loadSourcesFile(path.join(dir, "sources.json"));
@@ -125,7 +143,11 @@ describe("npm run import-opml", () => {
       { slug: "news", name: "News" },
     ]);
     const byName = new Map(config.sources.map((s) => [s.name, s]));
-    expect(byName.get("Ars Technica")).toMatchObject({ id: "ars-technica", url: "https://feeds.arstechnica.com/arstechnica/index", section: "tech-and-science" });
+    expect(byName.get("Ars Technica")).toMatchObject({
+      id: "ars-technica",
+      url: "https://feeds.arstechnica.com/arstechnica/index",
+      section: "tech-and-science",
+    });
     // Nested folders, lower-case attribute names, typographic apostrophes.
     expect(byName.get("Import AI")).toMatchObject({ url: "https://importai.substack.com/feed", section: "tech-and-science-ai" });
     expect(byName.get("Simon Willison’s Weblog")!.id).toBe("simon-willisons-weblog");
@@ -152,7 +174,9 @@ describe("npm run import-opml", () => {
     const demo = await loadSourcesFile(DEMO);
     const config = parseSourcesConfig(file, path.join(dir, "sources.json"));
     expect(config.sections.map((s) => s.name)).toEqual(demo.sections.map((s) => s.name));
-    expect(config.sources.map((s) => s.name)).toEqual(demo.sections.flatMap((sec) => demo.sources.filter((s) => s.section === sec.slug).map((s) => s.name)));
+    expect(config.sources.map((s) => s.name)).toEqual(
+      demo.sections.flatMap((sec) => demo.sources.filter((s) => s.section === sec.slug).map((s) => s.name)),
+    );
   });
 
   it("says what is wrong with a file that is not OPML, and with wrong usage", async () => {

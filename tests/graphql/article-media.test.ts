@@ -14,7 +14,13 @@ const LONG_EPISODE = 3_000_000_000; // bytes: past GraphQL Int's 2 147 483 647
 
 const POD: Article[] = [
   article({
-    id: "p1", sourceId: "pod", section: "technology", language: "en-US", publishedAt: at(12), tags: ["Audio"], summary: "A harbor at night.",
+    id: "p1",
+    sourceId: "pod",
+    section: "technology",
+    language: "en-US",
+    publishedAt: at(12),
+    tags: ["Audio"],
+    summary: "A harbor at night.",
     author: "Ann Lee",
     authors: [
       { name: "Ann Lee", url: "https://pod.example/people/ann", email: "ann@pod.example.org" },
@@ -26,7 +32,15 @@ const POD: Article[] = [
     ],
   }),
   article({ id: "p2", sourceId: "pod", section: "technology", language: "en", publishedAt: at(10), tags: ["Audio"] }),
-  article({ id: "p3", sourceId: "pod", section: "technology", language: "fr-CA", publishedAt: at(8), tags: ["Audio"], summary: "Un harbor." }),
+  article({
+    id: "p3",
+    sourceId: "pod",
+    section: "technology",
+    language: "fr-CA",
+    publishedAt: at(8),
+    tags: ["Audio"],
+    summary: "Un harbor.",
+  }),
   article({ id: "p4", sourceId: "pod", section: "technology", language: null, publishedAt: at(6), tags: ["Audio"] }),
 ];
 const WIRE: Article[] = [
@@ -49,7 +63,8 @@ function matches(language: string | null, range: string): boolean {
   const wanted = range.toLowerCase();
   return tag === wanted || tag.startsWith(`${wanted}-`);
 }
-const titlesIn = (range: string, keep: (a: Article) => boolean = () => true) => ALL.filter((a) => matches(a.language, range) && keep(a)).map((a) => a.title);
+const titlesIn = (range: string, keep: (a: Article) => boolean = () => true) =>
+  ALL.filter((a) => matches(a.language, range) && keep(a)).map((a) => a.title);
 
 describe("authors, enclosures and language", () => {
   let gateway: Awaited<ReturnType<typeof startGatewayWithArticles>>;
@@ -103,7 +118,9 @@ describe("authors, enclosures and language", () => {
         { url: "https://cdn.pod.example/p1.mp4", type: null, length: null, durationSeconds: null },
       ],
     });
-    const plain = await gateway.query(`{ articles(first: 1, source: "wire") { edges { node { authors { name } enclosures { url } language } } } }`);
+    const plain = await gateway.query(
+      `{ articles(first: 1, source: "wire") { edges { node { authors { name } enclosures { url } language } } } }`,
+    );
     expect(plain.data.articles.edges[0].node).toEqual({ authors: [], enclosures: [], language: "en-GB" });
   });
 
@@ -151,7 +168,11 @@ describe("authors, enclosures and language", () => {
     expect(titles(await list({ language: "fr", section: "science" }))).toEqual(["Story w3"]);
     expect(titles(await list({ language: "en", source: "wire" }))).toEqual(["Story w1", "Story w2", "Story w7"]);
     expect(titles(await list({ language: "en", tag: "audio" }))).toEqual(["Story p1", "Story p2"]);
-    expect(titles(await list({ language: "en", since: at(9).toISOString(), until: at(11).toISOString() }))).toEqual(["Story w1", "Story p2", "Story w2"]);
+    expect(titles(await list({ language: "en", since: at(9).toISOString(), until: at(11).toISOString() }))).toEqual([
+      "Story w1",
+      "Story p2",
+      "Story w2",
+    ]);
     const search = await list({ language: "en", query: "harbor" });
     expect([...titles(search)].sort()).toEqual(["Story p1", "Story w1"]);
     expect(search.totalCount).toBe(2);

@@ -22,14 +22,26 @@ describe("arguments a client got wrong", () => {
     ["negative first", "{ articles(first: -1) { totalCount } }", /whole number from 0 to 100/],
     ["both first and last", "{ articles(first: 2, last: 2) { totalCount } }", /either `first` or `last`/],
     ["a malformed cursor", '{ articles(after: "not-a-cursor!") { totalCount } }', /not a cursor this API issued/],
-    ["a base64 cursor of something else", `{ articles(after: "${Buffer.from("offset:3").toString("base64")}") { totalCount } }`, /not a cursor/],
+    [
+      "a base64 cursor of something else",
+      `{ articles(after: "${Buffer.from("offset:3").toString("base64")}") { totalCount } }`,
+      /not a cursor/,
+    ],
     ["an unknown section", '{ articles(section: "sport") { totalCount } }', /unknown section "sport"; known: technology/],
     ["an unknown source", '{ articles(source: "nope") { totalCount } }', /unknown source "nope"/],
     ["a date that does not parse", '{ articles(since: "yesterday") { totalCount } }', /not a DateTime/],
     ["a malformed language", '{ articles(language: "en_US") { totalCount } }', /not a BCP 47 language tag or prefix.*en-US/],
     ["a malformed article id", '{ article(id: "%%%") { title } }', /not an id this API issued/],
-    ["an id of another type", `{ article(id: "${Buffer.from("Section:technology").toString("base64url")}") { title } }`, /names a Section, not an Article/],
-    ["a related count too large", "{ articles(first: 1) { edges { node { related(first: 500) { score } } } } }", /related must be from 0 to 20/],
+    [
+      "an id of another type",
+      `{ article(id: "${Buffer.from("Section:technology").toString("base64url")}") { title } }`,
+      /names a Section, not an Article/,
+    ],
+    [
+      "a related count too large",
+      "{ articles(first: 1) { edges { node { related(first: 500) { score } } } } }",
+      /related must be from 0 to 20/,
+    ],
     ["a URL that is not http", '{ articleByUrl(url: "javascript:alert(1)") { title } }', /not an absolute http\(s\) URL/],
   ];
 

@@ -16,7 +16,11 @@ describe("finding articles", () => {
     const running = await listen(gateway.app, 0, "127.0.0.1");
     close = running.close;
     query = async (q, variables) => {
-      const response = await fetch(`${running.url}/graphql`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ query: q, variables }) });
+      const response = await fetch(`${running.url}/graphql`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ query: q, variables }),
+      });
       return response.json();
     };
   });
@@ -73,7 +77,12 @@ describe("finding articles", () => {
     const dates = newest.data.articles.edges.map((e: any) => e.node.publishedAt);
     expect([...dates].sort().reverse()).toEqual(dates);
     const relevant = await query(SEARCH, { q: "export controls", first: 1 });
-    const mixed = await query(SEARCH, { q: "export controls", first: 1, orderBy: "NEWEST", after: relevant.data.articles.pageInfo.endCursor });
+    const mixed = await query(SEARCH, {
+      q: "export controls",
+      first: 1,
+      orderBy: "NEWEST",
+      after: relevant.data.articles.pageInfo.endCursor,
+    });
     expect(mixed.errors[0]).toMatchObject({ extensions: { code: "BAD_USER_INPUT" } });
     expect(mixed.errors[0].message).toMatch(/another order/);
     const noQuery = await query("{ articles(orderBy: RELEVANCE) { totalCount } }");
@@ -96,7 +105,12 @@ describe("finding articles", () => {
     }
     const candidates = data.all.edges
       .map((e: any) => e.node)
-      .filter((n: any) => n.section.slug === "technology" && n.tags.some((t: string) => t.toLowerCase() === "export controls") && n.publishedAt >= "2026-10-01")
+      .filter(
+        (n: any) =>
+          n.section.slug === "technology" &&
+          n.tags.some((t: string) => t.toLowerCase() === "export controls") &&
+          n.publishedAt >= "2026-10-01",
+      )
       .map((n: any) => n.id);
     for (const node of some) expect(candidates).toContain(node.id);
   });
@@ -117,12 +131,16 @@ describe("finding articles", () => {
     expect([...counts].sort((a: number, b: number) => b - a)).toEqual(counts);
     expect(data.tags[0].count).toBe(data.tags[0].tag.articleCount);
     const name = data.tags[0].tag.name;
-    const page = await query(`query($name: String!) { tag(name: $name) { name articleCount articles(first: 100) { totalCount edges { node { tags } } } } }`, {
-      name: name.toUpperCase(),
-    });
+    const page = await query(
+      `query($name: String!) { tag(name: $name) { name articleCount articles(first: 100) { totalCount edges { node { tags } } } } }`,
+      {
+        name: name.toUpperCase(),
+      },
+    );
     expect(page.data.tag.name).toBe(name);
     expect(page.data.tag.articles.totalCount).toBe(page.data.tag.articleCount);
-    for (const edge of page.data.tag.articles.edges) expect(edge.node.tags.map((t: string) => t.toLowerCase())).toContain(name.toLowerCase());
+    for (const edge of page.data.tag.articles.edges)
+      expect(edge.node.tags.map((t: string) => t.toLowerCase())).toContain(name.toLowerCase());
     expect((await query('{ tag(name: "no such tag") { name } }')).data.tag).toBeNull();
   });
 
@@ -157,7 +175,9 @@ describe("finding articles", () => {
   });
 
   it("gives a section front its counts and latest articles", async () => {
-    const { data } = await query(`{ section(slug: "startups") { name articleCount latest(first: 3) { title publishedAt section { slug } } articles(first: 1) { totalCount } } }`);
+    const { data } = await query(
+      `{ section(slug: "startups") { name articleCount latest(first: 3) { title publishedAt section { slug } } articles(first: 1) { totalCount } } }`,
+    );
     expect(data.section.articleCount).toBe(data.section.articles.totalCount);
     expect(data.section.latest).toHaveLength(3);
     expect(data.section.latest.every((a: any) => a.section.slug === "startups")).toBe(true);

@@ -20,7 +20,11 @@ describe("nodes(ids:) item by item", () => {
       await running.close();
     };
     query = async (q, variables) => {
-      const response = await fetch(`${running.url}/graphql`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ query: q, variables }) });
+      const response = await fetch(`${running.url}/graphql`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ query: q, variables }),
+      });
       return response.json();
     };
   });
@@ -31,15 +35,25 @@ describe("nodes(ids:) item by item", () => {
     const [first, second] = listed.articles.edges.map((e: any) => e.node);
     const section = listed.sections[0];
     const ids = [first.id, "not-an-id!", section.id, second.id];
-    const { data, errors } = await query(`query($ids: [ID!]!) { nodes(ids: $ids) { id ... on Article { title } ... on Section { slug } } }`, { ids });
-    expect(data.nodes).toEqual([{ id: first.id, title: first.title }, null, { id: section.id, slug: section.slug }, { id: second.id, title: second.title }]);
+    const { data, errors } = await query(
+      `query($ids: [ID!]!) { nodes(ids: $ids) { id ... on Article { title } ... on Section { slug } } }`,
+      { ids },
+    );
+    expect(data.nodes).toEqual([
+      { id: first.id, title: first.title },
+      null,
+      { id: section.id, slug: section.slug },
+      { id: second.id, title: second.title },
+    ]);
     expect(errors).toHaveLength(1);
     expect(errors[0]).toMatchObject({ path: ["nodes", 1], extensions: { code: "BAD_USER_INPUT" } });
   });
 
   it("gives a well-formed id that names nothing null without an error, as node(id:) does", async () => {
     const missing = Buffer.from("Article:no-such-article").toString("base64url");
-    const { data, errors } = await query(`query($ids: [ID!]!) { nodes(ids: $ids) { id } node(id: "${missing}") { id } }`, { ids: [missing] });
+    const { data, errors } = await query(`query($ids: [ID!]!) { nodes(ids: $ids) { id } node(id: "${missing}") { id } }`, {
+      ids: [missing],
+    });
     expect(errors).toBeUndefined();
     expect(data).toEqual({ nodes: [null], node: null });
   });

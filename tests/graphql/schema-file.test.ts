@@ -43,11 +43,29 @@ describe("schema/schema.graphql", () => {
   it("declares the same directives, with the same arguments, as a running gateway answers by introspection", async () => {
     const gateway = await startGateway({ sources: [] });
     try {
-      const response = await fetch(`${gateway.url}/graphql`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ query: getIntrospectionQuery() }) });
-      const served = ((await response.json()) as { data: { __schema: { directives: { name: string; locations: string[]; args: { name: string; defaultValue: string | null }[] }[] } } }).data.__schema.directives;
+      const response = await fetch(`${gateway.url}/graphql`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ query: getIntrospectionQuery() }),
+      });
+      const served = (
+        (await response.json()) as {
+          data: {
+            __schema: { directives: { name: string; locations: string[]; args: { name: string; defaultValue: string | null }[] }[] };
+          };
+        }
+      ).data.__schema.directives;
       const committed = buildSchema(readFileSync(SCHEMA_FILE, "utf8")).getDirectives();
       const shape = (directives: readonly { name: string; locations: readonly string[]; args: readonly { name: string }[] }[]) =>
-        directives.map((d) => `${d.name}(${d.args.map((a) => a.name).sort().join(",")}) on ${[...d.locations].sort().join("|")}`).sort();
+        directives
+          .map(
+            (d) =>
+              `${d.name}(${d.args
+                .map((a) => a.name)
+                .sort()
+                .join(",")}) on ${[...d.locations].sort().join("|")}`,
+          )
+          .sort();
       expect(shape(committed)).toEqual(shape(served));
       expect(shape(served).some((d) => d.startsWith("defer("))).toBe(true);
     } finally {

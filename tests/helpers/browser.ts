@@ -175,16 +175,62 @@ export async function startPageServer(pages: Record<string, string>): Promise<Pa
 
 /** Elements that must never reach a reader's DOM. */
 export const FORBIDDEN_ELEMENTS = [
-  "script", "style", "base", "form", "iframe", "object", "embed", "meta", "link", "svg", "math",
-  "frame", "frameset", "applet", "input", "button", "textarea", "select",
+  "script",
+  "style",
+  "base",
+  "form",
+  "iframe",
+  "object",
+  "embed",
+  "meta",
+  "link",
+  "svg",
+  "math",
+  "frame",
+  "frameset",
+  "applet",
+  "input",
+  "button",
+  "textarea",
+  "select",
 ];
 
 /** Events dispatched on every element after load, to fire whatever handler an element might carry. */
-const MOUSE_EVENTS = ["mouseover", "mouseenter", "mousemove", "mousedown", "mouseup", "click", "dblclick", "contextmenu", "mouseout", "mouseleave"];
+const MOUSE_EVENTS = [
+  "mouseover",
+  "mouseenter",
+  "mousemove",
+  "mousedown",
+  "mouseup",
+  "click",
+  "dblclick",
+  "contextmenu",
+  "mouseout",
+  "mouseleave",
+];
 const POINTER_EVENTS = ["pointerover", "pointerenter", "pointerdown", "pointerup", "pointerout"];
 const FOCUS_EVENTS = ["focus", "focusin", "blur", "focusout"];
 const KEY_EVENTS = ["keydown", "keypress", "keyup"];
-const OTHER_EVENTS = ["input", "change", "select", "toggle", "load", "error", "scroll", "wheel", "copy", "paste", "cut", "drag", "dragstart", "drop", "animationstart", "animationend", "transitionend", "beforetoggle"];
+const OTHER_EVENTS = [
+  "input",
+  "change",
+  "select",
+  "toggle",
+  "load",
+  "error",
+  "scroll",
+  "wheel",
+  "copy",
+  "paste",
+  "cut",
+  "drag",
+  "dragstart",
+  "drop",
+  "animationstart",
+  "animationend",
+  "transitionend",
+  "beforetoggle",
+];
 
 /**
  * Loads `url` (served by our own server) in a fresh context, lets it settle,
@@ -259,7 +305,25 @@ export async function probePage(
 
     const inspected = await page.evaluate((forbidden) => {
       const findings: { vector: number | null; tag: string; problem: string }[] = [];
-      const urlAttributes = ["href", "src", "xlink:href", "action", "formaction", "background", "poster", "data", "cite", "ping", "lowsrc", "dynsrc", "codebase", "longdesc", "usemap", "manifest", "icon"];
+      const urlAttributes = [
+        "href",
+        "src",
+        "xlink:href",
+        "action",
+        "formaction",
+        "background",
+        "poster",
+        "data",
+        "cite",
+        "ping",
+        "lowsrc",
+        "dynsrc",
+        "codebase",
+        "longdesc",
+        "usemap",
+        "manifest",
+        "icon",
+      ];
       const where = (el: Element) => {
         const holder = el.closest("[data-vector]");
         return holder ? Number(holder.getAttribute("data-vector")) : null;
@@ -272,7 +336,12 @@ export async function probePage(
           const name = attr.name.toLowerCase();
           if (name.startsWith("on")) report(`event-handler attribute ${name}="${attr.value.slice(0, 80)}"`);
           if (name === "style") report(`style attribute "${attr.value.slice(0, 80)}"`);
-          const urls = name === "srcset" ? attr.value.split(",").map((part) => part.trim().split(/\s+/)[0] ?? "") : urlAttributes.includes(name) ? [attr.value] : [];
+          const urls =
+            name === "srcset"
+              ? attr.value.split(",").map((part) => part.trim().split(/\s+/)[0] ?? "")
+              : urlAttributes.includes(name)
+                ? [attr.value]
+                : [];
           for (const value of urls) {
             let protocol: string;
             try {
@@ -280,8 +349,10 @@ export async function probePage(
             } catch {
               continue; // Not a URL the browser could follow.
             }
-            if (protocol === "javascript:" || protocol === "vbscript:") report(`${name} resolves to a ${protocol} URL: "${value.slice(0, 80)}"`);
-            if (protocol === "data:" && !(tag === "img" && name === "src")) report(`${name} is a data: URL outside img src: "${value.slice(0, 80)}"`);
+            if (protocol === "javascript:" || protocol === "vbscript:")
+              report(`${name} resolves to a ${protocol} URL: "${value.slice(0, 80)}"`);
+            if (protocol === "data:" && !(tag === "img" && name === "src"))
+              report(`${name} is a data: URL outside img src: "${value.slice(0, 80)}"`);
           }
         }
         // What the browser itself would follow for links.
@@ -303,7 +374,11 @@ export async function probePage(
     if (options.screenshotPath) await page.screenshot({ path: options.screenshotPath, fullPage: true });
 
     return {
-      records: records.map((r) => ({ kind: String(r.kind), detail: String(r.detail), vector: typeof r.vector === "number" ? r.vector : null })),
+      records: records.map((r) => ({
+        kind: String(r.kind),
+        detail: String(r.detail),
+        vector: typeof r.vector === "number" ? r.vector : null,
+      })),
       dialogs,
       pageErrors,
       blocked,

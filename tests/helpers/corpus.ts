@@ -35,10 +35,16 @@ export async function readCorpus(files: string[], now: number): Promise<Map<stri
     await Promise.all(
       files.map(async (file, index) => {
         const config = parseSourcesConfig(
-          { sections: [{ slug: "news", name: "News" }], sources: [{ id: `corpus-${index}`, name: file, url: server.url(`/${file}`), section: "news", timeoutMs: 10_000 }] },
+          {
+            sections: [{ slug: "news", name: "News" }],
+            sources: [{ id: `corpus-${index}`, name: file, url: server.url(`/${file}`), section: "news", timeoutMs: 10_000 }],
+          },
           path.join(CORPUS_DIR, "sources.json"),
         );
-        results.set(file, await readSource(config.sources[0]!, { sections: config.sections, rootDir: CORPUS_DIR }, { fetchFeed, now: () => now }));
+        results.set(
+          file,
+          await readSource(config.sources[0]!, { sections: config.sections, rootDir: CORPUS_DIR }, { fetchFeed, now: () => now }),
+        );
       }),
     );
   } finally {

@@ -123,7 +123,9 @@ function serveFault(fault: Fault, name: string, req: IncomingMessage, res: Serve
       return void res.writeHead(Number(fault.slice(5)), { "content-type": "text/plain" }).end("upstream trouble");
     case "http-503-retry-after":
     case "http-429-retry-after":
-      return void res.writeHead(Number(fault.slice(5, 8)), { "content-type": "text/plain", "retry-after": String(RETRY_AFTER_SECONDS) }).end("later");
+      return void res
+        .writeHead(Number(fault.slice(5, 8)), { "content-type": "text/plain", "retry-after": String(RETRY_AFTER_SECONDS) })
+        .end("later");
     case "redirect-loop":
       return void res.writeHead(302, { location: `/${name}.rss?hop=${Math.random()}` }).end();
     case "redirect-non-http":

@@ -32,7 +32,7 @@ export interface ParsedFeed {
 // Reads a JSON array of documents (body, content type) on stdin, answers a JSON array of what was found in
 // each. RSS and Atom go through feedparser. Debian's feedparser (6.0.x) predates its JSON Feed support, so
 // JSON Feed documents are read here against the JSON Feed 1.1 spec's rules instead: any broken rule is a bozo.
-const SCRIPT = String.raw`
+const SCRIPT = `
 import json, sys, feedparser
 from datetime import datetime
 

@@ -43,7 +43,10 @@ export async function scrape(baseUrl: string) {
 /** A small RSS 2.0 feed whose items link to `https://<host>/<n>`, so each source's articles stay apart. */
 export function rssFeed(host: string, titles: string[]): string {
   const items = titles
-    .map((title, i) => `<item><title>${title}</title><link>https://${host}/${i}</link><guid>https://${host}/${i}</guid><pubDate>Mon, 0${(i % 9) + 1} Nov 2026 10:00:00 GMT</pubDate><description>${title}, in a few words.</description></item>`)
+    .map(
+      (title, i) =>
+        `<item><title>${title}</title><link>https://${host}/${i}</link><guid>https://${host}/${i}</guid><pubDate>Mon, 0${(i % 9) + 1} Nov 2026 10:00:00 GMT</pubDate><description>${title}, in a few words.</description></item>`,
+    )
     .join("");
   return `<?xml version="1.0"?><rss version="2.0"><channel><title>${host}</title><link>https://${host}/</link>${items}</channel></rss>`;
 }

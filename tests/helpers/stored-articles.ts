@@ -24,7 +24,9 @@ export async function startGatewayWithArticles(name: string, sources: { id: stri
   }
   redis.disconnect();
   const gateway = await startGateway(
-    { sources: sources.map((s) => ({ id: s.id, name: s.id, url: upstream.url(`/${s.id}.json`), section: s.section, refreshSeconds: 600 })) },
+    {
+      sources: sources.map((s) => ({ id: s.id, name: s.id, url: upstream.url(`/${s.id}.json`), section: s.section, refreshSeconds: 600 })),
+    },
     { sharedCache },
   );
   return {
@@ -41,9 +43,25 @@ export async function startGatewayWithArticles(name: string, sources: { id: stri
 
 export function snapshotOf(sourceId: string, articles: Article[], contentHash = `${sourceId}-${articles.length}`): SourceSnapshot {
   return {
-    sourceId, articles, contentHash, format: "jsonfeed", etag: null, lastModified: null, ok: true, error: null, warning: null,
-    feedTitle: null, feedLink: null, itemsSeen: articles.length, encoding: null, upstreamTtlMs: null, consecutiveFailures: 0, retryAfterMs: null,
-    lastFetchedAt: new Date(), lastSuccessAt: new Date(), durationMs: 0,
+    sourceId,
+    articles,
+    contentHash,
+    format: "jsonfeed",
+    etag: null,
+    lastModified: null,
+    ok: true,
+    error: null,
+    warning: null,
+    feedTitle: null,
+    feedLink: null,
+    itemsSeen: articles.length,
+    encoding: null,
+    upstreamTtlMs: null,
+    consecutiveFailures: 0,
+    retryAfterMs: null,
+    lastFetchedAt: new Date(),
+    lastSuccessAt: new Date(),
+    durationMs: 0,
   };
 }
 
@@ -51,9 +69,24 @@ export function snapshotOf(sourceId: string, articles: Article[], contentHash = 
 export function article(fields: Partial<Article> & { id: string; sourceId: string }): Article {
   const url = fields.url ?? `https://${fields.sourceId}.example/${fields.id}`;
   return {
-    guid: fields.id, title: `Story ${fields.id}`, summary: `About ${fields.id}.`, rawBodyHtml: `<p>Body of ${fields.id}.</p>`, bodyBase: url, bodyWords: null,
-    url, canonicalUrl: url, author: null, authors: [], publishedAt: new Date(Date.UTC(2026, 10, 1)), updatedAt: null, image: null, tags: [],
-    section: "technology", commentCount: null, enclosures: [], language: null,
+    guid: fields.id,
+    title: `Story ${fields.id}`,
+    summary: `About ${fields.id}.`,
+    rawBodyHtml: `<p>Body of ${fields.id}.</p>`,
+    bodyBase: url,
+    bodyWords: null,
+    url,
+    canonicalUrl: url,
+    author: null,
+    authors: [],
+    publishedAt: new Date(Date.UTC(2026, 10, 1)),
+    updatedAt: null,
+    image: null,
+    tags: [],
+    section: "technology",
+    commentCount: null,
+    enclosures: [],
+    language: null,
     ...fields,
   };
 }

@@ -13,10 +13,13 @@ export interface Vector {
   dompurify_modifies: boolean;
 }
 
-
 export function loadVectors(): { vectors: Vector[]; expectedCount: number | null; error: string | null } {
   if (!existsSync(VECTORS_PATH)) {
-    return { vectors: [], expectedCount: null, error: `XSS vector corpus not found at ${VECTORS_PATH} (expected tests/fixtures/corpus/xss/vectors.json)` };
+    return {
+      vectors: [],
+      expectedCount: null,
+      error: `XSS vector corpus not found at ${VECTORS_PATH} (expected tests/fixtures/corpus/xss/vectors.json)`,
+    };
   }
   try {
     const parsed = JSON.parse(readFileSync(VECTORS_PATH, "utf8")) as { _about?: { count?: number }; vectors?: unknown };
@@ -30,7 +33,6 @@ export function loadVectors(): { vectors: Vector[]; expectedCount: number | null
   }
 }
 
-
 export /** JSON-quoted, with invisible and non-ASCII characters spelled out (U+2028 etc. would otherwise print as blanks). */
 const visible = (text: string) =>
   JSON.stringify(text).replace(/[^\x20-\x7e]/gu, (ch) => `\\u{${ch.codePointAt(0)!.toString(16).toUpperCase()}}`);
@@ -38,7 +40,6 @@ const visible = (text: string) =>
 /** Characters a browser (or a downstream consumer's `trim()`) may ignore around or inside a scheme. */
 const IGNORABLE = /[\p{Cc}\p{Cf}\p{Z}\s]/gu;
 const DANGEROUS_SCHEME = /^(?:javascript|vbscript|livescript|mocha):/i;
-
 
 export /**
  * What a sanitized fragment must not contain, as found by htmlparser2 (which
@@ -64,8 +65,10 @@ function staticProblems(html: string): string[] {
         if (/^on/i.test(name)) problems.push(`<${tag}> has event-handler attribute ${name}=${shown}`);
         if (name === "style") problems.push(`<${tag}> has a style attribute`);
         const compact = value.replace(IGNORABLE, "");
-        if (DANGEROUS_SCHEME.test(compact)) problems.push(`<${tag}> ${name}=${shown} is a script URL (after decoding and removing whitespace/control characters)`);
-        if (/^data:/i.test(compact) && !(tag === "img" && name === "src")) problems.push(`<${tag}> ${name}=${shown} is a data: URL outside img src`);
+        if (DANGEROUS_SCHEME.test(compact))
+          problems.push(`<${tag}> ${name}=${shown} is a script URL (after decoding and removing whitespace/control characters)`);
+        if (/^data:/i.test(compact) && !(tag === "img" && name === "src"))
+          problems.push(`<${tag}> ${name}=${shown} is a data: URL outside img src`);
       },
     },
     { decodeEntities: true, lowerCaseTags: true, lowerCaseAttributeNames: true, recognizeSelfClosing: false },

@@ -6,8 +6,15 @@ import { startGateway } from "../helpers/gateway.ts";
 const feed = (name: string) => readFileSync(new URL(`../fixtures/feeds/${name}`, import.meta.url));
 
 const MARKET_MAP = {
-  items: "response.results", id: "id", title: "webTitle", url: "webUrl", publishedAt: "webPublicationDate",
-  summary: "fields.trailText", section: "sectionName", tags: "tags[].webTitle", comments: "fields.commentCount",
+  items: "response.results",
+  id: "id",
+  title: "webTitle",
+  url: "webUrl",
+  publishedAt: "webPublicationDate",
+  summary: "fields.trailText",
+  section: "sectionName",
+  tags: "tags[].webTitle",
+  comments: "fields.commentCount",
 };
 
 const EVERYTHING = `{

@@ -52,16 +52,24 @@ function recordingFetch(seen: Seen[]): typeof fetch {
 
 function urqlClient(url: string, seen: Seen[]) {
   // The exchange's defaults: hashes over GET within the URL limit, the document on PersistedQueryNotFound.
-  return new Client({ url: `${url}/graphql`, exchanges: [persistedExchange(), fetchExchange], fetch: recordingFetch(seen), requestPolicy: "network-only" });
+  return new Client({
+    url: `${url}/graphql`,
+    exchanges: [persistedExchange(), fetchExchange],
+    fetch: recordingFetch(seen),
+    requestPolicy: "network-only",
+  });
 }
 
 function apolloClient(url: string, seen: Seen[], options: { useGETForHashedQueries?: boolean } = {}) {
-  const link = new PersistedQueryLink({ sha256: (query: string) => sha256(query), ...options }).concat(new HttpLink({ uri: `${url}/graphql`, fetch: recordingFetch(seen) }));
+  const link = new PersistedQueryLink({ sha256: (query: string) => sha256(query), ...options }).concat(
+    new HttpLink({ uri: `${url}/graphql`, fetch: recordingFetch(seen) }),
+  );
   return new ApolloClient({ link, cache: new InMemoryCache() });
 }
 
 function sentHashOnly(seen: Seen): boolean {
-  const params = seen.method === "GET" ? Object.fromEntries(new URL(seen.url).searchParams) : (JSON.parse(seen.body ?? "{}") as Record<string, unknown>);
+  const params =
+    seen.method === "GET" ? Object.fromEntries(new URL(seen.url).searchParams) : (JSON.parse(seen.body ?? "{}") as Record<string, unknown>);
   const ext = typeof params.extensions === "string" ? JSON.parse(params.extensions) : params.extensions;
   return !params.query && typeof ext?.persistedQuery?.sha256Hash === "string";
 }
@@ -119,7 +127,10 @@ describe("automatic persisted queries", () => {
     expect(sentHashOnly(seen[0]!)).toBe(true);
 
     const again: Seen[] = [];
-    const second = await apolloClient(gateway.url, again, { useGETForHashedQueries: true }).query({ query: document, variables: { slug: "technology" } });
+    const second = await apolloClient(gateway.url, again, { useGETForHashedQueries: true }).query({
+      query: document,
+      variables: { slug: "technology" },
+    });
     expect(second.data).toEqual(first.data);
     expect(again.map((s) => [s.method, s.status, s.code])).toEqual([["GET", 200, null]]);
     expect(sentHashOnly(again[0]!)).toBe(true);
@@ -130,7 +141,10 @@ describe("automatic persisted queries", () => {
     const byHash = `${gateway.url}/graphql?extensions=${extensions(sha256(TITLES))}`;
     const unknown = await fetch(byHash, { headers: { accept: ACCEPT } });
     expect(unknown.status).toBe(404);
-    expect((await unknown.json()).errors[0]).toMatchObject({ message: "PersistedQueryNotFound", extensions: { code: "PERSISTED_QUERY_NOT_FOUND" } });
+    expect((await unknown.json()).errors[0]).toMatchObject({
+      message: "PersistedQueryNotFound",
+      extensions: { code: "PERSISTED_QUERY_NOT_FOUND" },
+    });
     // Registered by a request carrying both (what a client sends on PersistedQueryNotFound).
     const registered = await fetch(`${full}&extensions=${extensions(sha256(TITLES))}`, { headers: { accept: ACCEPT } });
     expect(registered.status).toBe(200);
@@ -145,7 +159,8 @@ describe("automatic persisted queries", () => {
     for (const { response, body } of hashed) {
       expect(response.status).toBe(200);
       expect(body).toBe(plainBody);
-      for (const header of ["etag", "cache-control", "vary", "content-type"]) expect(response.headers.get(header), header).toBe(plain.headers.get(header));
+      for (const header of ["etag", "cache-control", "vary", "content-type"])
+        expect(response.headers.get(header), header).toBe(plain.headers.get(header));
     }
     expect(hashed.at(-1)!.response.headers.get("x-newsgate-cache")).toBe("hit");
     const revalidated = await fetch(byHash, { headers: { accept: ACCEPT, "if-none-match": plain.headers.get("etag")! } });
@@ -154,16 +169,27 @@ describe("automatic persisted queries", () => {
 
   it("keeps no document that fails to validate or is over the size cap; a wrong hash is PERSISTED_QUERY_MISMATCH", async () => {
     const post = (body: unknown) =>
-      fetch(`${gateway.url}/graphql`, { method: "POST", headers: { "content-type": "application/json", accept: ACCEPT }, body: JSON.stringify(body) }).then(async (r) => ({ status: r.status, body: await r.json() }));
+      fetch(`${gateway.url}/graphql`, {
+        method: "POST",
+        headers: { "content-type": "application/json", accept: ACCEPT },
+        body: JSON.stringify(body),
+      }).then(async (r) => ({ status: r.status, body: await r.json() }));
     const invalid = "{ noSuchField }";
-    expect((await post({ query: invalid, extensions: { persistedQuery: { version: 1, sha256Hash: sha256(invalid) } } })).body.errors[0].extensions.code).toBe("GRAPHQL_VALIDATION_FAILED");
+    expect(
+      (await post({ query: invalid, extensions: { persistedQuery: { version: 1, sha256Hash: sha256(invalid) } } })).body.errors[0]
+        .extensions.code,
+    ).toBe("GRAPHQL_VALIDATION_FAILED");
     const huge = `{ sections { slug } ${"\n".repeat(APQ_MAX_DOCUMENT_BYTES)}}`;
     expect((await post({ query: huge, extensions: { persistedQuery: { version: 1, sha256Hash: sha256(huge) } } })).status).toBe(200);
     for (const document of [invalid, huge]) {
       const lookup = await post({ extensions: { persistedQuery: { version: 1, sha256Hash: sha256(document) } } });
       expect(lookup.body.errors[0].extensions.code).toBe("PERSISTED_QUERY_NOT_FOUND");
     }
-    const mismatch = await post({ query: SECTION, variables: { slug: "technology" }, extensions: { persistedQuery: { version: 1, sha256Hash: sha256(TITLES).replace(/^./, "0") } } });
+    const mismatch = await post({
+      query: SECTION,
+      variables: { slug: "technology" },
+      extensions: { persistedQuery: { version: 1, sha256Hash: sha256(TITLES).replace(/^./, "0") } },
+    });
     expect(mismatch.body.errors[0].extensions.code).toBe("PERSISTED_QUERY_MISMATCH");
   });
 
@@ -182,10 +208,17 @@ describe("automatic persisted queries", () => {
       const register = await fetch(`${listed.url}/graphql`, {
         method: "POST",
         headers: { "content-type": "application/json", accept: ACCEPT },
-        body: JSON.stringify({ query: SECTION, variables: { slug: "technology" }, extensions: { persistedQuery: { version: 1, sha256Hash: sha256(SECTION) } } }),
+        body: JSON.stringify({
+          query: SECTION,
+          variables: { slug: "technology" },
+          extensions: { persistedQuery: { version: 1, sha256Hash: sha256(SECTION) } },
+        }),
       });
       expect((await register.json()).errors[0].extensions.code).toBe("PERSISTED_QUERY_ONLY");
-      const again = await fetch(`${listed.url}/graphql?extensions=${extensions(sha256(SECTION))}&variables=${encodeURIComponent('{"slug":"technology"}')}`, { headers: { accept: ACCEPT } });
+      const again = await fetch(
+        `${listed.url}/graphql?extensions=${extensions(sha256(SECTION))}&variables=${encodeURIComponent('{"slug":"technology"}')}`,
+        { headers: { accept: ACCEPT } },
+      );
       expect((await again.json()).errors[0].extensions.code).toBe("PERSISTED_QUERY_NOT_FOUND");
       const ok = await fetch(`${listed.url}/graphql?extensions=${extensions(sha256(TITLES))}`, { headers: { accept: ACCEPT } });
       expect((await ok.json()).data.articles.edges).toHaveLength(3);
@@ -209,7 +242,12 @@ describe("automatic persisted queries across instances sharing Redis", () => {
       await sharedCache.connect();
       // createGateway gives the app its shared cache's Redis for APQ; passed here too, explicitly.
       const http = { automaticPersistedQueries: { shared: sharedCache } } as NonNullable<GatewayDeps["http"]>;
-      gateways.push(await startGateway({ sources: [{ id: "wire", name: "Wire", url: upstream.url("/wire.rss"), section: "technology" }] }, { sharedCache, http }));
+      gateways.push(
+        await startGateway(
+          { sources: [{ id: "wire", name: "Wire", url: upstream.url("/wire.rss"), section: "technology" }] },
+          { sharedCache, http },
+        ),
+      );
     }
   });
   afterAll(async () => {

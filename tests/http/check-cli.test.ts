@@ -15,7 +15,11 @@ const desk = readFileSync(new URL("../fixtures/feeds/desk.json", import.meta.url
 /** Runs `npm run check`'s command as a real process (stdout and stderr are pipes, so no progress bar). */
 function check(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ["--import", "tsx", "src/cli/check.ts", ...args], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, LOG_LEVEL: "" } });
+    const child = spawn(process.execPath, ["--import", "tsx", "src/cli/check.ts", ...args], {
+      cwd: ROOT,
+      stdio: ["ignore", "pipe", "pipe"],
+      env: { ...process.env, LOG_LEVEL: "" },
+    });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (chunk) => (stdout += chunk));

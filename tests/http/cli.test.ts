@@ -88,9 +88,17 @@ describe("npm start", () => {
   it("refuses to start on an invalid sources file, naming the file, the source and the field", async () => {
     const dir = await mkdtemp(path.join(tmpdir(), "newsgate-cli-"));
     const file = path.join(dir, "sources.json");
-    await writeFile(file, JSON.stringify({ sections: [{ slug: "news", name: "News" }], sources: [{ id: "wire", name: "Wire", url: "https://wire.example/", section: "sport" }] }));
+    await writeFile(
+      file,
+      JSON.stringify({
+        sections: [{ slug: "news", name: "News" }],
+        sources: [{ id: "wire", name: "Wire", url: "https://wire.example/", section: "sport" }],
+      }),
+    );
     const server = start(["--sources", file, "--port", "0"]);
     expect(await server.exited).toBe(1);
-    expect(server.output().stderr).toContain(`Invalid sources file: ${file}: source "wire", field \`section\`: must be one of the sections' slugs (news)`);
+    expect(server.output().stderr).toContain(
+      `Invalid sources file: ${file}: source "wire", field \`section\`: must be one of the sections' slugs (news)`,
+    );
   });
 });

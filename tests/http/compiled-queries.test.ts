@@ -35,7 +35,11 @@ const OPERATIONS: { name: string; query: string; variables?: Record<string, unkn
     variables: { yes: true },
   },
   { name: "search", query: `{ articles(first: 5, query: "market") { totalCount edges { node { title } snippet } } }` },
-  { name: "a missing article", query: `query($id: ID!) { article(id: $id) { id title } articleByUrl(url: "https://nowhere.example/x") { id } tag(name: "no such tag") { id } }`, variables: { id: "QXJ0aWNsZTpub3BlCg" } },
+  {
+    name: "a missing article",
+    query: `query($id: ID!) { article(id: $id) { id title } articleByUrl(url: "https://nowhere.example/x") { id } tag(name: "no such tag") { id } }`,
+    variables: { id: "QXJ0aWNsZTpub3BlCg" },
+  },
   { name: "a variable that does not coerce", query: `query($n: Int!) { articles(first: $n) { totalCount } }`, variables: { n: "two" } },
   { name: "a page size over the limit", query: `{ articles(first: 500) { totalCount } }` },
   { name: "an operation name the document lacks", query: `query Sections { sections { slug } }`, operationName: "Other" },
@@ -79,9 +83,17 @@ describe("compiled queries (graphql-jit)", () => {
 
   it("compiles a query on its third execution, once, and never a document that may not be compiled", async () => {
     const compiled: (string | undefined)[] = [];
-    const yoga = createYoga({ schema, context: () => createContext(store), plugins: [useIncrementalDelivery(), useCompiledQueries({ onCompiled: (name) => compiled.push(name) })] });
+    const yoga = createYoga({
+      schema,
+      context: () => createContext(store),
+      plugins: [useIncrementalDelivery(), useCompiledQueries({ onCompiled: (name) => compiled.push(name) })],
+    });
     const run = (query: string, operationName?: string) =>
-      yoga.fetch("http://localhost/graphql", { method: "POST", headers: { "content-type": "application/json", accept: "application/json" }, body: JSON.stringify({ query, operationName }) });
+      yoga.fetch("http://localhost/graphql", {
+        method: "POST",
+        headers: { "content-type": "application/json", accept: "application/json" },
+        body: JSON.stringify({ query, operationName }),
+      });
     const kept = [
       "query Twice { sections { slug } }",
       "query Deferred { sections { slug ... @defer { name } } }",
@@ -93,4 +105,3 @@ describe("compiled queries (graphql-jit)", () => {
     expect(compiled).toEqual(["Twice"]);
   });
 });
-

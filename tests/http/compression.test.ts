@@ -97,25 +97,46 @@ describe("compression of text answers", () => {
   });
 
   it("POST answers (misses and hits) and Yoga's own answers are compressed too; tiny bodies and streams are not", async () => {
-    const post = (contentType = "application/json") => raw(`${gateway.url}/graphql`, { accept: ACCEPT, "content-type": contentType, "accept-encoding": "br" }, "POST", JSON.stringify({ query: PAGE }));
+    const post = (contentType = "application/json") =>
+      raw(
+        `${gateway.url}/graphql`,
+        { accept: ACCEPT, "content-type": contentType, "accept-encoding": "br" },
+        "POST",
+        JSON.stringify({ query: PAGE }),
+      );
     for (const answer of [await post(), await post(), await post("application/graphql+json")]) {
       expect(answer.status).toBe(200);
       expect(answer.headers["content-encoding"]).toBe("br");
       expect(JSON.parse(decoded(answer)).data.articles.edges).toHaveLength(100);
     }
-    const tiny = await raw(`${gateway.url}/graphql?query=${encodeURIComponent("{ sections { slug } }")}`, { accept: ACCEPT, "accept-encoding": "br" });
+    const tiny = await raw(`${gateway.url}/graphql?query=${encodeURIComponent("{ sections { slug } }")}`, {
+      accept: ACCEPT,
+      "accept-encoding": "br",
+    });
     expect(tiny.body.length).toBeLessThan(1024);
     expect(tiny.headers["content-encoding"]).toBeUndefined();
-    const stream = await raw(`${gateway.url}/graphql?query=${encodeURIComponent(PAGE)}`, { accept: "text/event-stream", "accept-encoding": "br, gzip" });
+    const stream = await raw(`${gateway.url}/graphql?query=${encodeURIComponent(PAGE)}`, {
+      accept: "text/event-stream",
+      "accept-encoding": "br, gzip",
+    });
     expect(stream.headers["content-type"]).toMatch(/text\/event-stream/);
     expect(stream.headers["content-encoding"] ?? "none").toBe("none");
-    const multipart = await raw(`${gateway.url}/graphql?query=${encodeURIComponent(PAGE.replace("summary", "... @defer { summary }"))}`, { accept: "multipart/mixed", "accept-encoding": "br, gzip" });
+    const multipart = await raw(`${gateway.url}/graphql?query=${encodeURIComponent(PAGE.replace("summary", "... @defer { summary }"))}`, {
+      accept: "multipart/mixed",
+      "accept-encoding": "br, gzip",
+    });
     expect(multipart.headers["content-type"]).toMatch(/multipart\/mixed/);
     expect(multipart.headers["content-encoding"] ?? "none").toBe("none");
   });
 
   it("feeds, OPML, /embed.js and embed JSON are compressed, with a tag per encoding and working 304s", async () => {
-    for (const path of ["/feeds/all.rss?limit=100", "/feeds/all.json?limit=100", "/feeds/all.atom?limit=100", "/embed.js", "/embed/technology.json?limit=20"]) {
+    for (const path of [
+      "/feeds/all.rss?limit=100",
+      "/feeds/all.json?limit=100",
+      "/feeds/all.atom?limit=100",
+      "/embed.js",
+      "/embed/technology.json?limit=20",
+    ]) {
       const plain = await raw(`${gateway.url}${path}`);
       expect(plain.status, path).toBe(200);
       expect(plain.headers["content-encoding"], path).toBeUndefined();
@@ -126,7 +147,10 @@ describe("compression of text answers", () => {
         expect(decoded(answer), path).toBe(plain.body.toString("utf8"));
         expect(varies(answer, "Accept-Encoding"), path).toBe(true);
         expect(answer.headers.etag, path).not.toBe(plain.headers.etag);
-        const notModified = await raw(`${gateway.url}${path}`, { "accept-encoding": encoding, "if-none-match": String(answer.headers.etag) });
+        const notModified = await raw(`${gateway.url}${path}`, {
+          "accept-encoding": encoding,
+          "if-none-match": String(answer.headers.etag),
+        });
         expect(notModified.status, path).toBe(304);
         expect(notModified.headers.etag, path).toBe(answer.headers.etag);
         const head = await raw(`${gateway.url}${path}`, { "accept-encoding": encoding }, "HEAD");

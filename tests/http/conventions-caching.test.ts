@@ -85,7 +85,8 @@ describe("cacheable GET", () => {
   });
 
   it("keys the tag on the normalized query, variables, operation name and Accept", async () => {
-    const tag = async (query: string, headers: Record<string, string> = {}, extra = "") => (await get(query, headers, extra)).headers.get("etag");
+    const tag = async (query: string, headers: Record<string, string> = {}, extra = "") =>
+      (await get(query, headers, extra)).headers.get("etag");
     const base = await tag(TITLES);
     // Insignificant whitespace, commas and comments do not change the answer, so not the tag.
     expect(await tag(`{\n  articles(first: 5) {  edges { node { title } } } # titles\n}`)).toBe(base);
@@ -101,7 +102,11 @@ describe("cacheable GET", () => {
   });
 
   it("sends POST answers and error answers with no-store and no ETag", async () => {
-    const post = await fetch(`${gateway.url}/graphql`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ query: TITLES }) });
+    const post = await fetch(`${gateway.url}/graphql`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ query: TITLES }),
+    });
     expect(post.status).toBe(200);
     expect(post.headers.get("cache-control")).toBe("no-store");
     expect(post.headers.get("etag")).toBeNull();
@@ -150,7 +155,7 @@ describe("max-age", () => {
   it("is what the sources have left of their freshness, at most the smallest refreshSeconds", async () => {
     const upstream = await startLiveUpstream();
     // Not 0: lru-cache reads a start time of 0 as "no TTL".
-  let clock = 1_000_000;
+    let clock = 1_000_000;
     const gateway = await startGateway(
       {
         sources: [

@@ -71,11 +71,16 @@ describe("@defer and @stream", () => {
     const response = await fetch(url, {
       method: "POST",
       headers: { "content-type": "application/json", accept: "multipart/mixed" },
-      body: JSON.stringify({ query: '{ sections { slug } articles(first: 1) { edges { node { related(first: 3) @stream(initialCount: 1) { score } } } } }' }),
+      body: JSON.stringify({
+        query: "{ sections { slug } articles(first: 1) { edges { node { related(first: 3) @stream(initialCount: 1) { score } } } } }",
+      }),
     });
     const parts = multipartParts(await response.text(), response.headers.get("content-type") ?? "");
     expect(parts[0].data.articles.edges[0].node.related).toHaveLength(1);
-    const streamed = parts.slice(1).flatMap((part) => part.incremental ?? []).flatMap((item: any) => item.items ?? []);
+    const streamed = parts
+      .slice(1)
+      .flatMap((part) => part.incremental ?? [])
+      .flatMap((item: any) => item.items ?? []);
     expect(streamed).toHaveLength(2);
   });
 
@@ -96,7 +101,9 @@ describe("@defer and @stream", () => {
   }
 
   it("does not let a cache store a streamed GET answer", async () => {
-    const response = await fetch(`${url}?query=${encodeURIComponent(ARTICLE_WITH_DEFERRED_RELATED)}`, { headers: { accept: "multipart/mixed" } });
+    const response = await fetch(`${url}?query=${encodeURIComponent(ARTICLE_WITH_DEFERRED_RELATED)}`, {
+      headers: { accept: "multipart/mixed" },
+    });
     expect(response.headers.get("content-type")).toMatch(/^multipart\/mixed/);
     await response.text();
     expect(response.headers.get("cache-control")).toBe("no-store");

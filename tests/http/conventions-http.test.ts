@@ -36,7 +36,11 @@ describe("GraphQL over HTTP conventions", () => {
   });
 
   it("answers a method other than GET and POST with 405 and Allow, on the endpoint and the plain routes", async () => {
-    const put = await fetch(endpoint, { method: "PUT", headers: { "content-type": "application/json" }, body: '{"query":"{ __typename }"}' });
+    const put = await fetch(endpoint, {
+      method: "PUT",
+      headers: { "content-type": "application/json" },
+      body: '{"query":"{ __typename }"}',
+    });
     expect(put.status).toBe(405);
     expect(put.headers.get("allow")).toBe("GET, POST");
     expect(put.headers.get("cache-control")).toBe("no-store");
@@ -65,7 +69,11 @@ describe("GraphQL over HTTP conventions", () => {
 
   for (const accept of [GRAPHQL_RESPONSE, "application/json"]) {
     it(`answers malformed JSON with 400 and a clear error (accept ${accept})`, async () => {
-      const response = await fetch(endpoint, { method: "POST", headers: { "content-type": "application/json", accept }, body: '{"query": "{ __typename }"' });
+      const response = await fetch(endpoint, {
+        method: "POST",
+        headers: { "content-type": "application/json", accept },
+        body: '{"query": "{ __typename }"',
+      });
       expect(response.status).toBe(400);
       expect(response.headers.get("cache-control")).toBe("no-store");
       const body = await response.json();
@@ -77,7 +85,11 @@ describe("GraphQL over HTTP conventions", () => {
 
   it("answers a body over the size limit with 413, naming the limit, and closes the connection", async () => {
     const query = `{ __typename } # ${"x".repeat(DEFAULT_MAX_REQUEST_BODY_BYTES)}`;
-    const response = await fetch(endpoint, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ query }) });
+    const response = await fetch(endpoint, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ query }),
+    });
     expect(response.status).toBe(413);
     expect(response.headers.get("connection")).toBe("close");
     const body = await response.json();
@@ -87,10 +99,14 @@ describe("GraphQL over HTTP conventions", () => {
 
   it("counts the bytes of a chunked body too (no Content-Length to trust)", async () => {
     const status = await new Promise<number>((resolve, reject) => {
-      const req = httpRequest(endpoint, { method: "POST", headers: { "content-type": "application/json", "transfer-encoding": "chunked" } }, (res) => {
-        res.resume();
-        resolve(res.statusCode ?? 0);
-      });
+      const req = httpRequest(
+        endpoint,
+        { method: "POST", headers: { "content-type": "application/json", "transfer-encoding": "chunked" } },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        },
+      );
       req.on("error", reject);
       req.write(`{"query": "{ __typename }", "variables": {"pad": "`);
       // Written in pieces, so only counting what arrives can tell.
@@ -103,7 +119,11 @@ describe("GraphQL over HTTP conventions", () => {
   it("takes a body just under the limit", async () => {
     const query = `{ __typename } # ${"x".repeat(DEFAULT_MAX_REQUEST_BODY_BYTES - 100)}`;
     // The comment makes no tokens, so only the byte limit could refuse it.
-    const response = await fetch(endpoint, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ query }) });
+    const response = await fetch(endpoint, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ query }),
+    });
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ data: { __typename: "Query" } });
   });
@@ -121,10 +141,16 @@ describe("masking of unexpected errors", () => {
         };
         const query = "{ sections { slug } }";
         const answers = [
-          await fetch(`${gateway.url}/graphql`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ query }) }),
+          await fetch(`${gateway.url}/graphql`, {
+            method: "POST",
+            headers: { "content-type": "application/json" },
+            body: JSON.stringify({ query }),
+          }),
           await fetch(`${gateway.url}/graphql?query=${encodeURIComponent(query)}`, { headers: { accept: GRAPHQL_RESPONSE } }),
           // A conditional GET reads the catalog before execution, to answer 304 cheaply.
-          await fetch(`${gateway.url}/graphql?query=${encodeURIComponent(query)}`, { headers: { accept: GRAPHQL_RESPONSE, "if-none-match": 'W/"1-x"' } }),
+          await fetch(`${gateway.url}/graphql?query=${encodeURIComponent(query)}`, {
+            headers: { accept: GRAPHQL_RESPONSE, "if-none-match": 'W/"1-x"' },
+          }),
         ];
         for (const response of answers) {
           const text = await response.text();

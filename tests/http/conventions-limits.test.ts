@@ -26,17 +26,28 @@ function fragmentBomb(levels: number): string {
   return `{ articles(first: 100) { edges { node { ...L${levels} } } } }\n${fragments.join("\n")}`;
 }
 
-const COSTLY = "{ articles(first: 100) { edges { node { related(first: 20) { article { related(first: 20) { article { title } } } } } } } }";
+const COSTLY =
+  "{ articles(first: 100) { edges { node { related(first: 20) { article { related(first: 20) { article { title } } } } } } } }";
 
 const refusals: { name: string; query: string; code: string; message: RegExp }[] = [
-  { name: "deep nesting", query: nested(5), code: "QUERY_TOO_DEEP", message: new RegExp(`depth limit of ${DEFAULT_MAX_DEPTH} exceeded, found 14`) },
+  {
+    name: "deep nesting",
+    query: nested(5),
+    code: "QUERY_TOO_DEEP",
+    message: new RegExp(`depth limit of ${DEFAULT_MAX_DEPTH} exceeded, found 14`),
+  },
   {
     name: "an alias bomb",
     query: `{ ${Array.from({ length: DEFAULT_MAX_ALIASES + 5 }, (_, i) => `a${i}: sections { slug }`).join(" ")} }`,
     code: "TOO_MANY_ALIASES",
     message: new RegExp(`Aliases limit of ${DEFAULT_MAX_ALIASES} exceeded, found ${DEFAULT_MAX_ALIASES + 5}`),
   },
-  { name: "a fragment bomb", query: fragmentBomb(3), code: "QUERY_TOO_COSTLY", message: new RegExp(`cost limit of ${DEFAULT_MAX_COST} exceeded, found \\d{6,}`) },
+  {
+    name: "a fragment bomb",
+    query: fragmentBomb(3),
+    code: "QUERY_TOO_COSTLY",
+    message: new RegExp(`cost limit of ${DEFAULT_MAX_COST} exceeded, found \\d{6,}`),
+  },
   {
     name: "a huge document",
     query: `{ ${"__typename ".repeat(DEFAULT_MAX_TOKENS + 500)}}`,
@@ -50,7 +61,12 @@ const refusals: { name: string; query: string; code: string; message: RegExp }[]
     message: new RegExp(`Directives limit of ${DEFAULT_MAX_DIRECTIVES} exceeded, found ${DEFAULT_MAX_DIRECTIVES + 1}`),
   },
   // articles 1 + 100 edges × (1 + node 1 + 20 related × (1 + article 1 + 20 related × (1 + article 1))): objects, not scalars.
-  { name: "100 articles × 20 related × 20 related", query: COSTLY, code: "QUERY_TOO_COSTLY", message: /cost limit of 5000 exceeded, found 84201\./ },
+  {
+    name: "100 articles × 20 related × 20 related",
+    query: COSTLY,
+    code: "QUERY_TOO_COSTLY",
+    message: /cost limit of 5000 exceeded, found 84201\./,
+  },
 ];
 
 describe("limits against abusive queries", () => {
@@ -91,7 +107,9 @@ describe("limits against abusive queries", () => {
   }
 
   it("refuses over GET the same way, and no cache keeps the refusal", async () => {
-    const response = await fetch(`${gateway.url}/graphql?query=${encodeURIComponent(nested(5))}`, { headers: { accept: GRAPHQL_RESPONSE } });
+    const response = await fetch(`${gateway.url}/graphql?query=${encodeURIComponent(nested(5))}`, {
+      headers: { accept: GRAPHQL_RESPONSE },
+    });
     expect(response.status).toBe(400);
     expect(response.headers.get("cache-control")).toBe("no-store");
     expect((await response.json()).errors[0].extensions.code).toBe("QUERY_TOO_DEEP");
@@ -102,7 +120,10 @@ describe("limits against abusive queries", () => {
     const { status, body } = await post(atDepth, GRAPHQL_RESPONSE);
     expect(status).toBe(200);
     expect(body.errors).toBeUndefined();
-    const aliases = await post(`{ ${Array.from({ length: DEFAULT_MAX_ALIASES }, (_, i) => `a${i}: sections { slug }`).join(" ")} }`, GRAPHQL_RESPONSE);
+    const aliases = await post(
+      `{ ${Array.from({ length: DEFAULT_MAX_ALIASES }, (_, i) => `a${i}: sections { slug }`).join(" ")} }`,
+      GRAPHQL_RESPONSE,
+    );
     expect(aliases.body.errors).toBeUndefined();
   });
 
@@ -131,7 +152,10 @@ describe("limits against abusive queries", () => {
         // A subscription opens an event stream (it answers nothing until an article arrives); its cost is what the limit checks.
         expect(measureQueryCost(schema, parse(query))).toBeLessThanOrEqual(DEFAULT_MAX_COST);
         const controller = new AbortController();
-        const response = await fetch(`${gateway.url}/graphql?query=${encodeURIComponent(query)}`, { headers: { accept: "text/event-stream" }, signal: controller.signal });
+        const response = await fetch(`${gateway.url}/graphql?query=${encodeURIComponent(query)}`, {
+          headers: { accept: "text/event-stream" },
+          signal: controller.signal,
+        });
         expect(response.status).toBe(200);
         expect(response.headers.get("content-type")).toMatch(/^text\/event-stream/);
         controller.abort();
@@ -144,7 +168,8 @@ describe("limits against abusive queries", () => {
   });
 
   it("costs a page size given as a variable by its value, whatever was sent before with the same document", async () => {
-    const query = "query ($n: Int) { articles(first: $n) { edges { node { related(first: 20) { article { related(first: 20) { article { title } } } } } } } }";
+    const query =
+      "query ($n: Int) { articles(first: $n) { edges { node { related(first: 20) { article { related(first: 20) { article { title } } } } } } } }";
     expect((await post(query, GRAPHQL_RESPONSE, { n: 1 })).body.errors).toBeUndefined();
     const costly = await post(query, GRAPHQL_RESPONSE, { n: 100 });
     expect(costly.status).toBe(400);
@@ -155,9 +180,17 @@ describe("limits against abusive queries", () => {
     const strict = await startGateway({ sources: [] }, { http: { limits: { maxDepth: 4, maxCost: 50, maxTokens: 30 } } });
     try {
       const post = async (query: string) =>
-        (await fetch(`${strict.url}/graphql`, { method: "POST", headers: { "content-type": "application/json", accept: GRAPHQL_RESPONSE }, body: JSON.stringify({ query }) })).json();
+        (
+          await fetch(`${strict.url}/graphql`, {
+            method: "POST",
+            headers: { "content-type": "application/json", accept: GRAPHQL_RESPONSE },
+            body: JSON.stringify({ query }),
+          })
+        ).json();
       expect((await post("{ sections { articles { edges { node { title } } } } }")).errors[0].extensions.code).toBe("QUERY_TOO_DEEP");
-      expect((await post("{ articles(first: 60) { edges { node { title } } } }")).errors[0].message).toMatch(/cost limit of 50 exceeded, found 121/);
+      expect((await post("{ articles(first: 60) { edges { node { title } } } }")).errors[0].message).toMatch(
+        /cost limit of 50 exceeded, found 121/,
+      );
       expect((await post(`{ ${"__typename ".repeat(40)}}`)).errors[0].message).toMatch(/Token limit of 30 exceeded, found 42/);
       expect((await post("{ sections { slug } }")).errors).toBeUndefined();
     } finally {
@@ -176,8 +209,8 @@ describe("the cost estimate", () => {
   });
 
   it("uses related's schema default of 5 and a variable's value", () => {
-    expect(cost("{ article(id: \"x\") { related { score } } }")).toBe(1 + 5);
-    expect(cost("query ($n: Int) { article(id: \"x\") { related(first: $n) { score } } }", { n: 7 })).toBe(1 + 7);
+    expect(cost('{ article(id: "x") { related { score } } }')).toBe(1 + 5);
+    expect(cost('query ($n: Int) { article(id: "x") { related(first: $n) { score } } }', { n: 7 })).toBe(1 + 7);
     // Over the API's cap of 100, a page counts as 100: the API refuses it with BAD_USER_INPUT before doing more.
     expect(cost("{ articles(first: 5000) { edges { node { id } } } }")).toBe(1 + 100 * 2);
   });
@@ -190,7 +223,9 @@ describe("the cost estimate", () => {
   });
 
   it("stops at a fragment cycle instead of looping (validation refuses it anyway)", () => {
-    const cyclic = parse("{ articles { edges { node { ...A } } } } fragment A on Article { related { article { ...B } } } fragment B on Article { ...A }");
+    const cyclic = parse(
+      "{ articles { edges { node { ...A } } } } fragment A on Article { related { article { ...B } } } fragment B on Article { ...A }",
+    );
     expect(Number.isFinite(measureQueryCost(schema, cyclic, {}))).toBe(true);
   });
 });

@@ -32,7 +32,11 @@ describe("persisted operations: allow-list mode", () => {
   let gateway: Awaited<ReturnType<typeof startGateway>>;
   let operations: PersistedOperations;
   const post = async (body: Record<string, unknown>, accept = GRAPHQL_RESPONSE) => {
-    const response = await fetch(`${gateway.url}/graphql`, { method: "POST", headers: { "content-type": "application/json", accept }, body: JSON.stringify(body) });
+    const response = await fetch(`${gateway.url}/graphql`, {
+      method: "POST",
+      headers: { "content-type": "application/json", accept },
+      body: JSON.stringify(body),
+    });
     return { status: response.status, body: await response.json() };
   };
   const apollo = (hash: string) => ({ persistedQuery: { version: 1, sha256Hash: hash } });
@@ -68,7 +72,9 @@ describe("persisted operations: allow-list mode", () => {
     expect((await get.json()).data.articles.edges.length).toBe(2);
     // A persisted GET is as cacheable as any other.
     expect(get.headers.get("etag")).toBeTruthy();
-    const apolloGet = await fetch(`${gateway.url}/graphql?extensions=${encodeURIComponent(JSON.stringify(apollo(sha256(TITLES))))}`, { headers: { accept: GRAPHQL_RESPONSE } });
+    const apolloGet = await fetch(`${gateway.url}/graphql?extensions=${encodeURIComponent(JSON.stringify(apollo(sha256(TITLES))))}`, {
+      headers: { accept: GRAPHQL_RESPONSE },
+    });
     expect((await apolloGet.json()).data.articles.edges.length).toBe(2);
   });
 
@@ -107,8 +113,16 @@ describe("persisted operations: off by default", () => {
     const gateway = await startGateway({ sources: [] });
     try {
       const post = async (body: object) =>
-        (await fetch(`${gateway.url}/graphql`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) })).json();
-      expect(await post({ query: "{ sections { slug } }" })).toEqual({ data: { sections: expect.arrayContaining([{ slug: "technology" }]) } });
+        (
+          await fetch(`${gateway.url}/graphql`, {
+            method: "POST",
+            headers: { "content-type": "application/json" },
+            body: JSON.stringify(body),
+          })
+        ).json();
+      expect(await post({ query: "{ sections { slug } }" })).toEqual({
+        data: { sections: expect.arrayContaining([{ slug: "technology" }]) },
+      });
       const hashOnly = await post({ extensions: { persistedQuery: { version: 1, sha256Hash: sha256(TITLES) } } });
       // Automatic persisted queries: the client is told to send the document (see tests/http/apq.test.ts).
       expect(hashOnly.errors[0]).toMatchObject({ message: "PersistedQueryNotFound", extensions: { code: "PERSISTED_QUERY_NOT_FOUND" } });
@@ -123,7 +137,11 @@ describe("persisted operations: off by default", () => {
 
 describe("the allow-list file", () => {
   const cases: [string, unknown, RegExp][] = [
-    ["a hash that is not the document's", { [sha256("{ a }")]: TITLES }, /entry "[0-9a-f]{64}": is not the sha256 of its document \(that is [0-9a-f]{64}\)/],
+    [
+      "a hash that is not the document's",
+      { [sha256("{ a }")]: TITLES },
+      /entry "[0-9a-f]{64}": is not the sha256 of its document \(that is [0-9a-f]{64}\)/,
+    ],
     ["a key that is not a sha256", { "not-a-hash": TITLES }, /entry "not-a-hash": the key must be a sha256 as 64 lowercase hex digits/],
     ["a value that is not a document", { [sha256("x")]: 42 }, /the value must be the operation's GraphQL document/],
     ["a document that does not parse", { [sha256("{ oops")]: "{ oops" }, /entry "[0-9a-f]{64}": does not parse: Syntax Error/],
@@ -161,15 +179,23 @@ describe("the allow-list file", () => {
     expect(readSettings([], {}).persistedOperationsFile).toBeNull();
     expect(readSettings([], { NEWSGATE_PERSISTED_OPERATIONS: "" }).persistedOperationsFile).toBeNull();
     // The existing contract is unchanged.
-    expect(readSettings(["--sources", "s.json", "--port", "8080", "--host", "0.0.0.0"], {})).toMatchObject({ sourcesFile: "s.json", port: 8080, host: "0.0.0.0" });
+    expect(readSettings(["--sources", "s.json", "--port", "8080", "--host", "0.0.0.0"], {})).toMatchObject({
+      sourcesFile: "s.json",
+      port: 8080,
+      host: "0.0.0.0",
+    });
   });
 
   it("turns the mode on for npm start, and a bad file stops it with a message naming the file and the entry", async () => {
     const run = (args: string[]) => {
-      const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts", "--sources", SOURCES, "--port", "0", "--host", "127.0.0.1", ...args], {
-        cwd: ROOT,
-        stdio: ["ignore", "pipe", "pipe"],
-      });
+      const child = spawn(
+        process.execPath,
+        ["--import", "tsx", "src/main.ts", "--sources", SOURCES, "--port", "0", "--host", "127.0.0.1", ...args],
+        {
+          cwd: ROOT,
+          stdio: ["ignore", "pipe", "pipe"],
+        },
+      );
       let stdout = "";
       let stderr = "";
       child.stdout.on("data", (chunk) => (stdout += chunk));
@@ -196,7 +222,8 @@ describe("the allow-list file", () => {
       expect(failing.output().stderr).toContain(`Invalid persisted operations file: ${bad}: entry "${sha256("{ a }")}": is not the sha256`);
 
       const url = await serving.url;
-      const post = async (body: object) => (await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) })).json();
+      const post = async (body: object) =>
+        (await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) })).json();
       expect((await post({ query: TITLES })).errors[0].extensions.code).toBe("PERSISTED_QUERY_ONLY");
       expect((await post({ documentId: sha256(TITLES) })).data.articles.edges).toHaveLength(2);
     } finally {

@@ -8,7 +8,9 @@ import { listen } from "../../src/http/server.ts";
 
 /** The bundled demo set that `npm start` serves, read through a real server. */
 const DEMO = fileURLToPath(new URL("../../sources/default.json", import.meta.url));
-const CLUSTERS: Record<string, string[]> = JSON.parse(readFileSync(new URL("../../sources/demo/clusters.json", import.meta.url), "utf8")).clusters;
+const CLUSTERS: Record<string, string[]> = JSON.parse(
+  readFileSync(new URL("../../sources/demo/clusters.json", import.meta.url), "utf8"),
+).clusters;
 
 const PAGE = `query Page($after: String) {
   articles(first: 100, after: $after) {

@@ -9,7 +9,10 @@ import type { Logger } from "../../src/ops/logger.ts";
 
 const rss = (titles: string[]) =>
   `<?xml version="1.0"?><rss version="2.0"><channel><title>Direct</title>${titles
-    .map((t, i) => `<item><title>${t}</title><link>https://direct.example/${i}</link><description>About ${t}.</description><pubDate>${new Date(Date.UTC(2026, 9, 1, i)).toUTCString()}</pubDate></item>`)
+    .map(
+      (t, i) =>
+        `<item><title>${t}</title><link>https://direct.example/${i}</link><description>About ${t}.</description><pubDate>${new Date(Date.UTC(2026, 9, 1, i)).toUTCString()}</pubDate></item>`,
+    )
     .join("")}</channel></rss>`;
 
 const closers: (() => Promise<void>)[] = [];
@@ -24,7 +27,8 @@ afterEach(async () => {
  */
 async function setup(deps: { logger?: Logger } = {}) {
   const upstream = await startFixtureServer({
-    "/direct.rss": (_req, res) => void res.writeHead(200, { "content-type": "application/rss+xml" }).end(rss(["Alpha story", "Beta story", "Gamma story"])),
+    "/direct.rss": (_req, res) =>
+      void res.writeHead(200, { "content-type": "application/rss+xml" }).end(rss(["Alpha story", "Beta story", "Gamma story"])),
   });
   const executedBy: string[] = [];
   const gateway = await startGateway(
@@ -34,14 +38,22 @@ async function setup(deps: { logger?: Logger } = {}) {
   closers.push(gateway.close, upstream.close);
   await gateway.warmUp();
   const plain = createApp({ store: gateway.store, edgeCache: false });
-  const send = async (init: { method: "GET" | "POST"; body?: unknown; query?: Record<string, string>; headers?: Record<string, string> }) => {
+  const send = async (init: {
+    method: "GET" | "POST";
+    body?: unknown;
+    query?: Record<string, string>;
+    headers?: Record<string, string>;
+  }) => {
     const search = init.query ? `?${new URLSearchParams(init.query)}` : "";
     const request = {
       method: init.method,
       headers: { accept: "application/json", ...(init.method === "POST" ? { "content-type": "application/json" } : {}), ...init.headers },
       ...(init.body === undefined ? {} : { body: typeof init.body === "string" ? init.body : JSON.stringify(init.body) }),
     };
-    const [edge, yoga] = await Promise.all([fetch(`${gateway.url}/graphql${search}`, request), plain.yoga.fetch(`http://localhost/graphql${search}`, request)]);
+    const [edge, yoga] = await Promise.all([
+      fetch(`${gateway.url}/graphql${search}`, request),
+      plain.yoga.fetch(`http://localhost/graphql${search}`, request),
+    ]);
     return { edge: await answerOf(edge), yoga: await answerOf(yoga), by: executedBy.at(-1), requestId: edge.headers.get("x-request-id") };
   };
   return { gateway, send, executedBy };
@@ -51,12 +63,14 @@ async function setup(deps: { logger?: Logger } = {}) {
 async function answerOf(response: Response) {
   const headers: Record<string, string> = {};
   response.headers.forEach((value, name) => {
-    if (!["date", "x-request-id", "connection", "keep-alive", CACHE_STATUS_HEADER].includes(name.toLowerCase())) headers[name.toLowerCase()] = value;
+    if (!["date", "x-request-id", "connection", "keep-alive", CACHE_STATUS_HEADER].includes(name.toLowerCase()))
+      headers[name.toLowerCase()] = value;
   });
   return { status: response.status, headers, body: await response.text() };
 }
 
-const PAGE = "query Page($n: Int!, $after: String) { articles(first: $n, after: $after) { edges { cursor node { id title summary } } pageInfo { hasNextPage } } }";
+const PAGE =
+  "query Page($n: Int!, $after: String) { articles(first: $n, after: $after) { edges { cursor node { id title summary } } pageInfo { hasNextPage } } }";
 
 describe("direct execution of known operations", () => {
   it("answers an operation Yoga answered cleanly without Yoga's HTTP layer, with the same status, headers and bytes", async () => {
@@ -67,10 +81,16 @@ describe("direct execution of known operations", () => {
     expect(again.by).toBe("direct");
     expect(again.edge).toEqual(first.edge);
     // New variables: still direct, and what Yoga alone answers (less the headers the partner gate adds).
-    const next = await send({ method: "POST", body: { query: PAGE, variables: { n: 2, after: JSON.parse(first.edge.body).data.articles.edges[0].cursor } } });
+    const next = await send({
+      method: "POST",
+      body: { query: PAGE, variables: { n: 2, after: JSON.parse(first.edge.body).data.articles.edges[0].cursor } },
+    });
     expect(next.by).toBe("direct");
     expect([next.edge.status, next.edge.body, next.edge.headers["content-type"], next.edge.headers["cache-control"]]).toEqual([
-      next.yoga.status, next.yoga.body, next.yoga.headers["content-type"], next.yoga.headers["cache-control"],
+      next.yoga.status,
+      next.yoga.body,
+      next.yoga.headers["content-type"],
+      next.yoga.headers["cache-control"],
     ]);
     expect(JSON.parse(next.edge.body).data.articles.edges.map((e: any) => e.node.title)).toEqual(["Beta story", "Alpha story"]);
   });
@@ -131,10 +151,14 @@ describe("direct execution of known operations", () => {
     const failed = await send({ method: "POST", body: { query, variables: { n: 500 } } });
     expect([ok.by, failed.by]).toEqual(["direct", "direct"]);
     const after = await scrape(gateway.url);
-    const delta = (labels: Record<string, string>) => after.value("newsgate_graphql_operations_total", labels) - before.value("newsgate_graphql_operations_total", labels);
+    const delta = (labels: Record<string, string>) =>
+      after.value("newsgate_graphql_operations_total", labels) - before.value("newsgate_graphql_operations_total", labels);
     expect(delta({ operation: "FrontPage", outcome: "ok" })).toBe(1);
     expect(delta({ operation: "FrontPage", outcome: "error" })).toBe(1);
-    expect(after.value("newsgate_graphql_operation_duration_seconds_count", { operation: "FrontPage", outcome: "ok" }) - before.value("newsgate_graphql_operation_duration_seconds_count", { operation: "FrontPage", outcome: "ok" })).toBe(1);
+    expect(
+      after.value("newsgate_graphql_operation_duration_seconds_count", { operation: "FrontPage", outcome: "ok" }) -
+        before.value("newsgate_graphql_operation_duration_seconds_count", { operation: "FrontPage", outcome: "ok" }),
+    ).toBe(1);
   });
 
   it("logs an unexpected resolver error once, with the request's id, and masks it for the client as Yoga does", async () => {
@@ -165,7 +189,8 @@ describe("direct execution of known operations", () => {
     // The same document by GET is another request to Yoga (its method rules and caching differ).
     expect((await send({ method: "GET", query: { query, operationName: "A" } })).by).toBe("yoga");
     // A refusal is never learned: the operation stays Yoga's.
-    const costly = "{ articles(first: 100) { edges { node { related(first: 20) { article { related(first: 20) { article { id } } } } } } } }";
+    const costly =
+      "{ articles(first: 100) { edges { node { related(first: 20) { article { related(first: 20) { article { id } } } } } } } }";
     const refused = await send({ method: "POST", body: { query: costly } });
     expect(JSON.parse(refused.edge.body).errors[0].extensions.code).toBe("QUERY_TOO_COSTLY");
     expect((await send({ method: "POST", body: { query: costly } })).by).toBe("yoga");
@@ -178,8 +203,16 @@ describe("direct execution of known operations", () => {
 describe("directParams", () => {
   it("takes a query with an object of variables and a string operation name", () => {
     expect(directParams({ query: "{ a }" })).toEqual({ query: "{ a }", variables: undefined, operationName: undefined });
-    expect(directParams({ query: "{ a }", variables: { n: 1 }, operationName: "A" })).toEqual({ query: "{ a }", variables: { n: 1 }, operationName: "A" });
-    expect(directParams({ query: "{ a }", variables: null, operationName: null, extra: null })).toEqual({ query: "{ a }", variables: null, operationName: null });
+    expect(directParams({ query: "{ a }", variables: { n: 1 }, operationName: "A" })).toEqual({
+      query: "{ a }",
+      variables: { n: 1 },
+      operationName: "A",
+    });
+    expect(directParams({ query: "{ a }", variables: null, operationName: null, extra: null })).toEqual({
+      query: "{ a }",
+      variables: null,
+      operationName: null,
+    });
   });
 
   it("leaves to Yoga whatever it refuses or treats apart", () => {

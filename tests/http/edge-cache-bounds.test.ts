@@ -18,9 +18,16 @@ afterEach(async () => {
 async function stubbedEdge(options: { maxBytes?: number } = {}) {
   const upstream = await startFixtureServer({
     "/feed.rss": (_req, res) =>
-      void res.writeHead(200, { "content-type": "application/rss+xml" }).end('<?xml version="1.0"?><rss version="2.0"><channel><title>F</title><item><title>One</title><link>https://f.example/1</link></item></channel></rss>'),
+      void res
+        .writeHead(200, { "content-type": "application/rss+xml" })
+        .end(
+          '<?xml version="1.0"?><rss version="2.0"><channel><title>F</title><item><title>One</title><link>https://f.example/1</link></item></channel></rss>',
+        ),
   });
-  const gateway = await startGateway({ sources: [{ id: "f", name: "F", url: upstream.url("/feed.rss"), section: "technology" }] }, { monotonicNow: () => 1_000_000 });
+  const gateway = await startGateway(
+    { sources: [{ id: "f", name: "F", url: upstream.url("/feed.rss"), section: "technology" }] },
+    { monotonicNow: () => 1_000_000 },
+  );
   closers.push(gateway.close, upstream.close);
   await gateway.warmUp();
   const catalog = await gateway.store.catalog();
@@ -34,7 +41,9 @@ async function stubbedEdge(options: { maxBytes?: number } = {}) {
       counts.executed++;
       exchange.onCatalog(catalog);
       exchange.onResult(true);
-      return new Response(`{"data":{"ok":true,"pad":"${"p".repeat(900)}"}}`, { headers: { "content-type": "application/json; charset=utf-8" } });
+      return new Response(`{"data":{"ok":true,"pad":"${"p".repeat(900)}"}}`, {
+        headers: { "content-type": "application/json; charset=utf-8" },
+      });
     },
     direct: { run: async () => ({ kind: "declined" }), entityTags: () => null },
   });
@@ -43,7 +52,11 @@ async function stubbedEdge(options: { maxBytes?: number } = {}) {
   closers.push(() => new Promise((resolve) => server.close(() => resolve())));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
   const post = async (query: string) => {
-    const response = await fetch(url, { method: "POST", headers: { "content-type": "application/json", accept: "application/json" }, body: JSON.stringify({ query }) });
+    const response = await fetch(url, {
+      method: "POST",
+      headers: { "content-type": "application/json", accept: "application/json" },
+      body: JSON.stringify({ query }),
+    });
     expect((await response.json()).data.ok).toBe(true);
     return response.headers.get(CACHE_STATUS_HEADER);
   };

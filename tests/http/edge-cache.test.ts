@@ -6,7 +6,10 @@ import { startGateway } from "../helpers/gateway.ts";
 
 const rss = (titles: string[]) =>
   `<?xml version="1.0"?><rss version="2.0"><channel><title>Edge</title>${titles
-    .map((t, i) => `<item><title>${t}</title><link>https://edge.example/${encodeURIComponent(t)}</link><pubDate>${new Date(Date.UTC(2026, 9, 1, i)).toUTCString()}</pubDate></item>`)
+    .map(
+      (t, i) =>
+        `<item><title>${t}</title><link>https://edge.example/${encodeURIComponent(t)}</link><pubDate>${new Date(Date.UTC(2026, 9, 1, i)).toUTCString()}</pubDate></item>`,
+    )
     .join("")}</channel></rss>`;
 
 const closers: (() => Promise<void>)[] = [];
@@ -32,15 +35,34 @@ async function setup(initialTitles = ["First story", "Second story"]) {
   // As the background refresher does at start: every source read once before the first request.
   await gateway.warmUp();
   const post = async (query: string, variables?: unknown, accept = "application/json") => {
-    const response = await fetch(`${gateway.url}/graphql`, { method: "POST", headers: { "content-type": "application/json", accept }, body: JSON.stringify({ query, variables }) });
-    return { cache: response.headers.get(CACHE_STATUS_HEADER), headers: response.headers, status: response.status, body: await response.json() };
+    const response = await fetch(`${gateway.url}/graphql`, {
+      method: "POST",
+      headers: { "content-type": "application/json", accept },
+      body: JSON.stringify({ query, variables }),
+    });
+    return {
+      cache: response.headers.get(CACHE_STATUS_HEADER),
+      headers: response.headers,
+      status: response.status,
+      body: await response.json(),
+    };
   };
   const get = async (query: string, headers: Record<string, string> = {}) => {
-    const response = await fetch(`${gateway.url}/graphql?query=${encodeURIComponent(query)}`, { headers: { accept: "application/json", ...headers } });
-    return { cache: response.headers.get(CACHE_STATUS_HEADER), headers: response.headers, status: response.status, text: await response.text() };
+    const response = await fetch(`${gateway.url}/graphql?query=${encodeURIComponent(query)}`, {
+      headers: { accept: "application/json", ...headers },
+    });
+    return {
+      cache: response.headers.get(CACHE_STATUS_HEADER),
+      headers: response.headers,
+      status: response.status,
+      text: await response.text(),
+    };
   };
   return {
-    gateway, upstream, post, get,
+    gateway,
+    upstream,
+    post,
+    get,
     setTitles: (next: string[]) => (titles = next),
     setStatus: (next: number) => (status = next),
     advance: (ms: number) => (clock += ms),
@@ -78,7 +100,11 @@ describe("the edge cache", () => {
     const { gateway } = await setup([title, "Second story"]);
     const query = "query($n: Int) { articles(first: $n) { edges { node { title } } } }";
     const ask = async (n: number) => {
-      const response = await fetch(`${gateway.url}/graphql`, { method: "POST", headers: { "content-type": "application/json", accept: "application/json" }, body: JSON.stringify({ query, variables: { n } }) });
+      const response = await fetch(`${gateway.url}/graphql`, {
+        method: "POST",
+        headers: { "content-type": "application/json", accept: "application/json" },
+        body: JSON.stringify({ query, variables: { n } }),
+      });
       const bytes = Buffer.from(await response.arrayBuffer());
       return { cache: response.headers.get(CACHE_STATUS_HEADER), length: Number(response.headers.get("content-length")), bytes };
     };
@@ -88,7 +114,9 @@ describe("the edge cache", () => {
     expect(answers.map((a) => a.cache)).toEqual(["miss", "miss", "miss", "hit"]);
     for (const answer of answers) {
       expect(answer.length).toBe(answer.bytes.length);
-      expect(JSON.parse(answer.bytes.toString("utf8")).data.articles.edges.map((e: { node: { title: string } }) => e.node.title)).toContain(title);
+      expect(JSON.parse(answer.bytes.toString("utf8")).data.articles.edges.map((e: { node: { title: string } }) => e.node.title)).toContain(
+        title,
+      );
     }
     expect(answers[3]!.bytes.equals(answers[1]!.bytes)).toBe(true);
   });
@@ -171,7 +199,9 @@ describe("the edge cache", () => {
     closers.push(gateway.close, upstream.close);
     await gateway.warmUp();
     const get = async () => {
-      const response = await fetch(`${gateway.url}/graphql?query=${encodeURIComponent(TITLES)}`, { headers: { accept: "application/json" } });
+      const response = await fetch(`${gateway.url}/graphql?query=${encodeURIComponent(TITLES)}`, {
+        headers: { accept: "application/json" },
+      });
       await response.text();
       return [response.headers.get(CACHE_STATUS_HEADER), response.headers.get("cache-control")];
     };

@@ -17,16 +17,25 @@ describe("failing, malformed and slow sources beside a good one", () => {
       "/good.rss": serveBody(wire, "application/rss+xml"),
       "/broken": (_req, res) => void res.writeHead(500, { "content-type": "text/plain" }).end("upstream exploded at /var/secret/path"),
       // Nested past the limit: no lenient reading takes it.
-      "/malformed.xml": serveBody(`<?xml version="1.0"?><rss version="2.0"><channel>${"<x>".repeat(300)}</channel></rss>`, "application/rss+xml"),
+      "/malformed.xml": serveBody(
+        `<?xml version="1.0"?><rss version="2.0"><channel>${"<x>".repeat(300)}</channel></rss>`,
+        "application/rss+xml",
+      ),
       // A mismatched end tag: recovered as lenient readers recover it, with a warning.
-      "/mismatched.xml": serveBody("<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><item><title>Mismatched</link></item></channel></rss>", "application/rss+xml"),
+      "/mismatched.xml": serveBody(
+        '<?xml version="1.0"?><rss version="2.0"><channel><item><title>Mismatched</link></item></channel></rss>',
+        "application/rss+xml",
+      ),
       // Cut off mid-item: read leniently, with a warning.
-      "/truncated.rss": serveBody("<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><item><title>Cut short</title><link>https://t.example/1</link></item><item><title>Lost", "application/rss+xml"),
+      "/truncated.rss": serveBody(
+        '<?xml version="1.0"?><rss version="2.0"><channel><item><title>Cut short</title><link>https://t.example/1</link></item><item><title>Lost',
+        "application/rss+xml",
+      ),
       "/malformed.json": serveBody('{"version": "https://jsonfeed.org/version/1.1", "items": [', "application/feed+json"),
       // Sends headers, then never finishes the body.
       "/slow.rss": (_req, res) => {
         res.writeHead(200, { "content-type": "application/rss+xml" });
-        res.write("<?xml version=\"1.0\"?><rss version=\"2.0\"><channel>");
+        res.write('<?xml version="1.0"?><rss version="2.0"><channel>');
       },
       "/html": serveBody("<!doctype html><html><body>Moved</body></html>", "text/html"),
     });

@@ -23,7 +23,11 @@ function get(url: string, headers: Record<string, string>, method = "GET"): Prom
 }
 
 /** The names in Vary (the partner gate adds Origin to every answer). */
-const varyNames = (raw: Raw) => String(raw.headers.vary ?? "").split(",").map((name) => name.trim().toLowerCase()).filter(Boolean);
+const varyNames = (raw: Raw) =>
+  String(raw.headers.vary ?? "")
+    .split(",")
+    .map((name) => name.trim().toLowerCase())
+    .filter(Boolean);
 
 describe("GraphiQL's page, compressed", () => {
   let gateway: Awaited<ReturnType<typeof startGateway>>;
@@ -89,7 +93,11 @@ describe("GraphiQL's page, compressed", () => {
     const encodings = { identity: "identity", br: "gzip, deflate, br", gzip: "gzip" } as const;
     for (const [name, answer] of Object.entries(variants)) {
       const etag = answer.headers.etag!;
-      const again = await get(`${gateway.url}/graphql`, { accept: "text/html", "accept-encoding": encodings[name as keyof typeof encodings], "if-none-match": etag });
+      const again = await get(`${gateway.url}/graphql`, {
+        accept: "text/html",
+        "accept-encoding": encodings[name as keyof typeof encodings],
+        "if-none-match": etag,
+      });
       expect(again.status, name).toBe(304);
       expect(again.body.length, name).toBe(0);
       expect(again.headers.etag, name).toBe(etag);
@@ -98,12 +106,20 @@ describe("GraphiQL's page, compressed", () => {
       expect(again.headers["content-security-policy"], name).toBe(plain.headers["content-security-policy"]);
       // A weak comparison (RFC 9110 §13.1.2), in a list, and `*`.
       for (const header of [`W/${etag}`, `"other", ${etag}`, "*"]) {
-        const listed = await get(`${gateway.url}/graphql`, { accept: "text/html", "accept-encoding": encodings[name as keyof typeof encodings], "if-none-match": header });
+        const listed = await get(`${gateway.url}/graphql`, {
+          accept: "text/html",
+          "accept-encoding": encodings[name as keyof typeof encodings],
+          "if-none-match": header,
+        });
         expect(listed.status, `${name} ${header}`).toBe(304);
       }
     }
     // Another variant's tag, or a stale one, gets the page in full.
-    const other = await get(`${gateway.url}/graphql`, { accept: "text/html", "accept-encoding": "gzip", "if-none-match": variants.br.headers.etag! });
+    const other = await get(`${gateway.url}/graphql`, {
+      accept: "text/html",
+      "accept-encoding": "gzip",
+      "if-none-match": variants.br.headers.etag!,
+    });
     expect(other.status).toBe(200);
     expect(other.headers["content-encoding"]).toBe("gzip");
     expect(gunzipSync(other.body).equals(plain.body)).toBe(true);
@@ -114,7 +130,10 @@ describe("GraphiQL's page, compressed", () => {
 
   it("leaves every other request on /graphql alone: queries over GET and POST answer JSON", async () => {
     const query = encodeURIComponent("{ sections { slug } }");
-    const viaGet = await get(`${gateway.url}/graphql?query=${query}`, { accept: "application/graphql-response+json", "accept-encoding": "br" });
+    const viaGet = await get(`${gateway.url}/graphql?query=${query}`, {
+      accept: "application/graphql-response+json",
+      "accept-encoding": "br",
+    });
     expect(viaGet.headers["content-type"]).toMatch(/json/);
     expect(JSON.parse(viaGet.body.toString()).data.sections.length).toBeGreaterThan(0);
     const post = await get(`${gateway.url}/graphql`, { accept: "text/html", "accept-encoding": "br" }, "POST");
@@ -134,7 +153,8 @@ describe("GraphiQL in a browser", () => {
       const encodings: string[] = [];
       page.on("request", (request) => void hosts.add(new URL(request.url()).host));
       page.on("response", async (response) => {
-        if (new URL(response.url()).pathname === "/graphql" && response.request().method() === "GET") encodings.push((await response.allHeaders())["content-encoding"] ?? "none");
+        if (new URL(response.url()).pathname === "/graphql" && response.request().method() === "GET")
+          encodings.push((await response.allHeaders())["content-encoding"] ?? "none");
       });
       await page.goto(`${gateway.url}/graphql`);
       await page.waitForSelector(".graphiql-container", { timeout: 30_000 });

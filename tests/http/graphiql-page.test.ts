@@ -32,7 +32,7 @@ describe("GraphiQL's page", () => {
   });
 
   it("answers If-None-Match with a 304 without compressing or rendering again, its tag hashed once", async () => {
-    const page = "<!doctype html><title>GraphiQL</title>" + "x".repeat(100_000);
+    const page = `<!doctype html><title>GraphiQL</title>${"x".repeat(100_000)}`;
     const render = vi.fn(() => page);
     const fallback = vi.fn((_req: IncomingMessage, res: ServerResponse) => void res.writeHead(500).end());
     const handler = createCompressedGraphiql("/graphql", render, fallback);
@@ -55,9 +55,17 @@ describe("GraphiQL's page", () => {
       vi.mocked(zlib.gzip).mockClear();
       const tag = `"${createHash("sha256").update(page).digest("base64url").slice(0, 27)}"`;
       // A browser that kept the page from another instance or before a restart: no compression at all.
-      for (const [encoding, etag] of [["br", `${tag.slice(0, -1)}.br"`], ["gzip", `${tag.slice(0, -1)}.gz"`], ["identity", tag]]) {
+      for (const [encoding, etag] of [
+        ["br", `${tag.slice(0, -1)}.br"`],
+        ["gzip", `${tag.slice(0, -1)}.gz"`],
+        ["identity", tag],
+      ]) {
         const cached = await get({ "accept-encoding": encoding!, "if-none-match": etag! });
-        expect(cached, encoding).toMatchObject({ status: 304, length: 0, headers: { etag, "cache-control": "public, no-cache", vary: "Accept, Accept-Encoding" } });
+        expect(cached, encoding).toMatchObject({
+          status: 304,
+          length: 0,
+          headers: { etag, "cache-control": "public, no-cache", vary: "Accept, Accept-Encoding" },
+        });
       }
       expect(compressions()).toBe(0);
       const first = await get({ "accept-encoding": "br" });

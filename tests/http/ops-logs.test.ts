@@ -46,7 +46,9 @@ describe("operations logs", () => {
   const requestLines = () => logs.lines.filter((l) => typeof l.reqId === "string" && typeof l.status === "number");
 
   it("gives every request an id: the caller's when sane, else a new one, echoed in the response and on its log line", async () => {
-    const kept = await fetch(`${gateway.url}/graphql?query=${encodeURIComponent("{ sections { slug } }")}`, { headers: { "x-request-id": "edge-7f3a.42" } });
+    const kept = await fetch(`${gateway.url}/graphql?query=${encodeURIComponent("{ sections { slug } }")}`, {
+      headers: { "x-request-id": "edge-7f3a.42" },
+    });
     expect(kept.headers.get("x-request-id")).toBe("edge-7f3a.42");
     const replaced = await fetch(`${gateway.url}/health`, { headers: { "x-request-id": 'bad id "with" spaces' } });
     expect(replaced.headers.get("x-request-id")).toMatch(UUID);
@@ -61,7 +63,11 @@ describe("operations logs", () => {
     // The query string (a whole document, maybe variables) stays out of the log.
     expect(JSON.stringify(graphql)).not.toContain("sections");
     // Probes are logged at debug, so they do not bury real traffic.
-    expect(lines.find((l) => l.reqId === replaced.headers.get("x-request-id"))).toMatchObject({ level: LEVEL.debug, path: "/health", status: 200 });
+    expect(lines.find((l) => l.reqId === replaced.headers.get("x-request-id"))).toMatchObject({
+      level: LEVEL.debug,
+      path: "/health",
+      status: 200,
+    });
     expect(lines.find((l) => l.reqId === fresh.headers.get("x-request-id"))).toMatchObject({ path: "/nothing-here", status: 404 });
   });
 
@@ -99,7 +105,17 @@ describe("operations logs", () => {
   it("logs an unexpected resolver error with its stack and request id, while the client sees it masked", async () => {
     const captured = captureLogs("info");
     const yoga = createYoga({
-      schema: createSchema({ typeDefs: "type Query { boom: String, fine: String }", resolvers: { Query: { boom: () => { throw new Error("disk on fire at /var/secret"); }, fine: () => "ok" } } }),
+      schema: createSchema({
+        typeDefs: "type Query { boom: String, fine: String }",
+        resolvers: {
+          Query: {
+            boom: () => {
+              throw new Error("disk on fire at /var/secret");
+            },
+            fine: () => "ok",
+          },
+        },
+      }),
       plugins: [useUnexpectedErrorLog({ logger: captured.logger })],
       logging: false,
       maskedErrors: { isDev: false },

@@ -101,7 +101,10 @@ describe("GET /metrics", () => {
       await new Promise((resolve) => setTimeout(resolve, 10));
       after = await scrape(gateway.url);
     }
-    expect(after.value("newsgate_cache_lookups_total", { layer: "feed", result: "stale" }) - before.value("newsgate_cache_lookups_total", { layer: "feed", result: "stale" })).toBe(2);
+    expect(
+      after.value("newsgate_cache_lookups_total", { layer: "feed", result: "stale" }) -
+        before.value("newsgate_cache_lookups_total", { layer: "feed", result: "stale" }),
+    ).toBe(2);
     expect(after.value("newsgate_upstream_fetches_total", { source: "good", outcome: "ok" })).toBe(2);
   });
 
@@ -132,9 +135,16 @@ describe("GET /metrics", () => {
     const { silentLogger } = await import("../../src/ops/logger.ts");
     expect((await scrape(gateway.url)).has("newsgate_redis_up")).toBe(false);
     // Nothing listens on port 1: every call fails at once.
-    const sharedCache = new SharedCache({ redis: createRedis("redis://127.0.0.1:1"), prefix: "newsgate-test:metrics:", logger: silentLogger() });
+    const sharedCache = new SharedCache({
+      redis: createRedis("redis://127.0.0.1:1"),
+      prefix: "newsgate-test:metrics:",
+      logger: silentLogger(),
+    });
     await sharedCache.connect(300);
-    const alone = await startGateway({ sources: [{ id: "good", name: "Good", url: upstream.url("/good.rss"), section: "technology" }] }, { sharedCache });
+    const alone = await startGateway(
+      { sources: [{ id: "good", name: "Good", url: upstream.url("/good.rss"), section: "technology" }] },
+      { sharedCache },
+    );
     try {
       const answer = await alone.query("{ articles(first: 1) { totalCount } }");
       expect(answer.errors).toBeUndefined();

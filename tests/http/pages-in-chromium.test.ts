@@ -47,7 +47,11 @@ async function startPartnerSite(gatewayUrl: () => string) {
   return {
     origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     pages,
-    close: () => new Promise<void>((resolve) => (server.closeAllConnections(), server.close(() => resolve()))),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 
@@ -117,10 +121,15 @@ describe("the pages people look at, in Chromium at 320 and 1280 px", () => {
         const frame = page.frame({ url: /\/embed\/technology/ })!;
         await expect.poll(() => frame.locator("li").count()).toBe(3);
         // Fitted: the frame is as tall as its content, so the last card ends inside it.
-        await expect.poll(async () => {
-          const fit = await frameFit(frame);
-          return fit.contentHeight <= fit.innerHeight && fit.lastCardBottom <= fit.innerHeight;
-        }, { timeout: 10_000 }).toBe(true);
+        await expect
+          .poll(
+            async () => {
+              const fit = await frameFit(frame);
+              return fit.contentHeight <= fit.innerHeight && fit.lastCardBottom <= fit.innerHeight;
+            },
+            { timeout: 10_000 },
+          )
+          .toBe(true);
         const fit = await frameFit(frame);
         expect(fit.cards).toBe(3);
         const frameBox = (await page.locator("#frame").boundingBox())!;
@@ -141,7 +150,8 @@ describe("the pages people look at, in Chromium at 320 and 1280 px", () => {
         expect(outer.scrollWidth).toBeLessThanOrEqual(outer.innerWidth);
         const inner = await frame.evaluate(() => ({ scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth }));
         expect(inner.scrollWidth).toBeLessThanOrEqual(inner.innerWidth);
-        for (const id of ["#widget", "#frame"]) expect((await page.locator(id).boundingBox())!.x + (await page.locator(id).boundingBox())!.width).toBeLessThanOrEqual(width);
+        for (const id of ["#widget", "#frame"])
+          expect((await page.locator(id).boundingBox())!.x + (await page.locator(id).boundingBox())!.width).toBeLessThanOrEqual(width);
 
         await page.screenshot({ path: `${OUTPUT}pages-widget-${width}.png`, fullPage: true });
         // A full-page shot may leave a cross-origin frame blank: the frame on its own.
@@ -180,7 +190,8 @@ describe("the pages people look at, in Chromium at 320 and 1280 px", () => {
       await page.evaluate(() => window.postMessage({ type: "newsgate:height", height: 777 }, "*"));
       await post(other, { type: "newsgate:height", height: 555 });
       // From a gateway frame, but not a number in bounds: ignored.
-      for (const height of ["900", 1e9, -5, 0, Number.NaN, Number.POSITIVE_INFINITY, null, { valueOf: 900 }]) await post(a, { type: "newsgate:height", height });
+      for (const height of ["900", 1e9, -5, 0, Number.NaN, Number.POSITIVE_INFINITY, null, { valueOf: 900 }])
+        await post(a, { type: "newsgate:height", height });
       await post(a, "newsgate:height");
       await page.waitForTimeout(300);
       expect({ a: await heightOf("a"), b: await heightOf("b"), other: await heightOf("other") }).toEqual(before);
@@ -210,10 +221,12 @@ describe("the pages people look at, in Chromium at 320 and 1280 px", () => {
       await page.waitForTimeout(200);
       expect(await page.locator("#frame").evaluate((el) => el.getBoundingClientRect().height)).toBe(150);
       await page.addScriptTag({ url: `${gatewayUrl}/embed.js`, type: "module" });
-      await expect.poll(async () => {
-        const fit = await frameFit(frame);
-        return fit.contentHeight <= fit.innerHeight && fit.innerHeight > 150;
-      }).toBe(true);
+      await expect
+        .poll(async () => {
+          const fit = await frameFit(frame);
+          return fit.contentHeight <= fit.innerHeight && fit.innerHeight > 150;
+        })
+        .toBe(true);
     } finally {
       await context.close();
     }
@@ -242,13 +255,22 @@ describe("the pages people look at, in Chromium at 320 and 1280 px", () => {
     // No script: GraphiQL's own POSTs to /graphql would make Chromium drop the page it keeps for that
     // URL (an unsafe method invalidates it, RFC 9111 §4.4) unless it queries over GET.
     const profile = mkdtempSync(path.join(tmpdir(), "newsgate-chromium-"));
-    const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS, headless: true, javaScriptEnabled: false });
+    const context = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM_PATH,
+      args: CHROMIUM_ARGS,
+      headless: true,
+      javaScriptEnabled: false,
+    });
     const loads: { ifNoneMatch: string | undefined; etag: string | undefined; bodyBytes: number }[] = [];
     try {
       const page = context.pages()[0] ?? (await context.newPage());
       page.on("requestfinished", async (request) => {
         if (new URL(request.url()).pathname !== "/graphql" || request.method() !== "GET") return;
-        const [sent, received, sizes] = await Promise.all([request.allHeaders(), (await request.response())!.allHeaders(), request.sizes()]);
+        const [sent, received, sizes] = await Promise.all([
+          request.allHeaders(),
+          (await request.response())!.allHeaders(),
+          request.sizes(),
+        ]);
         loads.push({ ifNoneMatch: sent["if-none-match"], etag: received.etag, bodyBytes: sizes.responseBodySize });
       });
       await page.goto(`${gatewayUrl}/graphql`);
@@ -285,11 +307,17 @@ describe("/status in Chromium at 320, 375 and 1280 px", () => {
       sources: [
         { id: "wire", name: "Wire", url: upstream.url("/wire.rss"), section: "technology" },
         // Long words with nowhere to break: they must wrap, not widen the page.
-        { id: "a-source-with-a-very-long-identifier-that-never-breaks", name: "Averyveryverylongsourcenamewithoutanyspacesatall", url: upstream.url("/broken/with/a/very/long/path/that/goes/on/and/on/and/on"), section: "business" },
+        {
+          id: "a-source-with-a-very-long-identifier-that-never-breaks",
+          name: "Averyveryverylongsourcenamewithoutanyspacesatall",
+          url: upstream.url("/broken/with/a/very/long/path/that/goes/on/and/on/and/on"),
+          section: "business",
+        },
       ],
     });
     await gateway.warmUp();
-    for (let i = 0; i < 4; i++) await Promise.all(["wire", "a-source-with-a-very-long-identifier-that-never-breaks"].map((id) => gateway.refreshSource(id)));
+    for (let i = 0; i < 4; i++)
+      await Promise.all(["wire", "a-source-with-a-very-long-identifier-that-never-breaks"].map((id) => gateway.refreshSource(id)));
   });
   afterAll(async () => {
     await browser?.close();
@@ -320,9 +348,16 @@ describe("/status in Chromium at 320, 375 and 1280 px", () => {
         for (const chart of await page.locator("svg.chart").all()) expect((await chart.boundingBox())!.width).toBeGreaterThanOrEqual(200);
         if (width < 760) {
           expect(await page.locator("thead").evaluate((el) => el.getBoundingClientRect().height)).toBeLessThanOrEqual(1);
-          expect(await page.locator('tr[data-source="wire"] td.num').evaluate((td) => getComputedStyle(td, "::before").content)).toBe('"Items"');
+          expect(await page.locator('tr[data-source="wire"] td.num').evaluate((td) => getComputedStyle(td, "::before").content)).toBe(
+            '"Items"',
+          );
         } else {
-          expect(await page.locator("tr.source").first().evaluate((tr) => getComputedStyle(tr).display)).toBe("table-row");
+          expect(
+            await page
+              .locator("tr.source")
+              .first()
+              .evaluate((tr) => getComputedStyle(tr).display),
+          ).toBe("table-row");
         }
         await page.screenshot({ path: `${OUTPUT}pages-status-${width}.png`, fullPage: true });
       } finally {

@@ -29,9 +29,18 @@ describe("SIGHUP reloads the sources file (npm start as a real process)", () => 
   let file: string;
 
   beforeAll(async () => {
-    upstream = await startFixtureServer({ "/wire.rss": serveBody(wire, "application/rss+xml"), "/desk.json": serveBody(desk, "application/feed+json") });
+    upstream = await startFixtureServer({
+      "/wire.rss": serveBody(wire, "application/rss+xml"),
+      "/desk.json": serveBody(desk, "application/feed+json"),
+    });
     file = path.join(await mkdtemp(path.join(tmpdir(), "newsgate-hup-")), "sources.json");
-    await writeFile(file, JSON.stringify({ sections: TEST_SECTIONS, sources: [{ id: "wire", name: "Wire", url: upstream.url("/wire.rss"), section: "technology" }] }));
+    await writeFile(
+      file,
+      JSON.stringify({
+        sections: TEST_SECTIONS,
+        sources: [{ id: "wire", name: "Wire", url: upstream.url("/wire.rss"), section: "technology" }],
+      }),
+    );
     child = spawn(process.execPath, ["--import", "tsx", "src/main.ts", "--sources", file, "--port", "0", "--host", "127.0.0.1"], {
       cwd: ROOT,
       env: { ...process.env, LOG_LEVEL: "info" },
@@ -44,9 +53,17 @@ describe("SIGHUP reloads the sources file (npm start as a real process)", () => 
     await upstream?.close();
   });
 
-  const logLines = () => stdout.split("\n").filter(Boolean).map((line) => JSON.parse(line) as Record<string, any>);
+  const logLines = () =>
+    stdout
+      .split("\n")
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as Record<string, any>);
   const sourceIds = async (base: string) => {
-    const answer = await fetch(`${base}/graphql`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ query: "{ sources { sourceId } }" }) }).then((r) => r.json());
+    const answer = await fetch(`${base}/graphql`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ query: "{ sources { sourceId } }" }),
+    }).then((r) => r.json());
     expect(answer.errors).toBeUndefined();
     return answer.data.sources.map((s: { sourceId: string }) => s.sourceId) as string[];
   };
@@ -74,7 +91,13 @@ describe("SIGHUP reloads the sources file (npm start as a real process)", () => 
     expect(upstream.hits("/wire.rss")).toBe(1);
     expect(upstream.hits("/desk.json")).toBe(1);
 
-    await writeFile(file, JSON.stringify({ sections: TEST_SECTIONS, sources: [{ id: "wire", name: "Wire", url: upstream.url("/wire.rss"), section: "sport" }] }));
+    await writeFile(
+      file,
+      JSON.stringify({
+        sections: TEST_SECTIONS,
+        sources: [{ id: "wire", name: "Wire", url: upstream.url("/wire.rss"), section: "sport" }],
+      }),
+    );
     child.kill("SIGHUP");
     const refused = await until("the refusal line", () => logLines().find((l) => l.msg?.startsWith("sources file reload refused")));
     expect(refused.level).toBe(50);

@@ -11,7 +11,8 @@ afterEach(async () => {
 
 /** A server behind the request log whose handler reports how many close listeners the response had. */
 async function serve(logger: Logger) {
-  const handler = (_req: IncomingMessage, res: ServerResponse) => void res.writeHead(200, { "content-type": "text/plain" }).end(String(res.listenerCount("close")));
+  const handler = (_req: IncomingMessage, res: ServerResponse) =>
+    void res.writeHead(200, { "content-type": "text/plain" }).end(String(res.listenerCount("close")));
   const server = createServer(withRequestLog(handler, { logger, newId: () => "id-1" }));
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   closers.push(() => new Promise((resolve) => server.close(() => resolve())));

@@ -105,7 +105,12 @@ describe("GET /status", () => {
       expect(await page.locator('tr[data-source="evil"] svg rect.bar.err').count()).toBe(7);
 
       // The stylesheet applied (its hash is in the policy) and nothing was refused or fetched elsewhere.
-      expect(await page.locator("th").first().evaluate((th) => getComputedStyle(th).textTransform)).toBe("uppercase");
+      expect(
+        await page
+          .locator("th")
+          .first()
+          .evaluate((th) => getComputedStyle(th).textTransform),
+      ).toBe("uppercase");
       expect(await page.locator('meta[http-equiv="refresh"]').getAttribute("content")).toBe("10");
       expect(problems).toEqual([]);
       expect(foreign).toEqual([]);

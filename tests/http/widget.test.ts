@@ -43,7 +43,11 @@ async function startPartnerSite(csp: () => string): Promise<PageHost> {
   return {
     origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     pages,
-    close: () => new Promise<void>((resolve) => (server.closeAllConnections(), server.close(() => resolve()))),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 
@@ -116,13 +120,21 @@ describe("the <newsgate-feed> widget and the embed page", () => {
 
   beforeAll(async () => {
     mkdirSync(OUTPUT, { recursive: true });
-    const policy = () => `default-src 'none'; script-src ${gatewayUrl}; connect-src ${gatewayUrl}; frame-src ${gatewayUrl}; style-src 'unsafe-inline'`;
+    const policy = () =>
+      `default-src 'none'; script-src ${gatewayUrl}; connect-src ${gatewayUrl}; frame-src ${gatewayUrl}; style-src 'unsafe-inline'`;
     partner = await startPartnerSite(policy);
     stranger = await startPartnerSite(policy);
     const partners = parsePartnersConfig(
       {
         anonymous: { requestsPerMinute: 1000 },
-        partners: [{ name: "Daily Partner", keyHash: createHash("sha256").update(KEY).digest("hex"), allowedOrigins: [partner.origin], requestsPerMinute: 1000 }],
+        partners: [
+          {
+            name: "Daily Partner",
+            keyHash: createHash("sha256").update(KEY).digest("hex"),
+            allowedOrigins: [partner.origin],
+            requestsPerMinute: 1000,
+          },
+        ],
       },
       "/srv/partners.json",
     );
@@ -132,7 +144,9 @@ describe("the <newsgate-feed> widget and the embed page", () => {
     const answer = await fetch(`${gatewayUrl}/graphql`, {
       method: "POST",
       headers: { "content-type": "application/json", "x-api-key": KEY },
-      body: JSON.stringify({ query: `{ articles(section: "technology", first: ${CARDS}) { edges { node { title url summary readingTimeMinutes publishedAt section { name } } } } }` }),
+      body: JSON.stringify({
+        query: `{ articles(section: "technology", first: ${CARDS}) { edges { node { title url summary readingTimeMinutes publishedAt section { name } } } } }`,
+      }),
     });
     expected = ((await answer.json()) as any).data.articles.edges.map((e: any) => e.node);
 
@@ -175,7 +189,13 @@ describe("the <newsgate-feed> widget and the embed page", () => {
         expect(widget.cards).toHaveLength(CARDS);
         widget.cards.forEach((card, i) => {
           const article = expected[i];
-          expect(card).toMatchObject({ section: article.section.name, title: article.title, href: article.url, summary: article.summary, datetime: new Date(article.publishedAt).toISOString() });
+          expect(card).toMatchObject({
+            section: article.section.name,
+            title: article.title,
+            href: article.url,
+            summary: article.summary,
+            datetime: new Date(article.publishedAt).toISOString(),
+          });
           expect(card.meta).toMatch(new RegExp(`^${article.readingTimeMinutes} min read · [A-Z][a-z]{2} \\d{1,2}, \\d{4}$`));
           // Plain text only: nothing that looks like markup reached a summary.
           expect(card.summary).not.toMatch(/<\/?[a-z][^>]*>|&[a-z]+;/i);
@@ -187,7 +207,8 @@ describe("the <newsgate-feed> widget and the embed page", () => {
           expect(card.letterSpacing).toBe("normal");
           expect(card.listStyle).toBe("none");
           // Readable in both themes (WCAG AA).
-          for (const color of Object.values(card.colors)) expect(contrast(rgb(color), rgb(widget.background))).toBeGreaterThanOrEqual(MIN_CONTRAST);
+          for (const color of Object.values(card.colors))
+            expect(contrast(rgb(color), rgb(widget.background))).toBeGreaterThanOrEqual(MIN_CONTRAST);
         });
         expect(widget.tags.every((tag) => ALLOWED_TAGS.includes(tag))).toBe(true);
         await page.locator(`.box.${id}`).screenshot({ path: fileURLToPath(new URL(`widget-${id}.png`, OUTPUT)) });
@@ -202,7 +223,12 @@ describe("the <newsgate-feed> widget and the embed page", () => {
         const host = document.activeElement;
         const link = host?.shadowRoot?.activeElement ?? null;
         const style = link ? getComputedStyle(link) : null;
-        return { host: host?.id, tag: link?.localName, text: link?.textContent, outline: style && `${style.outlineStyle} ${style.outlineWidth}` };
+        return {
+          host: host?.id,
+          tag: link?.localName,
+          text: link?.textContent,
+          outline: style && `${style.outlineStyle} ${style.outlineWidth}`,
+        };
       });
       expect(focused).toEqual({ host: "light", tag: "a", text: expected[0].title, outline: "solid 3px" });
       expect(problems).toEqual([]);
@@ -264,7 +290,6 @@ describe("the <newsgate-feed> widget and the embed page", () => {
       expect(late.cards).toEqual([]);
       // Only the browser's own note of a refused connection; nothing from the widget.
       expect(problems.filter((p) => !/Failed to load resource: net::ERR_CONNECTION_REFUSED/.test(p))).toEqual([]);
-
     } finally {
       await page.close();
     }

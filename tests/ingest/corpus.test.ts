@@ -20,7 +20,8 @@ const NOW = Date.UTC(2026, 10, 28);
 const FILES = corpusFiles();
 const EXPECTED: Record<string, Record<string, any>> = JSON.parse(readFileSync(path.join(CORPUS_DIR, "expected.json"), "utf8")).files;
 const ERROR_CODES = ["PARSE_ERROR", "UNSUPPORTED_FORMAT"];
-const MARKUP = /<\/(p|div|span|a|b|i|em|strong|li|ul|ol|h[1-6]|table|td|tr|blockquote|font|pre|code)>|<(p|div|br|img|span|a\s|iframe|script)[^>]*>|&lt;\/?[a-z]+&gt;/i;
+const MARKUP =
+  /<\/(p|div|span|a|b|i|em|strong|li|ul|ol|h[1-6]|table|td|tr|blockquote|font|pre|code)>|<(p|div|br|img|span|a\s|iframe|script)[^>]*>|&lt;\/?[a-z]+&gt;/i;
 
 /** Files the origins require to fail, and the code we give. */
 const MUST_FAIL: Record<string, string> = {
@@ -112,7 +113,10 @@ describe("values the origin projects assert (expected.json)", () => {
   it.each(goldens)("%s: title, item count and first link as the origin asserts", (file, expected) => {
     const snapshot = result(file);
     expect(snapshot.ok, snapshot.error?.message).toBe(true);
-    if (expected.title) expect(snapshot.feedTitle).toBe(expected.title.includes("<") ? htmlToText(expected.title) : expected.title.replace(/\s+/g, " ").trim());
+    if (expected.title)
+      expect(snapshot.feedTitle).toBe(
+        expected.title.includes("<") ? htmlToText(expected.title) : expected.title.replace(/\s+/g, " ").trim(),
+      );
     else expect(snapshot.feedTitle).toBeNull();
     expect(snapshot.itemsSeen).toBe(expected.item_count);
     if (expected.first_item_link) {
@@ -234,7 +238,8 @@ const FEEDPARSER: Record<string, (file: string) => void | Promise<void>> = {
   "wellformed_rss_channel_title_apos.xml": (f) => expect(result(f).feedTitle).toBe("Mark's title"),
   "wellformed_media-rss_media_group.xml": (f) => expect(first(f).summary).toBe("Test Description"),
   "wellformed_media-rss_media_thumbnail.xml": (f) => expect(first(f).image?.url).toBe("http://example.com/thumbnail.jpg"),
-  "wellformed_base_entry_content_xml_base_inherit_3.xml": (f) => expect(contentHtmlOf(first(f))).toContain('href="http://example.com/test/test.html"'),
+  "wellformed_base_entry_content_xml_base_inherit_3.xml": (f) =>
+    expect(contentHtmlOf(first(f))).toContain('href="http://example.com/test/test.html"'),
   "wellformed_base_feed_link_xml_base_iri.xml": (f) => expect(bozo(f)).toBe(false),
   "wellformed_atom10_relative_uri.xml": (f) => expect(result(f).feedTitle).toBe("Example test"),
   "wellformed_atom10_entry_link_rel_enclosure.xml": (f) => expect(bozo(f)).toBe(false),
@@ -250,7 +255,9 @@ const FEEDPARSER: Record<string, (file: string) => void | Promise<void>> = {
   "wellformed_sanitize_entry_content_iframe.xml": (f) => expect(contentHtmlOf(first(f))).toBe("safe <b>description</b>"),
   // feedparser keeps this style attribute; we drop every style attribute.
   "wellformed_sanitize_entry_content_style.xml": (f) =>
-    expect(contentHtmlOf(first(f))).toBe('<a href="http://www.ragingplatypus.com/" rel="nofollow noopener noreferrer">never trust your upstream platypus</a>'),
+    expect(contentHtmlOf(first(f))).toBe(
+      '<a href="http://www.ragingplatypus.com/" rel="nofollow noopener noreferrer">never trust your upstream platypus</a>',
+    ),
   "wellformed_sanitize_entry_content_object.xml": (f) => expect(contentHtmlOf(first(f))).toBe("safe <b>description</b>"),
   "wellformed_sanitize_entry_content_embed.xml": (f) => expect(contentHtmlOf(first(f))).toBe("safe <b>description</b>"),
   "wellformed_sanitize_entry_content_meta.xml": (f) => expect(contentHtmlOf(first(f))).toBe("safe <b>description</b>"),
@@ -258,10 +265,14 @@ const FEEDPARSER: Record<string, (file: string) => void | Promise<void>> = {
   "wellformed_sanitize_feed_title_onerror.xml": (f) => expect(result(f).feedTitle).toBeNull(),
   "wellformed_sanitize_feed_title_unacceptable_uri.xml": (f) => expect(result(f).feedTitle).toBe("safe"),
   "wellformed_sanitize_item_content_encoded_onload.xml": async (f) =>
-    expect(sanitizeContent((await rawFirstItem(f)).contentHtml!, [])).toBe('<img src="http://www.ragingplatypus.com/i/cam-full.jpg" loading="lazy" />'),
-  "wellformed_rss_item_multiple_dc_creator.xml": async (f) => expect((await rawFirstItem(f)).authors.map((a) => a.name)).toEqual(["First Author", "Second Author"]),
+    expect(sanitizeContent((await rawFirstItem(f)).contentHtml!, [])).toBe(
+      '<img src="http://www.ragingplatypus.com/i/cam-full.jpg" loading="lazy" />',
+    ),
+  "wellformed_rss_item_multiple_dc_creator.xml": async (f) =>
+    expect((await rawFirstItem(f)).authors.map((a) => a.name)).toEqual(["First Author", "Second Author"]),
   "wellformed_rss_item_pubDate.xml": async (f) => expect((await rawFirstItem(f)).published).toBe("Thu, 01 Jan 2004 19:48:21 GMT"),
-  "wellformed_sanitize_item_content_encoded_crazy.xml": (f) => expect(contentHtmlOf(first(f))).toMatch(/^Crazy HTML -- Can Your Regex Parse This\?/),
+  "wellformed_sanitize_item_content_encoded_crazy.xml": (f) =>
+    expect(contentHtmlOf(first(f))).toMatch(/^Crazy HTML -- Can Your Regex Parse This\?/),
   "json_example.json": (f) => {
     expect(result(f).feedTitle).toBe("My Example Feed");
     expect(result(f).articles).toHaveLength(2);

@@ -60,7 +60,9 @@ describe("createFetchLimits", () => {
   it("holds background reads to `background` at once, while a first read starts at once", async () => {
     const limit = createFetchLimits({ global: 10, perHost: 10, background: 2, backgroundHoldMs: 60_000 });
     const tasks = heldTasks();
-    const background = Promise.all(Array.from({ length: 6 }, (_, n) => limit(new URL(`http://bg.test/${n}`), tasks.task, { background: true })));
+    const background = Promise.all(
+      Array.from({ length: 6 }, (_, n) => limit(new URL(`http://bg.test/${n}`), tasks.task, { background: true })),
+    );
     await turns();
     expect(tasks.held).toBe(2);
     // The background slots are full; a first read, which a request may wait on, is not behind them.
@@ -144,7 +146,7 @@ describe("background refreshes through the gateway", () => {
     // First reads: all six in flight together.
     const first = Promise.all(ids.slice(0, 6).map((id) => gateway.refreshSource(id)));
     await waitFor(() => held.length === 6);
-    held.splice(0).forEach((send) => send());
+    for (const send of held.splice(0)) send();
     expect((await first).every((snapshot) => snapshot.ok)).toBe(true);
 
     // Refreshes of sources that hold a copy: two at a time.

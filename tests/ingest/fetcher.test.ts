@@ -8,7 +8,7 @@ import { createFetcher, MAX_REDIRECTS, type FetchRequest } from "../../src/inges
 import { IngestError } from "../../src/ingest/ingest-error.ts";
 import { startFixtureServer } from "../helpers/fixture-server.ts";
 
-const BODY = "<rss version=\"2.0\"><channel><title>ok</title></channel></rss>";
+const BODY = '<rss version="2.0"><channel><title>ok</title></channel></rss>';
 const fetchFeed = createFetcher();
 
 describe("the fetcher", () => {
@@ -40,7 +40,9 @@ describe("the fetcher", () => {
         seen.ifModifiedSince = req.headers["if-modified-since"];
         seen.userAgent = req.headers["user-agent"];
         if (req.headers["if-none-match"] === '"v1"') return void res.writeHead(304).end();
-        res.writeHead(200, { "content-type": "application/rss+xml", etag: '"v1"', "last-modified": "Tue, 06 Oct 2026 09:00:00 GMT" }).end(BODY);
+        res
+          .writeHead(200, { "content-type": "application/rss+xml", etag: '"v1"', "last-modified": "Tue, 06 Oct 2026 09:00:00 GMT" })
+          .end(BODY);
       },
       "/hop/0": (_req, res) => void res.writeHead(301, { location: "/hop/1" }).end(),
       "/hop/1": (_req, res) => void res.writeHead(302, { location: "/final" }).end(),
@@ -60,7 +62,10 @@ describe("the fetcher", () => {
     ...extra,
   });
   const failure = async (promise: Promise<unknown>) => {
-    const error = await promise.then(() => null, (e: unknown) => e);
+    const error = await promise.then(
+      () => null,
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(IngestError);
     return error as IngestError;
   };
@@ -125,7 +130,10 @@ describe("local sources", () => {
     const outcome = await local("feed.xml");
     expect(outcome.kind === "fetched" && outcome.body.toString()).toBe(BODY);
     // Unchanged file: its validator short-cuts the read.
-    expect(await local("feed.xml", { etag: outcome.kind === "fetched" ? outcome.etag : null })).toEqual({ kind: "not-modified", freshForMs: null });
+    expect(await local("feed.xml", { etag: outcome.kind === "fetched" ? outcome.etag : null })).toEqual({
+      kind: "not-modified",
+      freshForMs: null,
+    });
     await expect(local("escape.xml")).rejects.toMatchObject({ code: "FORBIDDEN_PATH" });
     await expect(local("missing.xml")).rejects.toMatchObject({ code: "NOT_FOUND" });
     await expect(local("feed.xml", { maxBytes: 10 })).rejects.toMatchObject({ code: "TOO_LARGE" });
@@ -141,7 +149,9 @@ describe("freshness hints", () => {
     expect(freshFor(new Headers({ expires: "Tue, 06 Oct 2026 10:00:00 GMT", date: "Tue, 06 Oct 2026 09:00:00 GMT" }))).toBe(3_600_000);
     expect(freshFor(new Headers())).toBeNull();
     expect(retryAfter(new Headers({ "retry-after": "120" }))).toBe(120_000);
-    expect(retryAfter(new Headers({ "retry-after": "Tue, 06 Oct 2026 09:05:00 GMT", date: "Tue, 06 Oct 2026 09:00:00 GMT" }))).toBe(300_000);
+    expect(retryAfter(new Headers({ "retry-after": "Tue, 06 Oct 2026 09:05:00 GMT", date: "Tue, 06 Oct 2026 09:00:00 GMT" }))).toBe(
+      300_000,
+    );
     expect(retryAfter(new Headers({ "retry-after": "soon" }))).toBeNull();
   });
 });

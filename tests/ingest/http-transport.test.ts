@@ -53,7 +53,10 @@ describe("the HTTP transport", () => {
       res.writeHead(200, { "content-type": "application/rss+xml" });
       res.write(BODY.slice(0, 20));
     });
-    await expect(fetchFeed(request(upstream.url, 200))).rejects.toMatchObject({ code: "TIMEOUT", message: "no complete answer within 200 ms" });
+    await expect(fetchFeed(request(upstream.url, 200))).rejects.toMatchObject({
+      code: "TIMEOUT",
+      message: "no complete answer within 200 ms",
+    });
   });
 
   it("closes the endless body of a redirect rather than read it", async () => {
@@ -105,7 +108,9 @@ describe("the HTTP transport", () => {
 
   it("reports a body that is not the gzip it says it is as a network error, and leaves unknown codings as sent", async () => {
     let encoding = "gzip";
-    const upstream = await serve((_req, res) => void res.writeHead(200, { "content-type": "application/rss+xml", "content-encoding": encoding }).end(BODY));
+    const upstream = await serve(
+      (_req, res) => void res.writeHead(200, { "content-type": "application/rss+xml", "content-encoding": encoding }).end(BODY),
+    );
     await expect(fetchFeed(request(upstream.url))).rejects.toMatchObject({ code: "NETWORK", message: "network error Z_DATA_ERROR" });
     encoding = "x-unknown";
     const passed = await fetchFeed(request(upstream.url));

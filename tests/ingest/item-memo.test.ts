@@ -14,7 +14,16 @@ import { emptyRawItem } from "../../src/ingest/raw-feed.ts";
 import { CORPUS_DIR, corpusFiles } from "../helpers/corpus.ts";
 
 const NOW = Date.parse("2026-11-28T12:00:00Z");
-const CONTEXT: NormalizeContext = { sourceId: "s", defaultSection: "world", sections: [{ slug: "world", name: "World" }, { slug: "tech", name: "Technology" }], feedUrl: "https://s.example/feed.xml", now: NOW };
+const CONTEXT: NormalizeContext = {
+  sourceId: "s",
+  defaultSection: "world",
+  sections: [
+    { slug: "world", name: "World" },
+    { slug: "tech", name: "Technology" },
+  ],
+  feedUrl: "https://s.example/feed.xml",
+  now: NOW,
+};
 
 function item(n: number, { title = `Story ${n}`, date = "Sat, 28 Nov 2026 09:00:00 GMT" } = {}): string {
   return `<item><title>${title}</title><link>https://s.example/${n}</link><guid>https://s.example/${n}</guid><pubDate>${date}</pubDate><description>&lt;p&gt;Body of story ${n}, &lt;b&gt;with markup&lt;/b&gt;.&lt;/p&gt;</description></item>`;
@@ -90,7 +99,13 @@ describe("the memo of normalized items", () => {
   });
 
   it("keys on every field of the item, however its text is split between fields", () => {
-    const base = { ...emptyRawItem(), title: "ab", link: "c", categories: ["x", "y"], images: [{ url: "https://i.example/1.png", width: 10 }] };
+    const base = {
+      ...emptyRawItem(),
+      title: "ab",
+      link: "c",
+      categories: ["x", "y"],
+      images: [{ url: "https://i.example/1.png", width: 10 }],
+    };
     const variants = [
       { ...base, title: "a", link: "bc" },
       { ...base, categories: ["xy"] },
@@ -214,10 +229,22 @@ describe("articles a source already holds", () => {
 
 describe("a source read twice", () => {
   it("keeps the objects of its unchanged stories, so the serving thread holds one copy of each", async () => {
-    const config = parseSourcesConfig({ sections: CONTEXT.sections, sources: [{ id: "twice", name: "Twice", url: "https://s.example/feed.xml", section: "world" }] }, "/tmp/sources.json");
+    const config = parseSourcesConfig(
+      { sections: CONTEXT.sections, sources: [{ id: "twice", name: "Twice", url: "https://s.example/feed.xml", section: "world" }] },
+      "/tmp/sources.json",
+    );
     let body = feed(item(1), item(2));
-    const fetchFeed = async () => ({ kind: "fetched" as const, body: Buffer.from(body), contentType: "application/rss+xml", freshForMs: null, etag: null, lastModified: null, finalUrl: new URL("https://s.example/feed.xml") });
-    const read = (previous?: SourceSnapshot) => readSource(config.sources[0]!, { sections: config.sections, rootDir: "/tmp" }, { fetchFeed, now: () => NOW }, previous);
+    const fetchFeed = async () => ({
+      kind: "fetched" as const,
+      body: Buffer.from(body),
+      contentType: "application/rss+xml",
+      freshForMs: null,
+      etag: null,
+      lastModified: null,
+      finalUrl: new URL("https://s.example/feed.xml"),
+    });
+    const read = (previous?: SourceSnapshot) =>
+      readSource(config.sources[0]!, { sections: config.sections, rootDir: "/tmp" }, { fetchFeed, now: () => NOW }, previous);
     const first = await read();
     body = feed(item(3), item(1), item(2));
     const second = await read(first);
@@ -229,13 +256,25 @@ describe("a source read twice", () => {
   });
 
   it("keeps its articles' hashes through a failed read, with the articles it keeps", async () => {
-    const config = parseSourcesConfig({ sections: CONTEXT.sections, sources: [{ id: "flaky", name: "Flaky", url: "https://s.example/feed.xml", section: "world" }] }, "/tmp/sources.json");
+    const config = parseSourcesConfig(
+      { sections: CONTEXT.sections, sources: [{ id: "flaky", name: "Flaky", url: "https://s.example/feed.xml", section: "world" }] },
+      "/tmp/sources.json",
+    );
     let fail = false;
     const fetchFeed = async () => {
       if (fail) throw new Error("connection reset");
-      return { kind: "fetched" as const, body: Buffer.from(feed(item(1), item(2))), contentType: "application/rss+xml", freshForMs: null, etag: null, lastModified: null, finalUrl: new URL("https://s.example/feed.xml") };
+      return {
+        kind: "fetched" as const,
+        body: Buffer.from(feed(item(1), item(2))),
+        contentType: "application/rss+xml",
+        freshForMs: null,
+        etag: null,
+        lastModified: null,
+        finalUrl: new URL("https://s.example/feed.xml"),
+      };
     };
-    const read = (previous?: SourceSnapshot) => readSource(config.sources[0]!, { sections: config.sections, rootDir: "/tmp" }, { fetchFeed, now: () => NOW }, previous);
+    const read = (previous?: SourceSnapshot) =>
+      readSource(config.sources[0]!, { sections: config.sections, rootDir: "/tmp" }, { fetchFeed, now: () => NOW }, previous);
     const good = await read();
     fail = true;
     const failed = await read(good);
@@ -253,7 +292,16 @@ describe("warming the ingest pool", () => {
       expect(pool.threads).toBe(0);
       pool.warm();
       expect(pool.threads).toBe(2);
-      const read = await pool.run({ body: Buffer.from(feed(item(1))), contentType: "application/rss+xml", format: "auto", sourceId: "w", defaultSection: "world", sections: CONTEXT.sections, feedUrl: "https://s.example/feed.xml", now: NOW });
+      const read = await pool.run({
+        body: Buffer.from(feed(item(1))),
+        contentType: "application/rss+xml",
+        format: "auto",
+        sourceId: "w",
+        defaultSection: "world",
+        sections: CONTEXT.sections,
+        feedUrl: "https://s.example/feed.xml",
+        now: NOW,
+      });
       expect(read.threadId).toBeGreaterThan(0);
       expect(pool.threads).toBe(2);
     } finally {

@@ -56,13 +56,19 @@ describe("large feeds", () => {
   it("reports a malformed large feed with its code from the worker", async () => {
     // Mismatched tags are recovered as lenient readers do; nesting past the limit is refused.
     const broken = bigFeed(3000).replace("</channel></rss>", `${"<x>".repeat(300)}</channel></rss>`);
-    await expect(pool.run(request(broken))).rejects.toMatchObject({ code: "PARSE_ERROR", message: expect.stringContaining("nests deeper") });
+    await expect(pool.run(request(broken))).rejects.toMatchObject({
+      code: "PARSE_ERROR",
+      message: expect.stringContaining("nests deeper"),
+    });
   });
 
   it("stops a read that exceeds its time limit, and the next read gets a fresh worker", async () => {
     const strict = new IngestPool({ size: 1, timeoutMs: 1 });
     try {
-      await expect(strict.run(request(bigFeed(20000)))).rejects.toMatchObject({ code: "PARSE_ERROR", message: "parsing took longer than 1 ms" });
+      await expect(strict.run(request(bigFeed(20000)))).rejects.toMatchObject({
+        code: "PARSE_ERROR",
+        message: "parsing took longer than 1 ms",
+      });
     } finally {
       await strict.close();
     }
@@ -72,8 +78,14 @@ describe("large feeds", () => {
 
   it("fails queued reads with a coded error when closed", async () => {
     const closing = new IngestPool({ size: 1 });
-    const pending = [closing.run(request(bigFeed(3000))), closing.run(request(bigFeed(3000)))].map((read) => read.then(() => null, (error: unknown) => error));
+    const pending = [closing.run(request(bigFeed(3000))), closing.run(request(bigFeed(3000)))].map((read) =>
+      read.then(
+        () => null,
+        (error: unknown) => error,
+      ),
+    );
     await closing.close();
-    for (const error of await Promise.all(pending)) expect(error).toMatchObject({ code: "PARSE_ERROR", message: "the ingest pool was closed" });
+    for (const error of await Promise.all(pending))
+      expect(error).toMatchObject({ code: "PARSE_ERROR", message: "the ingest pool was closed" });
   });
 });

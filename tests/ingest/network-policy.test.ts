@@ -101,19 +101,36 @@ describe("nonPublicRange", () => {
 describe("the policy's rules", () => {
   it("requires public addresses after a public hop, or always when refusing private addresses", () => {
     const on = { ...DEFAULT_NETWORK_POLICY, refusePrivateAddresses: true };
-    expect([mustBePublic(DEFAULT_NETWORK_POLICY, false), mustBePublic(DEFAULT_NETWORK_POLICY, true), mustBePublic(on, false), mustBePublic(on, true)]).toEqual([false, true, true, true]);
+    expect([
+      mustBePublic(DEFAULT_NETWORK_POLICY, false),
+      mustBePublic(DEFAULT_NETWORK_POLICY, true),
+      mustBePublic(on, false),
+      mustBePublic(on, true),
+    ]).toEqual([false, true, true, true]);
   });
 
   it("counts a hop from an unknown address as public, the side that restricts", () => {
-    expect([isPublicHop(DEFAULT_NETWORK_POLICY, "8.8.8.8"), isPublicHop(DEFAULT_NETWORK_POLICY, "10.0.0.1"), isPublicHop(DEFAULT_NETWORK_POLICY, null), isPublicHop(DEFAULT_NETWORK_POLICY, undefined)]).toEqual([true, false, true, true]);
+    expect([
+      isPublicHop(DEFAULT_NETWORK_POLICY, "8.8.8.8"),
+      isPublicHop(DEFAULT_NETWORK_POLICY, "10.0.0.1"),
+      isPublicHop(DEFAULT_NETWORK_POLICY, null),
+      isPublicHop(DEFAULT_NETWORK_POLICY, undefined),
+    ]).toEqual([true, false, true, true]);
   });
 
   it("refuses a name when any of its addresses is not public, in both shapes of lookup answers", async () => {
     const answering = (addresses: string[]): LookupFunction =>
       ((_host: string, options: { all?: boolean }, callback: (...args: unknown[]) => void) =>
-        options.all ? callback(null, addresses.map((address) => ({ address, family: address.includes(":") ? 6 : 4 }))) : callback(null, addresses[0], 4)) as unknown as LookupFunction;
+        options.all
+          ? callback(
+              null,
+              addresses.map((address) => ({ address, family: address.includes(":") ? 6 : 4 })),
+            )
+          : callback(null, addresses[0], 4)) as unknown as LookupFunction;
     const ask = (addresses: string[], all: boolean) =>
-      new Promise<unknown>((resolve) => checkedLookup(answering(addresses), nonPublicRange)("feeds.example", { all }, (error, address) => resolve(error ?? address)));
+      new Promise<unknown>((resolve) =>
+        checkedLookup(answering(addresses), nonPublicRange)("feeds.example", { all }, (error, address) => resolve(error ?? address)),
+      );
     expect(await ask(["93.184.215.14", "2606:4700::1"], true)).toEqual([
       { address: "93.184.215.14", family: 4 },
       { address: "2606:4700::1", family: 6 },
@@ -140,8 +157,12 @@ describe("credentials", () => {
       origin: "https://api.example",
       headers: { authorization: `Basic ${Buffer.from("me:p@ss").toString("base64")}` },
     });
-    expect(credentialsOf(at("https://me:pw@api.example/feed"), { Authorization: "Bearer t" })?.headers).toEqual({ authorization: "Bearer t" });
-    expect(credentialsOf(at("https://me@api.example/feed"), undefined)?.headers.authorization).toBe(`Basic ${Buffer.from("me:").toString("base64")}`);
+    expect(credentialsOf(at("https://me:pw@api.example/feed"), { Authorization: "Bearer t" })?.headers).toEqual({
+      authorization: "Bearer t",
+    });
+    expect(credentialsOf(at("https://me@api.example/feed"), undefined)?.headers.authorization).toBe(
+      `Basic ${Buffer.from("me:").toString("base64")}`,
+    );
   });
 
   it("leave the URL that goes on the wire", () => {

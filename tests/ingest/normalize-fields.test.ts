@@ -54,20 +54,28 @@ describe("dates", () => {
 
 describe("URLs", () => {
   it("drops tracking parameters, fragments and default ports, and lower-cases scheme and host", () => {
-    expect(canonicalUrl("HTTPS://Wire.Example:443/a/B?utm_source=x&id=2&fbclid=y&gclid=z&a=1#top")).toBe("https://wire.example/a/B?a=1&id=2");
+    expect(canonicalUrl("HTTPS://Wire.Example:443/a/B?utm_source=x&id=2&fbclid=y&gclid=z&a=1#top")).toBe(
+      "https://wire.example/a/B?a=1&id=2",
+    );
   });
 
   it("resolves against xml:base, then the feed link, then the feed URL", () => {
-    expect(resolveHttpUrl("post", ["sub/", "https://feed.example/blog/", "https://other.example/"])).toBe("https://feed.example/blog/sub/post");
+    expect(resolveHttpUrl("post", ["sub/", "https://feed.example/blog/", "https://other.example/"])).toBe(
+      "https://feed.example/blog/sub/post",
+    );
     expect(resolveHttpUrl("/p", [null, null, "https://feed.example/rss.xml"])).toBe("https://feed.example/p");
     expect(resolveHttpUrl("javascript:alert(1)", ["https://feed.example/"])).toBeNull();
     expect(resolveHttpUrl("relative", [])).toBeNull();
   });
 
   it("resolves each chain of bases as its own, however chains alternate (they are remembered by their text)", () => {
-    const chains = Array.from({ length: 40 }, (_, n) => ["sub/", n % 3 === 0 ? "not a url::" : null, `https://feed${n % 20}.example/blog/`]);
+    const chains = Array.from({ length: 40 }, (_, n) => [
+      "sub/",
+      n % 3 === 0 ? "not a url::" : null,
+      `https://feed${n % 20}.example/blog/`,
+    ]);
     for (let round = 0; round < 2; round++) {
-      chains.forEach((chain, n) => expect(resolveHttpUrl("post", chain)).toBe(`https://feed${n % 20}.example/blog/sub/post`));
+      for (const [n, chain] of chains.entries()) expect(resolveHttpUrl("post", chain)).toBe(`https://feed${n % 20}.example/blog/sub/post`);
     }
     // Text that reads alike once joined is still another chain.
     expect(resolveHttpUrl("p", ["a/", "https://x.example/b/"])).toBe("https://x.example/b/a/p");
@@ -98,10 +106,20 @@ describe("charset decoding", () => {
   it("strips a UTF-8 BOM", () => expect(decodeBody(Buffer.from("\uFEFF<t>é</t>", "utf8"), null).text).toBe("<t>é</t>"));
   it("reads undeclared non-UTF-8 bytes as Windows-1252 when nothing better can be guessed, and says so", () => {
     const decoded = decodeBody(Buffer.from([0x3c, 0x74, 0x3e, 0x80, 0x93, 0x3c]), null);
-    expect(decoded).toEqual({ text: "<t>€“<", encoding: "windows-1252", warning: "no charset declared and not UTF-8; read as windows-1252" });
+    expect(decoded).toEqual({
+      text: "<t>€“<",
+      encoding: "windows-1252",
+      warning: "no charset declared and not UTF-8; read as windows-1252",
+    });
   });
   it("guesses an undeclared code page from the bytes", () => {
-    const koi8 = Buffer.from([...Buffer.from("<t>"), ...[0xf0, 0xd2, 0xc9, 0xcd, 0xc5, 0xd2, 0x20, 0xcc, 0xc5, 0xce, 0xd4, 0xd9, 0x20, 0xce, 0xcf, 0xd7, 0xcf, 0xd3, 0xd4, 0xc5, 0xca].flatMap((b) => [b]), ...Buffer.from("</t>")]);
+    const koi8 = Buffer.from([
+      ...Buffer.from("<t>"),
+      ...[
+        0xf0, 0xd2, 0xc9, 0xcd, 0xc5, 0xd2, 0x20, 0xcc, 0xc5, 0xce, 0xd4, 0xd9, 0x20, 0xce, 0xcf, 0xd7, 0xcf, 0xd3, 0xd4, 0xc5, 0xca,
+      ].flatMap((b) => [b]),
+      ...Buffer.from("</t>"),
+    ]);
     expect(decodeBody(koi8, null)).toMatchObject({ text: "<t>Пример ленты новостей</t>", encoding: "koi8-r" });
   });
 });
@@ -110,7 +128,7 @@ describe("format detection", () => {
   it.each([
     ['<?xml version="1.0"?>\n<!-- hi --><rss version="2.0">', "rss"],
     ['<feed xmlns="http://www.w3.org/2005/Atom">', "atom"],
-    ["<rdf:RDF xmlns:rdf=\"x\">", "rdf"],
+    ['<rdf:RDF xmlns:rdf="x">', "rdf"],
     ['{"version":"https://jsonfeed.org/version/1.1","items":[]}', "jsonfeed"],
     ['{"response":{"results":[]}}', "json"],
   ])("sniffs %s as %s", (body, format) => expect(detectFormat(body, null)).toBe(format));
@@ -151,7 +169,13 @@ describe("the section a category names", () => {
   const sectionOf = (categories: string[]) => {
     const item = { ...emptyRawItem(), title: "A story", link: "https://wire.example/story", categories };
     const feed = { title: null, link: null, base: null, warning: null, ttlMinutes: null, language: null, authors: [], items: [item] };
-    return normalizeItem(item, feed, { sourceId: "wire", defaultSection: "science", sections, feedUrl: "https://wire.example/feed", now: Date.UTC(2026, 10, 1) })!.section;
+    return normalizeItem(item, feed, {
+      sourceId: "wire",
+      defaultSection: "science",
+      sections,
+      feedUrl: "https://wire.example/feed",
+      now: Date.UTC(2026, 10, 1),
+    })!.section;
   };
 
   it("is the first section in the list whose slug or name (in any case) the category is", () => {

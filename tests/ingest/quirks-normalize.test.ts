@@ -9,18 +9,38 @@ import { emptyRawItem, type RawAuthor, type RawEnclosure, type RawFeed, type Raw
 import { mergeArticles } from "../../src/store/merge.ts";
 
 const NOW = Date.parse("2026-11-28T12:00:00Z");
-const CONTEXT: NormalizeContext = { sourceId: "s", defaultSection: "world", sections: [{ slug: "world", name: "World" }], feedUrl: "https://s.example/feed.xml", now: NOW };
+const CONTEXT: NormalizeContext = {
+  sourceId: "s",
+  defaultSection: "world",
+  sections: [{ slug: "world", name: "World" }],
+  feedUrl: "https://s.example/feed.xml",
+  now: NOW,
+};
 
 const rawItem = (over: Partial<RawItem>): RawItem => ({ ...emptyRawItem(), title: "A story", link: "https://s.example/story", ...over });
 const rawFeed = (items: RawItem[], over: Partial<RawFeed> = {}): RawFeed => ({
-  title: "S", link: "https://s.example/", base: null, warning: null, ttlMinutes: null, language: null, authors: [], items, ...over,
+  title: "S",
+  link: "https://s.example/",
+  base: null,
+  warning: null,
+  ttlMinutes: null,
+  language: null,
+  authors: [],
+  items,
+  ...over,
 });
 const one = (item: Partial<RawItem>, feed: Partial<RawFeed> = {}): Article => {
   const raw = rawItem(item);
   return normalizeItem(raw, rawFeed([raw], feed), CONTEXT)!;
 };
 const author = (name: string | null, email: string | null = null, url: string | null = null): RawAuthor => ({ name, email, url });
-const enclosure = (url: string, over: Partial<RawEnclosure> = {}): RawEnclosure => ({ url, type: null, length: null, duration: null, ...over });
+const enclosure = (url: string, over: Partial<RawEnclosure> = {}): RawEnclosure => ({
+  url,
+  type: null,
+  length: null,
+  duration: null,
+  ...over,
+});
 
 describe("authors as real feeds write them", () => {
   it("an RSS author written 'e-mail (Name)' shows the name and keeps the e-mail", () => {
@@ -30,8 +50,12 @@ describe("authors as real feeds write them", () => {
   });
 
   it("a mail-style 'Name <e-mail>' author shows the name", () => {
-    expect(one({ authors: [author("Writer <writer@example.com>")] }).authors).toEqual([{ name: "Writer", email: "writer@example.com", url: null }]);
-    expect(one({ authors: [author("Writer (writer@example.com)")] }).authors).toEqual([{ name: "Writer", email: "writer@example.com", url: null }]);
+    expect(one({ authors: [author("Writer <writer@example.com>")] }).authors).toEqual([
+      { name: "Writer", email: "writer@example.com", url: null },
+    ]);
+    expect(one({ authors: [author("Writer (writer@example.com)")] }).authors).toEqual([
+      { name: "Writer", email: "writer@example.com", url: null },
+    ]);
   });
 
   it("an author given only as an e-mail address is an e-mail, never a byline", () => {
@@ -41,7 +65,9 @@ describe("authors as real feeds write them", () => {
   });
 
   it("an e-mail given apart from the name is kept with it", () => {
-    expect(one({ authors: [author("Writer", "writer@example.com")] }).authors).toEqual([{ name: "Writer", email: "writer@example.com", url: null }]);
+    expect(one({ authors: [author("Writer", "writer@example.com")] }).authors).toEqual([
+      { name: "Writer", email: "writer@example.com", url: null },
+    ]);
   });
 
   it("author names with entities, markup and stray whitespace read as plain text", () => {
@@ -82,13 +108,21 @@ describe("authors as real feeds write them", () => {
 
 describe("enclosures as real feeds write them", () => {
   it("a podcast episode's relative enclosure URL resolves like its link, and non-http(s) ones are dropped", () => {
-    const article = one({ base: "https://cdn.s.example/audio/", enclosures: [enclosure("ep1.mp3", { type: "audio/mpeg", length: "1234" }), enclosure("javascript:alert(1)"), enclosure("")] });
-    expect(article.enclosures).toEqual([{ url: "https://cdn.s.example/audio/ep1.mp3", type: "audio/mpeg", length: 1234, durationSeconds: null }]);
+    const article = one({
+      base: "https://cdn.s.example/audio/",
+      enclosures: [enclosure("ep1.mp3", { type: "audio/mpeg", length: "1234" }), enclosure("javascript:alert(1)"), enclosure("")],
+    });
+    expect(article.enclosures).toEqual([
+      { url: "https://cdn.s.example/audio/ep1.mp3", type: "audio/mpeg", length: 1234, durationSeconds: null },
+    ]);
   });
 
-  it.each([["0"], [""], ["-5"], ["12 MB"], ["1.5"], ["1e9"], ["99999999999999999999"]])("an enclosure length of %j is unknown", (length) => {
-    expect(enclosureLength(length)).toBeNull();
-  });
+  it.each([["0"], [""], ["-5"], ["12 MB"], ["1.5"], ["1e9"], ["99999999999999999999"]])(
+    "an enclosure length of %j is unknown",
+    (length) => {
+      expect(enclosureLength(length)).toBeNull();
+    },
+  );
 
   it.each([
     ["3600", 3600],
@@ -102,9 +136,12 @@ describe("enclosures as real feeds write them", () => {
     expect(durationSeconds(text)).toBe(seconds);
   });
 
-  it.each([["0"], ["00:00:00"], [""], ["abc"], ["1:75:00"], ["1:2:3:4"], ["-30"], ["1h 2m"]])("an itunes:duration of %j is unknown", (text) => {
-    expect(durationSeconds(text)).toBeNull();
-  });
+  it.each([["0"], ["00:00:00"], [""], ["abc"], ["1:75:00"], ["1:2:3:4"], ["-30"], ["1h 2m"]])(
+    "an itunes:duration of %j is unknown",
+    (text) => {
+      expect(durationSeconds(text)).toBeNull();
+    },
+  );
 
   it("a MIME type is lower-cased without its parameters; a file extension is not a type", () => {
     expect(mimeType("Audio/MPEG; charset=binary")).toBe("audio/mpeg");
@@ -113,12 +150,19 @@ describe("enclosures as real feeds write them", () => {
   });
 
   it("the same file named by <enclosure> and media:content is one enclosure with what each says", () => {
-    const article = one({ enclosures: [enclosure("https://cdn.s.example/ep.mp3", { type: "audio/mpeg" }), enclosure("https://cdn.s.example/ep.mp3", { length: "99", duration: "1:00" })] });
+    const article = one({
+      enclosures: [
+        enclosure("https://cdn.s.example/ep.mp3", { type: "audio/mpeg" }),
+        enclosure("https://cdn.s.example/ep.mp3", { length: "99", duration: "1:00" }),
+      ],
+    });
     expect(article.enclosures).toEqual([{ url: "https://cdn.s.example/ep.mp3", type: "audio/mpeg", length: 99, durationSeconds: 60 }]);
   });
 
   it("an item with hundreds of media files keeps 20", () => {
-    expect(one({ enclosures: Array.from({ length: 300 }, (_, n) => enclosure(`https://cdn.s.example/${n}.jpg`)) }).enclosures).toHaveLength(20);
+    expect(one({ enclosures: Array.from({ length: 300 }, (_, n) => enclosure(`https://cdn.s.example/${n}.jpg`)) }).enclosures).toHaveLength(
+      20,
+    );
   });
 
   it("an item without media shares one empty list", () => {
@@ -161,14 +205,19 @@ describe("what a feed's items are", () => {
   });
 
   it("podcast episodes without links of their own stay distinct episodes, shown under the feed's home page but never merged by it", () => {
-    const items = Array.from({ length: 5 }, (_, n) => rawItem({ title: `Episode ${n}`, link: null, guid: `episode-${n}`, enclosures: [enclosure(`https://cdn.s.example/${n}.mp3`)] }));
+    const items = Array.from({ length: 5 }, (_, n) =>
+      rawItem({ title: `Episode ${n}`, link: null, guid: `episode-${n}`, enclosures: [enclosure(`https://cdn.s.example/${n}.mp3`)] }),
+    );
     const { articles } = normalizeFeed(rawFeed(items), CONTEXT);
     expect(articles).toHaveLength(5);
     expect(articles.every((a) => a.url === "https://s.example/")).toBe(true);
     expect(new Set(articles.map((a) => a.canonicalUrl)).size).toBe(5);
     expect(new Set(ids(articles)).size).toBe(5);
     // Another source whose item links to the podcast's home page is another story.
-    const home = normalizeItem(rawItem({ title: "Our podcast", link: "https://s.example/" }), rawFeed([]), { ...CONTEXT, sourceId: "other" })!;
+    const home = normalizeItem(rawItem({ title: "Our podcast", link: "https://s.example/" }), rawFeed([]), {
+      ...CONTEXT,
+      sourceId: "other",
+    })!;
     expect(mergeArticles([...articles, home])).toHaveLength(6);
   });
 
@@ -192,7 +241,10 @@ describe("what a feed's items are", () => {
   });
 
   it("an item written twice (same guid, link and title, or no guid and the same link and title) keeps its first copy", () => {
-    const sameGuid = [rawItem({ guid: "g1", title: "Same", summaryHtml: "first copy" }), rawItem({ guid: "g1", title: "Same", summaryHtml: "second copy" })];
+    const sameGuid = [
+      rawItem({ guid: "g1", title: "Same", summaryHtml: "first copy" }),
+      rawItem({ guid: "g1", title: "Same", summaryHtml: "second copy" }),
+    ];
     expect(normalizeFeed(rawFeed(sameGuid), CONTEXT).articles.map((a) => a.summary)).toEqual(["first copy"]);
     const sameLink = [rawItem({ summaryHtml: "one" }), rawItem({ summaryHtml: "two" })];
     expect(normalizeFeed(rawFeed(sameLink), CONTEXT).articles.map((a) => a.summary)).toEqual(["one"]);
@@ -205,7 +257,11 @@ describe("what a feed's items are", () => {
       rawItem({ guid: "http://www.moe.gov.sg/media/spotlight/", link: "http://feedproxy.google.com/~r/spotlight/~3/vnNsA4Hdk6U/", title }),
     );
     const articles = normalizeFeed(rawFeed(proxied), CONTEXT).articles;
-    expect(articles.map((a) => a.title)).toEqual(["Single-Session Primary Schools", "Work Plan Seminar 2009", "Recognising School Achievements"]);
+    expect(articles.map((a) => a.title)).toEqual([
+      "Single-Session Primary Schools",
+      "Work Plan Seminar 2009",
+      "Recognising School Achievements",
+    ]);
     expect(new Set(ids(articles)).size).toBe(3);
     // Their ids do not depend on the order the feed lists them in.
     expect(new Set(ids(normalizeFeed(rawFeed([...proxied].reverse()), CONTEXT).articles))).toEqual(new Set(ids(articles)));
@@ -215,9 +271,15 @@ describe("what a feed's items are", () => {
     const memo = new NormalizedItemMemo();
     const items = [1, 2].map((n) => rawItem({ title: `Update ${n}`, link: "https://s.example/live", guid: `live-${n}` }));
     const first = normalizeFeed(rawFeed(items), CONTEXT, memo);
-    const second = normalizeFeed(rawFeed([rawItem({ title: "Update 3", link: "https://s.example/live", guid: "live-3" }), ...items]), CONTEXT, memo);
+    const second = normalizeFeed(
+      rawFeed([rawItem({ title: "Update 3", link: "https://s.example/live", guid: "live-3" }), ...items]),
+      CONTEXT,
+      memo,
+    );
     expect(ids(second.articles).slice(1)).toEqual(ids(first.articles));
-    expect(second).toEqual(normalizeFeed(rawFeed([rawItem({ title: "Update 3", link: "https://s.example/live", guid: "live-3" }), ...items]), CONTEXT));
+    expect(second).toEqual(
+      normalizeFeed(rawFeed([rawItem({ title: "Update 3", link: "https://s.example/live", guid: "live-3" }), ...items]), CONTEXT),
+    );
     // An item whose id was set apart is a distinct article in the hashes too.
     expect(new Set(second.articleHashes).size).toBe(3);
   });
@@ -239,8 +301,10 @@ describe("what a feed's items are", () => {
 });
 
 describe("JSON Feed as real feeds write it", () => {
-  const jsonFeed = (items: unknown[], feed: Record<string, unknown> = {}) => parseJsonFeed({ version: "https://jsonfeed.org/version/1.1", home_page_url: "https://j.example/", items, ...feed });
-  const article = (item: Record<string, unknown>, feed: Record<string, unknown> = {}) => normalizeFeed(jsonFeed([{ id: "1", url: "https://j.example/1", ...item }], feed), CONTEXT).articles[0]!;
+  const jsonFeed = (items: unknown[], feed: Record<string, unknown> = {}) =>
+    parseJsonFeed({ version: "https://jsonfeed.org/version/1.1", home_page_url: "https://j.example/", items, ...feed });
+  const article = (item: Record<string, unknown>, feed: Record<string, unknown> = {}) =>
+    normalizeFeed(jsonFeed([{ id: "1", url: "https://j.example/1", ...item }], feed), CONTEXT).articles[0]!;
 
   it("a JSON Feed title with HTML entities reads as the text they stand for, decoded once", () => {
     expect(article({ title: "&#8216;Jokes&#8217; &amp; more" }).title).toBe("‘Jokes’ & more");
@@ -256,7 +320,9 @@ describe("JSON Feed as real feeds write it", () => {
   });
 
   it("JSON Feed 1.1 authors (avatar ignored) and 1.0 author are the item's, else the feed's", () => {
-    expect(article({ title: "T", authors: [{ name: "Ada", url: "https://j.example/ada", avatar: "https://j.example/ada.png" }] }).authors).toEqual([{ name: "Ada", email: null, url: "https://j.example/ada" }]);
+    expect(
+      article({ title: "T", authors: [{ name: "Ada", url: "https://j.example/ada", avatar: "https://j.example/ada.png" }] }).authors,
+    ).toEqual([{ name: "Ada", email: null, url: "https://j.example/ada" }]);
     expect(article({ title: "T", author: { name: "Bo" } }).author).toBe("Bo");
     expect(article({ title: "T" }, { authors: [{ name: "Desk" }] }).author).toBe("Desk");
   });
@@ -267,11 +333,14 @@ describe("JSON Feed as real feeds write it", () => {
   });
 
   it("JSON Feed attachments are enclosures; an image attachment is also the picture", () => {
-    const a = article({ title: "T", attachments: [
-      { url: "/ep.m4a", mime_type: "audio/x-m4a", size_in_bytes: 89970236, duration_in_seconds: 6629 },
-      { url: "https://j.example/cover.jpg", mime_type: "image/jpeg", size_in_bytes: 0 },
-      { mime_type: "audio/mpeg" },
-    ] });
+    const a = article({
+      title: "T",
+      attachments: [
+        { url: "/ep.m4a", mime_type: "audio/x-m4a", size_in_bytes: 89970236, duration_in_seconds: 6629 },
+        { url: "https://j.example/cover.jpg", mime_type: "image/jpeg", size_in_bytes: 0 },
+        { mime_type: "audio/mpeg" },
+      ],
+    });
     expect(a.enclosures).toEqual([
       { url: "https://j.example/ep.m4a", type: "audio/x-m4a", length: 89970236, durationSeconds: 6629 },
       { url: "https://j.example/cover.jpg", type: "image/jpeg", length: null, durationSeconds: null },
@@ -280,14 +349,36 @@ describe("JSON Feed as real feeds write it", () => {
   });
 
   it("a mapped JSON API's author strings are read as RSS authors are", () => {
-    const feed = parseMappedJson({ results: [{ id: 1, title: "T", url: "https://m.example/1", by: ["writer@example.com (Writer)", "Ed <ed@example.com>"] }] }, { items: "results", id: "id", title: "title", url: "url", author: "by" });
+    const feed = parseMappedJson(
+      { results: [{ id: 1, title: "T", url: "https://m.example/1", by: ["writer@example.com (Writer)", "Ed <ed@example.com>"] }] },
+      { items: "results", id: "id", title: "title", url: "url", author: "by" },
+    );
     const [a] = normalizeFeed(feed, CONTEXT).articles;
-    expect(a!.authors).toEqual([{ name: "Writer", email: "writer@example.com", url: null }, { name: "Ed", email: "ed@example.com", url: null }]);
+    expect(a!.authors).toEqual([
+      { name: "Writer", email: "writer@example.com", url: null },
+      { name: "Ed", email: "ed@example.com", url: null },
+    ]);
     expect(a!.author).toBe("Writer");
   });
 
   it("bad JSON Feed values never crash", () => {
-    expect(() => normalizeFeed(jsonFeed([{ id: 1, title: 5, language: ["x"], authors: "Ada", attachments: [null, 5, { url: 7 }, { url: "x", size_in_bytes: "big", duration_in_seconds: -1 }] }], { language: 3, authors: [null] }), CONTEXT)).not.toThrow();
+    expect(() =>
+      normalizeFeed(
+        jsonFeed(
+          [
+            {
+              id: 1,
+              title: 5,
+              language: ["x"],
+              authors: "Ada",
+              attachments: [null, 5, { url: 7 }, { url: "x", size_in_bytes: "big", duration_in_seconds: -1 }],
+            },
+          ],
+          { language: 3, authors: [null] },
+        ),
+        CONTEXT,
+      ),
+    ).not.toThrow();
   });
 });
 
@@ -296,7 +387,11 @@ describe("the memo's size", () => {
     const plain = new NormalizedItemMemo();
     normalizeFeed(rawFeed([rawItem({})]), CONTEXT, plain);
     const rich = new NormalizedItemMemo();
-    normalizeFeed(rawFeed([rawItem({ authors: [author("A".repeat(100))], enclosures: [enclosure(`https://s.example/${"e".repeat(1000)}.mp3`)] })]), CONTEXT, rich);
+    normalizeFeed(
+      rawFeed([rawItem({ authors: [author("A".repeat(100))], enclosures: [enclosure(`https://s.example/${"e".repeat(1000)}.mp3`)] })]),
+      CONTEXT,
+      rich,
+    );
     // The enclosure's URL, the author's name and the byline, two bytes a character.
     expect(rich.bytes - plain.bytes).toBeGreaterThanOrEqual(2 * (1000 + 100 + 100));
   });

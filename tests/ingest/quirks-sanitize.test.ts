@@ -69,7 +69,8 @@ describe("yakubin.com (yakubin.atom): MathML with its TeX source in an <annotati
   });
 
   it("never shows an annotation's TeX, in any placement", () => {
-    const tex = "<math><semantics><mrow><msup><mi>x</mi><mn>2</mn></msup></mrow><annotation-xml encoding='MathML-Content'><ci>x</ci></annotation-xml><annotation encoding='application/x-tex'>x^2</annotation></semantics></math>";
+    const tex =
+      "<math><semantics><mrow><msup><mi>x</mi><mn>2</mn></msup></mrow><annotation-xml encoding='MathML-Content'><ci>x</ci></annotation-xml><annotation encoding='application/x-tex'>x^2</annotation></semantics></math>";
     expect(shown(`<p>a ${tex} b</p>`)).toBe("a b");
   });
 });

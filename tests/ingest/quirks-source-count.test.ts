@@ -2,14 +2,30 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { serveBody, startFixtureServer } from "../helpers/fixture-server.ts";
 import { startGateway } from "../helpers/gateway.ts";
 
-const jsonFeed = (home: string, items: unknown[]) => JSON.stringify({ version: "https://jsonfeed.org/version/1.1", title: "F", home_page_url: home, items });
+const jsonFeed = (home: string, items: unknown[]) =>
+  JSON.stringify({ version: "https://jsonfeed.org/version/1.1", title: "F", home_page_url: home, items });
 
 /** A podcast whose episodes have no links of their own, and a daily page with an anchor per post. */
-const PODCAST = jsonFeed("https://pod.example/", [1, 2, 3, 4, 5].map((n) => ({
-  id: `episode-${n}`, title: `Episode ${n}`, date_published: `2026-11-0${n}T10:00:00Z`,
-  attachments: [{ url: `https://cdn.pod.example/${n}.mp3`, mime_type: "audio/mpeg", size_in_bytes: 1000 * n, duration_in_seconds: 60 * n }],
-})));
-const DAILY = jsonFeed("https://daily.example/", [1, 2, 3].map((n) => ({ id: `post-${n}`, url: `https://daily.example/2026/11/28#post-${n}`, title: `Post ${n}`, date_published: "2026-11-28T10:00:00Z" })));
+const PODCAST = jsonFeed(
+  "https://pod.example/",
+  [1, 2, 3, 4, 5].map((n) => ({
+    id: `episode-${n}`,
+    title: `Episode ${n}`,
+    date_published: `2026-11-0${n}T10:00:00Z`,
+    attachments: [
+      { url: `https://cdn.pod.example/${n}.mp3`, mime_type: "audio/mpeg", size_in_bytes: 1000 * n, duration_in_seconds: 60 * n },
+    ],
+  })),
+);
+const DAILY = jsonFeed(
+  "https://daily.example/",
+  [1, 2, 3].map((n) => ({
+    id: `post-${n}`,
+    url: `https://daily.example/2026/11/28#post-${n}`,
+    title: `Post ${n}`,
+    date_published: "2026-11-28T10:00:00Z",
+  })),
+);
 /** Another source that links to the podcast's home page and to the daily page. */
 const OTHER = jsonFeed("https://other.example/", [
   { id: "o1", url: "https://pod.example/", title: "Listen to our podcast", date_published: "2026-11-28T09:00:00Z" },
@@ -49,7 +65,11 @@ describe("a source's item count", () => {
     }`);
     expect(answer.errors).toBeUndefined();
     const data = answer.data;
-    expect(data.sources.map((s: any) => [s.sourceId, s.status.itemCount])).toEqual([["pod", 5], ["daily", 3], ["other", 2]]);
+    expect(data.sources.map((s: any) => [s.sourceId, s.status.itemCount])).toEqual([
+      ["pod", 5],
+      ["daily", 3],
+      ["other", 2],
+    ]);
     expect([data.pod.totalCount, data.daily.totalCount, data.other.totalCount]).toEqual([5, 3, 2]);
     // The other source's link to the daily page joins one post's story; its link to the podcast's home page joins none.
     expect(data.all.totalCount).toBe(5 + 3 + 2 - 1);

@@ -66,7 +66,9 @@ describe("mojibake: UTF-8 read as Windows-1252 and encoded again", () => {
   });
 
   it("der Standard (Rss20DaStandardAt.xml): č and ć, whose second byte 0x8D is undefined in Windows-1252", () => {
-    expect(collapseWhitespace("Gemeinsame Geschichte - BeÄ\u008D, das Herz des Balkans")).toBe("Gemeinsame Geschichte - Beč, das Herz des Balkans");
+    expect(collapseWhitespace("Gemeinsame Geschichte - BeÄ\u008D, das Herz des Balkans")).toBe(
+      "Gemeinsame Geschichte - Beč, das Herz des Balkans",
+    );
     expect(collapseWhitespace("TurkoviÄ‡")).toBe("Turković");
     expect(repairEncoding("BeÄ\u008D")).toBe("Beč");
   });
@@ -89,9 +91,29 @@ describe("mojibake: UTF-8 read as Windows-1252 and encoded again", () => {
 
   it("leaves genuine Latin-1 text alone, in the words of European languages", () => {
     const genuine = [
-      "São Paulo", "Æble og Øre i Ålborg", "Ðað er Þór", "Ça va, señor? Año nuevo", "Ärger über Öl", "naïve Noël",
-      "«café»…", "«CAFÉ»", "JOSÉ” dijo", "IRMÔ e", "AQUÍ…", "COSÌ…", "GROß”", "PŘÍBĚH", "Straße…", "Ä… is fine",
-      "Âge and Ãtre stay", "sÄ… alone is ambiguous", "déjà…»", "Ýmir”", "crème brûlée", "Ærø", "3×”",
+      "São Paulo",
+      "Æble og Øre i Ålborg",
+      "Ðað er Þór",
+      "Ça va, señor? Año nuevo",
+      "Ärger über Öl",
+      "naïve Noël",
+      "«café»…",
+      "«CAFÉ»",
+      "JOSÉ” dijo",
+      "IRMÔ e",
+      "AQUÍ…",
+      "COSÌ…",
+      "GROß”",
+      "PŘÍBĚH",
+      "Straße…",
+      "Ä… is fine",
+      "Âge and Ãtre stay",
+      "sÄ… alone is ambiguous",
+      "déjà…»",
+      "Ýmir”",
+      "crème brûlée",
+      "Ærø",
+      "3×”",
     ];
     for (const text of genuine) {
       expect(collapseWhitespace(text)).toBe(text);
@@ -112,7 +134,9 @@ describe("markup escaped twice inside real markup", () => {
 
   it("reddit (rss-parser/reddit-atom.rss): the escaped text is unwrapped, the real elements kept", () => {
     const html = unwrapDoubleEscaped(reddit);
-    expect(html).toBe('<!-- SC_OFF --><div class="md"><p>A threesome &amp; more</p> </div><!-- SC_ON --> submitted by<a href="https://www.reddit.com/user/x">x</a><br/>');
+    expect(html).toBe(
+      '<!-- SC_OFF --><div class="md"><p>A threesome &amp; more</p> </div><!-- SC_ON --> submitted by<a href="https://www.reddit.com/user/x">x</a><br/>',
+    );
     expect(htmlToText(html)).toBe("A threesome & more submitted byx");
   });
 

@@ -47,7 +47,10 @@ async function recorder(host: string, handle: Handler, options: { tls?: { key: B
 }
 
 const feed: Handler = (_req, res) => void res.writeHead(200, { "content-type": "application/rss+xml" }).end(BODY);
-const redirectTo = (target: () => string, status = 302): Handler => (_req, res) => void res.writeHead(status, { location: target() }).end();
+const redirectTo =
+  (target: () => string, status = 302): Handler =>
+  (_req, res) =>
+    void res.writeHead(status, { location: target() }).end();
 
 const closers: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -59,15 +62,28 @@ async function started<T extends { close: () => Promise<void> }>(server: Promise
   return running;
 }
 
-const request = (url: URL, extra: Partial<FetchRequest> = {}): FetchRequest => ({ url, timeoutMs: 5_000, maxBytes: 1024 * 1024, rootDir: tmpdir(), ...extra });
+const request = (url: URL, extra: Partial<FetchRequest> = {}): FetchRequest => ({
+  url,
+  timeoutMs: 5_000,
+  maxBytes: 1024 * 1024,
+  rootDir: tmpdir(),
+  ...extra,
+});
 async function failure(promise: Promise<unknown>): Promise<IngestError> {
-  const error = await promise.then(() => null, (e: unknown) => e);
+  const error = await promise.then(
+    () => null,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(IngestError);
   return error as IngestError;
 }
 
 const SECRETS = { Authorization: "Bearer s3cret", "X-Api-Key": "k-123", Cookie: "session=abc" };
-const secretsIn = (headers: IncomingHttpHeaders) => ({ authorization: headers.authorization, apiKey: headers["x-api-key"], cookie: headers.cookie });
+const secretsIn = (headers: IncomingHttpHeaders) => ({
+  authorization: headers.authorization,
+  apiKey: headers["x-api-key"],
+  cookie: headers.cookie,
+});
 const NONE = { authorization: undefined, apiKey: undefined, cookie: undefined };
 const ALL = { authorization: "Bearer s3cret", apiKey: "k-123", cookie: "session=abc" };
 
@@ -75,7 +91,9 @@ describe("credentials and redirects", () => {
   const fetchFeed = createFetcher();
 
   it("sends a source's configured headers to its own origin, also after a redirect within it", async () => {
-    const origin = await started(recorder("127.0.0.1", (req, res) => (req.url === "/moved" ? redirectTo(() => "/feed", 301)(req, res) : feed(req, res))));
+    const origin = await started(
+      recorder("127.0.0.1", (req, res) => (req.url === "/moved" ? redirectTo(() => "/feed", 301)(req, res) : feed(req, res))),
+    );
     const outcome = await fetchFeed(request(origin.url("/moved"), { headers: SECRETS }));
     expect(outcome.kind).toBe("fetched");
     expect(origin.received.map((r) => [r.path, secretsIn(r.headers)])).toEqual([
@@ -86,7 +104,9 @@ describe("credentials and redirects", () => {
 
   it("drops every configured header on a redirect to another origin, and does not send them back after it", async () => {
     // Two ports on 127.0.0.1: two origins.
-    const other = await started(recorder("127.0.0.1", (req, res) => (req.url === "/bounce" ? redirectTo(() => origin.url("/feed").href)(req, res) : feed(req, res))));
+    const other = await started(
+      recorder("127.0.0.1", (req, res) => (req.url === "/bounce" ? redirectTo(() => origin.url("/feed").href)(req, res) : feed(req, res))),
+    );
     const origin = await started(
       recorder("127.0.0.1", (req, res) => {
         if (req.url === "/away") return redirectTo(() => other.url("/feed").href)(req, res);
@@ -94,7 +114,9 @@ describe("credentials and redirects", () => {
         feed(req, res);
       }),
     );
-    expect((await fetchFeed(request(origin.url("/away"), { headers: { ...SECRETS, "User-Agent": "Operator-UA/1" } }))).kind).toBe("fetched");
+    expect((await fetchFeed(request(origin.url("/away"), { headers: { ...SECRETS, "User-Agent": "Operator-UA/1" } }))).kind).toBe(
+      "fetched",
+    );
     expect(secretsIn(origin.received[0]!.headers)).toEqual(ALL);
     expect(origin.received[0]!.headers["user-agent"]).toBe("Operator-UA/1");
     expect(other.received.map((r) => r.path)).toEqual(["/feed"]);
@@ -113,7 +135,11 @@ describe("credentials and redirects", () => {
 
   it("sends a URL's user:password only to its origin, and never reports it in the final URL", async () => {
     const other = await started(recorder("127.0.0.1", feed));
-    const origin = await started(recorder("127.0.0.1", (req, res) => (req.url === "/away" ? redirectTo(() => `//127.0.0.1:${other.port}/feed`)(req, res) : feed(req, res))));
+    const origin = await started(
+      recorder("127.0.0.1", (req, res) =>
+        req.url === "/away" ? redirectTo(() => `//127.0.0.1:${other.port}/feed`)(req, res) : feed(req, res),
+      ),
+    );
     const withUser = (p: string) => new URL(`http://reader:p%40ss@127.0.0.1:${origin.port}${p}`);
     const basic = `Basic ${Buffer.from("reader:p@ss").toString("base64")}`;
 
@@ -128,7 +154,12 @@ describe("credentials and redirects", () => {
 
   it("never sends user:password that a redirect's Location carries", async () => {
     const other = await started(recorder("127.0.0.1", feed));
-    const origin = await started(recorder("127.0.0.1", redirectTo(() => `http://evil:pw@127.0.0.1:${other.port}/feed`)));
+    const origin = await started(
+      recorder(
+        "127.0.0.1",
+        redirectTo(() => `http://evil:pw@127.0.0.1:${other.port}/feed`),
+      ),
+    );
     const outcome = await fetchFeed(request(origin.url("/")));
     expect(other.received[0]!.headers.authorization).toBeUndefined();
     expect(outcome.kind === "fetched" && outcome.finalUrl.href).toBe(`${other.origin}/feed`);
@@ -139,7 +170,29 @@ describe("credentials and redirects", () => {
     beforeAll(() => {
       // A throwaway certificate for 127.0.0.1, trusted by this test's transport alone.
       const dir = mkdtempSync(path.join(tmpdir(), "newsgate-tls-"));
-      execFileSync("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", path.join(dir, "key.pem"), "-out", path.join(dir, "cert.pem")], { stdio: "ignore" });
+      execFileSync(
+        "openssl",
+        [
+          "req",
+          "-x509",
+          "-newkey",
+          "ec",
+          "-pkeyopt",
+          "ec_paramgen_curve:prime256v1",
+          "-nodes",
+          "-days",
+          "1",
+          "-subj",
+          "/CN=127.0.0.1",
+          "-addext",
+          "subjectAltName=IP:127.0.0.1",
+          "-keyout",
+          path.join(dir, "key.pem"),
+          "-out",
+          path.join(dir, "cert.pem"),
+        ],
+        { stdio: "ignore" },
+      );
       tls = { key: readFileSync(path.join(dir, "key.pem")), cert: readFileSync(path.join(dir, "cert.pem")) };
       rmSync(dir, { recursive: true });
     });
@@ -147,10 +200,19 @@ describe("credentials and redirects", () => {
     it("refuses the downgrade while the source sends credentials, and follows it when it sends none", async () => {
       const fetchTrusting = createFetcher(createNodeHttpTransport({ https: { ca: tls.cert } }));
       const plain = await started(recorder("127.0.0.1", feed));
-      const secure = await started(recorder("127.0.0.1", redirectTo(() => plain.url("/feed").href), { tls }));
+      const secure = await started(
+        recorder(
+          "127.0.0.1",
+          redirectTo(() => plain.url("/feed").href),
+          { tls },
+        ),
+      );
 
       const error = await failure(fetchTrusting(request(secure.url("/feed"), { headers: { "X-Api-Key": "k-123" } })));
-      expect([error.code, error.message]).toEqual(["INSECURE_REDIRECT", `redirect from ${secure.origin} to plain http (${plain.origin}) refused: the source sends credentials`]);
+      expect([error.code, error.message]).toEqual([
+        "INSECURE_REDIRECT",
+        `redirect from ${secure.origin} to plain http (${plain.origin}) refused: the source sends credentials`,
+      ]);
       expect(secure.received[0]!.headers["x-api-key"]).toBe("k-123");
       expect(plain.received).toEqual([]);
 
@@ -174,7 +236,12 @@ describe("private networks", () => {
   it("refuses a redirect from a public address into loopback, by address or by a name resolving there", async () => {
     const fetchFeed = createFetcher(createNodeHttpTransport(), { refusePrivateAddresses: false, classify });
     let target = "";
-    const publicHost = await started(recorder("127.0.0.2", redirectTo(() => target)));
+    const publicHost = await started(
+      recorder(
+        "127.0.0.2",
+        redirectTo(() => target),
+      ),
+    );
     const before = internalHits();
     const cases: [string, string][] = [
       [internal.url("/secret").href, "127.0.0.1 is a loopback address"],
@@ -194,7 +261,12 @@ describe("private networks", () => {
 
   it("never reuses a connection opened unchecked (the operator's own private source) for a hop that must be public", async () => {
     const fetchFeed = createFetcher(createNodeHttpTransport(), { refusePrivateAddresses: false, classify });
-    const publicHost = await started(recorder("127.0.0.2", redirectTo(() => internal.url("/secret").href.replace("127.0.0.1", "localhost"))));
+    const publicHost = await started(
+      recorder(
+        "127.0.0.2",
+        redirectTo(() => internal.url("/secret").href.replace("127.0.0.1", "localhost")),
+      ),
+    );
     // Read directly, as configured: allowed, and its kept-alive connection stays in the pool.
     expect((await fetchFeed(request(new URL(`http://localhost:${internal.port}/feed`)))).kind).toBe("fetched");
     const before = internalHits();
@@ -204,9 +276,19 @@ describe("private networks", () => {
 
   it("refuses a private hop after a public one anywhere in the chain", async () => {
     const fetchFeed = createFetcher(createNodeHttpTransport(), { refusePrivateAddresses: false, classify });
-    const publicHost = await started(recorder("127.0.0.2", redirectTo(() => internal.url("/secret").href)));
+    const publicHost = await started(
+      recorder(
+        "127.0.0.2",
+        redirectTo(() => internal.url("/secret").href),
+      ),
+    );
     // The operator's own private source, moved to a public host, which sends the read back inside.
-    const privateStart = await started(recorder("127.0.0.3", redirectTo(() => publicHost.url("/feed").href)));
+    const privateStart = await started(
+      recorder(
+        "127.0.0.3",
+        redirectTo(() => publicHost.url("/feed").href),
+      ),
+    );
     const before = internalHits();
     expect((await failure(fetchFeed(request(privateStart.url("/feed"))))).code).toBe("PRIVATE_ADDRESS");
     expect(internalHits()).toBe(before);
@@ -214,7 +296,12 @@ describe("private networks", () => {
 
   it("reads a source the operator put on a private address, redirects inside that network included, by default", async () => {
     const fetchFeed = createFetcher(createNodeHttpTransport(), { refusePrivateAddresses: false, classify });
-    const hop = await started(recorder("127.0.0.3", redirectTo(() => internal.url("/feed").href)));
+    const hop = await started(
+      recorder(
+        "127.0.0.3",
+        redirectTo(() => internal.url("/feed").href),
+      ),
+    );
     expect((await fetchFeed(request(internal.url("/feed")))).kind).toBe("fetched");
     const outcome = await fetchFeed(request(hop.url("/moved")));
     expect(outcome.kind === "fetched" && outcome.finalUrl.href).toBe(internal.url("/feed").href);
@@ -225,7 +312,10 @@ describe("private networks", () => {
     const publicHost = await started(recorder("127.0.0.2", feed));
     const before = internalHits();
     const error = await failure(fetchFeed(request(internal.url("/feed"))));
-    expect([error.code, error.message]).toEqual(["PRIVATE_ADDRESS", "127.0.0.1 is a loopback address: refused, private addresses are refused (--refuse-private-addresses)"]);
+    expect([error.code, error.message]).toEqual([
+      "PRIVATE_ADDRESS",
+      "127.0.0.1 is a loopback address: refused, private addresses are refused (--refuse-private-addresses)",
+    ]);
     expect((await failure(fetchFeed(request(new URL(`http://localhost:${internal.port}/feed`))))).code).toBe("PRIVATE_ADDRESS");
     expect(internalHits()).toBe(before);
     expect((await fetchFeed(request(publicHost.url("/feed")))).kind).toBe("fetched");
@@ -233,7 +323,12 @@ describe("private networks", () => {
 
   it("checks the address each connection is made to, not the name: a name rebinding to a private address is refused", async () => {
     // The same port on a public and a private address; the name answers one, then the other (DNS rebinding).
-    const publicHost = await started(recorder("127.0.0.2", (_req, res) => void res.writeHead(200, { "content-type": "application/rss+xml", connection: "close" }).end(BODY)));
+    const publicHost = await started(
+      recorder(
+        "127.0.0.2",
+        (_req, res) => void res.writeHead(200, { "content-type": "application/rss+xml", connection: "close" }).end(BODY),
+      ),
+    );
     const rebound = await started(recorder("127.0.0.1", feed, { port: publicHost.port }));
     const answers = ["127.0.0.2", "127.0.0.1"];
     let lookups = 0;
@@ -248,7 +343,10 @@ describe("private networks", () => {
 
     expect((await fetchFeed(request(url))).kind).toBe("fetched");
     const error = await failure(fetchFeed(request(url)));
-    expect([error.code, error.message]).toEqual(["PRIVATE_ADDRESS", "feeds.test resolves to 127.0.0.1, a loopback address: refused, private addresses are refused (--refuse-private-addresses)"]);
+    expect([error.code, error.message]).toEqual([
+      "PRIVATE_ADDRESS",
+      "feeds.test resolves to 127.0.0.1, a loopback address: refused, private addresses are refused (--refuse-private-addresses)",
+    ]);
     // One lookup per connection, the one connected to: no separate check a second answer could slip past.
     expect(lookups).toBe(2);
     expect(publicHost.received).toHaveLength(1);
@@ -257,7 +355,9 @@ describe("private networks", () => {
 
   it("reaches a source's status through the gateway's setting", async () => {
     const source = (id: string, url: string) => ({ id, name: id, url, section: "technology" });
-    const gateway = await started(startGateway({ sources: [source("inside", internal.url("/feed").href)] }, { refusePrivateAddresses: true }));
+    const gateway = await started(
+      startGateway({ sources: [source("inside", internal.url("/feed").href)] }, { refusePrivateAddresses: true }),
+    );
     const snapshot = await gateway.refreshSource("inside");
     expect([snapshot.ok, snapshot.error?.code]).toEqual([false, "PRIVATE_ADDRESS"]);
     const open = await started(startGateway({ sources: [source("inside", internal.url("/feed").href)] }));

@@ -14,7 +14,7 @@ function library(html: string): string {
 }
 
 const TRICKY = [
-  'a > b "c" \'d\'  \n\t e',
+  "a > b \"c\" 'd'  \n\t e",
   "\u0000nul\u0000",
   "x\r\ny\rz",
   "  lead and trail  ",
@@ -39,7 +39,8 @@ async function corpusPlainTexts(): Promise<string[]> {
     try {
       const decoded = decodeBody(readFileSync(path.join(CORPUS_DIR, file)), null);
       const { feed } = await parseBody(decoded.text, null, "auto");
-      for (const item of feed.items) for (const html of [item.summaryHtml, item.contentHtml]) if (html && !/[<&]/.test(html)) texts.push(html);
+      for (const item of feed.items)
+        for (const html of [item.summaryHtml, item.contentHtml]) if (html && !/[<&]/.test(html)) texts.push(html);
     } catch {
       // Files that are not feeds, or broken on purpose, have their own tests.
     }
@@ -55,7 +56,7 @@ describe("sanitizing text without markup", () => {
   });
 
   it("escapes > and leaves text that only looks like markup or a link as text", () => {
-    expect(sanitizeContent(" 3 > 2, \"quoted\"\n and javascript:alert(1) ", BASE)).toBe('3 &gt; 2, "quoted"\n and javascript:alert(1)');
+    expect(sanitizeContent(' 3 > 2, "quoted"\n and javascript:alert(1) ', BASE)).toBe('3 &gt; 2, "quoted"\n and javascript:alert(1)');
   });
 
   it("still hands anything with a tag or an entity to sanitize-html", () => {

@@ -43,7 +43,12 @@ describe("the start pacer", () => {
       pace(() => Promise.reject(new Error("rejected"))),
       pace(async () => "d"),
     ]);
-    expect(outcomes.map((o) => (o.status === "fulfilled" ? o.value : (o.reason as Error).message))).toEqual(["a", "thrown while starting", "rejected", "d"]);
+    expect(outcomes.map((o) => (o.status === "fulfilled" ? o.value : (o.reason as Error).message))).toEqual([
+      "a",
+      "thrown while starting",
+      "rejected",
+      "d",
+    ]);
   });
 });
 

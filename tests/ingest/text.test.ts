@@ -14,7 +14,9 @@ describe("collapseWhitespace", () => {
   });
 
   it("repairs Windows-1252 codes and mojibake before it collapses, as it does text without them", () => {
-    expect(collapseWhitespace("\u0093quoted\u0094  and caf\u00c3\u00a9 \u00e2\u20ac\u201d done\u0081")).toBe("\u201cquoted\u201d and café \u2014 done");
+    expect(collapseWhitespace("\u0093quoted\u0094  and caf\u00c3\u00a9 \u00e2\u20ac\u201d done\u0081")).toBe(
+      "\u201cquoted\u201d and café \u2014 done",
+    );
     expect(collapseWhitespace("Âge and Ãtre stay")).toBe("Âge and Ãtre stay");
   });
 
@@ -49,7 +51,7 @@ describe("countWords", () => {
 
 describe("a body's text and its sanitized HTML", () => {
   it("skip what is not prose, separate blocks, and decode entities exactly once", () => {
-    const body = '<p>Fish &amp;amp; chips</p><script>alert(1)</script><svg><title>icon</title></svg><p>a&lt;b &copy=2</p>';
+    const body = "<p>Fish &amp;amp; chips</p><script>alert(1)</script><svg><title>icon</title></svg><p>a&lt;b &copy=2</p>";
     expect(htmlToText(body)).toBe("Fish &amp; chips a<b &copy=2");
     // The sanitizer drops non-prose elements with their text (the svg title here), as the reader's text does.
     expect(sanitizeContent(body, [])).toBe("<p>Fish &amp;amp; chips</p><p>a&lt;b &amp;copy=2</p>");
@@ -68,4 +70,3 @@ describe("a body's text and its sanitized HTML", () => {
     expect(htmlToText(body)).toBe("a q");
   });
 });
-

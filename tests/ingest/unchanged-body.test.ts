@@ -6,15 +6,27 @@ import { rssFeed } from "../helpers/fault-server.ts";
 
 /** A source whose server sends no validators (no ETag, no Last-Modified): every read is a full 200. */
 function setup(sections = [{ slug: "news", name: "News" }], section = "news") {
-  const config = parseSourcesConfig({ sections, sources: [{ id: "s", name: "S", url: "https://s.example/feed.rss", section }] }, "/tmp/sources.json");
+  const config = parseSourcesConfig(
+    { sections, sources: [{ id: "s", name: "S", url: "https://s.example/feed.rss", section }] },
+    "/tmp/sources.json",
+  );
   const source = config.sources[0]!;
   const state = { body: rssFeed("s", 3), ingested: 0 };
-  const fetchFeed = async () => ({ kind: "fetched" as const, body: Buffer.from(state.body), contentType: "application/rss+xml", freshForMs: null, etag: null, lastModified: null, finalUrl: new URL(source.url) });
+  const fetchFeed = async () => ({
+    kind: "fetched" as const,
+    body: Buffer.from(state.body),
+    contentType: "application/rss+xml",
+    freshForMs: null,
+    etag: null,
+    lastModified: null,
+    finalUrl: new URL(source.url),
+  });
   const ingest = (request: IngestRequest) => {
     state.ingested++;
     return ingestBody(request);
   };
-  const read = (previous?: SourceSnapshot) => readSource(source, { sections: config.sections, rootDir: "/tmp" }, { fetchFeed, now: () => 1_000_000, ingest }, previous);
+  const read = (previous?: SourceSnapshot) =>
+    readSource(source, { sections: config.sections, rootDir: "/tmp" }, { fetchFeed, now: () => 1_000_000, ingest }, previous);
   return { state, read };
 }
 
@@ -39,7 +51,13 @@ describe("a source that sends the same body again without validators", () => {
   it("is read again when the settings that shape its articles changed (sections, the source's section)", async () => {
     const before = setup();
     const first = await before.read();
-    const after = setup([{ slug: "news", name: "News" }, { slug: "world", name: "World" }], "world");
+    const after = setup(
+      [
+        { slug: "news", name: "News" },
+        { slug: "world", name: "World" },
+      ],
+      "world",
+    );
     const second = await after.read(first);
     expect(after.state.ingested).toBe(1);
     expect(second.articles.every((article) => article.section === "world")).toBe(true);

@@ -6,10 +6,26 @@ import { workerExecArgv } from "../../src/ingest/worker-start.ts";
 describe("worker threads' Node flags", () => {
   it("are the process's own less tsx's preloads, in each form tsx and the bench use", () => {
     expect(workerExecArgv(["--import", "tsx"])).toEqual([]);
-    expect(workerExecArgv(["--require", "/srv/app/node_modules/tsx/dist/preflight.cjs", "--import", "file:///srv/app/node_modules/tsx/dist/loader.mjs", "--enable-source-maps"])).toEqual(["--enable-source-maps"]);
-    expect(workerExecArgv(["--import=tsx/esm", "--cpu-prof", "--cpu-prof-dir=profiles"])).toEqual(["--cpu-prof", "--cpu-prof-dir=profiles"]);
+    expect(
+      workerExecArgv([
+        "--require",
+        "/srv/app/node_modules/tsx/dist/preflight.cjs",
+        "--import",
+        "file:///srv/app/node_modules/tsx/dist/loader.mjs",
+        "--enable-source-maps",
+      ]),
+    ).toEqual(["--enable-source-maps"]);
+    expect(workerExecArgv(["--import=tsx/esm", "--cpu-prof", "--cpu-prof-dir=profiles"])).toEqual([
+      "--cpu-prof",
+      "--cpu-prof-dir=profiles",
+    ]);
     // Another preload (an operator's instrumentation) still runs in workers, as before.
-    expect(workerExecArgv(["--require", "./otel-tsx-setup.cjs", "--import", "tsx-like"])).toEqual(["--require", "./otel-tsx-setup.cjs", "--import", "tsx-like"]);
+    expect(workerExecArgv(["--require", "./otel-tsx-setup.cjs", "--import", "tsx-like"])).toEqual([
+      "--require",
+      "./otel-tsx-setup.cjs",
+      "--import",
+      "tsx-like",
+    ]);
   });
 
   it("still let a worker read TypeScript when the process runs under tsx, with V8 flags a worker may not be given", async () => {

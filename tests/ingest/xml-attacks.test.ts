@@ -7,7 +7,10 @@ const rss = (doctype: string, title: string) =>
   `<?xml version="1.0"?>\n${doctype}\n<rss version="2.0"><channel><title>t</title><item><title>${title}</title><link>https://a.example/1</link></item></channel></rss>`;
 
 async function parseError(xml: string): Promise<IngestError> {
-  const error = await parseXmlFeed(xml).then(() => null, (e: unknown) => e);
+  const error = await parseXmlFeed(xml).then(
+    () => null,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(IngestError);
   return error as IngestError;
 }
@@ -39,7 +42,9 @@ describe("hostile XML", () => {
   });
 
   it("never reads external entities (no file or network access)", async () => {
-    const feed = await parseXmlFeed(rss(`<!DOCTYPE rss [<!ENTITY xxe SYSTEM "file:///etc/passwd"><!ENTITY web SYSTEM "http://127.0.0.1:1/x">]>`, "A &xxe; B &web;"));
+    const feed = await parseXmlFeed(
+      rss(`<!DOCTYPE rss [<!ENTITY xxe SYSTEM "file:///etc/passwd"><!ENTITY web SYSTEM "http://127.0.0.1:1/x">]>`, "A &xxe; B &web;"),
+    );
     expect(feed.items[0]!.title).toBe("A &xxe; B &web;");
   });
 

@@ -1,11 +1,10 @@
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { Parser } from "htmlparser2";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sanitizeContent } from "../../src/ingest/sanitize.ts";
 import { loadVectors, staticProblems, visible, type Vector } from "../helpers/xss.ts";
-import { FORBIDDEN_ELEMENTS, harnessHtml, launchChromium, probePage, startPageServer, type PageServer, type ProbeResult } from "../helpers/browser.ts";
+import { harnessHtml, launchChromium, probePage, startPageServer, type PageServer, type ProbeResult } from "../helpers/browser.ts";
 
 /**
  * Every XSS vector from DOMPurify's test fixtures (shared corpus, read at run
@@ -22,7 +21,6 @@ const label = (v: Vector, index: number) => `#${index} ${v.id}${v.title ? ` "${v
 
 // Sanitize once; both parts check the same output.
 const outputs = vectors.map((v) => sanitizeContent(v.payload, BASE));
-
 
 describe("sanitizeContent against DOMPurify's XSS vectors (static)", () => {
   let checked = 0;
@@ -111,7 +109,10 @@ describe("sanitized vectors in headless Chromium", () => {
     expect(ran(0, "alert"), `img onerror on load; records:\n${JSON.stringify(control.records, null, 1)}`).toBe(true);
     expect(ran(1, "alert"), "onmouseover via the synthetic events").toBe(true);
     expect(ran(2, "alert"), "inline <script>").toBe(true);
-    expect(control.records.some((r) => r.kind === "csp"), "CSP report-only violations").toBe(true);
+    expect(
+      control.records.some((r) => r.kind === "csp"),
+      "CSP report-only violations",
+    ).toBe(true);
     const problems = control.domFindings.map((f) => `${f.vector}: ${f.problem}`).join("\n");
     expect(problems).toMatch(/0: event-handler attribute onerror/);
     expect(problems).toMatch(/2: <script> element/);
@@ -139,10 +140,15 @@ describe("sanitized vectors in headless Chromium", () => {
   });
 
   it("nothing reaches beyond 127.0.0.1 and no javascript: URL is requested", () => {
-    expect(sanitized.requests.filter((u) => /^\s*(javascript|vbscript):/i.test(u)), "javascript:/vbscript: requests").toEqual([]);
+    expect(
+      sanitized.requests.filter((u) => /^\s*(javascript|vbscript):/i.test(u)),
+      "javascript:/vbscript: requests",
+    ).toEqual([]);
     expect(sanitized.webSockets, "WebSockets").toEqual([]);
     const origin = server!.origin;
-    const escaped = sanitized.requests.filter((u) => !u.startsWith(`${origin}/`) && !u.startsWith("data:") && !sanitized.blocked.includes(u));
+    const escaped = sanitized.requests.filter(
+      (u) => !u.startsWith(`${origin}/`) && !u.startsWith("data:") && !sanitized.blocked.includes(u),
+    );
     expect(escaped, "requests outside our server that were not blocked").toEqual([]);
   });
 });
@@ -154,8 +160,8 @@ describe("foreign content and raw-text elements are dropped with their text", ()
     "<svg><style><img src=x onerror=alert(1)></style></svg>",
     "<math><mi><style><img src=x onerror=alert(1)></style></mi></math>",
     "<math><mtext><table><mglyph><style><img src=x onerror=alert(1)>",
-    "<svg></p><style><a id=\"</style><img src=1 onerror=alert(1)>\">",
-    "<noscript><p title=\"</noscript><img src=x onerror=alert(1)>\"></noscript>",
+    '<svg></p><style><a id="</style><img src=1 onerror=alert(1)>">',
+    '<noscript><p title="</noscript><img src=x onerror=alert(1)>"></noscript>',
     "<template><img src=x onerror=alert(1)></template>",
     // sanitize-html's own list, which nonTextTags replaces: still dropped whole.
     "<xmp><img src=x onerror=alert(1)></xmp>",

@@ -17,20 +17,33 @@ afterEach(async () => {
 
 /** Headlines with no words in common, so no two stories merge as near-duplicates. */
 const HEADLINES: Record<string, string[]> = {
-  a: ["Quantum chip startup raises funding", "Regulators probe cloud pricing", "Battery plant opens in Nevada", "Satellite broadband expands coverage"],
-  b: ["Astronomers map distant galaxy", "Volcano eruption reshapes island", "Glacier melt accelerates sharply", "Ancient genome reveals migration"],
+  a: [
+    "Quantum chip startup raises funding",
+    "Regulators probe cloud pricing",
+    "Battery plant opens in Nevada",
+    "Satellite broadband expands coverage",
+  ],
+  b: [
+    "Astronomers map distant galaxy",
+    "Volcano eruption reshapes island",
+    "Glacier melt accelerates sharply",
+    "Ancient genome reveals migration",
+  ],
 };
 
 /** An RSS body with a feed's headlines `from` to `count`, each with its own link, global guid and date. */
 function rss(feed: string, count: number, from = 0): string {
-  const items = HEADLINES[feed]!.slice(from, count).map((title, i) => item(title, `https://news.example/${feed}/${from + i}`, `tag:news.example,2026:${feed}-${from + i}`, from + i)).join("");
+  const items = HEADLINES[feed]!.slice(from, count)
+    .map((title, i) => item(title, `https://news.example/${feed}/${from + i}`, `tag:news.example,2026:${feed}-${from + i}`, from + i))
+    .join("");
   return `<?xml version="1.0"?><rss version="2.0"><channel><title>${feed}</title><link>https://news.example/</link>${items}</channel></rss>`;
 }
 const item = (title: string, link: string, guid: string, hour: number) =>
   `<item><title>${title}</title><link>${link}</link><guid isPermaLink="false">${guid}</guid><pubDate>${new Date(Date.UTC(2026, 0, 1, hour)).toUTCString()}</pubDate></item>`;
 const H = (feed: string, n: number) => HEADLINES[feed]![n]!;
 
-const ADDED = "subscription ($section: String, $source: ID) { articleAdded(section: $section, source: $source) { id title url section { slug } sources { sourceId } } }";
+const ADDED =
+  "subscription ($section: String, $source: ID) { articleAdded(section: $section, source: $source) { id title url section { slug } sources { sourceId } } }";
 
 /** Feeds whose bodies the test changes, each an RSS feed of `count` items tagged with the feed's name. */
 async function setup(feeds: { id: string; section: string; count: number }[], startWith = feeds.map((feed) => feed.id)) {
@@ -39,12 +52,19 @@ async function setup(feeds: { id: string; section: string; count: number }[], st
     Object.fromEntries(
       feeds.map((feed) => [
         `/${feed.id}.xml`,
-        (_req: unknown, res: import("node:http").ServerResponse) => void res.writeHead(200, { "content-type": "application/rss+xml" }).end(bodies.get(feed.id)),
+        (_req: unknown, res: import("node:http").ServerResponse) =>
+          void res.writeHead(200, { "content-type": "application/rss+xml" }).end(bodies.get(feed.id)),
       ]),
     ),
   );
   closers.push(upstream.close);
-  const sources = feeds.map((feed) => ({ id: feed.id, name: feed.id.toUpperCase(), url: upstream.url(`/${feed.id}.xml`), section: feed.section, refreshSeconds: 600 }));
+  const sources = feeds.map((feed) => ({
+    id: feed.id,
+    name: feed.id.toUpperCase(),
+    url: upstream.url(`/${feed.id}.xml`),
+    section: feed.section,
+    refreshSeconds: 600,
+  }));
   const gateway = await startGateway({ sources: sources.filter((source) => startWith.includes(source.id)) });
   closers.push(gateway.close);
   await gateway.warmUp();
@@ -74,7 +94,12 @@ describe("subscription articleAdded over Server-Sent Events", () => {
     await publish({ a: rss("a", 3) });
     const [first] = await subscriber.waitFor(1);
     expect(first!.errors).toBeUndefined();
-    expect(first!.data.articleAdded).toMatchObject({ title: H("a", 2), url: "https://news.example/a/2", section: { slug: "technology" }, sources: [{ sourceId: "a" }] });
+    expect(first!.data.articleAdded).toMatchObject({
+      title: H("a", 2),
+      url: "https://news.example/a/2",
+      section: { slug: "technology" },
+      sources: [{ sourceId: "a" }],
+    });
 
     await publish({ a: rss("a", 3) }); // Read again, same content: no new article.
     await publish({ a: rss("a", 4) }); // The marker: once it arrives, anything earlier has too.
@@ -164,7 +189,11 @@ describe("subscription articleAdded over Server-Sent Events", () => {
 
   it("refuses subscriptions over the request limits: too deep, too costly", async () => {
     const { gateway, publish } = await setup([{ id: "a", section: "technology", count: 1 }]);
-    const nested = (levels: number, first: number) => `subscription { articleAdded { ${"related(first: FIRST) { article { ".repeat(levels)}title${" } }".repeat(levels)} } }`.replaceAll("FIRST", String(first));
+    const nested = (levels: number, first: number) =>
+      `subscription { articleAdded { ${"related(first: FIRST) { article { ".repeat(levels)}title${" } }".repeat(levels)} } }`.replaceAll(
+        "FIRST",
+        String(first),
+      );
     for (const [query, code] of [
       [nested(6, 1), "QUERY_TOO_DEEP"],
       [nested(3, 100), "QUERY_TOO_COSTLY"],
@@ -203,7 +232,9 @@ describe("subscription articleAdded over Server-Sent Events", () => {
     const quiet = await startGateway({ sources: [] });
     const streams = await Promise.all(
       [0, 1].map(async () => {
-        const response = await fetch(`${quiet.url}/graphql?query=${encodeURIComponent("subscription { articleAdded { title } }")}`, { headers: { accept: "text/event-stream" } });
+        const response = await fetch(`${quiet.url}/graphql?query=${encodeURIComponent("subscription { articleAdded { title } }")}`, {
+          headers: { accept: "text/event-stream" },
+        });
         expect(response.status).toBe(200);
         const decoder = new TextDecoder();
         // Wrapped: an async function returning the reading promise itself would wait for the stream to end.

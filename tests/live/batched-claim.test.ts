@@ -22,7 +22,9 @@ async function keysUnder(redis: Redis, prefix: string): Promise<string[]> {
 describe("claiming new articles in Redis", () => {
   it("claims a refresh's new stories in one Redis call, and holds them in one key", async () => {
     let body = rss("batch", 3);
-    const upstream = await startFixtureServer({ "/a.xml": (_req, res: ServerResponse) => void res.writeHead(200, { "content-type": "application/rss+xml" }).end(body) });
+    const upstream = await startFixtureServer({
+      "/a.xml": (_req, res: ServerResponse) => void res.writeHead(200, { "content-type": "application/rss+xml" }).end(body),
+    });
     cleanups.push(upstream.close);
     const prefix = uniquePrefix("batched-claim");
     cleanups.push(() => dropKeys(prefix));
@@ -36,7 +38,10 @@ describe("claiming new articles in Redis", () => {
       if (script.includes("PUBLISH")) claimCalls++;
       return evalScript(script, ...rest);
     };
-    const gateway = await startGateway({ sources: [{ id: "a", name: "A", url: upstream.url("/a.xml"), section: "technology", refreshSeconds: 600 }] }, { sharedCache });
+    const gateway = await startGateway(
+      { sources: [{ id: "a", name: "A", url: upstream.url("/a.xml"), section: "technology", refreshSeconds: 600 }] },
+      { sharedCache },
+    );
     cleanups.push(gateway.close, () => articleEventsOf(gateway.store).close());
     await gateway.warmUp();
     const subscriber = await subscribeSse(gateway.url, "subscription { articleAdded { title } }");
@@ -70,12 +75,22 @@ describe("claiming new articles in Redis", () => {
     const redis = new Redis(REDIS_URL);
     cleanups.push(() => redis.disconnect());
     const seenKey = `${prefix}article-seen-v2`;
-    const channel = new RedisArticleChannel({ publisher: redis, subscriber: () => redis.duplicate(), channel: `${prefix}article-added`, seenKey, seenTtlMs: 60_000, seenMax: 50 });
-    const stories = (from: number, count: number) => Array.from({ length: count }, (_, n) => ({ id: `s${from + n}`, canonicalUrls: [`https://bound.example/${from + n}`] }));
+    const channel = new RedisArticleChannel({
+      publisher: redis,
+      subscriber: () => redis.duplicate(),
+      channel: `${prefix}article-added`,
+      seenKey,
+      seenTtlMs: 60_000,
+      seenMax: 50,
+    });
+    const stories = (from: number, count: number) =>
+      Array.from({ length: count }, (_, n) => ({ id: `s${from + n}`, canonicalUrls: [`https://bound.example/${from + n}`] }));
 
     expect(await channel.claimAll(stories(0, 10))).toEqual(Array(10).fill(true));
     // Seen already: by id, and by URL under a new id (a merge may change ids).
-    expect(await channel.claimAll([...stories(0, 2), { id: "other", canonicalUrls: ["https://bound.example/3"] }, ...stories(10, 1)])).toEqual([false, false, false, true]);
+    expect(
+      await channel.claimAll([...stories(0, 2), { id: "other", canonicalUrls: ["https://bound.example/3"] }, ...stories(10, 1)]),
+    ).toEqual([false, false, false, true]);
     // A churning source: thousands of marks, and the set still holds at most its bound.
     for (let round = 0; round < 5; round++) await channel.claimAll(stories(1000 + round * 500, 500));
     expect(await redis.zcard(seenKey)).toBe(50);

@@ -7,7 +7,8 @@ import { runToEnd } from "../../src/store/time-slice.ts";
 /** Just what comparing reads of a catalog: its articles (newest first) and its two lookups. */
 function catalogOf(articles: CatalogArticle[]): Catalog {
   const byCanonicalUrl = new Map<string, CatalogArticle>();
-  for (const article of articles) for (const url of article.merged?.canonicalUrls ?? [article.canonicalUrl]) byCanonicalUrl.set(url, article);
+  for (const article of articles)
+    for (const url of article.merged?.canonicalUrls ?? [article.canonicalUrl]) byCanonicalUrl.set(url, article);
   return { articles, byId: new Map(articles.map((a) => [a.id, a])), byCanonicalUrl } as unknown as Catalog;
 }
 
@@ -25,7 +26,10 @@ describe("newArticleSteps", () => {
 
   it("does not count a story merged under a new id as new: it keeps a canonical URL already held", () => {
     const before = catalogOf([story(1)]);
-    const merged = { ...story(0), merged: { sourceIds: ["a", "b"], canonicalUrls: ["https://news.example/0", "https://news.example/1"], guids: [] } };
+    const merged = {
+      ...story(0),
+      merged: { sourceIds: ["a", "b"], canonicalUrls: ["https://news.example/0", "https://news.example/1"], guids: [] },
+    };
     expect(runToEnd(newArticleSteps(before, catalogOf([merged])))).toEqual([]);
   });
 

@@ -16,15 +16,25 @@ afterEach(async () => {
 describe("articleAdded when Redis is unreachable", () => {
   it("announces what this instance finds to its own subscribers, warns once, and every query still answers", async () => {
     let body = rss("alone", 2);
-    const upstream = await startFixtureServer({ "/a.xml": (_req, res: ServerResponse) => void res.writeHead(200, { "content-type": "application/rss+xml" }).end(body) });
+    const upstream = await startFixtureServer({
+      "/a.xml": (_req, res: ServerResponse) => void res.writeHead(200, { "content-type": "application/rss+xml" }).end(body),
+    });
     closers.push(upstream.close);
     const lines: string[] = [];
     const logger = createLogger({ level: "info", destination: { write: (line: string) => void lines.push(line) } });
     // Nothing listens on port 1: every Redis call is refused at once.
-    const sharedCache = new SharedCache({ redis: createRedis("redis://127.0.0.1:1"), prefix: uniquePrefix("live-fallback"), logger, random: () => 0.5 });
+    const sharedCache = new SharedCache({
+      redis: createRedis("redis://127.0.0.1:1"),
+      prefix: uniquePrefix("live-fallback"),
+      logger,
+      random: () => 0.5,
+    });
     await sharedCache.connect(200);
     closers.push(() => sharedCache.close());
-    const gateway = await startGateway({ sources: [{ id: "a", name: "A", url: upstream.url("/a.xml"), section: "technology", refreshSeconds: 600 }] }, { sharedCache, logger });
+    const gateway = await startGateway(
+      { sources: [{ id: "a", name: "A", url: upstream.url("/a.xml"), section: "technology", refreshSeconds: 600 }] },
+      { sharedCache, logger },
+    );
     closers.push(gateway.close, () => articleEventsOf(gateway.store).close());
     await gateway.warmUp();
     const subscriber = await subscribeSse(gateway.url, "subscription { articleAdded { title } }");
@@ -41,6 +51,8 @@ describe("articleAdded when Redis is unreachable", () => {
     }
     expect(subscriber.payloads.map((payload) => payload.data?.articleAdded.title)).toEqual(["Story 2 of alone", "Story 3 of alone"]);
     const warnings = lines.map((line) => JSON.parse(line)).filter((entry) => entry.level === 40 && entry.msg.startsWith("live:"));
-    expect(warnings.map((entry) => entry.msg)).toEqual(["live: Redis unreachable, new articles go to this instance's subscribers only until it returns"]);
+    expect(warnings.map((entry) => entry.msg)).toEqual([
+      "live: Redis unreachable, new articles go to this instance's subscribers only until it returns",
+    ]);
   });
 });

@@ -33,7 +33,9 @@ describe("articleAdded through a Redis outage", () => {
   it("delivers what an instance found alone during the outage once, also after the cluster claims it when Redis is back", async () => {
     startRedis();
     let body = rss("outage", 3);
-    const upstream = await startFixtureServer({ "/a.xml": (_req, res: ServerResponse) => void res.writeHead(200, { "content-type": "application/rss+xml" }).end(body) });
+    const upstream = await startFixtureServer({
+      "/a.xml": (_req, res: ServerResponse) => void res.writeHead(200, { "content-type": "application/rss+xml" }).end(body),
+    });
     cleanups.push(upstream.close);
     const prefix = uniquePrefix("live-recovery");
     const caches = [0, 1].map(() => new SharedCache({ redis: createRedis(REDIS), prefix, logger: silentLogger(), random: () => 0.5 }));
@@ -41,10 +43,20 @@ describe("articleAdded through a Redis outage", () => {
     cleanups.push(() => Promise.all(caches.map((cache) => cache.close())));
     const sources = { sources: [{ id: "a", name: "A", url: upstream.url("/a.xml"), section: "technology", refreshSeconds: 600 }] };
     const [a, b] = await Promise.all(caches.map((sharedCache) => startGateway(sources, { sharedCache })));
-    cleanups.push(a!.close, b!.close, () => articleEventsOf(a!.store).close(), () => articleEventsOf(b!.store).close());
+    cleanups.push(
+      a!.close,
+      b!.close,
+      () => articleEventsOf(a!.store).close(),
+      () => articleEventsOf(b!.store).close(),
+    );
     await Promise.all([a!.warmUp(), b!.warmUp()]);
-    const subscribers = { a: await subscribeSse(a!.url, "subscription { articleAdded { title } }"), b: await subscribeSse(b!.url, "subscription { articleAdded { title } }") };
-    cleanups.push(() => Object.values(subscribers).forEach((subscriber) => subscriber.close()));
+    const subscribers = {
+      a: await subscribeSse(a!.url, "subscription { articleAdded { title } }"),
+      b: await subscribeSse(b!.url, "subscription { articleAdded { title } }"),
+    };
+    cleanups.push(() => {
+      for (const subscriber of Object.values(subscribers)) subscriber.close();
+    });
     const admin = new Redis(REDIS, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => 100 });
     admin.on("error", () => undefined);
     cleanups.push(() => admin.disconnect());

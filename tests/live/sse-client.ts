@@ -56,9 +56,14 @@ export async function subscribeSse(baseUrl: string, query: string, variables?: R
       new Promise((resolve, reject) => {
         const check = () => {
           if (payloads.length >= count) return done(() => resolve(payloads.slice()));
-          if (ended) return done(() => reject(new Error(`stream ended after ${payloads.length} of ${count} payloads: ${JSON.stringify(payloads)}`)));
+          if (ended)
+            return done(() => reject(new Error(`stream ended after ${payloads.length} of ${count} payloads: ${JSON.stringify(payloads)}`)));
         };
-        const timer = setTimeout(() => done(() => reject(new Error(`${payloads.length} of ${count} payloads within ${timeoutMs} ms: ${JSON.stringify(payloads)}`))), timeoutMs);
+        const timer = setTimeout(
+          () =>
+            done(() => reject(new Error(`${payloads.length} of ${count} payloads within ${timeoutMs} ms: ${JSON.stringify(payloads)}`))),
+          timeoutMs,
+        );
         const done = (settle: () => void) => {
           clearTimeout(timer);
           waiters.delete(check);

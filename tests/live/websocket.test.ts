@@ -18,10 +18,18 @@ afterEach(async () => {
   for (const close of closers.splice(0).reverse()) await close();
 });
 
-const HEADLINES = ["Quantum chip startup raises funding", "Regulators probe cloud pricing", "Battery plant opens in Nevada", "Satellite broadband expands coverage"];
+const HEADLINES = [
+  "Quantum chip startup raises funding",
+  "Regulators probe cloud pricing",
+  "Battery plant opens in Nevada",
+  "Satellite broadband expands coverage",
+];
 const rss = (count: number) =>
   `<?xml version="1.0"?><rss version="2.0"><channel><title>a</title><link>https://news.example/</link>${HEADLINES.slice(0, count)
-    .map((title, i) => `<item><title>${title}</title><link>https://news.example/a/${i}</link><guid isPermaLink="false">tag:news.example,2026:a-${i}</guid><pubDate>${new Date(Date.UTC(2026, 0, 1, i)).toUTCString()}</pubDate></item>`)
+    .map(
+      (title, i) =>
+        `<item><title>${title}</title><link>https://news.example/a/${i}</link><guid isPermaLink="false">tag:news.example,2026:a-${i}</guid><pubDate>${new Date(Date.UTC(2026, 0, 1, i)).toUTCString()}</pubDate></item>`,
+    )
     .join("")}</channel></rss>`;
 
 const ADDED = "subscription ($section: String) { articleAdded(section: $section) { title url section { slug } } }";
@@ -31,16 +39,31 @@ const sha256 = (text: string) => createHash("sha256").update(text).digest("hex")
 const ALPHA = { key: "alpha-5d1e0c77", origin: "https://alpha.example", perMinute: 4 };
 /** `anonymous`: false refuses requests without a key. */
 const partners = (anonymous: unknown) =>
-  parsePartnersConfig({ anonymous, partners: [{ name: "Alpha", keyHash: sha256(ALPHA.key), allowedOrigins: [ALPHA.origin], requestsPerMinute: ALPHA.perMinute }] }, "/srv/partners.json");
+  parsePartnersConfig(
+    {
+      anonymous,
+      partners: [{ name: "Alpha", keyHash: sha256(ALPHA.key), allowedOrigins: [ALPHA.origin], requestsPerMinute: ALPHA.perMinute }],
+    },
+    "/srv/partners.json",
+  );
 
 /** A gateway on 127.0.0.1 over one RSS feed whose body the test changes, listening with `options`. */
 async function start(deps: Omit<GatewayDeps, "config"> = {}, options: ListenOptions = {}) {
   let body = rss(2);
-  const upstream = await startFixtureServer({ "/a.xml": (_req: unknown, res: import("node:http").ServerResponse) => void res.writeHead(200, { "content-type": "application/rss+xml" }).end(body) });
+  const upstream = await startFixtureServer({
+    "/a.xml": (_req: unknown, res: import("node:http").ServerResponse) =>
+      void res.writeHead(200, { "content-type": "application/rss+xml" }).end(body),
+  });
   closers.push(upstream.close);
   const dir = await mkdtemp(path.join(tmpdir(), "newsgate-ws-"));
   const file = path.join(dir, "sources.json");
-  await writeFile(file, JSON.stringify({ sections: TEST_SECTIONS, sources: [{ id: "a", name: "A", url: upstream.url("/a.xml"), section: "technology", refreshSeconds: 600 }] }));
+  await writeFile(
+    file,
+    JSON.stringify({
+      sections: TEST_SECTIONS,
+      sources: [{ id: "a", name: "A", url: upstream.url("/a.xml"), section: "technology", refreshSeconds: 600 }],
+    }),
+  );
   const gateway = createGateway({ config: await loadSourcesFile(file), random: () => 0.5, ...deps });
   const running = await listen(gateway.app, 0, "127.0.0.1", options);
   const close = async () => {
@@ -95,9 +118,15 @@ describe("GraphQL over WebSocket", () => {
     // Depth (over 12 levels), aliases (over 15), tokens (over 2000), cost (over 5000): the HTTP plugins, through Yoga's envelop.
     const deep = `{ articles(first: 1) { edges { node { related { article { related { article { related { article { related { article { related { article { title } } } } } } } } } } } } } }`;
     expect(await refused(deep)).toEqual(["QUERY_TOO_DEEP"]);
-    expect(await refused(`{ ${Array.from({ length: 20 }, (_, i) => `s${i}: sections { slug }`).join(" ")} }`)).toEqual(["TOO_MANY_ALIASES"]);
+    expect(await refused(`{ ${Array.from({ length: 20 }, (_, i) => `s${i}: sections { slug }`).join(" ")} }`)).toEqual([
+      "TOO_MANY_ALIASES",
+    ]);
     expect(await refused(`{ sections { ${"slug ".repeat(2100)} } }`)).toEqual(["TOO_MANY_TOKENS"]);
-    expect(await refused("query ($n: Int) { articles(first: $n) { edges { node { related(first: 100) { article { sources { id } } } } } } }", { n: 100 })).toEqual(["QUERY_TOO_COSTLY"]);
+    expect(
+      await refused("query ($n: Int) { articles(first: $n) { edges { node { related(first: 100) { article { sources { id } } } } } } }", {
+        n: 100,
+      }),
+    ).toEqual(["QUERY_TOO_COSTLY"]);
     expect(await refused("{ sections { slug")).toEqual([expect.stringMatching(/Syntax Error/)]);
     // The same connection still answers.
     expect((await ws.run(SECTIONS))[0]!.data.sections.length).toBeGreaterThan(0);
@@ -133,10 +162,18 @@ describe("GraphQL over WebSocket in allow-list mode", () => {
     expect(codes(await ws.run(SECTIONS).catch((e) => e))).toEqual(["PERSISTED_QUERY_ONLY"]);
     const byHash = await new Promise<any[]>((resolve, reject) => {
       const results: any[] = [];
-      ws.client.subscribe({ query: "", extensions: { persistedQuery: { version: 1, sha256Hash: sha256(SECTIONS) } } }, { next: (r) => void results.push(r), error: reject, complete: () => resolve(results) });
+      ws.client.subscribe(
+        { query: "", extensions: { persistedQuery: { version: 1, sha256Hash: sha256(SECTIONS) } } },
+        { next: (r) => void results.push(r), error: reject, complete: () => resolve(results) },
+      );
     });
     expect(byHash[0].data.sections.length).toBeGreaterThan(0);
-    const unknown = await new Promise((resolve) => ws.client.subscribe({ query: "", extensions: { persistedQuery: { version: 1, sha256Hash: "0".repeat(64) } } }, { next: () => undefined, error: resolve, complete: () => resolve([]) }));
+    const unknown = await new Promise((resolve) =>
+      ws.client.subscribe(
+        { query: "", extensions: { persistedQuery: { version: 1, sha256Hash: "0".repeat(64) } } },
+        { next: () => undefined, error: resolve, complete: () => resolve([]) },
+      ),
+    );
     expect(codes(unknown)).toEqual(["PERSISTED_QUERY_NOT_FOUND"]);
   });
 });

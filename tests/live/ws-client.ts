@@ -6,7 +6,15 @@ import WebSocket from "ws";
 type ExecutionResult = FormattedExecutionResult<any, any>;
 
 /** A real graphql-ws client (graphql-transport-ws) in Node, through the `ws` package, optionally sending an Origin and headers. */
-export function wsClient(httpUrl: string, { path = "/graphql", origin, headers = {}, connectionParams }: { path?: string; origin?: string; headers?: Record<string, string>; connectionParams?: Record<string, unknown> } = {}) {
+export function wsClient(
+  httpUrl: string,
+  {
+    path = "/graphql",
+    origin,
+    headers = {},
+    connectionParams,
+  }: { path?: string; origin?: string; headers?: Record<string, string>; connectionParams?: Record<string, unknown> } = {},
+) {
   const closes: { code: number; reason: string }[] = [];
   const extraHeaders = { ...headers, ...(origin ? { origin } : {}) };
   class HeaderedWebSocket extends WebSocket {
@@ -22,13 +30,19 @@ export function wsClient(httpUrl: string, { path = "/graphql", origin, headers =
     // One connection for every operation of a test (lazy clients otherwise close when none is running).
     lazyCloseTimeout: 60_000,
     connectionParams,
-    on: { closed: (event) => void closes.push({ code: (event as { code: number }).code, reason: String((event as { reason: unknown }).reason) }) },
+    on: {
+      closed: (event) =>
+        void closes.push({ code: (event as { code: number }).code, reason: String((event as { reason: unknown }).reason) }),
+    },
   });
   /** One operation's results until it completes (a query: one), or the error that ended it (a close event or GraphQL errors). */
   const run = (query: string, variables?: Record<string, unknown>) =>
     new Promise<ExecutionResult[]>((resolve, reject) => {
       const results: ExecutionResult[] = [];
-      client.subscribe({ query, variables }, { next: (result) => void results.push(result), error: reject, complete: () => resolve(results) });
+      client.subscribe(
+        { query, variables },
+        { next: (result) => void results.push(result), error: reject, complete: () => resolve(results) },
+      );
     });
   /** A long-lived subscription: its payloads so far, a wait for a count of them, and an end. */
   const subscribe = (query: string, variables?: Record<string, unknown>) => {
@@ -47,7 +61,8 @@ export function wsClient(httpUrl: string, { path = "/graphql", origin, headers =
       const deadline = Date.now() + timeoutMs;
       while (payloads.length < count) {
         if (failure) throw new Error(`subscription failed: ${JSON.stringify(failure)}`);
-        if (Date.now() > deadline) throw new Error(`${payloads.length} of ${count} payloads within ${timeoutMs} ms: ${JSON.stringify(payloads)}`);
+        if (Date.now() > deadline)
+          throw new Error(`${payloads.length} of ${count} payloads within ${timeoutMs} ms: ${JSON.stringify(payloads)}`);
         await new Promise((r) => setTimeout(r, 20));
       }
       return payloads.slice();
@@ -58,7 +73,14 @@ export function wsClient(httpUrl: string, { path = "/graphql", origin, headers =
 }
 
 /** The raw answer to a WebSocket handshake: 101 and the socket, or the refusal's status and JSON body. */
-export function handshake(httpUrl: string, { path = "/graphql", protocols = ["graphql-transport-ws"], headers = {} }: { path?: string; protocols?: string[]; headers?: Record<string, string> } = {}) {
+export function handshake(
+  httpUrl: string,
+  {
+    path = "/graphql",
+    protocols = ["graphql-transport-ws"],
+    headers = {},
+  }: { path?: string; protocols?: string[]; headers?: Record<string, string> } = {},
+) {
   return new Promise<{ status: number; body: any; headers: Record<string, unknown>; socket?: WebSocket }>((resolve, reject) => {
     const socket = new WebSocket(`${httpUrl.replace(/^http/, "ws")}${path}`, protocols, { headers });
     socket.once("open", () => resolve({ status: 101, body: null, headers: {}, socket }));

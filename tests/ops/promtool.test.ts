@@ -19,7 +19,10 @@ describe("the metrics exposition passes promtool", () => {
   beforeAll(async () => {
     upstream = await startFixtureServer({ "/w.rss": serveBody(RSS, "application/rss+xml") });
     // As `npm start` makes them: with the process's own series.
-    gateway = await startGateway({ sources: [{ id: "w", name: "W", url: upstream.url("/w.rss"), section: "technology" }] }, { metrics: createMetrics({ processMetrics: true }) });
+    gateway = await startGateway(
+      { sources: [{ id: "w", name: "W", url: upstream.url("/w.rss"), section: "technology" }] },
+      { metrics: createMetrics({ processMetrics: true }) },
+    );
     // Traffic, so that labelled series exist: a query, an error, a cache lookup, an upstream read.
     await gateway.query("query Front { articles(first: 1) { edges { node { title } } } }");
     await gateway.query("{ articles(first: 500) { totalCount } }");

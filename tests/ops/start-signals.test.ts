@@ -1,4 +1,4 @@
-import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { createServer, connect, type Socket } from "node:net";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
@@ -42,13 +42,17 @@ function npmStart(args: string[]) {
   let stderr = "";
   child.stdout!.on("data", (chunk) => (stdout += chunk));
   child.stderr!.on("data", (chunk) => (stderr += chunk));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on("exit", (code, signal) => resolve({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on("exit", (code, signal) => resolve({ code, signal })),
+  );
   return { child, exited, output: () => ({ stdout, stderr }) };
 }
 
 /** Live (not zombie) processes in a process group, by `ps`. */
 async function liveProcessesIn(group: number): Promise<string[]> {
-  const { stdout } = await promisify(execFile)("ps", ["-o", "pid=,stat=,args=", "-g", String(group)]).catch((error: { stdout?: string }) => ({ stdout: error.stdout ?? "" }));
+  const { stdout } = await promisify(execFile)("ps", ["-o", "pid=,stat=,args=", "-g", String(group)]).catch(
+    (error: { stdout?: string }) => ({ stdout: error.stdout ?? "" }),
+  );
   return stdout
     .split("\n")
     .map((line) => line.trim())
@@ -104,7 +108,11 @@ describe("npm start under a process manager", () => {
 
     const signalled = Date.now();
     process.kill(server.child.pid!, "SIGTERM");
-    await until("the drain line", () => (server.output().stdout.includes("SIGTERM: draining in-flight requests") ? true : undefined), EXIT_BOUND_MS);
+    await until(
+      "the drain line",
+      () => (server.output().stdout.includes("SIGTERM: draining in-flight requests") ? true : undefined),
+      EXIT_BOUND_MS,
+    );
 
     // The body arrives during the drain: the request is answered in full, and told the connection closes.
     client.socket.write(body);
@@ -114,10 +122,17 @@ describe("npm start under a process manager", () => {
     expect(head.toLowerCase()).toMatch(/\r\nconnection: close(\r\n|$)/);
     expect(answer).toContain('"sourceId"');
 
-    const exit = await Promise.race([server.exited, new Promise<"timeout">((resolve) => setTimeout(() => resolve("timeout"), EXIT_BOUND_MS))]);
+    const exit = await Promise.race([
+      server.exited,
+      new Promise<"timeout">((resolve) => setTimeout(() => resolve("timeout"), EXIT_BOUND_MS)),
+    ]);
     expect(exit).toEqual({ code: 0, signal: null });
     // No process npm started is left (tsx, node, a shell), and the port is free again.
-    const left = await until("the process group to empty", async () => ((await liveProcessesIn(server.child.pid!)).length === 0 ? [] : undefined), EXIT_BOUND_MS).catch(() => liveProcessesIn(server.child.pid!));
+    const left = await until(
+      "the process group to empty",
+      async () => ((await liveProcessesIn(server.child.pid!)).length === 0 ? [] : undefined),
+      EXIT_BOUND_MS,
+    ).catch(() => liveProcessesIn(server.child.pid!));
     expect(left).toEqual([]);
     expect(await portIsFree(port)).toBe(true);
     expect(Date.now() - signalled).toBeLessThan(EXIT_BOUND_MS);
@@ -129,10 +144,17 @@ describe("npm start under a process manager", () => {
     const port = Number(new URL(base).port);
     expect((await fetch(`${base}/health`)).status).toBe(200);
     process.kill(server.child.pid!, "SIGINT");
-    const exit = await Promise.race([server.exited, new Promise<"timeout">((resolve) => setTimeout(() => resolve("timeout"), EXIT_BOUND_MS))]);
+    const exit = await Promise.race([
+      server.exited,
+      new Promise<"timeout">((resolve) => setTimeout(() => resolve("timeout"), EXIT_BOUND_MS)),
+    ]);
     expect(server.output().stdout).toContain("SIGINT: draining in-flight requests");
     expect(exit).toEqual({ code: 0, signal: null });
-    const left = await until("the process group to empty", async () => ((await liveProcessesIn(server.child.pid!)).length === 0 ? [] : undefined), EXIT_BOUND_MS).catch(() => liveProcessesIn(server.child.pid!));
+    const left = await until(
+      "the process group to empty",
+      async () => ((await liveProcessesIn(server.child.pid!)).length === 0 ? [] : undefined),
+      EXIT_BOUND_MS,
+    ).catch(() => liveProcessesIn(server.child.pid!));
     expect(left).toEqual([]);
     expect(await portIsFree(port)).toBe(true);
   }, 150_000);

@@ -10,7 +10,12 @@ describe("setGatewayV8Flags", () => {
   });
 
   it("leaves a flag the command line sets either way to the operator, in either spelling", () => {
-    for (const execArgv of [["--allocation-site-pretenuring"], ["--no-allocation-site-pretenuring"], ["--allocation_site_pretenuring"], ["--no-allocation_site_pretenuring"]]) {
+    for (const execArgv of [
+      ["--allocation-site-pretenuring"],
+      ["--no-allocation-site-pretenuring"],
+      ["--allocation_site_pretenuring"],
+      ["--no-allocation_site_pretenuring"],
+    ]) {
       const set: string[] = [];
       expect(setGatewayV8Flags(execArgv, (flags) => set.push(flags))).toEqual([]);
       expect(set).toEqual([]);

@@ -20,7 +20,12 @@ const partnersFile = (anonymous: unknown) =>
       anonymous,
       partners: [
         { name: "Alpha", keyHash: sha256(ALPHA.key), allowedOrigins: [ALPHA.origin], requestsPerMinute: ALPHA.perMinute },
-        { name: "Beta", keyHash: sha256(BETA.key), allowedOrigins: [BETA.origin, "https://www.beta.example"], requestsPerMinute: BETA.perMinute },
+        {
+          name: "Beta",
+          keyHash: sha256(BETA.key),
+          allowedOrigins: [BETA.origin, "https://www.beta.example"],
+          requestsPerMinute: BETA.perMinute,
+        },
       ],
     },
     "/srv/partners.json",
@@ -32,7 +37,10 @@ describe("partner keys, CORS and rate limits", () => {
   let upstream: Awaited<ReturnType<typeof startFixtureServer>>;
   const gateways: Gateway[] = [];
   const start = async (deps: Parameters<typeof startGateway>[1]) => {
-    const gateway = await startGateway({ sources: [{ id: "wire", name: "Wire", url: upstream.url("/wire.rss"), section: "technology" }] }, deps);
+    const gateway = await startGateway(
+      { sources: [{ id: "wire", name: "Wire", url: upstream.url("/wire.rss"), section: "technology" }] },
+      deps,
+    );
     gateways.push(gateway);
     await gateway.warmUp();
     return gateway;
@@ -52,7 +60,9 @@ describe("partner keys, CORS and rate limits", () => {
     expect((await fetch(`${gateway.url}${QUERY}`, { headers: { "x-api-key": BETA.key } })).status).toBe(200);
     const paths = [QUERY, "/feeds/all.json?limit=1", "/embed/technology.json", QUERY];
     const hammer = (partner: typeof ALPHA, count: number) =>
-      Array.from({ length: count }, (_, i) => fetch(`${gateway.url}${paths[i % paths.length]}`, { headers: { "x-api-key": partner.key, origin: partner.origin } }));
+      Array.from({ length: count }, (_, i) =>
+        fetch(`${gateway.url}${paths[i % paths.length]}`, { headers: { "x-api-key": partner.key, origin: partner.origin } }),
+      );
     // Interleaved and concurrent: 3 over each budget (Beta has spent 1 already).
     const alpha = hammer(ALPHA, ALPHA.perMinute + 3);
     const beta = hammer(BETA, BETA.perMinute - 1 + 3);
@@ -71,12 +81,18 @@ describe("partner keys, CORS and rate limits", () => {
     expect(refused.headers.get("x-newsgate-cache")).toBeNull();
     // The browser may read the refusal: the partner's origin is still granted.
     expect(refused.headers.get("access-control-allow-origin")).toBe(ALPHA.origin);
-    expect(await refused.json()).toEqual({ errors: [{ message: expect.stringMatching(/more than 5 requests in a minute; retry in \d+ s/), extensions: { code: "RATE_LIMITED" } }] });
+    expect(await refused.json()).toEqual({
+      errors: [
+        { message: expect.stringMatching(/more than 5 requests in a minute; retry in \d+ s/), extensions: { code: "RATE_LIMITED" } },
+      ],
+    });
     const served = alphaAnswers.find((r) => r.status === 200)!;
     expect(served.headers.get("x-ratelimit-limit")).toBe(String(ALPHA.perMinute));
 
     // Anonymous clients have their own, lower budget, untouched by the partners'.
-    const anonymous = await Promise.all(Array.from({ length: ANONYMOUS_PER_MINUTE + 2 }, () => fetch(`${gateway.url}/feeds/all.rss?limit=1`)));
+    const anonymous = await Promise.all(
+      Array.from({ length: ANONYMOUS_PER_MINUTE + 2 }, () => fetch(`${gateway.url}/feeds/all.rss?limit=1`)),
+    );
     expect(anonymous.map((r) => r.status)).toEqual([...Array(ANONYMOUS_PER_MINUTE).fill(200), 429, 429]);
     // Health checks and the widget's script never count.
     for (let i = 0; i < 5; i++) expect((await fetch(`${gateway.url}/health`)).status).toBe(200);
@@ -119,7 +135,9 @@ describe("partner keys, CORS and rate limits", () => {
     // Server to server: a key without an Origin is fine.
     expect((await get({ "x-api-key": ALPHA.key })).status).toBe(200);
     // The key may travel as a parameter (the widget's way); the header wins when both are there.
-    expect((await get({ origin: ALPHA.origin }, `${QUERY}&key=${ALPHA.key}`)).headers.get("access-control-allow-origin")).toBe(ALPHA.origin);
+    expect((await get({ origin: ALPHA.origin }, `${QUERY}&key=${ALPHA.key}`)).headers.get("access-control-allow-origin")).toBe(
+      ALPHA.origin,
+    );
     expect((await get({ "x-api-key": BETA.key, origin: BETA.origin }, `${QUERY}&key=${ALPHA.key}`)).status).toBe(200);
 
     for (const response of [own, stolen, partnerPage, stranger]) expect(response.headers.get("access-control-allow-origin")).not.toBe("*");
@@ -162,7 +180,8 @@ describe("partner keys, CORS and rate limits", () => {
     const none = await fetch(`${gateway.url}${QUERY}`);
     expect(none.status).toBe(401);
     expect((await none.json()).errors[0].message).toMatch(/an API key is required: send it in the x-api-key header or the key parameter/);
-    for (const path of ["/feeds/all.atom", "/sources.opml", "/embed/technology", "/graphql"]) expect((await fetch(`${gateway.url}${path}`)).status).toBe(401);
+    for (const path of ["/feeds/all.atom", "/sources.opml", "/embed/technology", "/graphql"])
+      expect((await fetch(`${gateway.url}${path}`)).status).toBe(401);
     // Load balancers and partner pages still reach these without one.
     expect((await fetch(`${gateway.url}/health`)).status).toBe(200);
     expect((await fetch(`${gateway.url}/ready`)).status).toBe(200);
@@ -176,10 +195,18 @@ describe("partner keys, CORS and rate limits", () => {
     const policy = async (path: string) => {
       const response = await fetch(`${gateway.url}${path}`, { headers: { accept: "text/html" } });
       await response.arrayBuffer();
-      return { csp: response.headers.get("content-security-policy"), xfo: response.headers.get("x-frame-options"), nosniff: response.headers.get("x-content-type-options") };
+      return {
+        csp: response.headers.get("content-security-policy"),
+        xfo: response.headers.get("x-frame-options"),
+        nosniff: response.headers.get("x-content-type-options"),
+      };
     };
     // Without a key only the asking page's origin is named, when it is a partner's: nobody can list them all.
-    expect(await policy("/embed/technology")).toEqual({ csp: expect.stringMatching(/frame-ancestors 'none'$/), xfo: null, nosniff: "nosniff" });
+    expect(await policy("/embed/technology")).toEqual({
+      csp: expect.stringMatching(/frame-ancestors 'none'$/),
+      xfo: null,
+      nosniff: "nosniff",
+    });
     expect((await policy(`/embed/technology?key=${ALPHA.key}`)).csp).toMatch(/frame-ancestors https:\/\/alpha\.example$/);
     expect((await policy("/embed/technology")).csp).toMatch(/default-src 'none'; style-src 'sha256-[A-Za-z0-9+/=]+'/);
     // GraphiQL, feeds, the rest: no frame may hold them.
@@ -191,7 +218,9 @@ describe("partner keys, CORS and rate limits", () => {
 
   it("stays open without a partners file: any origin granted, no key, no limit", async () => {
     const gateway = await start({});
-    const answers = await Promise.all(Array.from({ length: 80 }, () => fetch(`${gateway.url}${QUERY}`, { headers: { origin: "https://anyone.example" } })));
+    const answers = await Promise.all(
+      Array.from({ length: 80 }, () => fetch(`${gateway.url}${QUERY}`, { headers: { origin: "https://anyone.example" } })),
+    );
     expect(answers.every((r) => r.status === 200)).toBe(true);
     // `*`, never credentials: nothing here uses cookies.
     expect(answers[0]!.headers.get("access-control-allow-origin")).toBe("*");

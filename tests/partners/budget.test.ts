@@ -14,7 +14,11 @@ afterAll(async () => {
 
 function store(url: string) {
   const troubles: string[] = [];
-  const shared: SharedBudgetStore = { redis: createRedis(url), key: (...parts) => prefix + parts.join(":"), reportTrouble: (operation) => void troubles.push(operation) };
+  const shared: SharedBudgetStore = {
+    redis: createRedis(url),
+    key: (...parts) => prefix + parts.join(":"),
+    reportTrouble: (operation) => void troubles.push(operation),
+  };
   opened.push(shared);
   return { shared, troubles };
 }

@@ -81,7 +81,10 @@ describe("the partner gate's response headers", () => {
       "x-content-type-options": "nosniff",
       "x-frame-options": "DENY",
     });
-    const preflight = await fetch(`${open}/no-vary`, { method: "OPTIONS", headers: { origin: "https://anyone.example", "access-control-request-headers": "content-type" } });
+    const preflight = await fetch(`${open}/no-vary`, {
+      method: "OPTIONS",
+      headers: { origin: "https://anyone.example", "access-control-request-headers": "content-type" },
+    });
     expect(preflight.status).toBe(204);
     expect(preflight.headers.get("access-control-allow-methods")).toBe("GET, HEAD, POST, OPTIONS");
     expect(preflight.headers.get("access-control-allow-headers")).toBe("content-type");

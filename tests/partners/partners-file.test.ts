@@ -5,11 +5,23 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { readSettings } from "../../src/config/settings.ts";
-import { DEFAULT_ANONYMOUS_REQUESTS_PER_MINUTE, DEFAULT_PUBLISHABLE_REQUESTS_PER_MINUTE_PER_ADDRESS, loadPartnersFile, parsePartnersConfig, PartnersFileError } from "../../src/partners/partners-file.ts";
+import {
+  DEFAULT_ANONYMOUS_REQUESTS_PER_MINUTE,
+  DEFAULT_PUBLISHABLE_REQUESTS_PER_MINUTE_PER_ADDRESS,
+  loadPartnersFile,
+  parsePartnersConfig,
+  PartnersFileError,
+} from "../../src/partners/partners-file.ts";
 
 const FILE = "/srv/newsgate/partners.json";
 const HASH = "a".repeat(64);
-const partner = (fields: Record<string, unknown> = {}) => ({ name: "Daily Planet", keyHash: HASH, allowedOrigins: ["https://dailyplanet.example"], requestsPerMinute: 600, ...fields });
+const partner = (fields: Record<string, unknown> = {}) => ({
+  name: "Daily Planet",
+  keyHash: HASH,
+  allowedOrigins: ["https://dailyplanet.example"],
+  requestsPerMinute: 600,
+  ...fields,
+});
 
 function problem(json: unknown): string {
   try {
@@ -24,7 +36,9 @@ function problem(json: unknown): string {
 describe("the partners file", () => {
   it("reads partners, with the default anonymous budget when none is given", () => {
     const config = parsePartnersConfig({ partners: [partner()] }, FILE);
-    expect(config.partners).toEqual([{ name: "Daily Planet", keyHash: HASH, allowedOrigins: ["https://dailyplanet.example"], requestsPerMinute: 600, publishable: null }]);
+    expect(config.partners).toEqual([
+      { name: "Daily Planet", keyHash: HASH, allowedOrigins: ["https://dailyplanet.example"], requestsPerMinute: 600, publishable: null },
+    ]);
     expect(config.anonymous).toEqual({ requestsPerMinute: DEFAULT_ANONYMOUS_REQUESTS_PER_MINUTE });
     expect(parsePartnersConfig({ partners: [], anonymous: false }, FILE).anonymous).toBeNull();
     expect(parsePartnersConfig({ partners: [], anonymous: { requestsPerMinute: 5 } }, FILE).anonymous).toEqual({ requestsPerMinute: 5 });
@@ -39,24 +53,76 @@ describe("the partners file", () => {
   });
 
   it.each([
-    ["a key in clear", { partners: [{ ...partner(), key: "s3cret" }] }, /partners.json: partner "Daily Planet", field `key`: keys are never stored; write `keyHash`/],
-    ["a hash that is not sha256 hex", { partners: [partner({ keyHash: "ABC" })] }, /partner "Daily Planet", field `keyHash`: must be the lowercase hex sha256 of the key/],
-    ["two partners with one key", { partners: [partner(), partner({ name: "Other" })] }, /partner "Other", field `keyHash`: is the same key as partner "Daily Planet"'s/],
-    ["a repeated name", { partners: [partner(), partner({ keyHash: "b".repeat(64) })] }, /partner "Daily Planet", field `name`: is used by another partner/],
+    [
+      "a key in clear",
+      { partners: [{ ...partner(), key: "s3cret" }] },
+      /partners.json: partner "Daily Planet", field `key`: keys are never stored; write `keyHash`/,
+    ],
+    [
+      "a hash that is not sha256 hex",
+      { partners: [partner({ keyHash: "ABC" })] },
+      /partner "Daily Planet", field `keyHash`: must be the lowercase hex sha256 of the key/,
+    ],
+    [
+      "two partners with one key",
+      { partners: [partner(), partner({ name: "Other" })] },
+      /partner "Other", field `keyHash`: is the same key as partner "Daily Planet"'s/,
+    ],
+    [
+      "a repeated name",
+      { partners: [partner(), partner({ keyHash: "b".repeat(64) })] },
+      /partner "Daily Planet", field `name`: is used by another partner/,
+    ],
     ["a wildcard origin", { partners: [partner({ allowedOrigins: ["*"] })] }, /field `allowedOrigins\[0\]`: wildcards are not allowed/],
-    ["an origin with a path", { partners: [partner({ allowedOrigins: ["https://dailyplanet.example/news/"] })] }, /field `allowedOrigins\[0\]`: .* write it as "https:\/\/dailyplanet.example"/],
-    ["an origin that is no URL", { partners: [partner({ allowedOrigins: ["dailyplanet"] })] }, /field `allowedOrigins\[0\]`: "dailyplanet" is not an origin/],
+    [
+      "an origin with a path",
+      { partners: [partner({ allowedOrigins: ["https://dailyplanet.example/news/"] })] },
+      /field `allowedOrigins\[0\]`: .* write it as "https:\/\/dailyplanet.example"/,
+    ],
+    [
+      "an origin that is no URL",
+      { partners: [partner({ allowedOrigins: ["dailyplanet"] })] },
+      /field `allowedOrigins\[0\]`: "dailyplanet" is not an origin/,
+    ],
     ["a missing limit", { partners: [partner({ requestsPerMinute: undefined })] }, /field `requestsPerMinute`: is required/],
-    ["a zero limit", { partners: [partner({ requestsPerMinute: 0 })] }, /field `requestsPerMinute`: must be a whole number from 1 to 1000000/],
+    [
+      "a zero limit",
+      { partners: [partner({ requestsPerMinute: 0 })] },
+      /field `requestsPerMinute`: must be a whole number from 1 to 1000000/,
+    ],
     ["an unknown field", { partners: [partner({ origins: [] })] }, /partner "Daily Planet", field `origins`: is not a known field/],
     ["a partner without a name", { partners: [partner({ name: "" })] }, /partners\[0\], field `name`: must be a non-empty string/],
-    ["a bad anonymous setting", { partners: [], anonymous: true }, /anonymous: must be false \(refuse requests without a key\) or an object/],
+    [
+      "a bad anonymous setting",
+      { partners: [], anonymous: true },
+      /anonymous: must be false \(refuse requests without a key\) or an object/,
+    ],
     ["no partners list", { anonymous: false }, /partners: must be an array/],
-    ["a publishable flag that is not a boolean", { partners: [partner({ publishable: "yes" })] }, /partner "Daily Planet", field `publishable`: must be true \(a key in the partner's web pages/],
-    ["a publishable key without origins", { partners: [partner({ publishable: true, allowedOrigins: [] })] }, /partner "Daily Planet", field `allowedOrigins`: a publishable key is refused without one of its origins/],
-    ["a per-address budget on a server key", { partners: [partner({ requestsPerMinutePerAddress: 10 })] }, /partner "Daily Planet", field `requestsPerMinutePerAddress`: applies only to publishable keys/],
-    ["a per-address budget beyond the key's", { partners: [partner({ publishable: true, requestsPerMinutePerAddress: 601 })] }, /field `requestsPerMinutePerAddress`: is 601, more than the key's whole budget \(requestsPerMinute 600\)/],
-    ["a per-address budget of zero", { partners: [partner({ publishable: true, requestsPerMinutePerAddress: 0 })] }, /field `requestsPerMinutePerAddress`: must be a whole number from 1 to 1000000/],
+    [
+      "a publishable flag that is not a boolean",
+      { partners: [partner({ publishable: "yes" })] },
+      /partner "Daily Planet", field `publishable`: must be true \(a key in the partner's web pages/,
+    ],
+    [
+      "a publishable key without origins",
+      { partners: [partner({ publishable: true, allowedOrigins: [] })] },
+      /partner "Daily Planet", field `allowedOrigins`: a publishable key is refused without one of its origins/,
+    ],
+    [
+      "a per-address budget on a server key",
+      { partners: [partner({ requestsPerMinutePerAddress: 10 })] },
+      /partner "Daily Planet", field `requestsPerMinutePerAddress`: applies only to publishable keys/,
+    ],
+    [
+      "a per-address budget beyond the key's",
+      { partners: [partner({ publishable: true, requestsPerMinutePerAddress: 601 })] },
+      /field `requestsPerMinutePerAddress`: is 601, more than the key's whole budget \(requestsPerMinute 600\)/,
+    ],
+    [
+      "a per-address budget of zero",
+      { partners: [partner({ publishable: true, requestsPerMinutePerAddress: 0 })] },
+      /field `requestsPerMinutePerAddress`: must be a whole number from 1 to 1000000/,
+    ],
   ])("refuses %s, naming the file, the partner and the field", (_name, json, message) => {
     expect(problem(json)).toMatch(message);
   });
@@ -66,7 +132,9 @@ describe("the partners file", () => {
     const file = path.join(dir, "partners.json");
     await expect(loadPartnersFile(file)).rejects.toThrow(`${file}: file: cannot be read (ENOENT)`);
     await writeFile(file, "{ not json");
-    await expect(loadPartnersFile(file)).rejects.toThrow(new RegExp(`${file.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}: file: is not valid JSON`));
+    await expect(loadPartnersFile(file)).rejects.toThrow(
+      new RegExp(`${file.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}: file: is not valid JSON`),
+    );
     await writeFile(file, JSON.stringify({ partners: [partner()] }));
     expect((await loadPartnersFile(file)).partners).toHaveLength(1);
   });
@@ -93,6 +161,8 @@ describe("the partners file", () => {
     child.stderr.on("data", (chunk) => (stderr += chunk));
     const code = await new Promise<number | null>((resolve) => child.on("exit", resolve));
     expect(code).toBe(1);
-    expect(stderr).toContain(`Invalid partners file: ${file}: partner "Daily Planet", field \`allowedOrigins[0]\`: "https://dailyplanet.example/" is not an origin`);
+    expect(stderr).toContain(
+      `Invalid partners file: ${file}: partner "Daily Planet", field \`allowedOrigins[0]\`: "https://dailyplanet.example/" is not an origin`,
+    );
   });
 });

@@ -27,7 +27,11 @@ interface Answer {
 }
 
 /** One GET over a fresh connection from `localAddress` (the address the gate counts). */
-function get(base: string, path: string, { headers = {}, from = "127.0.0.1" }: { headers?: Record<string, string>; from?: string } = {}): Promise<Answer> {
+function get(
+  base: string,
+  path: string,
+  { headers = {}, from = "127.0.0.1" }: { headers?: Record<string, string>; from?: string } = {},
+): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const req = request(new URL(path, base), { headers, localAddress: from, agent: false }, (res) => {
       let body = "";
@@ -50,13 +54,23 @@ describe("publishable keys", () => {
       {
         anonymous: false,
         partners: [
-          { name: "Planet", keyHash: sha256(PLANET.key), allowedOrigins: [PLANET.origin], requestsPerMinute: PLANET.perMinute, publishable: true, requestsPerMinutePerAddress: PLANET.perAddress },
+          {
+            name: "Planet",
+            keyHash: sha256(PLANET.key),
+            allowedOrigins: [PLANET.origin],
+            requestsPerMinute: PLANET.perMinute,
+            publishable: true,
+            requestsPerMinutePerAddress: PLANET.perAddress,
+          },
           { name: "Wire", keyHash: sha256(WIRE.key), allowedOrigins: [], requestsPerMinute: WIRE.perMinute },
         ],
       },
       "/srv/partners.json",
     );
-    const gateway = await startGateway({ sources: [{ id: "wire", name: "Wire", url: upstream.url("/wire.rss"), section: "technology" }] }, { partners });
+    const gateway = await startGateway(
+      { sources: [{ id: "wire", name: "Wire", url: upstream.url("/wire.rss"), section: "technology" }] },
+      { partners },
+    );
     gateways.push(gateway);
     await gateway.warmUp();
     return gateway;
@@ -78,7 +92,9 @@ describe("publishable keys", () => {
     expect(code(scripted[0]!)).toBe("ORIGIN_REQUIRED");
     expect(JSON.parse(scripted[0]!.body).errors[0].message).toMatch(/publishable .*Origin/);
     // The header form is refused alike.
-    expect(code(await get(gateway.url, "/graphql?query=%7Bsections%7Bslug%7D%7D", { headers: { "x-api-key": PLANET.key } }))).toBe("ORIGIN_REQUIRED");
+    expect(code(await get(gateway.url, "/graphql?query=%7Bsections%7Bslug%7D%7D", { headers: { "x-api-key": PLANET.key } }))).toBe(
+      "ORIGIN_REQUIRED",
+    );
     // An origin the partner did not list is refused as before.
     expect(code(await get(gateway.url, WIDGET_PATH, { headers: { origin: "https://copycat.example" } }))).toBe("FORBIDDEN");
 
@@ -89,10 +105,20 @@ describe("publishable keys", () => {
     expect(widget.headers["x-ratelimit-remaining"]).toBe(String(PLANET.perAddress - 1));
 
     // The iframe form: a navigation sends no Origin, but its Referer names the partner's page.
-    const frame = await get(gateway.url, `/embed/technology?key=${PLANET.key}`, { headers: { referer: `${PLANET.origin}/world/today` }, from: "127.0.0.2" });
+    const frame = await get(gateway.url, `/embed/technology?key=${PLANET.key}`, {
+      headers: { referer: `${PLANET.origin}/world/today` },
+      from: "127.0.0.2",
+    });
     expect(frame.status).toBe(200);
     expect(frame.headers["content-type"]).toMatch(/^text\/html/);
-    expect(code(await get(gateway.url, `/embed/technology?key=${PLANET.key}`, { headers: { referer: "https://copycat.example/" }, from: "127.0.0.2" }))).toBe("ORIGIN_REQUIRED");
+    expect(
+      code(
+        await get(gateway.url, `/embed/technology?key=${PLANET.key}`, {
+          headers: { referer: "https://copycat.example/" },
+          from: "127.0.0.2",
+        }),
+      ),
+    ).toBe("ORIGIN_REQUIRED");
 
     // A server key is unchanged: no Origin needed. Health checks stay open whatever the key.
     expect((await get(gateway.url, "/feeds/all.json?limit=1", { headers: { "x-api-key": WIRE.key } })).status).toBe(200);
@@ -113,7 +139,9 @@ describe("publishable keys", () => {
     expect(hammer.map((a) => a.status)).toEqual([...Array(PLANET.perAddress).fill(200), 429, 429, 429, 429]);
     const refused = hammer.at(-1)!;
     expect(code(refused)).toBe("RATE_LIMITED");
-    expect(JSON.parse(refused.body).errors[0].message).toMatch(/more than 3 requests in a minute from this address with this key; retry in \d+ s/);
+    expect(JSON.parse(refused.body).errors[0].message).toMatch(
+      /more than 3 requests in a minute from this address with this key; retry in \d+ s/,
+    );
     expect(refused.headers["x-ratelimit-limit"]).toBe(String(PLANET.perAddress));
     expect(Number(refused.headers["retry-after"])).toBeGreaterThanOrEqual(1);
     expect(refused.headers["access-control-allow-origin"]).toBe(PLANET.origin);

@@ -89,7 +89,15 @@ describe("every upstream fault beside a good source", () => {
       {
         sources: [
           { id: "good", name: "Good", url: upstream.url("good"), section: "technology", refreshSeconds: REFRESH_MS / 1000 },
-          ...FAULTS.map((fault) => ({ id: fault, name: fault, url: upstream.url(fault), section: "science", refreshSeconds: REFRESH_MS / 1000, timeoutMs: TIMEOUT_MS, maxBytes: 256 * 1024 })),
+          ...FAULTS.map((fault) => ({
+            id: fault,
+            name: fault,
+            url: upstream.url(fault),
+            section: "science",
+            refreshSeconds: REFRESH_MS / 1000,
+            timeoutMs: TIMEOUT_MS,
+            maxBytes: 256 * 1024,
+          })),
         ],
       },
       { monotonicNow: () => clock },
@@ -191,8 +199,17 @@ describe("a feed that suddenly has zero items (readSource)", () => {
   );
   const source = config.sources[0]!;
   let body = rssFeed("s", 3);
-  const fetchFeed = async () => ({ kind: "fetched" as const, body: Buffer.from(body), contentType: "application/rss+xml", freshForMs: null, etag: null, lastModified: null, finalUrl: new URL(source.url) });
-  const read = (previous?: SourceSnapshot) => readSource(source, { sections: config.sections, rootDir: "/tmp" }, { fetchFeed, now: () => 1_000_000 }, previous);
+  const fetchFeed = async () => ({
+    kind: "fetched" as const,
+    body: Buffer.from(body),
+    contentType: "application/rss+xml",
+    freshForMs: null,
+    etag: null,
+    lastModified: null,
+    finalUrl: new URL(source.url),
+  });
+  const read = (previous?: SourceSnapshot) =>
+    readSource(source, { sections: config.sections, rootDir: "/tmp" }, { fetchFeed, now: () => 1_000_000 }, previous);
 
   it(`keeps the held articles for ${MAX_EMPTY_READS_KEPT} empty reads in a row, then believes the feed`, async () => {
     let snapshot = await read();
@@ -201,7 +218,10 @@ describe("a feed that suddenly has zero items (readSource)", () => {
     body = rssFeed("s", 0);
     for (let i = 1; i <= MAX_EMPTY_READS_KEPT; i++) {
       snapshot = await read(snapshot);
-      expect(snapshot.articles.map((a) => a.id), `empty read ${i}`).toEqual(held);
+      expect(
+        snapshot.articles.map((a) => a.id),
+        `empty read ${i}`,
+      ).toEqual(held);
       expect(snapshot).toMatchObject({ ok: true, warning: "feed returned no items; keeping the 3 held", emptyReadsKept: i });
     }
     snapshot = await read(snapshot);

@@ -12,7 +12,19 @@ const SEED = Number(process.env.FUZZ_SEED ?? 20261128);
 const RANDOM_MUTANTS_PER_FILE = 1;
 /** No single feed may take longer than this through the pipeline. */
 const PER_FEED_MS = 5_000;
-const CODES = ["TIMEOUT", "TOO_LARGE", "HTTP_STATUS", "TOO_MANY_REDIRECTS", "INSECURE_REDIRECT", "PRIVATE_ADDRESS", "NETWORK", "NOT_FOUND", "FORBIDDEN_PATH", "PARSE_ERROR", "UNSUPPORTED_FORMAT"];
+const CODES = [
+  "TIMEOUT",
+  "TOO_LARGE",
+  "HTTP_STATUS",
+  "TOO_MANY_REDIRECTS",
+  "INSECURE_REDIRECT",
+  "PRIVATE_ADDRESS",
+  "NETWORK",
+  "NOT_FOUND",
+  "FORBIDDEN_PATH",
+  "PARSE_ERROR",
+  "UNSUPPORTED_FORMAT",
+];
 
 type Mutation = (body: Buffer, rng: () => number) => Buffer;
 
@@ -34,7 +46,12 @@ const MUTATIONS: Record<string, Mutation> = {
     const text = body.toString("latin1");
     const doctype = `<!DOCTYPE x [<!ENTITY a "&#38;#x3C;script&#38;#x3E;"><!ENTITY ext SYSTEM "file:///etc/passwd"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;">]>`;
     const withDoctype = text.startsWith("<?xml") ? text.replace(/\?>/, `?>${doctype}`) : doctype + text;
-    return Buffer.from(withDoctype.replace(/<title>/g, "<title>&ext;&b;&undefined;&#0;&#xD800;&amp;amp;").replace(/"title"\s*:\s*"/g, '"title": "\\u0000\\ud800&lt;'), "latin1");
+    return Buffer.from(
+      withDoctype
+        .replace(/<title>/g, "<title>&ext;&b;&undefined;&#0;&#xD800;&amp;amp;")
+        .replace(/"title"\s*:\s*"/g, '"title": "\\u0000\\ud800&lt;'),
+      "latin1",
+    );
   },
   "a NUL and a BOM in the middle": (body) => {
     const middle = Math.floor(body.length / 2);
@@ -56,17 +73,31 @@ function seeded(seed: number): () => number {
 
 function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout;
-  return Promise.race([promise, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what} took over ${ms} ms`)), ms)))]).finally(() => clearTimeout(timer));
+  return Promise.race([
+    promise,
+    new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what} took over ${ms} ms`)), ms))),
+  ]).finally(() => clearTimeout(timer));
 }
 
 const config = parseSourcesConfig(
-  { sections: [{ slug: "news", name: "News" }], sources: [{ id: "mutant", name: "Mutant", url: "https://mutant.example/feed", section: "news" }] },
+  {
+    sections: [{ slug: "news", name: "News" }],
+    sources: [{ id: "mutant", name: "Mutant", url: "https://mutant.example/feed", section: "news" }],
+  },
   path.join(CORPUS_DIR, "sources.json"),
 );
 
 /** The real pipeline after the network: decode, detect, parse (off-thread when large), normalize. */
 function readMutant(body: Buffer, contentType: string | null): Promise<SourceSnapshot> {
-  const fetchFeed = async () => ({ kind: "fetched" as const, body, contentType, freshForMs: null, etag: null, lastModified: null, finalUrl: new URL("https://mutant.example/feed") });
+  const fetchFeed = async () => ({
+    kind: "fetched" as const,
+    body,
+    contentType,
+    freshForMs: null,
+    etag: null,
+    lastModified: null,
+    finalUrl: new URL("https://mutant.example/feed"),
+  });
   return readSource(config.sources[0]!, { sections: config.sections, rootDir: CORPUS_DIR }, { fetchFeed, now: () => 1_790_000_000_000 });
 }
 
@@ -124,8 +155,16 @@ describe("mutated corpus feeds through the pipeline", () => {
       fc.asyncProperty(
         fc.oneof(
           fc.uint8Array({ maxLength: 2000 }).map((bytes) => Buffer.from(bytes)),
-          fc.string({ maxLength: 500 }).map((text) => Buffer.from(`<?xml version="1.0"?><rss version="2.0"><channel><item><title>${text}</title></item></channel></rss>`)),
-          fc.string({ maxLength: 500 }).map((text) => Buffer.from(`{"version":"https://jsonfeed.org/version/1.1","items":[{"id":"1","title":${JSON.stringify(text)}}]}`)),
+          fc
+            .string({ maxLength: 500 })
+            .map((text) =>
+              Buffer.from(`<?xml version="1.0"?><rss version="2.0"><channel><item><title>${text}</title></item></channel></rss>`),
+            ),
+          fc
+            .string({ maxLength: 500 })
+            .map((text) =>
+              Buffer.from(`{"version":"https://jsonfeed.org/version/1.1","items":[{"id":"1","title":${JSON.stringify(text)}}]}`),
+            ),
         ),
         fc.constantFrom(null, "application/rss+xml", "application/json", "text/html; charset=utf-16"),
         async (body, contentType) => {

@@ -32,7 +32,22 @@ type Gen = fc.GeneratorValue;
 /** A literal for an argument of `type`: usually of the right type, sometimes deliberately wrong. */
 function literal(g: Gen, type: GraphQLInputType, depth = 0): string {
   if (g(fc.nat, 19) === 0) {
-    return g(fc.constantFrom, "null", "1", "-2147483649", "99999999999", "1.5", '"x"', "true", "[]", "{}", "FOO", '"\\u0000"', '""', `"${"a".repeat(500)}"`);
+    return g(
+      fc.constantFrom,
+      "null",
+      "1",
+      "-2147483649",
+      "99999999999",
+      "1.5",
+      '"x"',
+      "true",
+      "[]",
+      "{}",
+      "FOO",
+      '"\\u0000"',
+      '""',
+      `"${"a".repeat(500)}"`,
+    );
   }
   if (isNonNullType(type)) return literal(g, type.ofType, depth);
   if (isListType(type)) return `[${Array.from({ length: g(fc.nat, 3) }, () => literal(g, type.ofType, depth + 1)).join(", ")}]`;
@@ -51,7 +66,9 @@ function literal(g: Gen, type: GraphQLInputType, depth = 0): string {
       case "Boolean":
         return String(g(fc.boolean));
       default:
-        return JSON.stringify(g(() => fc.oneof(fc.string({ maxLength: 30 }), fc.constantFrom("technology", "2026-11-02T10:00:00Z", "QXJ0aWNsZTox", ""))));
+        return JSON.stringify(
+          g(() => fc.oneof(fc.string({ maxLength: 30 }), fc.constantFrom("technology", "2026-11-02T10:00:00Z", "QXJ0aWNsZTox", ""))),
+        );
     }
   }
   return "null";
@@ -64,7 +81,11 @@ function selection(g: Gen, type: GraphQLOutputType, depth: number, variables: { 
   if (!isObjectType(named)) return "";
   const fields = Object.values((named as GraphQLObjectType).getFields());
   // Indices, not the field objects: fc.gen compares its arguments deeply, and the schema is cyclic.
-  const picked = g(fc.subarray, fields.map((_, i) => i), { minLength: 1, maxLength: Math.min(5, fields.length) }).map((i) => fields[i]!);
+  const picked = g(
+    fc.subarray,
+    fields.map((_, i) => i),
+    { minLength: 1, maxLength: Math.min(5, fields.length) },
+  ).map((i) => fields[i]!);
   const parts = picked.map((field) => {
     const args = field.args
       .filter((arg) => isNonNullType(arg.type) || g(fc.boolean))
@@ -80,11 +101,12 @@ function selection(g: Gen, type: GraphQLOutputType, depth: number, variables: { 
         return `${arg.name}: ${literal(g, arg.type)}`;
       });
     const alias = g(fc.nat, 5) === 0 ? `a${g(fc.nat, 99)}: ` : "";
-    const sub = isObjectType(getNamedType(field.type)) || isInterfaceType(getNamedType(field.type)) || isUnionType(getNamedType(field.type))
-      ? depth > 0
-        ? selection(g, field.type, depth - 1, variables)
-        : "{ __typename }"
-      : "";
+    const sub =
+      isObjectType(getNamedType(field.type)) || isInterfaceType(getNamedType(field.type)) || isUnionType(getNamedType(field.type))
+        ? depth > 0
+          ? selection(g, field.type, depth - 1, variables)
+          : "{ __typename }"
+        : "";
     return `${alias}${field.name}${args.length ? `(${args.join(", ")})` : ""} ${sub}`;
   });
   return `{ ${parts.join(" ")} }`;
@@ -163,9 +185,25 @@ describe("hostile GraphQL", () => {
 
   it("survives random bytes and random text as documents (seeded)", async () => {
     await fc.assert(
-      fc.asyncProperty(fc.oneof(fc.string({ maxLength: 200 }), fc.constantFrom("{", "}", "{ a { b { c", "query {", "fragment F on Q", "{ ...F }", "mutation { x }", "subscription { x }", "{ __schema { types { name } } }")), async (query) => {
-        expectWellBehaved(await send(JSON.stringify({ query })), query);
-      }),
+      fc.asyncProperty(
+        fc.oneof(
+          fc.string({ maxLength: 200 }),
+          fc.constantFrom(
+            "{",
+            "}",
+            "{ a { b { c",
+            "query {",
+            "fragment F on Q",
+            "{ ...F }",
+            "mutation { x }",
+            "subscription { x }",
+            "{ __schema { types { name } } }",
+          ),
+        ),
+        async (query) => {
+          expectWellBehaved(await send(JSON.stringify({ query })), query);
+        },
+      ),
       { seed: SEED, numRuns: 50 },
     );
     await fc.assert(
@@ -177,8 +215,14 @@ describe("hostile GraphQL", () => {
   }, 30_000);
 
   const hostile: [string, string | Buffer][] = [
-    ["invalid UTF-8 in the body", Buffer.concat([Buffer.from('{"query":"{ sections { slug } }", "x":"'), Buffer.from([0xc3, 0x28, 0xff, 0xfe]), Buffer.from('"}')])],
-    ["invalid UTF-8 inside the query", Buffer.concat([Buffer.from('{"query":"{ sections { slug '), Buffer.from([0xed, 0xa0, 0x80]), Buffer.from(' } }"}')])],
+    [
+      "invalid UTF-8 in the body",
+      Buffer.concat([Buffer.from('{"query":"{ sections { slug } }", "x":"'), Buffer.from([0xc3, 0x28, 0xff, 0xfe]), Buffer.from('"}')]),
+    ],
+    [
+      "invalid UTF-8 inside the query",
+      Buffer.concat([Buffer.from('{"query":"{ sections { slug '), Buffer.from([0xed, 0xa0, 0x80]), Buffer.from(' } }"}')]),
+    ],
     ["a lone surrogate escape", '{"query":"{ search(query: \\"\\ud800\\") { totalCount } }"}'],
     ["malformed JSON", '{"query": "{ sections { slug } }"'],
     ["a JSON array", "[1, 2, 3]"],
@@ -198,7 +242,10 @@ describe("hostile GraphQL", () => {
     ],
     ["a huge document", JSON.stringify({ query: `{ ${"__typename ".repeat(DEFAULT_MAX_TOKENS * 3)}}` })],
     ["a huge string argument", JSON.stringify({ query: `{ search(query: "${"x".repeat(90_000)}") { totalCount } }` })],
-    ["many variables", JSON.stringify({ query: `query(${Array.from({ length: 3000 }, (_, i) => `$v${i}: Int`).join(", ")}) { __typename }` })],
+    [
+      "many variables",
+      JSON.stringify({ query: `query(${Array.from({ length: 3000 }, (_, i) => `$v${i}: Int`).join(", ")}) { __typename }` }),
+    ],
   ];
 
   it.each(hostile)("answers %s with a coded 4xx or a coded error, quickly", async (_name, body) => {

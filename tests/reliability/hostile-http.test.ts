@@ -48,10 +48,17 @@ describe("hostile HTTP clients", () => {
     upstream = await startFaultServer();
     const dir = await mkdtemp(path.join(tmpdir(), "newsgate-hostile-http-"));
     const file = path.join(dir, "sources.json");
-    await writeFile(file, JSON.stringify({ sections: TEST_SECTIONS, sources: [{ id: "a", name: "A", url: upstream.url("a"), section: "technology" }] }));
+    await writeFile(
+      file,
+      JSON.stringify({ sections: TEST_SECTIONS, sources: [{ id: "a", name: "A", url: upstream.url("a"), section: "technology" }] }),
+    );
     const gateway = createGateway({ config: await loadSourcesFile(file), random: () => 0.5 });
     await gateway.warmUp();
-    running = await listen(gateway.app, 0, "127.0.0.1", { headersTimeoutMs: HEADERS_TIMEOUT_MS, requestTimeoutMs: REQUEST_TIMEOUT_MS, connectionsCheckingIntervalMs: 100 });
+    running = await listen(gateway.app, 0, "127.0.0.1", {
+      headersTimeoutMs: HEADERS_TIMEOUT_MS,
+      requestTimeoutMs: REQUEST_TIMEOUT_MS,
+      connectionsCheckingIntervalMs: 100,
+    });
     port = Number(new URL(running.url).port);
   });
   afterAll(async () => {
@@ -98,19 +105,34 @@ describe("hostile HTTP clients", () => {
     ["DELETE", "/graphql", 405],
     ["PATCH", "/graphql", 405],
   ])("answers %s %s with %i", async (method, route, status) => {
-    const response = await fetch(`${running.url}${route}`, { method, headers: { "content-type": "application/json" }, body: '{"query":"{ __typename }"}' });
+    const response = await fetch(`${running.url}${route}`, {
+      method,
+      headers: { "content-type": "application/json" },
+      body: '{"query":"{ __typename }"}',
+    });
     expect(response.status).toBe(status);
     expect(response.headers.get("allow")).toMatch(/GET/);
   });
 
-  it.each(["text/plain", "multipart/form-data; boundary=x", "application/xml", "image/png"])("answers a POST of %s with 415 and a code", async (type) => {
-    const response = await fetch(`${running.url}/graphql`, { method: "POST", headers: { "content-type": type }, body: '{"query":"{ __typename }"}' });
-    expect(response.status).toBe(415);
-    expect((await response.json()).errors[0].extensions.code).toBe("UNSUPPORTED_MEDIA_TYPE");
-  });
+  it.each(["text/plain", "multipart/form-data; boundary=x", "application/xml", "image/png"])(
+    "answers a POST of %s with 415 and a code",
+    async (type) => {
+      const response = await fetch(`${running.url}/graphql`, {
+        method: "POST",
+        headers: { "content-type": type },
+        body: '{"query":"{ __typename }"}',
+      });
+      expect(response.status).toBe(415);
+      expect((await response.json()).errors[0].extensions.code).toBe("UNSUPPORTED_MEDIA_TYPE");
+    },
+  );
 
   it("answers malformed JSON with 400 and a code", async () => {
-    const response = await fetch(`${running.url}/graphql`, { method: "POST", headers: { "content-type": "application/json", accept: "application/graphql-response+json" }, body: '{"query": ' });
+    const response = await fetch(`${running.url}/graphql`, {
+      method: "POST",
+      headers: { "content-type": "application/json", accept: "application/graphql-response+json" },
+      body: '{"query": ',
+    });
     expect(response.status).toBe(400);
     expect((await response.json()).errors[0].extensions.code).toEqual(expect.any(String));
   });

@@ -32,7 +32,10 @@ const MARKUP_ELEMENT = `MARKUP_ELEMENT_${"x".repeat(40)}`;
 const MARKUP_ENTITY = `MARKUP_ENTITY_${"y".repeat(40)}`;
 const junkXml = wire
   .toString("utf8")
-  .replace("</channel>", `<item><title>t &${MARKUP_ENTITY}; x</title><link>https://wiretech.example/z</link></item><${MARKUP_ELEMENT}></channel>`);
+  .replace(
+    "</channel>",
+    `<item><title>t &${MARKUP_ENTITY}; x</title><link>https://wiretech.example/z</link></item><${MARKUP_ELEMENT}></channel>`,
+  );
 
 describe("redactUrl", () => {
   it.each([
@@ -67,7 +70,7 @@ describe("publicIngestMessage", () => {
     ["<channel> is not closed; end tag </item> closes nothing open", "<channel> is not closed; end tag </item> closes nothing open"],
     [`undeclared entity &${LONG_ENTITY};`, "undeclared entity an entity"],
     ["undeclared entity &nbsp2;", "undeclared entity &nbsp2;"],
-    ["attribute on\"SECRET without quotes", "an attribute without quotes"],
+    ['attribute on"SECRET without quotes', "an attribute without quotes"],
     ['unknown charset "SECRET-but-a-very-long-charset-name-over-forty"; read as windows-1252', "unknown charset “…”; read as windows-1252"],
     ["the source's feed and the item's title", "the source's feed and the item's title"],
     [`Unexpected token 'a', "aws_secret=SECRET" is not valid JSON`, "Unexpected token 'a', “…” is not valid JSON"],
@@ -88,7 +91,9 @@ describe("JSON errors", () => {
     expect(() => parseJsonText("aws_secret=SECRET")).toThrow(/^malformed JSON: unexpected character at offset 0$/);
     expect(() => parseJsonText('{"a": SECRET}')).toThrow(/^malformed JSON: unexpected character at offset 6$/);
     expect(() => parseJsonText('{"a": 1')).toThrow(/^malformed JSON: the text ends before the JSON does$/);
-    expect(malformedJsonMessage('{"k" 1}', "Expected ':' after property name in JSON at position 5")).toBe("malformed JSON: unexpected character at offset 5");
+    expect(malformedJsonMessage('{"k" 1}', "Expected ':' after property name in JSON at position 5")).toBe(
+      "malformed JSON: unexpected character at offset 5",
+    );
   });
 });
 
@@ -108,7 +113,13 @@ describe("every public surface, with a source whose URL, headers and answers car
     gateway = await startGateway(
       {
         sources: [
-          { id: "keyed", name: "Keyed", url: `${upstream.url("/feed.rss")}?api-key=SECRET-QUERY#SECRET-FRAGMENT`, headers: { authorization: "Bearer SECRET-HEADER" }, section: "technology" },
+          {
+            id: "keyed",
+            name: "Keyed",
+            url: `${upstream.url("/feed.rss")}?api-key=SECRET-QUERY#SECRET-FRAGMENT`,
+            headers: { authorization: "Bearer SECRET-HEADER" },
+            section: "technology",
+          },
           { id: "loop", name: "Loop", url: upstream.url("/loop"), section: "technology" },
           { id: "json", name: "Json", url: upstream.url("/json"), format: "jsonfeed", section: "technology" },
           { id: "reason", name: "Reason", url: upstream.url("/reason"), section: "technology" },
@@ -166,7 +177,9 @@ describe("/metrics with NEWSGATE_METRICS_TOKEN", () => {
   let base = "";
   beforeAll(async () => {
     const registry = new Registry();
-    new Counter({ name: "newsgate_rate_limited_total", help: "h", labelNames: ["partner"], registers: [registry] }).inc({ partner: "Daily Planet" });
+    new Counter({ name: "newsgate_rate_limited_total", help: "h", labelNames: ["partner"], registers: [registry] }).inc({
+      partner: "Daily Planet",
+    });
     const route = createMetricsRoute({ registry, token: "s3cret-token" });
     server = createServer((req, res) => void route.handle(req, res, null));
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -175,7 +188,10 @@ describe("/metrics with NEWSGATE_METRICS_TOKEN", () => {
   afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
   it("refuses a scrape without the token, or with another, with 401 and no metric in the body", async () => {
-    for (const headers of [{}, { authorization: "Bearer wrong" }, { authorization: "Basic czNjcmV0LXRva2Vu" }] as Record<string, string>[]) {
+    for (const headers of [{}, { authorization: "Bearer wrong" }, { authorization: "Basic czNjcmV0LXRva2Vu" }] as Record<
+      string,
+      string
+    >[]) {
       const response = await fetch(`${base}/metrics`, { headers });
       expect(response.status).toBe(401);
       expect(response.headers.get("www-authenticate")).toMatch(/^Bearer /);
@@ -211,7 +227,10 @@ describe("partners: frame-ancestors and operation names", () => {
       },
       "/srv/partners.json",
     );
-    gateway = await startGateway({ sources: [{ id: "wire", name: "Wire", url: upstream.url("/feed.rss"), section: "technology" }] }, { partners });
+    gateway = await startGateway(
+      { sources: [{ id: "wire", name: "Wire", url: upstream.url("/feed.rss"), section: "technology" }] },
+      { partners },
+    );
   });
   afterAll(async () => {
     await gateway?.close();
@@ -249,6 +268,8 @@ describe("partners: frame-ancestors and operation names", () => {
     await post(keyOf("A"), "FrontPage");
     const metrics = await scrape(gateway.url);
     expect(metrics.value("newsgate_graphql_operations_total", { operation: "FrontPage", outcome: "ok" })).toBe(1);
-    expect(metrics.value("newsgate_graphql_operations_total", { operation: "other", outcome: "ok" })).toBe(200 - MAX_NEW_OPERATION_NAMES_PER_CLIENT);
+    expect(metrics.value("newsgate_graphql_operations_total", { operation: "other", outcome: "ok" })).toBe(
+      200 - MAX_NEW_OPERATION_NAMES_PER_CLIENT,
+    );
   });
 });

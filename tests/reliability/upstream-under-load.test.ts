@@ -10,7 +10,8 @@ const TTLS = 3;
 const feed = (id: string) =>
   `<?xml version="1.0"?><rss version="2.0"><channel><title>${id}</title>${Array.from(
     { length: 8 },
-    (_, i) => `<item><title>${id} story ${i} about harbours</title><link>https://${id}.example/${i}</link><pubDate>${new Date(Date.UTC(2026, 9, 1, i)).toUTCString()}</pubDate></item>`,
+    (_, i) =>
+      `<item><title>${id} story ${i} about harbours</title><link>https://${id}.example/${i}</link><pubDate>${new Date(Date.UTC(2026, 9, 1, i)).toUTCString()}</pubDate></item>`,
   ).join("")}</channel></rss>`;
 
 const closers: (() => Promise<void>)[] = [];
@@ -51,10 +52,18 @@ it("reads each source once per TTL under 200 concurrent clients, and an unchange
   const failures: string[] = [];
   const client = async (c: number) => {
     for (let n = 0; running; n++) {
-      const query = n % 3 === 0 ? { query: "query Page($n: Int!) { articles(first: $n) { totalCount } }", variables: { n: 1 + ((c + n) % 20) } } : { query: "{ articles(first: 5) { edges { node { title } } } }" };
-      const response = await fetch(`${gateway.url}/graphql`, { method: "POST", headers: { "content-type": "application/json", accept: "application/json" }, body: JSON.stringify(query) });
+      const query =
+        n % 3 === 0
+          ? { query: "query Page($n: Int!) { articles(first: $n) { totalCount } }", variables: { n: 1 + ((c + n) % 20) } }
+          : { query: "{ articles(first: 5) { edges { node { title } } } }" };
+      const response = await fetch(`${gateway.url}/graphql`, {
+        method: "POST",
+        headers: { "content-type": "application/json", accept: "application/json" },
+        body: JSON.stringify(query),
+      });
       const body = (await response.json()) as { data?: { articles: unknown }; errors?: unknown };
-      if (response.status !== 200 || body.errors || !body.data?.articles) failures.push(`${response.status} ${JSON.stringify(body).slice(0, 200)}`);
+      if (response.status !== 200 || body.errors || !body.data?.articles)
+        failures.push(`${response.status} ${JSON.stringify(body).slice(0, 200)}`);
       answered++;
     }
   };

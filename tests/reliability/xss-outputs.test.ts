@@ -41,7 +41,8 @@ function pageProblems(html: string, allowedScripts = 0): string[] {
       },
       onattribute(name, value) {
         if (/^on/i.test(name)) problems.push(`<${tag}> ${name}=`);
-        if (/^(javascript|vbscript):/i.test(value.replace(/[\p{Cc}\p{Cf}\p{Z}\s]/gu, ""))) problems.push(`<${tag}> ${name} is a script URL`);
+        if (/^(javascript|vbscript):/i.test(value.replace(/[\p{Cc}\p{Cf}\p{Z}\s]/gu, "")))
+          problems.push(`<${tag}> ${name} is a script URL`);
       },
     },
     { decodeEntities: true, lowerCaseTags: true, lowerCaseAttributeNames: true },
@@ -58,7 +59,9 @@ describe("XSS vectors through every HTML output", () => {
   beforeAll(async () => {
     if (error) throw new Error(error);
     const feed = hostileFeed();
-    upstream = await startFixtureServer({ "/hostile.rss": (_req, res) => void res.writeHead(200, { "content-type": "application/rss+xml" }).end(feed) });
+    upstream = await startFixtureServer({
+      "/hostile.rss": (_req, res) => void res.writeHead(200, { "content-type": "application/rss+xml" }).end(feed),
+    });
     gateway = await startGateway({
       sources: [{ id: "hostile", name: hostileName, url: upstream.url("/hostile.rss"), section: "technology" }],
     });
@@ -73,7 +76,10 @@ describe("XSS vectors through every HTML output", () => {
     let checked = 0;
     let after: string | null = null;
     for (let page = 0; page < 5; page++) {
-      const answer: { data?: any } = await gateway.query(`query($after: String) { articles(first: 100, after: $after) { pageInfo { hasNextPage endCursor } edges { node { url contentHtml } } } }`, { after });
+      const answer: { data?: any } = await gateway.query(
+        `query($after: String) { articles(first: 100, after: $after) { pageInfo { hasNextPage endCursor } edges { node { url contentHtml } } } }`,
+        { after },
+      );
       for (const { node } of answer.data.articles.edges) {
         expect(staticProblems(node.contentHtml ?? ""), node.url).toEqual([]);
         checked++;

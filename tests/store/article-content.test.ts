@@ -12,7 +12,13 @@ const NOW = Date.UTC(2026, 10, 1);
 function articleFrom(fields: Partial<ReturnType<typeof emptyRawItem>>, feedLink: string | null = "https://wire.example/news/"): Article {
   const item = { ...emptyRawItem(), title: "A story", link: "https://wire.example/news/story", ...fields };
   const feed = { title: null, link: feedLink, base: null, warning: null, ttlMinutes: null, language: null, authors: [], items: [item] };
-  return normalizeItem(item, feed, { sourceId: "wire", defaultSection: "news", sections: SECTIONS, feedUrl: "https://wire.example/feed.xml", now: NOW })!;
+  return normalizeItem(item, feed, {
+    sourceId: "wire",
+    defaultSection: "news",
+    sections: SECTIONS,
+    feedUrl: "https://wire.example/feed.xml",
+    now: NOW,
+  })!;
 }
 
 describe("an article's content, sanitized when first shown", () => {

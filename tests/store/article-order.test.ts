@@ -10,7 +10,9 @@ const article = (id: string, time: number | null): CatalogArticle =>
 function list(size: number, seed: number): CatalogArticle[] {
   let state = seed;
   const next = () => (state = (state * 1103515245 + 12345) % 2 ** 31);
-  return Array.from({ length: size }, (_, n) => article(`a${next() % (size * 4)}-${n}`, next() % 10 === 0 ? null : 1_700_000_000_000 + (next() % 50) * 60_000));
+  return Array.from({ length: size }, (_, n) =>
+    article(`a${next() % (size * 4)}-${n}`, next() % 10 === 0 ? null : 1_700_000_000_000 + (next() % 50) * 60_000),
+  );
 }
 
 function drive<T>(steps: Steps<T>): { value: T; yields: number } {
@@ -49,7 +51,10 @@ describe("oldest first from newest first", () => {
   it("gives exactly OLDEST's order from a NEWEST-sorted list, equal dates and undated articles included", () => {
     for (const size of [0, 1, 2, 3, 50, 999]) {
       const newest = sortArticles(list(size, size + 11), NEWEST);
-      expect(oldestFromNewest(newest, (a) => a.publishedAt).map((a) => a.id), String(size)).toEqual(sortArticles(newest, OLDEST).map((a) => a.id));
+      expect(
+        oldestFromNewest(newest, (a) => a.publishedAt).map((a) => a.id),
+        String(size),
+      ).toEqual(sortArticles(newest, OLDEST).map((a) => a.id));
     }
   });
 });

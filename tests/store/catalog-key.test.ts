@@ -4,19 +4,58 @@ import { CatalogKey } from "../../src/store/catalog-key.ts";
 const held = (pairs: [string, string][]) => pairs.map(([sourceId, contentHash]) => ({ sourceId, contentHash }));
 
 describe("CatalogKey", () => {
-  const key = CatalogKey.of(held([["a", "1"], ["b", "2"]]));
+  const key = CatalogKey.of(
+    held([
+      ["a", "1"],
+      ["b", "2"],
+    ]),
+  );
 
   it("matches exactly the content it was made of, source by source and in order", () => {
-    expect(key.matches(held([["a", "1"], ["b", "2"]]))).toBe(true);
-    expect(key.matches(held([["a", "1"], ["b", "3"]]))).toBe(false);
-    expect(key.matches(held([["b", "2"], ["a", "1"]]))).toBe(false);
+    expect(
+      key.matches(
+        held([
+          ["a", "1"],
+          ["b", "2"],
+        ]),
+      ),
+    ).toBe(true);
+    expect(
+      key.matches(
+        held([
+          ["a", "1"],
+          ["b", "3"],
+        ]),
+      ),
+    ).toBe(false);
+    expect(
+      key.matches(
+        held([
+          ["b", "2"],
+          ["a", "1"],
+        ]),
+      ),
+    ).toBe(false);
     expect(key.matches(held([["a", "1"]]))).toBe(false);
-    expect(key.matches(held([["a", "1"], ["b", "2"], ["c", "3"]]))).toBe(false);
+    expect(
+      key.matches(
+        held([
+          ["a", "1"],
+          ["b", "2"],
+          ["c", "3"],
+        ]),
+      ),
+    ).toBe(false);
     expect(key.matches([held([["a", "1"]])[0], undefined])).toBe(false);
   });
 
   it("matches sources looked up one by one the same way", () => {
-    const holding = new Map(held([["a", "1"], ["b", "2"]]).map((content) => [content.sourceId, content]));
+    const holding = new Map(
+      held([
+        ["a", "1"],
+        ["b", "2"],
+      ]).map((content) => [content.sourceId, content]),
+    );
     expect(key.matchesSources([{ id: "a" }, { id: "b" }], (id) => holding.get(id))).toBe(true);
     expect(key.matchesSources([{ id: "b" }, { id: "a" }], (id) => holding.get(id))).toBe(false);
     expect(key.matchesSources([{ id: "a" }, { id: "b" }, { id: "c" }], (id) => holding.get(id))).toBe(false);
@@ -25,8 +64,26 @@ describe("CatalogKey", () => {
   });
 
   it("equals a key of the same content, and no other", () => {
-    expect(key.equals(CatalogKey.of(held([["a", "1"], ["b", "2"]])))).toBe(true);
-    expect(key.equals(CatalogKey.of(held([["a", "1"], ["b", "9"]])))).toBe(false);
+    expect(
+      key.equals(
+        CatalogKey.of(
+          held([
+            ["a", "1"],
+            ["b", "2"],
+          ]),
+        ),
+      ),
+    ).toBe(true);
+    expect(
+      key.equals(
+        CatalogKey.of(
+          held([
+            ["a", "1"],
+            ["b", "9"],
+          ]),
+        ),
+      ),
+    ).toBe(false);
     expect(key.equals(CatalogKey.of(held([["a", "1"]])))).toBe(false);
     // Ids and hashes are kept apart: no joining of them can make two keys alike.
     expect(CatalogKey.of(held([["a:1", "x"]])).equals(CatalogKey.of(held([["a", "1:x"]])))).toBe(false);

@@ -6,7 +6,10 @@ import { buildCatalog, type Catalog } from "../../src/store/catalog.ts";
 
 const config = parseSourcesConfig(
   {
-    sections: [{ slug: "tech", name: "Tech" }, { slug: "science", name: "Science" }],
+    sections: [
+      { slug: "tech", name: "Tech" },
+      { slug: "science", name: "Science" },
+    ],
     sources: [
       { id: "a", name: "A", url: "https://a.example/rss", section: "tech" },
       { id: "b", name: "B", url: "https://b.example/rss", section: "science" },
@@ -19,16 +22,49 @@ let made = 0;
 const article = (sourceId: string, section: string, tags: string[]): Article => {
   const n = made++;
   return {
-    id: `${sourceId}-${n}`, sourceId, guid: null, title: `Story number ${n} on its own subject ${n}`, summary: null, rawBodyHtml: null, bodyBase: null, bodyWords: 0,
-    url: `https://${sourceId}.example/${n}`, canonicalUrl: `https://${sourceId}.example/${n}`, author: null,
-    publishedAt: new Date(Date.UTC(2026, 10, 1) - n * 60_000), updatedAt: null, image: null, tags, section, commentCount: null, authors: [], enclosures: [], language: null,
+    id: `${sourceId}-${n}`,
+    sourceId,
+    guid: null,
+    title: `Story number ${n} on its own subject ${n}`,
+    summary: null,
+    rawBodyHtml: null,
+    bodyBase: null,
+    bodyWords: 0,
+    url: `https://${sourceId}.example/${n}`,
+    canonicalUrl: `https://${sourceId}.example/${n}`,
+    author: null,
+    publishedAt: new Date(Date.UTC(2026, 10, 1) - n * 60_000),
+    updatedAt: null,
+    image: null,
+    tags,
+    section,
+    commentCount: null,
+    authors: [],
+    enclosures: [],
+    language: null,
   };
 };
 
 const snapshot = (sourceId: string, articles: Article[]): SourceSnapshot => ({
-  sourceId, articles, contentHash: sourceId, format: "rss", etag: null, lastModified: null, ok: true, error: null, warning: null, feedTitle: null,
-  feedLink: null, itemsSeen: articles.length, encoding: null, upstreamTtlMs: null, consecutiveFailures: 0, retryAfterMs: null, lastFetchedAt: null,
-  lastSuccessAt: null, durationMs: 0,
+  sourceId,
+  articles,
+  contentHash: sourceId,
+  format: "rss",
+  etag: null,
+  lastModified: null,
+  ok: true,
+  error: null,
+  warning: null,
+  feedTitle: null,
+  feedLink: null,
+  itemsSeen: articles.length,
+  encoding: null,
+  upstreamTtlMs: null,
+  consecutiveFailures: 0,
+  retryAfterMs: null,
+  lastFetchedAt: null,
+  lastSuccessAt: null,
+  durationMs: 0,
 });
 
 const build = (snapshots: Map<string, SourceSnapshot>, version: number): Catalog =>

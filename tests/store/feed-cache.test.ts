@@ -5,13 +5,33 @@ import { FeedCache } from "../../src/store/feed-cache.ts";
 import { FIRST_RETRY_MS as ERROR_RETRY_MS } from "../../src/store/refresh-policy.ts";
 
 const config = parseSourcesConfig(
-  { sections: [{ slug: "news", name: "News" }], sources: [{ id: "wire", name: "Wire", url: "https://wire.example/rss", section: "news", refreshSeconds: 300 }] },
+  {
+    sections: [{ slug: "news", name: "News" }],
+    sources: [{ id: "wire", name: "Wire", url: "https://wire.example/rss", section: "news", refreshSeconds: 300 }],
+  },
   "/srv/sources.json",
 );
 const source = config.sources[0]!;
 const snapshot = (ok: boolean, n: number): SourceSnapshot => ({
-  sourceId: "wire", articles: [], contentHash: String(n), format: "rss", etag: null, lastModified: null, ok,
-  error: ok ? null : { code: "HTTP_STATUS", message: "HTTP 500" }, warning: null, feedTitle: null, feedLink: null, itemsSeen: 0, encoding: null, upstreamTtlMs: null, consecutiveFailures: ok ? 0 : 1, retryAfterMs: null, lastFetchedAt: null, lastSuccessAt: null, durationMs: 0,
+  sourceId: "wire",
+  articles: [],
+  contentHash: String(n),
+  format: "rss",
+  etag: null,
+  lastModified: null,
+  ok,
+  error: ok ? null : { code: "HTTP_STATUS", message: "HTTP 500" },
+  warning: null,
+  feedTitle: null,
+  feedLink: null,
+  itemsSeen: 0,
+  encoding: null,
+  upstreamTtlMs: null,
+  consecutiveFailures: ok ? 0 : 1,
+  retryAfterMs: null,
+  lastFetchedAt: null,
+  lastSuccessAt: null,
+  durationMs: 0,
 });
 
 describe("the feed cache", () => {
@@ -34,7 +54,10 @@ describe("the feed cache", () => {
 
   it("gets every source in order, counting what the lookups found once per kind", async () => {
     const three = parseSourcesConfig(
-      { sections: [{ slug: "news", name: "News" }], sources: ["a", "b", "c"].map((id) => ({ id, name: id, url: `https://${id}.example/rss`, section: "news", refreshSeconds: 300 })) },
+      {
+        sections: [{ slug: "news", name: "News" }],
+        sources: ["a", "b", "c"].map((id) => ({ id, name: id, url: `https://${id}.example/rss`, section: "news", refreshSeconds: 300 })),
+      },
       "/srv/sources.json",
     ).sources;
     let clock = 1_000_000;
@@ -55,7 +78,11 @@ describe("the feed cache", () => {
     // a and c are stale now (served while they refresh), b was just read.
     const second = await cache.getAll(three);
     expect(second.map((s) => s.sourceId)).toEqual(["a", "b", "c"]);
-    expect(lookups).toEqual([["hit", 1], ["hit", 1], ["stale", 2]]);
+    expect(lookups).toEqual([
+      ["hit", 1],
+      ["hit", 1],
+      ["stale", 2],
+    ]);
     expect(second[0]).toBe(first[0]);
   });
 
@@ -124,7 +151,11 @@ describe("the feed cache", () => {
     let clock = 1_000_000;
     let loads = 0;
     // The source is fresh for 300 s; the copy read from Redis was read upstream 280 s ago.
-    const cache = new FeedCache({ random: () => 0.5, now: () => clock, load: async () => ({ ...snapshot(true, ++loads), copyAgeMs: loads === 1 ? 280_000 : undefined }) });
+    const cache = new FeedCache({
+      random: () => 0.5,
+      now: () => clock,
+      load: async () => ({ ...snapshot(true, ++loads), copyAgeMs: loads === 1 ? 280_000 : undefined }),
+    });
     const first = await cache.get(source);
     expect(first.copyAgeMs).toBeUndefined();
     expect(cache.remainingMs("wire")).toBe(20_000);

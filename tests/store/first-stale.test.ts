@@ -3,7 +3,10 @@ import { parseSourcesConfig } from "../../src/config/sources-file.ts";
 import { FirstStale } from "../../src/store/first-stale.ts";
 
 const config = parseSourcesConfig(
-  { sections: [{ slug: "news", name: "News" }], sources: ["a", "b", "c"].map((id) => ({ id, name: id, url: `https://${id}.example/rss`, section: "news" })) },
+  {
+    sections: [{ slug: "news", name: "News" }],
+    sources: ["a", "b", "c"].map((id) => ({ id, name: id, url: `https://${id}.example/rss`, section: "news" })),
+  },
   "/srv/sources.json",
 );
 

@@ -9,22 +9,57 @@ import { FeedCache } from "../../src/store/feed-cache.ts";
 import { Store, type IndexingTimes } from "../../src/store/store.ts";
 
 const config = parseSourcesConfig(
-  { sections: [{ slug: "news", name: "News" }], sources: Array.from({ length: 4 }, (_, s) => ({ id: `s${s}`, name: `S${s}`, url: `https://s${s}.example/rss`, section: "news" })) },
+  {
+    sections: [{ slug: "news", name: "News" }],
+    sources: Array.from({ length: 4 }, (_, s) => ({ id: `s${s}`, name: `S${s}`, url: `https://s${s}.example/rss`, section: "news" })),
+  },
   "/srv/sources.json",
 );
 
 const story = (sourceId: string, n: number, title = `Story ${n} of ${sourceId} about topic${n % 9} and theme${n % 5}`): Article => ({
-  id: `${sourceId}-${n}`, sourceId, guid: null, title, summary: `Topic${n % 9} and theme${n % 5} in region${n % 3}.`,
-  rawBodyHtml: `<p>Body ${n}: topic${n % 9} theme${n % 5}.</p>`, bodyBase: null, bodyWords: 0, url: `https://${sourceId}.example/${n}`, canonicalUrl: `https://${sourceId}.example/${n}`,
-  author: null, publishedAt: new Date(Date.UTC(2026, 10, 1) - n * 3_600_000), updatedAt: null, image: null,
-  tags: [`topic${n % 9}`], section: "news", commentCount: null, authors: [], enclosures: [], language: null,
+  id: `${sourceId}-${n}`,
+  sourceId,
+  guid: null,
+  title,
+  summary: `Topic${n % 9} and theme${n % 5} in region${n % 3}.`,
+  rawBodyHtml: `<p>Body ${n}: topic${n % 9} theme${n % 5}.</p>`,
+  bodyBase: null,
+  bodyWords: 0,
+  url: `https://${sourceId}.example/${n}`,
+  canonicalUrl: `https://${sourceId}.example/${n}`,
+  author: null,
+  publishedAt: new Date(Date.UTC(2026, 10, 1) - n * 3_600_000),
+  updatedAt: null,
+  image: null,
+  tags: [`topic${n % 9}`],
+  section: "news",
+  commentCount: null,
+  authors: [],
+  enclosures: [],
+  language: null,
 });
 
 function snapshotOf(sourceId: string, articles: Article[]): SourceSnapshot {
   return {
-    sourceId, articles, contentHash: articles.map((a) => `${a.id}:${a.title}`).join("|"), format: "rss", etag: null, lastModified: null, ok: true, error: null,
-    warning: null, feedTitle: null, feedLink: null, itemsSeen: articles.length, encoding: null, upstreamTtlMs: null, consecutiveFailures: 0, retryAfterMs: null,
-    lastFetchedAt: null, lastSuccessAt: null, durationMs: 0,
+    sourceId,
+    articles,
+    contentHash: articles.map((a) => `${a.id}:${a.title}`).join("|"),
+    format: "rss",
+    etag: null,
+    lastModified: null,
+    ok: true,
+    error: null,
+    warning: null,
+    feedTitle: null,
+    feedLink: null,
+    itemsSeen: articles.length,
+    encoding: null,
+    upstreamTtlMs: null,
+    consecutiveFailures: 0,
+    retryAfterMs: null,
+    lastFetchedAt: null,
+    lastSuccessAt: null,
+    durationMs: 0,
   };
 }
 
@@ -77,10 +112,22 @@ describe("a new catalog whose indexes are not built yet", () => {
     const [editedSource, editedN] = [before![1]!.article.sourceId, Number(edited.split("-")[1])];
     let second: BuildingCatalog;
     if (sourceId === editedSource) {
-      second = await change(sourceId, feeds.get(sourceId)!.filter((a) => a.id !== gone).map((a) => (a.id === edited ? story(editedSource, editedN, `${a.title}, updated`) : a)));
+      second = await change(
+        sourceId,
+        feeds
+          .get(sourceId)!
+          .filter((a) => a.id !== gone)
+          .map((a) => (a.id === edited ? story(editedSource, editedN, `${a.title}, updated`) : a)),
+      );
     } else {
-      await change(sourceId, feeds.get(sourceId)!.filter((a) => a.id !== gone));
-      second = await change(editedSource, feeds.get(editedSource)!.map((a) => (a.id === edited ? story(editedSource, editedN, `${a.title}, updated`) : a)));
+      await change(
+        sourceId,
+        feeds.get(sourceId)!.filter((a) => a.id !== gone),
+      );
+      second = await change(
+        editedSource,
+        feeds.get(editedSource)!.map((a) => (a.id === edited ? story(editedSource, editedN, `${a.title}, updated`) : a)),
+      );
     }
     expect(second.indexed).toBe(false);
     const [after] = await second.relatedTo([{ id: asked, first: 8 }]);
@@ -96,7 +143,10 @@ describe("a new catalog whose indexes are not built yet", () => {
     const first = (await store.catalog()) as BuildingCatalog;
     await first.relatedTo([{ id: "s0-1", first: 3 }]);
     const second = await change("s2", [story("s2", 1000, "A brand new story about topic1 and theme1"), ...feeds.get("s2")!]);
-    const [fresh, known] = await second.relatedTo([{ id: "s2-1000", first: 3 }, { id: "s0-1", first: 3 }]);
+    const [fresh, known] = await second.relatedTo([
+      { id: "s2-1000", first: 3 },
+      { id: "s0-1", first: 3 },
+    ]);
     expect(fresh!.length).toBe(3);
     expect(known!.length).toBe(3);
     expect(second.related.relatedTo("s2-1000", 3).map((m) => m.article.id)).toEqual(fresh!.map((m) => m.article.id));
@@ -112,7 +162,12 @@ describe("a new catalog whose indexes are not built yet", () => {
     // The store indexes the current catalog in the background, after it has lasted a moment.
     await expect.poll(() => second.indexed, { timeout: 10_000 }).toBe(true);
     expect(second.search()).not.toBe(older);
-    expect(second.search().search("zeppelin").map((hit) => hit.id)).toEqual(["s3-2000"]);
+    expect(
+      second
+        .search()
+        .search("zeppelin")
+        .map((hit) => hit.id),
+    ).toEqual(["s3-2000"]);
   });
 
   it("serves a search from the older index with this catalog's own articles, in every order", async () => {
@@ -120,7 +175,10 @@ describe("a new catalog whose indexes are not built yet", () => {
     const first = (await store.catalog()) as BuildingCatalog;
     const older = await first.searchIndex();
     // s1 drops its stories about topic4 and retitles one about topic2: the older index still has them.
-    const s1 = feeds.get("s1")!.filter((a) => !a.title.includes("topic4")).map((a) => (a.id === "s1-2" ? { ...a, title: `${a.title} (updated)` } : a));
+    const s1 = feeds
+      .get("s1")!
+      .filter((a) => !a.title.includes("topic4"))
+      .map((a) => (a.id === "s1-2" ? { ...a, title: `${a.title} (updated)` } : a));
     const second = await change("s1", s1);
     expect(second.search()).toBe(older);
     for (const orderBy of ["RELEVANCE", "NEWEST", "OLDEST"] as const) {

@@ -4,9 +4,10 @@ import { htmlToText } from "../../src/ingest/text.ts";
 
 describe("the body text that indexes read", () => {
   it("reads HTML as htmlToText does: blocks separate words, inline tags do not, entities decoded once", () => {
-    const html = '<p>Chip<b>makers</b> &amp; &quot;foundries&quot;</p><p>expand&#160;in <a href="https://x.example/?a=1&amp;b=2">Arizona</a>&#x2019;s desert</p><ul><li>one</li><li>two</li></ul>';
+    const html =
+      '<p>Chip<b>makers</b> &amp; &quot;foundries&quot;</p><p>expand&#160;in <a href="https://x.example/?a=1&amp;b=2">Arizona</a>&#x2019;s desert</p><ul><li>one</li><li>two</li></ul>';
     expect(indexedBodyText(html, 100)).toBe(htmlToText(html));
-    expect(indexedBodyText(html, 100)).toBe("Chipmakers & \"foundries\" expand in Arizona’s desert one two");
+    expect(indexedBodyText(html, 100)).toBe('Chipmakers & "foundries" expand in Arizona’s desert one two');
   });
 
   it("keeps only the first words asked for", () => {

@@ -11,7 +11,10 @@ import { runToEnd } from "../../src/store/time-slice.ts";
 /** The language filter in the store: exact (RFC 4647 basic filtering), and read from the catalog's index rather than a scan. */
 const config = parseSourcesConfig(
   {
-    sections: [{ slug: "tech", name: "Tech" }, { slug: "science", name: "Science" }],
+    sections: [
+      { slug: "tech", name: "Tech" },
+      { slug: "science", name: "Science" },
+    ],
     sources: [
       { id: "a", name: "A", url: "https://a.example/rss", section: "tech" },
       { id: "b", name: "B", url: "https://b.example/rss", section: "science" },
@@ -29,22 +32,57 @@ function articles(count: number, sourceId: string, offset: number, languageOf: (
     const n = offset + i;
     const url = `https://${sourceId}.example/${n}`;
     return {
-      id: `${sourceId}-${n}`, sourceId, guid: null, title: `Story ${n}`, summary: n % 3 === 0 ? `Report on orbit ${n}` : `Note ${n}`, rawBodyHtml: null, bodyBase: null,
-      bodyWords: 0, url, canonicalUrl: url, author: null, authors: [], publishedAt: n % 97 === 0 ? null : new Date(Date.UTC(2026, 0, 1) + ((n * 7919) % 100_000) * 60_000),
-      updatedAt: null, image: null, tags: [TAGS[n % 3]!], section: n % 2 ? "tech" : "science", commentCount: null, enclosures: [], language: languageOf(n),
+      id: `${sourceId}-${n}`,
+      sourceId,
+      guid: null,
+      title: `Story ${n}`,
+      summary: n % 3 === 0 ? `Report on orbit ${n}` : `Note ${n}`,
+      rawBodyHtml: null,
+      bodyBase: null,
+      bodyWords: 0,
+      url,
+      canonicalUrl: url,
+      author: null,
+      authors: [],
+      publishedAt: n % 97 === 0 ? null : new Date(Date.UTC(2026, 0, 1) + ((n * 7919) % 100_000) * 60_000),
+      updatedAt: null,
+      image: null,
+      tags: [TAGS[n % 3]!],
+      section: n % 2 ? "tech" : "science",
+      commentCount: null,
+      enclosures: [],
+      language: languageOf(n),
     };
   });
 }
 
 const snapshot = (sourceId: string, list: Article[]): SourceSnapshot => ({
-  sourceId, articles: list, contentHash: sourceId, format: "rss", etag: null, lastModified: null, ok: true, error: null, warning: null, feedTitle: null,
-  feedLink: null, itemsSeen: list.length, encoding: null, upstreamTtlMs: null, consecutiveFailures: 0, retryAfterMs: null, lastFetchedAt: null,
-  lastSuccessAt: null, durationMs: 0,
+  sourceId,
+  articles: list,
+  contentHash: sourceId,
+  format: "rss",
+  etag: null,
+  lastModified: null,
+  ok: true,
+  error: null,
+  warning: null,
+  feedTitle: null,
+  feedLink: null,
+  itemsSeen: list.length,
+  encoding: null,
+  upstreamTtlMs: null,
+  consecutiveFailures: 0,
+  retryAfterMs: null,
+  lastFetchedAt: null,
+  lastSuccessAt: null,
+  durationMs: 0,
 });
 
 /** The catalog without its related index (not needed here, and slow at 100 000 articles). */
 function build(snapshots: Map<string, SourceSnapshot>): Catalog {
-  return runToEnd(buildCatalogSteps({ version: 1, now: Date.UTC(2026, 10, 1), sections: config.sections, sources: config.sources, snapshots }));
+  return runToEnd(
+    buildCatalogSteps({ version: 1, now: Date.UTC(2026, 10, 1), sections: config.sections, sources: config.sources, snapshots }),
+  );
 }
 
 /** RFC 4647 §3.3.1, written out independently of the code under test. */
@@ -70,8 +108,20 @@ const ids = (list: { length: number; slice: () => CatalogArticle[] }) => list.sl
 describe("the language filter", () => {
   const mixed = build(
     new Map([
-      ["a", snapshot("a", articles(600, "a", 0, (n) => LANGUAGES[n % LANGUAGES.length]!))],
-      ["b", snapshot("b", articles(400, "b", 600, (n) => LANGUAGES[(n * 3) % LANGUAGES.length]!))],
+      [
+        "a",
+        snapshot(
+          "a",
+          articles(600, "a", 0, (n) => LANGUAGES[n % LANGUAGES.length]!),
+        ),
+      ],
+      [
+        "b",
+        snapshot(
+          "b",
+          articles(400, "b", 600, (n) => LANGUAGES[(n * 3) % LANGUAGES.length]!),
+        ),
+      ],
     ]),
   );
 
@@ -82,9 +132,33 @@ describe("the language filter", () => {
   });
 
   it("matches what RFC 4647 basic filtering matches, alone and with every other filter", () => {
-    const ranges = ["en", "EN", "en-us", "en-GB", "en-au", "fr", "fr-ca", "de", "enm", "zh", "zh-hant", "zh-Hant-TW", "zh-Hans-CN", "it", "e"];
+    const ranges = [
+      "en",
+      "EN",
+      "en-us",
+      "en-GB",
+      "en-au",
+      "fr",
+      "fr-ca",
+      "de",
+      "enm",
+      "zh",
+      "zh-hant",
+      "zh-Hant-TW",
+      "zh-Hans-CN",
+      "it",
+      "e",
+    ];
     for (const language of ranges) {
-      for (const extra of [{}, { section: "tech" }, { section: "science" }, { source: "b" }, { tag: "space" }, { since: new Date(Date.UTC(2026, 1, 1)) }, { section: "tech", tag: "Chips", source: "a" }]) {
+      for (const extra of [
+        {},
+        { section: "tech" },
+        { section: "science" },
+        { source: "b" },
+        { tag: "space" },
+        { since: new Date(Date.UTC(2026, 1, 1)) },
+        { section: "tech", tag: "Chips", source: "a" },
+      ]) {
         const filter = { language, ...extra };
         const selection = selectArticles(mixed, filter);
         expect([filter, ids(selection.list)]).toEqual([filter, expected(mixed, filter)]);
@@ -132,10 +206,26 @@ describe("the language filter", () => {
 
   it("reads 100 000 articles' language from the index: the whole catalog is never scanned", () => {
     // One source: 1 in 100 articles in French, the rest in English or unknown.
-    const big = build(new Map([["a", snapshot("a", articles(100_000, "a", 0, (n) => (n % 100 === 0 ? "fr-FR" : n % 5 ? "en-GB" : null)))]]));
+    const big = build(
+      new Map([
+        [
+          "a",
+          snapshot(
+            "a",
+            articles(100_000, "a", 0, (n) => (n % 100 === 0 ? "fr-FR" : n % 5 ? "en-GB" : null)),
+          ),
+        ],
+      ]),
+    );
     expect(big.articles).toHaveLength(100_000);
     // A catalog whose full list cannot be read: any scan of it throws.
-    const guarded: Catalog = Object.create(big, { articles: { get: () => { throw new Error("scanned the whole catalog"); } } });
+    const guarded: Catalog = Object.create(big, {
+      articles: {
+        get: () => {
+          throw new Error("scanned the whole catalog");
+        },
+      },
+    });
     const started = performance.now();
     const french = selectArticles(guarded, { language: "fr" });
     const frenchInTech = selectArticles(guarded, { language: "fr", section: "tech" });
@@ -148,7 +238,9 @@ describe("the language filter", () => {
     expect(frenchChips.list.length).toBe(big.byLanguage.get("fr")!.filter((a) => a.tags.includes("Chips")).length);
     expect(ids(frenchInTech.list)).toEqual(big.articles.filter((a) => a.language === "fr-FR" && a.section === "tech").map((a) => a.id));
     // A language more common than the section: the section's list is read (and tested) rather than the index's.
-    expect(selectArticles(guarded, { language: "en", section: "tech" }).list.length).toBe(big.articles.filter((a) => a.language === "en-GB" && a.section === "tech").length);
+    expect(selectArticles(guarded, { language: "en", section: "tech" }).list.length).toBe(
+      big.articles.filter((a) => a.language === "en-GB" && a.section === "tech").length,
+    );
     console.log(`language filter over 100 000 articles: three selections in ${elapsed.toFixed(2)} ms`);
   });
 });

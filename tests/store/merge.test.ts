@@ -6,17 +6,50 @@ import { mergeArticles, mergeArticleSteps } from "../../src/store/merge.ts";
 import { runToEnd } from "../../src/store/time-slice.ts";
 
 const base: Article = {
-  id: "x", sourceId: "s", guid: null, title: "T", summary: null, rawBodyHtml: null, bodyBase: null, bodyWords: 0, url: "https://a.example/1",
-  canonicalUrl: "https://a.example/1", author: null, publishedAt: null, updatedAt: null,
-  image: null, tags: [], section: "news", commentCount: null, authors: [], enclosures: [], language: null,
+  id: "x",
+  sourceId: "s",
+  guid: null,
+  title: "T",
+  summary: null,
+  rawBodyHtml: null,
+  bodyBase: null,
+  bodyWords: 0,
+  url: "https://a.example/1",
+  canonicalUrl: "https://a.example/1",
+  author: null,
+  publishedAt: null,
+  updatedAt: null,
+  image: null,
+  tags: [],
+  section: "news",
+  commentCount: null,
+  authors: [],
+  enclosures: [],
+  language: null,
 };
 const make = (over: Partial<Article>): Article => ({ ...base, ...over });
 
 describe("merging the same story from several sources", () => {
   it("joins copies with one canonical URL, taking the richest value of each field and the earliest date", () => {
     const [merged, ...rest] = mergeArticles([
-      make({ id: "b", sourceId: "one", summary: "Short.", tags: ["AI"], publishedAt: new Date("2026-10-02T00:00:00Z"), image: { url: "https://a.example/s.jpg", alt: null, width: 100, height: 50 } }),
-      make({ id: "a", sourceId: "two", summary: "A longer summary.", rawBodyHtml: "<p>Body</p>", bodyWords: 1, tags: ["ai", "Chips"], publishedAt: new Date("2026-10-01T00:00:00Z"), image: { url: "https://a.example/l.jpg", alt: null, width: 800, height: 400 } }),
+      make({
+        id: "b",
+        sourceId: "one",
+        summary: "Short.",
+        tags: ["AI"],
+        publishedAt: new Date("2026-10-02T00:00:00Z"),
+        image: { url: "https://a.example/s.jpg", alt: null, width: 100, height: 50 },
+      }),
+      make({
+        id: "a",
+        sourceId: "two",
+        summary: "A longer summary.",
+        rawBodyHtml: "<p>Body</p>",
+        bodyWords: 1,
+        tags: ["ai", "Chips"],
+        publishedAt: new Date("2026-10-01T00:00:00Z"),
+        image: { url: "https://a.example/l.jpg", alt: null, width: 800, height: 400 },
+      }),
     ]);
     expect(rest).toEqual([]);
     expect(merged).toMatchObject({
@@ -54,14 +87,18 @@ describe("merging the same story from several sources", () => {
   });
 
   it("keeps apart near misses: same short guid in two feeds, same title under two URLs", () => {
-    expect(mergeArticles([
-      make({ id: "1", sourceId: "one", guid: "42", canonicalUrl: "https://a.example/x" }),
-      make({ id: "2", sourceId: "two", guid: "42", canonicalUrl: "https://b.example/x" }),
-    ])).toHaveLength(2);
-    expect(mergeArticles([
-      make({ id: "1", title: "Weather", canonicalUrl: "https://a.example/weather/monday" }),
-      make({ id: "2", title: "Weather", canonicalUrl: "https://a.example/weather/tuesday" }),
-    ])).toHaveLength(2);
+    expect(
+      mergeArticles([
+        make({ id: "1", sourceId: "one", guid: "42", canonicalUrl: "https://a.example/x" }),
+        make({ id: "2", sourceId: "two", guid: "42", canonicalUrl: "https://b.example/x" }),
+      ]),
+    ).toHaveLength(2);
+    expect(
+      mergeArticles([
+        make({ id: "1", title: "Weather", canonicalUrl: "https://a.example/weather/monday" }),
+        make({ id: "2", title: "Weather", canonicalUrl: "https://a.example/weather/tuesday" }),
+      ]),
+    ).toHaveLength(2);
   });
 });
 
@@ -69,8 +106,20 @@ describe("merging by near-identical titles", () => {
   const day = (h: number) => new Date(Date.UTC(2026, 9, 6, h));
   it("joins copies from different sources whose titles differ by punctuation or a word, within a day", () => {
     const merged = mergeArticles([
-      make({ id: "1", sourceId: "one", title: "US widens GPU export controls to cover cloud rentals in China", canonicalUrl: "https://a.example/gpu", publishedAt: day(8) }),
-      make({ id: "2", sourceId: "two", title: "U.S. widens GPU export controls to cover cloud rentals in China", canonicalUrl: "https://b.example/world/gpu-rules", publishedAt: day(20) }),
+      make({
+        id: "1",
+        sourceId: "one",
+        title: "US widens GPU export controls to cover cloud rentals in China",
+        canonicalUrl: "https://a.example/gpu",
+        publishedAt: day(8),
+      }),
+      make({
+        id: "2",
+        sourceId: "two",
+        title: "U.S. widens GPU export controls to cover cloud rentals in China",
+        canonicalUrl: "https://b.example/world/gpu-rules",
+        publishedAt: day(20),
+      }),
     ]);
     expect(merged).toHaveLength(1);
     expect(sourceIdsOf(merged[0]!)).toEqual(["one", "two"]);
@@ -81,34 +130,85 @@ describe("merging by near-identical titles", () => {
     ["different stories sharing words", "Storm closes schools across the north", "Storm closes roads across the south", 1],
     ["the same title two days apart", "Weekly market wrap", "Weekly market wrap", 48],
   ])("keeps apart near misses: %s", (_name, first, second, hours) => {
-    expect(mergeArticles([
-      make({ id: "1", sourceId: "one", title: first, canonicalUrl: "https://a.example/1", publishedAt: day(0) }),
-      make({ id: "2", sourceId: "two", title: second, canonicalUrl: "https://b.example/2", publishedAt: new Date(day(0).getTime() + hours * 3600_000) }),
-    ])).toHaveLength(2);
+    expect(
+      mergeArticles([
+        make({ id: "1", sourceId: "one", title: first, canonicalUrl: "https://a.example/1", publishedAt: day(0) }),
+        make({
+          id: "2",
+          sourceId: "two",
+          title: second,
+          canonicalUrl: "https://b.example/2",
+          publishedAt: new Date(day(0).getTime() + hours * 3600_000),
+        }),
+      ]),
+    ).toHaveLength(2);
   });
 
   it("merges the same when the sources' lists come again (what is kept per list), and follows a list that changed", () => {
-    const one = [make({ id: "1", sourceId: "one", title: "Port strike halts container traffic in Rotterdam", canonicalUrl: "https://a.example/strike", publishedAt: day(8) })];
-    const two = [make({ id: "2", sourceId: "two", title: "Port strike halts container traffic in Rotterdam!", canonicalUrl: "https://b.example/rotterdam", publishedAt: day(9) })];
+    const one = [
+      make({
+        id: "1",
+        sourceId: "one",
+        title: "Port strike halts container traffic in Rotterdam",
+        canonicalUrl: "https://a.example/strike",
+        publishedAt: day(8),
+      }),
+    ];
+    const two = [
+      make({
+        id: "2",
+        sourceId: "two",
+        title: "Port strike halts container traffic in Rotterdam!",
+        canonicalUrl: "https://b.example/rotterdam",
+        publishedAt: day(9),
+      }),
+    ];
     const ids = (lists: Article[][]) => runToEnd(mergeArticleSteps(lists)).map((article) => [article.id, sourceIdsOf(article)]);
     expect(ids([one, two])).toEqual([["1", ["one", "two"]]]);
     expect(ids([one, two])).toEqual([["1", ["one", "two"]]]);
     // Source two's feed changed: a new list, its title another story.
     const changed = [{ ...two[0]!, title: "Dock workers vote on new contract" }];
-    expect(ids([one, changed])).toEqual([["1", ["one"]], ["2", ["two"]]]);
+    expect(ids([one, changed])).toEqual([
+      ["1", ["one"]],
+      ["2", ["two"]],
+    ]);
   });
 
   it("never joins two items of one source by title", () => {
-    expect(mergeArticles([
-      make({ id: "1", sourceId: "one", title: "Daily briefing", canonicalUrl: "https://a.example/1", publishedAt: day(1) }),
-      make({ id: "2", sourceId: "one", title: "Daily briefing", canonicalUrl: "https://a.example/2", publishedAt: day(2) }),
-    ])).toHaveLength(2);
+    expect(
+      mergeArticles([
+        make({ id: "1", sourceId: "one", title: "Daily briefing", canonicalUrl: "https://a.example/1", publishedAt: day(1) }),
+        make({ id: "2", sourceId: "one", title: "Daily briefing", canonicalUrl: "https://a.example/2", publishedAt: day(2) }),
+      ]),
+    ).toHaveLength(2);
   });
 });
 
 describe("a story one source alone carries", () => {
   it("is that source's article itself, shared by every catalog version, with its source, URL and guid", () => {
-    const article = { ...mergeArticles([])[0], id: "solo", sourceId: "only", guid: "tag:solo", title: "A story nobody else has", summary: null, rawBodyHtml: null, bodyBase: null, bodyWords: 0, url: "https://only.example/solo", canonicalUrl: "https://only.example/solo", author: null, publishedAt: null, updatedAt: null, image: null, tags: [], section: "news", commentCount: null, authors: [], enclosures: [], language: null };
+    const article = {
+      ...mergeArticles([])[0],
+      id: "solo",
+      sourceId: "only",
+      guid: "tag:solo",
+      title: "A story nobody else has",
+      summary: null,
+      rawBodyHtml: null,
+      bodyBase: null,
+      bodyWords: 0,
+      url: "https://only.example/solo",
+      canonicalUrl: "https://only.example/solo",
+      author: null,
+      publishedAt: null,
+      updatedAt: null,
+      image: null,
+      tags: [],
+      section: "news",
+      commentCount: null,
+      authors: [],
+      enclosures: [],
+      language: null,
+    };
     const [first] = mergeArticles([article]);
     const [again] = mergeArticles([article]);
     expect(first).toBe(article);
@@ -121,10 +221,12 @@ describe("a story one source alone carries", () => {
 
 describe("one source's items are never one story", () => {
   it("two items of one source under one canonical URL (a page with an anchor per post) stay two stories", () => {
-    expect(mergeArticles([
-      make({ id: "1", sourceId: "one", title: "Post one", url: "https://a.example/day#1", canonicalUrl: "https://a.example/day" }),
-      make({ id: "2", sourceId: "one", title: "Post two", url: "https://a.example/day#2", canonicalUrl: "https://a.example/day" }),
-    ])).toHaveLength(2);
+    expect(
+      mergeArticles([
+        make({ id: "1", sourceId: "one", title: "Post one", url: "https://a.example/day#1", canonicalUrl: "https://a.example/day" }),
+        make({ id: "2", sourceId: "one", title: "Post two", url: "https://a.example/day#2", canonicalUrl: "https://a.example/day" }),
+      ]),
+    ).toHaveLength(2);
   });
 
   it("a chain of copies through another source never joins two items of one source", () => {
@@ -147,21 +249,45 @@ describe("one source's items are never one story", () => {
   });
 
   it("an item without a link of its own (a podcast episode shown under the home page) is not merged by that page", () => {
-    expect(mergeArticles([
-      make({ id: "1", sourceId: "one", title: "Episode 1", url: "https://pod.example/", canonicalUrl: "https://pod.example#item-1" }),
-      make({ id: "2", sourceId: "two", title: "Our podcast", url: "https://pod.example/", canonicalUrl: "https://pod.example" }),
-    ])).toHaveLength(2);
+    expect(
+      mergeArticles([
+        make({ id: "1", sourceId: "one", title: "Episode 1", url: "https://pod.example/", canonicalUrl: "https://pod.example#item-1" }),
+        make({ id: "2", sourceId: "two", title: "Our podcast", url: "https://pod.example/", canonicalUrl: "https://pod.example" }),
+      ]),
+    ).toHaveLength(2);
   });
 });
 
 describe("merging authors, media and language", () => {
   it("lists every copy's authors once (the first source's first), every file once by URL, and the first language given", () => {
     const [merged] = mergeArticles([
-      make({ id: "1", sourceId: "one", author: null, authors: [{ name: null, email: "desk@a.example", url: null }], enclosures: [{ url: "https://cdn.example/a.mp3", type: "audio/mpeg", length: null, durationSeconds: 60 }] }),
-      make({ id: "2", sourceId: "two", author: "Ada", authors: [{ name: "Ada", email: null, url: null }, { name: null, email: "DESK@a.example", url: null }], enclosures: [{ url: "https://cdn.example/a.mp3", type: null, length: 5, durationSeconds: null }, { url: "https://cdn.example/b.jpg", type: "image/jpeg", length: null, durationSeconds: null }], language: "en-GB" }),
+      make({
+        id: "1",
+        sourceId: "one",
+        author: null,
+        authors: [{ name: null, email: "desk@a.example", url: null }],
+        enclosures: [{ url: "https://cdn.example/a.mp3", type: "audio/mpeg", length: null, durationSeconds: 60 }],
+      }),
+      make({
+        id: "2",
+        sourceId: "two",
+        author: "Ada",
+        authors: [
+          { name: "Ada", email: null, url: null },
+          { name: null, email: "DESK@a.example", url: null },
+        ],
+        enclosures: [
+          { url: "https://cdn.example/a.mp3", type: null, length: 5, durationSeconds: null },
+          { url: "https://cdn.example/b.jpg", type: "image/jpeg", length: null, durationSeconds: null },
+        ],
+        language: "en-GB",
+      }),
       make({ id: "3", sourceId: "three", language: "en-US" }),
     ]);
-    expect(merged!.authors).toEqual([{ name: null, email: "desk@a.example", url: null }, { name: "Ada", email: null, url: null }]);
+    expect(merged!.authors).toEqual([
+      { name: null, email: "desk@a.example", url: null },
+      { name: "Ada", email: null, url: null },
+    ]);
     expect(merged!.author).toBe("Ada");
     expect(merged!.enclosures.map((e) => e.url)).toEqual(["https://cdn.example/a.mp3", "https://cdn.example/b.jpg"]);
     expect(merged!.enclosures[0]!.type).toBe("audio/mpeg");

@@ -6,14 +6,34 @@ import { freshnessMs, MAX_BACKOFF_MS, MAX_HINTED_TTL_MS } from "../../src/store/
 import { Refresher } from "../../src/store/refresher.ts";
 
 const config = parseSourcesConfig(
-  { sections: [{ slug: "news", name: "News" }], sources: [{ id: "wire", name: "Wire", url: "https://wire.example/rss", section: "news", refreshSeconds: 60 }] },
+  {
+    sections: [{ slug: "news", name: "News" }],
+    sources: [{ id: "wire", name: "Wire", url: "https://wire.example/rss", section: "news", refreshSeconds: 60 }],
+  },
   "/srv/sources.json",
 );
 const source = config.sources[0]!;
 const snapshot = (over: Partial<SourceSnapshot>): SourceSnapshot => ({
-  sourceId: "wire", articles: [], contentHash: "h", format: "rss", etag: null, lastModified: null, ok: true, error: null, warning: null,
-  feedTitle: null, feedLink: null, itemsSeen: 0, encoding: null, upstreamTtlMs: null, consecutiveFailures: 0, retryAfterMs: null,
-  lastFetchedAt: null, lastSuccessAt: null, durationMs: 0, ...over,
+  sourceId: "wire",
+  articles: [],
+  contentHash: "h",
+  format: "rss",
+  etag: null,
+  lastModified: null,
+  ok: true,
+  error: null,
+  warning: null,
+  feedTitle: null,
+  feedLink: null,
+  itemsSeen: 0,
+  encoding: null,
+  upstreamTtlMs: null,
+  consecutiveFailures: 0,
+  retryAfterMs: null,
+  lastFetchedAt: null,
+  lastSuccessAt: null,
+  durationMs: 0,
+  ...over,
 });
 const noJitter = () => 0.5;
 
@@ -26,7 +46,8 @@ describe("freshness policy", () => {
   });
 
   it("backs off exponentially on failures, honours Retry-After, never gives up", () => {
-    const failed = (n: number, retryAfterMs: number | null = null) => freshnessMs({ ...source, refreshSeconds: 3600 }, snapshot({ ok: false, consecutiveFailures: n, retryAfterMs }), noJitter);
+    const failed = (n: number, retryAfterMs: number | null = null) =>
+      freshnessMs({ ...source, refreshSeconds: 3600 }, snapshot({ ok: false, consecutiveFailures: n, retryAfterMs }), noJitter);
     expect([1, 2, 3, 4].map((n) => failed(n))).toEqual([30_000, 60_000, 120_000, 240_000]);
     expect(failed(40)).toBe(MAX_BACKOFF_MS);
     expect(failed(1, 600_000)).toBe(600_000);
@@ -58,7 +79,11 @@ describe("the background refresher", () => {
       sources: () => [source],
       sleep: async (ms, signal) => {
         waits.push(ms);
-        if (waits.length > outcomes.length) return new Promise((resolve) => (release = resolve as () => void, signal.addEventListener("abort", () => resolve())));
+        if (waits.length > outcomes.length)
+          return new Promise((resolve) => {
+            release = resolve as () => void;
+            signal.addEventListener("abort", () => resolve());
+          });
         clock += ms; // the time passes that the refresher asked to wait
       },
     });

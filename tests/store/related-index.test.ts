@@ -8,9 +8,26 @@ const topics = ["harbour cranes shipping containers", "orbital telescope mirror 
 const article = (n: number): Article => {
   const topic = topics[n % topics.length]!;
   return {
-    id: `a${n}`, sourceId: `s${n % 4}`, guid: null, title: `Report ${n}: ${topic} update number${n}`, summary: `More on ${topic}.`,
-    rawBodyHtml: `<p>${topic} ${topic} detail${n}</p>`, bodyBase: null, bodyWords: 0, url: `https://s.example/${n}`, canonicalUrl: `https://s.example/${n}`, author: null,
-    publishedAt: new Date(Date.UTC(2026, 10, 1) - n * 3_600_000), updatedAt: null, image: null, tags: [], section: "news", commentCount: null, authors: [], enclosures: [], language: null,
+    id: `a${n}`,
+    sourceId: `s${n % 4}`,
+    guid: null,
+    title: `Report ${n}: ${topic} update number${n}`,
+    summary: `More on ${topic}.`,
+    rawBodyHtml: `<p>${topic} ${topic} detail${n}</p>`,
+    bodyBase: null,
+    bodyWords: 0,
+    url: `https://s.example/${n}`,
+    canonicalUrl: `https://s.example/${n}`,
+    author: null,
+    publishedAt: new Date(Date.UTC(2026, 10, 1) - n * 3_600_000),
+    updatedAt: null,
+    image: null,
+    tags: [],
+    section: "news",
+    commentCount: null,
+    authors: [],
+    enclosures: [],
+    language: null,
   };
 };
 
@@ -33,7 +50,12 @@ describe("the related index", () => {
     // Another `first` is its own lookup: the best 2 are the best 4's first two.
     expect(index.relatedTo("a1", 2).map((m) => m.article.id)).toEqual(ids.slice(0, 2));
     // Past what is remembered, looked up each time, the same.
-    expect(index.relatedTo("a1", 40).slice(0, 4).map((m) => m.article.id)).toEqual(ids);
+    expect(
+      index
+        .relatedTo("a1", 40)
+        .slice(0, 4)
+        .map((m) => m.article.id),
+    ).toEqual(ids);
   });
 
   it("stays correct when its memory fills and is emptied", () => {

@@ -6,8 +6,15 @@ import { startFixtureServer, type Route } from "../helpers/fixture-server.ts";
 import { startGateway, TEST_SECTIONS } from "../helpers/gateway.ts";
 import { rssFeed } from "../helpers/ops.ts";
 
-const feed = (host: string, label: string, count = 2): Route => (_req, res) =>
-  void res.writeHead(200, { "content-type": "application/rss+xml" }).end(rssFeed(host, Array.from({ length: count }, (_, i) => `${label} story ${i}`)));
+const feed =
+  (host: string, label: string, count = 2): Route =>
+  (_req, res) =>
+    void res.writeHead(200, { "content-type": "application/rss+xml" }).end(
+      rssFeed(
+        host,
+        Array.from({ length: count }, (_, i) => `${label} story ${i}`),
+      ),
+    );
 
 const config = (json: unknown): SourcesConfig => parseSourcesConfig(json, path.join("/tmp/newsgate-reload", "sources.json"));
 
@@ -16,7 +23,15 @@ describe("planReload", () => {
     sections: TEST_SECTIONS,
     sources: [
       { id: "a", name: "A", url: "https://a.example/rss", section: "technology" },
-      { id: "b", name: "B", url: "https://b.example/api", section: "business", format: "json", map: { items: "results", title: "t", url: "u" }, headers: { "x-key": "1" } },
+      {
+        id: "b",
+        name: "B",
+        url: "https://b.example/api",
+        section: "business",
+        format: "json",
+        map: { items: "results", title: "t", url: "u" },
+        headers: { "x-key": "1" },
+      },
     ],
   };
   const plan = (next: typeof base) => planReload(config(base), config(next));

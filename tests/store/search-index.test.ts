@@ -13,7 +13,8 @@ function article(fields: { title?: string; summary?: string | null; body?: strin
     title: fields.title ?? "Untitled",
     summary: fields.summary === undefined ? "Nothing to see." : fields.summary,
     rawBodyHtml: fields.body === undefined ? "<p>Nothing here.</p>" : fields.body,
-    bodyBase: null, bodyWords: 0,
+    bodyBase: null,
+    bodyWords: 0,
     url: `https://example.com/${id}`,
     canonicalUrl: `https://example.com/${id}`,
     author: null,
@@ -22,7 +23,10 @@ function article(fields: { title?: string; summary?: string | null; body?: strin
     image: null,
     tags: fields.tags ?? [],
     section: "technology",
-    commentCount: null, authors: [], enclosures: [], language: null,
+    commentCount: null,
+    authors: [],
+    enclosures: [],
+    language: null,
   };
 }
 
@@ -31,7 +35,8 @@ const ids = (index: SearchIndex, query: string) => index.search(query).map((hit)
  * A search's hits as plain data: a hit also holds its query's match, which
  * reaches the whole index, and comparing that deeply took 40 s for 500 hits.
  */
-const results = (index: SearchIndex, query: string) => index.search(query).map(({ id, score, position, terms }) => ({ id, score, position, terms }));
+const results = (index: SearchIndex, query: string) =>
+  index.search(query).map(({ id, score, position, terms }) => ({ id, score, position, terms }));
 
 describe("search index", () => {
   describe("ranking", () => {
@@ -144,7 +149,9 @@ describe("search index", () => {
 
   describe("building", () => {
     it("builds in steps that yield every few articles, to the same index as in one go", () => {
-      const articles = Array.from({ length: 1000 }, (_, i) => article({ id: `s${i}`, title: `Story ${i} about ${i % 2 ? "tides" : "comets"}` }));
+      const articles = Array.from({ length: 1000 }, (_, i) =>
+        article({ id: `s${i}`, title: `Story ${i} about ${i % 2 ? "tides" : "comets"}` }),
+      );
       const steps = SearchIndex.build(articles);
       let yields = 0;
       let next = steps.next();
@@ -176,7 +183,10 @@ describe("search index", () => {
 
     it("reads the body's words without its markup, with entities decoded", () => {
       const index = new SearchIndex([
-        article({ id: "html", body: '<p class="lede">Fusion&nbsp;reactor <a href="https://tokamak.example/">ignites</a></p><p>Caf&#233; &amp; cr&#xE8;me</p>' }),
+        article({
+          id: "html",
+          body: '<p class="lede">Fusion&nbsp;reactor <a href="https://tokamak.example/">ignites</a></p><p>Caf&#233; &amp; cr&#xE8;me</p>',
+        }),
       ]);
       expect(ids(index, "fusion reactor ignites")).toEqual(["html"]);
       expect(ids(index, "café")).toEqual(["html"]);
@@ -225,7 +235,10 @@ describe("search index", () => {
     });
 
     it("finds the article of a hit by id when the hit carries no position", () => {
-      const index = new SearchIndex([article({ id: "x1", summary: "Rovers on the moon." }), article({ id: "x2", summary: "Rovers on mars." })]);
+      const index = new SearchIndex([
+        article({ id: "x1", summary: "Rovers on the moon." }),
+        article({ id: "x2", summary: "Rovers on mars." }),
+      ]);
       expect(index.snippet({ id: "x2", score: 1, terms: ["mars"] })).toBe("Rovers on <mark>mars</mark>.");
       expect(index.snippet({ id: "missing", score: 1, terms: ["mars"] })).toBeNull();
       expect(index.snippet({ id: "x1", score: 1, terms: [] })).toBeNull();

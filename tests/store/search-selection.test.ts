@@ -19,7 +19,15 @@ for (const snapshot of input.snapshots.values()) {
     else if (nth % 5 === 0) (item as { publishedAt: Date | null }).publishedAt = SAME_DAY;
   }
 }
-const catalog: Catalog = runToEnd(buildCatalogSteps({ version: 1, now: Date.UTC(2026, 10, 1), sections: input.config.sections, sources: input.config.sources, snapshots: input.snapshots }));
+const catalog: Catalog = runToEnd(
+  buildCatalogSteps({
+    version: 1,
+    now: Date.UTC(2026, 10, 1),
+    sections: input.config.sections,
+    sources: input.config.sources,
+    snapshots: input.snapshots,
+  }),
+);
 
 /**
  * The selection as it was made before hits were read lazily: every article
@@ -27,7 +35,12 @@ const catalog: Catalog = runToEnd(buildCatalogSteps({ version: 1, now: Date.UTC(
  * requested order. What the served path must still give, article for article.
  */
 function reference(filter: ArticleFilter): CatalogArticle[] {
-  const hits = new Map(catalog.search().search(filter.query!).map((hit) => [hit.id, hit.score]));
+  const hits = new Map(
+    catalog
+      .search()
+      .search(filter.query!)
+      .map((hit) => [hit.id, hit.score]),
+  );
   const tag = filter.tag?.toLowerCase();
   const list = (filter.section ? (catalog.bySection.get(filter.section) ?? []) : catalog.articles).filter(
     (article) =>
@@ -36,7 +49,8 @@ function reference(filter: ArticleFilter): CatalogArticle[] {
       (!tag || article.tags.some((t) => t.toLowerCase() === tag)) &&
       (!filter.since || (article.publishedAt !== null && article.publishedAt >= filter.since)),
   );
-  const order = filter.orderBy === "NEWEST" ? NEWEST : filter.orderBy === "OLDEST" ? OLDEST : relevance((article) => hits.get(article.id) ?? null);
+  const order =
+    filter.orderBy === "NEWEST" ? NEWEST : filter.orderBy === "OLDEST" ? OLDEST : relevance((article) => hits.get(article.id) ?? null);
   return sortArticles(list, order);
 }
 
@@ -55,8 +69,18 @@ function pagedIds(filter: ArticleFilter): string[] {
 }
 
 const article = catalog.articles[17]!;
-const words = article.title.toLowerCase().split(/\W+/).filter((w) => w.length >= 4);
-const QUERIES = [words[0]!, words[0]!.slice(0, 3), `${words[0]} ${words[1] ?? ""}`.trim(), words[0]!.slice(0, 4), "zzzzqqq", article.tags[0] ?? words[0]!];
+const words = article.title
+  .toLowerCase()
+  .split(/\W+/)
+  .filter((w) => w.length >= 4);
+const QUERIES = [
+  words[0]!,
+  words[0]!.slice(0, 3),
+  `${words[0]} ${words[1] ?? ""}`.trim(),
+  words[0]!.slice(0, 4),
+  "zzzzqqq",
+  article.tags[0] ?? words[0]!,
+];
 
 describe("a search as served", () => {
   it("lists, counts and pages the same articles in the same order as a full sort of the filtered catalog", () => {
@@ -76,7 +100,10 @@ describe("a search as served", () => {
     for (const filter of filters) {
       const expected = reference(filter).map((a) => a.id);
       const selection = selectArticles(catalog, filter);
-      expect(selection.list.slice().map((a) => a.id), JSON.stringify(filter)).toEqual(expected);
+      expect(
+        selection.list.slice().map((a) => a.id),
+        JSON.stringify(filter),
+      ).toEqual(expected);
       expect(pagedIds(filter), JSON.stringify(filter)).toEqual(expected);
       if (expected.length > 7) nonEmpty++;
     }
@@ -113,13 +140,18 @@ describe("search order", () => {
       id,
       title,
       summary: null,
-      rawBodyHtml: null, bodyBase: null, bodyWords: 0,
+      rawBodyHtml: null,
+      bodyBase: null,
+      bodyWords: 0,
       tags: [],
       merged: undefined,
     });
     // Identical texts tie exactly; ids are listed out of order so document order cannot pass for id order.
     const articles = ["m", "c", "x", "a", "q", "b"].map((id) => make(id, "Harbour cranes idle"));
-    articles.push(make("z-strong", "Harbour cranes harbour cranes"), make("y-weak", "Harbour cranes idle at the old harbour quay in the long winter night"));
+    articles.push(
+      make("z-strong", "Harbour cranes harbour cranes"),
+      make("y-weak", "Harbour cranes idle at the old harbour quay in the long winter night"),
+    );
     const index = new SearchIndex(articles);
     const hits = index.search("harbour");
     const scores = hits.map((hit) => hit.score);

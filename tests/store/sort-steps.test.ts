@@ -23,7 +23,14 @@ describe("sortSteps", () => {
     const items = Array.from({ length: 1000 }, (_, i) => ({ key: (i * 7919) % 1000, at: i }));
     let compares = 0;
     let most = 0;
-    const steps = sortSteps(items, (a, b) => (compares++, byKey(a, b)), 100);
+    const steps = sortSteps(
+      items,
+      (a, b) => {
+        compares++;
+        return byKey(a, b);
+      },
+      100,
+    );
     let next = steps.next();
     let yields = 0;
     for (; !next.done; next = steps.next()) {

@@ -5,13 +5,32 @@ import { FeedCache } from "../../src/store/feed-cache.ts";
 import { MIN_REBUILD_INTERVAL_MS, Store } from "../../src/store/store.ts";
 
 const config = parseSourcesConfig(
-  { sections: [{ slug: "news", name: "News" }], sources: [{ id: "wire", name: "Wire", url: "https://wire.example/rss", section: "news", refreshSeconds: 60 }] },
+  {
+    sections: [{ slug: "news", name: "News" }],
+    sources: [{ id: "wire", name: "Wire", url: "https://wire.example/rss", section: "news", refreshSeconds: 60 }],
+  },
   "/srv/sources.json",
 );
 const snapshot = (hash: string): SourceSnapshot => ({
-  sourceId: "wire", articles: [], contentHash: hash, format: "rss", etag: null, lastModified: null, ok: true, error: null, warning: null,
-  feedTitle: null, feedLink: null, itemsSeen: 0, encoding: null, upstreamTtlMs: null, consecutiveFailures: 0, retryAfterMs: null,
-  lastFetchedAt: null, lastSuccessAt: null, durationMs: 0,
+  sourceId: "wire",
+  articles: [],
+  contentHash: hash,
+  format: "rss",
+  etag: null,
+  lastModified: null,
+  ok: true,
+  error: null,
+  warning: null,
+  feedTitle: null,
+  feedLink: null,
+  itemsSeen: 0,
+  encoding: null,
+  upstreamTtlMs: null,
+  consecutiveFailures: 0,
+  retryAfterMs: null,
+  lastFetchedAt: null,
+  lastSuccessAt: null,
+  durationMs: 0,
 });
 
 describe("the store", () => {
@@ -40,7 +59,13 @@ describe("a request while every source is fresh", () => {
   const manyConfig = parseSourcesConfig(
     {
       sections: [{ slug: "news", name: "News" }],
-      sources: [60, 300, 120].map((refreshSeconds, s) => ({ id: `s${s}`, name: `S${s}`, url: `https://s${s}.example/rss`, section: "news", refreshSeconds })),
+      sources: [60, 300, 120].map((refreshSeconds, s) => ({
+        id: `s${s}`,
+        name: `S${s}`,
+        url: `https://s${s}.example/rss`,
+        section: "news",
+        refreshSeconds,
+      })),
     },
     "/srv/sources.json",
   );
@@ -81,7 +106,10 @@ describe("a request while every source is fresh", () => {
     lookups.length = 0;
     expect(await store.catalog()).toBe(first); // served stale while s0 refreshes
     // Counted once per kind: two fresh, one stale.
-    expect(lookups).toEqual([["hit", 2], ["stale", 1]]);
+    expect(lookups).toEqual([
+      ["hit", 2],
+      ["stale", 1],
+    ]);
     await expect.poll(() => loads).toEqual(["s0"]);
     // Read again with the same content: fresh once more, and no source is asked until s2 goes stale.
     lookups.length = 0;
@@ -100,17 +128,36 @@ describe("building a large catalog", () => {
   );
   const articlesOf = (sourceId: string, round: number) =>
     Array.from({ length: 150 }, (_, n) => ({
-      id: `${sourceId}-${round}-${n}`, sourceId, guid: null, title: `Story ${n} of ${sourceId} about topic${n % 37} and theme${n % 11}`,
-      summary: `A summary mentioning topic${n % 37}, region${n % 7} and theme${n % 11}.`, rawBodyHtml: `<p>Body of story ${n}: topic${n % 37} theme${n % 11} detail${n % 5}.</p>`, bodyBase: null, bodyWords: 0,
-      url: `https://${sourceId}.example/${round}/${n}`, canonicalUrl: `https://${sourceId}.example/${round}/${n}`, author: null,
-      publishedAt: new Date(Date.UTC(2026, 10, 1) - n * 3_600_000), updatedAt: null, image: null, tags: [`topic${n % 37}`],
-      section: "news", commentCount: null, authors: [], enclosures: [], language: null,
+      id: `${sourceId}-${round}-${n}`,
+      sourceId,
+      guid: null,
+      title: `Story ${n} of ${sourceId} about topic${n % 37} and theme${n % 11}`,
+      summary: `A summary mentioning topic${n % 37}, region${n % 7} and theme${n % 11}.`,
+      rawBodyHtml: `<p>Body of story ${n}: topic${n % 37} theme${n % 11} detail${n % 5}.</p>`,
+      bodyBase: null,
+      bodyWords: 0,
+      url: `https://${sourceId}.example/${round}/${n}`,
+      canonicalUrl: `https://${sourceId}.example/${round}/${n}`,
+      author: null,
+      publishedAt: new Date(Date.UTC(2026, 10, 1) - n * 3_600_000),
+      updatedAt: null,
+      image: null,
+      tags: [`topic${n % 37}`],
+      section: "news",
+      commentCount: null,
+      authors: [],
+      enclosures: [],
+      language: null,
     }));
-  const bigSnapshot = (sourceId: string, round: number): SourceSnapshot => ({ ...snapshot(`${sourceId}:${round}`), sourceId, articles: articlesOf(sourceId, round) });
+  const bigSnapshot = (sourceId: string, round: number): SourceSnapshot => ({
+    ...snapshot(`${sourceId}:${round}`),
+    sourceId,
+    articles: articlesOf(sourceId, round),
+  });
 
   it("never holds the event loop for the whole build, and callers during it share one build", async () => {
-    let round = 0;
-    let clock = 1_000_000;
+    const round = 0;
+    const clock = 1_000_000;
     const feedCache = new FeedCache({ now: () => clock, random: () => 0.5, load: async (source) => bigSnapshot(source.id, round) });
     const store = new Store({ config: bigConfig, feedCache, now: () => clock });
     let turns = 0;

@@ -4,7 +4,9 @@ import { sameStoryTitles, titleSimilarity } from "../../src/store/title-similari
 describe("title similarity", () => {
   it("is 1 for equal titles, high for a changed word, low for other stories", () => {
     expect(titleSimilarity("Ocean heat record", "ocean heat record!")).toBe(1);
-    expect(titleSimilarity("Ledgerline raises $85M Series B to automate B2B payments", "Ledgerline raises $85M Series B to automate payments")).toBeGreaterThan(0.88);
+    expect(
+      titleSimilarity("Ledgerline raises $85M Series B to automate B2B payments", "Ledgerline raises $85M Series B to automate payments"),
+    ).toBeGreaterThan(0.88);
     expect(titleSimilarity("Ocean heat record stresses coral reefs", "Quantum error correction passes milestone")).toBeLessThan(0.5);
     expect(titleSimilarity("", "anything")).toBe(0);
   });

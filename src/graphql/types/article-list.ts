@@ -27,7 +27,8 @@ export const ArticleConnection = builder.connectionObject(
     fields: (t) => ({
       snippet: t.string({
         nullable: true,
-        description: "With a `query`: a short excerpt around the first match, as HTML-escaped text with the matched words in `<mark>`. Null without a query.",
+        description:
+          "With a `query`: a short excerpt around the first match, as HTML-escaped text with the matched words in `<mark>`. Null without a query.",
         resolve: (edge) => (edge as { snippet?: string | null }).snippet ?? null,
       }),
     }),
@@ -42,7 +43,9 @@ export const articleFilterArgs = builder.args((t) => ({
     description:
       "Only articles in this language: a BCP 47 tag or prefix, matched by RFC 4647 basic filtering, case-insensitive: `en` finds en, en-US and en-GB; `en-US` finds en-US only. Articles whose language is unknown never match. A malformed tag is BAD_USER_INPUT.",
   }),
-  query: t.string({ description: `Full-text search over title, summary, body and tags (BM25 ranking, prefix and typo tolerant); every term must match. At most ${MAX_QUERY_CHARS} characters.` }),
+  query: t.string({
+    description: `Full-text search over title, summary, body and tags (BM25 ranking, prefix and typo tolerant); every term must match. At most ${MAX_QUERY_CHARS} characters.`,
+  }),
   since: t.field({ type: DateTime, description: "Only articles published at or after this time." }),
   until: t.field({ type: DateTime, description: "Only articles published at or before this time." }),
   orderBy: t.field({ type: ArticleOrder, description: "Order of the list: NEWEST by default, RELEVANCE by default with a query." }),
@@ -78,14 +81,15 @@ export async function articlePage(context: GraphQLContext, args: ArticleListArgs
     throw error;
   }
   if (args.since && args.until && args.since > args.until) throw badUserInput("`since` is after `until`", "since");
-  if (args.query && args.query.length > MAX_QUERY_CHARS) throw badUserInput(`\`query\` may be at most ${MAX_QUERY_CHARS} characters`, "query");
+  if (args.query && args.query.length > MAX_QUERY_CHARS)
+    throw badUserInput(`\`query\` may be at most ${MAX_QUERY_CHARS} characters`, "query");
   try {
     const selection = selectArticles(catalog, { ...args, source });
     const page = paginate(selection.list, args, selection.order, selection.keyAt);
     const { hitAt } = selection;
     if (hitAt) {
       const index = catalog.search();
-      page.edges.forEach((edge, i) => (edge.snippet = index.snippet(hitAt(page.offset + i))));
+      for (const [i, edge] of page.edges.entries()) edge.snippet = index.snippet(hitAt(page.offset + i));
     }
     return page;
   } catch (error) {

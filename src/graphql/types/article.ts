@@ -21,26 +21,52 @@ builder.node(Article, {
   loadMany: (ids, context) => ids.map((id) => context.loaders.article.load(id)),
   fields: (t) => ({
     title: t.exposeString("title", { description: "Headline as plain text." }),
-    summary: t.exposeString("summary", { nullable: true, description: "Plain-text summary (no markup), about 300 characters at most, cut at a word." }),
-    contentHtml: t.string({ nullable: true, description: "Body as sanitized HTML: no scripts, event handlers, styles or embeds; links absolute.", resolve: (a) => contentHtmlOf(a) }),
+    summary: t.exposeString("summary", {
+      nullable: true,
+      description: "Plain-text summary (no markup), about 300 characters at most, cut at a word.",
+    }),
+    contentHtml: t.string({
+      nullable: true,
+      description: "Body as sanitized HTML: no scripts, event handlers, styles or embeds; links absolute.",
+      resolve: (a) => contentHtmlOf(a),
+    }),
     url: t.exposeString("url", {
       nullable: true,
-      description: "Absolute link to the story as its publisher wrote it; for an item without a link of its own (a podcast episode), its feed's home page; null when neither gives a web page.",
+      description:
+        "Absolute link to the story as its publisher wrote it; for an item without a link of its own (a podcast episode), its feed's home page; null when neither gives a web page.",
     }),
     canonicalUrl: t.string({
       nullable: true,
-      description: "The story's own link in canonical form (no tracking parameters or fragment), used to merge copies; null when the story has no link of its own.",
+      description:
+        "The story's own link in canonical form (no tracking parameters or fragment), used to merge copies; null when the story has no link of its own.",
       resolve: (a) => (isStandInCanonicalUrl(a.canonicalUrl) ? null : a.canonicalUrl),
     }),
-    author: t.exposeString("author", { nullable: true, description: "The byline: the name of the first author that has one (see `authors` for all of them, with links and addresses); null when no author is named." }),
+    author: t.exposeString("author", {
+      nullable: true,
+      description:
+        "The byline: the name of the first author that has one (see `authors` for all of them, with links and addresses); null when no author is named.",
+    }),
     authors: t.field({
       type: [Author],
       description: "Every author the story names (else its feed's), in the feed's order; empty when none is named.",
       resolve: (a) => a.authors,
     }),
-    publishedAt: t.field({ type: DateTime, nullable: true, description: "First publication (the earliest any source gives).", resolve: (a) => a.publishedAt }),
-    updatedAt: t.field({ type: DateTime, nullable: true, description: "Last update, when a source gives one.", resolve: (a) => a.updatedAt }),
-    commentCount: t.exposeInt("commentCount", { nullable: true, description: "Comments the sources count (the largest count when several do); null when none says." }),
+    publishedAt: t.field({
+      type: DateTime,
+      nullable: true,
+      description: "First publication (the earliest any source gives).",
+      resolve: (a) => a.publishedAt,
+    }),
+    updatedAt: t.field({
+      type: DateTime,
+      nullable: true,
+      description: "Last update, when a source gives one.",
+      resolve: (a) => a.updatedAt,
+    }),
+    commentCount: t.exposeInt("commentCount", {
+      nullable: true,
+      description: "Comments the sources count (the largest count when several do); null when none says.",
+    }),
     readingTimeMinutes: t.int({ description: "Estimated reading time of the body, at least 1.", resolve: (a) => readingTimeOf(a) }),
     image: t.field({ type: Image, nullable: true, description: "The best image the sources give.", resolve: (a) => a.image }),
     tags: t.exposeStringList("tags", { description: "Topics from the feeds' categories." }),
@@ -52,7 +78,8 @@ builder.node(Article, {
     }),
     language: t.exposeString("language", {
       nullable: true,
-      description: "The story's language as a BCP 47 tag, e.g. `en` or `en-US` (from the item, else its feed); null when neither says. The `language` argument of article lists filters on it.",
+      description:
+        "The story's language as a BCP 47 tag, e.g. `en` or `en-US` (from the item, else its feed); null when neither says. The `language` argument of article lists filters on it.",
     }),
     section: t.field({
       type: Section,

@@ -8,7 +8,10 @@ export const Enclosure = builder.objectRef<ArticleEnclosure>("Enclosure").implem
   description: "A media file attached to an article (a podcast episode's audio, a video), as its feed gives it.",
   fields: (t) => ({
     url: t.exposeString("url", { description: "Absolute http(s) URL of the file." }),
-    type: t.exposeString("type", { nullable: true, description: "MIME type in lower case, e.g. `audio/mpeg`; null when the feed gives none." }),
+    type: t.exposeString("type", {
+      nullable: true,
+      description: "MIME type in lower case, e.g. `audio/mpeg`; null when the feed gives none.",
+    }),
     length: t.float({
       nullable: true,
       description:

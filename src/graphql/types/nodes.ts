@@ -12,7 +12,8 @@ builder.queryField("nodes", (t) =>
   t.field({
     type: [builder.nodeInterfaceRef()],
     nullable: { list: false, items: true },
-    description: "Several objects by their global ids, in the order asked: an id that names nothing is null at its place, and an id this API did not issue is null with an error at its place.",
+    description:
+      "Several objects by their global ids, in the order asked: an id that names nothing is null at its place, and an id this API did not issue is null with an error at its place.",
     args: { ids: t.arg.idList({ required: true, description: "Global ids, as objects' `id` fields give them." }) },
     resolve: async (_root, args, context, info) => {
       const decoded = args.ids.map((id) => {
@@ -22,7 +23,12 @@ builder.queryField("nodes", (t) =>
           return error as Error;
         }
       });
-      const found = await resolveNodes(builder, context, info, decoded.map((id) => (id instanceof Error ? null : id)));
+      const found = await resolveNodes(
+        builder,
+        context,
+        info,
+        decoded.map((id) => (id instanceof Error ? null : id)),
+      );
       // An Error as a list item is how graphql-js puts an error at that item's path, the item null.
       return decoded.map((id, index) => (id instanceof Error ? id : found[index])) as never;
     },

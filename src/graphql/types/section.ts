@@ -7,12 +7,12 @@ import { ArticleConnection, articleFilterArgs, articlePage } from "./article-lis
 export const MAX_LATEST = 50;
 
 builder.node(Section, {
-  description: "A section of the news site, such as \"Technology & Innovation\". Every article is filed under one.",
+  description: 'A section of the news site, such as "Technology & Innovation". Every article is filed under one.',
   id: { resolve: (section) => section.slug },
   loadMany: (slugs, context) => slugs.map((slug) => context.loaders.section.load(slug)),
   fields: (t) => ({
     slug: t.exposeString("slug", { description: "URL-safe name, e.g. `technology`." }),
-    name: t.exposeString("name", { description: "Display name, e.g. \"Technology & Innovation\"." }),
+    name: t.exposeString("name", { description: 'Display name, e.g. "Technology & Innovation".' }),
     articleCount: t.int({
       description: "How many articles the section holds.",
       resolve: async (section, _args, context) => (await context.catalog()).bySection.get(section.slug)?.length ?? 0,
@@ -23,7 +23,8 @@ builder.node(Section, {
       args: { first: t.arg.int({ defaultValue: 5, description: `How many, from 0 to ${MAX_LATEST}.` }) },
       resolve: async (section, args, context) => {
         const first = args.first ?? 5;
-        if (!Number.isInteger(first) || first < 0 || first > MAX_LATEST) throw badUserInput(`\`first\` of latest must be from 0 to ${MAX_LATEST}; got ${first}`, "first");
+        if (!Number.isInteger(first) || first < 0 || first > MAX_LATEST)
+          throw badUserInput(`\`first\` of latest must be from 0 to ${MAX_LATEST}; got ${first}`, "first");
         return ((await context.catalog()).bySection.get(section.slug) ?? []).slice(0, first);
       },
     }),

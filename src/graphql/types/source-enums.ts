@@ -8,8 +8,10 @@ const ERROR_CODES = {
   TOO_LARGE: "The body grew past the source's byte limit (counted after decompression).",
   HTTP_STATUS: "The upstream answered an HTTP error, or redirected to a scheme that is not http(s).",
   TOO_MANY_REDIRECTS: "More redirects than allowed (a loop, most often).",
-  INSECURE_REDIRECT: "A source with credentials (configured headers, a URL's user:password) was redirected from https to plain http: refused.",
-  PRIVATE_ADDRESS: "The read reached a loopback, private, link-local or reserved address after a public one (or at all, with --refuse-private-addresses).",
+  INSECURE_REDIRECT:
+    "A source with credentials (configured headers, a URL's user:password) was redirected from https to plain http: refused.",
+  PRIVATE_ADDRESS:
+    "The read reached a loopback, private, link-local or reserved address after a public one (or at all, with --refuse-private-addresses).",
   NETWORK: "The connection failed (refused, reset, name not found).",
   NOT_FOUND: "A bundled file that does not exist.",
   FORBIDDEN_PATH: "A file path outside the sources file's folder.",
@@ -19,7 +21,9 @@ const ERROR_CODES = {
 
 export const SourceErrorCode = builder.enumType("SourceErrorCode", {
   description: "Why a source's last read failed. Stable: clients may switch on it.",
-  values: Object.fromEntries(Object.entries(ERROR_CODES).map(([code, description]) => [code, { value: code as IngestErrorCode, description }])) as Record<IngestErrorCode, { value: IngestErrorCode; description: string }>,
+  values: Object.fromEntries(
+    Object.entries(ERROR_CODES).map(([code, description]) => [code, { value: code as IngestErrorCode, description }]),
+  ) as Record<IngestErrorCode, { value: IngestErrorCode; description: string }>,
 });
 
 const FORMATS = {

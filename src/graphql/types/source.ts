@@ -16,7 +16,8 @@ builder.node(Source, {
     sourceId: t.string({ description: "The source's id in the sources file.", resolve: (view) => view.config.id }),
     name: t.string({ description: "Display name.", resolve: (view) => view.config.name }),
     url: t.string({
-      description: "Where the source is read from (an http(s) URL or a bundled file), without user info, query or fragment: those may carry keys, so a query shows as `?…`.",
+      description:
+        "Where the source is read from (an http(s) URL or a bundled file), without user info, query or fragment: those may carry keys, so a query shows as `?…`.",
       resolve: (view) => redactUrl(view.config.url),
     }),
     status: t.field({ type: SourceStatus, description: "How the last read went.", resolve: (view) => view }),
@@ -27,9 +28,23 @@ SourceStatus.implement({
   description: "Health of a source. A failing source never fails a query: its last good articles are still served.",
   fields: (t) => ({
     ok: t.boolean({ description: "Whether the last read succeeded.", resolve: (view) => view.snapshot?.ok ?? false }),
-    lastFetchedAt: t.field({ type: DateTime, nullable: true, description: "When the source was last tried.", resolve: (view) => view.snapshot?.lastFetchedAt ?? null }),
-    lastSuccessAt: t.field({ type: DateTime, nullable: true, description: "When the source was last read successfully.", resolve: (view) => view.snapshot?.lastSuccessAt ?? null }),
-    lastError: t.string({ nullable: true, description: "What went wrong on the last try, in words; null when it succeeded.", resolve: (view) => view.snapshot?.error?.message ?? null }),
+    lastFetchedAt: t.field({
+      type: DateTime,
+      nullable: true,
+      description: "When the source was last tried.",
+      resolve: (view) => view.snapshot?.lastFetchedAt ?? null,
+    }),
+    lastSuccessAt: t.field({
+      type: DateTime,
+      nullable: true,
+      description: "When the source was last read successfully.",
+      resolve: (view) => view.snapshot?.lastSuccessAt ?? null,
+    }),
+    lastError: t.string({
+      nullable: true,
+      description: "What went wrong on the last try, in words; null when it succeeded.",
+      resolve: (view) => view.snapshot?.error?.message ?? null,
+    }),
     errorCode: t.field({
       type: SourceErrorCode,
       nullable: true,
@@ -41,7 +56,12 @@ SourceStatus.implement({
       description: "What the last good read had to work around, e.g. malformed XML read leniently; null when nothing.",
       resolve: (view) => (view.snapshot?.ok ? view.snapshot.warning : null),
     }),
-    format: t.field({ type: SourceFormat, nullable: true, description: "The format detected on the last good read.", resolve: (view) => view.snapshot?.format ?? null }),
+    format: t.field({
+      type: SourceFormat,
+      nullable: true,
+      description: "The format detected on the last good read.",
+      resolve: (view) => view.snapshot?.format ?? null,
+    }),
     itemCount: t.int({
       description:
         "Stories of this source in the catalog the query reads: what `articles(source:)` counts. Each item the source lists is one story, " +
@@ -49,7 +69,11 @@ SourceStatus.implement({
         "items with nothing to show (no title, text or link) and exact repeats of an item in the feed are not counted.",
       resolve: async (view, _args, context) => storiesPerSource((await context.catalog()).articles).get(view.config.id) ?? 0,
     }),
-    durationMs: t.int({ nullable: true, description: "How long the last try took, in milliseconds.", resolve: (view) => (view.snapshot ? Math.round(view.snapshot.durationMs) : null) }),
+    durationMs: t.int({
+      nullable: true,
+      description: "How long the last try took, in milliseconds.",
+      resolve: (view) => (view.snapshot ? Math.round(view.snapshot.durationMs) : null),
+    }),
   }),
 });
 

@@ -4,7 +4,10 @@ import { sourceIdOf } from "../global-id.ts";
 import { carriedBy } from "../../store/catalog-article.ts";
 import { Article } from "../refs.ts";
 
-builder.subscriptionType({ description: "Live updates, over Server-Sent Events (GraphQL over SSE: `accept: text/event-stream`) or WebSocket (graphql-ws, protocol `graphql-transport-ws`)." });
+builder.subscriptionType({
+  description:
+    "Live updates, over Server-Sent Events (GraphQL over SSE: `accept: text/event-stream`) or WebSocket (graphql-ws, protocol `graphql-transport-ws`).",
+});
 
 builder.subscriptionFields((t) => ({
   articleAdded: t.field({
@@ -25,7 +28,9 @@ builder.subscriptionFields((t) => ({
       if (source !== null && !catalog.sources.some((s) => s.id === source)) {
         throw badUserInput(`unknown source "${args.source}"; known: ${catalog.sources.map((s) => s.id).join(", ")}`, "source");
       }
-      return context.articleEvents().subscribe((article) => (section === null || article.section === section) && (source === null || carriedBy(article, source)));
+      return context
+        .articleEvents()
+        .subscribe((article) => (section === null || article.section === section) && (source === null || carriedBy(article, source)));
     },
     // Each event's fields (section, sources, related) read the catalog the article was found in.
     resolve: (event, _args, context) => {

@@ -61,9 +61,10 @@ export function embedPagePolicy(frameAncestors: string): string {
 export function renderEmbedPage(input: { sectionName: string; cards: Card[]; theme: EmbedTheme }): string {
   const heading = `Latest in ${input.sectionName}`;
   const items = input.cards.map((card) => {
-    const title = card.url && /^https?:\/\//i.test(card.url)
-      ? `<a href="${escapeHtml(card.url)}" target="_blank" rel="noopener noreferrer">${escapeHtml(card.title)}</a>`
-      : escapeHtml(card.title);
+    const title =
+      card.url && /^https?:\/\//i.test(card.url)
+        ? `<a href="${escapeHtml(card.url)}" target="_blank" rel="noopener noreferrer">${escapeHtml(card.title)}</a>`
+        : escapeHtml(card.title);
     const date = card.publishedAt ? new Date(card.publishedAt) : null;
     const time = date ? ` · <time datetime="${date.toISOString()}">${DATE.format(date)}</time>` : "";
     return [

@@ -32,7 +32,8 @@ export function imagesOf(item: XmlElement): RawImage[] {
     const medium = attribute(content, "medium");
     const type = attribute(content, "type");
     // Without a medium or a type, Media RSS content is taken for an image, as readers do.
-    if (url && (isImage(medium, type) || (!medium && !type))) found.push({ url, width: size(attribute(content, "width")), height: size(attribute(content, "height")) });
+    if (url && (isImage(medium, type) || (!medium && !type)))
+      found.push({ url, width: size(attribute(content, "width")), height: size(attribute(content, "height")) });
   }
   for (const thumbnail of mediaElements(item, MEDIA_THUMBNAIL)) {
     const url = attribute(thumbnail, "url");
@@ -69,7 +70,8 @@ export function enclosuresOf(item: XmlElement): RawEnclosure[] {
     const url = attribute(content, "url");
     const medium = attribute(content, "medium");
     const type = attribute(content, "type");
-    if (url && (medium || type) && !isImage(medium, type)) found.push({ url, type, length: attribute(content, "fileSize"), duration: attribute(content, "duration") });
+    if (url && (medium || type) && !isImage(medium, type))
+      found.push({ url, type, length: attribute(content, "fileSize"), duration: attribute(content, "duration") });
   }
   const duration = ownText(child(item, ITUNES_DURATION));
   const timed = found.find((enclosure) => enclosure.duration === null && !isImage(null, enclosure.type));

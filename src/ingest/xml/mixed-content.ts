@@ -2,7 +2,22 @@ import { escapeHtml } from "../escape-html.ts";
 import type { XmlElement } from "./read-xml.ts";
 
 /** HTML elements that have no end tag: what a writer put after one is its sibling, not its child. */
-const VOID_ELEMENTS: ReadonlySet<string> = new Set(["area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source", "track", "wbr"]);
+const VOID_ELEMENTS: ReadonlySet<string> = new Set([
+  "area",
+  "base",
+  "br",
+  "col",
+  "embed",
+  "hr",
+  "img",
+  "input",
+  "link",
+  "meta",
+  "param",
+  "source",
+  "track",
+  "wbr",
+]);
 /** Names that can be written back as they are; anything else is left out, its content kept. */
 const SAFE_NAME = /^[A-Za-z][\w.:-]*$/;
 

@@ -72,7 +72,13 @@ export function namespaceOf(uri: string): Namespace {
   if (uri === "") return "";
   let ns = RESOLVED.get(uri);
   if (ns === undefined) {
-    ns = BY_URI.get(uri.trim().toLowerCase().replace(/[/#]+$/, "")) ?? uri;
+    ns =
+      BY_URI.get(
+        uri
+          .trim()
+          .toLowerCase()
+          .replace(/[/#]+$/, ""),
+      ) ?? uri;
     // Bounded: a document can declare any number of made-up namespaces.
     if (RESOLVED.size < 1024) RESOLVED.set(uri, ns);
   }

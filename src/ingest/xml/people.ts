@@ -9,9 +9,15 @@ const ITUNES_AUTHOR: ElementName = ["itunes", "author"];
 const ATOM_NAME: readonly ElementName[] = [["atom", "name"]];
 const ATOM_EMAIL: readonly ElementName[] = [["atom", "email"]];
 /** Atom 1.0's uri, Atom 0.3's url. */
-const ATOM_URI: readonly ElementName[] = [["atom", "uri"], ["atom", "url"]];
+const ATOM_URI: readonly ElementName[] = [
+  ["atom", "uri"],
+  ["atom", "url"],
+];
 /** A name element inside an RSS author (not standard, but written). */
-const ANY_NAME: readonly ElementName[] = [["", "name"], ["atom", "name"]];
+const ANY_NAME: readonly ElementName[] = [
+  ["", "name"],
+  ["atom", "name"],
+];
 const PLAIN_AUTHORS: readonly ElementName[] = [RSS_AUTHOR, DC_CREATOR, ITUNES_AUTHOR];
 
 /**

@@ -7,19 +7,63 @@ import type { XmlElement } from "./read-xml.ts";
 import { textConstructHtml } from "./text-construct.ts";
 
 /** Where each field of an item or entry is found, first match first. Names are by namespace (see namespaces.ts). */
-const TITLE: readonly ElementName[] = [["atom", "title"], ["", "title"], ["dc", "title"], ["media", "title"]];
+const TITLE: readonly ElementName[] = [
+  ["atom", "title"],
+  ["", "title"],
+  ["dc", "title"],
+  ["media", "title"],
+];
 /** A short description. Podcasts often give only iTunes' summary or subtitle. */
 const SUMMARY: readonly ElementName[] = [
-  ["atom", "summary"], ["", "description"], ["", "summary"], ["dc", "description"], ["itunes", "summary"], ["itunes", "subtitle"], ["media", "description"],
+  ["atom", "summary"],
+  ["", "description"],
+  ["", "summary"],
+  ["dc", "description"],
+  ["itunes", "summary"],
+  ["itunes", "subtitle"],
+  ["media", "description"],
 ];
 /** The full body. */
-const CONTENT: readonly ElementName[] = [["content", "encoded"], ["atom", "content"], ["xhtml", "body"], ["", "content"]];
-const GUID: readonly ElementName[] = [["", "guid"], ["atom", "id"], ["dc", "identifier"]];
-const PUBLISHED: readonly ElementName[] = [["atom", "published"], ["atom", "issued"], ["atom", "created"], ["", "pubDate"], ["", "published"], ["dc", "date"], ["dcterms", "issued"], ["dcterms", "created"]];
-const UPDATED: readonly ElementName[] = [["atom", "updated"], ["atom", "modified"], ["", "updated"], ["dcterms", "modified"]];
-const CATEGORY: readonly ElementName[] = [["", "category"], ["atom", "category"], ["dc", "subject"]];
-const COMMENTS: readonly ElementName[] = [["slash", "comments"], ["thr", "total"]];
-const LANGUAGE: readonly ElementName[] = [["dc", "language"], ["", "language"]];
+const CONTENT: readonly ElementName[] = [
+  ["content", "encoded"],
+  ["atom", "content"],
+  ["xhtml", "body"],
+  ["", "content"],
+];
+const GUID: readonly ElementName[] = [
+  ["", "guid"],
+  ["atom", "id"],
+  ["dc", "identifier"],
+];
+const PUBLISHED: readonly ElementName[] = [
+  ["atom", "published"],
+  ["atom", "issued"],
+  ["atom", "created"],
+  ["", "pubDate"],
+  ["", "published"],
+  ["dc", "date"],
+  ["dcterms", "issued"],
+  ["dcterms", "created"],
+];
+const UPDATED: readonly ElementName[] = [
+  ["atom", "updated"],
+  ["atom", "modified"],
+  ["", "updated"],
+  ["dcterms", "modified"],
+];
+const CATEGORY: readonly ElementName[] = [
+  ["", "category"],
+  ["atom", "category"],
+  ["dc", "subject"],
+];
+const COMMENTS: readonly ElementName[] = [
+  ["slash", "comments"],
+  ["thr", "total"],
+];
+const LANGUAGE: readonly ElementName[] = [
+  ["dc", "language"],
+  ["", "language"],
+];
 const MEDIA_GROUP: ElementName = ["media", "group"];
 const MEDIA_CONTENT: ElementName = ["media", "content"];
 

@@ -215,7 +215,8 @@ class DocumentReader implements TokenizerCallbacks {
       const split = splitName(name);
       // An attribute without a prefix is in no namespace, whatever the element's default.
       const attributeNs = split.prefix === null ? "" : this.namespace(split.prefix, scope, name);
-      const key = attributeNs === "" || attributeNs === "rss" ? split.local : isShortName(attributeNs) ? `${attributeNs}:${split.local}` : name;
+      const key =
+        attributeNs === "" || attributeNs === "rss" ? split.local : isShortName(attributeNs) ? `${attributeNs}:${split.local}` : name;
       if (Object.hasOwn(attributes, key)) {
         this.problem(`attribute ${name} repeated`);
         continue;
@@ -272,7 +273,8 @@ class DocumentReader implements TokenizerCallbacks {
   private scopeOf(parent: NamespaceScope | null): NamespaceScope {
     let declared: Map<string, string> | null = null;
     for (const [name, value] of this.rawAttributes) {
-      if (name === "xmlns" || name.startsWith("xmlns:")) (declared ??= new Map()).set(name === "xmlns" ? "" : name.slice(6), this.entities.decode(value).trim());
+      if (name === "xmlns" || name.startsWith("xmlns:"))
+        (declared ??= new Map()).set(name === "xmlns" ? "" : name.slice(6), this.entities.decode(value).trim());
     }
     if (declared) return new NamespaceScope(parent, declared);
     return parent ?? NO_DECLARATIONS;
@@ -309,5 +311,7 @@ export function isShortName(ns: Namespace): boolean {
 
 function splitName(name: string): { prefix: string | null; local: string } {
   const colon = name.indexOf(":");
-  return colon > 0 && colon < name.length - 1 ? { prefix: name.slice(0, colon), local: name.slice(colon + 1) } : { prefix: null, local: name };
+  return colon > 0 && colon < name.length - 1
+    ? { prefix: name.slice(0, colon), local: name.slice(colon + 1) }
+    : { prefix: null, local: name };
 }

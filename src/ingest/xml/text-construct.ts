@@ -23,7 +23,8 @@ export function textConstructHtml(element: XmlElement | null): string | null {
   }
   let text = ownRawText(element);
   // Atom 0.3 says base64 in `mode`, and the type is that of the decoded content.
-  if (binary || (attribute(element, "mode") ?? "").toLowerCase() === "base64") text = Buffer.from(text.replace(/\s+/g, ""), "base64").toString("utf8");
+  if (binary || (attribute(element, "mode") ?? "").toLowerCase() === "base64")
+    text = Buffer.from(text.replace(/\s+/g, ""), "base64").toString("utf8");
   return nonBlank(plain ? escapeHtml(text) : text);
 }
 

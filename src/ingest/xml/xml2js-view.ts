@@ -20,7 +20,7 @@ const ELEMENT: unique symbol = Symbol("element");
 export function xml2jsView(root: XmlElement): Record<string, unknown> {
   const atomDocument = root.ns === "atom";
   const tree = Object.create(null) as Record<string, unknown>;
-  tree[nameOf(root, atomDocument)] = valueOf(root, atomDocument, true);
+  tree[nameOf(root, atomDocument)] = xml2jsValue(root, atomDocument, true);
   return tree;
 }
 
@@ -36,7 +36,7 @@ function nameOf(element: XmlElement, atomDocument: boolean): string {
 /** Names xml2js keeps for its own bookkeeping: an element so named is not shown. */
 const RESERVED = new Set(["_", "$"]);
 
-function valueOf(element: XmlElement, atomDocument: boolean, root = false): unknown {
+function xml2jsValue(element: XmlElement, atomDocument: boolean, root = false): unknown {
   let text = "";
   let hasChildren = false;
   for (const child of element.children) {
@@ -61,8 +61,8 @@ function valueOf(element: XmlElement, atomDocument: boolean, root = false): unkn
     const name = nameOf(child, atomDocument);
     if (RESERVED.has(name)) continue;
     const siblings = node[name] as unknown[] | undefined;
-    if (siblings) siblings.push(valueOf(child, atomDocument));
-    else node[name] = [valueOf(child, atomDocument)];
+    if (siblings) siblings.push(xml2jsValue(child, atomDocument));
+    else node[name] = [xml2jsValue(child, atomDocument)];
   }
   return node;
 }
