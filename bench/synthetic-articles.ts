@@ -1,8 +1,9 @@
 import { createHash } from "node:crypto";
 import { parseSourcesConfig, type SectionConfig, type SourcesConfig } from "../src/config/sources-file.ts";
-import type { Article } from "../src/ingest/article.ts";
-import type { SourceSnapshot } from "../src/ingest/read-source.ts";
+import type { Article } from "../src/model/article.ts";
+
 import { TextGenerator, TOPIC_COUNT } from "./synthetic-text.ts";
+import type { SourceSnapshot } from "../src/model/source-snapshot.ts";
 
 export const BENCH_SECTIONS: SectionConfig[] = [
   { slug: "technology", name: "Technology" },

@@ -3,7 +3,7 @@ import { createFetcher } from "./ingest/fetcher.ts";
 import type { HttpTransport } from "./ingest/http-transport.ts";
 import { createFetchLimits, type FetchConcurrency } from "./ingest/fetch-limits.ts";
 import { nonPublicRange, type AddressClassifier } from "./ingest/network-policy.ts";
-import type { SourceSnapshot } from "./ingest/read-source.ts";
+
 import { createApp, type App, type AppDeps } from "./http/app.ts";
 import { FeedCache } from "./store/feed-cache.ts";
 import { Refresher } from "./store/refresher.ts";
@@ -14,7 +14,7 @@ import type { EdgeCacheOptions } from "./http/edge-cache.ts";
 import { createStatusRoute } from "./http/status-route.ts";
 import { FetchHistory } from "./ops/fetch-history.ts";
 import { readGatewayState } from "./ops/gateway-state.ts";
-import { silentLogger, type Logger } from "./ops/logger.ts";
+import { silentLogger, type Logger } from "./log/logger.ts";
 import { createMetrics, type Metrics } from "./ops/metrics.ts";
 import { createObservedRead } from "./ops/observed-read.ts";
 import type { ReloadPlan } from "./store/reload-plan.ts";
@@ -27,6 +27,7 @@ import type { SharedCache } from "./store/shared-cache.ts";
 import { attachArticleEvents, createArticleEvents } from "./live/article-events.ts";
 import { createRedisArticleChannel } from "./live/redis-channel.ts";
 import { sharePersistedOperations } from "./http/shared-persisted-operations.ts";
+import type { SourceSnapshot } from "./model/source-snapshot.ts";
 
 export interface GatewayDeps {
   config: SourcesConfig;

@@ -6,7 +6,7 @@ import { GRAPHQL_PATH } from "./http/app.ts";
 import { loadPersistedOperations, PersistedOperationsError } from "./http/persisted-operations.ts";
 import { listen } from "./http/server.ts";
 import { watchFile } from "./config/watch-file.ts";
-import { createLogger } from "./ops/logger.ts";
+import { createLogger } from "./log/logger.ts";
 import { createMetrics } from "./ops/metrics.ts";
 import { setGatewayV8Flags } from "./ops/v8-heap.ts";
 import { reloadSourcesFile } from "./ops/reload-sources.ts";

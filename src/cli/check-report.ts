@@ -1,5 +1,5 @@
 import type { SourceConfig } from "../config/sources-file.ts";
-import type { SourceSnapshot } from "../ingest/read-source.ts";
+import type { SourceSnapshot } from "../model/source-snapshot.ts";
 
 export interface CheckRow {
   source: string;

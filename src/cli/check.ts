@@ -5,7 +5,7 @@ import { createFetcher } from "../ingest/fetcher.ts";
 import { DEFAULT_NETWORK_POLICY } from "../ingest/network-policy.ts";
 import { createFetchLimits } from "../ingest/fetch-limits.ts";
 import { FetchHistory } from "../ops/fetch-history.ts";
-import { createLogger } from "../ops/logger.ts";
+import { createLogger } from "../log/logger.ts";
 import { createMetrics } from "../ops/metrics.ts";
 import { createObservedRead } from "../ops/observed-read.ts";
 import { checkRow, formatCheckTable, progressLine, type CheckRow } from "./check-report.ts";

@@ -1,5 +1,5 @@
 import { parseArgs } from "node:util";
-import { readLogLevel, type LogLevel } from "./log-level.ts";
+import { readLogLevel, type LogLevel } from "../log/log-level.ts";
 import { DEFAULT_SOURCES_FILE, readRefusePrivateAddresses } from "./settings.ts";
 
 export interface CheckSettings {

@@ -1,5 +1,5 @@
 import { parseArgs } from "node:util";
-import { readLogLevel, type LogLevel } from "./log-level.ts";
+import { readLogLevel, type LogLevel } from "../log/log-level.ts";
 
 export const DEFAULT_SOURCES_FILE = "sources/default.json";
 export const DEFAULT_PORT = 4000;

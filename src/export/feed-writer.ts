@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { Feed, type Author, type Category, type Extension, type Item } from "feed";
-import type { ArticleAuthor, ArticleEnclosure } from "../ingest/article.ts";
+import type { ArticleAuthor, ArticleEnclosure } from "../model/article.ts";
 import { sanitizeContent } from "../ingest/sanitize.ts";
 import { escapeHtml } from "../ingest/escape-html.ts";
 import { contentHtmlOf } from "../store/article-content.ts";

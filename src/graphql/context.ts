@@ -1,12 +1,12 @@
 import DataLoader from "dataloader";
-import type { SectionConfig } from "../config/sources-file.ts";
-import type { SourceSnapshot } from "../ingest/read-source.ts";
+import type { SectionConfig, SourceConfig } from "../config/sources-file.ts";
+
 import type { Catalog, TagCount } from "../store/catalog.ts";
 import type { CatalogArticle } from "../store/catalog-article.ts";
 import type { RelatedMatch } from "../store/related-index.ts";
 import type { Store } from "../store/store.ts";
-import type { SourceConfig } from "../config/sources-file.ts";
 import { articleEventsOf, type ArticleEvents } from "../live/article-events.ts";
+import type { SourceSnapshot } from "../model/source-snapshot.ts";
 
 export interface SourceView {
   config: SourceConfig;

@@ -27,7 +27,7 @@ import { useQueryCost, type UseQueryCostOptions } from "./use-query-cost.ts";
 import { useRequestErrorCodes } from "./use-request-error-codes.ts";
 import { useRequestParams } from "./request-params.ts";
 import { useQueryLimits, type UseQueryLimitsOptions } from "./use-query-limits.ts";
-import { silentLogger, type Logger } from "../ops/logger.ts";
+import { silentLogger, type Logger } from "../log/logger.ts";
 import type { Metrics } from "../ops/metrics.ts";
 import { withRequestLog } from "./request-log.ts";
 import { metricsClient, useOperationMetrics } from "./use-operation-metrics.ts";

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { Logger } from "../ops/logger.ts";
+import type { Logger } from "../log/logger.ts";
 
 /** The header that carries a request's id in and out (load balancers and proxies set it too). */
 export const REQUEST_ID_HEADER = "x-request-id";

@@ -1,8 +1,9 @@
 import { createHash } from "node:crypto";
-import type { SourceSnapshot } from "../ingest/read-source.ts";
+
 import type { FetchRecord } from "../ops/fetch-history.ts";
 import { escapeHtml } from "../ingest/escape-html.ts";
 import { fetchChart } from "./status-chart.ts";
+import type { SourceSnapshot } from "../model/source-snapshot.ts";
 
 /** How often the page reloads itself (a meta refresh: no script needed). */
 export const STATUS_REFRESH_SECONDS = 10;

@@ -3,11 +3,12 @@ import { stripIgnoredCharacters } from "graphql";
 import { isAsyncIterable, type GraphQLParams, type Plugin } from "graphql-yoga";
 import type { SourceConfig, SourcesConfig } from "../config/sources-file.ts";
 import type { GraphQLContext } from "../graphql/context.ts";
-import type { SourceSnapshot } from "../ingest/read-source.ts";
+
 import type { Catalog } from "../store/catalog.ts";
 import { FirstStale } from "../store/first-stale.ts";
 import type { Store } from "../store/store.ts";
 import { baseOpaqueTag } from "./compression.ts";
+import type { SourceSnapshot } from "../model/source-snapshot.ts";
 
 export interface UseHttpCachingOptions {
   store: Store;

@@ -1,6 +1,6 @@
 import { GraphQLError } from "graphql";
 import { isAsyncIterable, type Plugin } from "graphql-yoga";
-import type { Logger } from "../ops/logger.ts";
+import type { Logger } from "../log/logger.ts";
 import { REQUEST_ID_HEADER } from "./request-log.ts";
 
 /**

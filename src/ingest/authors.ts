@@ -1,5 +1,5 @@
-import type { ArticleAuthor } from "./article.ts";
-import type { RawAuthor } from "./raw-feed.ts";
+import type { ArticleAuthor } from "../model/article.ts";
+import type { RawAuthor } from "../model/raw-feed.ts";
 import { collapseWhitespace, htmlToText, truncateAtWord } from "./text.ts";
 
 /** Authors kept per article: a feed that lists a whole newsroom on every item is not a byline. */

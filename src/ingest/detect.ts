@@ -1,7 +1,6 @@
 import type { SourceFormat } from "../config/sources-file.ts";
 import { IngestError } from "./ingest-error.ts";
-
-export type DetectedFormat = "rss" | "atom" | "rdf" | "jsonfeed" | "json";
+import type { DetectedFormat } from "../model/source-snapshot.ts";
 
 /**
  * Sniffs the format from the body first and the content type second: servers

@@ -1,5 +1,5 @@
-import type { ArticleEnclosure } from "./article.ts";
-import type { RawEnclosure } from "./raw-feed.ts";
+import type { ArticleEnclosure } from "../model/article.ts";
+import type { RawEnclosure } from "../model/raw-feed.ts";
 
 /** Enclosures kept per article. */
 export const MAX_ENCLOSURES = 20;

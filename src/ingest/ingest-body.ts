@@ -1,12 +1,13 @@
 import { DEFAULT_MAX_ITEMS, type JsonFieldMap, type SectionConfig, type SourceFormat } from "../config/sources-file.ts";
-import type { Article } from "./article.ts";
+import type { Article } from "../model/article.ts";
 import { decodeBody } from "./decode.ts";
-import type { DetectedFormat } from "./detect.ts";
+
 import { capArticles } from "./item-cap.ts";
 import { hashArticleHashes, type NormalizedItemMemo } from "./item-memo.ts";
 import { normalizeFeed } from "./normalize.ts";
 import { parseBody } from "./parse-body.ts";
 import { htmlToText } from "./text.ts";
+import type { DetectedFormat } from "../model/source-snapshot.ts";
 
 /** Everything one body needs to become articles: plain data, so it can cross to a worker thread. */
 export interface IngestRequest {

@@ -2,10 +2,11 @@ import { availableParallelism } from "node:os";
 import type { Worker } from "node:worker_threads";
 import { LRUCache } from "lru-cache";
 import { ingestBody, type IngestedBody, type IngestRequest } from "./ingest-body.ts";
-import type { Article } from "./article.ts";
-import { IngestError, type IngestErrorCode } from "./ingest-error.ts";
+import type { Article } from "../model/article.ts";
+import { IngestError } from "./ingest-error.ts";
 import { NormalizedItemMemo } from "./item-memo.ts";
 import { startWorker } from "./worker-start.ts";
+import type { IngestErrorCode } from "../model/source-snapshot.ts";
 
 /**
  * Bodies at least this long are read on a worker thread. Decoding, parsing and

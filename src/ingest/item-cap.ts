@@ -1,4 +1,4 @@
-import type { Article } from "./article.ts";
+import type { Article } from "../model/article.ts";
 
 export interface CappedArticles {
   articles: Article[];

@@ -1,8 +1,8 @@
 import { hash } from "node:crypto";
 import { LRUCache } from "lru-cache";
-import type { Article } from "./article.ts";
+import type { Article } from "../model/article.ts";
 import { MAX_FUTURE_MS } from "./dates.ts";
-import type { RawItem } from "./raw-feed.ts";
+import type { RawItem } from "../model/raw-feed.ts";
 
 /**
  * Bytes of normalized items one thread keeps, counted at two bytes a

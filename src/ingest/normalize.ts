@@ -1,8 +1,8 @@
 import { hash } from "node:crypto";
 import type { SectionConfig } from "../config/sources-file.ts";
-import type { Article, ArticleImage } from "./article.ts";
+import type { Article, ArticleImage } from "../model/article.ts";
 import { clampFuture, parseFeedDate } from "./dates.ts";
-import type { RawFeed, RawImage, RawItem } from "./raw-feed.ts";
+import type { RawFeed, RawImage, RawItem } from "../model/raw-feed.ts";
 import { articleHash, hashArticleHashes, NormalizedItemMemo } from "./item-memo.ts";
 import {
   collapseWhitespace,

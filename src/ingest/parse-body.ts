@@ -1,9 +1,10 @@
 import type { JsonFieldMap, SourceFormat } from "../config/sources-file.ts";
-import { detectFormat, type DetectedFormat } from "./detect.ts";
+import { detectFormat } from "./detect.ts";
 import { IngestError } from "./ingest-error.ts";
 import { parseJsonFeed, parseJsonText, parseMappedJson } from "./parse-json.ts";
 import { parseXmlFeed } from "./parse-xml.ts";
-import type { RawFeed } from "./raw-feed.ts";
+import type { RawFeed } from "../model/raw-feed.ts";
+import type { DetectedFormat } from "../model/source-snapshot.ts";
 
 export interface ParsedBody {
   format: DetectedFormat;

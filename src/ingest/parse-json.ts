@@ -3,7 +3,7 @@ import { escapeHtml } from "./escape-html.ts";
 import { IngestError } from "./ingest-error.ts";
 import { jsonErrorOffset } from "./json-error-offset.ts";
 import { readPath } from "./json-path.ts";
-import { emptyRawItem, type RawAuthor, type RawFeed, type RawItem } from "./raw-feed.ts";
+import { emptyRawItem, type RawAuthor, type RawFeed, type RawItem } from "../model/raw-feed.ts";
 
 export function parseJsonText(textBody: string): unknown {
   try {

@@ -1,6 +1,6 @@
 import Parser from "rss-parser";
 import { IngestError } from "./ingest-error.ts";
-import type { RawFeed, RawItem } from "./raw-feed.ts";
+import type { RawFeed, RawItem } from "../model/raw-feed.ts";
 import { attribute, child, childText, findElement, type ElementName } from "./xml/elements.ts";
 import { pageLink } from "./xml/links.ts";
 import { authorsOf } from "./xml/people.ts";

@@ -1,5 +1,5 @@
 import { LRUCache } from "lru-cache";
-import { silentLogger, type Logger } from "../ops/logger.ts";
+import { silentLogger, type Logger } from "../log/logger.ts";
 import type { Catalog } from "../store/catalog.ts";
 import { canonicalUrlsOf, type CatalogArticle } from "../store/catalog-article.ts";
 import type { Store } from "../store/store.ts";

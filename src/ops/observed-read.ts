@@ -1,9 +1,10 @@
 import type { SourceConfig, SourcesConfig } from "../config/sources-file.ts";
 import type { FetchOutcome, FetchRequest } from "../ingest/fetcher.ts";
-import { readSource, type SourceSnapshot } from "../ingest/read-source.ts";
+import { readSource } from "../ingest/read-source.ts";
 import type { FetchHistory } from "./fetch-history.ts";
-import type { Logger } from "./logger.ts";
+import type { Logger } from "../log/logger.ts";
 import type { Metrics, UpstreamOutcome } from "./metrics.ts";
+import type { SourceSnapshot } from "../model/source-snapshot.ts";
 
 /** Reads one source against a given configuration (a reload reads new sources before switching to them). */
 export type ReadFunction = (

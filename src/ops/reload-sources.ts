@@ -1,6 +1,6 @@
 import { ConfigError, loadSourcesFile, type SourcesConfig } from "../config/sources-file.ts";
 import type { ReloadPlan } from "../store/reload-plan.ts";
-import type { Logger } from "./logger.ts";
+import type { Logger } from "../log/logger.ts";
 
 export interface ReloadSourcesDeps {
   file: string;

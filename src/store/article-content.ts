@@ -1,5 +1,5 @@
 import { LRUCache } from "lru-cache";
-import type { Article } from "../ingest/article.ts";
+import type { Article } from "../model/article.ts";
 import { sanitizeContent } from "../ingest/sanitize.ts";
 import { countWords, htmlToText, readingTimeMinutes } from "../ingest/text.ts";
 

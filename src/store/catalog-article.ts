@@ -1,4 +1,4 @@
-import type { Article } from "../ingest/article.ts";
+import type { Article } from "../model/article.ts";
 
 /**
  * A story as the catalog serves it. A story one source alone carries (most of

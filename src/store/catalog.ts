@@ -1,5 +1,5 @@
 import type { SectionConfig, SourceConfig } from "../config/sources-file.ts";
-import type { SourceSnapshot } from "../ingest/read-source.ts";
+
 import type { CatalogArticle } from "./catalog-article.ts";
 import { mergeArticleSteps } from "./merge.ts";
 import { RelatedIndex, type RelatedMatch } from "./related-index.ts";
@@ -7,6 +7,7 @@ import { NEWEST, sortArticleSteps } from "./article-order.ts";
 import { SearchIndex } from "./search-index.ts";
 import { sortSteps } from "./sort-steps.ts";
 import { BackgroundSteps, runToEnd, type Steps } from "./time-slice.ts";
+import type { SourceSnapshot } from "../model/source-snapshot.ts";
 
 /**
  * The merged, deduplicated, indexed view of every source at one moment.

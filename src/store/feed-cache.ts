@@ -1,7 +1,8 @@
 import { LRUCache } from "lru-cache";
 import type { SourceConfig } from "../config/sources-file.ts";
-import type { SourceSnapshot } from "../ingest/read-source.ts";
+
 import { freshnessMs } from "./refresh-policy.ts";
+import type { SourceSnapshot } from "../model/source-snapshot.ts";
 
 /** Bound on how many sources' results are held, whatever their TTLs. */
 export const MAX_CACHED_SOURCES = 10_000;

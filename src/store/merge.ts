@@ -1,4 +1,4 @@
-import type { Article, ArticleAuthor, ArticleEnclosure } from "../ingest/article.ts";
+import type { Article, ArticleAuthor, ArticleEnclosure } from "../model/article.ts";
 import { bylineOf, MAX_AUTHORS } from "../ingest/authors.ts";
 import { MAX_ENCLOSURES } from "../ingest/enclosures.ts";
 import { isStandInCanonicalUrl } from "../ingest/urls.ts";

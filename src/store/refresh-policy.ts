@@ -1,5 +1,5 @@
 import type { SourceConfig } from "../config/sources-file.ts";
-import type { SourceSnapshot } from "../ingest/read-source.ts";
+import type { SourceSnapshot } from "../model/source-snapshot.ts";
 
 /** Longest freshness an upstream hint (Cache-Control, Expires, RSS <ttl>) may ask for. */
 export const MAX_HINTED_TTL_MS = 6 * 3600 * 1000;

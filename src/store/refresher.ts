@@ -1,8 +1,9 @@
 import { setMaxListeners } from "node:events";
 import { setTimeout as delay } from "node:timers/promises";
 import type { SourceConfig } from "../config/sources-file.ts";
-import type { SourceSnapshot } from "../ingest/read-source.ts";
+
 import type { FeedCache } from "./feed-cache.ts";
+import type { SourceSnapshot } from "../model/source-snapshot.ts";
 
 export interface RefresherOptions {
   feedCache: FeedCache;

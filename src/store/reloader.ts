@@ -1,8 +1,9 @@
 import type { SourceConfig, SourcesConfig } from "../config/sources-file.ts";
-import type { SourceSnapshot } from "../ingest/read-source.ts";
+
 import type { FeedCache } from "./feed-cache.ts";
 import { planReload, type ReloadPlan } from "./reload-plan.ts";
 import type { Store } from "./store.ts";
+import type { SourceSnapshot } from "../model/source-snapshot.ts";
 
 export interface ReloaderDeps {
   store: Store;

@@ -1,12 +1,13 @@
 import { randomUUID } from "node:crypto";
 import { Redis } from "ioredis";
 import { MAX_TIMEOUT_MS, type SourceConfig } from "../config/sources-file.ts";
-import type { SourceSnapshot } from "../ingest/read-source.ts";
-import type { Logger } from "../ops/logger.ts";
+
+import type { Logger } from "../log/logger.ts";
 import { freshnessMs } from "./refresh-policy.ts";
 import { withDeadline } from "./deadline.ts";
 import { releaseLock } from "./source-lock.ts";
 import { acquireOrTakeOver } from "./stale-lock.ts";
+import type { SourceSnapshot } from "../model/source-snapshot.ts";
 
 /** Longest any Redis call may take before the instance carries on with its local cache. */
 export const REDIS_CALL_TIMEOUT_MS = 200;

@@ -1,5 +1,5 @@
 import type { SourceConfig, SourcesConfig } from "../config/sources-file.ts";
-import type { SourceSnapshot } from "../ingest/read-source.ts";
+
 import { CatalogKey } from "./catalog-key.ts";
 import { buildCatalogSteps, type BuildingCatalog, type Catalog, type IndexFallback } from "./catalog.ts";
 import { RelatedIndex } from "./related-index.ts";
@@ -7,6 +7,7 @@ import type { SearchIndex } from "./search-index.ts";
 import type { FeedCache } from "./feed-cache.ts";
 import { FirstStale } from "./first-stale.ts";
 import { runSliced, timedSteps } from "./time-slice.ts";
+import type { SourceSnapshot } from "../model/source-snapshot.ts";
 
 /**
  * Least time between two catalog builds. When sources change in a burst (a

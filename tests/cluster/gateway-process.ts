@@ -10,7 +10,7 @@ import { createGateway } from "../../src/create-gateway.ts";
 import { loadPersistedOperations } from "../../src/http/persisted-operations.ts";
 import { listen } from "../../src/http/server.ts";
 import { loadPartnersFile } from "../../src/partners/partners-file.ts";
-import { createLogger } from "../../src/ops/logger.ts";
+import { createLogger } from "../../src/log/logger.ts";
 import { registerStaleLockCounter } from "../../src/ops/stale-lock-metric.ts";
 import { createRedis, SharedCache } from "../../src/store/shared-cache.ts";
 import { startEventLoopProbe } from "./event-loop-probe.ts";

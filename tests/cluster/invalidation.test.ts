@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { describe, expect, it } from "vitest";
 import { createRedis, SharedCache } from "../../src/store/shared-cache.ts";
-import { silentLogger } from "../../src/ops/logger.ts";
+import { silentLogger } from "../../src/log/logger.ts";
 import { startFixtureServer } from "../helpers/fixture-server.ts";
 import { startGateway } from "../helpers/gateway.ts";
 import { dropKeys, REDIS_URL, rss, uniquePrefix } from "./cluster.ts";

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, describe, expect, it } from "vitest";
-import { createLogger } from "../../src/ops/logger.ts";
+import { createLogger } from "../../src/log/logger.ts";
 import { createRedis, SharedCache } from "../../src/store/shared-cache.ts";
 import { serveBody, startFixtureServer } from "../helpers/fixture-server.ts";
 import { startGateway } from "../helpers/gateway.ts";

@@ -1,11 +1,12 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, describe, expect, it } from "vitest";
 import { parseSourcesConfig } from "../../src/config/sources-file.ts";
-import type { SourceSnapshot } from "../../src/ingest/read-source.ts";
-import { silentLogger } from "../../src/ops/logger.ts";
+
+import { silentLogger } from "../../src/log/logger.ts";
 import { FeedCache } from "../../src/store/feed-cache.ts";
 import { createRedis, SharedCache } from "../../src/store/shared-cache.ts";
 import { dropKeys, REDIS_URL, uniquePrefix } from "./cluster.ts";
+import type { SourceSnapshot } from "../../src/model/source-snapshot.ts";
 
 const prefix = uniquePrefix("freshness");
 afterAll(() => dropKeys(prefix));

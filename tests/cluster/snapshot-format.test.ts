@@ -1,12 +1,13 @@
 import { Redis } from "ioredis";
 import { afterAll, describe, expect, it } from "vitest";
 import { parseSourcesConfig } from "../../src/config/sources-file.ts";
-import type { Article } from "../../src/ingest/article.ts";
-import type { SourceSnapshot } from "../../src/ingest/read-source.ts";
-import { silentLogger } from "../../src/ops/logger.ts";
+import type { Article } from "../../src/model/article.ts";
+
+import { silentLogger } from "../../src/log/logger.ts";
 import { bodyWordsOf, readingTimeOf } from "../../src/store/article-content.ts";
 import { createRedis, serializeSnapshot, SharedCache, SNAPSHOT_FORMAT } from "../../src/store/shared-cache.ts";
 import { dropKeys, REDIS_URL, uniquePrefix } from "./cluster.ts";
+import type { SourceSnapshot } from "../../src/model/source-snapshot.ts";
 
 const prefix = uniquePrefix("snapshot-format");
 afterAll(() => dropKeys(prefix));

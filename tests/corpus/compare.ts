@@ -18,14 +18,15 @@ import { fileURLToPath } from "node:url";
 import { Parser } from "htmlparser2";
 import pLimit from "p-limit";
 import { parseSourcesConfig } from "../../src/config/sources-file.ts";
-import type { Article } from "../../src/ingest/article.ts";
+import type { Article } from "../../src/model/article.ts";
 import { createFetcher } from "../../src/ingest/fetcher.ts";
-import { readSource, type SourceSnapshot } from "../../src/ingest/read-source.ts";
+import { readSource } from "../../src/ingest/read-source.ts";
 import { contentHtmlOf } from "../../src/store/article-content.ts";
 import { MAX_AUTHOR_NAME_CHARS, MAX_AUTHORS } from "../../src/ingest/authors.ts";
 import { sanitizeContent } from "../../src/ingest/sanitize.ts";
 import { decodeHTML } from "entities";
 import { startFixtureServer, type Route } from "../helpers/fixture-server.ts";
+import type { SourceSnapshot } from "../../src/model/source-snapshot.ts";
 
 // ---------------------------------------------------------------------------------------------
 // Settings

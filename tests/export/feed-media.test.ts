@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Article } from "../../src/ingest/article.ts";
+import type { Article } from "../../src/model/article.ts";
 import { feedparser, type ParsedFeed } from "../helpers/feedparser.ts";
 import { article, startGatewayWithArticles } from "../helpers/stored-articles.ts";
 

@@ -3,8 +3,9 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseSourcesConfig } from "../../src/config/sources-file.ts";
 import { createFetcher } from "../../src/ingest/fetcher.ts";
-import { readSource, type SourceSnapshot } from "../../src/ingest/read-source.ts";
+import { readSource } from "../../src/ingest/read-source.ts";
 import { startFixtureServer, type Route } from "./fixture-server.ts";
+import type { SourceSnapshot } from "../../src/model/source-snapshot.ts";
 
 /** The corpus of real-world feeds and XSS vectors (copied from ../shared/corpus with its MANIFEST.md and licences, so a clean clone tests alone). */
 export const CORPUS_DIR = fileURLToPath(new URL("../fixtures/corpus/", import.meta.url));

@@ -1,4 +1,4 @@
-import { createLogger } from "../../src/ops/logger.ts";
+import { createLogger } from "../../src/log/logger.ts";
 
 /** A real pino logger whose JSON lines land in an array, for asserting what was logged. */
 export function captureLogs(level: "trace" | "debug" | "info" = "debug") {

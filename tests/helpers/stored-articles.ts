@@ -1,11 +1,12 @@
 import { Redis } from "ioredis";
-import type { Article } from "../../src/ingest/article.ts";
-import type { SourceSnapshot } from "../../src/ingest/read-source.ts";
-import { silentLogger } from "../../src/ops/logger.ts";
+import type { Article } from "../../src/model/article.ts";
+
+import { silentLogger } from "../../src/log/logger.ts";
 import { createRedis, serializeSnapshot, SharedCache } from "../../src/store/shared-cache.ts";
 import { dropKeys, REDIS_URL, uniquePrefix } from "../cluster/cluster.ts";
 import { startFixtureServer } from "./fixture-server.ts";
 import { startGateway } from "./gateway.ts";
+import type { SourceSnapshot } from "../../src/model/source-snapshot.ts";
 
 /**
  * Articles as ingest will make them (authors, enclosures, language), served by a real gateway without

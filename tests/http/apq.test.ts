@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { GatewayDeps } from "../../src/create-gateway.ts";
 import { loadPersistedOperations } from "../../src/http/persisted-operations.ts";
 import { APQ_MAX_DOCUMENT_BYTES } from "../../src/http/use-automatic-persisted-queries.ts";
-import { silentLogger } from "../../src/ops/logger.ts";
+import { silentLogger } from "../../src/log/logger.ts";
 import { createRedis, SharedCache } from "../../src/store/shared-cache.ts";
 import { dropKeys, REDIS_URL, rss, uniquePrefix } from "../cluster/cluster.ts";
 import { serveBody, startFixtureServer } from "../helpers/fixture-server.ts";

@@ -5,7 +5,7 @@ import { CACHE_STATUS_HEADER } from "../../src/http/edge-cache.ts";
 import { startFixtureServer } from "../helpers/fixture-server.ts";
 import { startGateway } from "../helpers/gateway.ts";
 import { captureLogs, LEVEL, scrape } from "../helpers/ops.ts";
-import type { Logger } from "../../src/ops/logger.ts";
+import type { Logger } from "../../src/log/logger.ts";
 
 const rss = (titles: string[]) =>
   `<?xml version="1.0"?><rss version="2.0"><channel><title>Direct</title>${titles

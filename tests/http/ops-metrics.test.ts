@@ -132,7 +132,7 @@ describe("GET /metrics", () => {
 
   it("shows no Redis series without REDIS_URL, and redis_up with errors by operation when Redis does not answer", async () => {
     const { createRedis, SharedCache } = await import("../../src/store/shared-cache.ts");
-    const { silentLogger } = await import("../../src/ops/logger.ts");
+    const { silentLogger } = await import("../../src/log/logger.ts");
     expect((await scrape(gateway.url)).has("newsgate_redis_up")).toBe(false);
     // Nothing listens on port 1: every call fails at once.
     const sharedCache = new SharedCache({

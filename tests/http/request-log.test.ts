@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { createLogger, silentLogger, type Logger } from "../../src/ops/logger.ts";
+import { createLogger, silentLogger, type Logger } from "../../src/log/logger.ts";
 import { REQUEST_ID_HEADER, withRequestLog } from "../../src/http/request-log.ts";
 
 const closers: (() => Promise<void>)[] = [];

@@ -1,15 +1,16 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import type { Article } from "../../src/ingest/article.ts";
-import type { SourceSnapshot } from "../../src/ingest/read-source.ts";
+import type { Article } from "../../src/model/article.ts";
+
 import { decodeBody } from "../../src/ingest/decode.ts";
 import { parseBody } from "../../src/ingest/parse-body.ts";
-import type { RawItem } from "../../src/ingest/raw-feed.ts";
+import type { RawItem } from "../../src/model/raw-feed.ts";
 import { sanitizeContent } from "../../src/ingest/sanitize.ts";
 import { contentHtmlOf } from "../../src/store/article-content.ts";
 import { htmlToText } from "../../src/ingest/text.ts";
 import { CORPUS_DIR, corpusFiles, readCorpus } from "../helpers/corpus.ts";
+import type { SourceSnapshot } from "../../src/model/source-snapshot.ts";
 
 /**
  * Every corpus file through the real pipeline (HTTP fetch on 127.0.0.1, decode,

@@ -5,13 +5,14 @@ import { MAX_FUTURE_MS } from "../../src/ingest/dates.ts";
 import { decodeBody } from "../../src/ingest/decode.ts";
 import { ingestBody, type IngestRequest } from "../../src/ingest/ingest-body.ts";
 import { IngestPool } from "../../src/ingest/ingest-pool.ts";
-import { readSource, type SourceSnapshot } from "../../src/ingest/read-source.ts";
+import { readSource } from "../../src/ingest/read-source.ts";
 import { parseSourcesConfig } from "../../src/config/sources-file.ts";
 import { NormalizedItemMemo } from "../../src/ingest/item-memo.ts";
 import { normalizeFeed, type NormalizeContext } from "../../src/ingest/normalize.ts";
 import { parseBody } from "../../src/ingest/parse-body.ts";
-import { emptyRawItem } from "../../src/ingest/raw-feed.ts";
+import { emptyRawItem } from "../../src/model/raw-feed.ts";
 import { CORPUS_DIR, corpusFiles } from "../helpers/corpus.ts";
+import type { SourceSnapshot } from "../../src/model/source-snapshot.ts";
 
 const NOW = Date.parse("2026-11-28T12:00:00Z");
 const CONTEXT: NormalizeContext = {

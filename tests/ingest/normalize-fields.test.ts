@@ -4,7 +4,7 @@ import { decodeBody } from "../../src/ingest/decode.ts";
 import { detectFormat } from "../../src/ingest/detect.ts";
 import { readPath } from "../../src/ingest/json-path.ts";
 import { normalizeItem } from "../../src/ingest/normalize.ts";
-import { emptyRawItem } from "../../src/ingest/raw-feed.ts";
+import { emptyRawItem } from "../../src/model/raw-feed.ts";
 import { htmlToText, truncateAtWord } from "../../src/ingest/text.ts";
 import { canonicalUrl, resolveHttpUrl } from "../../src/ingest/urls.ts";
 

@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
-import type { Article } from "../../src/ingest/article.ts";
+import type { Article } from "../../src/model/article.ts";
 import { durationSeconds, enclosureLength, mimeType } from "../../src/ingest/enclosures.ts";
 import { NormalizedItemMemo } from "../../src/ingest/item-memo.ts";
 import { normalizeLanguage } from "../../src/ingest/language.ts";
 import { normalizeFeed, normalizeItem, type NormalizeContext } from "../../src/ingest/normalize.ts";
 import { parseJsonFeed, parseMappedJson } from "../../src/ingest/parse-json.ts";
-import { emptyRawItem, type RawAuthor, type RawEnclosure, type RawFeed, type RawItem } from "../../src/ingest/raw-feed.ts";
+import { emptyRawItem, type RawAuthor, type RawEnclosure, type RawFeed, type RawItem } from "../../src/model/raw-feed.ts";
 import { mergeArticles } from "../../src/store/merge.ts";
 
 const NOW = Date.parse("2026-11-28T12:00:00Z");

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { parseBody } from "../../src/ingest/parse-body.ts";
 import { parseXmlFeed } from "../../src/ingest/parse-xml.ts";
-import type { RawFeed } from "../../src/ingest/raw-feed.ts";
+import type { RawFeed } from "../../src/model/raw-feed.ts";
 
 /**
  * One test per fault real feeds showed (as miniflux names its tests): each

@@ -1,8 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { parseSourcesConfig } from "../../src/config/sources-file.ts";
 import { ingestBody, type IngestRequest } from "../../src/ingest/ingest-body.ts";
-import { readSource, type SourceSnapshot } from "../../src/ingest/read-source.ts";
+import { readSource } from "../../src/ingest/read-source.ts";
 import { rssFeed } from "../helpers/fault-server.ts";
+import type { SourceSnapshot } from "../../src/model/source-snapshot.ts";
 
 /** A source whose server sends no validators (no ETag, no Last-Modified): every read is a full 200. */
 function setup(sections = [{ slug: "news", name: "News" }], section = "news") {

@@ -3,7 +3,7 @@ import { Redis } from "ioredis";
 import { afterAll, describe, expect, it } from "vitest";
 import { articleEventsOf } from "../../src/live/article-events.ts";
 import { RedisArticleChannel } from "../../src/live/redis-channel.ts";
-import { silentLogger } from "../../src/ops/logger.ts";
+import { silentLogger } from "../../src/log/logger.ts";
 import { createRedis, SharedCache, SNAPSHOT_FORMAT } from "../../src/store/shared-cache.ts";
 import { dropKeys, REDIS_URL, rss, uniquePrefix } from "../cluster/cluster.ts";
 import { startFixtureServer } from "../helpers/fixture-server.ts";

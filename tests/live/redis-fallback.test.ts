@@ -1,7 +1,7 @@
 import type { ServerResponse } from "node:http";
 import { afterEach, describe, expect, it } from "vitest";
 import { articleEventsOf } from "../../src/live/article-events.ts";
-import { createLogger } from "../../src/ops/logger.ts";
+import { createLogger } from "../../src/log/logger.ts";
 import { createRedis, SharedCache } from "../../src/store/shared-cache.ts";
 import { rss, uniquePrefix } from "../cluster/cluster.ts";
 import { startFixtureServer } from "../helpers/fixture-server.ts";

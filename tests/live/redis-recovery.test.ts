@@ -1,7 +1,7 @@
 import type { ServerResponse } from "node:http";
 import { Redis } from "ioredis";
 import { afterAll, describe, expect, it } from "vitest";
-import { silentLogger } from "../../src/ops/logger.ts";
+import { silentLogger } from "../../src/log/logger.ts";
 import { articleEventsOf } from "../../src/live/article-events.ts";
 import { createRedis, SharedCache, SNAPSHOT_FORMAT } from "../../src/store/shared-cache.ts";
 import { rss, uniquePrefix } from "../cluster/cluster.ts";

@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseSourcesConfig } from "../../src/config/sources-file.ts";
 import { MAX_REDIRECTS } from "../../src/ingest/fetcher.ts";
-import { MAX_EMPTY_READS_KEPT, readSource, type SourceSnapshot } from "../../src/ingest/read-source.ts";
+import { MAX_EMPTY_READS_KEPT, readSource } from "../../src/ingest/read-source.ts";
 import { FIRST_RETRY_MS } from "../../src/store/refresh-policy.ts";
 import { FAULTS, RETRY_AFTER_SECONDS, rssFeed, startFaultServer, type Fault } from "../helpers/fault-server.ts";
 import { startGateway } from "../helpers/gateway.ts";
+import type { SourceSnapshot } from "../../src/model/source-snapshot.ts";
 
 const TIMEOUT_MS = 300;
 const REFRESH_MS = 3600_000;

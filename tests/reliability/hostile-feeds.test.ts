@@ -3,8 +3,9 @@ import path from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { parseSourcesConfig } from "../../src/config/sources-file.ts";
-import { readSource, type SourceSnapshot } from "../../src/ingest/read-source.ts";
+import { readSource } from "../../src/ingest/read-source.ts";
 import { CORPUS_DIR, corpusFiles } from "../helpers/corpus.ts";
+import type { SourceSnapshot } from "../../src/model/source-snapshot.ts";
 
 /** Fixed so a failure reproduces; override with FUZZ_SEED. */
 const SEED = Number(process.env.FUZZ_SEED ?? 20261128);

@@ -122,7 +122,7 @@ describe("XSS vectors through every HTML output", () => {
 describe("the feed's own body HTML (Article.rawBodyHtml)", () => {
   /** Every module that may read it, and why that is safe. A new reader must sanitize it or only take terms or text from it. */
   const READERS: Record<string, string> = {
-    "ingest/article.ts": "declares it",
+    "model/article.ts": "declares it",
     "ingest/normalize.ts": "makes it",
     "ingest/item-memo.ts": "counts its size",
     "store/article-content.ts": "sanitizes it: the one way to show it; counts its words as plain text",

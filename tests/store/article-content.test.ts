@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import type { Article } from "../../src/ingest/article.ts";
+import type { Article } from "../../src/model/article.ts";
 import { normalizeItem } from "../../src/ingest/normalize.ts";
-import { emptyRawItem } from "../../src/ingest/raw-feed.ts";
+import { emptyRawItem } from "../../src/model/raw-feed.ts";
 import { sanitizeContent } from "../../src/ingest/sanitize.ts";
 import { bodyWordsOf, contentHtmlOf, readingTimeOf } from "../../src/store/article-content.ts";
 

@@ -1,8 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { parseSourcesConfig } from "../../src/config/sources-file.ts";
-import type { Article } from "../../src/ingest/article.ts";
-import type { SourceSnapshot } from "../../src/ingest/read-source.ts";
+import type { Article } from "../../src/model/article.ts";
+
 import { buildCatalog, type Catalog } from "../../src/store/catalog.ts";
+import type { SourceSnapshot } from "../../src/model/source-snapshot.ts";
 
 const config = parseSourcesConfig(
   {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { Article } from "../../src/ingest/article.ts";
+import type { Article } from "../../src/model/article.ts";
 import { readingTimeOf } from "../../src/store/article-content.ts";
 import { canonicalUrlsOf, guidsOf, sourceIdsOf } from "../../src/store/catalog-article.ts";
 import { mergeArticles, mergeArticleSteps } from "../../src/store/merge.ts";

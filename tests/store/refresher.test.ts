@@ -1,9 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { parseSourcesConfig } from "../../src/config/sources-file.ts";
-import type { SourceSnapshot } from "../../src/ingest/read-source.ts";
+
 import { FeedCache } from "../../src/store/feed-cache.ts";
 import { freshnessMs, MAX_BACKOFF_MS, MAX_HINTED_TTL_MS } from "../../src/store/refresh-policy.ts";
 import { Refresher } from "../../src/store/refresher.ts";
+import type { SourceSnapshot } from "../../src/model/source-snapshot.ts";
 
 const config = parseSourcesConfig(
   {

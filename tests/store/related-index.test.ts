@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { Article } from "../../src/ingest/article.ts";
+import type { Article } from "../../src/model/article.ts";
 import { mergeArticles } from "../../src/store/merge.ts";
 import { RelatedIndex, REMEMBERED_LOOKUPS } from "../../src/store/related-index.ts";
 import { runToEnd } from "../../src/store/time-slice.ts";

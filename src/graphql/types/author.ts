@@ -1,4 +1,4 @@
-import type { ArticleAuthor } from "../../ingest/article.ts";
+import type { ArticleAuthor } from "../../model/article.ts";
 import { builder } from "../builder.ts";
 
 export const Author = builder.objectRef<ArticleAuthor>("Author").implement({

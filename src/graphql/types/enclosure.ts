@@ -1,4 +1,4 @@
-import type { ArticleEnclosure } from "../../ingest/article.ts";
+import type { ArticleEnclosure } from "../../model/article.ts";
 import { builder } from "../builder.ts";
 
 /** GraphQL's Int is a signed 32-bit integer: a duration beyond it is left out rather than fail the answer. */

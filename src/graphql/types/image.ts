@@ -1,4 +1,4 @@
-import type { ArticleImage } from "../../ingest/article.ts";
+import type { ArticleImage } from "../../model/article.ts";
 import { builder } from "../builder.ts";
 
 export const Image = builder.objectRef<ArticleImage>("Image").implement({

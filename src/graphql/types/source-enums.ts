@@ -1,6 +1,5 @@
-import type { DetectedFormat } from "../../ingest/detect.ts";
-import type { IngestErrorCode } from "../../ingest/ingest-error.ts";
 import { builder } from "../builder.ts";
+import type { DetectedFormat, IngestErrorCode } from "../../model/source-snapshot.ts";
 
 /** Every code a source's status can carry, described; `satisfies` keeps the list complete when a code is added. */
 const ERROR_CODES = {

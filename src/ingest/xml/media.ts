@@ -1,4 +1,4 @@
-import type { RawEnclosure, RawImage } from "../raw-feed.ts";
+import type { RawEnclosure, RawImage } from "../../model/raw-feed.ts";
 import { attribute, child, children, ownText, type ElementName } from "./elements.ts";
 import { atomLinks } from "./links.ts";
 import type { XmlElement } from "./read-xml.ts";

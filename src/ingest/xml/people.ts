@@ -1,4 +1,4 @@
-import type { RawAuthor } from "../raw-feed.ts";
+import type { RawAuthor } from "../../model/raw-feed.ts";
 import { childText, children, ownText, type ElementName } from "./elements.ts";
 import type { XmlElement } from "./read-xml.ts";
 

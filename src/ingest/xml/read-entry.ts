@@ -1,4 +1,4 @@
-import { emptyRawItem, type RawItem } from "../raw-feed.ts";
+import { emptyRawItem, type RawItem } from "../../model/raw-feed.ts";
 import { attribute, child, childText, children, ownText, type ElementName } from "./elements.ts";
 import { atomLinks, pageLink } from "./links.ts";
 import { enclosuresOf, imagesOf } from "./media.ts";

@@ -1,6 +1,6 @@
 import pino, { type DestinationStream, type Logger } from "pino";
 import pretty from "pino-pretty";
-import { DEFAULT_LOG_LEVEL, type LogLevel } from "../config/log-level.ts";
+import { DEFAULT_LOG_LEVEL, type LogLevel } from "./log-level.ts";
 
 export type { Logger };
 
