@@ -29,6 +29,9 @@ export interface ArticleSelection {
 }
 
 /** A filter a client combined wrongly; the GraphQL layer turns it into BAD_USER_INPUT. */
+/** The longest search query taken: longer ones are refused rather than cut, so a client learns its query was not run as written. */
+export const MAX_QUERY_CHARS = 200;
+
 export class FilterError extends Error {
   readonly code = "BAD_USER_INPUT";
 }

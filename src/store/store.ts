@@ -71,6 +71,8 @@ export class Store {
   private lastBuildMs = 0;
   private rebuildTimer: NodeJS.Timeout | null = null;
   private health: { generation: number; key: string } | null = null;
+  /** The shortest `refreshSeconds` of the enabled sources, per configuration (see `maxAgeSeconds`). */
+  private refreshSeconds: { config: SourcesConfig; seconds: number } | null = null;
   private readonly builtListeners = new Set<(previous: Catalog | null, next: Catalog) => void>();
   /** The newest complete indexes, of whatever catalog version: what a new catalog answers from until its own are built. */
   private lastRelated: { version: number; index: RelatedIndex } | null = null;
@@ -306,7 +308,28 @@ export class Store {
 
   /** Whether every enabled source is within its freshness (none waits for a refresh), asking only the source that goes stale first. */
   allFresh(): boolean {
-    return this.firstStale.leftMs(this.activeConfig, this.feedCache.generation, () => this.enabledSources) > 0;
+    return this.freshForMs() > 0;
+  }
+
+  /** Milliseconds until the first enabled source goes stale (Infinity with none); 0 when one is. */
+  freshForMs(): number {
+    return this.firstStale.leftMs(this.activeConfig, this.feedCache.generation, () => this.enabledSources);
+  }
+
+  /**
+   * Cache-Control's max-age for an answer served now: the least time any
+   * enabled source has left before it is read again (0 for one being
+   * refreshed), never more than the shortest `refreshSeconds`.
+   */
+  maxAgeSeconds(): number {
+    if (this.refreshSeconds?.config !== this.activeConfig) {
+      const sources = this.enabledSources;
+      this.refreshSeconds = {
+        config: this.activeConfig,
+        seconds: sources.length === 0 ? 0 : Math.min(...sources.map((source) => source.refreshSeconds)),
+      };
+    }
+    return Math.min(this.refreshSeconds.seconds, Math.floor(Math.min(this.freshForMs(), Number.MAX_SAFE_INTEGER) / 1000));
   }
 
   /** Counts completed source reads; answers showing source status change with it. */

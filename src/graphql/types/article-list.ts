@@ -1,4 +1,4 @@
-import { FilterError, languageRange, selectArticles, type ArticleFilter } from "../../store/article-filter.ts";
+import { FilterError, languageRange, MAX_QUERY_CHARS, selectArticles, type ArticleFilter } from "../../store/article-filter.ts";
 import { PageArgsError, paginate, type Page, type PageArgs } from "../../store/paginate.ts";
 import { builder } from "../builder.ts";
 import type { GraphQLContext } from "../context.ts";
@@ -8,7 +8,6 @@ import { Article } from "../refs.ts";
 import { DateTime } from "./date-time.ts";
 
 /** Longest search query accepted, in characters. */
-export const MAX_QUERY_CHARS = 200;
 
 export const ArticleOrder = builder.enumType("ArticleOrder", {
   description: "How a list of articles is ordered.",
