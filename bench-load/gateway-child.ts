@@ -8,7 +8,7 @@
  */
 import { loadSourcesFile } from "../src/config/sources-file.ts";
 import { createGateway } from "../src/create-gateway.ts";
-import { listen } from "../src/http/server.ts";
+import { listen } from "../src/http/server/server.ts";
 
 async function main(): Promise<void> {
   const file = process.argv[2];

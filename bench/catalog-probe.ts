@@ -16,10 +16,10 @@
  *   --budget-ms MS (most time spent on one series of lookups; at least MIN_SAMPLES run)
  */
 import { parseArgs } from "node:util";
-import { selectArticles } from "../src/store/article-filter.ts";
-import { buildCatalogSteps } from "../src/store/catalog.ts";
-import { paginate } from "../src/store/paginate.ts";
-import { runToEnd } from "../src/store/time-slice.ts";
+import { selectArticles } from "../src/store/query/article-filter.ts";
+import { buildCatalogSteps } from "../src/store/catalog/catalog.ts";
+import { paginate } from "../src/store/query/paginate.ts";
+import { runToEnd } from "../src/store/sliced/time-slice.ts";
 import { LinearScan } from "./linear-scan.ts";
 import { failStart, tell } from "./processes.ts";
 import { percentile } from "./stats.ts";

@@ -18,10 +18,10 @@
  */
 import http from "node:http";
 import { loadSourcesFile } from "../src/config/sources-file.ts";
-import { sharedIngestPool } from "../src/ingest/ingest-pool.ts";
+import { IngestPool } from "../src/ingest/ingest-pool.ts";
 import { createGateway } from "../src/create-gateway.ts";
 import { setGatewayV8Flags } from "../src/ops/v8-heap.ts";
-import { listen } from "../src/http/server.ts";
+import { listen } from "../src/http/server/server.ts";
 import { watchEventLoop, watchGc } from "./event-loop.ts";
 import { readThreadCpu, threadCpuSince } from "./thread-cpu.ts";
 import { failStart, listenToBench, tell, type ChildMessage } from "./processes.ts";
@@ -52,8 +52,8 @@ export interface GoMessage extends ChildMessage {
 
 /**
  * POSTs `body` as JSON and reads the answer as JSON, over node:http: the
- * global fetch would load undici into this process on first use, about 60 ms
- * of compiling on the gateway's core inside the cold start measured.
+ * global fetch would load undici into this process on first use, compiling it
+ * on the gateway's core inside the cold start measured.
  */
 function postJson(url: string, body: unknown, agent: http.Agent): Promise<unknown> {
   const payload = JSON.stringify(body);
@@ -106,9 +106,10 @@ async function main(): Promise<void> {
 
   const config = await loadSourcesFile(sources);
   // The parser threads load their modules while the first fetches are on the wire.
-  if (config.sources.length > 0) sharedIngestPool().warm();
+  const ingestPool = new IngestPool();
+  if (config.sources.length > 0) ingestPool.warm();
   let clockOffset = 0;
-  const gateway = createGateway({ config, monotonicNow: () => performance.now() + clockOffset });
+  const gateway = createGateway({ config, ingestPool, monotonicNow: () => performance.now() + clockOffset });
   const running = await listen(gateway.app, 0, "127.0.0.1");
   gateway.refresher.start();
   let attempts = 0;

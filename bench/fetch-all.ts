@@ -5,8 +5,8 @@
  * node:http, as the gateway's transport does (no concurrency limit, no
  * decoding, no parsing), and reports the time until the last body has
  * arrived. The global fetch would cost this process about twice the CPU per
- * body (WHATWG streams, a WebAssembly HTTP parser), a floor the gateway no
- * longer stands on.
+ * body (WHATWG streams, a WebAssembly HTTP parser), a floor the gateway does
+ * not stand on: its transport is node:http too.
  *
  * `floor`: what the libraries alone cost on those bodies, on this one thread
  * and as cold as the gateway's parser thread starts: each body decoded, parsed

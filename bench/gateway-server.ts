@@ -17,8 +17,8 @@ import { parseArgs } from "node:util";
 import { loadSourcesFile } from "../src/config/sources-file.ts";
 import { createGateway } from "../src/create-gateway.ts";
 import { setGatewayV8Flags } from "../src/ops/v8-heap.ts";
-import { createApp } from "../src/http/app.ts";
-import { listen, type RunningServer } from "../src/http/server.ts";
+import { createApp } from "../src/http/server/app.ts";
+import { listen, type RunningServer } from "../src/http/server/server.ts";
 import { failStart, listenToBench, ROOT, tell } from "./processes.ts";
 
 async function main(): Promise<void> {
@@ -28,7 +28,7 @@ async function main(): Promise<void> {
   const gateway = createGateway({ config });
   const running = await listen(gateway.app, 0, "127.0.0.1");
   const yoga: RunningServer | null = values.yoga
-    ? await listen(createApp({ store: gateway.store, edgeCache: false }), 0, "127.0.0.1")
+    ? await listen(createApp({ store: gateway.store, articleEvents: gateway.articleEvents, edgeCache: false }), 0, "127.0.0.1")
     : null;
   gateway.refresher.start();
   await gateway.warmUp();

@@ -32,9 +32,9 @@ const MISS_EPOCH_MS = Date.UTC(2030, 0, 1);
 const CACHE_STATUS_HEADER = "x-newsgate-cache";
 /**
  * The misses scenario warms each server up this many times longer than the
- * others: a miss runs far more of the gateway's code than a hit, and with one
- * warm-up of the usual length its first measured round still ran about 40 %
- * below the next two (V8 was still compiling), which pulled the median down.
+ * others: a miss runs far more of the gateway's code than a hit, and after a
+ * warm-up of the usual length V8 is still compiling it during the first
+ * measured round, which would pull the median down.
  */
 const MISSES_WARMUP_FACTOR = 4;
 

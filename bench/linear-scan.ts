@@ -1,5 +1,5 @@
-import type { CatalogArticle } from "../src/store/catalog-article.ts";
-import { tokenize } from "../src/store/tokenize.ts";
+import type { CatalogArticle } from "../src/store/catalog/catalog-article.ts";
+import { tokenize } from "../src/store/related/tokenize.ts";
 
 /**
  * The baselines of the index scenario: what answering without an index costs.

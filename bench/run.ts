@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: the measuring side of issue 5. Starts everything it
+ * `npm run bench`: measures the performance targets (docs/performance.md). Starts everything it
  * measures itself (loopback only), runs each scenario against a baseline
  * measured in the same run, prints a markdown table and writes
  * bench/results.json. See bench/README.md.

@@ -22,7 +22,7 @@ import { runLoad } from "./load.ts";
 import { row, type Row } from "./results.ts";
 import { BENCH_SECTIONS } from "./synthetic-articles.ts";
 import { ACCEPT, GRAPHQL_PATH } from "./hot-queries.ts";
-import { JITTER } from "../src/store/refresh-policy.ts";
+import { JITTER } from "../src/store/source-cache/refresh-policy.ts";
 
 /** Per mode: the sources' TTL, how many TTLs the clients keep asking, and how many clients (the issue's 200). */
 const SIZES = {

@@ -2,31 +2,31 @@ import type { SourceConfig, SourcesConfig } from "./config/sources-file.ts";
 import { createFetcher } from "./ingest/fetcher.ts";
 import type { HttpTransport } from "./ingest/http-transport.ts";
 import { createFetchLimits, type FetchConcurrency } from "./ingest/fetch-limits.ts";
+import { IngestPool } from "./ingest/ingest-pool.ts";
 import { nonPublicRange, type AddressClassifier } from "./ingest/network-policy.ts";
 
-import { createApp, type App, type AppDeps } from "./http/app.ts";
-import { FeedCache } from "./store/feed-cache.ts";
-import { Refresher } from "./store/refresher.ts";
+import { createApp, type App, type AppDeps } from "./http/server/app.ts";
+import { FeedCache } from "./store/source-cache/feed-cache.ts";
+import { Refresher } from "./store/source-cache/refresher.ts";
 import { Store } from "./store/store.ts";
-import { createMetricsRoute } from "./http/metrics-route.ts";
-import { registerStaleLockCounter } from "./ops/stale-lock-metric.ts";
-import type { EdgeCacheOptions } from "./http/edge-cache.ts";
-import { createStatusRoute } from "./http/status-route.ts";
+import { createMetricsRoute } from "./http/routes/metrics.ts";
+import type { EdgeCacheOptions } from "./http/edge-cache/edge-cache.ts";
+import { createStatusRoute } from "./http/routes/status.ts";
 import { FetchHistory } from "./ops/fetch-history.ts";
 import { readGatewayState } from "./ops/gateway-state.ts";
 import { silentLogger, type Logger } from "./log/logger.ts";
 import { createMetrics, type Metrics } from "./ops/metrics.ts";
 import { createObservedRead } from "./ops/observed-read.ts";
-import type { ReloadPlan } from "./store/reload-plan.ts";
-import { createReloader } from "./store/reloader.ts";
-import { createEmbedRoutes } from "./http/embed-route.ts";
-import { createFeedRoutes } from "./http/feeds-route.ts";
+import type { ReloadPlan } from "./store/reload/reload-plan.ts";
+import { createReloader } from "./store/reload/reloader.ts";
+import { createEmbedRoutes } from "./http/routes/embed.ts";
+import { createFeedRoutes } from "./http/routes/feeds.ts";
 import { createPartnerGate, DEFAULT_OPEN_PATHS, frameAncestors, requestPartner } from "./partners/partner-gate.ts";
 import type { PartnersConfig } from "./partners/partners-file.ts";
-import type { SharedCache } from "./store/shared-cache.ts";
-import { attachArticleEvents, createArticleEvents } from "./live/article-events.ts";
+import type { SharedCache } from "./store/source-cache/shared-cache.ts";
+import { createArticleEvents, type ArticleEvents } from "./live/article-events.ts";
 import { createRedisArticleChannel } from "./live/redis-channel.ts";
-import { sharePersistedOperations } from "./http/shared-persisted-operations.ts";
+import { sharePersistedOperations } from "./http/plugins/shared-persisted-operations.ts";
 import type { SourceSnapshot } from "./model/source-snapshot.ts";
 
 export interface GatewayDeps {
@@ -68,11 +68,19 @@ export interface GatewayDeps {
   metricsToken?: string | null;
   /** Redis level of the feed cache, cluster-wide single-flight and invalidation (REDIS_URL). @default null: this instance alone */
   sharedCache?: SharedCache | null;
+  /**
+   * Reads large bodies on worker threads. A pool passed in stays the caller's
+   * to warm and close (main.ts warms its own before the gateway is built).
+   * @default a pool of this gateway's own, which `shutdown()` closes
+   */
+  ingestPool?: IngestPool;
 }
 
 export interface Gateway {
   app: App;
   store: Store;
+  /** New articles, the one instance every app on `store` must subscribe to (an app of a test's own on the same store too). */
+  articleEvents: ArticleEvents;
   /** Tries every source once (what `/ready` waits for); never rejects. */
   warmUp: () => Promise<void>;
   /** Keeps every source warm in the background (started by `npm start`, not by tests unless they ask). */
@@ -89,7 +97,8 @@ export interface Gateway {
   /**
    * For a shutdown, before the server drains: stops the refresher and ends
    * every live subscription (its stream completes), which a drain would
-   * otherwise wait on until it gave up.
+   * otherwise wait on until it gave up; closes the ingest pool when the
+   * gateway made it.
    */
   shutdown: () => Promise<void>;
 }
@@ -111,13 +120,17 @@ export function createGateway({
   publicUrl = null,
   metricsToken = null,
   sharedCache = null,
+  ingestPool,
 }: GatewayDeps): Gateway {
+  // The gateway closes only a pool it made. Idle workers are unref'd: an unclosed pool never keeps the process alive.
+  const ownsPool = ingestPool === undefined;
+  const pool = ingestPool ?? new IngestPool();
   const fetchUnlimited = createFetcher(transport, { refusePrivateAddresses, classify: classifyAddress });
   const limit = createFetchLimits(fetchConcurrency);
   const fetchFeed: typeof fetchUnlimited = (request) =>
     limit(request.url, () => fetchUnlimited(request), { background: request.background });
   const history = new FetchHistory();
-  const read = createObservedRead({ fetchFeed, now, logger, metrics, history });
+  const read = createObservedRead({ fetchFeed, ingest: (request, held) => pool.run(request, held), now, logger, metrics, history });
   const readLocal = (source: SourceConfig, previous: SourceSnapshot | undefined) => read(source, store.config, previous);
   const feedCache = new FeedCache({
     // The sections in force are read on every load: a reload may change them.
@@ -127,9 +140,8 @@ export function createGateway({
     onLookup: (result, count) => metrics.cacheLookup("feed", result, count),
   });
   const store = new Store({ config, feedCache, now });
-  // New articles for `articleAdded`: announced once across the cluster through Redis, or in process.
+  // New articles for `articleAdded`: announced once across the cluster through Redis, or in process; handed to the app below.
   const articleEvents = createArticleEvents({ store, logger, channel: sharedCache && createRedisArticleChannel(sharedCache) });
-  attachArticleEvents(store, articleEvents);
   // Another instance saw a source change: take its copy from Redis and rebuild now, not at this instance's next refresh.
   void sharedCache?.onChanged(async (sourceId) => {
     const source = store.enabledSources.find((s) => s.id === sourceId);
@@ -140,8 +152,8 @@ export function createGateway({
     }
   });
   metrics.observe(() => readGatewayState(store, now()));
-  if (sharedCache) metrics.observeRedis(() => ({ up: sharedCache.up, errors: sharedCache.errors }));
-  if (sharedCache) registerStaleLockCounter(metrics.registry, () => sharedCache.staleLocksTakenOver);
+  if (sharedCache)
+    metrics.observeRedis(() => ({ up: sharedCache.up, errors: sharedCache.errors, staleLocksTakenOver: sharedCache.staleLocksTakenOver }));
   const refresher = new Refresher({
     feedCache,
     sources: () => store.enabledSources,
@@ -149,20 +161,19 @@ export function createGateway({
     onRefreshed: () => void store.catalog().catch(() => undefined),
   });
   return {
-    // Cache-Control's max-age is what the feed cache has left of the sources' freshness.
+    // Cache-Control's max-age is what the feed cache has left of the sources' freshness (Store.maxAgeSeconds).
     app: createApp({
       store,
-      remainingFreshMs: (sourceId) => feedCache.remainingMs(sourceId),
+      articleEvents,
       logger,
       metrics,
       routes: [
         createMetricsRoute({ registry: metrics.registry, token: metricsToken }),
         createStatusRoute({ store, history, now }),
-        ...createFeedRoutes({ store, publicUrl, remainingFreshMs: (sourceId) => feedCache.remainingMs(sourceId) }),
+        ...createFeedRoutes({ store, publicUrl }),
         ...createEmbedRoutes({
           store,
           frameAncestors: (req) => frameAncestors(partners, requestPartner(req)),
-          remainingFreshMs: (sourceId) => feedCache.remainingMs(sourceId),
         }),
       ],
       // Keys, CORS and rate limits in front of every route; metrics scrapes need no key.
@@ -184,6 +195,7 @@ export function createGateway({
           : http.persistedOperations,
     }),
     store,
+    articleEvents,
     refresher,
     warmUp: async () => {
       await store.catalog();
@@ -198,6 +210,7 @@ export function createGateway({
     shutdown: async () => {
       articleEvents.close();
       await refresher.stop();
+      if (ownsPool) await pool.close();
     },
   };
 }

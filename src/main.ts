@@ -1,17 +1,17 @@
 import { ConfigError, loadSourcesFile } from "./config/sources-file.ts";
-import { sharedIngestPool } from "./ingest/ingest-pool.ts";
+import { IngestPool } from "./ingest/ingest-pool.ts";
 import { readSettings } from "./config/settings.ts";
 import { createGateway } from "./create-gateway.ts";
-import { GRAPHQL_PATH } from "./http/app.ts";
-import { loadPersistedOperations, PersistedOperationsError } from "./http/persisted-operations.ts";
-import { listen } from "./http/server.ts";
+import { GRAPHQL_PATH } from "./http/types.ts";
+import { loadPersistedOperations, PersistedOperationsError } from "./http/plugins/persisted-operations.ts";
+import { listen } from "./http/server/server.ts";
 import { watchFile } from "./config/watch-file.ts";
 import { createLogger } from "./log/logger.ts";
 import { createMetrics } from "./ops/metrics.ts";
 import { setGatewayV8Flags } from "./ops/v8-heap.ts";
 import { reloadSourcesFile } from "./ops/reload-sources.ts";
 import { loadPartnersFile, PartnersFileError } from "./partners/partners-file.ts";
-import { createRedis, SharedCache } from "./store/shared-cache.ts";
+import { createRedis, SharedCache } from "./store/source-cache/shared-cache.ts";
 
 async function main(): Promise<void> {
   setGatewayV8Flags();
@@ -19,8 +19,10 @@ async function main(): Promise<void> {
   // A person at a terminal reads pretty lines; anything else (a pipe, a log shipper) gets JSON.
   const logger = createLogger({ level: settings.logLevel, pretty: process.stdout.isTTY === true });
   const config = await loadSourcesFile(settings.sourcesFile);
-  // The parser threads load their modules while the first fetches are on the wire.
-  if (config.sources.length > 0) sharedIngestPool().warm();
+  // The process's one pool, made before the gateway so its parser threads load their modules while the first
+  // fetches are on the wire. Never closed: its workers are unref'd while idle, and process.exit ends them after the drain.
+  const ingestPool = new IngestPool();
+  if (config.sources.length > 0) ingestPool.warm();
   const persistedOperations = settings.persistedOperationsFile ? await loadPersistedOperations(settings.persistedOperationsFile) : null;
   const partners = settings.partnersFile ? await loadPartnersFile(settings.partnersFile) : null;
   const sharedCache = settings.redisUrl ? new SharedCache({ redis: createRedis(settings.redisUrl), logger }) : null;
@@ -35,10 +37,11 @@ async function main(): Promise<void> {
     refusePrivateAddresses: settings.refusePrivateAddresses,
     metricsToken: settings.metricsToken,
     sharedCache,
+    ingestPool,
   });
   const running = await listen(gateway.app, settings.port, settings.host);
   const started = `Newsgate serving ${config.sources.length} sources from ${config.file} at ${running.url}${GRAPHQL_PATH}`;
-  // DESIGN.md promises this line on stdout whatever LOG_LEVEL says.
+  // Part of the CLI contract (docs/architecture.md): this line reaches stdout whatever LOG_LEVEL says.
   if (logger.isLevelEnabled("info")) logger.info({ url: `${running.url}${GRAPHQL_PATH}` }, started);
   else console.log(started);
   if (persistedOperations) {

@@ -4,6 +4,7 @@ import { ConfigError, loadSourcesFile } from "../config/sources-file.ts";
 import { createFetcher } from "../ingest/fetcher.ts";
 import { DEFAULT_NETWORK_POLICY } from "../ingest/network-policy.ts";
 import { createFetchLimits } from "../ingest/fetch-limits.ts";
+import { IngestPool } from "../ingest/ingest-pool.ts";
 import { FetchHistory } from "../ops/fetch-history.ts";
 import { createLogger } from "../log/logger.ts";
 import { createMetrics } from "../ops/metrics.ts";
@@ -23,8 +24,11 @@ async function main(): Promise<number> {
   const config = await loadSourcesFile(settings.sourcesFile);
   const fetchUnlimited = createFetcher(undefined, { ...DEFAULT_NETWORK_POLICY, refusePrivateAddresses: settings.refusePrivateAddresses });
   const limit = createFetchLimits();
+  // Closed once every source is read; exit() ends the process either way.
+  const ingestPool = new IngestPool();
   const read = createObservedRead({
     fetchFeed: (request) => limit(request.url, () => fetchUnlimited(request)),
+    ingest: (request, held) => ingestPool.run(request, held),
     now: Date.now,
     logger: createLogger({ level: settings.logLevel, destination: process.stderr }),
     metrics: createMetrics(),
@@ -47,6 +51,7 @@ async function main(): Promise<number> {
     }),
   );
   bar?.stop();
+  await ingestPool.close();
   const rows = config.sources.map((source) => byId.get(source.id) ?? checkRow(source, undefined));
   process.stdout.write(formatCheckTable(rows));
   return rows.some((r) => r.status === "FAILED") ? 1 : 0;

@@ -7,7 +7,7 @@ export const MAX_OPML_BYTES = 5 * 1024 * 1024;
 const MAX_ID_CHARS = 63;
 
 export interface ImportedSources {
-  /** A sources file (DESIGN.md), not yet validated: the caller runs it through parseSourcesConfig. */
+  /** A sources file (the format of sources-file.ts), not yet validated: the caller runs it through parseSourcesConfig. */
   file: { sections: { slug: string; name: string }[]; sources: { id: string; name: string; url: string; section: string }[] };
   /** Outlines skipped, each with the reason, for the person running the import. */
   skipped: string[];

@@ -33,7 +33,7 @@ export interface Settings {
 }
 
 /**
- * The CLI of DESIGN.md: flags win over `NEWSGATE_SOURCES`, `PORT` and `HOST`, which win over defaults.
+ * The CLI contract (docs/architecture.md): flags win over `NEWSGATE_SOURCES`, `PORT` and `HOST`, which win over defaults.
  * `--persisted-operations FILE` (or `NEWSGATE_PERSISTED_OPERATIONS`) turns on the allow-list mode.
  */
 export function readSettings(argv: string[], env: NodeJS.ProcessEnv): Settings {

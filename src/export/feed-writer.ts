@@ -3,8 +3,8 @@ import { Feed, type Author, type Category, type Extension, type Item } from "fee
 import type { ArticleAuthor, ArticleEnclosure } from "../model/article.ts";
 import { sanitizeContent } from "../ingest/sanitize.ts";
 import { escapeHtml } from "../ingest/escape-html.ts";
-import { contentHtmlOf } from "../store/article-content.ts";
-import type { CatalogArticle } from "../store/catalog-article.ts";
+import { contentHtmlOf } from "../store/catalog/article-content.ts";
+import type { CatalogArticle } from "../store/catalog/catalog-article.ts";
 
 export const FEED_FORMATS = ["rss", "atom", "json"] as const;
 export type FeedFormat = (typeof FEED_FORMATS)[number];

@@ -13,7 +13,7 @@ export const builder = new SchemaBuilder<{
   Connection: { totalCount: number };
 }>({
   plugins: [RelayPlugin],
-  // Fields are non-null unless they say otherwise, as DESIGN.md's schema reads.
+  // Fields are non-null unless they say otherwise: clients of the core schema (docs/architecture.md) rely on it.
   defaultFieldNullability: false,
   relay: {
     firstArgOptions: { description: "Page size from the start (0 to 100; 20 when neither `first` nor `last` is given)." },

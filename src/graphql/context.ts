@@ -1,11 +1,11 @@
 import DataLoader from "dataloader";
 import type { SectionConfig, SourceConfig } from "../config/sources-file.ts";
 
-import type { Catalog, TagCount } from "../store/catalog.ts";
-import type { CatalogArticle } from "../store/catalog-article.ts";
-import type { RelatedMatch } from "../store/related-index.ts";
+import type { Catalog, TagCount } from "../store/catalog/catalog.ts";
+import type { CatalogArticle } from "../store/catalog/catalog-article.ts";
+import type { RelatedMatch } from "../store/related/related-index.ts";
 import type { Store } from "../store/store.ts";
-import { articleEventsOf, type ArticleEvents } from "../live/article-events.ts";
+import type { ArticleEvents } from "../live/article-events.ts";
 import type { SourceSnapshot } from "../model/source-snapshot.ts";
 
 export interface SourceView {
@@ -27,8 +27,8 @@ export interface GraphQLContext {
   /** The catalog this request reads: fetched once, so every field sees one version. */
   catalog: () => Promise<Catalog>;
   loaders: Loaders;
-  /** New articles as they arrive (subscriptions): in process, or across instances through Redis. */
-  articleEvents: () => ArticleEvents;
+  /** New articles as they arrive (subscriptions): the app's one source of them, in process or across instances through Redis. */
+  articleEvents: ArticleEvents;
   /**
    * Moves a long-lived context (a subscription's) to a newer catalog: fields
    * read after this see it, and the loaders forget what they cached.
@@ -94,7 +94,12 @@ class RequestLoaders implements Loaders {
   }
 }
 
-export function createContext(store: Store, onCatalog?: (catalog: Catalog) => void): GraphQLContext {
+/**
+ * One request's context. `articleEvents` is the app's, handed down from the
+ * wiring: every subscription of one app shares it, so each new story is
+ * claimed once however many clients listen.
+ */
+export function createContext(store: Store, articleEvents: ArticleEvents, onCatalog?: (catalog: Catalog) => void): GraphQLContext {
   let pending: Promise<Catalog> | null = null;
   // `onCatalog` tells a response cache which catalog version an answer was built from.
   const catalog = () =>
@@ -108,7 +113,7 @@ export function createContext(store: Store, onCatalog?: (catalog: Catalog) => vo
   return {
     catalog,
     loaders,
-    articleEvents: () => articleEventsOf(store),
+    articleEvents,
     advanceTo: (next) => {
       pending = Promise.resolve(next);
       loaders.clearAll();

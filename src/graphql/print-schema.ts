@@ -11,7 +11,7 @@ export const SCHEMA_FILE = fileURLToPath(new URL("../../schema/schema.graphql", 
  * `@defer` and `@stream` directives Yoga's defer-stream plugin adds when it
  * serves it (the same definitions, from the library the plugin takes them
  * from), so codegen and Relay pipelines validating against the committed SDL
- * accept what the README advertises.
+ * accept every operation the server runs.
  */
 export function servedSchema(): GraphQLSchema {
   const config = schema.toConfig();

@@ -1,6 +1,6 @@
 import type { SectionConfig } from "../config/sources-file.ts";
-import type { CatalogArticle } from "../store/catalog-article.ts";
-import type { TagCount } from "../store/catalog.ts";
+import type { CatalogArticle } from "../store/catalog/catalog-article.ts";
+import type { TagCount } from "../store/catalog/catalog.ts";
 import { builder } from "./builder.ts";
 import type { SourceView } from "./context.ts";
 

@@ -9,7 +9,8 @@ import { LRUCache } from "lru-cache";
  * preferred when the client takes both equally. Each compression runs on
  * libuv's pool (zlib's async API), never on the event loop, and whoever
  * stores an answer stores its compressed variants too (see `CompressedBodies`),
- * so a repeated answer is compressed once per encoding.
+ * so a repeated answer is compressed once per encoding. A variant's ETag and
+ * Vary are decided in validators.ts.
  */
 export const ENCODINGS = ["br", "gzip"] as const;
 export type Encoding = (typeof ENCODINGS)[number];
@@ -19,7 +20,7 @@ export const MIN_COMPRESSED_BYTES = 1024;
 /** Brotli's quality: 4 compresses a 92 KB answer about as well as gzip 9 in a fraction of its time (11 is 50× slower). */
 export const BROTLI_QUALITY = 4;
 export const GZIP_LEVEL = 6;
-/** Compressed variants of stored bodies (feeds, OPML, widget) kept by `sendCacheable`, in bytes. */
+/** Compressed variants of stored bodies (feeds, OPML, widget) kept by the plain routes' senders together (see createCacheableSender), in bytes. */
 export const DEFAULT_COMPRESSED_BODIES_BYTES = 16 * 1024 * 1024;
 
 const brotli = promisify(brotliCompress);
@@ -72,31 +73,6 @@ export function compressibleType(contentType: string | null | undefined): boolea
   return /^(text\/|application\/([\w.+-]*\+)?(json|xml|javascript))/i.test(contentType);
 }
 
-/** Suffix of a variant's entity tag: strong tags must differ per encoding (RFC 9110 §8.8.3.3), and weak ones do too, consistently. */
-const TAG_SUFFIX: Record<Encoding, string> = { br: ".br", gzip: ".gz" };
-
-/** `"abc"` → `"abc.br"`, `W/"1-abc"` → `W/"1-abc.gz"`. Base tags here never hold a dot (hex, base64url, digits). */
-export function encodedTag(tag: string, encoding: Encoding | null): string {
-  if (!encoding || !tag.endsWith('"')) return tag;
-  return `${tag.slice(0, -1)}${TAG_SUFFIX[encoding]}"`;
-}
-
-/** A tag's opaque part with any encoding suffix dropped: what `If-None-Match` compares, so a client holding any variant gets its 304. */
-export function baseOpaqueTag(tag: string): string {
-  return tag
-    .trim()
-    .replace(/^W\//, "")
-    .replace(/\.(br|gz)"$/, '"');
-}
-
-/** Vary names merged, case-insensitively, without repeats. */
-export function mergeVary(current: string | number | string[] | undefined | null, added: string): string {
-  const names = [...String(current ?? "").split(","), ...added.split(",")].map((n) => n.trim()).filter(Boolean);
-  const seen = new Map<string, string>();
-  for (const name of names) if (!seen.has(name.toLowerCase())) seen.set(name.toLowerCase(), name);
-  return [...seen.values()].join(", ");
-}
-
 /**
  * Compressed variants of bodies, by a key naming the body (its strong tag, an
  * entry's id), bounded by bytes. A variant is made once: concurrent requests
@@ -147,8 +123,3 @@ export function createCompressedBodies(maxBytes = DEFAULT_COMPRESSED_BODIES_BYTE
 }
 
 export type CompressedBodies = ReturnType<typeof createCompressedBodies>;
-
-/** Whether an `If-None-Match` names a variant in this encoding (a 304 then carries that variant's tag). */
-export function namesVariant(ifNoneMatch: string | string[] | null | undefined, encoding: Encoding | null): boolean {
-  return !!encoding && !!ifNoneMatch && String(ifNoneMatch).includes(`${TAG_SUFFIX[encoding]}"`);
-}

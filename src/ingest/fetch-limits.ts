@@ -9,12 +9,12 @@ export const DEFAULT_PER_HOST_CONCURRENCY = 4;
  * Background refreshes (of sources that hold a copy, which requests are served
  * meanwhile) in flight at once. Each answer costs the serving thread about a
  * millisecond (reading and hashing the body, handing it to a parser thread),
- * and answers to requests started together arrive together: with 128 in
- * flight, a refresh of 200 sources due at once held the event loop for up to
- * 100-170 ms at a time (bench row 4). At 16 the longest hold was 29-61 ms and
- * the round took as long (3.7 s: the parser threads set its pace); at 8,
- * 33-69 ms, and the round 6.3 s. First reads, which requests may be waiting
- * on, are not held back by it.
+ * and answers to requests started together arrive together: the number in
+ * flight bounds how long such a burst holds the event loop. 16 keeps a
+ * refresh of hundreds of sources due at once within the event-loop target
+ * (docs/performance.md) without slowing the round, whose pace the parser
+ * threads set; fewer slows the round, more lets bursts stall requests. First
+ * reads, which requests may be waiting on, are not held back by it.
  */
 export const DEFAULT_BACKGROUND_CONCURRENCY = 16;
 /**

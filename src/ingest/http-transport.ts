@@ -52,10 +52,9 @@ interface Agents {
 
 /**
  * GET over node:http / node:https. Chosen over the global fetch for its cost
- * to the serving thread: reading 200 bodies of 190 KB took 0.44-0.51 ms of CPU
- * a body against fetch's 0.84-1.11, and on a cold process 0.75 ms against 4.2
- * (fetch reads bodies through WHATWG streams and parses HTTP in WebAssembly;
- * node:http parses natively and hands over Buffers). A kept-alive connection
+ * to the serving thread, about half of fetch's CPU a body, and far less on a
+ * cold process (fetch reads bodies through WHATWG streams and parses HTTP in
+ * WebAssembly; node:http parses natively and hands over Buffers). A kept-alive connection
  * that the server closed just as it was reused is retried once on a new one,
  * as Node's documentation advises (`request.reusedSocket`).
  */

@@ -69,7 +69,9 @@ const MAX_REMEMBERED_SOURCES = 10_000;
  * read inline. Workers start on first use, run at a lower CPU priority than
  * the serving thread, and do not keep the process alive while idle. A worker
  * that crashes or overruns its time limit is replaced; its read fails with a
- * PARSE_ERROR and the source keeps its held articles.
+ * PARSE_ERROR and the source keeps its held articles. There is no process-wide
+ * pool: whoever makes one passes it to what reads sources and closes it (or
+ * leaves its idle, unref'd workers to the process's exit).
  */
 export class IngestPool {
   private readonly size: number;
@@ -81,8 +83,8 @@ export class IngestPool {
   private readonly memo = new NormalizedItemMemo();
   /**
    * The worker that last read each source: it holds that source's items in its memo. Bounded:
-   * sources removed by a reload are never read again (the pool is the process's, shared by
-   * every gateway in it, so no one gateway may drop another's), and fall out of it.
+   * sources removed by a reload are never read again and fall out of it (the pool may serve
+   * more than one gateway, so none of them drops a source here).
    */
   private readonly lastWorker = new LRUCache<string, PoolWorker>({ max: MAX_REMEMBERED_SOURCES });
   private nextId = 1;
@@ -226,11 +228,4 @@ function withHeld(articles: (Article | null)[], hashes: string[], held: HeldArti
 
 function defaultPoolSize(): number {
   return Math.min(4, Math.max(1, availableParallelism()));
-}
-
-let shared: IngestPool | null = null;
-
-/** The process's pool, made on first use: every gateway in a process shares its threads. */
-export function sharedIngestPool(): IngestPool {
-  return (shared ??= new IngestPool());
 }

@@ -10,12 +10,11 @@ import type { IngestReply, IngestTask } from "./ingest-pool.ts";
  * How much lower than the serving thread's a worker's priority is (Linux nice
  * levels): a waking serving thread must get a shared core at once. At 10 a
  * worker gets about a tenth of a core the serving thread keeps busy, and all
- * of what it leaves idle: since background indexing waits for quiet moments,
- * the serving thread leaves about half of it idle during a refresh of every
- * source, and the round takes as long as at 5 (2.7-3.4 s for 200 sources in
- * the bench) with an event-loop p99 about 2.5 ms lower (median of 6 runs
- * each, 17.3 against 19.8 ms). On a machine with a core to spare, the worker
- * runs there.
+ * of what it leaves idle. Background indexing waits for quiet moments, so
+ * during a refresh of every source the serving thread leaves much of its core
+ * idle: the round is no slower than at a milder level, and the serving
+ * thread's event-loop delay is lower. On a machine with a core to spare, the
+ * worker runs there.
  */
 const WORKER_NICENESS = 10;
 

@@ -5,7 +5,7 @@ import type { SourceSnapshot } from "../model/source-snapshot.ts";
 import type { FetchOutcome, FetchRequest } from "./fetcher.ts";
 import { EMPTY_CONTENT_HASH, type IngestedBody, type IngestRequest } from "./ingest-body.ts";
 import { toIngestError } from "./ingest-error.ts";
-import { sharedIngestPool, type HeldArticles } from "./ingest-pool.ts";
+import type { HeldArticles } from "./ingest-pool.ts";
 import { publicIngestMessage } from "./public-message.ts";
 
 /**
@@ -18,15 +18,17 @@ import { publicIngestMessage } from "./public-message.ts";
  */
 export const MAX_EMPTY_READS_KEPT = 5;
 
+/**
+ * Decodes, parses and normalizes a body; `held` are the articles the source
+ * holds, which the result may share rather than copy. The gateway's is its
+ * IngestPool's `run` (large bodies on worker threads).
+ */
+export type Ingest = (request: IngestRequest, held?: HeldArticles) => Promise<IngestedBody>;
+
 export interface ReadSourceDeps {
   fetchFeed: (request: FetchRequest) => Promise<FetchOutcome>;
   now: () => number;
-  /**
-   * Decode, parse and normalize a body; `held` are the articles the source
-   * holds, which the result may share rather than copy. @default the
-   * process's IngestPool (large bodies on worker threads)
-   */
-  ingest?: (request: IngestRequest, held?: HeldArticles) => Promise<IngestedBody>;
+  ingest: Ingest;
 }
 
 /**
@@ -77,12 +79,11 @@ export async function readSource(
     }
     if (outcome.kind === "not-modified") throw new Error("304 Not Modified without a conditional request");
     phase = "parse";
-    const ingest = deps.ingest ?? ((request: IngestRequest, held?: HeldArticles) => sharedIngestPool().run(request, held));
     const held =
       previous?.articleHashes && previous.articleHashes.length === previous.articles.length
         ? { articles: previous.articles, hashes: previous.articleHashes }
         : undefined;
-    const read = await ingest(
+    const read = await deps.ingest(
       {
         body: outcome.body,
         contentType: outcome.contentType,

@@ -8,8 +8,8 @@ const PRELOAD_FLAGS: ReadonlySet<string> = new Set(["--import", "--require", "-r
  * preloads. A worker inherits them by default, and `tsx` (npm start) and
  * `--import tsx` (the bench) would register tsx's ESM loader in every worker,
  * which the worker's entry avoids on purpose (it registers tsx's CommonJS
- * hook itself): a worker then took 380-530 ms of CPU to start, against
- * 320-350 without them.
+ * hook itself): the inherited loader would only add start-up CPU to every
+ * worker.
  */
 export function workerExecArgv(execArgv: readonly string[]): string[] {
   const kept: string[] = [];

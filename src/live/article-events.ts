@@ -1,16 +1,12 @@
 import { LRUCache } from "lru-cache";
 import { silentLogger, type Logger } from "../log/logger.ts";
-import type { Catalog } from "../store/catalog.ts";
-import { canonicalUrlsOf, type CatalogArticle } from "../store/catalog-article.ts";
+import type { Catalog } from "../store/catalog/catalog.ts";
+import { canonicalUrlsOf, type CatalogArticle } from "../store/catalog/catalog-article.ts";
 import type { Store } from "../store/store.ts";
-import { runSliced } from "../store/time-slice.ts";
+import { runSliced } from "../store/sliced/time-slice.ts";
 import { findArticle, newArticleSteps } from "./new-articles.ts";
-import type { ArticleAddedMessage, RedisArticleChannel } from "./redis-channel.ts";
-
-/** How long a story stays "seen": one that leaves its feed and comes back within this time is not announced again. */
-export const DEFAULT_SEEN_TTL_MS = 24 * 3600 * 1000;
-/** Stories remembered by one instance (the in-process claim, and the fallback while Redis is down). */
-export const DEFAULT_SEEN_MAX = 50_000;
+import { type ArticleAddedMessage, DEFAULT_SEEN_MAX, DEFAULT_SEEN_TTL_MS } from "./article-message.ts";
+import type { RedisArticleChannel } from "./redis-channel.ts";
 /** How long an instance waits for its own catalog to hold a story another instance announced. */
 export const DEFAULT_RESOLVE_WAIT_MS = 5_000;
 /** While waiting, how often the catalog is looked at again (besides on every build). */
@@ -102,8 +98,8 @@ export function createArticleEvents({
    * Events on their way to this instance's subscribers, handed over one per
    * turn of the event loop. Each one runs the subscription's operation for
    * every subscriber and writes to their streams, all in microtasks that
-   * follow the hand-over: a refresh bringing 1 000 new stories, handed over
-   * at once, held the event loop for 800 ms with one subscriber.
+   * follow the hand-over: handing over a refresh's new stories at once would
+   * hold the event loop for all of them, however many there are.
    */
   const outbox: ArticleAdded[] = [];
   let pumping = false;
@@ -135,9 +131,9 @@ export function createArticleEvents({
 
   /**
    * Announces a build's new stories: claimed in Redis in batches (one call for
-   * a refresh's stories, not one each: a churning feed made that thousands of
-   * calls a refresh), or, when Redis does not answer, delivered here to what
-   * this instance has not delivered yet.
+   * a refresh's stories, not one each, so a churning feed costs one round trip
+   * a refresh), or, when Redis does not answer, delivered here to what this
+   * instance has not delivered yet.
    */
   const announce = async (articles: readonly CatalogArticle[], catalog: Catalog) => {
     for (let start = 0; start < articles.length; start += CLAIM_BATCH) {
@@ -286,18 +282,4 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
     clearTimeout(timer);
     promise.catch(() => undefined);
   });
-}
-
-const byStore = new WeakMap<Store, ArticleEvents>();
-
-/** Makes `events` the ones every GraphQL request on `store` subscribes to (createGateway's wiring). */
-export function attachArticleEvents(store: Store, events: ArticleEvents): void {
-  byStore.set(store, events);
-}
-
-/** The events requests on `store` subscribe to: those attached, or in-process ones made on first use (an app built without createGateway). */
-export function articleEventsOf(store: Store): ArticleEvents {
-  let events = byStore.get(store);
-  if (!events) byStore.set(store, (events = createArticleEvents({ store })));
-  return events;
 }

@@ -1,6 +1,6 @@
-import type { Catalog } from "../store/catalog.ts";
-import { canonicalUrlsOf, type CatalogArticle } from "../store/catalog-article.ts";
-import type { Steps } from "../store/time-slice.ts";
+import type { Catalog } from "../store/catalog/catalog.ts";
+import { canonicalUrlsOf, type CatalogArticle } from "../store/catalog/catalog-article.ts";
+import type { Steps } from "../store/sliced/time-slice.ts";
 
 /** Articles compared between two yields of `newArticleSteps`. */
 const COMPARE_STEP = 1024;
@@ -12,9 +12,8 @@ const COMPARE_STEP = 1024;
  * merge gave it a smaller id. Without a previous catalog (the first build after
  * start or after a reload) nothing is new: that build is the baseline.
  *
- * As steps (see time-slice.ts): comparing catalogs of 20k articles took
- * 10-15 ms on a Firecracker VM (a few cache and TLB misses an article), all
- * of it in the turn that published the catalog.
+ * As steps (see time-slice.ts): the comparison costs a few cache misses an
+ * article, and must not all fall in the turn that published the catalog.
  */
 export function* newArticleSteps(previous: Catalog | null, next: Catalog): Steps<CatalogArticle[]> {
   if (!previous) return [];

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { createRedisEventTarget } from "@graphql-yoga/redis-event-target";
 import { createPubSub } from "graphql-yoga";
 import type { Redis } from "ioredis";
-import { DEFAULT_SEEN_MAX, DEFAULT_SEEN_TTL_MS } from "./article-events.ts";
+import { type ArticleAddedMessage, DEFAULT_SEEN_MAX, DEFAULT_SEEN_TTL_MS } from "./article-message.ts";
 
 /**
  * Claims a batch of stories for the whole cluster and announces each one won,
@@ -14,9 +14,8 @@ import { DEFAULT_SEEN_MAX, DEFAULT_SEEN_TTL_MS } from "./article-events.ts";
  *
  * The seen set is one sorted set scored by claim time (Redis's clock, the same
  * for every instance), so what Redis holds is bounded whatever a source does:
- * marks older than the TTL are dropped, and beyond `max` marks the oldest go.
- * One key per story instead let a feed whose ids change on every read add
- * 120 000 keys a refresh, each kept 24 h.
+ * marks older than the TTL are dropped, and beyond `max` marks the oldest go,
+ * even for a feed whose ids change on every read.
  *
  * KEYS[1] the seen set. ARGV: TTL ms, most marks, channel, number of stories,
  * then per story: its number of marks, the marks, its message. Returns 1 (won)
@@ -44,12 +43,6 @@ local excess = redis.call('ZCARD', KEYS[1]) - tonumber(ARGV[2])
 if excess > 0 then redis.call('ZREMRANGEBYRANK', KEYS[1], 0, excess - 1) end
 redis.call('PEXPIRE', KEYS[1], ttl)
 return won`;
-
-/** What travels on the channel: enough to find the story in any instance's own catalog. */
-export interface ArticleAddedMessage {
-  id: string;
-  canonicalUrls: string[];
-}
 
 export interface RedisArticleChannelOptions {
   /** Runs the claim (commands fail at once while Redis is down: `createRedis`'s connection). */
@@ -150,7 +143,7 @@ export function createRedisArticleChannel(
     // Queued while Redis is down and sent when it returns (ioredis subscribes again after every reconnect).
     subscriber: () => shared.redis.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null }),
     channel: shared.key("article-added"),
-    // "-v2": the set replaced one key per mark (`article-seen:id:…`); old instances' keys expire on their own.
+    // "-v2": one sorted set, a name of its own so it never meets the per-mark string keys (`article-seen:id:…`) of older instances, which expire on their own.
     seenKey: shared.key("article-seen-v2"),
     seenTtlMs,
     seenMax,

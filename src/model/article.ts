@@ -11,19 +11,19 @@ export interface Article {
   /**
    * The body as the feed gave it (full content, else the description), its
    * encoding repaired: untrusted HTML, never to be shown as it is. What
-   * readers get is `contentHtmlOf(article)` (store/article-content.ts), which
-   * sanitizes it on first use: most bodies are never read, and sanitizing
-   * every one at ingest was about a third of reading a feed.
+   * readers get is `contentHtmlOf(article)` (store/catalog/article-content.ts), which
+   * sanitizes it on first use: most bodies are never read, and sanitizing is
+   * one of the costliest steps of reading a feed, so ingest never pays for it.
    */
   rawBodyHtml: string | null;
   /** The absolute base the body's relative links resolve against (xml:base, the feed's link, where it was read). */
   bodyBase: string | null;
   /**
    * Words a reader sees in the body (not its markup, scripts or styles), or
-   * null until first asked: read them through `bodyWordsOf` (store/article-content.ts),
+   * null until first asked: read them through `bodyWordsOf` (store/catalog/article-content.ts),
    * which counts them once. They give the reading time and which copy of a
-   * story is richest; counting every body's words at ingest was about a fifth
-   * of reading a feed, for bodies most of which are never shown.
+   * story is richest; ingest does not count them, since reading every body's
+   * text is a large share of reading a feed and most bodies are never shown.
    */
   bodyWords: number | null;
   /**

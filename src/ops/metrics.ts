@@ -44,6 +44,8 @@ export interface RedisState {
   up: boolean;
   /** Failed or timed-out calls so far, by operation (`feed`, `lock`, `rate-limit`, …); they only grow. */
   errors: ReadonlyMap<string, number>;
+  /** Source locks taken over because they were stale, so far; it only grows. */
+  staleLocksTakenOver: number;
 }
 
 /**
@@ -64,7 +66,10 @@ export interface Metrics {
   rateLimited(partner: string): void;
   /** Where the gauges read the catalog and the sources from (the gateway sets it once). */
   observe(read: () => GatewayState): void;
-  /** Adds `newsgate_redis_up` and `newsgate_redis_errors_total`, read from `read` (once, and only with REDIS_URL: without it they are absent). */
+  /**
+   * Adds `newsgate_redis_up`, `newsgate_redis_errors_total` and `newsgate_stale_locks_taken_over_total`,
+   * read from `read` (once, and only with REDIS_URL: without it they are absent).
+   */
   observeRedis(read: () => RedisState): void;
 }
 
@@ -235,6 +240,15 @@ export function createMetrics({ registry = new Registry(), processMetrics = fals
         // The shared cache keeps the counts; the counter mirrors them at each scrape.
         this.reset();
         for (const [operation, count] of readRedis().errors) this.inc({ operation }, count);
+      },
+    });
+    new Counter({
+      name: `${METRIC_PREFIX}stale_locks_taken_over_total`,
+      help: "Source locks in Redis taken over because they were stale (no expiry, or held longer than any read may take): a crashed holder or a hand-made key.",
+      registers,
+      collect() {
+        this.reset();
+        this.inc(readRedis().staleLocksTakenOver);
       },
     });
   };

@@ -1,6 +1,6 @@
 import type { SourceConfig, SourcesConfig } from "../config/sources-file.ts";
 import type { FetchOutcome, FetchRequest } from "../ingest/fetcher.ts";
-import { readSource } from "../ingest/read-source.ts";
+import { type Ingest, readSource } from "../ingest/read-source.ts";
 import type { FetchHistory } from "./fetch-history.ts";
 import type { Logger } from "../log/logger.ts";
 import type { Metrics, UpstreamOutcome } from "./metrics.ts";
@@ -15,6 +15,8 @@ export type ReadFunction = (
 
 export interface ObservedReadDeps {
   fetchFeed: (request: FetchRequest) => Promise<FetchOutcome>;
+  /** Parses what was fetched (an IngestPool's `run`, made and closed by the caller). */
+  ingest: Ingest;
   /** Wall clock, epoch milliseconds. */
   now: () => number;
   logger: Logger;
@@ -29,7 +31,7 @@ export interface ObservedReadDeps {
  * The fetch function is wrapped per read to see what the wire carried (bytes,
  * a 304), which the snapshot alone does not tell.
  */
-export function createObservedRead({ fetchFeed, now, logger, metrics, history }: ObservedReadDeps): ReadFunction {
+export function createObservedRead({ fetchFeed, ingest, now, logger, metrics, history }: ObservedReadDeps): ReadFunction {
   return async (source, config, previous) => {
     let bytes = 0;
     let notModified = false;
@@ -42,7 +44,7 @@ export function createObservedRead({ fetchFeed, now, logger, metrics, history }:
     const snapshot = await readSource(
       source,
       { sections: config.sections, rootDir: config.rootDir },
-      { fetchFeed: observedFetch, now },
+      { fetchFeed: observedFetch, now, ingest },
       previous,
     );
 

@@ -1,5 +1,5 @@
 import { ConfigError, loadSourcesFile, type SourcesConfig } from "../config/sources-file.ts";
-import type { ReloadPlan } from "../store/reload-plan.ts";
+import type { ReloadPlan } from "../store/reload/reload-plan.ts";
 import type { Logger } from "../log/logger.ts";
 
 export interface ReloadSourcesDeps {

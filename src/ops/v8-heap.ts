@@ -12,11 +12,10 @@ export const GATEWAY_V8_FLAGS = ["--no-allocation-site-pretenuring"] as const;
  * generation at sites whose objects mostly survived. Building the catalog
  * (long-lived articles, indexes) taught it that of sites that requests then
  * use for short-lived objects, and every young collection then kept alive and
- * promoted what those dead old objects pointed to. Measured on the bench's
- * hot query: young collections took 8.0-8.4 ms each instead of 0.9-1.5, and a
- * hit 73-78 µs of CPU instead of 57-69; cache misses by CPU went from 0.088
- * to 0.159 of the bare server; refreshes of 200 sources took 3.5-4.1 s
- * instead of 4.1-5.5, and cold starts were unchanged.
+ * promoted what those dead old objects pointed to, making every young
+ * collection several times slower once the catalog is built, and with it
+ * every request and refresh. Off, young collections stay short whatever the
+ * catalog holds (docs/performance.md keeps the figures).
  *
  * Returns the flags it set.
  */

@@ -1,6 +1,6 @@
 import type { Redis } from "ioredis";
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type IRateLimiterOptions } from "rate-limiter-flexible";
-import { withDeadline } from "../store/deadline.ts";
+import { withDeadline } from "../store/source-cache/deadline.ts";
 
 /** Longest a shared budget may wait for Redis before the request is counted on this instance alone. */
 export const SHARED_BUDGET_TIMEOUT_MS = 200;

@@ -9,7 +9,7 @@ import { afterAll, expect, it } from "vitest";
 import { TABLE_HEADER, type BenchResults } from "../../bench/results.ts";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-/** Every row the bench reports, in order: one per scenario of issue 5 (and Yoga's path, for diagnosis). */
+/** Every row the bench reports, in order: one per performance target's scenario (and Yoga's path, for diagnosis). */
 const ROW_IDS = [
   "hot.post",
   "hot.post-yoga",

@@ -7,12 +7,11 @@
  */
 import { loadSourcesFile } from "../../src/config/sources-file.ts";
 import { createGateway } from "../../src/create-gateway.ts";
-import { loadPersistedOperations } from "../../src/http/persisted-operations.ts";
-import { listen } from "../../src/http/server.ts";
+import { loadPersistedOperations } from "../../src/http/plugins/persisted-operations.ts";
+import { listen } from "../../src/http/server/server.ts";
 import { loadPartnersFile } from "../../src/partners/partners-file.ts";
 import { createLogger } from "../../src/log/logger.ts";
-import { registerStaleLockCounter } from "../../src/ops/stale-lock-metric.ts";
-import { createRedis, SharedCache } from "../../src/store/shared-cache.ts";
+import { createRedis, SharedCache } from "../../src/store/source-cache/shared-cache.ts";
 import { startEventLoopProbe } from "./event-loop-probe.ts";
 
 const logger = createLogger({ level: "info", destination: { write: (line: string) => void process.stderr.write(line) } });
@@ -29,9 +28,6 @@ const persistedOperations = process.env.NEWSGATE_PERSISTED_OPERATIONS
   ? await loadPersistedOperations(process.env.NEWSGATE_PERSISTED_OPERATIONS)
   : null;
 const gateway = createGateway({ config, random: () => 0.5, sharedCache, logger, partners, http: { persistedOperations } });
-// What createGateway does with a shared cache (see the report to the lead): until then, the members register it here.
-if (!gateway.metrics.registry.getSingleMetric("newsgate_stale_locks_taken_over_total"))
-  registerStaleLockCounter(gateway.metrics.registry, () => sharedCache.staleLocksTakenOver);
 const running = await listen(gateway.app, 0, "127.0.0.1");
 gateway.refresher.start();
 // Measured from the start, so the probe sees every refresh; printed before "listening" so the test has both once it runs.

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { describe, expect, it } from "vitest";
-import { createRedis, SharedCache } from "../../src/store/shared-cache.ts";
+import { createRedis, SharedCache } from "../../src/store/source-cache/shared-cache.ts";
 import { silentLogger } from "../../src/log/logger.ts";
 import { startFixtureServer } from "../helpers/fixture-server.ts";
 import { startGateway } from "../helpers/gateway.ts";

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, describe, expect, it } from "vitest";
 import { createLogger } from "../../src/log/logger.ts";
-import { createRedis, SharedCache } from "../../src/store/shared-cache.ts";
+import { createRedis, SharedCache } from "../../src/store/source-cache/shared-cache.ts";
 import { serveBody, startFixtureServer } from "../helpers/fixture-server.ts";
 import { startGateway } from "../helpers/gateway.ts";
 import { ownRedis } from "../helpers/own-redis.ts";

@@ -3,8 +3,8 @@ import { afterAll, describe, expect, it } from "vitest";
 import { parseSourcesConfig } from "../../src/config/sources-file.ts";
 
 import { silentLogger } from "../../src/log/logger.ts";
-import { FeedCache } from "../../src/store/feed-cache.ts";
-import { createRedis, SharedCache } from "../../src/store/shared-cache.ts";
+import { FeedCache } from "../../src/store/source-cache/feed-cache.ts";
+import { createRedis, SharedCache } from "../../src/store/source-cache/shared-cache.ts";
 import { dropKeys, REDIS_URL, uniquePrefix } from "./cluster.ts";
 import type { SourceSnapshot } from "../../src/model/source-snapshot.ts";
 

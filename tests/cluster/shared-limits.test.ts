@@ -5,17 +5,17 @@ import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Redis } from "ioredis";
 import { afterAll, describe, expect, it } from "vitest";
-import { parsePersistedOperations } from "../../src/http/persisted-operations.ts";
-import { PERSISTED_OPERATION_TTL_MS } from "../../src/http/shared-persisted-operations.ts";
+import { parsePersistedOperations } from "../../src/http/plugins/persisted-operations.ts";
+import { PERSISTED_OPERATION_TTL_MS } from "../../src/http/plugins/shared-persisted-operations.ts";
 import { parsePartnersConfig } from "../../src/partners/partners-file.ts";
-import { createRedis, SharedCache } from "../../src/store/shared-cache.ts";
+import { createRedis, SharedCache } from "../../src/store/source-cache/shared-cache.ts";
 import { serveBody, startFixtureServer } from "../helpers/fixture-server.ts";
 import { startGateway } from "../helpers/gateway.ts";
 import { captureLogs, scrape } from "../helpers/ops.ts";
 import { ownRedis } from "../helpers/own-redis.ts";
 import { dropKeys, REDIS_URL, rss, startMember, uniquePrefix, writeSources, type Member } from "./cluster.ts";
 
-/** Rate limits and the persisted-operations allow-list held by the cluster, not by each instance (issue 8). */
+/** Rate limits and the persisted-operations allow-list held by the cluster, not by each instance. */
 const sha256 = (text: string) => createHash("sha256").update(text, "utf8").digest("hex");
 const ALPHA = { name: "Alpha", key: "alpha-3c1f9b", perMinute: 10 };
 const BETA = { name: "Beta", key: "beta-77d2e0", perMinute: 4 };

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { Redis } from "ioredis";
 import { afterAll, describe, expect, it } from "vitest";
-import { SNAPSHOT_FORMAT } from "../../src/store/shared-cache.ts";
+import { SNAPSHOT_FORMAT } from "../../src/store/source-cache/shared-cache.ts";
 import { serveBody, startFixtureServer } from "../helpers/fixture-server.ts";
 import { dropKeys, launchMember, REDIS_URL, rss, startMember, uniquePrefix, writeSources, type Member } from "./cluster.ts";
 

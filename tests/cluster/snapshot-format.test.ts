@@ -4,8 +4,8 @@ import { parseSourcesConfig } from "../../src/config/sources-file.ts";
 import type { Article } from "../../src/model/article.ts";
 
 import { silentLogger } from "../../src/log/logger.ts";
-import { bodyWordsOf, readingTimeOf } from "../../src/store/article-content.ts";
-import { createRedis, serializeSnapshot, SharedCache, SNAPSHOT_FORMAT } from "../../src/store/shared-cache.ts";
+import { bodyWordsOf, readingTimeOf } from "../../src/store/catalog/article-content.ts";
+import { createRedis, serializeSnapshot, SharedCache, SNAPSHOT_FORMAT } from "../../src/store/source-cache/shared-cache.ts";
 import { dropKeys, REDIS_URL, uniquePrefix } from "./cluster.ts";
 import type { SourceSnapshot } from "../../src/model/source-snapshot.ts";
 

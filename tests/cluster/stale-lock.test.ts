@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { Redis } from "ioredis";
 import { afterAll, describe, expect, it } from "vitest";
-import { SNAPSHOT_FORMAT } from "../../src/store/shared-cache.ts";
+import { SNAPSHOT_FORMAT } from "../../src/store/source-cache/shared-cache.ts";
 import { serveBody, startFixtureServer } from "../helpers/fixture-server.ts";
 import { dropKeys, REDIS_URL, rss, startMember, uniquePrefix, writeSources, type Member } from "./cluster.ts";
 
@@ -41,7 +41,7 @@ describe("a stale lock in Redis", () => {
       }),
     );
     await sleep(WATCH_MS);
-    // One per refresh time for the cluster, as without the stale lock (with it, before: none, the old copy served forever).
+    // One per refresh time for the cluster, as without the stale lock: a dead lock must not stop reads and leave the old copy served forever.
     const during = reads.length - readsAtStart;
     const metrics = await Promise.all(
       members.map(

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { Redis } from "ioredis";
 import { afterAll, describe, expect, it } from "vitest";
-import { SNAPSHOT_FORMAT } from "../../src/store/shared-cache.ts";
+import { SNAPSHOT_FORMAT } from "../../src/store/source-cache/shared-cache.ts";
 import { startFixtureServer } from "../helpers/fixture-server.ts";
 import { subscribeSse, type SseSubscription } from "../live/sse-client.ts";
 import { dropKeys, REDIS_URL, rss, startMember, uniquePrefix, writeSources, type Member } from "./cluster.ts";

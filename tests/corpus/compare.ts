@@ -20,8 +20,9 @@ import pLimit from "p-limit";
 import { parseSourcesConfig } from "../../src/config/sources-file.ts";
 import type { Article } from "../../src/model/article.ts";
 import { createFetcher } from "../../src/ingest/fetcher.ts";
+import { IngestPool } from "../../src/ingest/ingest-pool.ts";
 import { readSource } from "../../src/ingest/read-source.ts";
-import { contentHtmlOf } from "../../src/store/article-content.ts";
+import { contentHtmlOf } from "../../src/store/catalog/article-content.ts";
 import { MAX_AUTHOR_NAME_CHARS, MAX_AUTHORS } from "../../src/ingest/authors.ts";
 import { sanitizeContent } from "../../src/ingest/sanitize.ts";
 import { decodeHTML } from "entities";
@@ -1150,6 +1151,8 @@ function runReferenceReader(
 
 async function readOurs(files: CorpusFile[], urlOf: (file: CorpusFile) => string, now: number): Promise<Map<string, SourceSnapshot>> {
   const fetchFeed = createFetcher();
+  const pool = new IngestPool();
+  const ingest = pool.run.bind(pool);
   const results = new Map<string, SourceSnapshot>();
   const limit = pLimit(16);
   await Promise.all(
@@ -1164,11 +1167,16 @@ async function readOurs(files: CorpusFile[], urlOf: (file: CorpusFile) => string
         );
         results.set(
           file.id,
-          await readSource(config.sources[0]!, { sections: config.sections, rootDir: file.root.dir }, { fetchFeed, now: () => now }),
+          await readSource(
+            config.sources[0]!,
+            { sections: config.sections, rootDir: file.root.dir },
+            { fetchFeed, now: () => now, ingest },
+          ),
         );
       }),
     ),
   );
+  await pool.close();
   return results;
 }
 
@@ -1765,7 +1773,7 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
       console.log(
         `${filter ? "(filtered: no report written) " : "wrote tests/corpus/report.md and report.json "}in ${((Date.now() - started) / 1000).toFixed(1)} s`,
       );
-      // The ingest pool's worker threads would keep the process alive.
+      // The report is written: exit rather than wait on any handle a reader left open.
       process.exit(0);
     })
     .catch((error) => {

@@ -50,7 +50,7 @@ const HOSTILE = article({
     { url: "https://cdn.pod.example/ep3.ogg", type: 'audio/ogg" onload="alert(1)', length: 20, durationSeconds: null },
   ],
 });
-// Nothing new: the byline alone, as before authors were listed.
+// Nothing but a byline: no authors list, no media.
 const PLAIN = article({ id: "ep4", sourceId: "pod", section: "technology", publishedAt: at(2), author: "Old Byline" });
 const ARTICLES: Article[] = [EPISODE, NOTE, HOSTILE, PLAIN];
 

@@ -2,7 +2,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadSourcesFile } from "../../src/config/sources-file.ts";
 import { createGateway } from "../../src/create-gateway.ts";
-import { listen } from "../../src/http/server.ts";
+import { listen } from "../../src/http/server/server.ts";
 import { serveBody, startFixtureServer } from "../helpers/fixture-server.ts";
 import { feedparser, type ParsedFeed } from "../helpers/feedparser.ts";
 import { startGateway } from "../helpers/gateway.ts";

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { importOpml as readOpml } from "../../src/config/opml-import.ts";
 import { loadSourcesFile, parseSourcesConfig } from "../../src/config/sources-file.ts";
 import { createGateway } from "../../src/create-gateway.ts";
-import { listen } from "../../src/http/server.ts";
+import { listen } from "../../src/http/server/server.ts";
 import { serveBody, startFixtureServer } from "../helpers/fixture-server.ts";
 import { feedparser } from "../helpers/feedparser.ts";
 import { startGateway } from "../helpers/gateway.ts";

@@ -9,7 +9,7 @@ describe("schema/schema.graphql", () => {
     expect(readFileSync(SCHEMA_FILE, "utf8")).toBe(printedSchema());
   });
 
-  it("keeps the core contract of DESIGN.md", () => {
+  it("keeps the core contract that docs/architecture.md documents", () => {
     const sdl = printedSchema();
     // The Node interface: one field, `id: ID!` (described).
     expect(sdl).toMatch(/interface Node \{\n(?: {2}"{3}[^"]*"{3}\n)? {2}id: ID!\n\}/);

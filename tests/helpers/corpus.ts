@@ -3,6 +3,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseSourcesConfig } from "../../src/config/sources-file.ts";
 import { createFetcher } from "../../src/ingest/fetcher.ts";
+import { IngestPool } from "../../src/ingest/ingest-pool.ts";
 import { readSource } from "../../src/ingest/read-source.ts";
 import { startFixtureServer, type Route } from "./fixture-server.ts";
 import type { SourceSnapshot } from "../../src/model/source-snapshot.ts";
@@ -31,6 +32,8 @@ export async function readCorpus(files: string[], now: number): Promise<Map<stri
   }
   const server = await startFixtureServer(routes);
   const fetchFeed = createFetcher();
+  const pool = new IngestPool();
+  const ingest = pool.run.bind(pool);
   const results = new Map<string, SourceSnapshot>();
   try {
     await Promise.all(
@@ -44,12 +47,12 @@ export async function readCorpus(files: string[], now: number): Promise<Map<stri
         );
         results.set(
           file,
-          await readSource(config.sources[0]!, { sections: config.sections, rootDir: CORPUS_DIR }, { fetchFeed, now: () => now }),
+          await readSource(config.sources[0]!, { sections: config.sections, rootDir: CORPUS_DIR }, { fetchFeed, now: () => now, ingest }),
         );
       }),
     );
   } finally {
-    await server.close();
+    await Promise.all([server.close(), pool.close()]);
   }
   return results;
 }

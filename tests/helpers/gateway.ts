@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { loadSourcesFile } from "../../src/config/sources-file.ts";
 import { createGateway, type GatewayDeps } from "../../src/create-gateway.ts";
-import { listen } from "../../src/http/server.ts";
+import { listen } from "../../src/http/server/server.ts";
 
 export const TEST_SECTIONS = [
   { slug: "technology", name: "Technology" },
@@ -12,14 +12,21 @@ export const TEST_SECTIONS = [
   { slug: "business", name: "Business" },
 ];
 
-/** Writes a sources file into a fresh temp folder and starts a real gateway on 127.0.0.1. */
-export async function startGateway(sourcesFile: { sections?: unknown[]; sources: unknown[] }, deps: Omit<GatewayDeps, "config"> = {}) {
+export type TestSourcesFile = { sections?: unknown[]; sources: unknown[] };
+
+/** Writes a sources file into a fresh temp folder and builds a gateway on it, not listening. */
+export async function buildGateway(sourcesFile: TestSourcesFile, deps: Omit<GatewayDeps, "config"> = {}) {
   const dir = await mkdtemp(path.join(tmpdir(), "newsgate-test-"));
   const file = path.join(dir, "sources.json");
   await writeFile(file, JSON.stringify({ sections: sourcesFile.sections ?? TEST_SECTIONS, sources: sourcesFile.sources }));
   const config = await loadSourcesFile(file);
   // No jitter in tests: refresh times are exactly the configured ones.
-  const gateway = createGateway({ config, random: () => 0.5, ...deps });
+  return { gateway: createGateway({ config, random: () => 0.5, ...deps }), dir };
+}
+
+/** Writes a sources file into a fresh temp folder and starts a real gateway on 127.0.0.1. */
+export async function startGateway(sourcesFile: TestSourcesFile, deps: Omit<GatewayDeps, "config"> = {}) {
+  const { gateway, dir } = await buildGateway(sourcesFile, deps);
   const running = await listen(gateway.app, 0, "127.0.0.1");
   return {
     ...gateway,

@@ -28,9 +28,9 @@ export function sampleKey(name: string, labels: Record<string, string> = {}): st
   return `${name}{${sorted.map(([k, v]) => `${k}="${v}"`).join(",")}}`;
 }
 
-/** Reads `/metrics` and returns a lookup that answers 0 for a series not (yet) there. */
-export async function scrape(baseUrl: string) {
-  const response = await fetch(`${baseUrl}/metrics`);
+/** Reads `/metrics` (through `get`: an in-memory app's, see appFetch) and returns a lookup that answers 0 for a series not (yet) there. */
+export async function scrape(baseUrl: string, get: (url: string) => Promise<Response> = fetch) {
+  const response = await get(`${baseUrl}/metrics`);
   if (response.status !== 200) throw new Error(`/metrics answered ${response.status}`);
   const samples = parseMetrics(await response.text());
   return {

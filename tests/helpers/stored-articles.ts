@@ -2,7 +2,7 @@ import { Redis } from "ioredis";
 import type { Article } from "../../src/model/article.ts";
 
 import { silentLogger } from "../../src/log/logger.ts";
-import { createRedis, serializeSnapshot, SharedCache } from "../../src/store/shared-cache.ts";
+import { createRedis, serializeSnapshot, SharedCache } from "../../src/store/source-cache/shared-cache.ts";
 import { dropKeys, REDIS_URL, uniquePrefix } from "../cluster/cluster.ts";
 import { startFixtureServer } from "./fixture-server.ts";
 import { startGateway } from "./gateway.ts";

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { serveBody, startFixtureServer } from "../helpers/fixture-server.ts";
-import { startGateway } from "../helpers/gateway.ts";
+import { openGateway } from "../helpers/app-fetch.ts";
 
 const feed = (name: string) => readFileSync(new URL(`../fixtures/feeds/${name}`, import.meta.url));
 
@@ -33,7 +33,7 @@ const EVERYTHING = `{
 
 describe("a gateway over every format", () => {
   let upstream: Awaited<ReturnType<typeof startFixtureServer>>;
-  let gateway: Awaited<ReturnType<typeof startGateway>>;
+  let gateway: Awaited<ReturnType<typeof openGateway>>;
   let answer: { data?: any; errors?: any[] };
 
   beforeAll(async () => {
@@ -45,7 +45,7 @@ describe("a gateway over every format", () => {
       // The header names the charset; the bytes are Latin-1.
       "/brief.rdf": serveBody(feed("brief.rdf"), "application/rdf+xml; charset=ISO-8859-1"),
     });
-    gateway = await startGateway({
+    gateway = await openGateway({
       sources: [
         { id: "wire", name: "Wire", url: upstream.url("/wire.rss"), section: "technology" },
         { id: "digest", name: "Digest", url: upstream.url("/digest.atom"), section: "startups" },

@@ -2,13 +2,14 @@ import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
 import { loadSourcesFile } from "../../src/config/sources-file.ts";
 import { createGateway } from "../../src/create-gateway.ts";
-import { createApp, type App } from "../../src/http/app.ts";
+import { createApp, type App } from "../../src/http/server/app.ts";
 import { createYoga } from "graphql-yoga";
+import type { ArticleEvents } from "../../src/live/article-events.ts";
 import { createContext } from "../../src/graphql/context.ts";
 import { schema } from "../../src/graphql/schema.ts";
 import type { Store } from "../../src/store/store.ts";
-import { DEFAULT_COMPILE_AFTER_EXECUTIONS, useCompiledQueries } from "../../src/http/use-compiled-queries.ts";
-import { useIncrementalDelivery } from "../../src/http/use-incremental-delivery.ts";
+import { DEFAULT_COMPILE_AFTER_EXECUTIONS, useCompiledQueries } from "../../src/http/plugins/use-compiled-queries.ts";
+import { useIncrementalDelivery } from "../../src/http/plugins/use-incremental-delivery.ts";
 
 const DEMO = fileURLToPath(new URL("../../sources/default.json", import.meta.url));
 
@@ -49,13 +50,15 @@ const OPERATIONS: { name: string; query: string; variables?: Record<string, unkn
 describe("compiled queries (graphql-jit)", () => {
   let app: App;
   let store: Store;
+  let articleEvents: ArticleEvents;
 
   beforeAll(async () => {
     const gateway = createGateway({ config: await loadSourcesFile(DEMO) });
     await gateway.warmUp();
     // Without the edge cache, so every repetition reaches execution.
     store = gateway.store;
-    app = createApp({ store, edgeCache: false });
+    articleEvents = gateway.articleEvents;
+    app = createApp({ store, articleEvents, edgeCache: false });
   });
 
   const send = async (operation: (typeof OPERATIONS)[number]) => {
@@ -85,7 +88,7 @@ describe("compiled queries (graphql-jit)", () => {
     const compiled: (string | undefined)[] = [];
     const yoga = createYoga({
       schema,
-      context: () => createContext(store),
+      context: () => createContext(store, articleEvents),
       plugins: [useIncrementalDelivery(), useCompiledQueries({ onCompiled: (name) => compiled.push(name) })],
     });
     const run = (query: string, operationName?: string) =>

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFixtureServer } from "../helpers/fixture-server.ts";
-import { startGateway } from "../helpers/gateway.ts";
+import { openGateway } from "../helpers/app-fetch.ts";
 
 const GRAPHQL_RESPONSE = "application/graphql-response+json";
 const TITLES = "{ articles(first: 5) { edges { node { title } } } }";
@@ -28,11 +28,13 @@ async function startLiveUpstream() {
 
 describe("cacheable GET", () => {
   let upstream: Awaited<ReturnType<typeof startLiveUpstream>>;
-  let gateway: Awaited<ReturnType<typeof startGateway>>;
+  let gateway: Awaited<ReturnType<typeof openGateway>>;
   // Not 0: lru-cache reads a start time of 0 as "no TTL".
   let clock = 1_000_000;
   const get = (query: string, headers: Record<string, string> = {}, extra = "") =>
-    fetch(`${gateway.url}/graphql?query=${encodeURIComponent(query)}${extra}`, { headers: { accept: GRAPHQL_RESPONSE, ...headers } });
+    gateway.fetch(`${gateway.url}/graphql?query=${encodeURIComponent(query)}${extra}`, {
+      headers: { accept: GRAPHQL_RESPONSE, ...headers },
+    });
 
   /** Moves the feed cache's clock past the TTL and asks until the refreshed content shows (stale-while-revalidate serves the old copy first). */
   async function getUntil(query: string, predicate: (body: string) => boolean): Promise<Response> {
@@ -47,7 +49,7 @@ describe("cacheable GET", () => {
 
   beforeAll(async () => {
     upstream = await startLiveUpstream();
-    gateway = await startGateway(
+    gateway = await openGateway(
       { sources: [{ id: "live", name: "Live", url: upstream.server.url("/live.rss"), section: "technology", refreshSeconds: 1 }] },
       // A constant jitter source: the TTL is exactly refreshSeconds.
       { monotonicNow: () => clock, random: () => 0.5 },
@@ -102,7 +104,7 @@ describe("cacheable GET", () => {
   });
 
   it("sends POST answers and error answers with no-store and no ETag", async () => {
-    const post = await fetch(`${gateway.url}/graphql`, {
+    const post = await gateway.fetch(`${gateway.url}/graphql`, {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: JSON.stringify({ query: TITLES }),
@@ -156,7 +158,7 @@ describe("max-age", () => {
     const upstream = await startLiveUpstream();
     // Not 0: lru-cache reads a start time of 0 as "no TTL".
     let clock = 1_000_000;
-    const gateway = await startGateway(
+    const gateway = await openGateway(
       {
         sources: [
           { id: "live", name: "Live", url: upstream.server.url("/live.rss"), section: "technology", refreshSeconds: 300 },
@@ -165,7 +167,8 @@ describe("max-age", () => {
       },
       { monotonicNow: () => clock, random: () => 0.5 },
     );
-    const maxAge = async () => (await fetch(`${gateway.url}/graphql?query=${encodeURIComponent(TITLES)}`)).headers.get("cache-control");
+    const maxAge = async () =>
+      (await gateway.fetch(`${gateway.url}/graphql?query=${encodeURIComponent(TITLES)}`)).headers.get("cache-control");
     try {
       expect(await maxAge()).toBe("public, max-age=120");
       clock += 100_000;
@@ -179,7 +182,7 @@ describe("max-age", () => {
 
   it("is short while a failing source waits for its retry", async () => {
     const upstream = await startLiveUpstream();
-    const gateway = await startGateway(
+    const gateway = await openGateway(
       {
         sources: [
           { id: "live", name: "Live", url: upstream.server.url("/live.rss"), section: "technology", refreshSeconds: 3600 },
@@ -189,7 +192,7 @@ describe("max-age", () => {
       { monotonicNow: () => 1_000_000, random: () => 0.5 },
     );
     try {
-      const response = await fetch(`${gateway.url}/graphql?query=${encodeURIComponent(TITLES)}`);
+      const response = await gateway.fetch(`${gateway.url}/graphql?query=${encodeURIComponent(TITLES)}`);
       const maxAge = Number(/max-age=(\d+)/.exec(response.headers.get("cache-control") ?? "")?.[1]);
       expect(maxAge).toBeGreaterThan(0);
       // The feed cache retries a failed source within minutes, not after the hour a good read lasts.

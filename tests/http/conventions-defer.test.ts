@@ -2,7 +2,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadSourcesFile } from "../../src/config/sources-file.ts";
 import { createGateway } from "../../src/create-gateway.ts";
-import { listen } from "../../src/http/server.ts";
+import { listen } from "../../src/http/server/server.ts";
 
 /** The bundled demo set: its labelled topic clusters give every story related articles. */
 const DEMO = fileURLToPath(new URL("../../sources/default.json", import.meta.url));

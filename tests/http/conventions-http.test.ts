@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { request as httpRequest } from "node:http";
 import { serverAudits } from "graphql-http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DEFAULT_MAX_REQUEST_BODY_BYTES } from "../../src/http/use-http-hygiene.ts";
+import { DEFAULT_MAX_REQUEST_BODY_BYTES } from "../../src/http/plugins/use-http-hygiene.ts";
 import { serveBody, startFixtureServer } from "../helpers/fixture-server.ts";
 import { startGateway } from "../helpers/gateway.ts";
 

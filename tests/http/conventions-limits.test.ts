@@ -2,11 +2,16 @@ import { readFileSync } from "node:fs";
 import { parse } from "graphql";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { schema } from "../../src/graphql/schema.ts";
-import { EXAMPLE_TABS } from "../../src/http/example-operations.ts";
-import { DEFAULT_MAX_COST, measureQueryCost } from "../../src/http/query-cost.ts";
-import { DEFAULT_MAX_ALIASES, DEFAULT_MAX_DEPTH, DEFAULT_MAX_DIRECTIVES, DEFAULT_MAX_TOKENS } from "../../src/http/use-query-limits.ts";
+import { EXAMPLE_TABS } from "../../src/http/pages/example-operations.ts";
+import { DEFAULT_MAX_COST, measureQueryCost } from "../../src/http/plugins/query-cost.ts";
+import {
+  DEFAULT_MAX_ALIASES,
+  DEFAULT_MAX_DEPTH,
+  DEFAULT_MAX_DIRECTIVES,
+  DEFAULT_MAX_TOKENS,
+} from "../../src/http/plugins/use-query-limits.ts";
 import { serveBody, startFixtureServer } from "../helpers/fixture-server.ts";
-import { startGateway } from "../helpers/gateway.ts";
+import { openGateway } from "../helpers/app-fetch.ts";
 
 const wire = readFileSync(new URL("../fixtures/feeds/wire.rss", import.meta.url));
 const GRAPHQL_RESPONSE = "application/graphql-response+json";
@@ -71,9 +76,9 @@ const refusals: { name: string; query: string; code: string; message: RegExp }[]
 
 describe("limits against abusive queries", () => {
   let upstream: Awaited<ReturnType<typeof startFixtureServer>>;
-  let gateway: Awaited<ReturnType<typeof startGateway>>;
+  let gateway: Awaited<ReturnType<typeof openGateway>>;
   const post = async (query: string, accept: string, variables?: Record<string, unknown>) => {
-    const response = await fetch(`${gateway.url}/graphql`, {
+    const response = await gateway.fetch(`${gateway.url}/graphql`, {
       method: "POST",
       headers: { "content-type": "application/json", accept },
       body: JSON.stringify({ query, variables }),
@@ -82,7 +87,7 @@ describe("limits against abusive queries", () => {
   };
   beforeAll(async () => {
     upstream = await startFixtureServer({ "/wire.rss": serveBody(wire, "application/rss+xml") });
-    gateway = await startGateway({ sources: [{ id: "wire", name: "Wire", url: upstream.url("/wire.rss"), section: "technology" }] });
+    gateway = await openGateway({ sources: [{ id: "wire", name: "Wire", url: upstream.url("/wire.rss"), section: "technology" }] });
   });
   afterAll(async () => {
     await gateway?.close();
@@ -107,7 +112,7 @@ describe("limits against abusive queries", () => {
   }
 
   it("refuses over GET the same way, and no cache keeps the refusal", async () => {
-    const response = await fetch(`${gateway.url}/graphql?query=${encodeURIComponent(nested(5))}`, {
+    const response = await gateway.fetch(`${gateway.url}/graphql?query=${encodeURIComponent(nested(5))}`, {
       headers: { accept: GRAPHQL_RESPONSE },
     });
     expect(response.status).toBe(400);
@@ -152,7 +157,7 @@ describe("limits against abusive queries", () => {
         // A subscription opens an event stream (it answers nothing until an article arrives); its cost is what the limit checks.
         expect(measureQueryCost(schema, parse(query))).toBeLessThanOrEqual(DEFAULT_MAX_COST);
         const controller = new AbortController();
-        const response = await fetch(`${gateway.url}/graphql?query=${encodeURIComponent(query)}`, {
+        const response = await gateway.fetch(`${gateway.url}/graphql?query=${encodeURIComponent(query)}`, {
           headers: { accept: "text/event-stream" },
           signal: controller.signal,
         });
@@ -177,11 +182,11 @@ describe("limits against abusive queries", () => {
   });
 
   it("takes its limits from createApp's options", async () => {
-    const strict = await startGateway({ sources: [] }, { http: { limits: { maxDepth: 4, maxCost: 50, maxTokens: 30 } } });
+    const strict = await openGateway({ sources: [] }, { http: { limits: { maxDepth: 4, maxCost: 50, maxTokens: 30 } } });
     try {
       const post = async (query: string) =>
         (
-          await fetch(`${strict.url}/graphql`, {
+          await strict.fetch(`${strict.url}/graphql`, {
             method: "POST",
             headers: { "content-type": "application/json", accept: GRAPHQL_RESPONSE },
             body: JSON.stringify({ query }),

@@ -7,9 +7,9 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readSettings } from "../../src/config/settings.ts";
-import { loadPersistedOperations, type PersistedOperations } from "../../src/http/persisted-operations.ts";
+import { loadPersistedOperations, type PersistedOperations } from "../../src/http/plugins/persisted-operations.ts";
 import { serveBody, startFixtureServer } from "../helpers/fixture-server.ts";
-import { startGateway } from "../helpers/gateway.ts";
+import { openGateway } from "../helpers/app-fetch.ts";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const SOURCES = fileURLToPath(new URL("../fixtures/sources.json", import.meta.url));
@@ -29,10 +29,10 @@ async function writeAllowList(entries: Record<string, unknown> | unknown): Promi
 
 describe("persisted operations: allow-list mode", () => {
   let upstream: Awaited<ReturnType<typeof startFixtureServer>>;
-  let gateway: Awaited<ReturnType<typeof startGateway>>;
+  let gateway: Awaited<ReturnType<typeof openGateway>>;
   let operations: PersistedOperations;
   const post = async (body: Record<string, unknown>, accept = GRAPHQL_RESPONSE) => {
-    const response = await fetch(`${gateway.url}/graphql`, {
+    const response = await gateway.fetch(`${gateway.url}/graphql`, {
       method: "POST",
       headers: { "content-type": "application/json", accept },
       body: JSON.stringify(body),
@@ -44,7 +44,7 @@ describe("persisted operations: allow-list mode", () => {
   beforeAll(async () => {
     upstream = await startFixtureServer({ "/wire.rss": serveBody(wire, "application/rss+xml") });
     operations = await loadPersistedOperations(await writeAllowList({ [sha256(TITLES)]: TITLES, [sha256(SECTION)]: SECTION }));
-    gateway = await startGateway(
+    gateway = await openGateway(
       { sources: [{ id: "wire", name: "Wire", url: upstream.url("/wire.rss"), section: "technology" }] },
       { http: { persistedOperations: operations } },
     );
@@ -67,14 +67,19 @@ describe("persisted operations: allow-list mode", () => {
       const { body } = await post({ documentId });
       expect(body.data.articles.edges.length).toBe(2);
     }
-    const get = await fetch(`${gateway.url}/graphql?documentId=sha256:${sha256(TITLES)}`, { headers: { accept: GRAPHQL_RESPONSE } });
+    const get = await gateway.fetch(`${gateway.url}/graphql?documentId=sha256:${sha256(TITLES)}`, {
+      headers: { accept: GRAPHQL_RESPONSE },
+    });
     expect(get.status).toBe(200);
     expect((await get.json()).data.articles.edges.length).toBe(2);
     // A persisted GET is as cacheable as any other.
     expect(get.headers.get("etag")).toBeTruthy();
-    const apolloGet = await fetch(`${gateway.url}/graphql?extensions=${encodeURIComponent(JSON.stringify(apollo(sha256(TITLES))))}`, {
-      headers: { accept: GRAPHQL_RESPONSE },
-    });
+    const apolloGet = await gateway.fetch(
+      `${gateway.url}/graphql?extensions=${encodeURIComponent(JSON.stringify(apollo(sha256(TITLES))))}`,
+      {
+        headers: { accept: GRAPHQL_RESPONSE },
+      },
+    );
     expect((await apolloGet.json()).data.articles.edges.length).toBe(2);
   });
 
@@ -102,7 +107,7 @@ describe("persisted operations: allow-list mode", () => {
   });
 
   it("serves no GraphiQL, which could only show refusals", async () => {
-    const page = await fetch(`${gateway.url}/graphql`, { headers: { accept: "text/html" } });
+    const page = await gateway.fetch(`${gateway.url}/graphql`, { headers: { accept: "text/html" } });
     expect(page.headers.get("content-type") ?? "").not.toContain("text/html");
     expect(await page.text()).not.toContain("GraphiQL");
   });
@@ -110,11 +115,11 @@ describe("persisted operations: allow-list mode", () => {
 
 describe("persisted operations: off by default", () => {
   it("runs any document; a bare hash names an automatic persisted query (none registered yet here)", async () => {
-    const gateway = await startGateway({ sources: [] });
+    const gateway = await openGateway({ sources: [] });
     try {
       const post = async (body: object) =>
         (
-          await fetch(`${gateway.url}/graphql`, {
+          await gateway.fetch(`${gateway.url}/graphql`, {
             method: "POST",
             headers: { "content-type": "application/json" },
             body: JSON.stringify(body),
@@ -126,7 +131,7 @@ describe("persisted operations: off by default", () => {
       const hashOnly = await post({ extensions: { persistedQuery: { version: 1, sha256Hash: sha256(TITLES) } } });
       // Automatic persisted queries: the client is told to send the document (see tests/http/apq.test.ts).
       expect(hashOnly.errors[0]).toMatchObject({ message: "PersistedQueryNotFound", extensions: { code: "PERSISTED_QUERY_NOT_FOUND" } });
-      const page = await fetch(`${gateway.url}/graphql`, { headers: { accept: "text/html" } });
+      const page = await gateway.fetch(`${gateway.url}/graphql`, { headers: { accept: "text/html" } });
       expect(page.headers.get("content-type")).toContain("text/html");
       await page.body?.cancel();
     } finally {
@@ -160,7 +165,7 @@ describe("the allow-list file", () => {
     const stale = "{ articles { edges { node { headline } } } }";
     const file = await writeAllowList({ [sha256(stale)]: stale });
     const operations = await loadPersistedOperations(file);
-    await expect(startGateway({ sources: [] }, { http: { persistedOperations: operations } })).rejects.toThrow(
+    await expect(openGateway({ sources: [] }, { http: { persistedOperations: operations } })).rejects.toThrow(
       new RegExp(`${file.replace(/[.\\]/g, "\\$&")}: entry "${sha256(stale)}": does not validate: Cannot query field "headline"`),
     );
   });
@@ -168,7 +173,7 @@ describe("the allow-list file", () => {
   it("may use @defer, which the served schema has", async () => {
     const deferred = "{ articles(first: 1) { edges { node { title ... @defer { related { score } } } } } }";
     const operations = await loadPersistedOperations(await writeAllowList({ [sha256(deferred)]: deferred }));
-    const gateway = await startGateway({ sources: [] }, { http: { persistedOperations: operations } });
+    const gateway = await openGateway({ sources: [] }, { http: { persistedOperations: operations } });
     await gateway.close();
   });
 

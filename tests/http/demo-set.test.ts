@@ -3,8 +3,8 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadSourcesFile } from "../../src/config/sources-file.ts";
 import { createGateway } from "../../src/create-gateway.ts";
+import { appFetch } from "../helpers/app-fetch.ts";
 import { canonicalUrl } from "../../src/ingest/urls.ts";
-import { listen } from "../../src/http/server.ts";
 
 /** The bundled demo set that `npm start` serves, read through a real server. */
 const DEMO = fileURLToPath(new URL("../../sources/default.json", import.meta.url));
@@ -33,9 +33,8 @@ describe("the bundled demo set", () => {
 
   beforeAll(async () => {
     const gateway = createGateway({ config: await loadSourcesFile(DEMO) });
-    const running = await listen(gateway.app, 0, "127.0.0.1");
-    close = running.close;
-    const response = await fetch(`${running.url}/graphql`, {
+    close = gateway.shutdown;
+    const response = await appFetch(gateway.app)("/graphql", {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: JSON.stringify({ query: PAGE }),

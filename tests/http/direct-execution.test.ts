@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { createApp } from "../../src/http/app.ts";
-import { directParams } from "../../src/http/direct-execution.ts";
-import { CACHE_STATUS_HEADER } from "../../src/http/edge-cache.ts";
+import { createApp } from "../../src/http/server/app.ts";
+import { directParams } from "../../src/http/edge-cache/direct-execution.ts";
+import { CACHE_STATUS_HEADER } from "../../src/http/edge-cache/edge-cache.ts";
 import { startFixtureServer } from "../helpers/fixture-server.ts";
-import { startGateway } from "../helpers/gateway.ts";
+import { openGateway } from "../helpers/app-fetch.ts";
 import { captureLogs, LEVEL, scrape } from "../helpers/ops.ts";
 import type { Logger } from "../../src/log/logger.ts";
 
@@ -31,13 +31,13 @@ async function setup(deps: { logger?: Logger } = {}) {
       void res.writeHead(200, { "content-type": "application/rss+xml" }).end(rss(["Alpha story", "Beta story", "Gamma story"])),
   });
   const executedBy: string[] = [];
-  const gateway = await startGateway(
+  const gateway = await openGateway(
     { sources: [{ id: "direct", name: "Direct", url: upstream.url("/direct.rss"), section: "technology", refreshSeconds: 60 }] },
     { monotonicNow: () => 1_000_000, http: { edgeCache: { maxBytes: 1, onMiss: (by) => executedBy.push(by) } }, ...deps },
   );
   closers.push(gateway.close, upstream.close);
   await gateway.warmUp();
-  const plain = createApp({ store: gateway.store, edgeCache: false });
+  const plain = createApp({ store: gateway.store, articleEvents: gateway.articleEvents, edgeCache: false });
   const send = async (init: {
     method: "GET" | "POST";
     body?: unknown;
@@ -51,7 +51,7 @@ async function setup(deps: { logger?: Logger } = {}) {
       ...(init.body === undefined ? {} : { body: typeof init.body === "string" ? init.body : JSON.stringify(init.body) }),
     };
     const [edge, yoga] = await Promise.all([
-      fetch(`${gateway.url}/graphql${search}`, request),
+      gateway.fetch(`${gateway.url}/graphql${search}`, request),
       plain.yoga.fetch(`http://localhost/graphql${search}`, request),
     ]);
     return { edge: await answerOf(edge), yoga: await answerOf(yoga), by: executedBy.at(-1), requestId: edge.headers.get("x-request-id") };
@@ -146,11 +146,11 @@ describe("direct execution of known operations", () => {
     const { gateway, send } = await setup();
     const query = "query FrontPage($n: Int!) { articles(first: $n) { totalCount } }";
     await send({ method: "POST", body: { query, variables: { n: 1 } } });
-    const before = await scrape(gateway.url);
+    const before = await scrape(gateway.url, gateway.fetch);
     const ok = await send({ method: "POST", body: { query, variables: { n: 2 } } });
     const failed = await send({ method: "POST", body: { query, variables: { n: 500 } } });
     expect([ok.by, failed.by]).toEqual(["direct", "direct"]);
-    const after = await scrape(gateway.url);
+    const after = await scrape(gateway.url, gateway.fetch);
     const delta = (labels: Record<string, string>) =>
       after.value("newsgate_graphql_operations_total", labels) - before.value("newsgate_graphql_operations_total", labels);
     expect(delta({ operation: "FrontPage", outcome: "ok" })).toBe(1);

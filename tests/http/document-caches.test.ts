@@ -1,6 +1,6 @@
 import { parse } from "graphql";
 import { expect, it } from "vitest";
-import { createDocumentCaches, MAX_CACHED_DOCUMENT_CHARS } from "../../src/http/document-caches.ts";
+import { createDocumentCaches, MAX_CACHED_DOCUMENT_CHARS } from "../../src/http/plugins/document-caches.ts";
 
 it("keeps parsed documents and parse errors within a size, however long each document", () => {
   const { documentCache, errorCache } = createDocumentCaches();

@@ -1,9 +1,9 @@
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { afterEach, expect, it } from "vitest";
-import { CACHE_STATUS_HEADER, createEdgeCache, MAX_REMEMBERED_DOCUMENT_CHARS, type EdgeExchange } from "../../src/http/edge-cache.ts";
+import type { EdgeExchange } from "../../src/http/edge-cache/contract.ts";
+import { CACHE_STATUS_HEADER, createEdgeCache, MAX_REMEMBERED_DOCUMENT_CHARS } from "../../src/http/edge-cache/edge-cache.ts";
+import { createFetchHandler } from "../../src/http/server/fetch-adapter.ts";
 import { startFixtureServer } from "../helpers/fixture-server.ts";
-import { startGateway } from "../helpers/gateway.ts";
+import { openGateway } from "../helpers/app-fetch.ts";
 
 const closers: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -24,7 +24,7 @@ async function stubbedEdge(options: { maxBytes?: number } = {}) {
           '<?xml version="1.0"?><rss version="2.0"><channel><title>F</title><item><title>One</title><link>https://f.example/1</link></item></channel></rss>',
         ),
   });
-  const gateway = await startGateway(
+  const gateway = await openGateway(
     { sources: [{ id: "f", name: "F", url: upstream.url("/feed.rss"), section: "technology" }] },
     { monotonicNow: () => 1_000_000 },
   );
@@ -39,24 +39,24 @@ async function stubbedEdge(options: { maxBytes?: number } = {}) {
     ...options,
     execute: async (_request: Request, exchange: EdgeExchange) => {
       counts.executed++;
-      exchange.onCatalog(catalog);
-      exchange.onResult(true);
+      exchange.catalog = catalog;
+      exchange.clean = true;
       return new Response(`{"data":{"ok":true,"pad":"${"p".repeat(900)}"}}`, {
         headers: { "content-type": "application/json; charset=utf-8" },
       });
     },
     direct: { run: async () => ({ kind: "declined" }), entityTags: () => null },
   });
-  const server: Server = createServer((req, res) => void edge.serve(req, res));
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  closers.push(() => new Promise((resolve) => server.close(() => resolve())));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
+  // The edge cache alone as a fetch-style handler: no socket.
+  const serve = createFetchHandler((req, res) => void edge.serve(req, res));
   const post = async (query: string) => {
-    const response = await fetch(url, {
-      method: "POST",
-      headers: { "content-type": "application/json", accept: "application/json" },
-      body: JSON.stringify({ query }),
-    });
+    const response = await serve(
+      new Request("http://edge.test/graphql", {
+        method: "POST",
+        headers: { "content-type": "application/json", accept: "application/json" },
+        body: JSON.stringify({ query }),
+      }),
+    );
     expect((await response.json()).data.ok).toBe(true);
     return response.headers.get(CACHE_STATUS_HEADER);
   };

@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { createApp } from "../../src/http/app.ts";
-import { CACHE_STATUS_HEADER } from "../../src/http/edge-cache.ts";
+import { createApp } from "../../src/http/server/app.ts";
+import { CACHE_STATUS_HEADER } from "../../src/http/edge-cache/edge-cache.ts";
 import { startFixtureServer } from "../helpers/fixture-server.ts";
-import { startGateway } from "../helpers/gateway.ts";
+import { openGateway } from "../helpers/app-fetch.ts";
 
 const rss = (titles: string[]) =>
   `<?xml version="1.0"?><rss version="2.0"><channel><title>Edge</title>${titles
@@ -27,7 +27,7 @@ async function setup(initialTitles = ["First story", "Second story"]) {
     },
   });
   let clock = 1_000_000;
-  const gateway = await startGateway(
+  const gateway = await openGateway(
     { sources: [{ id: "edge", name: "Edge", url: upstream.url("/edge.rss"), section: "technology", refreshSeconds: 60 }] },
     { monotonicNow: () => clock },
   );
@@ -35,7 +35,7 @@ async function setup(initialTitles = ["First story", "Second story"]) {
   // As the background refresher does at start: every source read once before the first request.
   await gateway.warmUp();
   const post = async (query: string, variables?: unknown, accept = "application/json") => {
-    const response = await fetch(`${gateway.url}/graphql`, {
+    const response = await gateway.fetch(`${gateway.url}/graphql`, {
       method: "POST",
       headers: { "content-type": "application/json", accept },
       body: JSON.stringify({ query, variables }),
@@ -48,7 +48,7 @@ async function setup(initialTitles = ["First story", "Second story"]) {
     };
   };
   const get = async (query: string, headers: Record<string, string> = {}) => {
-    const response = await fetch(`${gateway.url}/graphql?query=${encodeURIComponent(query)}`, {
+    const response = await gateway.fetch(`${gateway.url}/graphql?query=${encodeURIComponent(query)}`, {
       headers: { accept: "application/json", ...headers },
     });
     return {
@@ -100,7 +100,7 @@ describe("the edge cache", () => {
     const { gateway } = await setup([title, "Second story"]);
     const query = "query($n: Int) { articles(first: $n) { edges { node { title } } } }";
     const ask = async (n: number) => {
-      const response = await fetch(`${gateway.url}/graphql`, {
+      const response = await gateway.fetch(`${gateway.url}/graphql`, {
         method: "POST",
         headers: { "content-type": "application/json", accept: "application/json" },
         body: JSON.stringify({ query, variables: { n } }),
@@ -187,7 +187,7 @@ describe("the edge cache", () => {
       "/fast.rss": (_req, res) => void res.writeHead(200, { "content-type": "application/rss+xml" }).end(rss(["Fast story"])),
     });
     let clock = 1_000_000;
-    const gateway = await startGateway(
+    const gateway = await openGateway(
       {
         sources: [
           { id: "slow", name: "Slow", url: upstream.url("/slow.rss"), section: "technology", refreshSeconds: 300 },
@@ -199,7 +199,7 @@ describe("the edge cache", () => {
     closers.push(gateway.close, upstream.close);
     await gateway.warmUp();
     const get = async () => {
-      const response = await fetch(`${gateway.url}/graphql?query=${encodeURIComponent(TITLES)}`, {
+      const response = await gateway.fetch(`${gateway.url}/graphql?query=${encodeURIComponent(TITLES)}`, {
         headers: { accept: "application/json" },
       });
       await response.text();
@@ -218,10 +218,13 @@ describe("the edge cache", () => {
 
   it("answers bodies it cannot use as Yoga alone does, and bodies it parsed as Yoga would", async () => {
     const { gateway } = await setup();
-    const plain = createApp({ store: gateway.store, edgeCache: false });
+    const plain = createApp({ store: gateway.store, articleEvents: gateway.articleEvents, edgeCache: false });
     const send = async (body: string) => {
       const init = { method: "POST", headers: { "content-type": "application/json", accept: "application/json" }, body };
-      const [edge, yoga] = await Promise.all([fetch(`${gateway.url}/graphql`, init), plain.yoga.fetch("http://localhost/graphql", init)]);
+      const [edge, yoga] = await Promise.all([
+        gateway.fetch(`${gateway.url}/graphql`, init),
+        plain.yoga.fetch("http://localhost/graphql", init),
+      ]);
       return { edge: { status: edge.status, body: await edge.json() }, yoga: { status: yoga.status, body: await yoga.json() } };
     };
     const bodies = [

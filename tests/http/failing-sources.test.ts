@@ -1,14 +1,14 @@
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { serveBody, startFixtureServer } from "../helpers/fixture-server.ts";
-import { startGateway } from "../helpers/gateway.ts";
+import { openGateway } from "../helpers/app-fetch.ts";
 
 const wire = readFileSync(new URL("../fixtures/feeds/wire.rss", import.meta.url));
 const SLOW_TIMEOUT_MS = 400;
 
 describe("failing, malformed and slow sources beside a good one", () => {
   let upstream: Awaited<ReturnType<typeof startFixtureServer>>;
-  let gateway: Awaited<ReturnType<typeof startGateway>>;
+  let gateway: Awaited<ReturnType<typeof openGateway>>;
   let elapsedMs = 0;
   let answer: { data?: any; errors?: any[] };
 
@@ -39,7 +39,7 @@ describe("failing, malformed and slow sources beside a good one", () => {
       },
       "/html": serveBody("<!doctype html><html><body>Moved</body></html>", "text/html"),
     });
-    gateway = await startGateway({
+    gateway = await openGateway({
       sources: [
         { id: "good", name: "Good", url: upstream.url("/good.rss"), section: "technology" },
         { id: "broken", name: "Broken", url: upstream.url("/broken"), section: "technology" },
@@ -116,7 +116,7 @@ describe("a source that fails after a good read", () => {
       },
     });
     let clock = 1_000_000; // lru-cache reads a start time of 0 as "no TTL"
-    const gateway = await startGateway(
+    const gateway = await openGateway(
       { sources: [{ id: "wire", name: "Wire", url: upstream.url("/feed.rss"), section: "technology", refreshSeconds: 60 }] },
       { monotonicNow: () => clock },
     );

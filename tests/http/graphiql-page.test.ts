@@ -15,8 +15,8 @@ vi.mock("node:zlib", async (original) => {
 
 const { renderGraphiQL } = await import("@graphql-yoga/render-graphiql");
 const zlib = await import("node:zlib");
-const { createGraphiqlRenderer } = await import("../../src/http/graphiql-page.ts");
-const { createCompressedGraphiql } = await import("../../src/http/graphiql-compressed.ts");
+const { createGraphiqlRenderer } = await import("../../src/http/pages/graphiql-page.ts");
+const { createCompressedGraphiql } = await import("../../src/http/pages/graphiql-compressed.ts");
 
 describe("GraphiQL's page", () => {
   it("is rendered once per set of options, not on every load", () => {

@@ -1,9 +1,9 @@
 import { readFileSync } from "node:fs";
 import { createSchema, createYoga } from "graphql-yoga";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { useUnexpectedErrorLog } from "../../src/http/use-unexpected-error-log.ts";
+import { useUnexpectedErrorLog } from "../../src/http/plugins/use-unexpected-error-log.ts";
 import { startFixtureServer } from "../helpers/fixture-server.ts";
-import { startGateway } from "../helpers/gateway.ts";
+import { openGateway } from "../helpers/app-fetch.ts";
 import { captureLogs, LEVEL } from "../helpers/ops.ts";
 
 const wire = readFileSync(new URL("../fixtures/feeds/wire.rss", import.meta.url));
@@ -11,7 +11,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 describe("operations logs", () => {
   let upstream: Awaited<ReturnType<typeof startFixtureServer>>;
-  let gateway: Awaited<ReturnType<typeof startGateway>>;
+  let gateway: Awaited<ReturnType<typeof openGateway>>;
   const logs = captureLogs("debug");
   let flakyFails = false;
 
@@ -27,7 +27,7 @@ describe("operations logs", () => {
         res.writeHead(200, { "content-type": "application/rss+xml" }).end(wire.toString().replaceAll("wire.example", "flaky.example"));
       },
     });
-    gateway = await startGateway(
+    gateway = await openGateway(
       {
         sources: [
           { id: "wire", name: "Wire", url: upstream.url("/wire.rss"), section: "technology" },
@@ -46,13 +46,13 @@ describe("operations logs", () => {
   const requestLines = () => logs.lines.filter((l) => typeof l.reqId === "string" && typeof l.status === "number");
 
   it("gives every request an id: the caller's when sane, else a new one, echoed in the response and on its log line", async () => {
-    const kept = await fetch(`${gateway.url}/graphql?query=${encodeURIComponent("{ sections { slug } }")}`, {
+    const kept = await gateway.fetch(`${gateway.url}/graphql?query=${encodeURIComponent("{ sections { slug } }")}`, {
       headers: { "x-request-id": "edge-7f3a.42" },
     });
     expect(kept.headers.get("x-request-id")).toBe("edge-7f3a.42");
-    const replaced = await fetch(`${gateway.url}/health`, { headers: { "x-request-id": 'bad id "with" spaces' } });
+    const replaced = await gateway.fetch(`${gateway.url}/health`, { headers: { "x-request-id": 'bad id "with" spaces' } });
     expect(replaced.headers.get("x-request-id")).toMatch(UUID);
-    const fresh = await fetch(`${gateway.url}/nothing-here`);
+    const fresh = await gateway.fetch(`${gateway.url}/nothing-here`);
     expect(fresh.headers.get("x-request-id")).toMatch(UUID);
     await fresh.text();
 

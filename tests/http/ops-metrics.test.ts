@@ -1,14 +1,14 @@
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { serveBody, startFixtureServer } from "../helpers/fixture-server.ts";
-import { startGateway } from "../helpers/gateway.ts";
+import { openGateway } from "../helpers/app-fetch.ts";
 import { scrape } from "../helpers/ops.ts";
 
 const wire = readFileSync(new URL("../fixtures/feeds/wire.rss", import.meta.url));
 
 describe("GET /metrics", () => {
   let upstream: Awaited<ReturnType<typeof startFixtureServer>>;
-  let gateway: Awaited<ReturnType<typeof startGateway>>;
+  let gateway: Awaited<ReturnType<typeof openGateway>>;
   // Not 0: lru-cache reads a start time of 0 as "no TTL".
   let clock = 1_000_000;
 
@@ -17,7 +17,7 @@ describe("GET /metrics", () => {
       "/good.rss": serveBody(wire, "application/rss+xml"),
       "/broken": (_req, res) => void res.writeHead(500).end("no"),
     });
-    gateway = await startGateway(
+    gateway = await openGateway(
       {
         sources: [
           { id: "good", name: "Good", url: upstream.url("/good.rss"), section: "technology" },
@@ -33,17 +33,17 @@ describe("GET /metrics", () => {
   });
 
   it("answers in Prometheus text format", async () => {
-    const response = await fetch(`${gateway.url}/metrics`);
+    const response = await gateway.fetch(`${gateway.url}/metrics`);
     expect(response.status).toBe(200);
     expect(response.headers.get("content-type")).toMatch(/^text\/plain; version=0\.0\.4/);
     expect(await response.text()).toContain("# TYPE newsgate_graphql_operations_total counter");
   });
 
   it("counts a query by operation name and outcome, and the upstream reads it caused, by source and outcome", async () => {
-    const before = await scrape(gateway.url);
+    const before = await scrape(gateway.url, gateway.fetch);
     const answer = await gateway.query("query FrontPage { articles(first: 5) { totalCount } }");
     expect(answer.errors).toBeUndefined();
-    const after = await scrape(gateway.url);
+    const after = await scrape(gateway.url, gateway.fetch);
     const delta = (name: string, labels: Record<string, string> = {}) => after.value(name, labels) - before.value(name, labels);
 
     expect(delta("newsgate_graphql_operations_total", { operation: "FrontPage", outcome: "ok" })).toBe(1);
@@ -69,11 +69,11 @@ describe("GET /metrics", () => {
   });
 
   it("counts a refused query as an error, and a cached read as a hit without an upstream read", async () => {
-    const before = await scrape(gateway.url);
+    const before = await scrape(gateway.url, gateway.fetch);
     const refused = await gateway.query("query TooMany { articles(first: 500) { totalCount } }");
     expect(refused.errors?.[0].extensions.code).toBe("BAD_USER_INPUT");
     await gateway.query("{ sections { slug } }");
-    const after = await scrape(gateway.url);
+    const after = await scrape(gateway.url, gateway.fetch);
     const delta = (name: string, labels: Record<string, string> = {}) => after.value(name, labels) - before.value(name, labels);
     expect(delta("newsgate_graphql_operations_total", { operation: "TooMany", outcome: "error" })).toBe(1);
     expect(delta("newsgate_graphql_operations_total", { operation: "anonymous", outcome: "ok" })).toBe(1);
@@ -82,24 +82,24 @@ describe("GET /metrics", () => {
   });
 
   it("names an operation from its document, also when Yoga's parse cache answers", async () => {
-    const before = await scrape(gateway.url);
+    const before = await scrape(gateway.url, gateway.fetch);
     for (const first of [1, 2, 3]) {
       const answer = await gateway.query("query Page($first: Int) { articles(first: $first) { totalCount } }", { first });
       expect(answer.errors).toBeUndefined();
     }
-    const after = await scrape(gateway.url);
+    const after = await scrape(gateway.url, gateway.fetch);
     const key = { operation: "Page", outcome: "ok" };
     expect(after.value("newsgate_graphql_operations_total", key) - before.value("newsgate_graphql_operations_total", key)).toBe(3);
   });
 
   it("counts stale reads served while the sources refresh in the background", async () => {
     clock += 301_000;
-    const before = await scrape(gateway.url);
+    const before = await scrape(gateway.url, gateway.fetch);
     await gateway.query("query Later { articles(first: 3) { totalCount } }");
-    let after = await scrape(gateway.url);
+    let after = await scrape(gateway.url, gateway.fetch);
     for (let i = 0; i < 100 && after.value("newsgate_upstream_fetches_total", { source: "good", outcome: "ok" }) < 2; i++) {
       await new Promise((resolve) => setTimeout(resolve, 10));
-      after = await scrape(gateway.url);
+      after = await scrape(gateway.url, gateway.fetch);
     }
     expect(
       after.value("newsgate_cache_lookups_total", { layer: "feed", result: "stale" }) -
@@ -113,16 +113,16 @@ describe("GET /metrics", () => {
     gateway.metrics.cacheMiss("edge");
     gateway.metrics.rateLimited("acme-news");
     gateway.metrics.rateLimited("acme-news");
-    const after = await scrape(gateway.url);
+    const after = await scrape(gateway.url, gateway.fetch);
     expect(after.value("newsgate_cache_lookups_total", { layer: "edge", result: "hit" })).toBeGreaterThanOrEqual(1);
     expect(after.value("newsgate_cache_lookups_total", { layer: "edge", result: "miss" })).toBeGreaterThanOrEqual(1);
     expect(after.value("newsgate_rate_limited_total", { partner: "acme-news" })).toBe(2);
   });
 
   it("keeps each gateway's series apart (a registry per gateway, never prom-client's global one)", async () => {
-    const other = await startGateway({ sources: [{ id: "good", name: "Good", url: upstream.url("/good.rss"), section: "technology" }] });
+    const other = await openGateway({ sources: [{ id: "good", name: "Good", url: upstream.url("/good.rss"), section: "technology" }] });
     try {
-      const fresh = await scrape(other.url);
+      const fresh = await scrape(other.url, other.fetch);
       expect(fresh.value("newsgate_graphql_operations_total", { operation: "FrontPage", outcome: "ok" })).toBe(0);
       expect(fresh.value("newsgate_rate_limited_total", { partner: "acme-news" })).toBe(0);
     } finally {
@@ -131,9 +131,9 @@ describe("GET /metrics", () => {
   });
 
   it("shows no Redis series without REDIS_URL, and redis_up with errors by operation when Redis does not answer", async () => {
-    const { createRedis, SharedCache } = await import("../../src/store/shared-cache.ts");
+    const { createRedis, SharedCache } = await import("../../src/store/source-cache/shared-cache.ts");
     const { silentLogger } = await import("../../src/log/logger.ts");
-    expect((await scrape(gateway.url)).has("newsgate_redis_up")).toBe(false);
+    expect((await scrape(gateway.url, gateway.fetch)).has("newsgate_redis_up")).toBe(false);
     // Nothing listens on port 1: every call fails at once.
     const sharedCache = new SharedCache({
       redis: createRedis("redis://127.0.0.1:1"),
@@ -141,14 +141,14 @@ describe("GET /metrics", () => {
       logger: silentLogger(),
     });
     await sharedCache.connect(300);
-    const alone = await startGateway(
+    const alone = await openGateway(
       { sources: [{ id: "good", name: "Good", url: upstream.url("/good.rss"), section: "technology" }] },
       { sharedCache },
     );
     try {
       const answer = await alone.query("{ articles(first: 1) { totalCount } }");
       expect(answer.errors).toBeUndefined();
-      const metrics = await scrape(alone.url);
+      const metrics = await scrape(alone.url, alone.fetch);
       expect(metrics.value("newsgate_redis_up")).toBe(0);
       expect(metrics.value("newsgate_redis_errors_total", { operation: "connect" })).toBe(1);
       // The read looked in Redis first and tried to take the source's lock: both failed, the read went on alone.

@@ -8,7 +8,7 @@ import { chromium, type Browser, type Frame, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadSourcesFile } from "../../src/config/sources-file.ts";
 import { createGateway } from "../../src/create-gateway.ts";
-import { listen, type RunningServer } from "../../src/http/server.ts";
+import { listen, type RunningServer } from "../../src/http/server/server.ts";
 import { CHROMIUM_ARGS, CHROMIUM_PATH, launchChromium } from "../helpers/browser.ts";
 import { serveBody, startFixtureServer } from "../helpers/fixture-server.ts";
 import { startGateway } from "../helpers/gateway.ts";

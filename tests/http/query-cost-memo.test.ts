@@ -1,8 +1,8 @@
 import { parse } from "graphql";
 import { describe, expect, it } from "vitest";
 import { schema } from "../../src/graphql/schema.ts";
-import { measureQueryCost } from "../../src/http/query-cost.ts";
-import { createQueryCostMemo } from "../../src/http/query-cost-memo.ts";
+import { measureQueryCost } from "../../src/http/plugins/query-cost.ts";
+import { createQueryCostMemo } from "../../src/http/plugins/query-cost-memo.ts";
 
 describe("the remembered cost", () => {
   const PAGED = parse(

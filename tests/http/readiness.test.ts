@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { startFixtureServer } from "../helpers/fixture-server.ts";
-import { startGateway } from "../helpers/gateway.ts";
+import { openGateway } from "../helpers/app-fetch.ts";
 
 describe("/ready", () => {
   it("answers 503 until every source has been tried once, then 200 (even if a source failed)", async () => {
@@ -12,14 +12,14 @@ describe("/ready", () => {
         res.writeHead(500).end();
       },
     });
-    const gateway = await startGateway({ sources: [{ id: "held", name: "Held", url: upstream.url("/held"), section: "technology" }] });
+    const gateway = await openGateway({ sources: [{ id: "held", name: "Held", url: upstream.url("/held"), section: "technology" }] });
     try {
-      expect((await fetch(`${gateway.url}/health`)).status).toBe(200);
+      expect((await gateway.fetch(`${gateway.url}/health`)).status).toBe(200);
       const warming = gateway.warmUp();
-      expect((await fetch(`${gateway.url}/ready`)).status).toBe(503);
+      expect((await gateway.fetch(`${gateway.url}/ready`)).status).toBe(503);
       release();
       await warming;
-      expect((await fetch(`${gateway.url}/ready`)).status).toBe(200);
+      expect((await gateway.fetch(`${gateway.url}/ready`)).status).toBe(200);
     } finally {
       await gateway.close();
       await upstream.close();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { startFixtureServer } from "../helpers/fixture-server.ts";
-import { startGateway } from "../helpers/gateway.ts";
+import { openGateway } from "../helpers/app-fetch.ts";
 
 const item = (n: number) =>
   `<item><title>Story number ${n}</title><link>https://live.example/${n}</link><pubDate>${new Date(Date.UTC(2026, 9, 1, n)).toUTCString()}</pubDate></item>`;
@@ -14,7 +14,7 @@ describe("paging while the catalog refreshes", () => {
       "/live.rss": (_req, res) => void res.writeHead(200, { "content-type": "application/rss+xml" }).end(feed(numbers)),
     });
     let clock = 1_000_000;
-    const gateway = await startGateway(
+    const gateway = await openGateway(
       { sources: [{ id: "live", name: "Live", url: upstream.url("/live.rss"), section: "technology", refreshSeconds: 60 }] },
       { monotonicNow: () => clock },
     );

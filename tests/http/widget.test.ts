@@ -8,7 +8,7 @@ import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadSourcesFile } from "../../src/config/sources-file.ts";
 import { createGateway } from "../../src/create-gateway.ts";
-import { listen, type RunningServer } from "../../src/http/server.ts";
+import { listen, type RunningServer } from "../../src/http/server/server.ts";
 import { parsePartnersConfig } from "../../src/partners/partners-file.ts";
 import { launchChromium } from "../helpers/browser.ts";
 

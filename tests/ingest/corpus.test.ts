@@ -7,7 +7,7 @@ import { decodeBody } from "../../src/ingest/decode.ts";
 import { parseBody } from "../../src/ingest/parse-body.ts";
 import type { RawItem } from "../../src/model/raw-feed.ts";
 import { sanitizeContent } from "../../src/ingest/sanitize.ts";
-import { contentHtmlOf } from "../../src/store/article-content.ts";
+import { contentHtmlOf } from "../../src/store/catalog/article-content.ts";
 import { htmlToText } from "../../src/ingest/text.ts";
 import { CORPUS_DIR, corpusFiles, readCorpus } from "../helpers/corpus.ts";
 import type { SourceSnapshot } from "../../src/model/source-snapshot.ts";

@@ -229,6 +229,8 @@ describe("articles a source already holds", () => {
 });
 
 describe("a source read twice", () => {
+  const pool = new IngestPool();
+  afterAll(() => pool.close());
   it("keeps the objects of its unchanged stories, so the serving thread holds one copy of each", async () => {
     const config = parseSourcesConfig(
       { sections: CONTEXT.sections, sources: [{ id: "twice", name: "Twice", url: "https://s.example/feed.xml", section: "world" }] },
@@ -245,7 +247,12 @@ describe("a source read twice", () => {
       finalUrl: new URL("https://s.example/feed.xml"),
     });
     const read = (previous?: SourceSnapshot) =>
-      readSource(config.sources[0]!, { sections: config.sections, rootDir: "/tmp" }, { fetchFeed, now: () => NOW }, previous);
+      readSource(
+        config.sources[0]!,
+        { sections: config.sections, rootDir: "/tmp" },
+        { fetchFeed, now: () => NOW, ingest: pool.run.bind(pool) },
+        previous,
+      );
     const first = await read();
     body = feed(item(3), item(1), item(2));
     const second = await read(first);
@@ -275,7 +282,12 @@ describe("a source read twice", () => {
       };
     };
     const read = (previous?: SourceSnapshot) =>
-      readSource(config.sources[0]!, { sections: config.sections, rootDir: "/tmp" }, { fetchFeed, now: () => NOW }, previous);
+      readSource(
+        config.sources[0]!,
+        { sections: config.sections, rootDir: "/tmp" },
+        { fetchFeed, now: () => NOW, ingest: pool.run.bind(pool) },
+        previous,
+      );
     const good = await read();
     fail = true;
     const failed = await read(good);

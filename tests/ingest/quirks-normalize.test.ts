@@ -6,7 +6,7 @@ import { normalizeLanguage } from "../../src/ingest/language.ts";
 import { normalizeFeed, normalizeItem, type NormalizeContext } from "../../src/ingest/normalize.ts";
 import { parseJsonFeed, parseMappedJson } from "../../src/ingest/parse-json.ts";
 import { emptyRawItem, type RawAuthor, type RawEnclosure, type RawFeed, type RawItem } from "../../src/model/raw-feed.ts";
-import { mergeArticles } from "../../src/store/merge.ts";
+import { mergeArticles } from "../../src/store/catalog/merge.ts";
 
 const NOW = Date.parse("2026-11-28T12:00:00Z");
 const CONTEXT: NormalizeContext = {

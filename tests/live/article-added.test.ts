@@ -3,10 +3,10 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { parseSourcesConfig } from "../../src/config/sources-file.ts";
 import { encodeGlobalId } from "../../src/graphql/global-id.ts";
 import { articleId } from "../../src/ingest/normalize.ts";
-import { CACHE_STATUS_HEADER } from "../../src/http/edge-cache.ts";
+import { CACHE_STATUS_HEADER } from "../../src/http/edge-cache/edge-cache.ts";
 import { startFixtureServer } from "../helpers/fixture-server.ts";
 import { startGateway, TEST_SECTIONS } from "../helpers/gateway.ts";
-import { sourceIdsOf } from "../../src/store/catalog-article.ts";
+import { sourceIdsOf } from "../../src/store/catalog/catalog-article.ts";
 import { subscribeSse, type SseSubscription } from "./sse-client.ts";
 
 const closers: (() => unknown)[] = [];

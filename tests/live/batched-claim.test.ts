@@ -1,10 +1,9 @@
 import type { ServerResponse } from "node:http";
 import { Redis } from "ioredis";
 import { afterAll, describe, expect, it } from "vitest";
-import { articleEventsOf } from "../../src/live/article-events.ts";
 import { RedisArticleChannel } from "../../src/live/redis-channel.ts";
 import { silentLogger } from "../../src/log/logger.ts";
-import { createRedis, SharedCache, SNAPSHOT_FORMAT } from "../../src/store/shared-cache.ts";
+import { createRedis, SharedCache, SNAPSHOT_FORMAT } from "../../src/store/source-cache/shared-cache.ts";
 import { dropKeys, REDIS_URL, rss, uniquePrefix } from "../cluster/cluster.ts";
 import { startFixtureServer } from "../helpers/fixture-server.ts";
 import { startGateway } from "../helpers/gateway.ts";
@@ -42,7 +41,7 @@ describe("claiming new articles in Redis", () => {
       { sources: [{ id: "a", name: "A", url: upstream.url("/a.xml"), section: "technology", refreshSeconds: 600 }] },
       { sharedCache },
     );
-    cleanups.push(gateway.close, () => articleEventsOf(gateway.store).close());
+    cleanups.push(gateway.close);
     await gateway.warmUp();
     const subscriber = await subscribeSse(gateway.url, "subscription { articleAdded { title } }");
     cleanups.push(() => subscriber.close());

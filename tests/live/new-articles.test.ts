@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { newArticleSteps } from "../../src/live/new-articles.ts";
-import type { Catalog } from "../../src/store/catalog.ts";
-import type { CatalogArticle } from "../../src/store/catalog-article.ts";
-import { runToEnd } from "../../src/store/time-slice.ts";
+import type { Catalog } from "../../src/store/catalog/catalog.ts";
+import type { CatalogArticle } from "../../src/store/catalog/catalog-article.ts";
+import { runToEnd } from "../../src/store/sliced/time-slice.ts";
 
 /** Just what comparing reads of a catalog: its articles (newest first) and its two lookups. */
 function catalogOf(articles: CatalogArticle[]): Catalog {

@@ -1,8 +1,7 @@
 import type { ServerResponse } from "node:http";
 import { afterEach, describe, expect, it } from "vitest";
-import { articleEventsOf } from "../../src/live/article-events.ts";
 import { createLogger } from "../../src/log/logger.ts";
-import { createRedis, SharedCache } from "../../src/store/shared-cache.ts";
+import { createRedis, SharedCache } from "../../src/store/source-cache/shared-cache.ts";
 import { rss, uniquePrefix } from "../cluster/cluster.ts";
 import { startFixtureServer } from "../helpers/fixture-server.ts";
 import { startGateway } from "../helpers/gateway.ts";
@@ -35,7 +34,7 @@ describe("articleAdded when Redis is unreachable", () => {
       { sources: [{ id: "a", name: "A", url: upstream.url("/a.xml"), section: "technology", refreshSeconds: 600 }] },
       { sharedCache, logger },
     );
-    closers.push(gateway.close, () => articleEventsOf(gateway.store).close());
+    closers.push(gateway.close);
     await gateway.warmUp();
     const subscriber = await subscribeSse(gateway.url, "subscription { articleAdded { title } }");
     closers.push(subscriber.close);

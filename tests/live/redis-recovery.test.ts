@@ -2,8 +2,7 @@ import type { ServerResponse } from "node:http";
 import { Redis } from "ioredis";
 import { afterAll, describe, expect, it } from "vitest";
 import { silentLogger } from "../../src/log/logger.ts";
-import { articleEventsOf } from "../../src/live/article-events.ts";
-import { createRedis, SharedCache, SNAPSHOT_FORMAT } from "../../src/store/shared-cache.ts";
+import { createRedis, SharedCache, SNAPSHOT_FORMAT } from "../../src/store/source-cache/shared-cache.ts";
 import { rss, uniquePrefix } from "../cluster/cluster.ts";
 import { startFixtureServer } from "../helpers/fixture-server.ts";
 import { startGateway } from "../helpers/gateway.ts";
@@ -43,12 +42,7 @@ describe("articleAdded through a Redis outage", () => {
     cleanups.push(() => Promise.all(caches.map((cache) => cache.close())));
     const sources = { sources: [{ id: "a", name: "A", url: upstream.url("/a.xml"), section: "technology", refreshSeconds: 600 }] };
     const [a, b] = await Promise.all(caches.map((sharedCache) => startGateway(sources, { sharedCache })));
-    cleanups.push(
-      a!.close,
-      b!.close,
-      () => articleEventsOf(a!.store).close(),
-      () => articleEventsOf(b!.store).close(),
-    );
+    cleanups.push(a!.close, b!.close);
     await Promise.all([a!.warmUp(), b!.warmUp()]);
     const subscribers = {
       a: await subscribeSse(a!.url, "subscription { articleAdded { title } }"),

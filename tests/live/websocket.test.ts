@@ -5,7 +5,7 @@ import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { loadSourcesFile } from "../../src/config/sources-file.ts";
 import { createGateway, type GatewayDeps } from "../../src/create-gateway.ts";
-import { listen, type ListenOptions } from "../../src/http/server.ts";
+import { listen, type ListenOptions } from "../../src/http/server/server.ts";
 import { parsePartnersConfig } from "../../src/partners/partners-file.ts";
 import { startFixtureServer } from "../helpers/fixture-server.ts";
 import { TEST_SECTIONS } from "../helpers/gateway.ts";

@@ -3,7 +3,7 @@ import { createServer, connect, type Socket } from "node:net";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterEach, describe, expect, it } from "vitest";
-import { DRAIN_TIMEOUT_MS } from "../../src/http/server.ts";
+import { DRAIN_TIMEOUT_MS } from "../../src/http/server/server.ts";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 /**

@@ -1,7 +1,7 @@
 import { RateLimiterRes } from "rate-limiter-flexible";
 import { afterAll, describe, expect, it } from "vitest";
 import { createBudget, type SharedBudgetStore } from "../../src/partners/budget.ts";
-import { createRedis } from "../../src/store/shared-cache.ts";
+import { createRedis } from "../../src/store/source-cache/shared-cache.ts";
 import { dropKeys, REDIS_URL, uniquePrefix } from "../cluster/cluster.ts";
 
 /** A per-minute budget alone, counted in Redis, and counted locally when Redis fails. */

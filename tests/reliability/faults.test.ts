@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseSourcesConfig } from "../../src/config/sources-file.ts";
 import { MAX_REDIRECTS } from "../../src/ingest/fetcher.ts";
+import { IngestPool } from "../../src/ingest/ingest-pool.ts";
 import { MAX_EMPTY_READS_KEPT, readSource } from "../../src/ingest/read-source.ts";
-import { FIRST_RETRY_MS } from "../../src/store/refresh-policy.ts";
+import { FIRST_RETRY_MS } from "../../src/store/source-cache/refresh-policy.ts";
 import { FAULTS, RETRY_AFTER_SECONDS, rssFeed, startFaultServer, type Fault } from "../helpers/fault-server.ts";
 import { startGateway } from "../helpers/gateway.ts";
 import type { SourceSnapshot } from "../../src/model/source-snapshot.ts";
@@ -199,6 +200,8 @@ describe("a feed that suddenly has zero items (readSource)", () => {
     "/tmp/sources.json",
   );
   const source = config.sources[0]!;
+  const pool = new IngestPool();
+  afterAll(() => pool.close());
   let body = rssFeed("s", 3);
   const fetchFeed = async () => ({
     kind: "fetched" as const,
@@ -210,7 +213,12 @@ describe("a feed that suddenly has zero items (readSource)", () => {
     finalUrl: new URL(source.url),
   });
   const read = (previous?: SourceSnapshot) =>
-    readSource(source, { sections: config.sections, rootDir: "/tmp" }, { fetchFeed, now: () => 1_000_000 }, previous);
+    readSource(
+      source,
+      { sections: config.sections, rootDir: "/tmp" },
+      { fetchFeed, now: () => 1_000_000, ingest: pool.run.bind(pool) },
+      previous,
+    );
 
   it(`keeps the held articles for ${MAX_EMPTY_READS_KEPT} empty reads in a row, then believes the feed`, async () => {
     let snapshot = await read();

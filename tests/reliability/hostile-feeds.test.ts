@@ -1,8 +1,9 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import fc from "fast-check";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { parseSourcesConfig } from "../../src/config/sources-file.ts";
+import { IngestPool } from "../../src/ingest/ingest-pool.ts";
 import { readSource } from "../../src/ingest/read-source.ts";
 import { CORPUS_DIR, corpusFiles } from "../helpers/corpus.ts";
 import type { SourceSnapshot } from "../../src/model/source-snapshot.ts";
@@ -88,6 +89,9 @@ const config = parseSourcesConfig(
   path.join(CORPUS_DIR, "sources.json"),
 );
 
+const pool = new IngestPool();
+afterAll(() => pool.close());
+
 /** The real pipeline after the network: decode, detect, parse (off-thread when large), normalize. */
 function readMutant(body: Buffer, contentType: string | null): Promise<SourceSnapshot> {
   const fetchFeed = async () => ({
@@ -99,7 +103,11 @@ function readMutant(body: Buffer, contentType: string | null): Promise<SourceSna
     lastModified: null,
     finalUrl: new URL("https://mutant.example/feed"),
   });
-  return readSource(config.sources[0]!, { sections: config.sections, rootDir: CORPUS_DIR }, { fetchFeed, now: () => 1_790_000_000_000 });
+  return readSource(
+    config.sources[0]!,
+    { sections: config.sections, rootDir: CORPUS_DIR },
+    { fetchFeed, now: () => 1_790_000_000_000, ingest: pool.run.bind(pool) },
+  );
 }
 
 function expectOkOrCoded(snapshot: SourceSnapshot, what: string): void {

@@ -16,8 +16,8 @@ import {
 } from "graphql";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { schema } from "../../src/graphql/schema.ts";
-import { DEFAULT_MAX_COST, measureQueryCost } from "../../src/http/query-cost.ts";
-import { DEFAULT_MAX_ALIASES, DEFAULT_MAX_DEPTH, DEFAULT_MAX_TOKENS } from "../../src/http/use-query-limits.ts";
+import { DEFAULT_MAX_COST, measureQueryCost } from "../../src/http/plugins/query-cost.ts";
+import { DEFAULT_MAX_ALIASES, DEFAULT_MAX_DEPTH, DEFAULT_MAX_TOKENS } from "../../src/http/plugins/use-query-limits.ts";
 import { startFaultServer } from "../helpers/fault-server.ts";
 import { startGateway } from "../helpers/gateway.ts";
 

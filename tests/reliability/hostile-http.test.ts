@@ -5,8 +5,8 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadSourcesFile } from "../../src/config/sources-file.ts";
 import { createGateway } from "../../src/create-gateway.ts";
-import { DEFAULT_MAX_REQUEST_BODY_BYTES } from "../../src/http/use-http-hygiene.ts";
-import { listen, type RunningServer } from "../../src/http/server.ts";
+import { DEFAULT_MAX_REQUEST_BODY_BYTES } from "../../src/http/plugins/use-http-hygiene.ts";
+import { listen, type RunningServer } from "../../src/http/server/server.ts";
 import { startFaultServer } from "../helpers/fault-server.ts";
 import { TEST_SECTIONS } from "../helpers/gateway.ts";
 

@@ -5,8 +5,8 @@ import type { AddressInfo } from "node:net";
 import { Registry, Counter } from "prom-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { redactUrl, redactUrlsIn } from "../../src/config/redact-url.ts";
-import { anonymousFrameAncestors } from "../../src/http/embed-route.ts";
-import { createMetricsRoute } from "../../src/http/metrics-route.ts";
+import { anonymousFrameAncestors } from "../../src/http/routes/embed.ts";
+import { createMetricsRoute } from "../../src/http/routes/metrics.ts";
 import { malformedJsonMessage, parseJsonText } from "../../src/ingest/parse-json.ts";
 import { publicIngestMessage } from "../../src/ingest/public-message.ts";
 import { MAX_NEW_OPERATION_NAMES_PER_CLIENT } from "../../src/ops/metrics.ts";
@@ -17,7 +17,7 @@ import { captureLogs, scrape } from "../helpers/ops.ts";
 
 /**
  * (User info in a source's URL is refused by the sources file already; redactUrl drops it all the same.)
- * Hardening: nothing a source's configuration hides (query values, user
+ * The rule: nothing a source's configuration hides (query values, user
  * info, headers) and nothing an upstream answered (body bytes, reason
  * phrases, names in its markup) reaches a public surface, and anonymous
  * clients learn neither partners' origins nor can crowd metrics labels out.

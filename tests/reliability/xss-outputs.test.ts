@@ -125,13 +125,13 @@ describe("the feed's own body HTML (Article.rawBodyHtml)", () => {
     "model/article.ts": "declares it",
     "ingest/normalize.ts": "makes it",
     "ingest/item-memo.ts": "counts its size",
-    "store/article-content.ts": "sanitizes it: the one way to show it; counts its words as plain text",
-    "store/merge.ts": "picks the copy of a story with the most words",
-    "store/shared-cache.ts": "checks that another instance's copy holds a string there, nothing more",
-    "store/indexed-text.ts": "names it in a comment",
-    "store/related-index.ts": "takes index terms from it",
-    "store/search-index.ts": "takes index terms from it",
-    "store/search-snippet.ts": "takes plain text from it, escaped before it is shown",
+    "store/catalog/article-content.ts": "sanitizes it: the one way to show it; counts its words as plain text",
+    "store/catalog/merge.ts": "picks the copy of a story with the most words",
+    "store/source-cache/shared-cache.ts": "checks that another instance's copy holds a string there, nothing more",
+    "store/catalog/indexed-text.ts": "names it in a comment",
+    "store/related/related-index.ts": "takes index terms from it",
+    "store/search/search-index.ts": "takes index terms from it",
+    "store/search/search-snippet.ts": "takes plain text from it, escaped before it is shown",
   };
 
   it("is read only where it is sanitized, or taken apart for terms and plain text", () => {

@@ -3,7 +3,7 @@ import type { Article } from "../../src/model/article.ts";
 import { normalizeItem } from "../../src/ingest/normalize.ts";
 import { emptyRawItem } from "../../src/model/raw-feed.ts";
 import { sanitizeContent } from "../../src/ingest/sanitize.ts";
-import { bodyWordsOf, contentHtmlOf, readingTimeOf } from "../../src/store/article-content.ts";
+import { bodyWordsOf, contentHtmlOf, readingTimeOf } from "../../src/store/catalog/article-content.ts";
 
 const SECTIONS = [{ slug: "news", name: "News" }];
 const NOW = Date.UTC(2026, 10, 1);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { NEWEST, OLDEST, oldestFromNewest, sortArticleSteps, sortArticles } from "../../src/store/article-order.ts";
-import type { CatalogArticle } from "../../src/store/catalog-article.ts";
-import type { Steps } from "../../src/store/time-slice.ts";
+import { NEWEST, OLDEST, oldestFromNewest, sortArticleSteps, sortArticles } from "../../src/store/catalog/article-order.ts";
+import type { CatalogArticle } from "../../src/store/catalog/catalog-article.ts";
+import type { Steps } from "../../src/store/sliced/time-slice.ts";
 
 const article = (id: string, time: number | null): CatalogArticle =>
   ({ id, title: id, publishedAt: time === null ? null : new Date(time), tags: [], section: "news" }) as unknown as CatalogArticle;

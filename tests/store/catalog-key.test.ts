@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { CatalogKey } from "../../src/store/catalog-key.ts";
+import { CatalogKey } from "../../src/store/catalog/catalog-key.ts";
 
 const held = (pairs: [string, string][]) => pairs.map(([sourceId, contentHash]) => ({ sourceId, contentHash }));
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { parseSourcesConfig } from "../../src/config/sources-file.ts";
 import type { Article } from "../../src/model/article.ts";
 
-import { buildCatalog, type Catalog } from "../../src/store/catalog.ts";
+import { buildCatalog, type Catalog } from "../../src/store/catalog/catalog.ts";
 import type { SourceSnapshot } from "../../src/model/source-snapshot.ts";
 
 const config = parseSourcesConfig(

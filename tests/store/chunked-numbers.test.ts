@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { ChunkedNumbers } from "../../src/store/chunked-numbers.ts";
-import { touchSteps } from "../../src/store/touch-steps.ts";
+import { ChunkedNumbers } from "../../src/store/sliced/chunked-numbers.ts";
+import { touchSteps } from "../../src/store/sliced/touch-steps.ts";
 
 describe("ChunkedNumbers", () => {
   it("keeps every number pushed, in order, across chunk boundaries", () => {

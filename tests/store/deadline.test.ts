@@ -1,6 +1,6 @@
 import { Redis } from "ioredis";
 import { describe, expect, it } from "vitest";
-import { withDeadline } from "../../src/store/deadline.ts";
+import { withDeadline } from "../../src/store/source-cache/deadline.ts";
 
 const REDIS_URL = "redis://127.0.0.1:6379";
 

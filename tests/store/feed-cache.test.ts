@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { parseSourcesConfig } from "../../src/config/sources-file.ts";
 
-import { FeedCache } from "../../src/store/feed-cache.ts";
-import { FIRST_RETRY_MS as ERROR_RETRY_MS } from "../../src/store/refresh-policy.ts";
+import { FeedCache } from "../../src/store/source-cache/feed-cache.ts";
+import { FIRST_RETRY_MS as ERROR_RETRY_MS } from "../../src/store/source-cache/refresh-policy.ts";
 import type { SourceSnapshot } from "../../src/model/source-snapshot.ts";
 
 const config = parseSourcesConfig(

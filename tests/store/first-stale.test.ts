@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { parseSourcesConfig } from "../../src/config/sources-file.ts";
-import { FirstStale } from "../../src/store/first-stale.ts";
+import { FirstStale } from "../../src/store/source-cache/first-stale.ts";
 
 const config = parseSourcesConfig(
   {

@@ -2,11 +2,12 @@ import { describe, expect, it } from "vitest";
 import { parseSourcesConfig } from "../../src/config/sources-file.ts";
 import type { Article } from "../../src/model/article.ts";
 
-import { NEWEST, OLDEST, sortArticles } from "../../src/store/article-order.ts";
-import { selectArticles } from "../../src/store/article-filter.ts";
-import type { BuildingCatalog } from "../../src/store/catalog.ts";
-import { FeedCache } from "../../src/store/feed-cache.ts";
-import { Store, type IndexingTimes } from "../../src/store/store.ts";
+import { NEWEST, OLDEST, sortArticles } from "../../src/store/catalog/article-order.ts";
+import { selectArticles } from "../../src/store/query/article-filter.ts";
+import type { BuildingCatalog } from "../../src/store/catalog/catalog.ts";
+import { FeedCache } from "../../src/store/source-cache/feed-cache.ts";
+import type { IndexingTimes } from "../../src/store/index-scheduler.ts";
+import { Store } from "../../src/store/store.ts";
 import type { SourceSnapshot } from "../../src/model/source-snapshot.ts";
 
 const config = parseSourcesConfig(

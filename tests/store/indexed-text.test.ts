@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { indexedBodyText } from "../../src/store/indexed-text.ts";
+import { indexedBodyText } from "../../src/store/catalog/indexed-text.ts";
 import { htmlToText } from "../../src/ingest/text.ts";
 
 describe("the body text that indexes read", () => {

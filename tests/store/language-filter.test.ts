@@ -2,11 +2,11 @@ import { describe, expect, it } from "vitest";
 import { parseSourcesConfig } from "../../src/config/sources-file.ts";
 import type { Article } from "../../src/model/article.ts";
 
-import { FilterError, languageRange, selectArticles, type ArticleFilter } from "../../src/store/article-filter.ts";
-import { buildCatalogSteps, languageRangesOf, type Catalog } from "../../src/store/catalog.ts";
-import type { CatalogArticle } from "../../src/store/catalog-article.ts";
-import { paginate } from "../../src/store/paginate.ts";
-import { runToEnd } from "../../src/store/time-slice.ts";
+import { FilterError, languageRange, selectArticles, type ArticleFilter } from "../../src/store/query/article-filter.ts";
+import { buildCatalogSteps, languageRangesOf, type Catalog } from "../../src/store/catalog/catalog.ts";
+import type { CatalogArticle } from "../../src/store/catalog/catalog-article.ts";
+import { paginate } from "../../src/store/query/paginate.ts";
+import { runToEnd } from "../../src/store/sliced/time-slice.ts";
 import type { SourceSnapshot } from "../../src/model/source-snapshot.ts";
 
 /** The language filter in the store: exact (RFC 4647 basic filtering), and read from the catalog's index rather than a scan. */

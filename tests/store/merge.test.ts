@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import type { Article } from "../../src/model/article.ts";
-import { readingTimeOf } from "../../src/store/article-content.ts";
-import { canonicalUrlsOf, guidsOf, sourceIdsOf } from "../../src/store/catalog-article.ts";
-import { mergeArticles, mergeArticleSteps } from "../../src/store/merge.ts";
-import { runToEnd } from "../../src/store/time-slice.ts";
+import { readingTimeOf } from "../../src/store/catalog/article-content.ts";
+import { canonicalUrlsOf, guidsOf, sourceIdsOf } from "../../src/store/catalog/catalog-article.ts";
+import { mergeArticles, mergeArticleSteps } from "../../src/store/catalog/merge.ts";
+import { runToEnd } from "../../src/store/sliced/time-slice.ts";
 
 const base: Article = {
   id: "x",

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { NEWEST, sortArticles } from "../../src/store/article-order.ts";
-import type { CatalogArticle } from "../../src/store/catalog-article.ts";
-import { decodeCursor, paginate, PageArgsError } from "../../src/store/paginate.ts";
+import { NEWEST, sortArticles } from "../../src/store/catalog/article-order.ts";
+import type { CatalogArticle } from "../../src/store/catalog/catalog-article.ts";
+import { decodeCursor, paginate, PageArgsError } from "../../src/store/query/paginate.ts";
 
 const article = (id: string, day: number | null): CatalogArticle =>
   ({ id, publishedAt: day === null ? null : new Date(Date.UTC(2026, 9, day)) }) as CatalogArticle;

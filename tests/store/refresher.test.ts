@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { parseSourcesConfig } from "../../src/config/sources-file.ts";
 
-import { FeedCache } from "../../src/store/feed-cache.ts";
-import { freshnessMs, MAX_BACKOFF_MS, MAX_HINTED_TTL_MS } from "../../src/store/refresh-policy.ts";
-import { Refresher } from "../../src/store/refresher.ts";
+import { FeedCache } from "../../src/store/source-cache/feed-cache.ts";
+import { freshnessMs, MAX_BACKOFF_MS, MAX_HINTED_TTL_MS } from "../../src/store/source-cache/refresh-policy.ts";
+import { Refresher } from "../../src/store/source-cache/refresher.ts";
 import type { SourceSnapshot } from "../../src/model/source-snapshot.ts";
 
 const config = parseSourcesConfig(

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import type { Article } from "../../src/model/article.ts";
-import { mergeArticles } from "../../src/store/merge.ts";
-import { RelatedIndex, REMEMBERED_LOOKUPS } from "../../src/store/related-index.ts";
-import { runToEnd } from "../../src/store/time-slice.ts";
+import { mergeArticles } from "../../src/store/catalog/merge.ts";
+import { RelatedIndex, REMEMBERED_LOOKUPS } from "../../src/store/related/related-index.ts";
+import { runToEnd } from "../../src/store/sliced/time-slice.ts";
 
 const topics = ["harbour cranes shipping containers", "orbital telescope mirror galaxies", "wheat harvest drought farmers"];
 const article = (n: number): Article => {

@@ -1,7 +1,7 @@
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseSourcesConfig, type SourcesConfig } from "../../src/config/sources-file.ts";
-import { planReload } from "../../src/store/reload-plan.ts";
+import { planReload } from "../../src/store/reload/reload-plan.ts";
 import { startFixtureServer, type Route } from "../helpers/fixture-server.ts";
 import { startGateway, TEST_SECTIONS } from "../helpers/gateway.ts";
 import { rssFeed } from "../helpers/ops.ts";

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { TermDictionary } from "../../src/store/search-dictionary.ts";
-import { MAX_TERM_CHARS, searchTerms } from "../../src/store/search-text.ts";
+import { TermDictionary } from "../../src/store/search/search-dictionary.ts";
+import { MAX_TERM_CHARS, searchTerms } from "../../src/store/search/search-text.ts";
 
 /** Optimal string alignment distance, the plain way: what `fuzzy` must agree with. */
 function editDistance(a: string, b: string): number {

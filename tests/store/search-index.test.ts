@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import type { CatalogArticle } from "../../src/store/catalog-article.ts";
-import { BODY_WORDS_INDEXED, MAX_QUERY_TERMS, SearchIndex } from "../../src/store/search-index.ts";
-import { runToEnd } from "../../src/store/time-slice.ts";
+import type { CatalogArticle } from "../../src/store/catalog/catalog-article.ts";
+import { BODY_WORDS_INDEXED, MAX_QUERY_TERMS, SearchIndex } from "../../src/store/search/search-index.ts";
+import { runToEnd } from "../../src/store/sliced/time-slice.ts";
 
 let serial = 0;
 function article(fields: { title?: string; summary?: string | null; body?: string | null; tags?: string[]; id?: string }): CatalogArticle {

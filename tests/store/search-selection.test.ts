@@ -1,12 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { syntheticCatalogInput } from "../../bench/synthetic-articles.ts";
-import { NEWEST, OLDEST, relevance, sortArticles } from "../../src/store/article-order.ts";
-import { selectArticles, type ArticleFilter } from "../../src/store/article-filter.ts";
-import { buildCatalogSteps, type Catalog } from "../../src/store/catalog.ts";
-import { carriedBy, type CatalogArticle } from "../../src/store/catalog-article.ts";
-import { paginate } from "../../src/store/paginate.ts";
-import { bestFirst, SearchIndex } from "../../src/store/search-index.ts";
-import { runToEnd } from "../../src/store/time-slice.ts";
+import { NEWEST, OLDEST, relevance, sortArticles } from "../../src/store/catalog/article-order.ts";
+import { selectArticles, type ArticleFilter } from "../../src/store/query/article-filter.ts";
+import { buildCatalogSteps, type Catalog } from "../../src/store/catalog/catalog.ts";
+import { carriedBy, type CatalogArticle } from "../../src/store/catalog/catalog-article.ts";
+import { paginate } from "../../src/store/query/paginate.ts";
+import { bestFirst, SearchIndex } from "../../src/store/search/search-index.ts";
+import { runToEnd } from "../../src/store/sliced/time-slice.ts";
 
 const input = syntheticCatalogInput(3000, { seed: 5 });
 // Dates as feeds give them: some missing, many the same (a feed that stamps a batch at once).

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { sortSteps } from "../../src/store/sort-steps.ts";
-import { runToEnd } from "../../src/store/time-slice.ts";
+import { sortSteps } from "../../src/store/sliced/sort-steps.ts";
+import { runToEnd } from "../../src/store/sliced/time-slice.ts";
 
 describe("sortSteps", () => {
   // Items compared by their key only, so ties show whether the sort is stable.

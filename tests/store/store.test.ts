@@ -1,8 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { parseSourcesConfig } from "../../src/config/sources-file.ts";
 
-import { FeedCache } from "../../src/store/feed-cache.ts";
-import { MIN_REBUILD_INTERVAL_MS, Store } from "../../src/store/store.ts";
+import { FeedCache } from "../../src/store/source-cache/feed-cache.ts";
+import { MIN_REBUILD_INTERVAL_MS } from "../../src/store/catalog-builds.ts";
+import { Store } from "../../src/store/store.ts";
 import type { SourceSnapshot } from "../../src/model/source-snapshot.ts";
 
 const config = parseSourcesConfig(

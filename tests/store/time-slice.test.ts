@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { BackgroundSteps, runSliced, runToEnd, timedSteps, type Steps } from "../../src/store/time-slice.ts";
+import { BackgroundSteps, runSliced, runToEnd, timedSteps, type Steps } from "../../src/store/sliced/time-slice.ts";
 
 /** Counts to `n`, yielding after each number; `busyMs` of work per step. */
 function* counting(n: number, busyMs = 0, log: number[] = []): Steps<number> {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { sameStoryTitles, titleSimilarity } from "../../src/store/title-similarity.ts";
+import { sameStoryTitles, titleSimilarity } from "../../src/store/catalog/title-similarity.ts";
 
 describe("title similarity", () => {
   it("is 1 for equal titles, high for a changed word, low for other stories", () => {

@@ -1,5 +1,5 @@
-import { FilterError, languageRange, MAX_QUERY_CHARS, selectArticles, type ArticleFilter } from "../../store/article-filter.ts";
-import { PageArgsError, paginate, type Page, type PageArgs } from "../../store/paginate.ts";
+import { FilterError, languageRange, MAX_QUERY_CHARS, selectArticles, type ArticleFilter } from "../../store/query/article-filter.ts";
+import { PageArgsError, paginate, type Page, type PageArgs } from "../../store/query/paginate.ts";
 import { builder } from "../builder.ts";
 import type { GraphQLContext } from "../context.ts";
 import { badUserInput } from "../errors.ts";

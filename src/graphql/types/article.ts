@@ -8,8 +8,8 @@ import { DateTime } from "./date-time.ts";
 import { Enclosure } from "./enclosure.ts";
 import { Image } from "./image.ts";
 import { Related } from "./related.ts";
-import { contentHtmlOf, readingTimeOf } from "../../store/article-content.ts";
-import { sourceIdsOf } from "../../store/catalog-article.ts";
+import { contentHtmlOf, readingTimeOf } from "../../store/catalog/article-content.ts";
+import { sourceIdsOf } from "../../store/catalog/catalog-article.ts";
 import { Article, Section, Source } from "../refs.ts";
 
 /** Most related articles one field may ask for. */

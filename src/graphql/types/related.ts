@@ -1,4 +1,4 @@
-import type { RelatedMatch } from "../../store/related-index.ts";
+import type { RelatedMatch } from "../../store/related/related-index.ts";
 import { builder } from "../builder.ts";
 import { Article } from "../refs.ts";
 

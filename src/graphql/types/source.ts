@@ -4,7 +4,7 @@ import { builder } from "../builder.ts";
 import { Source } from "../refs.ts";
 import { DateTime } from "./date-time.ts";
 import { SourceErrorCode, SourceFormat } from "./source-enums.ts";
-import { storiesPerSource } from "../../store/catalog-article.ts";
+import { storiesPerSource } from "../../store/catalog/catalog-article.ts";
 
 export const SourceStatus = builder.objectRef<SourceView>("SourceStatus");
 

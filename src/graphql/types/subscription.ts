@@ -1,7 +1,7 @@
 import { builder } from "../builder.ts";
 import { badUserInput } from "../errors.ts";
 import { sourceIdOf } from "../global-id.ts";
-import { carriedBy } from "../../store/catalog-article.ts";
+import { carriedBy } from "../../store/catalog/catalog-article.ts";
 import { Article } from "../refs.ts";
 
 builder.subscriptionType({
@@ -28,9 +28,9 @@ builder.subscriptionFields((t) => ({
       if (source !== null && !catalog.sources.some((s) => s.id === source)) {
         throw badUserInput(`unknown source "${args.source}"; known: ${catalog.sources.map((s) => s.id).join(", ")}`, "source");
       }
-      return context
-        .articleEvents()
-        .subscribe((article) => (section === null || article.section === section) && (source === null || carriedBy(article, source)));
+      return context.articleEvents.subscribe(
+        (article) => (section === null || article.section === section) && (source === null || carriedBy(article, source)),
+      );
     },
     // Each event's fields (section, sources, related) read the catalog the article was found in.
     resolve: (event, _args, context) => {

@@ -1,4 +1,4 @@
-import type { TagCount } from "../../store/catalog.ts";
+import type { TagCount } from "../../store/catalog/catalog.ts";
 import { builder } from "../builder.ts";
 import { badUserInput } from "../errors.ts";
 import { Article, Tag } from "../refs.ts";
