@@ -1,12 +1,12 @@
 // The import rules `npm run deps` checks (and tests/architecture/dependencies.test.ts holds in CI).
 // The data flows config → ingest → store → (live, ops, export, partners) → graphql → http → the wiring
-// root; `model` and `log` are the ground floor every stage may stand on. An import may point down
+// root; `model`, `log` and `protocol` are the ground floor every stage may stand on. An import may point down
 // the stages or sideways within its own folder, never back up, and never in a circle.
 // docs/architecture.md draws the same order.
 
 /** Floors from the ground up; folders on one floor may not import each other. */
 const FLOORS = [
-  ["model", "log"],
+  ["model", "log", "protocol"],
   ["config"],
   ["ingest"],
   ["store"],

@@ -4,6 +4,7 @@ import { RateLimiterRes } from "rate-limiter-flexible";
 import { createBudget, type Budget, type SharedBudgetStore } from "./budget.ts";
 import { clientAddress } from "./client-address.ts";
 import type { Partner, PartnersConfig } from "./partners-file.ts";
+import { createVaryMemo } from "../protocol/vary.ts";
 
 /** Paths every client may read without a key and without counting against a limit: health checks and the widget's script. */
 export const DEFAULT_OPEN_PATHS = ["/health", "/ready", "/embed.js"];
@@ -105,7 +106,7 @@ export function createPartnerGate({
     : null;
 
   // With partners, an answer also depends on the key: a shared cache must not hand a keyed answer to a keyless client.
-  const vary = withVaryOnce(partners ? ["Origin", "X-API-Key"] : ["Origin"]);
+  const vary = createVaryMemo(partners ? "Origin, X-API-Key" : "Origin");
 
   const gate: PartnerGate = (req, res) => {
     const claim = upgradeClaims.get(req);
@@ -389,9 +390,9 @@ function refuse(res: ServerResponse, status: number, code: string, message: stri
  * Adds `names` to `Vary` however the response is written later: handlers
  * (Yoga, the edge cache) replace `Vary` with their own through `writeHead`,
  * so the merge happens there, as the `on-headers` pattern does. `merge` gives
- * the merged value for a current one (`withVaryOnce`: computed once per value).
+ * the merged value for a current one (a `createVaryMemo`: computed once per value).
  */
-function varyOn(res: ServerResponse, merge: (current: unknown) => string): void {
+function varyOn(res: ServerResponse, merge: (current: string | number | string[] | undefined) => string): void {
   const writeHead = res.writeHead;
   res.writeHead = function (this: ServerResponse, ...args: unknown[]) {
     // The headers object, if any: writeHead(status, headers) or writeHead(status, reason, headers).
@@ -412,30 +413,4 @@ function isHeaderObject(value: unknown): boolean {
 function varyKey(headers: Record<string, unknown>): string | undefined {
   for (const key of Object.keys(headers)) if (key.length === 4 && key.toLowerCase() === "vary") return key;
   return undefined;
-}
-
-/** Vary values in practice are a handful per gate (none, `Accept`, ...): each merge is computed once, the map bounded all the same. */
-const MAX_REMEMBERED_VARY_VALUES = 100;
-
-function withVaryOnce(names: string[]): (current: unknown) => string {
-  const merged = new Map<string, string>();
-  return (current) => {
-    const text = Array.isArray(current) ? current.join(", ") : current === undefined ? "" : String(current);
-    let result = merged.get(text);
-    if (result === undefined) {
-      result = withVary(text, names);
-      if (merged.size >= MAX_REMEMBERED_VARY_VALUES) merged.clear();
-      merged.set(text, result);
-    }
-    return result;
-  };
-}
-
-function withVary(current: string, names: string[]): string {
-  let text = current;
-  for (const name of names) {
-    const present = text.split(",").map((v) => v.trim().toLowerCase());
-    if (!present.includes("*") && !present.includes(name.toLowerCase())) text = text ? `${text}, ${name}` : name;
-  }
-  return text;
 }

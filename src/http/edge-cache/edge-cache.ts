@@ -5,17 +5,8 @@ import type { Store } from "../../store/store.ts";
 import { compress, createCompressedBodies, MIN_COMPRESSED_BYTES, negotiateEncoding, type Encoding } from "../compression.ts";
 import { REQUEST_ID_HEADER } from "../server/request-log.ts";
 import { readRequestParams } from "../server/request-params.ts";
-import {
-  createVaryMemo,
-  encodedTag,
-  type EntityTags,
-  matchesIfNoneMatch,
-  mergeVary,
-  namesVariant,
-  NO_STORE,
-  publicMaxAge,
-  sortedKeys,
-} from "../validators.ts";
+import { encodedTag, type EntityTags, matchesIfNoneMatch, namesVariant, NO_STORE, publicMaxAge, sortedKeys } from "../validators.ts";
+import { createVaryMemo, mergeVary } from "../../protocol/vary.ts";
 import { EdgeExchange } from "./contract.ts";
 import { directParams, type DirectExecution, type DirectParams } from "./direct-execution.ts";
 

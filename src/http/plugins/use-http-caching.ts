@@ -2,7 +2,8 @@ import { isAsyncIterable, type GraphQLParams, type Plugin } from "graphql-yoga";
 import type { GraphQLContext } from "../../graphql/context.ts";
 import type { Catalog } from "../../store/catalog/catalog.ts";
 import type { Store } from "../../store/store.ts";
-import { createEntityTags, createVaryMemo, type EntityTags, matchesIfNoneMatch, NO_STORE, publicMaxAge } from "../validators.ts";
+import { createEntityTags, type EntityTags, matchesIfNoneMatch, NO_STORE, publicMaxAge } from "../validators.ts";
+import { createVaryMemo } from "../../protocol/vary.ts";
 
 export interface UseHttpCachingOptions {
   store: Store;

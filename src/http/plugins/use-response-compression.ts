@@ -1,6 +1,7 @@
 import type { Plugin } from "graphql-yoga";
 import { compress, compressibleType, MIN_COMPRESSED_BYTES, negotiateEncoding } from "../compression.ts";
-import { encodedTag, mergeVary, namesVariant } from "../validators.ts";
+import { encodedTag, namesVariant } from "../validators.ts";
+import { mergeVary } from "../../protocol/vary.ts";
 
 /**
  * br or gzip for the answers Yoga writes itself: requests the edge cache does

@@ -6,7 +6,8 @@ import {
   negotiateEncoding,
   type CompressedBodies,
 } from "../compression.ts";
-import { encodedTag, entityTag, mergeVary, notModified, publicMaxAge } from "../validators.ts";
+import { encodedTag, entityTag, notModified, publicMaxAge } from "../validators.ts";
+import { mergeVary } from "../../protocol/vary.ts";
 
 export interface CacheableBody {
   body: string;
