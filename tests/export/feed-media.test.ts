@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Article } from "../../src/model/article.ts";
 import { feedparser, type ParsedFeed } from "../helpers/feedparser.ts";
-import { article, startGatewayWithArticles } from "../helpers/stored-articles.ts";
+import { article, openGatewayWithArticles } from "../helpers/stored-articles.ts";
 
 /**
  * Enclosures, authors and language in the partner feeds, read back by python feedparser (RSS, Atom) and
@@ -55,14 +55,14 @@ const PLAIN = article({ id: "ep4", sourceId: "pod", section: "technology", publi
 const ARTICLES: Article[] = [EPISODE, NOTE, HOSTILE, PLAIN];
 
 describe("feeds out with media, authors and language", () => {
-  let gateway: Awaited<ReturnType<typeof startGatewayWithArticles>>;
+  let gateway: Awaited<ReturnType<typeof openGatewayWithArticles>>;
   const bodies = new Map<string, string>();
   const parsed = new Map<string, ParsedFeed>();
 
   beforeAll(async () => {
-    gateway = await startGatewayWithArticles("feed-media", [{ id: "pod", section: "technology", articles: ARTICLES }]);
+    gateway = await openGatewayWithArticles("feed-media", [{ id: "pod", section: "technology", articles: ARTICLES }]);
     for (const format of FORMATS) {
-      const response = await fetch(`${gateway.url}/feeds/technology.${format}`);
+      const response = await gateway.fetch(`/feeds/technology.${format}`);
       expect(response.status).toBe(200);
       bodies.set(format, await response.text());
     }

@@ -8,10 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { importOpml as readOpml } from "../../src/config/opml-import.ts";
 import { loadSourcesFile, parseSourcesConfig } from "../../src/config/sources-file.ts";
 import { createGateway } from "../../src/create-gateway.ts";
-import { listen } from "../../src/http/server/server.ts";
 import { serveBody, startFixtureServer } from "../helpers/fixture-server.ts";
 import { feedparser } from "../helpers/feedparser.ts";
-import { startGateway } from "../helpers/gateway.ts";
+import { appFetch, IN_MEMORY_ORIGIN, openGateway } from "../helpers/app-fetch.ts";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const DEMO = fileURLToPath(new URL("../../sources/default.json", import.meta.url));
@@ -45,15 +44,16 @@ interface Outline {
 
 describe("/sources.opml", () => {
   let base: string;
+  let fetch: ReturnType<typeof appFetch>;
   let close: () => Promise<void>;
   let opml: { opml: { $: Record<string, string>; head: { title: string[]; dateCreated: string[] }[]; body: { outline: Outline[] }[] } };
   let response: Response;
 
   beforeAll(async () => {
     const gateway = createGateway({ config: await loadSourcesFile(DEMO) });
-    const running = await listen(gateway.app, 0, "127.0.0.1");
-    base = running.url;
-    close = running.close;
+    fetch = appFetch(gateway.app);
+    base = IN_MEMORY_ORIGIN;
+    close = gateway.shutdown;
     response = await fetch(`${base}/sources.opml`);
     opml = await parseStringPromise(await response.text(), { strict: true });
   });
@@ -104,11 +104,11 @@ describe("/sources.opml", () => {
     const upstream = await startFixtureServer({
       "/wire.rss": serveBody(await readFile(new URL("../fixtures/feeds/wire.rss", import.meta.url)), "application/rss+xml"),
     });
-    const gateway = await startGateway({
+    const gateway = await openGateway({
       sources: [{ id: "wire", name: "Wire & Co", url: `${upstream.url("/wire.rss")}?api-key=k3y`, section: "technology" }],
     });
     try {
-      const text = await (await fetch(`${gateway.url}/sources.opml`)).text();
+      const text = await (await gateway.fetch("/sources.opml")).text();
       expect(text).toContain(`xmlUrl="${gateway.url}/feeds/all.rss?source=wire"`);
       expect(text).not.toContain("/wire.rss");
       expect(text).not.toContain("k3y");
@@ -162,12 +162,11 @@ describe("npm run import-opml", () => {
 
   it("reads the gateway's own /sources.opml back into the same sections and sources", async () => {
     const gateway = createGateway({ config: await loadSourcesFile(DEMO) });
-    const running = await listen(gateway.app, 0, "127.0.0.1");
     let text: string;
     try {
-      text = await (await fetch(`${running.url}/sources.opml`)).text();
+      text = await (await appFetch(gateway.app)("/sources.opml")).text();
     } finally {
-      await running.close();
+      await gateway.shutdown();
     }
     const { file, skipped } = await readOpml(text);
     expect(skipped).toEqual([]);

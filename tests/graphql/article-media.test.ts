@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Article } from "../../src/model/article.ts";
-import { article, startGatewayWithArticles } from "../helpers/stored-articles.ts";
+import { article, openGatewayWithArticles } from "../helpers/stored-articles.ts";
 
 /**
  * Authors, enclosures and language through a real gateway, and the `language` filter on every list.
@@ -67,9 +67,9 @@ const titlesIn = (range: string, keep: (a: Article) => boolean = () => true) =>
   ALL.filter((a) => matches(a.language, range) && keep(a)).map((a) => a.title);
 
 describe("authors, enclosures and language", () => {
-  let gateway: Awaited<ReturnType<typeof startGatewayWithArticles>>;
+  let gateway: Awaited<ReturnType<typeof openGatewayWithArticles>>;
   beforeAll(async () => {
-    gateway = await startGatewayWithArticles("article-media", [
+    gateway = await openGatewayWithArticles("article-media", [
       { id: "pod", section: "technology", articles: POD },
       { id: "wire", section: "science", articles: WIRE },
     ]);

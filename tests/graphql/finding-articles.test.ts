@@ -2,9 +2,9 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadSourcesFile } from "../../src/config/sources-file.ts";
 import { createGateway } from "../../src/create-gateway.ts";
-import { listen } from "../../src/http/server/server.ts";
+import { appFetch } from "../helpers/app-fetch.ts";
 
-/** Finding articles in the bundled demo set, through a real server. */
+/** Finding articles in the bundled demo set, through the app's whole request path. */
 const DEMO = fileURLToPath(new URL("../../sources/default.json", import.meta.url));
 
 describe("finding articles", () => {
@@ -13,10 +13,10 @@ describe("finding articles", () => {
 
   beforeAll(async () => {
     const gateway = createGateway({ config: await loadSourcesFile(DEMO) });
-    const running = await listen(gateway.app, 0, "127.0.0.1");
-    close = running.close;
+    const fetch = appFetch(gateway.app);
+    close = gateway.shutdown;
     query = async (q, variables) => {
-      const response = await fetch(`${running.url}/graphql`, {
+      const response = await fetch("/graphql", {
         method: "POST",
         headers: { "content-type": "application/json" },
         body: JSON.stringify({ query: q, variables }),

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadSourcesFile } from "../../src/config/sources-file.ts";
 import { createGateway } from "../../src/create-gateway.ts";
 import { schema } from "../../src/graphql/schema.ts";
-import { listen } from "../../src/http/server/server.ts";
+import { appFetch } from "../helpers/app-fetch.ts";
 
 const DEMO = fileURLToPath(new URL("../../sources/default.json", import.meta.url));
 
@@ -14,13 +14,10 @@ describe("nodes(ids:) item by item", () => {
 
   beforeAll(async () => {
     const gateway = createGateway({ config: await loadSourcesFile(DEMO) });
-    const running = await listen(gateway.app, 0, "127.0.0.1");
-    close = async () => {
-      await gateway.shutdown();
-      await running.close();
-    };
+    const fetch = appFetch(gateway.app);
+    close = gateway.shutdown;
     query = async (q, variables) => {
-      const response = await fetch(`${running.url}/graphql`, {
+      const response = await fetch("/graphql", {
         method: "POST",
         headers: { "content-type": "application/json" },
         body: JSON.stringify({ query: q, variables }),

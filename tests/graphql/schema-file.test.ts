@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { buildSchema, getIntrospectionQuery, parse, validate } from "graphql";
 import { describe, expect, it } from "vitest";
 import { printedSchema, SCHEMA_FILE } from "../../src/graphql/print-schema.ts";
-import { startGateway } from "../helpers/gateway.ts";
+import { openGateway } from "../helpers/app-fetch.ts";
 
 describe("schema/schema.graphql", () => {
   it("is the SDL printed from the Pothos schema (run `npm run schema` after changing a type)", () => {
@@ -41,9 +41,9 @@ describe("schema/schema.graphql", () => {
   });
 
   it("declares the same directives, with the same arguments, as a running gateway answers by introspection", async () => {
-    const gateway = await startGateway({ sources: [] });
+    const gateway = await openGateway({ sources: [] });
     try {
-      const response = await fetch(`${gateway.url}/graphql`, {
+      const response = await gateway.fetch("/graphql", {
         method: "POST",
         headers: { "content-type": "application/json" },
         body: JSON.stringify({ query: getIntrospectionQuery() }),

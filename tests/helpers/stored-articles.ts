@@ -5,7 +5,9 @@ import { silentLogger } from "../../src/log/logger.ts";
 import { createRedis, serializeSnapshot, SharedCache } from "../../src/store/source-cache/shared-cache.ts";
 import { dropKeys, REDIS_URL, uniquePrefix } from "../cluster/cluster.ts";
 import { startFixtureServer } from "./fixture-server.ts";
-import { startGateway } from "./gateway.ts";
+import type { GatewayDeps } from "../../src/create-gateway.ts";
+import { openGateway } from "./app-fetch.ts";
+import type { TestSourcesFile } from "./gateway.ts";
 import type { SourceSnapshot } from "../../src/model/source-snapshot.ts";
 
 /**
@@ -14,7 +16,16 @@ import type { SourceSnapshot } from "../../src/model/source-snapshot.ts";
  * takes it instead of reading upstream. The upstream answers 404, so a read that did reach it would
  * show as a failing source with no articles.
  */
-export async function startGatewayWithArticles(name: string, sources: { id: string; section: string; articles: Article[] }[]) {
+export async function openGatewayWithArticles(name: string, sources: { id: string; section: string; articles: Article[] }[]) {
+  return withArticles(name, sources, openGateway);
+}
+
+/** Stores each source's snapshot under a fresh prefix, then builds the gateway with `start` on a shared cache reading them. */
+async function withArticles<G extends { close: () => Promise<void> }>(
+  name: string,
+  sources: { id: string; section: string; articles: Article[] }[],
+  start: (sourcesFile: TestSourcesFile, deps: Omit<GatewayDeps, "config">) => Promise<G>,
+) {
   const prefix = uniquePrefix(name);
   const upstream = await startFixtureServer({});
   const sharedCache = new SharedCache({ redis: createRedis(REDIS_URL), prefix, logger: silentLogger(), random: () => 0.5 });
@@ -24,7 +35,7 @@ export async function startGatewayWithArticles(name: string, sources: { id: stri
     await redis.set(sharedCache.snapshotKey(source.id), serializeSnapshot(snapshotOf(source.id, source.articles)), "PX", 600_000);
   }
   redis.disconnect();
-  const gateway = await startGateway(
+  const gateway = await start(
     {
       sources: sources.map((s) => ({ id: s.id, name: s.id, url: upstream.url(`/${s.id}.json`), section: s.section, refreshSeconds: 600 })),
     },

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { createFetchLimits } from "../../src/ingest/fetch-limits.ts";
 import { rssFeed } from "../helpers/fault-server.ts";
 import { startFixtureServer } from "../helpers/fixture-server.ts";
-import { startGateway } from "../helpers/gateway.ts";
+import { openGateway } from "../helpers/app-fetch.ts";
 
 /** Tasks that stay running until released, counting how many run at once. */
 function heldTasks() {
@@ -125,7 +125,7 @@ describe("background refreshes through the gateway", () => {
     );
     const upstream = await startFixtureServer(routes);
     cleanups.push(upstream.close);
-    const gateway = await startGateway(
+    const gateway = await openGateway(
       { sources: ids.map((id) => ({ id, name: id, url: upstream.url(`/${id}.rss`), section: "technology" })) },
       { fetchConcurrency: { global: 20, perHost: 20, background: 2, backgroundHoldMs: 60_000 } },
     );

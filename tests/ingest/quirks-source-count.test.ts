@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { serveBody, startFixtureServer } from "../helpers/fixture-server.ts";
-import { startGateway } from "../helpers/gateway.ts";
+import { openGateway } from "../helpers/app-fetch.ts";
 
 const jsonFeed = (home: string, items: unknown[]) =>
   JSON.stringify({ version: "https://jsonfeed.org/version/1.1", title: "F", home_page_url: home, items });
@@ -34,7 +34,7 @@ const OTHER = jsonFeed("https://other.example/", [
 
 describe("a source's item count", () => {
   let upstream: Awaited<ReturnType<typeof startFixtureServer>>;
-  let gateway: Awaited<ReturnType<typeof startGateway>>;
+  let gateway: Awaited<ReturnType<typeof openGateway>>;
 
   beforeAll(async () => {
     upstream = await startFixtureServer({
@@ -42,7 +42,7 @@ describe("a source's item count", () => {
       "/daily.json": serveBody(DAILY, "application/feed+json"),
       "/other.json": serveBody(OTHER, "application/feed+json"),
     });
-    gateway = await startGateway({
+    gateway = await openGateway({
       sources: [
         { id: "pod", name: "Pod", url: upstream.url("/pod.json"), section: "technology" },
         { id: "daily", name: "Daily", url: upstream.url("/daily.json"), section: "technology" },

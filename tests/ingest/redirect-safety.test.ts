@@ -10,7 +10,7 @@ import { createFetcher, type FetchRequest } from "../../src/ingest/fetcher.ts";
 import { createNodeHttpTransport } from "../../src/ingest/http-transport.ts";
 import { IngestError } from "../../src/ingest/ingest-error.ts";
 import { nonPublicRange, type AddressClassifier } from "../../src/ingest/network-policy.ts";
-import { startGateway } from "../helpers/gateway.ts";
+import { openGateway } from "../helpers/app-fetch.ts";
 
 const BODY = '<rss version="2.0"><channel><title>ok</title></channel></rss>';
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -356,11 +356,11 @@ describe("private networks", () => {
   it("reaches a source's status through the gateway's setting", async () => {
     const source = (id: string, url: string) => ({ id, name: id, url, section: "technology" });
     const gateway = await started(
-      startGateway({ sources: [source("inside", internal.url("/feed").href)] }, { refusePrivateAddresses: true }),
+      openGateway({ sources: [source("inside", internal.url("/feed").href)] }, { refusePrivateAddresses: true }),
     );
     const snapshot = await gateway.refreshSource("inside");
     expect([snapshot.ok, snapshot.error?.code]).toEqual([false, "PRIVATE_ADDRESS"]);
-    const open = await started(startGateway({ sources: [source("inside", internal.url("/feed").href)] }));
+    const open = await started(openGateway({ sources: [source("inside", internal.url("/feed").href)] }));
     expect((await open.refreshSource("inside")).ok).toBe(true);
   });
 });

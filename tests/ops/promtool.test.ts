@@ -1,7 +1,7 @@
 import { spawnSync } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createMetrics } from "../../src/ops/metrics.ts";
-import { startGateway } from "../helpers/gateway.ts";
+import { openGateway } from "../helpers/app-fetch.ts";
 import { serveBody, startFixtureServer } from "../helpers/fixture-server.ts";
 
 const RSS = `<?xml version="1.0"?><rss version="2.0"><channel><title>W</title><link>https://w.example/</link><item><title>One</title><link>https://w.example/1</link></item></channel></rss>`;
@@ -15,11 +15,11 @@ function promtool(exposition: string): { status: number | null; output: string }
 
 describe("the metrics exposition passes promtool", () => {
   let upstream: Awaited<ReturnType<typeof startFixtureServer>>;
-  let gateway: Awaited<ReturnType<typeof startGateway>>;
+  let gateway: Awaited<ReturnType<typeof openGateway>>;
   beforeAll(async () => {
     upstream = await startFixtureServer({ "/w.rss": serveBody(RSS, "application/rss+xml") });
     // As `npm start` makes them: with the process's own series.
-    gateway = await startGateway(
+    gateway = await openGateway(
       { sources: [{ id: "w", name: "W", url: upstream.url("/w.rss"), section: "technology" }] },
       { metrics: createMetrics({ processMetrics: true }) },
     );
@@ -33,7 +33,7 @@ describe("the metrics exposition passes promtool", () => {
   });
 
   it("exits 0 with nothing to say", async () => {
-    const exposition = await (await fetch(`${gateway.url}/metrics`)).text();
+    const exposition = await (await gateway.fetch("/metrics")).text();
     expect(exposition).toContain("newsgate_graphql_operations_total");
     expect(exposition).toContain("newsgate_nodejs_active_handles");
     const { status, output } = promtool(exposition);

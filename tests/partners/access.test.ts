@@ -3,9 +3,9 @@ import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parsePartnersConfig } from "../../src/partners/partners-file.ts";
 import { serveBody, startFixtureServer } from "../helpers/fixture-server.ts";
-import { startGateway } from "../helpers/gateway.ts";
+import { openGateway } from "../helpers/app-fetch.ts";
 
-/** API keys, CORS and per-minute budgets, through real HTTP on 127.0.0.1. */
+/** API keys, CORS and per-minute budgets, through the app's whole request path (partner gate included). */
 const wire = readFileSync(new URL("../fixtures/feeds/wire.rss", import.meta.url));
 const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
 
@@ -31,13 +31,13 @@ const partnersFile = (anonymous: unknown) =>
     "/srv/partners.json",
   );
 
-type Gateway = Awaited<ReturnType<typeof startGateway>>;
+type Gateway = Awaited<ReturnType<typeof openGateway>>;
 
 describe("partner keys, CORS and rate limits", () => {
   let upstream: Awaited<ReturnType<typeof startFixtureServer>>;
   const gateways: Gateway[] = [];
-  const start = async (deps: Parameters<typeof startGateway>[1]) => {
-    const gateway = await startGateway(
+  const start = async (deps: Parameters<typeof openGateway>[1]) => {
+    const gateway = await openGateway(
       { sources: [{ id: "wire", name: "Wire", url: upstream.url("/wire.rss"), section: "technology" }] },
       deps,
     );
@@ -57,11 +57,11 @@ describe("partner keys, CORS and rate limits", () => {
   it("cuts two partners hammering the gateway off each at its own limit, never one for the other", async () => {
     const gateway = await start({ partners: partnersFile({ requestsPerMinute: ANONYMOUS_PER_MINUTE }) });
     // Warm the edge cache: most of what follows would be answered from memory, past Yoga.
-    expect((await fetch(`${gateway.url}${QUERY}`, { headers: { "x-api-key": BETA.key } })).status).toBe(200);
+    expect((await gateway.fetch(QUERY, { headers: { "x-api-key": BETA.key } })).status).toBe(200);
     const paths = [QUERY, "/feeds/all.json?limit=1", "/embed/technology.json", QUERY];
     const hammer = (partner: typeof ALPHA, count: number) =>
       Array.from({ length: count }, (_, i) =>
-        fetch(`${gateway.url}${paths[i % paths.length]}`, { headers: { "x-api-key": partner.key, origin: partner.origin } }),
+        gateway.fetch(`${paths[i % paths.length]}`, { headers: { "x-api-key": partner.key, origin: partner.origin } }),
       );
     // Interleaved and concurrent: 3 over each budget (Beta has spent 1 already).
     const alpha = hammer(ALPHA, ALPHA.perMinute + 3);
@@ -90,16 +90,14 @@ describe("partner keys, CORS and rate limits", () => {
     expect(served.headers.get("x-ratelimit-limit")).toBe(String(ALPHA.perMinute));
 
     // Anonymous clients have their own, lower budget, untouched by the partners'.
-    const anonymous = await Promise.all(
-      Array.from({ length: ANONYMOUS_PER_MINUTE + 2 }, () => fetch(`${gateway.url}/feeds/all.rss?limit=1`)),
-    );
+    const anonymous = await Promise.all(Array.from({ length: ANONYMOUS_PER_MINUTE + 2 }, () => gateway.fetch("/feeds/all.rss?limit=1")));
     expect(anonymous.map((r) => r.status)).toEqual([...Array(ANONYMOUS_PER_MINUTE).fill(200), 429, 429]);
     // Health checks and the widget's script never count.
-    for (let i = 0; i < 5; i++) expect((await fetch(`${gateway.url}/health`)).status).toBe(200);
-    expect((await fetch(`${gateway.url}/embed.js`)).status).toBe(200);
+    for (let i = 0; i < 5; i++) expect((await gateway.fetch("/health")).status).toBe(200);
+    expect((await gateway.fetch("/embed.js")).status).toBe(200);
 
     // Every refusal is counted for the metrics, by partner (never by client address).
-    const metrics = await (await fetch(`${gateway.url}/metrics`)).text();
+    const metrics = await (await gateway.fetch("/metrics")).text();
     expect(metrics).toMatch(/newsgate_rate_limited_total\{partner="Alpha"\} 3/);
     expect(metrics).toMatch(/newsgate_rate_limited_total\{partner="Beta"\} 3/);
     expect(metrics).toMatch(/newsgate_rate_limited_total\{partner="anonymous"\} 2/);
@@ -107,7 +105,7 @@ describe("partner keys, CORS and rate limits", () => {
 
   it("grants CORS to a partner's own origins only, never a wildcard, and refuses its key elsewhere", async () => {
     const gateway = await start({ partners: partnersFile({ requestsPerMinute: 100 }) });
-    const get = (headers: Record<string, string>, path = QUERY) => fetch(`${gateway.url}${path}`, { headers });
+    const get = (headers: Record<string, string>, path = QUERY) => gateway.fetch(path, { headers });
 
     const own = await get({ "x-api-key": BETA.key, origin: "https://www.beta.example" });
     expect(own.status).toBe(200);
@@ -146,7 +144,7 @@ describe("partner keys, CORS and rate limits", () => {
   it("answers preflights before any budget is spent, and refuses them from strangers", async () => {
     const gateway = await start({ partners: partnersFile({ requestsPerMinute: 100 }) });
     const preflight = (origin: string) =>
-      fetch(`${gateway.url}/graphql`, {
+      gateway.fetch("/graphql", {
         method: "OPTIONS",
         headers: { origin, "access-control-request-method": "POST", "access-control-request-headers": "content-type, x-api-key" },
       });
@@ -158,7 +156,7 @@ describe("partner keys, CORS and rate limits", () => {
       expect(answer.headers.get("access-control-allow-headers")).toBe("content-type, x-api-key");
       expect(Number(answer.headers.get("access-control-max-age"))).toBeGreaterThan(0);
     }
-    const post = await fetch(`${gateway.url}/graphql`, {
+    const post = await gateway.fetch("/graphql", {
       method: "POST",
       headers: { origin: ALPHA.origin, "x-api-key": ALPHA.key, "content-type": "application/json" },
       body: JSON.stringify({ query: "{ sections { slug } }" }),
@@ -172,28 +170,28 @@ describe("partner keys, CORS and rate limits", () => {
 
   it("answers 401 to a wrong key, and to no key when anonymous use is refused", async () => {
     const gateway = await start({ partners: partnersFile(false) });
-    const wrong = await fetch(`${gateway.url}${QUERY}`, { headers: { "x-api-key": "not-a-key" } });
+    const wrong = await gateway.fetch(QUERY, { headers: { "x-api-key": "not-a-key" } });
     expect(wrong.status).toBe(401);
     expect(await wrong.json()).toEqual({ errors: [{ message: "unknown API key", extensions: { code: "UNAUTHENTICATED" } }] });
-    expect((await fetch(`${gateway.url}/feeds/all.rss?key=not-a-key`)).status).toBe(401);
+    expect((await gateway.fetch("/feeds/all.rss?key=not-a-key")).status).toBe(401);
 
-    const none = await fetch(`${gateway.url}${QUERY}`);
+    const none = await gateway.fetch(QUERY);
     expect(none.status).toBe(401);
     expect((await none.json()).errors[0].message).toMatch(/an API key is required: send it in the x-api-key header or the key parameter/);
     for (const path of ["/feeds/all.atom", "/sources.opml", "/embed/technology", "/graphql"])
-      expect((await fetch(`${gateway.url}${path}`)).status).toBe(401);
+      expect((await gateway.fetch(path)).status).toBe(401);
     // Load balancers and partner pages still reach these without one.
-    expect((await fetch(`${gateway.url}/health`)).status).toBe(200);
-    expect((await fetch(`${gateway.url}/ready`)).status).toBe(200);
-    expect((await fetch(`${gateway.url}/embed.js`)).status).toBe(200);
-    expect((await fetch(`${gateway.url}${QUERY}`, { headers: { "x-api-key": ALPHA.key } })).status).toBe(200);
-    expect((await fetch(`${gateway.url}/embed/technology?key=${BETA.key}`)).status).toBe(200);
+    expect((await gateway.fetch("/health")).status).toBe(200);
+    expect((await gateway.fetch("/ready")).status).toBe(200);
+    expect((await gateway.fetch("/embed.js")).status).toBe(200);
+    expect((await gateway.fetch(QUERY, { headers: { "x-api-key": ALPHA.key } })).status).toBe(200);
+    expect((await gateway.fetch(`/embed/technology?key=${BETA.key}`)).status).toBe(200);
   });
 
   it("lets only the embed page be framed, by the partners' origins", async () => {
     const gateway = await start({ partners: partnersFile({ requestsPerMinute: 100 }) });
     const policy = async (path: string) => {
-      const response = await fetch(`${gateway.url}${path}`, { headers: { accept: "text/html" } });
+      const response = await gateway.fetch(path, { headers: { accept: "text/html" } });
       await response.arrayBuffer();
       return {
         csp: response.headers.get("content-security-policy"),
@@ -219,15 +217,15 @@ describe("partner keys, CORS and rate limits", () => {
   it("stays open without a partners file: any origin granted, no key, no limit", async () => {
     const gateway = await start({});
     const answers = await Promise.all(
-      Array.from({ length: 80 }, () => fetch(`${gateway.url}${QUERY}`, { headers: { origin: "https://anyone.example" } })),
+      Array.from({ length: 80 }, () => gateway.fetch(QUERY, { headers: { origin: "https://anyone.example" } })),
     );
     expect(answers.every((r) => r.status === 200)).toBe(true);
     // `*`, never credentials: nothing here uses cookies.
     expect(answers[0]!.headers.get("access-control-allow-origin")).toBe("*");
     expect(answers[0]!.headers.get("access-control-allow-credentials")).toBeNull();
     expect(answers[0]!.headers.get("x-ratelimit-limit")).toBeNull();
-    expect((await fetch(`${gateway.url}${QUERY}`, { headers: { "x-api-key": "anything" } })).status).toBe(200);
-    const page = await fetch(`${gateway.url}/embed/technology`);
+    expect((await gateway.fetch(QUERY, { headers: { "x-api-key": "anything" } })).status).toBe(200);
+    const page = await gateway.fetch("/embed/technology");
     expect(page.headers.get("content-security-policy")).toMatch(/frame-ancestors \*$/);
   });
 });

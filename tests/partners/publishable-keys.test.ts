@@ -1,17 +1,15 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { request } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parsePartnersConfig } from "../../src/partners/partners-file.ts";
 import { serveBody, startFixtureServer } from "../helpers/fixture-server.ts";
-import { startGateway } from "../helpers/gateway.ts";
+import { appFetch, openGateway } from "../helpers/app-fetch.ts";
 
 /**
  * A publishable key (one a partner puts in its pages for the widget) is
- * public: anyone can copy it. Through real HTTP on 127.0.0.1, from several
- * loopback addresses (127.0.0.0/8 all reach the loopback interface on Linux),
- * it must not let a script without an Origin, or one visitor, spend the
- * partner's whole budget.
+ * public: anyone can copy it. Through the app's request path, from several
+ * client addresses, it must not let a script without an Origin, or one
+ * visitor, spend the partner's whole budget.
  */
 const wire = readFileSync(new URL("../fixtures/feeds/wire.rss", import.meta.url));
 const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
@@ -26,29 +24,23 @@ interface Answer {
   body: string;
 }
 
-/** One GET over a fresh connection from `localAddress` (the address the gate counts). */
-function get(
-  base: string,
+/** One GET to `gateway`'s app from the client address `from` (the address the gate counts). */
+async function get(
+  gateway: Gateway,
   path: string,
   { headers = {}, from = "127.0.0.1" }: { headers?: Record<string, string>; from?: string } = {},
 ): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const req = request(new URL(path, base), { headers, localAddress: from, agent: false }, (res) => {
-      let body = "";
-      res.setEncoding("utf8");
-      res.on("data", (chunk: string) => (body += chunk));
-      res.on("end", () => resolve({ status: res.statusCode!, headers: res.headers, body }));
-    });
-    req.on("error", reject);
-    req.end();
-  });
+  const response = await appFetch(gateway.app, { remoteAddress: from })(path, { headers });
+  return { status: response.status, headers: Object.fromEntries(response.headers), body: await response.text() };
 }
+
+type Gateway = Awaited<ReturnType<typeof openGateway>>;
 
 const code = (answer: Answer) => (JSON.parse(answer.body) as { errors: [{ extensions: { code: string } }] }).errors[0].extensions.code;
 
 describe("publishable keys", () => {
   let upstream: Awaited<ReturnType<typeof startFixtureServer>>;
-  const gateways: Awaited<ReturnType<typeof startGateway>>[] = [];
+  const gateways: Gateway[] = [];
   const start = async () => {
     const partners = parsePartnersConfig(
       {
@@ -67,7 +59,7 @@ describe("publishable keys", () => {
       },
       "/srv/partners.json",
     );
-    const gateway = await startGateway(
+    const gateway = await openGateway(
       { sources: [{ id: "wire", name: "Wire", url: upstream.url("/wire.rss"), section: "technology" }] },
       { partners },
     );
@@ -87,25 +79,25 @@ describe("publishable keys", () => {
   it("refuses a publishable key without an allowed Origin (403 ORIGIN_REQUIRED) before it spends anything, so the partner's own widget still gets through", async () => {
     const gateway = await start();
     // A script copying the key from the partner's page: as many requests as the whole budget, and more.
-    const scripted = await Promise.all(Array.from({ length: PLANET.perMinute + 5 }, () => get(gateway.url, WIDGET_PATH)));
+    const scripted = await Promise.all(Array.from({ length: PLANET.perMinute + 5 }, () => get(gateway, WIDGET_PATH)));
     expect(new Set(scripted.map((a) => a.status))).toEqual(new Set([403]));
     expect(code(scripted[0]!)).toBe("ORIGIN_REQUIRED");
     expect(JSON.parse(scripted[0]!.body).errors[0].message).toMatch(/publishable .*Origin/);
     // The header form is refused alike.
-    expect(code(await get(gateway.url, "/graphql?query=%7Bsections%7Bslug%7D%7D", { headers: { "x-api-key": PLANET.key } }))).toBe(
+    expect(code(await get(gateway, "/graphql?query=%7Bsections%7Bslug%7D%7D", { headers: { "x-api-key": PLANET.key } }))).toBe(
       "ORIGIN_REQUIRED",
     );
     // An origin the partner did not list is refused as before.
-    expect(code(await get(gateway.url, WIDGET_PATH, { headers: { origin: "https://copycat.example" } }))).toBe("FORBIDDEN");
+    expect(code(await get(gateway, WIDGET_PATH, { headers: { origin: "https://copycat.example" } }))).toBe("FORBIDDEN");
 
     // The widget on the partner's page: nothing of its budget was spent.
-    const widget = await get(gateway.url, WIDGET_PATH, { headers: { origin: PLANET.origin } });
+    const widget = await get(gateway, WIDGET_PATH, { headers: { origin: PLANET.origin } });
     expect(widget.status).toBe(200);
     expect(widget.headers["access-control-allow-origin"]).toBe(PLANET.origin);
     expect(widget.headers["x-ratelimit-remaining"]).toBe(String(PLANET.perAddress - 1));
 
     // The iframe form: a navigation sends no Origin, but its Referer names the partner's page.
-    const frame = await get(gateway.url, `/embed/technology?key=${PLANET.key}`, {
+    const frame = await get(gateway, `/embed/technology?key=${PLANET.key}`, {
       headers: { referer: `${PLANET.origin}/world/today` },
       from: "127.0.0.2",
     });
@@ -113,7 +105,7 @@ describe("publishable keys", () => {
     expect(frame.headers["content-type"]).toMatch(/^text\/html/);
     expect(
       code(
-        await get(gateway.url, `/embed/technology?key=${PLANET.key}`, {
+        await get(gateway, `/embed/technology?key=${PLANET.key}`, {
           headers: { referer: "https://copycat.example/" },
           from: "127.0.0.2",
         }),
@@ -121,13 +113,13 @@ describe("publishable keys", () => {
     ).toBe("ORIGIN_REQUIRED");
 
     // A server key is unchanged: no Origin needed. Health checks stay open whatever the key.
-    expect((await get(gateway.url, "/feeds/all.json?limit=1", { headers: { "x-api-key": WIRE.key } })).status).toBe(200);
-    expect((await get(gateway.url, `/health?key=${PLANET.key}`)).status).toBe(200);
+    expect((await get(gateway, "/feeds/all.json?limit=1", { headers: { "x-api-key": WIRE.key } })).status).toBe(200);
+    expect((await get(gateway, `/health?key=${PLANET.key}`)).status).toBe(200);
   });
 
   it("limits each client address within the key's budget, and a visitor's refused requests leave the budget to the others", async () => {
     const gateway = await start();
-    const fromSite = (from: string) => get(gateway.url, WIDGET_PATH, { headers: { origin: PLANET.origin }, from });
+    const fromSite = (from: string) => get(gateway, WIDGET_PATH, { headers: { origin: PLANET.origin }, from });
     const statuses = async (from: string, count: number) => {
       const answers: Answer[] = [];
       for (let i = 0; i < count; i++) answers.push(await fromSite(from));

@@ -5,7 +5,7 @@ import { IngestPool } from "../../src/ingest/ingest-pool.ts";
 import { MAX_EMPTY_READS_KEPT, readSource } from "../../src/ingest/read-source.ts";
 import { FIRST_RETRY_MS } from "../../src/store/source-cache/refresh-policy.ts";
 import { FAULTS, RETRY_AFTER_SECONDS, rssFeed, startFaultServer, type Fault } from "../helpers/fault-server.ts";
-import { startGateway } from "../helpers/gateway.ts";
+import { openGateway } from "../helpers/app-fetch.ts";
 import type { SourceSnapshot } from "../../src/model/source-snapshot.ts";
 
 const TIMEOUT_MS = 300;
@@ -64,7 +64,7 @@ async function until(check: () => boolean, what: string, attempts = 200): Promis
 
 describe("every upstream fault beside a good source", () => {
   let upstream: Awaited<ReturnType<typeof startFaultServer>>;
-  let gateway: Awaited<ReturnType<typeof startGateway>>;
+  let gateway: Awaited<ReturnType<typeof openGateway>>;
   let clock = 1_000_000; // lru-cache reads a clock of 0 as "no TTL"
   let before: any;
   let during: any;
@@ -87,7 +87,7 @@ describe("every upstream fault beside a good source", () => {
 
   beforeAll(async () => {
     upstream = await startFaultServer();
-    gateway = await startGateway(
+    gateway = await openGateway(
       {
         sources: [
           { id: "good", name: "Good", url: upstream.url("good"), section: "technology", refreshSeconds: REFRESH_MS / 1000 },

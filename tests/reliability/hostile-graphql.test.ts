@@ -19,7 +19,7 @@ import { schema } from "../../src/graphql/schema.ts";
 import { DEFAULT_MAX_COST, measureQueryCost } from "../../src/http/plugins/query-cost.ts";
 import { DEFAULT_MAX_ALIASES, DEFAULT_MAX_DEPTH, DEFAULT_MAX_TOKENS } from "../../src/http/plugins/use-query-limits.ts";
 import { startFaultServer } from "../helpers/fault-server.ts";
-import { startGateway } from "../helpers/gateway.ts";
+import { openGateway } from "../helpers/app-fetch.ts";
 
 /** Fixed so a failure reproduces; override with FUZZ_SEED to explore. Printed on every run. */
 const SEED = Number(process.env.FUZZ_SEED ?? 20261128);
@@ -114,12 +114,12 @@ function selection(g: Gen, type: GraphQLOutputType, depth: number, variables: { 
 
 describe("hostile GraphQL", () => {
   let upstream: Awaited<ReturnType<typeof startFaultServer>>;
-  let gateway: Awaited<ReturnType<typeof startGateway>>;
+  let gateway: Awaited<ReturnType<typeof openGateway>>;
 
   /** Sends one request, bounded in time; returns status and parsed body (null if not JSON). */
   const send = async (body: string | Buffer, contentType = "application/json") => {
     const started = performance.now();
-    const response = await fetch(`${gateway.url}/graphql`, {
+    const response = await gateway.fetch("/graphql", {
       method: "POST",
       headers: { "content-type": contentType, accept: "application/graphql-response+json, application/json" },
       body: typeof body === "string" ? body : new Uint8Array(body),
@@ -144,7 +144,7 @@ describe("hostile GraphQL", () => {
 
   beforeAll(async () => {
     upstream = await startFaultServer();
-    gateway = await startGateway({
+    gateway = await openGateway({
       sources: [
         { id: "a", name: "A", url: upstream.url("a"), section: "technology" },
         { id: "b", name: "B", url: upstream.url("b"), section: "science" },

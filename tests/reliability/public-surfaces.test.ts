@@ -1,18 +1,17 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { Registry, Counter } from "prom-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { redactUrl, redactUrlsIn } from "../../src/config/redact-url.ts";
 import { anonymousFrameAncestors } from "../../src/http/routes/embed.ts";
 import { createMetricsRoute } from "../../src/http/routes/metrics.ts";
+import { createFetchHandler } from "../../src/http/server/fetch-adapter.ts";
 import { malformedJsonMessage, parseJsonText } from "../../src/ingest/parse-json.ts";
 import { publicIngestMessage } from "../../src/ingest/public-message.ts";
 import { MAX_NEW_OPERATION_NAMES_PER_CLIENT } from "../../src/ops/metrics.ts";
 import { parsePartnersConfig } from "../../src/partners/partners-file.ts";
 import { serveBody, startFixtureServer } from "../helpers/fixture-server.ts";
-import { startGateway } from "../helpers/gateway.ts";
+import { appFetch, openGateway } from "../helpers/app-fetch.ts";
 import { captureLogs, scrape } from "../helpers/ops.ts";
 
 /**
@@ -99,7 +98,7 @@ describe("JSON errors", () => {
 
 describe("every public surface, with a source whose URL, headers and answers carry secrets", () => {
   let upstream: Awaited<ReturnType<typeof startFixtureServer>>;
-  let gateway: Awaited<ReturnType<typeof startGateway>>;
+  let gateway: Awaited<ReturnType<typeof openGateway>>;
   const logs = captureLogs("info");
 
   beforeAll(async () => {
@@ -110,7 +109,7 @@ describe("every public surface, with a source whose URL, headers and answers car
       "/reason": (_req, res) => void res.writeHead(500, "SECRET-REASON").end("SECRET-BODY"),
       "/junk.rss": serveBody(junkXml, "application/rss+xml"),
     });
-    gateway = await startGateway(
+    gateway = await openGateway(
       {
         sources: [
           {
@@ -153,14 +152,14 @@ describe("every public surface, with a source whose URL, headers and answers car
 
   it("/status, /feeds and /metrics show none of it", async () => {
     for (const path of ["/status", "/feeds/all.rss", "/feeds/all.atom", "/feeds/all.json", "/metrics"]) {
-      const response = await fetch(`${gateway.url}${path}`);
+      const response = await gateway.fetch(path);
       expect(response.status, path).toBe(200);
       expect(await response.text(), path).not.toContain("SECRET");
     }
   });
 
   it("/sources.opml points every source at our own re-export, never at the upstream URL", async () => {
-    const text = await (await fetch(`${gateway.url}/sources.opml`)).text();
+    const text = await (await gateway.fetch("/sources.opml")).text();
     expect(text).not.toContain("SECRET");
     expect(text).toContain(`xmlUrl="${gateway.url}/feeds/all.rss?source=keyed"`);
     expect(text).not.toContain(upstream.url("/feed.rss"));
@@ -173,26 +172,22 @@ describe("every public surface, with a source whose URL, headers and answers car
 });
 
 describe("/metrics with NEWSGATE_METRICS_TOKEN", () => {
-  let server: Server;
-  let base = "";
-  beforeAll(async () => {
+  let fetch: ReturnType<typeof appFetch>;
+  beforeAll(() => {
     const registry = new Registry();
     new Counter({ name: "newsgate_rate_limited_total", help: "h", labelNames: ["partner"], registers: [registry] }).inc({
       partner: "Daily Planet",
     });
     const route = createMetricsRoute({ registry, token: "s3cret-token" });
-    server = createServer((req, res) => void route.handle(req, res, null));
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    fetch = appFetch({ fetch: createFetchHandler((req, res) => void route.handle(req, res, null)) });
   });
-  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
   it("refuses a scrape without the token, or with another, with 401 and no metric in the body", async () => {
     for (const headers of [{}, { authorization: "Bearer wrong" }, { authorization: "Basic czNjcmV0LXRva2Vu" }] as Record<
       string,
       string
     >[]) {
-      const response = await fetch(`${base}/metrics`, { headers });
+      const response = await fetch("/metrics", { headers });
       expect(response.status).toBe(401);
       expect(response.headers.get("www-authenticate")).toMatch(/^Bearer /);
       expect(await response.text()).not.toContain("Daily Planet");
@@ -200,7 +195,7 @@ describe("/metrics with NEWSGATE_METRICS_TOKEN", () => {
   });
 
   it("answers a scrape with `Authorization: Bearer <token>`", async () => {
-    const response = await fetch(`${base}/metrics`, { headers: { authorization: "Bearer s3cret-token" } });
+    const response = await fetch("/metrics", { headers: { authorization: "Bearer s3cret-token" } });
     expect(response.status).toBe(200);
     expect(await response.text()).toContain('partner="Daily Planet"');
   });
@@ -211,7 +206,7 @@ describe("partners: frame-ancestors and operation names", () => {
   const hash = (key: string) => createHash("sha256").update(key).digest("hex");
   const A = "https://a-partner.example";
   const B = "https://b-partner.example";
-  let gateway: Awaited<ReturnType<typeof startGateway>>;
+  let gateway: Awaited<ReturnType<typeof openGateway>>;
   let upstream: Awaited<ReturnType<typeof startFixtureServer>>;
 
   beforeAll(async () => {
@@ -227,7 +222,7 @@ describe("partners: frame-ancestors and operation names", () => {
       },
       "/srv/partners.json",
     );
-    gateway = await startGateway(
+    gateway = await openGateway(
       { sources: [{ id: "wire", name: "Wire", url: upstream.url("/feed.rss"), section: "technology" }] },
       { partners },
     );
@@ -238,7 +233,7 @@ describe("partners: frame-ancestors and operation names", () => {
   });
 
   const framePolicy = async (query: string, headers: Record<string, string> = {}) => {
-    const response = await fetch(`${gateway.url}/embed/technology${query}`, { headers });
+    const response = await gateway.fetch(`/embed/technology${query}`, { headers });
     expect(response.status).toBe(200);
     return /frame-ancestors ([^;]+)/.exec(response.headers.get("content-security-policy") ?? "")![1]!;
   };
@@ -259,14 +254,16 @@ describe("partners: frame-ancestors and operation names", () => {
 
   it("one client's made-up operation names cannot take the label slots another client's names need", async () => {
     const post = (key: string, name: string) =>
-      fetch(`${gateway.url}/graphql`, {
-        method: "POST",
-        headers: { "content-type": "application/json", "x-api-key": key },
-        body: JSON.stringify({ query: `query ${name} { sections { slug } }` }),
-      }).then((r) => r.json());
+      gateway
+        .fetch("/graphql", {
+          method: "POST",
+          headers: { "content-type": "application/json", "x-api-key": key },
+          body: JSON.stringify({ query: `query ${name} { sections { slug } }` }),
+        })
+        .then((r) => r.json());
     for (let i = 0; i < 200; i += 20) await Promise.all(Array.from({ length: 20 }, (_, k) => post(keyOf("Junk"), `Junk${i + k}`)));
     await post(keyOf("A"), "FrontPage");
-    const metrics = await scrape(gateway.url);
+    const metrics = await scrape(gateway.url, gateway.fetch);
     expect(metrics.value("newsgate_graphql_operations_total", { operation: "FrontPage", outcome: "ok" })).toBe(1);
     expect(metrics.value("newsgate_graphql_operations_total", { operation: "other", outcome: "ok" })).toBe(
       200 - MAX_NEW_OPERATION_NAMES_PER_CLIENT,

@@ -5,7 +5,7 @@ import { Parser } from "htmlparser2";
 import Parser2 from "rss-parser";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFixtureServer } from "../helpers/fixture-server.ts";
-import { startGateway } from "../helpers/gateway.ts";
+import { openGateway } from "../helpers/app-fetch.ts";
 import { loadVectors, staticProblems } from "../helpers/xss.ts";
 
 /**
@@ -55,14 +55,14 @@ function pageProblems(html: string, allowedScripts = 0): string[] {
 
 describe("XSS vectors through every HTML output", () => {
   let upstream: Awaited<ReturnType<typeof startFixtureServer>>;
-  let gateway: Awaited<ReturnType<typeof startGateway>>;
+  let gateway: Awaited<ReturnType<typeof openGateway>>;
   beforeAll(async () => {
     if (error) throw new Error(error);
     const feed = hostileFeed();
     upstream = await startFixtureServer({
       "/hostile.rss": (_req, res) => void res.writeHead(200, { "content-type": "application/rss+xml" }).end(feed),
     });
-    gateway = await startGateway({
+    gateway = await openGateway({
       sources: [{ id: "hostile", name: hostileName, url: upstream.url("/hostile.rss"), section: "technology" }],
     });
     await gateway.warmUp();
@@ -92,7 +92,7 @@ describe("XSS vectors through every HTML output", () => {
 
   it("re-exported RSS, Atom and JSON Feed: every item's HTML is safe", async () => {
     for (const format of ["rss", "atom"]) {
-      const xml = await (await fetch(`${gateway.url}/feeds/all.${format}?limit=100`)).text();
+      const xml = await (await gateway.fetch(`/feeds/all.${format}?limit=100`)).text();
       const feed = await new Parser2().parseString(xml);
       expect(feed.items.length).toBe(100);
       for (const item of feed.items) {
@@ -100,18 +100,18 @@ describe("XSS vectors through every HTML output", () => {
         expect(staticProblems(html), `${format} ${item.link}`).toEqual([]);
       }
     }
-    const json = await (await fetch(`${gateway.url}/feeds/all.json?limit=100`)).json();
+    const json = await (await gateway.fetch("/feeds/all.json?limit=100")).json();
     expect(json.items).toHaveLength(100);
     for (const item of json.items) expect(staticProblems(item.content_html ?? ""), `json ${item.url}`).toEqual([]);
   });
 
   it("the widget's page and data, and the status page, render the vectors as text", async () => {
-    const embed = await (await fetch(`${gateway.url}/embed/technology?limit=20`)).text();
+    const embed = await (await gateway.fetch("/embed/technology?limit=20")).text();
     // One script: the page's own height reporter, allowed by its hash (widget.test.ts); the vectors add none.
     expect(pageProblems(embed, 1)).toEqual([]);
     // The component's data is JSON it renders through textContent only (tested in Chromium in widget.test.ts).
-    expect((await fetch(`${gateway.url}/embed/technology.json?limit=20`)).headers.get("content-type")).toMatch(/^application\/json/);
-    const status = await (await fetch(`${gateway.url}/status`)).text();
+    expect((await gateway.fetch("/embed/technology.json?limit=20")).headers.get("content-type")).toMatch(/^application\/json/);
+    const status = await (await gateway.fetch("/status")).text();
     expect(pageProblems(status)).toEqual([]);
     expect(hostileName).toMatch(/</);
     expect(status).not.toContain(hostileName);

@@ -25,6 +25,9 @@ export type FetchHandler = (request: Request, client?: FetchClient) => Promise<R
  */
 export function createFetchHandler(handle: NodeHandler): FetchHandler {
   return async (request, client = {}) => {
+    // A request over a socket arrives on a later turn of the event loop; one in memory waits for that turn too,
+    // so a client asking in a tight loop cannot starve timers and the gateway's own upstream reads.
+    await new Promise<void>((resolve) => setImmediate(resolve));
     const body = request.method === "GET" || request.method === "HEAD" ? null : Buffer.from(await request.arrayBuffer());
     const reader = new ResponseReader(request.method === "HEAD");
     const socket = new MemorySocket(client.remoteAddress ?? "127.0.0.1", (chunk) => reader.write(chunk));
