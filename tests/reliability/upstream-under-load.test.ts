@@ -1,6 +1,6 @@
 import { afterEach, expect, it } from "vitest";
 import { startFixtureServer } from "../helpers/fixture-server.ts";
-import { startGateway } from "../helpers/gateway.ts";
+import { openGateway } from "../helpers/app-fetch.ts";
 import { scrape } from "../helpers/ops.ts";
 
 const SOURCES = ["wire", "desk", "world", "tech", "science"];
@@ -37,7 +37,7 @@ it("reads each source once per TTL under 200 concurrent clients, and an unchange
     ),
   );
   let clock = 1_000_000;
-  const gateway = await startGateway(
+  const gateway = await openGateway(
     { sources: SOURCES.map((id) => ({ id, name: id, url: upstream.url(`/${id}.rss`), section: "technology", refreshSeconds: 60 })) },
     { monotonicNow: () => clock },
   );
@@ -56,7 +56,7 @@ it("reads each source once per TTL under 200 concurrent clients, and an unchange
         n % 3 === 0
           ? { query: "query Page($n: Int!) { articles(first: $n) { totalCount } }", variables: { n: 1 + ((c + n) % 20) } }
           : { query: "{ articles(first: 5) { edges { node { title } } } }" };
-      const response = await fetch(`${gateway.url}/graphql`, {
+      const response = await gateway.fetch(`${gateway.url}/graphql`, {
         method: "POST",
         headers: { "content-type": "application/json", accept: "application/json" },
         body: JSON.stringify(query),
@@ -90,7 +90,7 @@ it("reads each source once per TTL under 200 concurrent clients, and an unchange
   expect(answered).toBeGreaterThan((2 * TTLS + 1) * CLIENTS);
   expect(SOURCES.map((id) => notModified.get(id) ?? 0)).toEqual(SOURCES.map(() => TTLS));
   // Not parsed (each read after the first was a 304) and not merged again (the catalog is the first one).
-  const metrics = await scrape(gateway.url);
+  const metrics = await scrape(gateway.url, gateway.fetch);
   for (const id of SOURCES) {
     expect(metrics.value("newsgate_upstream_fetches_total", { source: id, outcome: "not_modified" }), id).toBe(TTLS);
     expect(metrics.value("newsgate_upstream_fetches_total", { source: id, outcome: "ok" }), id).toBe(1);

@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseSourcesConfig, type SourcesConfig } from "../../src/config/sources-file.ts";
 import { planReload } from "../../src/store/reload/reload-plan.ts";
 import { startFixtureServer, type Route } from "../helpers/fixture-server.ts";
-import { startGateway, TEST_SECTIONS } from "../helpers/gateway.ts";
+import { openGateway } from "../helpers/app-fetch.ts";
+import { TEST_SECTIONS } from "../helpers/gateway.ts";
 import { rssFeed } from "../helpers/ops.ts";
 
 const feed =
@@ -74,7 +75,7 @@ describe("planReload", () => {
 
 describe("gateway.reload", () => {
   let upstream: Awaited<ReturnType<typeof startFixtureServer>>;
-  let gateway: Awaited<ReturnType<typeof startGateway>>;
+  let gateway: Awaited<ReturnType<typeof openGateway>>;
   let releaseSlow: () => void = () => undefined;
   let holdDelta = true;
 
@@ -90,7 +91,7 @@ describe("gateway.reload", () => {
         feed("d.example", "Delta")(req, res);
       },
     });
-    gateway = await startGateway({
+    gateway = await openGateway({
       sources: [
         { id: "a", name: "Alpha", url: upstream.url("/a.rss"), section: "technology" },
         { id: "b", name: "Bravo", url: upstream.url("/b.rss"), section: "technology" },
