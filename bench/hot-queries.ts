@@ -38,6 +38,10 @@ const CACHE_STATUS_HEADER = "x-newsgate-cache";
  */
 const MISSES_WARMUP_FACTOR = 4;
 
+/** The misses' peer (bench/peer-server.ts): its contender name, and what the table calls it. */
+const PEER = "peer";
+const PEER_LABEL = "fastify + mercurius + graphql-jit";
+
 interface Variant {
   id: string;
   scenario: string;
@@ -135,6 +139,22 @@ async function goodAnswer(url: string, request: LoadRequest, body?: string): Pro
   return answer;
 }
 
+/** Whether two answers carry the same `data` (headers, bytes and key order aside). */
+function sameData(a: Answer, b: Answer): boolean {
+  const data = (answer: Answer) => JSON.stringify(canonical((JSON.parse(decodedText(answer)) as { data: unknown }).data));
+  return data(a) === data(b);
+}
+
+function canonical(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(canonical);
+  if (value === null || typeof value !== "object") return value;
+  return Object.fromEntries(
+    Object.entries(value)
+      .sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0))
+      .map(([key, inner]) => [key, canonical(inner)]),
+  );
+}
+
 async function setBareBody(bare: BenchChild, bareUrl: string, answer: Answer, request: LoadRequest): Promise<void> {
   await bare.ask(
     { type: "body", contentType: answer.contentType, contentEncoding: answer.contentEncoding, base64: answer.bytes.toString("base64") },
@@ -151,11 +171,11 @@ function cpuPerRequest(result: InterleavedResult, name: string): number | null {
   return values.length ? median(values) : null;
 }
 
-/** The bare server's CPU per request ÷ the named server's (see `Row.cpuRatio`); null when either was not read. */
-function cpuRatio(result: InterleavedResult, name: string): number | null {
-  const bare = cpuPerRequest(result, "bare");
+/** The baseline's CPU per request (the bare server's unless named) ÷ the named server's (see `Row.cpuRatio`); null when either was not read. */
+function cpuRatio(result: InterleavedResult, name: string, baseline = "bare"): number | null {
+  const base = cpuPerRequest(result, baseline);
   const server = cpuPerRequest(result, name);
-  return bare === null || server === null ? null : Math.round((bare / server) * 1000) / 1000;
+  return base === null || server === null ? null : Math.round((base / server) * 1000) / 1000;
 }
 
 function details(result: InterleavedResult) {
@@ -206,19 +226,24 @@ export async function runHttpScenarios(options: BenchOptions, placement: Placeme
   const bare = new BenchChild("bare-server.ts", { core: null });
   // With --yoga it also serves the app without its edge cache: what Yoga's path costs (a diagnostic row, no target).
   const gateway = new BenchChild("gateway-server.ts", { core: null, nodeArgs: profileArgs, args: ["--yoga"] });
+  // The misses' peer (not profiled: bench/profiles/ holds the gateway's path alone).
+  const peer = wantMisses ? new BenchChild("peer-server.ts", { core: null }) : null;
   const rows: Row[] = [];
   try {
-    const [bareReady, gatewayReady] = await Promise.all([bare.next("ready"), gateway.next("ready")]);
+    const [bareReady, gatewayReady, peerReady] = await Promise.all([bare.next("ready"), gateway.next("ready"), peer?.next("ready")]);
     bare.pin(core);
     gateway.pin(core);
+    peer?.pin(core);
     const bareUrl = String(bareReady.url);
     const gatewayUrl = String(gatewayReady.url);
     const yogaUrl = gatewayReady.yogaUrl ? String(gatewayReady.yogaUrl) : null;
+    const peerUrl = peerReady ? String(peerReady.url) : null;
     log("  servers ready");
-    const contenders = (withYoga: boolean): Contender[] => [
+    const contenders = (withYoga: boolean, withPeer = false): Contender[] => [
       { name: "bare", url: bareUrl, pid: bare.process.pid },
       { name: "gateway", url: gatewayUrl, pid: gateway.process.pid },
       ...(withYoga && yogaUrl ? [{ name: "yoga", url: yogaUrl, pid: gateway.process.pid }] : []),
+      ...(withPeer && peerUrl ? [{ name: PEER, url: peerUrl, pid: peer!.process.pid }] : []),
     ];
     const load = {
       rounds: options.rounds,
@@ -286,12 +311,21 @@ export async function runHttpScenarios(options: BenchOptions, placement: Placeme
       );
       const cacheStatuses = checks.map((c) => c.cache);
       if (cacheStatuses.includes("hit")) log("  note: a distinct query was answered from the edge cache; the miss figure may be flattered");
+      // The peer answers the same requests with the same data, or its row would compare different work.
+      const peerChecks = peerUrl
+        ? await Promise.all([1e7, 1e7 + 1, 1e7 + 2, 1e7 + 3].map((n) => goodAnswer(peerUrl, request, missBody(n, articleIds, sections))))
+        : [];
+      const peerSameData = peerChecks.every((answer, i) => sameData(answer, checks[i]!));
+      if (!peerSameData) log("  note: the peer answered different data than the gateway; its rows compare different work");
       await setBareBody(bare, bareUrl, hotPost!, post({ query: HOT_QUERY }));
       log(
         `  2. cache misses: ${articleIds.length} article ids, ${sections.length} sections, answers ${checks.map((c) => c.bytes.length).join("/")} bytes, edge cache ${cacheStatuses.join("/")}`,
       );
-      // Every server gets the same longer warm-up, on the same stream; Yoga alone too, for the issue's "2x plain Yoga".
-      const result = await interleave(contenders(true), request, { ...load, warmupSeconds: load.warmupSeconds * MISSES_WARMUP_FACTOR });
+      // Every server gets the same longer warm-up, on the same stream; Yoga alone too, for the issue's "2x plain Yoga", and the peer.
+      const result = await interleave(contenders(true, true), request, {
+        ...load,
+        warmupSeconds: load.warmupSeconds * MISSES_WARMUP_FACTOR,
+      });
       log(`    ${summary(result)}`);
       rows.push(
         row({
@@ -305,9 +339,33 @@ export async function runHttpScenarios(options: BenchOptions, placement: Placeme
         }),
       );
       if (yogaUrl) rows.push(yogaAloneRow("misses.post-yoga", "2. cache misses, POST, edge cache off (Yoga alone)", result));
+      if (peerUrl) {
+        const peerDetails = { answerBytes: peerChecks.map((c) => c.bytes.length), sameDataAsGateway: peerSameData };
+        rows.push(
+          row({
+            id: "misses.post-peer",
+            scenario: `2. cache misses, POST, ${PEER_LABEL} (peer)`,
+            measured: { value: result.medians.get(PEER)!, unit: "req/s", label: PEER_LABEL },
+            baseline: { value: result.medians.get("bare")!, unit: "req/s", label: "bare node:http" },
+            cpuRatio: cpuRatio(result, PEER),
+            target: null,
+            details: { ...peerDetails, ...details(result) },
+          }),
+          // The same rounds, with the peer as the baseline: ahead of it by requests and by CPU.
+          row({
+            id: "misses.post-vs-peer",
+            scenario: "2. cache misses, POST, gateway against the peer",
+            measured: { value: result.medians.get("gateway")!, unit: "req/s", label: "gateway" },
+            baseline: { value: result.medians.get(PEER)!, unit: "req/s", label: PEER_LABEL },
+            cpuRatio: cpuRatio(result, "gateway", PEER),
+            target: { on: "ratio", op: ">=", value: 1.1 },
+            details: { ...peerDetails, ...details(result) },
+          }),
+        );
+      }
     }
   } finally {
-    await Promise.all([bare.stop(), gateway.stop()]);
+    await Promise.all([bare.stop(), gateway.stop(), peer?.stop()]);
   }
   return rows;
 }

@@ -10,6 +10,7 @@ import { runCatalogScenarios } from "./catalog-scenarios.ts";
 import { runColdStartScenarios } from "./cold-start.ts";
 import { runHttpScenarios } from "./hot-queries.ts";
 import { runUpstreamScenario } from "./upstream-reads.ts";
+import { runWarmRestartScenario } from "./warm-restart.ts";
 import { readOptions, USAGE, type BenchOptions, type ScenarioGroup } from "./options.ts";
 import { choosePlacement, pinSelf, ROOT, type Placement } from "./processes.ts";
 import { machineInfo, markdownTable, type BenchResults, type Row } from "./results.ts";
@@ -22,6 +23,7 @@ type Runner = (options: BenchOptions, placement: Placement, log: (line: string) 
 const STAGES: { name: string; groups: ScenarioGroup[]; run: Runner }[] = [
   { name: "hot queries and cache misses", groups: ["hot", "misses"], run: runHttpScenarios },
   { name: "cold start and stalls", groups: ["cold"], run: runColdStartScenarios },
+  { name: "warm restart", groups: ["warm"], run: runWarmRestartScenario },
   { name: "upstream reads", groups: ["upstream"], run: runUpstreamScenario },
   { name: "memory and indexes", groups: ["catalog"], run: runCatalogScenarios },
 ];

@@ -140,6 +140,8 @@ export function createGateway({
     onLookup: (result, count) => metrics.cacheLookup("feed", result, count),
   });
   const store = new Store({ config, feedCache, now });
+  // A starting instance takes the copies the cluster holds in one read, before its first read of any source.
+  sharedCache?.prefetch(store.enabledSources.map((source) => source.id));
   // New articles for `articleAdded`: announced once across the cluster through Redis, or in process; handed to the app below.
   const articleEvents = createArticleEvents({ store, logger, channel: sharedCache && createRedisArticleChannel(sharedCache) });
   // Another instance saw a source change: take its copy from Redis and rebuild now, not at this instance's next refresh.

@@ -9,7 +9,7 @@ import { afterAll, expect, it } from "vitest";
 import { TABLE_HEADER, type BenchResults } from "../../bench/results.ts";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-/** Every row the bench reports, in order: one per performance target's scenario (and Yoga's path, for diagnosis). */
+/** Every row the bench reports, in order: one per performance target's scenario (and Yoga's path and the misses' peer, for diagnosis). */
 const ROW_IDS = [
   "hot.post",
   "hot.post-yoga",
@@ -19,10 +19,13 @@ const ROW_IDS = [
   "hot.get-br",
   "misses.post",
   "misses.post-yoga",
+  "misses.post-peer",
+  "misses.post-vs-peer",
   "cold-start",
   "cold-start.floor",
   "cold-start.all-cores",
   "stalls",
+  "warm-restart",
   "upstream.reads",
   "upstream.freshness",
   "upstream.unchanged",

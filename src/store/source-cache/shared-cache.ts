@@ -23,6 +23,16 @@ export const LOCK_MARGIN_MS = 500;
 export const LONGEST_LOCK_HOLD_MS = MAX_TIMEOUT_MS + LOCK_MARGIN_MS;
 /** While Redis is in trouble but connected (slow), how often the instance asks whether it answers again: a slow Redis gives no "ready" event. */
 export const RECOVERY_PROBE_MS = 1000;
+/**
+ * The slowest a healthy Redis is expected to hand this instance a large read,
+ * in bytes per millisecond: a read of every source's copy at once carries
+ * megabytes, and its deadline grows with them (REDIS_CALL_TIMEOUT_MS plus the
+ * bytes at this rate), while a Redis that does not answer at all is still
+ * noticed within REDIS_CALL_TIMEOUT_MS (asking the copies' lengths).
+ */
+export const MIN_TRANSFER_BYTES_PER_MS = 10_000;
+/** How long copies read by `prefetch` wait for their sources' first reads. */
+export const PREFETCH_KEPT_MS = 30_000;
 /** Channel on which an instance announces that a source's content changed. */
 export const CHANGED_CHANNEL = "source-changed";
 
@@ -168,6 +178,8 @@ export class SharedCache {
   private readonly callTimeoutMs: number;
   private subscriber: Redis | null = null;
   private probe: NodeJS.Timeout | null = null;
+  /** Copies read at once by `prefetch`, as stored, each waiting for its source's first read; null when none waits. */
+  private prefetched: Promise<Map<string, string>> | null = null;
   /** Whether the last Redis call failed (one warning per outage). */
   degraded = false;
   /** Redis calls that failed or timed out (tests and logs). */
@@ -210,10 +222,68 @@ export class SharedCache {
     );
   }
 
+  /**
+   * Reads the stored copies of `sourceIds` at once, for each source's next
+   * read through `wrapLoad` (a starting instance's first): it then serves
+   * what the cluster holds without a Redis call per source. Those calls,
+   * made together, would carry every copy at once, each bounded as if alone,
+   * and miss their deadlines on a large set (reading every source upstream
+   * instead). A source whose copy this does not bring is read as usual.
+   */
+  prefetch(sourceIds: readonly string[]): void {
+    // Unconnected, every call fails at once: each source's own read says so, as without a prefetch.
+    if (this.redis.status !== "ready" || sourceIds.length === 0) return;
+    const prefetched = this.readAll(sourceIds);
+    this.prefetched = prefetched;
+    // The first reads come as the instance starts; a copy still untaken later is dropped (its source's read asks Redis).
+    void prefetched.then((texts) => {
+      const drop = () => {
+        if (this.prefetched === prefetched) this.prefetched = null;
+      };
+      if (texts.size === 0) drop();
+      else setTimeout(drop, PREFETCH_KEPT_MS).unref();
+    });
+  }
+
+  /**
+   * The stored copies of `sourceIds` that Redis holds, as stored; none when it
+   * is unreachable. Their lengths and the copies are asked at once (Redis
+   * answers in order): the lengths, small, show within REDIS_CALL_TIMEOUT_MS
+   * that Redis answers, and set how long the copies may take.
+   */
+  private async readAll(sourceIds: readonly string[]): Promise<Map<string, string>> {
+    const found = new Map<string, string>();
+    const keys = sourceIds.map((id) => this.snapshotKey(id));
+    const lengths = Promise.all(keys.map((key) => this.redis.strlen(key)));
+    const texts = Promise.all(keys.map((key) => this.redis.get(key)));
+    // Either may fail alone; the one awaited reports it.
+    texts.catch(() => undefined);
+    const bytes = await this.call(lengths, "feed");
+    if (!bytes) return found;
+    const total = bytes.reduce((sum, length) => sum + length, 0);
+    for (const [i, text] of ((await this.call(texts, "feed", this.callTimeoutMs + total / MIN_TRANSFER_BYTES_PER_MS)) ?? []).entries())
+      if (text) found.set(sourceIds[i]!, text);
+    return found;
+  }
+
+  /** The prefetched copy of a source, taken once (a later read asks Redis again); undefined when none waits. */
+  private async takePrefetched(sourceId: string): Promise<SourceSnapshot | undefined> {
+    const prefetched = this.prefetched;
+    if (!prefetched) return undefined;
+    const texts = await prefetched;
+    const text = texts.get(sourceId);
+    if (text === undefined) return undefined;
+    texts.delete(sourceId);
+    if (texts.size === 0 && this.prefetched === prefetched) this.prefetched = null;
+    return this.fromStored(sourceId, text);
+  }
+
   /** Wraps a source loader with the Redis level and the cluster-wide lock. */
   wrapLoad(load: Load): Load {
     return async (source, previous) => {
       // Whatever Redis holds is within its TTL: some instance read it less than a TTL ago.
+      const prefetched = await this.takePrefetched(source.id);
+      if (prefetched && isNewer(prefetched, previous)) return prefetched;
       const shared = await this.read(source.id);
       if (shared) return shared;
       // The process id tells operators (and tests) which instance holds a lock.
@@ -258,7 +328,11 @@ export class SharedCache {
    */
   async read(sourceId: string): Promise<SourceSnapshot | undefined> {
     const text = await this.call(this.redis.get(this.snapshotKey(sourceId)), "feed");
-    if (!text) return undefined;
+    return text ? this.fromStored(sourceId, text) : undefined;
+  }
+
+  /** A stored copy as this instance serves it, with its age; undefined, with a warning, when it cannot serve it. */
+  private fromStored(sourceId: string, text: string): SourceSnapshot | undefined {
     const snapshot = storedSnapshot(text, sourceId);
     if (!snapshot) {
       this.countError("snapshot");

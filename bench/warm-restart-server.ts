@@ -1,0 +1,151 @@
+/**
+ * The processes of the warm-restart scenario (warm-restart.ts). Sends
+ * `loaded` once its modules are, then does one of two things, timed from the
+ * message on, and reports the time:
+ *
+ * - `go` (sources file, Redis URL, key prefix, articles expected): a gateway
+ *   started as src/main.ts starts it with REDIS_URL (its V8 flags, the shared
+ *   cache connected, its parser pool warmed, createGateway, listen, the
+ *   refresher's first round), POSTing itself a front page (20 stories with
+ *   section, summary, reading time and date) and every source's state until
+ *   the answer has every source's articles, every source ok and a full page;
+ *   replies `answered` with the time and its Redis calls that failed. It keeps serving until stopped (the
+ *   first instance of the cluster stays up while another restarts).
+ * - `read` (Redis URL, key prefix, source ids): the baseline. A plain ioredis
+ *   connection GETs every source's snapshot key at once and turns each into a
+ *   snapshot as the shared cache does (`storedSnapshot`: the JSON parsed with
+ *   its dates revived, then checked); replies `read` with the time and bytes.
+ */
+import http from "node:http";
+import { Redis } from "ioredis";
+import { loadSourcesFile } from "../src/config/sources-file.ts";
+import { createGateway } from "../src/create-gateway.ts";
+import { listen } from "../src/http/server/server.ts";
+import { IngestPool } from "../src/ingest/ingest-pool.ts";
+import { silentLogger } from "../src/log/logger.ts";
+import { setGatewayV8Flags } from "../src/ops/v8-heap.ts";
+import { createRedis, SharedCache, storedSnapshot } from "../src/store/source-cache/shared-cache.ts";
+import { failStart, listenToBench, tell, type ChildMessage } from "./processes.ts";
+
+/** Longest the bench waits for the first complete answer. */
+const ANSWER_TIMEOUT_MS = 120_000;
+const POLL_MS = 10;
+/** The complete answer of the cold-start scenario (cold-start-server.ts): a reader's front page and every source's state. */
+const COMPLETE_QUERY =
+  "{ articles(first: 20) { totalCount edges { node { title summary readingTimeMinutes publishedAt section { name } } } } sources { id status { ok } } }";
+const FRONT_PAGE_SIZE = 20;
+
+interface CompleteAnswer {
+  data?: {
+    articles: { totalCount: number; edges: { node: { readingTimeMinutes: number } }[] };
+    sources: { id: string; status: { ok: boolean } | null }[];
+  };
+}
+
+/** POSTs `body` as JSON over node:http (the global fetch would compile undici inside the time measured). */
+function postJson(url: string, body: unknown, agent: http.Agent): Promise<unknown> {
+  const payload = JSON.stringify(body);
+  return new Promise((resolve, reject) => {
+    const request = http.request(url, {
+      method: "POST",
+      agent,
+      headers: {
+        "content-type": "application/json",
+        accept: "application/graphql-response+json, application/json",
+        "content-length": Buffer.byteLength(payload),
+      },
+    });
+    request.on("response", (response) => {
+      const chunks: Buffer[] = [];
+      response.on("data", (chunk: Buffer) => chunks.push(chunk));
+      response.on("end", () => {
+        try {
+          resolve(JSON.parse(Buffer.concat(chunks).toString("utf8")));
+        } catch (error) {
+          reject(new Error(`${url} answered ${response.statusCode} with a body that is not JSON: ${(error as Error).message}`));
+        }
+      });
+      response.on("error", reject);
+    });
+    request.on("error", reject);
+    request.end(payload);
+  });
+}
+
+let stopGateway: (() => Promise<void>) | null = null;
+
+async function startGateway(message: ChildMessage): Promise<void> {
+  const started = performance.now();
+  const expected = Number(message.expected);
+  const config = await loadSourcesFile(String(message.sources));
+  const ingestPool = new IngestPool();
+  if (config.sources.length > 0) ingestPool.warm();
+  const sharedCache = new SharedCache({
+    redis: createRedis(String(message.redisUrl)),
+    prefix: String(message.prefix),
+    logger: silentLogger(),
+  });
+  await sharedCache.connect();
+  const gateway = createGateway({ config, ingestPool, sharedCache });
+  const running = await listen(gateway.app, 0, "127.0.0.1");
+  gateway.refresher.start();
+  stopGateway = async () => {
+    await gateway.shutdown();
+    await running.close();
+    await sharedCache.close();
+  };
+  const agent = new http.Agent({ keepAlive: true });
+  let attempts = 0;
+  let last = "";
+  for (;;) {
+    attempts++;
+    const answer = (await postJson(`${running.url}/graphql`, { query: COMPLETE_QUERY }, agent)) as CompleteAnswer;
+    const total = answer.data?.articles.totalCount ?? -1;
+    const ok = answer.data?.sources.filter((s) => s.status?.ok).length ?? -1;
+    const page = answer.data?.articles.edges.filter((e) => e.node.readingTimeMinutes >= 1).length ?? -1;
+    last = `totalCount ${total}, ${ok}/${config.sources.length} sources ok, ${page} stories on the page`;
+    if (total === expected && ok === config.sources.length && page === Math.min(FRONT_PAGE_SIZE, expected)) break;
+    if (performance.now() - started > ANSWER_TIMEOUT_MS)
+      throw new Error(`no complete answer within ${ANSWER_TIMEOUT_MS} ms (last: ${last})`);
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+  }
+  const ms = performance.now() - started;
+  agent.destroy();
+  tell({ type: "answered", ms, attempts, redisErrors: Object.fromEntries(sharedCache.errors) });
+}
+
+async function readSnapshots(message: ChildMessage): Promise<void> {
+  const ids = message.ids as string[];
+  // The keys as the shared cache names them, worked out before the clock starts.
+  const naming = new SharedCache({ redis: new Redis({ lazyConnect: true }), prefix: String(message.prefix), logger: silentLogger() });
+  const keys = ids.map((id) => naming.snapshotKey(id));
+  const started = performance.now();
+  const redis = new Redis(String(message.redisUrl), { lazyConnect: true });
+  await redis.connect();
+  const texts = await Promise.all(keys.map((key) => redis.get(key)));
+  let bytes = 0;
+  let articles = 0;
+  for (const [i, text] of texts.entries()) {
+    const snapshot = text === null ? null : storedSnapshot(text, ids[i]!);
+    if (!snapshot) throw new Error(`no snapshot of ${ids[i]} at ${keys[i]}`);
+    bytes += text!.length;
+    articles += snapshot.articles.length;
+  }
+  const ms = performance.now() - started;
+  redis.disconnect();
+  tell({ type: "read", ms, bytes, articles });
+}
+
+async function main(): Promise<void> {
+  setGatewayV8Flags();
+  listenToBench(
+    (message) => {
+      if (message.type === "go") return startGateway(message);
+      if (message.type === "read") return readSnapshots(message);
+    },
+    () => stopGateway?.(),
+  );
+  tell({ type: "loaded" });
+}
+
+main().catch(failStart);
