@@ -5,7 +5,7 @@
  *
  * - `go` (sources file, Redis URL, key prefix, articles expected): a gateway
  *   started as src/main.ts starts it with REDIS_URL (its V8 flags, the shared
- *   cache connected, its parser pool warmed, createGateway, listen, the
+ *   cache connected, createGateway, parser threads only for sources Redis held no copy of, listen, the
  *   refresher's first round), POSTing itself a front page (20 stories with
  *   section, summary, reading time and date) and every source's state until
  *   the answer has every source's articles, every source ok and a full page;
@@ -78,8 +78,8 @@ async function startGateway(message: ChildMessage): Promise<void> {
   const started = performance.now();
   const expected = Number(message.expected);
   const config = await loadSourcesFile(String(message.sources));
+  // As src/main.ts starts an instance with REDIS_URL: parser threads only for sources the cluster held no copy of.
   const ingestPool = new IngestPool();
-  if (config.sources.length > 0) ingestPool.warm();
   const sharedCache = new SharedCache({
     redis: createRedis(String(message.redisUrl)),
     prefix: String(message.prefix),
@@ -87,6 +87,9 @@ async function startGateway(message: ChildMessage): Promise<void> {
   });
   await sharedCache.connect();
   const gateway = createGateway({ config, ingestPool, sharedCache });
+  void gateway.sourcesWithoutSharedCopy.then((count) => {
+    if (count > 0) ingestPool.warm();
+  });
   const running = await listen(gateway.app, 0, "127.0.0.1");
   gateway.refresher.start();
   stopGateway = async () => {

@@ -83,6 +83,12 @@ export interface Gateway {
   articleEvents: ArticleEvents;
   /** Tries every source once (what `/ready` waits for); never rejects. */
   warmUp: () => Promise<void>;
+  /**
+   * How many enabled sources the cluster's Redis held no copy of when the
+   * gateway was built (every one without `sharedCache`): the reads upstream
+   * a start will make. Never rejects.
+   */
+  sourcesWithoutSharedCopy: Promise<number>;
   /** Keeps every source warm in the background (started by `npm start`, not by tests unless they ask). */
   refresher: Refresher;
   /**
@@ -141,7 +147,8 @@ export function createGateway({
   });
   const store = new Store({ config, feedCache, now });
   // A starting instance takes the copies the cluster holds in one read, before its first read of any source.
-  sharedCache?.prefetch(store.enabledSources.map((source) => source.id));
+  const enabledIds = store.enabledSources.map((source) => source.id);
+  const sourcesWithoutSharedCopy = sharedCache ? sharedCache.prefetch(enabledIds) : Promise.resolve(enabledIds.length);
   // New articles for `articleAdded`: announced once across the cluster through Redis, or in process; handed to the app below.
   const articleEvents = createArticleEvents({ store, logger, channel: sharedCache && createRedisArticleChannel(sharedCache) });
   // Another instance saw a source change: take its copy from Redis and rebuild now, not at this instance's next refresh.
@@ -199,6 +206,7 @@ export function createGateway({
     store,
     articleEvents,
     refresher,
+    sourcesWithoutSharedCopy,
     warmUp: async () => {
       await store.catalog();
     },

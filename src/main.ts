@@ -19,10 +19,11 @@ async function main(): Promise<void> {
   // A person at a terminal reads pretty lines; anything else (a pipe, a log shipper) gets JSON.
   const logger = createLogger({ level: settings.logLevel, pretty: process.stdout.isTTY === true });
   const config = await loadSourcesFile(settings.sourcesFile);
-  // The process's one pool, made before the gateway so its parser threads load their modules while the first
-  // fetches are on the wire. Never closed: its workers are unref'd while idle, and process.exit ends them after the drain.
+  // The process's one pool. Never closed: its workers are unref'd while idle, and process.exit ends them after the drain.
   const ingestPool = new IngestPool();
-  if (config.sources.length > 0) ingestPool.warm();
+  // Alone, an instance reads every source at start: its parser threads load their modules while those fetches are on
+  // the wire. In a cluster (REDIS_URL) the copies Redis holds usually spare every read: see below.
+  if (config.sources.length > 0 && !settings.redisUrl) ingestPool.warm();
   const persistedOperations = settings.persistedOperationsFile ? await loadPersistedOperations(settings.persistedOperationsFile) : null;
   const partners = settings.partnersFile ? await loadPartnersFile(settings.partnersFile) : null;
   const sharedCache = settings.redisUrl ? new SharedCache({ redis: createRedis(settings.redisUrl), logger }) : null;
@@ -38,6 +39,10 @@ async function main(): Promise<void> {
     metricsToken: settings.metricsToken,
     sharedCache,
     ingestPool,
+  });
+  // Threads for the sources the cluster held no copy of; none when it held them all (a restart beside running instances).
+  void gateway.sourcesWithoutSharedCopy.then((count) => {
+    if (count > 0) ingestPool.warm();
   });
   const running = await listen(gateway.app, settings.port, settings.host);
   const started = `Newsgate serving ${config.sources.length} sources from ${config.file} at ${running.url}${GRAPHQL_PATH}`;

@@ -229,10 +229,11 @@ export class SharedCache {
    * made together, would carry every copy at once, each bounded as if alone,
    * and miss their deadlines on a large set (reading every source upstream
    * instead). A source whose copy this does not bring is read as usual.
+   * Resolves to how many of `sourceIds` it found no copy of.
    */
-  prefetch(sourceIds: readonly string[]): void {
+  prefetch(sourceIds: readonly string[]): Promise<number> {
     // Unconnected, every call fails at once: each source's own read says so, as without a prefetch.
-    if (this.redis.status !== "ready" || sourceIds.length === 0) return;
+    if (this.redis.status !== "ready" || sourceIds.length === 0) return Promise.resolve(sourceIds.length);
     const prefetched = this.readAll(sourceIds);
     this.prefetched = prefetched;
     // The first reads come as the instance starts; a copy still untaken later is dropped (its source's read asks Redis).
@@ -243,6 +244,7 @@ export class SharedCache {
       if (texts.size === 0) drop();
       else setTimeout(drop, PREFETCH_KEPT_MS).unref();
     });
+    return prefetched.then((texts) => sourceIds.length - texts.size);
   }
 
   /**
