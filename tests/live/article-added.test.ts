@@ -5,7 +5,8 @@ import { encodeGlobalId } from "../../src/graphql/global-id.ts";
 import { articleId } from "../../src/ingest/normalize.ts";
 import { CACHE_STATUS_HEADER } from "../../src/http/edge-cache/edge-cache.ts";
 import { startFixtureServer } from "../helpers/fixture-server.ts";
-import { startGateway, TEST_SECTIONS } from "../helpers/gateway.ts";
+import { openGateway } from "../helpers/app-fetch.ts";
+import { TEST_SECTIONS } from "../helpers/gateway.ts";
 import { sourceIdsOf } from "../../src/store/catalog/catalog-article.ts";
 import { subscribeSse, type SseSubscription } from "./sse-client.ts";
 
@@ -65,11 +66,11 @@ async function setup(feeds: { id: string; section: string; count: number }[], st
     section: feed.section,
     refreshSeconds: 600,
   }));
-  const gateway = await startGateway({ sources: sources.filter((source) => startWith.includes(source.id)) });
+  const gateway = await openGateway({ sources: sources.filter((source) => startWith.includes(source.id)) });
   closers.push(gateway.close);
   await gateway.warmUp();
   const subscribe = async (variables?: Record<string, unknown>) => {
-    const subscription = await subscribeSse(gateway.url, ADDED, variables);
+    const subscription = await subscribeSse(gateway, ADDED, variables);
     closers.push(subscription.close);
     return subscription;
   };
@@ -198,12 +199,12 @@ describe("subscription articleAdded over Server-Sent Events", () => {
       [nested(6, 1), "QUERY_TOO_DEEP"],
       [nested(3, 100), "QUERY_TOO_COSTLY"],
     ] as const) {
-      const subscriber = await subscribeSse(gateway.url, query);
+      const subscriber = await subscribeSse(gateway, query);
       closers.push(subscriber.close);
       await subscriber.completed;
       expect(subscriber.payloads.map((payload) => payload.errors?.[0]?.extensions?.code)).toEqual([code]);
     }
-    const modest = await subscribeSse(gateway.url, nested(2, 3));
+    const modest = await subscribeSse(gateway, nested(2, 3));
     closers.push(modest.close);
     await publish({ a: rss("a", 2) });
     const [event] = await modest.waitFor(1);
@@ -212,12 +213,12 @@ describe("subscription articleAdded over Server-Sent Events", () => {
   });
 
   it("holds subscriptions to the cost limit the gateway was configured with, not only the default", async () => {
-    const strict = await startGateway({ sources: [] }, { http: { limits: { maxCost: 5 } } });
+    const strict = await openGateway({ sources: [] }, { http: { limits: { maxCost: 5 } } });
     try {
       // Cost 1 + 3 related = 4: allowed; 1 + 10 = 11: over this gateway's limit, far under the default 5000.
-      const allowed = await subscribeSse(strict.url, "subscription { articleAdded { title related(first: 3) { score } } }");
+      const allowed = await subscribeSse(strict, "subscription { articleAdded { title related(first: 3) { score } } }");
       closers.push(allowed.close);
-      const refused = await subscribeSse(strict.url, "subscription { articleAdded { title related(first: 10) { score } } }");
+      const refused = await subscribeSse(strict, "subscription { articleAdded { title related(first: 10) { score } } }");
       closers.push(refused.close);
       await refused.completed;
       expect(refused.payloads.map((payload) => payload.errors?.[0]?.extensions?.code)).toEqual(["QUERY_TOO_COSTLY"]);
@@ -229,10 +230,10 @@ describe("subscription articleAdded over Server-Sent Events", () => {
   });
 
   it("ends every live stream with `complete` when the gateway shuts down, so the drain does not wait on them", async () => {
-    const quiet = await startGateway({ sources: [] });
+    const quiet = await openGateway({ sources: [] });
     const streams = await Promise.all(
       [0, 1].map(async () => {
-        const response = await fetch(`${quiet.url}/graphql?query=${encodeURIComponent("subscription { articleAdded { title } }")}`, {
+        const response = await quiet.fetch(`${quiet.url}/graphql?query=${encodeURIComponent("subscription { articleAdded { title } }")}`, {
           headers: { accept: "text/event-stream" },
         });
         expect(response.status).toBe(200);

@@ -6,7 +6,7 @@ import { silentLogger } from "../../src/log/logger.ts";
 import { createRedis, SharedCache, SNAPSHOT_FORMAT } from "../../src/store/source-cache/shared-cache.ts";
 import { dropKeys, REDIS_URL, rss, uniquePrefix } from "../cluster/cluster.ts";
 import { startFixtureServer } from "../helpers/fixture-server.ts";
-import { startGateway } from "../helpers/gateway.ts";
+import { openGateway } from "../helpers/app-fetch.ts";
 import { subscribeSse } from "./sse-client.ts";
 
 const cleanups: (() => unknown)[] = [];
@@ -37,13 +37,13 @@ describe("claiming new articles in Redis", () => {
       if (script.includes("PUBLISH")) claimCalls++;
       return evalScript(script, ...rest);
     };
-    const gateway = await startGateway(
+    const gateway = await openGateway(
       { sources: [{ id: "a", name: "A", url: upstream.url("/a.xml"), section: "technology", refreshSeconds: 600 }] },
       { sharedCache },
     );
     cleanups.push(gateway.close);
     await gateway.warmUp();
-    const subscriber = await subscribeSse(gateway.url, "subscription { articleAdded { title } }");
+    const subscriber = await subscribeSse(gateway, "subscription { articleAdded { title } }");
     cleanups.push(() => subscriber.close());
     const admin = new Redis(REDIS_URL);
     cleanups.push(() => admin.disconnect());

@@ -4,7 +4,7 @@ import { createLogger } from "../../src/log/logger.ts";
 import { createRedis, SharedCache } from "../../src/store/source-cache/shared-cache.ts";
 import { rss, uniquePrefix } from "../cluster/cluster.ts";
 import { startFixtureServer } from "../helpers/fixture-server.ts";
-import { startGateway } from "../helpers/gateway.ts";
+import { openGateway } from "../helpers/app-fetch.ts";
 import { subscribeSse } from "./sse-client.ts";
 
 const closers: (() => unknown)[] = [];
@@ -30,13 +30,13 @@ describe("articleAdded when Redis is unreachable", () => {
     });
     await sharedCache.connect(200);
     closers.push(() => sharedCache.close());
-    const gateway = await startGateway(
+    const gateway = await openGateway(
       { sources: [{ id: "a", name: "A", url: upstream.url("/a.xml"), section: "technology", refreshSeconds: 600 }] },
       { sharedCache, logger },
     );
     closers.push(gateway.close);
     await gateway.warmUp();
-    const subscriber = await subscribeSse(gateway.url, "subscription { articleAdded { title } }");
+    const subscriber = await subscribeSse(gateway, "subscription { articleAdded { title } }");
     closers.push(subscriber.close);
 
     for (const items of [3, 4]) {

@@ -5,7 +5,7 @@ import { silentLogger } from "../../src/log/logger.ts";
 import { createRedis, SharedCache, SNAPSHOT_FORMAT } from "../../src/store/source-cache/shared-cache.ts";
 import { rss, uniquePrefix } from "../cluster/cluster.ts";
 import { startFixtureServer } from "../helpers/fixture-server.ts";
-import { startGateway } from "../helpers/gateway.ts";
+import { openGateway } from "../helpers/app-fetch.ts";
 import { ownRedis } from "../helpers/own-redis.ts";
 import { subscribeSse } from "./sse-client.ts";
 
@@ -41,12 +41,12 @@ describe("articleAdded through a Redis outage", () => {
     await Promise.all(caches.map((cache) => cache.connect()));
     cleanups.push(() => Promise.all(caches.map((cache) => cache.close())));
     const sources = { sources: [{ id: "a", name: "A", url: upstream.url("/a.xml"), section: "technology", refreshSeconds: 600 }] };
-    const [a, b] = await Promise.all(caches.map((sharedCache) => startGateway(sources, { sharedCache })));
+    const [a, b] = await Promise.all(caches.map((sharedCache) => openGateway(sources, { sharedCache })));
     cleanups.push(a!.close, b!.close);
     await Promise.all([a!.warmUp(), b!.warmUp()]);
     const subscribers = {
-      a: await subscribeSse(a!.url, "subscription { articleAdded { title } }"),
-      b: await subscribeSse(b!.url, "subscription { articleAdded { title } }"),
+      a: await subscribeSse(a!, "subscription { articleAdded { title } }"),
+      b: await subscribeSse(b!, "subscription { articleAdded { title } }"),
     };
     cleanups.push(() => {
       for (const subscriber of Object.values(subscribers)) subscriber.close();

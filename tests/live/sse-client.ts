@@ -10,12 +10,16 @@ export interface SseSubscription {
   close: () => void;
 }
 
+/** Where to subscribe: a base URL (the global fetch, over a socket), or a gateway with its own fetch (in memory, see openGateway). */
+export type SseTarget = string | { url: string; fetch: (input: string, init?: RequestInit) => Promise<Response> };
+
 /** Opens `GET /graphql?query=…` with `accept: text/event-stream` and parses events as they come. */
-export async function subscribeSse(baseUrl: string, query: string, variables?: Record<string, unknown>): Promise<SseSubscription> {
+export async function subscribeSse(target: SseTarget, query: string, variables?: Record<string, unknown>): Promise<SseSubscription> {
+  const [baseUrl, get] = typeof target === "string" ? [target, fetch] : [target.url, target.fetch];
   const controller = new AbortController();
   const params = new URLSearchParams({ query });
   if (variables) params.set("variables", JSON.stringify(variables));
-  const response = await fetch(`${baseUrl}/graphql?${params}`, { headers: { accept: "text/event-stream" }, signal: controller.signal });
+  const response = await get(`${baseUrl}/graphql?${params}`, { headers: { accept: "text/event-stream" }, signal: controller.signal });
   const payloads: { data?: any; errors?: any[] }[] = [];
   const waiters = new Set<() => void>();
   let ended = false;
