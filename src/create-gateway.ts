@@ -21,7 +21,7 @@ import type { ReloadPlan } from "./store/reload/reload-plan.ts";
 import { createReloader } from "./store/reload/reloader.ts";
 import { createEmbedRoutes } from "./http/routes/embed.ts";
 import { createFeedRoutes } from "./http/routes/feeds.ts";
-import { createPartnerGate, DEFAULT_OPEN_PATHS, frameAncestors, requestPartner } from "./partners/partner-gate.ts";
+import { createPartnerGate, DEFAULT_OPEN_PATHS, frameAncestors } from "./partners/partner-gate.ts";
 import type { PartnersConfig } from "./partners/partners-file.ts";
 import type { SharedCache } from "./store/source-cache/shared-cache.ts";
 import { createArticleEvents, type ArticleEvents } from "./live/article-events.ts";
@@ -169,6 +169,13 @@ export function createGateway({
     // Rebuild the catalog as soon as a source changed, so no request pays for it.
     onRefreshed: () => void store.catalog().catch(() => undefined),
   });
+  // Keys, CORS and rate limits in front of every route; metrics scrapes need no key.
+  const gate = createPartnerGate({
+    partners,
+    onRateLimited: (client) => metrics.rateLimited(client),
+    openPaths: [...DEFAULT_OPEN_PATHS, "/metrics"],
+    shared: sharedCache,
+  });
   return {
     // Cache-Control's max-age is what the feed cache has left of the sources' freshness (Store.maxAgeSeconds).
     app: createApp({
@@ -182,16 +189,11 @@ export function createGateway({
         ...createFeedRoutes({ store, publicUrl }),
         ...createEmbedRoutes({
           store,
-          frameAncestors: (req) => frameAncestors(partners, requestPartner(req)),
+          frameAncestors: (req) => frameAncestors(partners, gate.partnerOf(req)),
+          partnerOf: gate.partnerOf,
         }),
       ],
-      // Keys, CORS and rate limits in front of every route; metrics scrapes need no key.
-      gate: createPartnerGate({
-        partners,
-        onRateLimited: (client) => metrics.rateLimited(client),
-        openPaths: [...DEFAULT_OPEN_PATHS, "/metrics"],
-        shared: sharedCache,
-      }),
+      gate,
       // Answers the edge cache gives never reach Yoga: its lookups are their only trace in metrics.
       ...http,
       // APQ registered on one instance runs by its hash on every other.

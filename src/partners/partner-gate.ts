@@ -33,12 +33,11 @@ export interface PartnerGateOptions {
   shared?: SharedBudgetStore | null;
 }
 
-const partnerOfRequest = new WeakMap<IncomingMessage, Partner>();
+/** The partner whose key a gate accepted for a request; null for anonymous requests and requests it has not seen. */
+export type RequestPartner = (req: IncomingMessage) => Partner | null;
 
-/** The partner whose key the gate accepted for this request; null for anonymous requests. */
-export function requestPartner(req: IncomingMessage): Partner | null {
-  return partnerOfRequest.get(req) ?? null;
-}
+/** A gate made by `createPartnerGate`, which also says whose key it accepted for each request it admitted. */
+export type KeyedPartnerGate = PartnerGate & { partnerOf: RequestPartner };
 
 /**
  * The CSP `frame-ancestors` sources for the embed page: `*` when no partners
@@ -73,7 +72,9 @@ export function createPartnerGate({
   onRateLimited,
   openPaths = DEFAULT_OPEN_PATHS,
   shared = null,
-}: PartnerGateOptions = {}): PartnerGate {
+}: PartnerGateOptions = {}): KeyedPartnerGate {
+  // Whose key admitted each request: read by the embed page (frame ancestors) and the operation metrics (client labels).
+  const partnerOfRequest = new WeakMap<IncomingMessage, Partner>();
   const byHash = new Map((partners?.partners ?? []).map((p) => [p.keyHash, p]));
   const anyPartnerOrigin = new Set(partners ? allOrigins(partners) : []);
   // One limiter per partner (budgets differ) and one for anonymous addresses; entries expire with their window.
@@ -218,7 +219,10 @@ export function createPartnerGate({
     return verdict.admitted ? { admitted: true, partner: verdict.partner } : verdict;
   };
 
-  return Object.assign(gate, { [UPGRADE_CHECK]: checkUpgrade });
+  return Object.assign(gate, {
+    [UPGRADE_CHECK]: checkUpgrade,
+    partnerOf: (req: IncomingMessage) => partnerOfRequest.get(req) ?? null,
+  });
 }
 
 /** The caller as the gate reads it: its Origin, its key and that key's partner, whether the origin is allowed, the path. */

@@ -3,13 +3,15 @@ import { getOperationAST, Kind, type DocumentNode } from "graphql";
 import { isAsyncIterable, type Plugin } from "graphql-yoga";
 import type { Metrics, OperationOutcome } from "../../ops/metrics.ts";
 import { clientAddress } from "../../partners/client-address.ts";
-import { requestPartner } from "../../partners/partner-gate.ts";
+import type { RequestPartner } from "../../partners/partner-gate.ts";
 import { edgeExchangeOf } from "../edge-cache/contract.ts";
 
 export interface UseOperationMetricsOptions {
   metrics: Pick<Metrics, "graphqlOperation">;
   /** Milliseconds clock. @default performance.now */
   now?: () => number;
+  /** Whose key the partner gate accepted for a request (operation names are counted per client). @default none: by address */
+  partnerOf?: RequestPartner;
 }
 
 /**
@@ -23,12 +25,16 @@ export interface UseOperationMetricsOptions {
  * their result.
  * Register it first, so it sees requests that other plugins refuse.
  */
-export function useOperationMetrics({ metrics, now = () => performance.now() }: UseOperationMetricsOptions): Plugin {
+export function useOperationMetrics({ metrics, now = () => performance.now(), partnerOf = noPartner }: UseOperationMetricsOptions): Plugin {
   const inFlight = new WeakMap<Request, { started: number; operation: string | null; client: string | undefined }>();
   return {
     onParams({ params, request, context }) {
       if (edgeExchangeOf(context)?.result) return;
-      inFlight.set(request, { started: now(), operation: params.operationName ?? null, client: metricsClient(requestOf(context)) });
+      inFlight.set(request, {
+        started: now(),
+        operation: params.operationName ?? null,
+        client: metricsClient(requestOf(context), partnerOf),
+      });
     },
     onParse({ context }) {
       // Most clients send no `operationName` for a document with one operation: take its name from the document.
@@ -55,9 +61,9 @@ export function useOperationMetrics({ metrics, now = () => performance.now() }: 
  * MAX_NEW_OPERATION_NAMES_PER_CLIENT): its partner, else its address as
  * anonymous budgets count it (an IPv6 /64), so minting names takes many hosts.
  */
-export function metricsClient(req: IncomingMessage | undefined): string | undefined {
+export function metricsClient(req: IncomingMessage | undefined, partnerOf: RequestPartner): string | undefined {
   if (!req?.socket) return undefined;
-  const partner = requestPartner(req);
+  const partner = partnerOf(req);
   return partner ? `partner:${partner.name}` : `address:${clientAddress(req)}`;
 }
 
@@ -68,4 +74,8 @@ function requestOf(context: unknown): IncomingMessage | undefined {
 
 function isDocument(value: unknown): value is DocumentNode {
   return typeof value === "object" && value !== null && (value as { kind?: unknown }).kind === Kind.DOCUMENT;
+}
+
+function noPartner(): null {
+  return null;
 }

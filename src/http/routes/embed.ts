@@ -1,7 +1,7 @@
 import { ALL_SECTIONS } from "./feeds.ts";
 import { readFileSync } from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { requestPartner } from "../../partners/partner-gate.ts";
+import type { RequestPartner } from "../../partners/partner-gate.ts";
 import { readingTimeOf } from "../../store/catalog/article-content.ts";
 import { selectArticles } from "../../store/query/article-filter.ts";
 import type { Catalog } from "../../store/catalog/catalog.ts";
@@ -30,6 +30,8 @@ export interface EmbedRoutesOptions {
    * a key they are narrowed to the asking page's origin (see anonymousFrameAncestors). @default "*"
    */
   frameAncestors?: (req: IncomingMessage) => string;
+  /** Whose key the partner gate accepted for a request: a keyed page keeps the partner's frame ancestors. @default none */
+  partnerOf?: RequestPartner;
 }
 
 /**
@@ -37,7 +39,7 @@ export interface EmbedRoutesOptions {
  * (a page made for an iframe, `?limit=`, `?theme=light|dark`) and
  * `/embed/{section}.json` (the cards the component renders).
  */
-export function createEmbedRoutes({ store, frameAncestors = () => "*" }: EmbedRoutesOptions): Route[] {
+export function createEmbedRoutes({ store, frameAncestors = () => "*", partnerOf = () => null }: EmbedRoutesOptions): Route[] {
   const source = readFileSync(new URL("../pages/widget/newsgate-feed.js", import.meta.url), "utf8");
   if (!source.includes(CSS_PLACEHOLDER)) throw new Error(`embed: ${CSS_PLACEHOLDER} is missing from newsgate-feed.js`);
   const script = source.replace(CSS_PLACEHOLDER, () => JSON.stringify(CARDS_CSS));
@@ -115,7 +117,7 @@ export function createEmbedRoutes({ store, frameAncestors = () => "*" }: EmbedRo
           maxAgeSeconds: store.maxAgeSeconds(),
           headers: {
             "content-security-policy": embedPagePolicy(
-              requestPartner(req) ? frameAncestors(req) : anonymousFrameAncestors(frameAncestors(req), req.headers.referer),
+              partnerOf(req) ? frameAncestors(req) : anonymousFrameAncestors(frameAncestors(req), req.headers.referer),
             ),
             "x-content-type-options": "nosniff",
             "referrer-policy": "strict-origin-when-cross-origin",

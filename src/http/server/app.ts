@@ -36,7 +36,7 @@ import type { Metrics } from "../../ops/metrics.ts";
 import { withRequestLog } from "./request-log.ts";
 import { metricsClient, useOperationMetrics } from "../plugins/use-operation-metrics.ts";
 import { useUnexpectedErrorLog } from "../plugins/use-unexpected-error-log.ts";
-import type { PartnerGate } from "../../partners/partner-gate.ts";
+import type { PartnerGate, RequestPartner } from "../../partners/partner-gate.ts";
 
 /** Every limit on one request; each defaults to the constant named in its `@default`. */
 export interface RequestLimits extends UseQueryLimitsOptions, UseQueryCostOptions {
@@ -70,9 +70,11 @@ export interface AppDeps {
   metrics?: Pick<Metrics, "graphqlOperation">;
   /**
    * Access control run before anything else, cached answers included: API keys, CORS, rate
-   * limits. It owns CORS, so Yoga's is off when it is given. @default none (Yoga's CORS)
+   * limits. It owns CORS, so Yoga's is off when it is given. A gate made by
+   * `createPartnerGate` also says whose key admitted each request, which the
+   * operation metrics count by. @default none (Yoga's CORS)
    */
-  gate?: PartnerGate;
+  gate?: PartnerGate & { partnerOf?: RequestPartner };
 }
 
 export interface App {
@@ -98,6 +100,7 @@ export function createApp({
   gate,
   automaticPersistedQueries = {},
 }: AppDeps): App {
+  const partnerOf: RequestPartner = gate?.partnerOf ?? (() => null);
   const { maxRequestBodyBytes = DEFAULT_MAX_REQUEST_BODY_BYTES, maxDepth, maxAliases, maxTokens, maxDirectives, ...costLimits } = limits;
   // One set of tags for Yoga's GET answers and the edge cache's direct ones.
   const entityTags = createEntityTags(store);
@@ -112,7 +115,7 @@ export function createApp({
   const plugins: Plugin[] = [
     useGraphiqlHeaders(),
     // First: they see every operation, refused ones too, and errors before Yoga masks them.
-    ...(metrics ? [useOperationMetrics({ metrics })] : []),
+    ...(metrics ? [useOperationMetrics({ metrics, partnerOf })] : []),
     useUnexpectedErrorLog({ logger }),
     useHttpHygiene({ graphqlEndpoint: GRAPHQL_PATH, maxRequestBodyBytes }),
     // Strict query strings and form bodies, bounded variables, coded 400s: before the plugins that read parameters.
@@ -194,7 +197,7 @@ export function createApp({
                 onOperation:
                   metrics &&
                   ((operation, outcome, seconds, serverContext) =>
-                    metrics.graphqlOperation(operation, outcome, seconds, metricsClient(serverContext.edge?.req))),
+                    metrics.graphqlOperation(operation, outcome, seconds, metricsClient(serverContext.edge?.req, partnerOf))),
               }),
               entityTags,
             },
