@@ -36,8 +36,11 @@ export interface PartnerGateOptions {
 /** The partner whose key a gate accepted for a request; null for anonymous requests and requests it has not seen. */
 export type RequestPartner = (req: IncomingMessage) => Partner | null;
 
-/** A gate made by `createPartnerGate`, which also says whose key it accepted for each request it admitted. */
-export type KeyedPartnerGate = PartnerGate & { partnerOf: RequestPartner };
+/**
+ * A gate made by `createPartnerGate`: it also says whose key it accepted for
+ * each request it admitted, and judges the WebSocket upgrades claimed for it.
+ */
+export type KeyedPartnerGate = PartnerGate & { partnerOf: RequestPartner; claimUpgrade: ClaimUpgrade };
 
 /**
  * The CSP `frame-ancestors` sources for the embed page: `*` when no partners
@@ -75,6 +78,8 @@ export function createPartnerGate({
 }: PartnerGateOptions = {}): KeyedPartnerGate {
   // Whose key admitted each request: read by the embed page (frame ancestors) and the operation metrics (client labels).
   const partnerOfRequest = new WeakMap<IncomingMessage, Partner>();
+  // Upgrades the server claimed for this gate (see ClaimUpgrade), each answered by its own callback.
+  const upgradeClaims = new WeakMap<IncomingMessage, (check: UpgradeCheck) => void>();
   const byHash = new Map((partners?.partners ?? []).map((p) => [p.keyHash, p]));
   const anyPartnerOrigin = new Set(partners ? allOrigins(partners) : []);
   // One limiter per partner (budgets differ) and one for anonymous addresses; entries expire with their window.
@@ -220,8 +225,8 @@ export function createPartnerGate({
   };
 
   return Object.assign(gate, {
-    [UPGRADE_CHECK]: checkUpgrade,
     partnerOf: (req: IncomingMessage) => partnerOfRequest.get(req) ?? null,
+    claimUpgrade: (req: IncomingMessage, onGate: (check: UpgradeCheck) => void) => void upgradeClaims.set(req, onGate),
   });
 }
 
@@ -278,24 +283,12 @@ export type UpgradeVerdict = { admitted: true; partner: Partner | null } | Upgra
  */
 export type UpgradeCheck = (req: IncomingMessage, options?: { key?: string | null; spend?: boolean }) => Promise<UpgradeVerdict>;
 
-const UPGRADE_CHECK = Symbol("upgradeCheck");
-const upgradeClaims = new WeakMap<IncomingMessage, (check: UpgradeCheck) => void>();
-
 /**
- * Marks `req` as a WebSocket upgrade for the gate in front of the app: when
- * the app's handler runs it, a gate made by `createPartnerGate` answers it
- * no further (the rest of the app never sees it) and hands `onGate` its
- * `UpgradeCheck`, bound to its budgets. An app without a gate never calls
- * `onGate`: it answers the request as plain HTTP.
+ * Marks `req` as a WebSocket upgrade for a gate: when the app's handler runs
+ * it, the gate answers it no further (the rest of the app never sees it) and
+ * hands `onGate` its `UpgradeCheck`, bound to its budgets.
  */
-export function claimUpgrade(req: IncomingMessage, onGate: (check: UpgradeCheck) => void): void {
-  upgradeClaims.set(req, onGate);
-}
-
-/** The `UpgradeCheck` of a gate made by `createPartnerGate` (null for any other function). */
-export function upgradeCheckOf(gate: PartnerGate): UpgradeCheck | null {
-  return (gate as PartnerGate & { [UPGRADE_CHECK]?: UpgradeCheck })[UPGRADE_CHECK] ?? null;
-}
+export type ClaimUpgrade = (req: IncomingMessage, onGate: (check: UpgradeCheck) => void) => void;
 
 /** One budget a request is counted against: by whom (`key`), its size, and how a refusal names it. */
 interface Spend {

@@ -36,7 +36,7 @@ import type { Metrics } from "../../ops/metrics.ts";
 import { withRequestLog } from "./request-log.ts";
 import { metricsClient, useOperationMetrics } from "../plugins/use-operation-metrics.ts";
 import { useUnexpectedErrorLog } from "../plugins/use-unexpected-error-log.ts";
-import type { PartnerGate, RequestPartner } from "../../partners/partner-gate.ts";
+import type { ClaimUpgrade, PartnerGate, RequestPartner } from "../../partners/partner-gate.ts";
 
 /** Every limit on one request; each defaults to the constant named in its `@default`. */
 export interface RequestLimits extends UseQueryLimitsOptions, UseQueryCostOptions {
@@ -72,9 +72,9 @@ export interface AppDeps {
    * Access control run before anything else, cached answers included: API keys, CORS, rate
    * limits. It owns CORS, so Yoga's is off when it is given. A gate made by
    * `createPartnerGate` also says whose key admitted each request, which the
-   * operation metrics count by. @default none (Yoga's CORS)
+   * operation metrics count by, and judges WebSocket upgrades. @default none (Yoga's CORS)
    */
-  gate?: PartnerGate & { partnerOf?: RequestPartner };
+  gate?: PartnerGate & { partnerOf?: RequestPartner; claimUpgrade?: ClaimUpgrade };
 }
 
 export interface App {
@@ -83,6 +83,13 @@ export interface App {
   handle: (req: IncomingMessage, res: ServerResponse) => void;
   /** The same request path as a fetch-style handler, with no socket (see createFetchHandler). */
   fetch: FetchHandler;
+  /**
+   * Marks a request as a WebSocket upgrade for the app's partner gate, which
+   * then hands `onGate` its check instead of answering (see ClaimUpgrade).
+   * Without such a gate `onGate` is never called and the app answers the
+   * request as plain HTTP.
+   */
+  claimUpgrade: ClaimUpgrade;
   /** What GraphQL over WebSocket must hold to as HTTP does: the allow-list in force (the cluster's, if shared) and the body limit. */
   webSocketRules: { persistedOperations: PersistedOperations | null; maxMessageBytes: number };
 }
@@ -221,6 +228,7 @@ export function createApp({
     yoga,
     handle,
     fetch: createFetchHandler(handle),
+    claimUpgrade: gate?.claimUpgrade ?? (() => undefined),
     webSocketRules: { persistedOperations, maxMessageBytes: maxRequestBodyBytes },
   };
 }

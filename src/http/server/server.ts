@@ -1,7 +1,7 @@
 import { createServer, ServerResponse, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import type { Duplex } from "node:stream";
-import { claimUpgrade, type UpgradeCheck } from "../../partners/partner-gate.ts";
+import type { UpgradeCheck } from "../../partners/partner-gate.ts";
 import { GRAPHQL_PATH } from "../types.ts";
 import type { App } from "./app.ts";
 import { createGraphqlWebSocket, type GraphqlWebSocket, type GraphqlWebSocketOptions } from "./graphql-ws.ts";
@@ -102,7 +102,7 @@ function closingWhileDraining(drain: { readonly started: boolean }): typeof Serv
  * A request with `Upgrade`, which Node hands here instead of to the app. A
  * WebSocket to the GraphQL path runs through the app's handler like any
  * request, so the partner gate sees it first (and the request gets its id);
- * the gate hands it back with its check (see claimUpgrade), and graphql-ws
+ * the gate hands it back with its check (see App.claimUpgrade), and graphql-ws
  * takes the socket. Anything else, or an app without a gate, is answered by
  * the app as a plain HTTP request on this one connection, as without an
  * upgrade handler (`Upgrade: h2c`, a WebSocket to another path).
@@ -118,7 +118,7 @@ function answerUpgrade(app: App, webSockets: GraphqlWebSocket | null, req: Incom
   const endAfter = () => (socket as Socket).destroySoon();
   res.once("finish", endAfter);
   if (wantsWebSocket) {
-    claimUpgrade(req, (check: UpgradeCheck) => {
+    app.claimUpgrade(req, (check: UpgradeCheck) => {
       res.off("finish", endAfter);
       res.detachSocket(socket as Socket);
       webSockets.handleUpgrade(req, socket, head, check).catch(() => socket.destroy());
