@@ -16,7 +16,6 @@
  *    event-loop delay seen until every source was read again and the catalog
  *    shows it, or until `maxMs` passed (then `finished` is false).
  */
-import http from "node:http";
 import { loadSourcesFile } from "../src/config/sources-file.ts";
 import { IngestPool } from "../src/ingest/ingest-pool.ts";
 import { createGateway } from "../src/create-gateway.ts";
@@ -24,64 +23,17 @@ import { setGatewayV8Flags } from "../src/ops/v8-heap.ts";
 import { listen } from "../src/http/server/server.ts";
 import { watchEventLoop, watchGc } from "./event-loop.ts";
 import { readThreadCpu, threadCpuSince } from "./thread-cpu.ts";
+import { waitForCompleteAnswer } from "./complete-answer.ts";
 import { failStart, listenToBench, tell, type ChildMessage } from "./processes.ts";
 
-/** Longest the bench waits for the first complete answer. */
-const COLD_START_TIMEOUT_MS = 120_000;
 /** Moves the clock past any freshness (TTLs are capped at 6 h). */
 const CLOCK_JUMP_MS = 7 * 3600 * 1000;
 const POLL_MS = 10;
-
-/** A front page as a reader gets it (with each story's section, summary, reading time and date), and every source's state. */
-const COMPLETE_QUERY =
-  "{ articles(first: 20) { totalCount edges { node { title summary readingTimeMinutes publishedAt section { name } } } } sources { id status { ok } } }";
-const FRONT_PAGE_SIZE = 20;
-
-interface CompleteAnswer {
-  data?: {
-    articles: { totalCount: number; edges: { node: { readingTimeMinutes: number } }[] };
-    sources: { id: string; status: { ok: boolean } | null }[];
-  };
-}
 
 export interface GoMessage extends ChildMessage {
   type: "go";
   sources: string;
   expected: number;
-}
-
-/**
- * POSTs `body` as JSON and reads the answer as JSON, over node:http: the
- * global fetch would load undici into this process on first use, compiling it
- * on the gateway's core inside the cold start measured.
- */
-function postJson(url: string, body: unknown, agent: http.Agent): Promise<unknown> {
-  const payload = JSON.stringify(body);
-  return new Promise((resolve, reject) => {
-    const request = http.request(url, {
-      method: "POST",
-      agent,
-      headers: {
-        "content-type": "application/json",
-        accept: "application/graphql-response+json, application/json",
-        "content-length": Buffer.byteLength(payload),
-      },
-    });
-    request.on("response", (response) => {
-      const chunks: Buffer[] = [];
-      response.on("data", (chunk: Buffer) => chunks.push(chunk));
-      response.on("end", () => {
-        try {
-          resolve(JSON.parse(Buffer.concat(chunks).toString("utf8")));
-        } catch (error) {
-          reject(new Error(`${url} answered ${response.statusCode} with a body that is not JSON: ${(error as Error).message}`));
-        }
-      });
-      response.on("error", reject);
-    });
-    request.on("error", reject);
-    request.end(payload);
-  });
 }
 
 function nextMessage<T extends ChildMessage>(type: string): Promise<T> {
@@ -112,23 +64,8 @@ async function main(): Promise<void> {
   const gateway = createGateway({ config, ingestPool, monotonicNow: () => performance.now() + clockOffset });
   const running = await listen(gateway.app, 0, "127.0.0.1");
   gateway.refresher.start();
-  let attempts = 0;
-  let last = "";
-  const agent = new http.Agent({ keepAlive: true });
-  for (;;) {
-    attempts++;
-    const answer = (await postJson(`${running.url}/graphql`, { query: COMPLETE_QUERY }, agent)) as CompleteAnswer;
-    const total = answer.data?.articles.totalCount ?? -1;
-    const ok = answer.data?.sources.filter((s) => s.status?.ok).length ?? -1;
-    const page = answer.data?.articles.edges.filter((e) => e.node.readingTimeMinutes >= 1).length ?? -1;
-    last = `totalCount ${total}, ${ok}/${config.sources.length} sources ok, ${page} stories on the page`;
-    if (total === expected && ok === config.sources.length && page === Math.min(FRONT_PAGE_SIZE, expected)) break;
-    if (performance.now() - started > COLD_START_TIMEOUT_MS)
-      throw new Error(`no complete answer within ${COLD_START_TIMEOUT_MS} ms (last: ${last})`);
-    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
-  }
+  const attempts = await waitForCompleteAnswer(running.url, { expected, sources: config.sources.length, started });
   const coldMs = performance.now() - started;
-  agent.destroy();
   tell({
     type: "cold",
     ms: coldMs,

@@ -16,7 +16,6 @@
  *   snapshot as the shared cache does (`storedSnapshot`: the JSON parsed with
  *   its dates revived, then checked); replies `read` with the time and bytes.
  */
-import http from "node:http";
 import { Redis } from "ioredis";
 import { loadSourcesFile } from "../src/config/sources-file.ts";
 import { createGateway } from "../src/create-gateway.ts";
@@ -25,52 +24,8 @@ import { IngestPool } from "../src/ingest/ingest-pool.ts";
 import { silentLogger } from "../src/log/logger.ts";
 import { setGatewayV8Flags } from "../src/ops/v8-heap.ts";
 import { createRedis, SharedCache, storedSnapshot } from "../src/store/source-cache/shared-cache.ts";
+import { waitForCompleteAnswer } from "./complete-answer.ts";
 import { failStart, listenToBench, tell, type ChildMessage } from "./processes.ts";
-
-/** Longest the bench waits for the first complete answer. */
-const ANSWER_TIMEOUT_MS = 120_000;
-const POLL_MS = 10;
-/** The complete answer of the cold-start scenario (cold-start-server.ts): a reader's front page and every source's state. */
-const COMPLETE_QUERY =
-  "{ articles(first: 20) { totalCount edges { node { title summary readingTimeMinutes publishedAt section { name } } } } sources { id status { ok } } }";
-const FRONT_PAGE_SIZE = 20;
-
-interface CompleteAnswer {
-  data?: {
-    articles: { totalCount: number; edges: { node: { readingTimeMinutes: number } }[] };
-    sources: { id: string; status: { ok: boolean } | null }[];
-  };
-}
-
-/** POSTs `body` as JSON over node:http (the global fetch would compile undici inside the time measured). */
-function postJson(url: string, body: unknown, agent: http.Agent): Promise<unknown> {
-  const payload = JSON.stringify(body);
-  return new Promise((resolve, reject) => {
-    const request = http.request(url, {
-      method: "POST",
-      agent,
-      headers: {
-        "content-type": "application/json",
-        accept: "application/graphql-response+json, application/json",
-        "content-length": Buffer.byteLength(payload),
-      },
-    });
-    request.on("response", (response) => {
-      const chunks: Buffer[] = [];
-      response.on("data", (chunk: Buffer) => chunks.push(chunk));
-      response.on("end", () => {
-        try {
-          resolve(JSON.parse(Buffer.concat(chunks).toString("utf8")));
-        } catch (error) {
-          reject(new Error(`${url} answered ${response.statusCode} with a body that is not JSON: ${(error as Error).message}`));
-        }
-      });
-      response.on("error", reject);
-    });
-    request.on("error", reject);
-    request.end(payload);
-  });
-}
 
 let stopGateway: (() => Promise<void>) | null = null;
 
@@ -97,23 +52,8 @@ async function startGateway(message: ChildMessage): Promise<void> {
     await running.close();
     await sharedCache.close();
   };
-  const agent = new http.Agent({ keepAlive: true });
-  let attempts = 0;
-  let last = "";
-  for (;;) {
-    attempts++;
-    const answer = (await postJson(`${running.url}/graphql`, { query: COMPLETE_QUERY }, agent)) as CompleteAnswer;
-    const total = answer.data?.articles.totalCount ?? -1;
-    const ok = answer.data?.sources.filter((s) => s.status?.ok).length ?? -1;
-    const page = answer.data?.articles.edges.filter((e) => e.node.readingTimeMinutes >= 1).length ?? -1;
-    last = `totalCount ${total}, ${ok}/${config.sources.length} sources ok, ${page} stories on the page`;
-    if (total === expected && ok === config.sources.length && page === Math.min(FRONT_PAGE_SIZE, expected)) break;
-    if (performance.now() - started > ANSWER_TIMEOUT_MS)
-      throw new Error(`no complete answer within ${ANSWER_TIMEOUT_MS} ms (last: ${last})`);
-    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
-  }
+  const attempts = await waitForCompleteAnswer(running.url, { expected, sources: config.sources.length, started });
   const ms = performance.now() - started;
-  agent.destroy();
   tell({ type: "answered", ms, attempts, redisErrors: Object.fromEntries(sharedCache.errors) });
 }
 

@@ -1,28 +1,15 @@
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadSourcesFile } from "../../src/config/sources-file.ts";
-import { createGateway } from "../../src/create-gateway.ts";
-import { appFetch } from "../helpers/app-fetch.ts";
+import { openDemoGateway } from "../helpers/app-fetch.ts";
 
-/** Finding articles in the bundled demo set, through the app's whole request path. */
-const DEMO = fileURLToPath(new URL("../../sources/default.json", import.meta.url));
-
+// Finding articles in the bundled demo set, through the app's whole request path.
 describe("finding articles", () => {
   let close: () => Promise<void>;
   let query: (q: string, variables?: Record<string, unknown>) => Promise<any>;
 
   beforeAll(async () => {
-    const gateway = createGateway({ config: await loadSourcesFile(DEMO) });
-    const fetch = appFetch(gateway.app);
-    close = gateway.shutdown;
-    query = async (q, variables) => {
-      const response = await fetch("/graphql", {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ query: q, variables }),
-      });
-      return response.json();
-    };
+    const gateway = await openDemoGateway();
+    close = gateway.close;
+    query = gateway.query;
   });
   afterAll(() => close?.());
 

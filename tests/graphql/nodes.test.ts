@@ -1,29 +1,16 @@
-import { fileURLToPath } from "node:url";
 import { isObjectType } from "graphql";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadSourcesFile } from "../../src/config/sources-file.ts";
-import { createGateway } from "../../src/create-gateway.ts";
+import { openDemoGateway } from "../helpers/app-fetch.ts";
 import { schema } from "../../src/graphql/schema.ts";
-import { appFetch } from "../helpers/app-fetch.ts";
-
-const DEMO = fileURLToPath(new URL("../../sources/default.json", import.meta.url));
 
 describe("nodes(ids:) item by item", () => {
   let close: () => Promise<void>;
   let query: (q: string, variables?: Record<string, unknown>) => Promise<any>;
 
   beforeAll(async () => {
-    const gateway = createGateway({ config: await loadSourcesFile(DEMO) });
-    const fetch = appFetch(gateway.app);
-    close = gateway.shutdown;
-    query = async (q, variables) => {
-      const response = await fetch("/graphql", {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ query: q, variables }),
-      });
-      return response.json();
-    };
+    const gateway = await openDemoGateway();
+    close = gateway.close;
+    query = gateway.query;
   });
   afterAll(() => close?.());
 

@@ -1,7 +1,9 @@
+import { fileURLToPath } from "node:url";
 import { Readable } from "node:stream";
 import type { ReadableStream as NodeReadableStream } from "node:stream/web";
 import { createBrotliDecompress, createGunzip, createInflate } from "node:zlib";
-import type { GatewayDeps } from "../../src/create-gateway.ts";
+import { loadSourcesFile } from "../../src/config/sources-file.ts";
+import { createGateway, type GatewayDeps } from "../../src/create-gateway.ts";
 import type { FetchClient } from "../../src/http/server/fetch-adapter.ts";
 import { buildGateway, type TestSourcesFile } from "./gateway.ts";
 
@@ -47,14 +49,27 @@ export async function openGateway(sourcesFile: TestSourcesFile, deps: Omit<Gatew
     url: IN_MEMORY_ORIGIN,
     fetch,
     close: () => gateway.shutdown(),
-    /** POSTs a query through the app and returns the parsed JSON answer. */
-    query: async <T = any>(query: string, variables?: Record<string, unknown>): Promise<{ data?: T; errors?: any[] }> => {
-      const response = await fetch("/graphql", {
-        method: "POST",
-        headers: { "content-type": "application/json", accept: "application/graphql-response+json, application/json" },
-        body: JSON.stringify({ query, variables }),
-      });
-      return (await response.json()) as { data?: T; errors?: any[] };
-    },
+    query: postQuery(fetch),
+  };
+}
+
+/** The bundled demo set (sources/default.json), the gateway `npm start` serves. */
+export const DEMO_SOURCES = fileURLToPath(new URL("../../sources/default.json", import.meta.url));
+
+/** A gateway on the bundled demo set, its requests through `fetch` (see appFetch). */
+export async function openDemoGateway() {
+  const gateway = createGateway({ config: await loadSourcesFile(DEMO_SOURCES) });
+  return { ...gateway, query: postQuery(appFetch(gateway.app)), close: () => gateway.shutdown() };
+}
+
+/** POSTs a query through `fetch` and returns the parsed JSON answer. */
+function postQuery(fetch: (input: string, init?: RequestInit) => Promise<Response>) {
+  return async <T = any>(query: string, variables?: Record<string, unknown>): Promise<{ data?: T; errors?: any[] }> => {
+    const response = await fetch("/graphql", {
+      method: "POST",
+      headers: { "content-type": "application/json", accept: "application/graphql-response+json, application/json" },
+      body: JSON.stringify({ query, variables }),
+    });
+    return (await response.json()) as { data?: T; errors?: any[] };
   };
 }
