@@ -151,3 +151,31 @@ describe("a starting instance's first read of many large copies", () => {
     }
   });
 });
+
+describe("what a starting instance learns from its prefetch", () => {
+  // main.ts starts the parser threads only when this count is above 0: a restart that finds every copy needs none.
+  it("counts the sources Redis held no copy of: none when it held them all, the missing ones otherwise, every one unconnected", async () => {
+    const cache = new SharedCache({ redis: createRedis(REDIS_URL), prefix, logger: silentLogger(), random: () => 0.5 });
+    const unconnected = new SharedCache({ redis: createRedis(REDIS_URL), prefix, logger: silentLogger(), random: () => 0.5 });
+    const redis = new Redis(REDIS_URL);
+    try {
+      for (const id of ["held-a", "held-b"])
+        await redis.set(
+          cache.snapshotKey(id),
+          serializeSnapshot(snapshotOf(id, [article({ id: `${id}-1`, sourceId: id })])),
+          "PX",
+          600_000,
+        );
+      await cache.connect();
+      expect(await cache.prefetch(["held-a", "held-b"])).toBe(0);
+      expect(await cache.prefetch(["held-a", "never-stored", "held-b", "also-missing"])).toBe(2);
+      expect(await cache.prefetch([])).toBe(0);
+      // Never connected: nothing is read, so every source will be read upstream.
+      expect(await unconnected.prefetch(["held-a", "held-b"])).toBe(2);
+    } finally {
+      redis.disconnect();
+      await cache.close();
+      await unconnected.close();
+    }
+  });
+});
