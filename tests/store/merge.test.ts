@@ -258,6 +258,68 @@ describe("one source's items are never one story", () => {
   });
 });
 
+describe("the order joins are tried in", () => {
+  // One story told three times: two/b is a copy of one/a and of one/c, and one source's two items are never one story.
+  const tail = "vote to fund new rural bridges and roads in the north and the south of the land this year";
+  const at = (hours: number) => new Date(Date.UTC(2026, 9, 6, hours));
+  const a = make({
+    id: "a",
+    sourceId: "one",
+    title: `Parliamentarians overwhelmingly backed the ${tail}`,
+    canonicalUrl: "https://one.example/a",
+    publishedAt: at(9),
+  });
+  const c = make({
+    id: "c",
+    sourceId: "one",
+    title: `MPs overwhelmingly backed infrastructure ${tail}`,
+    canonicalUrl: "https://one.example/c",
+    publishedAt: at(7),
+  });
+  const b = make({
+    id: "b",
+    sourceId: "two",
+    title: `Parliamentarians overwhelmingly backed infrastructure ${tail}`,
+    canonicalUrl: "https://two.example/b",
+    publishedAt: at(8),
+  });
+  // Shares b's and c's title bucket (their two longest words), ten days earlier: compared with nothing.
+  const unrelated = make({
+    id: "x",
+    sourceId: "three",
+    title: "Overwhelmingly infrastructure",
+    canonicalUrl: "https://three.example/x",
+    publishedAt: at(-240),
+  });
+  const mergedUrls = (articles: Article[]) =>
+    mergeArticles(articles).flatMap((story) => (story.merged ? [story.merged.canonicalUrls] : []));
+
+  it("is the articles' order: the first pair that can join does, whatever else the catalog holds", () => {
+    // b and a share one bucket, b and c another; (a, b) comes first in the articles' order, so a story of one source's
+    // first item wins. Pairs used to be joined bucket by bucket, in the order the buckets were first met: an unrelated
+    // article met first in b and c's bucket made b join c instead.
+    expect(mergedUrls([a, c, b])).toEqual([["https://one.example/a", "https://two.example/b"]]);
+    expect(mergedUrls([unrelated, a, c, b])).toEqual([["https://one.example/a", "https://two.example/b"]]);
+    // Swapping the copies of one source swaps which of them joins.
+    expect(mergedUrls([unrelated, c, a, b])).toEqual([["https://one.example/c", "https://two.example/b"]]);
+  });
+
+  it("groups a set closed under joining alone as it groups it within the whole", () => {
+    const others = Array.from({ length: 30 }, (_, n) =>
+      make({
+        id: `o${n}`,
+        sourceId: `other${n % 3}`,
+        title: `Overwhelmingly infrastructure ${n}`,
+        canonicalUrl: `https://o.example/${n}`,
+        publishedAt: at(n),
+      }),
+    );
+    const whole = mergeArticles([...others.slice(0, 15), a, c, ...others.slice(15), b]);
+    const alone = mergeArticles([a, c, b]);
+    expect(whole.filter((story) => ["a", "b", "c"].includes(story.id))).toEqual(alone);
+  });
+});
+
 describe("merging authors, media and language", () => {
   it("lists every copy's authors once (the first source's first), every file once by URL, and the first language given", () => {
     const [merged] = mergeArticles([

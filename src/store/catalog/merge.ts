@@ -30,22 +30,78 @@ export function mergeArticles(articles: readonly Article[]): CatalogArticle[] {
 export function* mergeArticleSteps(lists: readonly (readonly Article[])[]): Steps<CatalogArticle[]> {
   const articles = lists.flat();
   const groups = yield* groupSameStory(articles, yield* titleBucketsOfLists(lists));
+  return yield* storiesOfGroups(articles, groups);
+}
+
+/**
+ * A story's articles by their index in the merge's list: the index alone for
+ * a story only one source carries (most are, and a rebuild during a refresh
+ * round made 20 000 arrays of one), else the indexes in ascending order.
+ */
+export type IndexGroup = number | number[];
+
+/** One story per group, in the groups' order. */
+export function* storiesOfGroups(articles: readonly Article[], groups: readonly IndexGroup[]): Steps<CatalogArticle[]> {
   const merged: CatalogArticle[] = [];
   for (let index = 0; index < groups.length; index++) {
-    const group = groups[index]!;
-    // A story only one source carries is that source's article, as is.
-    merged.push(Array.isArray(group) ? mergeGroup(group) : group);
+    merged.push(storyOfGroup(articles, groups[index]!));
     if ((index & 255) === 255) yield;
   }
   return merged;
 }
 
+/** A story only one source carries is that source's article, as is. */
+function storyOfGroup(articles: readonly Article[], group: IndexGroup): CatalogArticle {
+  return typeof group === "number" ? articles[group]! : mergeGroup(group.map((index) => articles[index]!));
+}
+
+/** The key two articles are merged by for sharing a canonical link: none for an item without a link of its own. */
+export function urlKeyOf(article: Article): string | null {
+  // Such an item is shown under its feed's home page, which many items share.
+  return isStandInCanonicalUrl(article.canonicalUrl) ? null : article.canonicalUrl;
+}
+
+/** The key two articles are merged by for sharing a guid: only a global one. */
+export function guidKeyOf(article: Article): string | null {
+  return article.guid && isGlobalGuid(article.guid) ? article.guid : null;
+}
+
+/** When an article was published, as the title comparison reads it: NaN (never compared by title) without a valid date. */
+export function titleTimeOf(article: Article): number {
+  return article.publishedAt ? article.publishedAt.getTime() : Number.NaN;
+}
+
 /**
- * The articles grouped by story, groups in the order of their first article:
- * a story only one source carries is its article alone, not an array of one
- * (most are, and a rebuild during a refresh round made 20 000 such arrays).
+ * Whether two articles sharing a title bucket tell the same story by their
+ * titles: from different sources, both dated, within SAME_STORY_WINDOW_MS.
+ * The one rule `nearDuplicateTitles` and an incremental grouping both apply.
  */
-function* groupSameStory(articles: readonly Article[], buckets: readonly TitleBuckets[]): Steps<(Article | Article[])[]> {
+export function sameStoryByTitle(
+  a: Article,
+  b: Article,
+  sameAsA: (title: string) => boolean = (title) => sameStoryTitles(a.title, title),
+): boolean {
+  return a.sourceId !== b.sourceId && Math.abs(titleTimeOf(a) - titleTimeOf(b)) <= SAME_STORY_WINDOW_MS && sameAsA(b.title);
+}
+
+/**
+ * The articles grouped by story, groups in the order of their first article.
+ *
+ * Which groups come out depends on the order of the joins, because a join is
+ * refused when both groups hold an article of one source (see `union`): with
+ * A and C of one source each a copy of B, whichever of A–B and B–C is tried
+ * first wins. That order is canonical, a function of the articles' indexes
+ * alone: first the link and guid joins, article by article, each with the
+ * first article of the key; then the title pairs, sorted by (i, j). So the
+ * joins that touch one set of articles linked by keys and titles (a connected
+ * component of "could join") are tried in the same relative order whatever
+ * else the list holds, and grouping such a closed set alone, its articles in
+ * the same relative order, gives the groups the whole list gives it: what
+ * `StoryGroups` (story-groups.ts) relies on to regroup only what a change
+ * touched. (The title pairs used to be joined in the order of a map of
+ * buckets, which depends on every other title in the catalog.)
+ */
+export function* groupSameStory(articles: readonly Article[], buckets: readonly TitleBuckets[]): Steps<IndexGroup[]> {
   const parent = new Int32Array(articles.length);
   for (let index = 0; index < parent.length; index++) parent[index] = index;
   const find = (i: number): number => {
@@ -73,7 +129,8 @@ function* groupSameStory(articles: readonly Article[], buckets: readonly TitleBu
     parent[a] = b;
     sourcesOfRoot[a] = undefined;
   };
-  const join = (firstWithKey: Map<string, number>, key: string, index: number) => {
+  const join = (firstWithKey: Map<string, number>, key: string | null, index: number) => {
+    if (key === null) return;
     const earlier = firstWithKey.get(key);
     if (earlier === undefined) firstWithKey.set(key, index);
     else union(index, earlier);
@@ -82,26 +139,28 @@ function* groupSameStory(articles: readonly Article[], buckets: readonly TitleBu
   const firstWithGuid = new Map<string, number>();
   for (let index = 0; index < articles.length; index++) {
     const article = articles[index]!;
-    // An item without a link of its own is shown under its feed's home page: no key to merge by.
-    if (!isStandInCanonicalUrl(article.canonicalUrl)) join(firstWithUrl, article.canonicalUrl, index);
-    if (article.guid && isGlobalGuid(article.guid)) join(firstWithGuid, article.guid, index);
+    join(firstWithUrl, urlKeyOf(article), index);
+    join(firstWithGuid, guidKeyOf(article), index);
     if ((index & 511) === 511) yield;
   }
-  for (const [i, j] of yield* nearDuplicateTitles(articles, buckets)) union(i, j);
+  const pairs = yield* nearDuplicateTitles(articles, buckets);
+  for (let p = 0; p < pairs.length; p++) {
+    union(Math.floor(pairs[p]! / articles.length), pairs[p]! % articles.length);
+    if ((p & 1023) === 1023) yield;
+  }
   // Each story's place in `groups`, by the index of its root article (-1: not placed yet).
   const placeOfRoot = new Int32Array(articles.length).fill(-1);
-  const groups: (Article | Article[])[] = [];
+  const groups: IndexGroup[] = [];
   for (let index = 0; index < articles.length; index++) {
     const root = find(index);
-    const article = articles[index]!;
     const place = placeOfRoot[root]!;
     if (place === -1) {
       placeOfRoot[root] = groups.length;
-      groups.push(article);
+      groups.push(index);
     } else {
       const group = groups[place]!;
-      if (Array.isArray(group)) group.push(article);
-      else groups[place] = [group, article];
+      if (typeof group === "number") groups[place] = [group, index];
+      else group.push(index);
     }
     if ((index & 2047) === 2047) yield;
   }
@@ -109,19 +168,21 @@ function* groupSameStory(articles: readonly Article[], buckets: readonly TitleBu
 }
 
 /**
- * Pairs of articles from different sources whose titles tell the same story
- * within SAME_STORY_WINDOW_MS. Only articles sharing a pair of their three
- * longest title words are compared (titles that differ by one word still share
- * two of those), and within such a bucket only those published within the
- * window, so the work grows with the catalog, not with its square.
+ * Pairs of articles whose titles tell the same story (`sameStoryByTitle`), as
+ * i * n + j for i < j, sorted: in (i, j) order (see `groupSameStory`). Only
+ * articles sharing a pair of their three longest title words are compared
+ * (titles that differ by one word still share two of those), and within such
+ * a bucket only those published within the window, so the work grows with the
+ * catalog, not with its square.
  */
-function* nearDuplicateTitles(articles: readonly Article[], lists: readonly TitleBuckets[]): Steps<[number, number][]> {
+function* nearDuplicateTitles(articles: readonly Article[], lists: readonly TitleBuckets[]): Steps<Float64Array> {
   const buckets = new Map<number, number[]>();
   let index = 0;
   for (const { offsets, keys } of lists) {
     for (let i = 0; i < offsets.length - 1; i++, index++) {
       if ((index & 255) === 255) yield;
-      if (!articles[index]!.publishedAt) continue;
+      // An invalid date would make the sort below inconsistent: undated, it is compared with nothing.
+      if (Number.isNaN(titleTimeOf(articles[index]!))) continue;
       for (let k = offsets[i]!; k < offsets[i + 1]!; k++) {
         const bucket = buckets.get(keys[k]!);
         if (bucket) bucket.push(index);
@@ -129,8 +190,8 @@ function* nearDuplicateTitles(articles: readonly Article[], lists: readonly Titl
       }
     }
   }
-  const time = (index: number) => articles[index]!.publishedAt!.getTime();
-  const pairs: [number, number][] = [];
+  const time = (index: number) => titleTimeOf(articles[index]!);
+  const pairs: number[] = [];
   // A pair can share several buckets; it is compared once (keys i * n + j are exact in a double).
   const seen = new Set<number>();
   let compared = 0;
@@ -148,15 +209,15 @@ function* nearDuplicateTitles(articles: readonly Article[], lists: readonly Titl
         const key = i * articles.length + j;
         if (seen.has(key)) continue;
         seen.add(key);
-        if (sameStoryTitles(a.title, b.title)) pairs.push([i, j]);
+        if (sameStoryByTitle(a, b)) pairs.push(key);
       }
     }
   }
-  return pairs;
+  return Float64Array.from(pairs).sort();
 }
 
-/** The title buckets of a list of articles, flat: article i's are keys[offsets[i]..offsets[i+1]). */
-interface TitleBuckets {
+/** The title buckets of a list of articles, flat: article i's are keys[offsets[i]..offsets[i+1]) (at most three). */
+export interface TitleBuckets {
   offsets: Int32Array;
   keys: Int32Array;
 }
@@ -169,7 +230,7 @@ interface TitleBuckets {
  */
 const bucketsOfList = new WeakMap<readonly Article[], TitleBuckets>();
 
-function* titleBucketsOfLists(lists: readonly (readonly Article[])[]): Steps<TitleBuckets[]> {
+export function* titleBucketsOfLists(lists: readonly (readonly Article[])[]): Steps<TitleBuckets[]> {
   const out: TitleBuckets[] = [];
   for (const list of lists) {
     let buckets = bucketsOfList.get(list);
@@ -194,7 +255,7 @@ function* titleBucketsOfLists(lists: readonly (readonly Article[])[]): Steps<Tit
  * pair share its hash; a collision only costs a comparison, which
  * `sameStoryTitles` decides. Numbers cost a tenth of the strings' memory.
  */
-function bucketKeys(title: string): number[] {
+export function bucketKeys(title: string): number[] {
   const words = [...new Set(titleWords(title))].sort((a, b) => b.length - a.length || (a < b ? -1 : a > b ? 1 : 0)).slice(0, 3);
   if (words.length < 2) return words.map((word) => hashWords(word, ""));
   const keys: number[] = [];
@@ -216,7 +277,7 @@ export function isGlobalGuid(guid: string): boolean {
 }
 
 /** The richest value of each field: longest text, biggest image, earliest publication. */
-function mergeGroup(group: Article[]): CatalogArticle {
+export function mergeGroup(group: Article[]): CatalogArticle {
   const [first] = group as [Article, ...Article[]];
   const longest = (pick: (a: Article) => string | null) =>
     group.map(pick).reduce<string | null>((best, value) => (value && (!best || value.length > best.length) ? value : best), null);
