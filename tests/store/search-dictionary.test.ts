@@ -1,7 +1,9 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { TermDictionary } from "../../src/store/search/search-dictionary.ts";
+import { createRandom } from "../../bench/synthetic-text.ts";
+import { CHUNK_TERMS, TermDictionary, TermSet } from "../../src/store/search/search-dictionary.ts";
 import { MAX_TERM_CHARS, searchTerms } from "../../src/store/search/search-text.ts";
+import { runToEnd } from "../../src/store/sliced/time-slice.ts";
 
 /** Optimal string alignment distance, the plain way: what `fuzzy` must agree with. */
 function editDistance(a: string, b: string): number {
@@ -57,6 +59,84 @@ describe("term dictionary", () => {
         expect(terms.slice(from, to)).toEqual(terms.filter((term) => term.startsWith(prefix)));
       }),
     );
+  });
+});
+
+describe("term set (the updatable dictionary)", () => {
+  /** Words over a small alphabet, so that many share prefixes and come within an edit or two of each other. */
+  function randomWord(random: () => number): string {
+    const letters = "abcéж";
+    const length = 1 + Math.floor(random() * 7);
+    return Array.from({ length }, () => letters[Math.floor(random() * letters.length)]!).join("");
+  }
+
+  /** The set as built from `terms` (sorted), each term's id its rank. */
+  const built = (terms: string[]) => runToEnd(TermSet.fromDictionary(new TermDictionary(terms)));
+
+  it("finds, lists by prefix and by typo exactly what a sorted list of its terms holds, through changes that split, merge and empty chunks", () => {
+    const random = createRandom(17);
+    const start = sortedTerms(Array.from({ length: 3000 }, () => randomWord(random)));
+    // The model: each term with its id.
+    const model = new Map(start.map((term, id) => [term, id]));
+    const set = built(start);
+    let nextId = start.length;
+    for (let round = 0; round < 60; round++) {
+      // Mostly small changes; a few that add or remove thousands, so chunks split, merge and vanish.
+      const big = round % 15 === 7;
+      const removed = [...model.keys()].filter(() => random() < (big ? 0.6 : 0.01));
+      const added = new Map<string, number>();
+      for (let i = 0, count = big ? 2500 : Math.floor(random() * 40); i < count; i++) {
+        const term = randomWord(random);
+        if (!model.has(term) && !added.has(term)) added.set(term, nextId++);
+      }
+      const before = set.touched;
+      set.change(
+        [...added].map(([term, id]) => ({ term, id })),
+        removed,
+      );
+      for (const term of removed) model.delete(term);
+      for (const [term, id] of added) model.set(term, id);
+      // A small change rebuilds a few chunks, never the whole vocabulary.
+      if (!big) expect(set.touched - before).toBeLessThanOrEqual((removed.length + added.size) * CHUNK_TERMS + 64);
+
+      const terms = [...model.keys()].sort();
+      expect(set.size).toBe(terms.length);
+      for (const term of terms.filter(() => random() < 0.05)) expect(set.find(term)).toBe(model.get(term));
+      for (let i = 0; i < 20; i++) {
+        const term = randomWord(random);
+        expect(set.find(term)).toBe(model.get(term) ?? -1);
+      }
+      const prefix = randomWord(random).slice(0, 2);
+      const listed: [string, number][] = [];
+      set.withPrefix(prefix, (id, handle) => listed.push([set.term(handle), id]));
+      expect(listed).toEqual(terms.filter((term) => term.startsWith(prefix)).map((term) => [term, model.get(term)]));
+      const query = randomWord(random);
+      const maxDistance = Math.floor(random() * 3);
+      const close: [string, number, number][] = [];
+      set.fuzzy(query, maxDistance, (id, handle, distance) => close.push([set.term(handle), id, distance]));
+      expect(close).toEqual(
+        terms
+          .map((term) => [term, model.get(term)!, editDistance(term, query)] as [string, number, number])
+          .filter(([, , distance]) => distance <= maxDistance),
+      );
+    }
+  });
+
+  it("takes terms into an empty set and gives them all back", () => {
+    const set = built([]);
+    expect(set.find("solar")).toBe(-1);
+    set.change(
+      ["solar", "sol", "battery"].map((term, id) => ({ term, id })),
+      [],
+    );
+    expect(set.find("sol")).toBe(1);
+    const listed: string[] = [];
+    set.withPrefix("so", (_, handle) => listed.push(set.term(handle)));
+    expect(listed).toEqual(["sol", "solar"]);
+    set.change([], ["solar", "sol", "battery"]);
+    expect(set.size).toBe(0);
+    expect(set.find("sol")).toBe(-1);
+    set.withPrefix("", () => expect.unreachable());
   });
 });
 

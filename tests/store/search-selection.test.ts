@@ -2,10 +2,11 @@ import { describe, expect, it } from "vitest";
 import { syntheticCatalogInput } from "../../bench/synthetic-articles.ts";
 import { NEWEST, OLDEST, relevance, sortArticles } from "../../src/store/catalog/article-order.ts";
 import { selectArticles, type ArticleFilter } from "../../src/store/query/article-filter.ts";
+import { searchSelection, type SearchedCatalog } from "../../src/store/query/search-selection.ts";
 import { buildCatalogSteps, type Catalog } from "../../src/store/catalog/catalog.ts";
 import { carriedBy, type CatalogArticle } from "../../src/store/catalog/catalog-article.ts";
 import { paginate } from "../../src/store/query/paginate.ts";
-import { bestFirst, SearchIndex } from "../../src/store/search/search-index.ts";
+import { bestFirst, idOrderKey, SearchIndex } from "../../src/store/search/search-index.ts";
 import { runToEnd } from "../../src/store/sliced/time-slice.ts";
 
 const input = syntheticCatalogInput(3000, { seed: 5 });
@@ -68,7 +69,7 @@ function pagedIds(filter: ArticleFilter): string[] {
   }
 }
 
-const article = catalog.articles[17]!;
+const article = catalog.articles.at(17)!;
 const words = article.title
   .toLowerCase()
   .split(/\W+/)
@@ -133,10 +134,75 @@ describe("a search as served", () => {
   });
 });
 
+describe("a search through an index shared by catalog versions", () => {
+  const stories = catalog.articles.toArray().slice(0, 1500);
+  const query = words[0]!;
+  /** A catalog as a search reads it: nothing but its version, its lookup by id and its index (no list of articles). */
+  const versionOf = (version: number, held: CatalogArticle[], index: SearchIndex): SearchedCatalog => ({
+    version,
+    byId: new Map(held.map((story) => [story.id, story])),
+    search: () => index,
+  });
+  /** What a fresh index over `held` lists for the query, in each order, keeping the stories `kept` allows. */
+  function expected(held: CatalogArticle[], kept: (story: CatalogArticle) => boolean, orderName: "RELEVANCE" | "NEWEST" | "OLDEST") {
+    const hits = runToEnd(SearchIndex.build(held)).search(query);
+    const scores = new Map(hits.map((hit) => [hit.id, hit.score]));
+    const list = hits.map((hit) => hit.article!).filter(kept);
+    const order = orderName === "NEWEST" ? NEWEST : orderName === "OLDEST" ? OLDEST : relevance((story) => scores.get(story.id) ?? null);
+    return sortArticles(list, order);
+  }
+  const listed = (selection: { list: { slice(): CatalogArticle[] } }) => selection.list.slice();
+
+  it("lists, for an older catalog than the index holds, only the stories that catalog holds, as it holds them", () => {
+    const index = runToEnd(SearchIndex.build(stories, 1));
+    const first = versionOf(1, stories, index);
+    // Version 2: a hundred stories gone, fifty retitled (same ids, new objects), fifty new.
+    const gone = stories.slice(0, 100);
+    const retitled = stories.slice(100, 150).map((story) => ({ ...story, title: `${story.title} ${query}` }));
+    const fresh = catalog.articles.toArray().slice(1500, 1550);
+    index.update({ removed: [...gone, ...stories.slice(100, 150)], added: [...retitled, ...fresh] }, 2);
+    const now = [...retitled, ...fresh, ...stories.slice(150)];
+    const second = versionOf(2, now, index);
+    const olderHolds = (story: CatalogArticle) => first.byId.has(story.id);
+    for (const orderName of ["RELEVANCE", "NEWEST", "OLDEST"] as const) {
+      const current = listed(searchSelection(second, query, orderName, null));
+      expect(current.map((story) => story.id)).toEqual(expected(now, () => true, orderName).map((story) => story.id));
+      const older = listed(searchSelection(first, query, orderName, null));
+      // Neither a story gone nor a new one; a retitled one as the older catalog holds it.
+      expect(older.map((story) => story.id)).toEqual(expected(now, olderHolds, orderName).map((story) => story.id));
+      for (const story of older) expect(first.byId.get(story.id)).toBe(story);
+      expect(older.length).toBeGreaterThan(0);
+      expect(older.length).toBeLessThan(current.length);
+    }
+    // Filters apply on top, and the hits of the listed stories are their own.
+    const section = stories[0]!.section;
+    const selection = searchSelection(first, query, "NEWEST", (story) => story.section === section);
+    expect(listed(selection).map((story) => story.id)).toEqual(
+      expected(now, (story) => olderHolds(story) && story.section === section, "NEWEST").map((story) => story.id),
+    );
+    for (let i = 0; i < selection.list.length; i++) expect(selection.hitAt!(i).id).toBe(selection.list.at(i)!.id);
+  });
+
+  it("orders hits by date as NEWEST and OLDEST compare their keys: same dates, no dates, dates far in the past or future", () => {
+    const dates = [null, SAME_DAY, new Date(Date.UTC(1850, 0, 1)), new Date(Date.UTC(2200, 0, 1)), new Date(SAME_DAY.getTime() + 1)];
+    const dated = stories.map((story, i) => ({ ...story, publishedAt: i % 3 === 0 ? dates[i % dates.length]! : story.publishedAt }));
+    const index = runToEnd(SearchIndex.build(dated, 4));
+    const version = versionOf(4, dated, index);
+    for (const orderName of ["NEWEST", "OLDEST"] as const) {
+      const selection = searchSelection(version, query, orderName, null);
+      const ids = listed(selection).map((story) => story.id);
+      expect(ids).toEqual(expected(dated, () => true, orderName).map((story) => story.id));
+      expect(ids.length).toBeGreaterThan(50);
+      // Paged by cursors, the same list.
+      expect(paginate(selection.list, { first: 100 }, selection.order).edges.map((edge) => edge.node.id)).toEqual(ids.slice(0, 100));
+    }
+  });
+});
+
 describe("search order", () => {
   it("ranks by score, and equal scores by id whatever the order of the documents", () => {
     const make = (id: string, title: string): CatalogArticle => ({
-      ...catalog.articles[0]!,
+      ...catalog.articles.at(0)!,
       id,
       title,
       summary: null,
@@ -165,12 +231,12 @@ describe("search order", () => {
 
 describe("bestFirst", () => {
   it("puts scores a float32 cannot tell apart in their exact order, and exact ties by id", () => {
-    // Ids "d", "a", "c", "b", "e" for documents 0..4: id ranks 3, 0, 2, 1, 4.
-    const rankOf = Uint32Array.from([3, 0, 2, 1, 4]);
-    const docAt = Uint32Array.from([1, 3, 2, 0, 4]);
+    // Ids "d", "a", "c", "b", "e" for documents (slots) 0..4.
+    const ids = ["d", "a", "c", "b", "e"];
+    const idKeys = Uint32Array.from(ids, idOrderKey);
     const scores = Float64Array.from([1 + 1e-9, 1 + 3e-9, 1 + 2e-9, 1 + 3e-9, 0.5]);
     expect(Math.fround(scores[0]!)).toBe(Math.fround(scores[1]!));
     // 1+3e-9 (documents 1 "a" and 3 "b", tied: by id), then 1+2e-9 (2), 1+1e-9 (0), then 0.5 (4).
-    expect([...bestFirst([0, 1, 2, 3, 4], scores, { rankOf, docAt })]).toEqual([1, 3, 2, 0, 4]);
+    expect([...bestFirst([0, 1, 2, 3, 4], scores, idKeys, ids)]).toEqual([1, 3, 2, 0, 4]);
   });
 });

@@ -1,9 +1,18 @@
 import type { CatalogArticle } from "../catalog/catalog-article.ts";
 import { indexedBodyText } from "../catalog/indexed-text.ts";
-import { buildPostings, FIELD_COUNT, fieldFrequency, type Postings } from "./search-postings.ts";
+import { TermSet } from "./search-dictionary.ts";
+import {
+  type BlockView,
+  type BuiltPostings,
+  buildPostings,
+  documentEntries,
+  FIELD_COUNT,
+  fieldFrequency,
+  MAX_FIELD_LENGTH,
+  type PostingStore,
+} from "./search-postings.ts";
 import { snippetOf } from "./search-snippet.ts";
 import { searchTerms } from "./search-text.ts";
-import { sortSteps } from "../sliced/sort-steps.ts";
 import { runToEnd, type Steps } from "../sliced/time-slice.ts";
 
 /** How much a match in each field counts, relative to the body: title, tags, summary, body. */
@@ -38,72 +47,193 @@ const BM25 = { k: 1.2, b: 0.7, d: 0.5 };
 /** How much a word found by prefix, or by typo tolerance, counts against the word as typed. */
 const PREFIX_WEIGHT = 0.375;
 const FUZZY_WEIGHT = 0.45;
+/** Articles whose slots are set up between two yields of a build. */
+const SLOT_STEP = 2048;
 
 export interface SearchHit {
   id: string;
   score: number;
   /** Words of the article that matched (after prefix and typo expansion). */
   readonly terms: string[];
-  /** The article's position in the indexed list, so a snippet needs no lookup by id. */
-  position?: number;
+  /** The article hit, as the index held it when searched: a snippet needs no lookup by id. */
+  readonly article?: CatalogArticle;
 }
 
-/** A word of the dictionary that a query word stands for, and how much it counts. */
+/** Stories gone and stories new (see StoryChange): a story whose content changed is in both. */
+export interface SearchIndexChange {
+  readonly removed: readonly CatalogArticle[];
+  readonly added: readonly CatalogArticle[];
+}
+
+/** A word of the dictionary that a query word stands for (its id, while the search runs), and how much it counts. */
 interface Expansion {
-  rank: number;
+  id: number;
+  term: string;
   weight: number;
+}
+
+/** What one update gathers before it changes the lists. */
+interface UpdateWork {
+  /** Terms looked up so far, with their ids (-1: not in the dictionary). */
+  known: Map<string, number>;
+  /** Terms new to the dictionary (ids made for them by this update). */
+  fresh: Set<string>;
+  /** Per term id, its term and its list's edits in order: pairs of slot and packed frequencies (-1 for a removal). */
+  lists: Map<number, { term: string; edits: number[] }>;
+}
+
+function editsOf(work: UpdateWork, id: number, term: string): number[] {
+  let list = work.lists.get(id);
+  if (!list) work.lists.set(id, (list = { term, edits: [] }));
+  return list.edits;
+}
+
+/** A build's postings with the slots of its articles: what the index is made of. */
+interface IndexParts extends BuiltPostings {
+  /** The articles indexed, one per id (the last of any id given twice), in slot order, and their ids. */
+  articles: CatalogArticle[];
+  ids: string[];
+  slotOf: Map<string, number>;
+  termSet: TermSet;
+  idKeys: Uint32Array;
+  times: Float64Array;
 }
 
 /**
  * Full-text search over title, tags, summary and the body's first words,
  * ranked by BM25 with field boosts, with prefix matching and typo tolerance
  * ("quantim" finds "quantum", when nothing matches as typed). Every query word
- * must match. Built once per catalog version, in one go or in steps (`build`).
+ * must match. Built once from scratch (`build`), then kept in place by
+ * `update`, at a cost that follows the change, not the index: after any
+ * sequence of updates, every search answers exactly as an index built from
+ * scratch over the same articles would (same hits, same order, same scores,
+ * same matched words).
  *
- * The index is a sorted term dictionary and postings in typed arrays (see
- * search-postings.ts), not a Map per term and field, so the heap grows by
+ * Each article has a slot, a number that stays its own while it is indexed
+ * and is reused once it is gone: postings name slots. Articles are taken as
+ * immutable (a changed story is a new object): a removed one's postings are
+ * found again from its own words, so the index keeps no list of them. Every statistic the
+ * scores read (document count, field length totals, each term's document
+ * frequency, which is the length of its posting list) is kept exact through
+ * updates, and ties are broken by id, never by slot.
+ *
+ * The vocabulary is a sorted set of terms in chunks (see TermSet), the
+ * postings typed arrays in blocks (see PostingStore), so the heap grows by
  * numbers rather than objects; the text itself is not kept: snippets are cut
  * from the articles.
  */
 export class SearchIndex {
-  private readonly postings: Postings;
+  private readonly terms: TermSet;
+  private readonly postings: PostingStore;
   /**
-   * Article ids by document number. Reading `articles[doc].id` for thousands
-   * of hits cost more than all the scoring: the articles are large objects
-   * spread over the heap, each read a cache miss and often a slow property
-   * lookup. One array of the same strings costs a pointer per article.
+   * Article ids by slot. Reading `articles[slot].id` for thousands of hits
+   * cost more than all the scoring: the articles are large objects spread
+   * over the heap, each read a cache miss and often a slow property lookup.
    */
-  private readonly ids: string[];
+  private readonly ids: (string | undefined)[];
+  private readonly articles: (CatalogArticle | undefined)[];
+  private readonly slotOf: Map<string, number>;
+  /** Slots given up by removed articles, reused first. */
+  private readonly freeSlots: number[] = [];
+  /** Per slot: words of each field (capped), an order key of its id (see `idOrderKey`), its date (ms; NaN for none). */
+  private fieldLengths: Uint16Array;
+  private idKeys: Uint32Array;
+  private times: Float64Array;
+  /** Words of each field over every article, uncapped: exact integers, so their means equal a fresh build's. */
+  private readonly fieldTotals: Float64Array;
   /**
-   * Per-document scratch of a search, kept between searches because
-   * allocating them for each one (a megabyte at 100k articles) would make
-   * the collector run: how many query words each document matched so far, and
-   * its score. A search resets the entries it touched.
+   * Per-slot scratch of a search, kept between searches because allocating
+   * them for each one (a megabyte at 100k articles) would make the collector
+   * run: how many query words each document matched so far, and its score. A
+   * search resets the entries it touched.
    */
-  private readonly matched: Uint8Array;
-  private readonly scores: Float64Array;
-  private readonly idOrder: IdOrder;
+  private matched: Uint8Array;
+  private scores: Float64Array;
+  private readonly view: BlockView = { slots: new Int32Array(0), frequencies: new Uint16Array(0), from: 0, to: 0 };
+  private currentVersion: number;
 
-  /** Builds the index in one go, or takes postings and id order built by `build`. */
-  constructor(
-    private readonly articles: CatalogArticle[],
-    postings: Postings = runToEnd(postingsOf(articles)),
-    idOrder: IdOrder = runToEnd(idOrderOf(articles)),
-  ) {
-    this.postings = postings;
-    this.idOrder = idOrder;
-    this.ids = articles.map((article) => article.id);
-    this.matched = new Uint8Array(articles.length);
-    this.scores = new Float64Array(articles.length);
+  /** Builds the index in one go, or takes the parts `build` made. */
+  constructor(articles: readonly CatalogArticle[] = [], version = 0, parts: IndexParts = runToEnd(partsOf(articles))) {
+    this.currentVersion = version;
+    this.terms = parts.termSet;
+    this.postings = parts.store;
+    this.articles = parts.articles;
+    this.ids = parts.ids;
+    this.slotOf = parts.slotOf;
+    this.fieldLengths = parts.fieldLengths;
+    this.idKeys = parts.idKeys;
+    this.times = parts.times;
+    this.fieldTotals = parts.fieldTotals;
+    this.matched = new Uint8Array(parts.articles.length);
+    this.scores = new Float64Array(parts.articles.length);
   }
 
   /**
-   * The build as steps (see time-slice.ts): it yields every few articles, so
-   * a catalog of 100k can be indexed without holding the event loop.
+   * The build from scratch as steps (see time-slice.ts): it yields every few
+   * articles, so a catalog of 100k can be indexed without holding the event
+   * loop. `version` is the catalog version the articles are (see `version`).
    */
-  static *build(articles: CatalogArticle[]): Steps<SearchIndex> {
-    const postings = yield* postingsOf(articles);
-    return new SearchIndex(articles, postings, yield* idOrderOf(articles));
+  static *build(articles: readonly CatalogArticle[], version = 0): Steps<SearchIndex> {
+    const parts = yield* partsOf(articles);
+    yield;
+    return new SearchIndex(articles, version, parts);
+  }
+
+  /** The catalog version whose articles the index holds: as built, then as the last update said. */
+  get version(): number {
+    return this.currentVersion;
+  }
+
+  /** Articles indexed. */
+  get size(): number {
+    return this.slotOf.size;
+  }
+
+  has(id: string): boolean {
+    return this.slotOf.has(id);
+  }
+
+  /**
+   * Postings, block directory entries and dictionary terms written or moved
+   * by updates so far: what they cost, counted rather than timed.
+   */
+  get touched(): number {
+    return this.postings.touched + this.terms.touched;
+  }
+
+  /**
+   * Takes in a change of stories, in place: each removed story goes (by id:
+   * the object may be another version of it), then each added one comes (one
+   * whose id is still indexed replaces it). The work follows the stories
+   * changed and their words: a term is found in the dictionary, a posting put
+   * in or taken out of one block of its list. Then `version` is `version`.
+   */
+  update(change: SearchIndexChange, version = this.currentVersion): void {
+    const work: UpdateWork = { known: new Map(), fresh: new Set(), lists: new Map() };
+    for (const article of change.removed) this.remove(article.id, work);
+    for (const article of change.added) {
+      this.remove(article.id, work);
+      this.add(article, work);
+    }
+    // Each list's edits together, in the order they came: a long list's directory and blocks are read once from memory, not once per story.
+    const added: { term: string; id: number }[] = [];
+    const removed: string[] = [];
+    for (const [id, { term, edits }] of work.lists) {
+      for (let i = 0; i < edits.length; i += 2) {
+        if (edits[i + 1]! < 0) this.postings.remove(id, edits[i]!);
+        else this.postings.add(id, edits[i]!, edits[i + 1]!);
+      }
+      // A term new to the dictionary goes in if it kept a posting; one that lost its last goes out.
+      const fresh = work.fresh.has(term);
+      if (this.postings.length(id) > 0) {
+        if (fresh) added.push({ term, id });
+        continue;
+      }
+      if (!fresh) removed.push(term);
+      this.postings.dropTerm(id);
+    }
+    this.terms.change(added, removed);
+    this.currentVersion = version;
   }
 
   /**
@@ -118,60 +248,128 @@ export class SearchIndex {
   /**
    * `search`'s hits, made only when read: a query matching most of the catalog
    * is served a page of them, not a hit object for each of tens of thousands.
+   * The result holds its hits' ids, articles and scores itself: it answers
+   * the same after later updates of the index.
    */
   find(query: string): SearchResult {
     const words = [...new Set(searchTerms(query))].slice(0, MAX_QUERY_TERMS);
-    if (words.length === 0) return this.nothing();
+    if (words.length === 0) return NO_HITS;
     const result = this.match(words.map((word) => this.expand(word, false)));
     return result.length > 0 ? result : this.match(words.map((word) => this.expand(word, true)));
   }
 
-  private nothing(): SearchResult {
-    return new SearchResult(this.ids, new Uint32Array(0), new Float64Array(0), null);
-  }
-
-  /** Whether this index was built over exactly this list (a hit's `position` is then its index in it). */
-  builtOver(articles: readonly CatalogArticle[]): boolean {
-    return this.articles === articles;
-  }
-
   /**
    * A short plain-text excerpt around the first match, HTML-escaped, with the
-   * matched words wrapped in `<mark>`: safe to insert as HTML.
+   * matched words wrapped in `<mark>`: safe to insert as HTML. From the hit's
+   * own article when it carries one, else from the article the index holds
+   * under its id.
    */
   snippet(hit: SearchHit): string | null {
-    const position = hit.position !== undefined && this.ids[hit.position] === hit.id ? hit.position : this.ids.indexOf(hit.id);
-    return position < 0 ? null : snippetOf(this.articles[position]!, hit.terms);
+    const slot = hit.article ? undefined : this.slotOf.get(hit.id);
+    const article = hit.article ?? (slot === undefined ? undefined : this.articles[slot]);
+    return article ? snippetOf(article, hit.terms) : null;
+  }
+
+  /** Takes the article indexed under `id` out, if there is one: its slot is free at once, its postings go with `work.lists`. */
+  private remove(id: string, work: UpdateWork): void {
+    const slot = this.slotOf.get(id);
+    if (slot === undefined) return;
+    // Its postings are found from its own words, as indexed: the object it was indexed from is kept.
+    const { terms, lengths } = documentEntries(fieldsOf(this.articles[slot]!));
+    for (const term of terms) editsOf(work, this.termId(term, work), term).push(slot, -1);
+    for (let field = 0; field < FIELD_COUNT; field++) this.fieldTotals[field]! -= lengths[field]!;
+    this.slotOf.delete(id);
+    this.ids[slot] = undefined;
+    this.articles[slot] = undefined;
+    this.freeSlots.push(slot);
+  }
+
+  private add(article: CatalogArticle, work: UpdateWork): void {
+    const { terms, frequencies, lengths } = documentEntries(fieldsOf(article));
+    const slot = this.freeSlots.pop() ?? this.newSlot();
+    terms.forEach((term, i) => {
+      let termId = this.termId(term, work);
+      if (termId < 0) {
+        termId = this.postings.newTerm();
+        work.known.set(term, termId);
+        work.fresh.add(term);
+      }
+      editsOf(work, termId, term).push(slot, frequencies[i]!);
+    });
+    for (let field = 0; field < FIELD_COUNT; field++) {
+      this.fieldLengths[slot * FIELD_COUNT + field] = Math.min(lengths[field]!, MAX_FIELD_LENGTH);
+      this.fieldTotals[field]! += lengths[field]!;
+    }
+    this.slotOf.set(article.id, slot);
+    this.ids[slot] = article.id;
+    this.articles[slot] = article;
+    this.idKeys[slot] = idOrderKey(article.id);
+    this.times[slot] = timeOf(article);
+  }
+
+  /** The id of `term` in the dictionary or among the terms this change made, or -1. */
+  private termId(term: string, work: UpdateWork): number {
+    let id = work.known.get(term);
+    if (id === undefined) work.known.set(term, (id = this.terms.find(term)));
+    return id;
+  }
+
+  /** A slot past every one in use; the per-slot arrays grow by half when full. */
+  private newSlot(): number {
+    const slot = this.articles.length;
+    this.articles.push(undefined);
+    this.ids.push(undefined);
+    if (slot >= this.matched.length) {
+      const capacity = Math.max(64, Math.ceil(slot * 1.5));
+      this.fieldLengths = grown(this.fieldLengths, capacity * FIELD_COUNT);
+      this.idKeys = grown(this.idKeys, capacity);
+      this.times = grown(this.times, capacity);
+      this.matched = grown(this.matched, capacity);
+      this.scores = grown(this.scores, capacity);
+    }
+    return slot;
   }
 
   /** The dictionary's words that `word` stands for: itself, longer words it starts, and close misspellings. */
   private expand(word: string, fuzzy: boolean): Expansion[] {
-    const { dictionary, starts } = this.postings;
-    const frequency = (rank: number) => starts[rank + 1]! - starts[rank]!;
-    const weights = new Map<number, number>();
-    const exact = dictionary.find(word);
-    if (exact >= 0) weights.set(exact, 1);
+    const { terms, postings } = this;
+    const weights = new Map<number, Expansion>();
+    const exact = terms.find(word);
+    if (exact >= 0) weights.set(exact, { id: exact, term: word, weight: 1 });
     if (word.length >= MIN_PREFIX_CHARS) {
-      const [from, to] = dictionary.prefixRange(word);
-      let ranks = Array.from({ length: to - from }, (_, i) => from + i).filter((rank) => rank !== exact);
-      if (ranks.length > MAX_PREFIX_TERMS) ranks = ranks.sort((a, b) => frequency(b) - frequency(a)).slice(0, MAX_PREFIX_TERMS);
-      for (const rank of ranks) {
-        const length = dictionary.termLength(rank);
-        weights.set(rank, (PREFIX_WEIGHT * length) / (length + 0.3 * (length - word.length)));
+      let ids: number[] = [];
+      let handles: number[] = [];
+      terms.withPrefix(word, (id, handle) => {
+        if (id === exact) return;
+        ids.push(id);
+        handles.push(handle);
+      });
+      if (ids.length > MAX_PREFIX_TERMS) {
+        // The most common ones; among equals, the first in the dictionary's order (the sort is stable).
+        const chosen = ids
+          .map((_, i) => i)
+          .sort((a, b) => postings.length(ids[b]!) - postings.length(ids[a]!))
+          .slice(0, MAX_PREFIX_TERMS);
+        ids = chosen.map((i) => ids[i]!);
+        handles = chosen.map((i) => handles[i]!);
       }
+      ids.forEach((id, i) => {
+        const length = terms.termLength(handles[i]!);
+        weights.set(id, { id, term: terms.term(handles[i]!), weight: (PREFIX_WEIGHT * length) / (length + 0.3 * (length - word.length)) });
+      });
     }
     if (fuzzy && word.length >= MIN_FUZZY_CHARS) {
-      const close = dictionary
-        .fuzzy(word, Math.min(MAX_FUZZY_EDITS, Math.round(word.length * FUZZY_EDITS_PER_CHAR)))
-        .filter(({ rank }) => !weights.has(rank))
-        .sort((a, b) => a.distance - b.distance || frequency(b.rank) - frequency(a.rank))
-        .slice(0, MAX_FUZZY_TERMS);
-      for (const { rank, distance } of close) {
-        const length = dictionary.termLength(rank);
-        weights.set(rank, (FUZZY_WEIGHT * length) / (length + distance));
+      const close: { id: number; handle: number; distance: number }[] = [];
+      terms.fuzzy(word, Math.min(MAX_FUZZY_EDITS, Math.round(word.length * FUZZY_EDITS_PER_CHAR)), (id, handle, distance) => {
+        if (!weights.has(id)) close.push({ id, handle, distance });
+      });
+      close.sort((a, b) => a.distance - b.distance || postings.length(b.id) - postings.length(a.id));
+      for (const { id, handle, distance } of close.slice(0, MAX_FUZZY_TERMS)) {
+        const length = terms.termLength(handle);
+        weights.set(id, { id, term: terms.term(handle), weight: (FUZZY_WEIGHT * length) / (length + distance) });
       }
     }
-    return [...weights].map(([rank, weight]) => ({ rank, weight }));
+    return [...weights.values()];
   }
 
   /**
@@ -181,222 +379,328 @@ export class SearchIndex {
    * matched every earlier one, so the work after the first word shrinks.
    */
   private match(expansions: Expansion[][]): SearchResult {
-    if (expansions.some((expansion) => expansion.length === 0)) return this.nothing();
-    const { starts, docs, frequencies, fieldLengths, averageFieldLengths, documentCount } = this.postings;
-    const postingCount = (expansion: Expansion[]) => expansion.reduce((sum, { rank }) => sum + starts[rank + 1]! - starts[rank]!, 0);
+    if (expansions.some((expansion) => expansion.length === 0)) return NO_HITS;
+    const { postings, fieldLengths, view } = this;
+    const documentCount = this.slotOf.size;
+    const averageFieldLengths = this.fieldTotals.map((total) => (documentCount > 0 ? total / documentCount : 0));
+    const postingCount = (expansion: Expansion[]) => expansion.reduce((sum, { id }) => sum + postings.length(id), 0);
     const words = [...expansions].sort((a, b) => postingCount(a) - postingCount(b));
     const { matched, scores } = this;
     const candidates: number[] = [];
     const { k, b, d } = BM25;
     for (let word = 0; word < words.length; word++) {
-      for (const { rank, weight } of words[word]!) {
-        const from = starts[rank]!;
-        const to = starts[rank + 1]!;
-        const documentFrequency = to - from;
+      for (const { id, weight } of words[word]!) {
+        const documentFrequency = postings.length(id);
         const factor = weight * Math.log(1 + (documentCount - documentFrequency + 0.5) / (documentFrequency + 0.5));
-        for (let p = from; p < to; p++) {
-          const doc = docs[p]!;
-          const before = matched[doc]!;
-          if (before === word) {
-            matched[doc] = word + 1;
-            if (word === 0) candidates.push(doc);
-          } else if (before !== word + 1) continue;
-          const packed = frequencies[p]!;
-          let score = 0;
-          for (let field = 0; field < FIELD_COUNT; field++) {
-            const frequency = fieldFrequency(packed, field);
-            if (frequency === 0) continue;
-            const norm = k * (1 - b + (b * fieldLengths[doc * FIELD_COUNT + field]!) / averageFieldLengths[field]!);
-            score += FIELD_BOOSTS[field]! * (d + (frequency * (k + 1)) / (frequency + norm));
+        const blocks = postings.blockCount(id);
+        for (let block = 0; block < blocks; block++) {
+          postings.readBlock(id, block, view);
+          const { slots, frequencies, to } = view;
+          for (let p = view.from; p < to; p++) {
+            const doc = slots[p]!;
+            const before = matched[doc]!;
+            if (before === word) {
+              matched[doc] = word + 1;
+              if (word === 0) candidates.push(doc);
+            } else if (before !== word + 1) continue;
+            const packed = frequencies[p]!;
+            let score = 0;
+            for (let field = 0; field < FIELD_COUNT; field++) {
+              const frequency = fieldFrequency(packed, field);
+              if (frequency === 0) continue;
+              const norm = k * (1 - b + (b * fieldLengths[doc * FIELD_COUNT + field]!) / averageFieldLengths[field]!);
+              score += FIELD_BOOSTS[field]! * (d + (frequency * (k + 1)) / (frequency + norm));
+            }
+            scores[doc]! += factor * score;
           }
-          scores[doc]! += factor * score;
         }
       }
     }
     const found = bestFirst(
       candidates.filter((doc) => matched[doc] === words.length),
       scores,
-      this.idOrder,
+      this.idKeys,
+      this.ids,
     );
+    const ids: string[] = new Array(found.length);
+    const articles: CatalogArticle[] = new Array(found.length);
     const foundScores = new Float64Array(found.length);
-    for (let rank = 0; rank < found.length; rank++) foundScores[rank] = scores[found[rank]!]!;
+    const times = new Float64Array(found.length);
+    for (let rank = 0; rank < found.length; rank++) {
+      const slot = found[rank]!;
+      ids[rank] = this.ids[slot]!;
+      articles[rank] = this.articles[slot]!;
+      foundScores[rank] = scores[slot]!;
+      times[rank] = this.times[slot]!;
+    }
     for (const doc of candidates) {
       matched[doc] = 0;
       scores[doc] = 0;
     }
-    return new SearchResult(this.ids, found, foundScores, new QueryMatch(this.postings, words));
+    return new SearchResult(ids, articles, foundScores, times, new QueryMatch(words));
   }
 }
 
 /**
  * The dictionary words one search stood for, shared by its hits. Which of
- * them a hit's document holds is found when asked (for a snippet: a page's
- * worth of hits), not for every hit: a common word or a short prefix finds
- * thousands, and a list per hit would dominate such a search's time and garbage.
+ * them a hit's article holds is found when asked (for a snippet: a page's
+ * worth of hits), from the article's own words, not for every hit: a common
+ * word or a short prefix finds thousands, and a list per hit would dominate
+ * such a search's time and garbage. Nothing here reads the index.
  */
 class QueryMatch {
   /** When each query word stood for one dictionary word, every hit matched the same words. */
   private readonly shared: string[] | null;
+  private readonly words: string[][];
 
-  constructor(
-    private readonly postings: Postings,
-    private readonly words: Expansion[][],
-  ) {
-    this.shared = words.every((expansion) => expansion.length === 1)
-      ? words.map((expansion) => postings.dictionary.term(expansion[0]!.rank))
-      : null;
+  constructor(words: Expansion[][]) {
+    this.words = words.map((expansion) => expansion.map(({ term }) => term));
+    this.shared = this.words.every((expansion) => expansion.length === 1) ? this.words.map((expansion) => expansion[0]!) : null;
   }
 
-  termsOf(doc: number): string[] {
+  termsOf(article: CatalogArticle): string[] {
     if (this.shared) return [...this.shared];
-    const { dictionary, starts, docs } = this.postings;
+    const held = new Set<string>();
+    for (const field of fieldsOf(article)) for (const term of field) held.add(term);
     const terms: string[] = [];
     for (const expansion of this.words) {
-      for (const { rank } of expansion) {
-        if (!holds(docs, starts[rank]!, starts[rank + 1]!, doc)) continue;
-        const term = dictionary.term(rank);
-        if (!terms.includes(term)) terms.push(term);
-      }
+      for (const term of expansion) if (held.has(term) && !terms.includes(term)) terms.push(term);
     }
     return terms;
   }
 }
 
-/** Whether `docs[from..to)`, ascending, holds `doc` (a binary search). */
-function holds(docs: Int32Array, from: number, to: number, doc: number): boolean {
-  let low = from;
-  let high = to - 1;
-  while (low <= high) {
-    const middle = (low + high) >>> 1;
-    const value = docs[middle]!;
-    if (value === doc) return true;
-    if (value < doc) low = middle + 1;
-    else high = middle - 1;
-  }
-  return false;
-}
-
-/** A search's hits, best first, each made when read (see `SearchIndex.find`). */
+/** A search's hits, best first, each made when read (see `SearchIndex.find`); it holds all it answers from. */
 export class SearchResult {
   constructor(
     private readonly ids: readonly string[],
-    /** Document numbers, best first. */
-    private readonly docs: Uint32Array,
+    private readonly articles: readonly CatalogArticle[],
     /** Their scores, in the same order. */
     private readonly scores: Float64Array,
+    /** Their dates (ms; NaN for none), read from the index's own copy: sorting hits by date reads no article. */
+    private readonly times: Float64Array,
     private readonly match: QueryMatch | null,
   ) {}
 
   get length(): number {
-    return this.docs.length;
-  }
-
-  /** The document number (position in the indexed list) of the hit at `rank`. */
-  position(rank: number): number {
-    return this.docs[rank]!;
+    return this.ids.length;
   }
 
   id(rank: number): string {
-    return this.ids[this.docs[rank]!]!;
+    return this.ids[rank]!;
+  }
+
+  /** The article of the hit at `rank`, as the index held it when searched. */
+  article(rank: number): CatalogArticle {
+    return this.articles[rank]!;
   }
 
   score(rank: number): number {
     return this.scores[rank]!;
   }
 
+  /** The date of the hit at `rank` (`publishedAt` in ms), or null for none. */
+  time(rank: number): number | null {
+    const time = this.times[rank]!;
+    return Number.isNaN(time) ? null : time;
+  }
+
   /** Every hit, best first. */
   hits(): SearchHit[] {
     const hits: SearchHit[] = [];
-    for (let rank = 0; rank < this.docs.length; rank++)
-      hits.push(new Hit(this.ids[this.docs[rank]!]!, this.scores[rank]!, this.docs[rank]!, this.match!));
+    for (let rank = 0; rank < this.ids.length; rank++) hits.push(this.hit(rank));
     return hits;
   }
 
   hit(rank: number): SearchHit {
-    const doc = this.docs[rank]!;
-    return new Hit(this.ids[doc]!, this.scores[rank]!, doc, this.match!);
+    return new Hit(this.ids[rank]!, this.scores[rank]!, this.articles[rank]!, this.match!);
   }
 }
+
+const NO_HITS = new SearchResult([], [], new Float64Array(0), new Float64Array(0), null);
 
 class Hit implements SearchHit {
   constructor(
     readonly id: string,
     readonly score: number,
-    readonly position: number,
+    readonly article: CatalogArticle,
     private readonly match: QueryMatch,
   ) {}
 
   get terms(): string[] {
-    return this.match.termsOf(this.position);
+    return this.match.termsOf(this.article);
   }
 }
 
-function postingsOf(articles: CatalogArticle[]): Steps<Postings> {
-  return buildPostings(articles.length, (doc) => {
-    const article = articles[doc]!;
-    return [
-      searchTerms(article.title),
-      searchTerms(article.tags.join(" ")),
-      searchTerms(article.summary ?? ""),
-      searchTerms(indexedBodyText(article.rawBodyHtml, BODY_WORDS_INDEXED)),
-    ];
-  });
+/** The terms of each field of an article, as indexed: title, tags, summary, the body's first words. */
+function fieldsOf(article: CatalogArticle): string[][] {
+  return [
+    searchTerms(article.title),
+    searchTerms(article.tags.join(" ")),
+    searchTerms(article.summary ?? ""),
+    searchTerms(indexedBodyText(article.rawBodyHtml, BODY_WORDS_INDEXED)),
+  ];
 }
 
-const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
-
-/** Articles whose ids are sorted, or merged, between two yields of `idOrderOf`. */
-const ID_SORT_RUN = 1024;
-
-/** Each document's place among the ids in ascending order (`rankOf`), and the document at each place (`docAt`). */
-export interface IdOrder {
-  rankOf: Uint32Array;
-  docAt: Uint32Array;
+/** The articles' postings and slots, as steps. A story is indexed once: of articles sharing an id, the last. */
+function* partsOf(given: readonly CatalogArticle[]): Steps<IndexParts> {
+  const slotOf = new Map<string, number>();
+  for (let i = 0; i < given.length; i++) {
+    slotOf.set(given[i]!.id, i);
+    if ((i & (SLOT_STEP - 1)) === SLOT_STEP - 1) yield;
+  }
+  let articles = [...given];
+  if (slotOf.size < given.length) {
+    articles = given.filter((article, i) => slotOf.get(article.id) === i);
+    for (let slot = 0; slot < articles.length; slot++) slotOf.set(articles[slot]!.id, slot);
+  }
+  const ids: string[] = new Array(articles.length);
+  const idKeys = new Uint32Array(articles.length);
+  const times = new Float64Array(articles.length);
+  for (let slot = 0; slot < articles.length; slot++) {
+    ids[slot] = articles[slot]!.id;
+    idKeys[slot] = idOrderKey(ids[slot]!);
+    times[slot] = timeOf(articles[slot]!);
+    if ((slot & (SLOT_STEP - 1)) === SLOT_STEP - 1) yield;
+  }
+  const postings = yield* buildPostings(articles.length, (doc) => fieldsOf(articles[doc]!));
+  const termSet = yield* TermSet.fromDictionary(postings.terms);
+  return { ...postings, articles, ids, slotOf, termSet, idKeys, times };
 }
 
-/** The id order, as steps: sorting 100k ids in one go held the event loop for a tenth of a second. */
-function* idOrderOf(articles: readonly CatalogArticle[]): Steps<IdOrder> {
-  const ids = articles.map((article) => article.id);
-  yield;
-  const byId = (a: number, b: number) => (ids[a]! < ids[b]! ? -1 : ids[a]! > ids[b]! ? 1 : 0);
-  const docAt = Uint32Array.from(yield* sortSteps(Array.from(ids.keys()), byId, ID_SORT_RUN));
-  const rankOf = new Uint32Array(ids.length);
-  for (let rank = 0; rank < docAt.length; rank++) rankOf[docAt[rank]!] = rank;
-  return { rankOf, docAt };
+function timeOf(article: CatalogArticle): number {
+  return article.publishedAt ? article.publishedAt.getTime() : Number.NaN;
+}
+
+function grown<T extends Uint8Array | Uint16Array | Uint32Array | Float64Array>(array: T, length: number): T {
+  const bigger = new (array.constructor as new (length: number) => T)(length);
+  bigger.set(array);
+  return bigger;
 }
 
 /**
- * `docs` by score, best first, ties by id: the RELEVANCE order of the API
- * (see article-order.ts), so a page of hits needs no sort of its own.
- *
- * A sort with a comparator would dominate a search with thousands of hits; this
- * one packs each score (as a float32, whose bits order like the numbers for
- * positive scores) above the inverted rank of its id in one 64-bit key and
- * lets the typed array sort natively. Scores that differ beyond a float32's
- * precision land next to each other ordered by id: such runs (rare, and a few
- * hits long) are then put in the exact order.
+ * A number that orders ids as their strings do, without telling every two
+ * apart: the first five UTF-16 units in base 128 (a unit from 127 up counts
+ * as 127 and ends the key), cut to 32 bits. If one id sorts before another,
+ * its key is not above the other's; equal keys are compared as strings.
+ * Ids are hashes (base64url), so keys of different ids are rarely equal.
  */
-export function bestFirst(docs: number[], scores: Float64Array, { rankOf, docAt }: IdOrder): Uint32Array {
-  const keys = new BigUint64Array(docs.length);
+export function idOrderKey(id: string): number {
+  let key = 0;
+  let ended = false;
+  for (let i = 0; i < 5; i++) {
+    const code = ended || i >= id.length ? 0 : Math.min(id.charCodeAt(i), 127);
+    if (code === 127) ended = true;
+    key = key * 128 + code;
+  }
+  return Math.floor(key / 8);
+}
+
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+/** Tied hits put in id order by insertion rather than a typed array's sort: most runs of ties are a few hits long. */
+const SHORT_RUN = 12;
+/** Bits of a hit's place in `bestFirst`'s keys; the rest of their low half holds the top of its id key. */
+const PLACE_BITS = 21;
+const PLACE_MASK = (1 << PLACE_BITS) - 1;
+const ID_BITS = 32 - PLACE_BITS;
+const ID_MAX = (1 << ID_BITS) - 1;
+
+/**
+ * `docs` (slots) by score, best first, ties by id: the RELEVANCE order of the
+ * API (see article-order.ts), so a page of hits needs no sort of its own.
+ *
+ * A sort with a comparator would dominate a search with thousands of hits;
+ * this one packs each score (as a float32, whose bits order like the numbers
+ * for positive scores) above the top bits of the hit's id key (inverted: the
+ * keys are read from the last) and its place in `docs`, in one 64-bit key,
+ * and lets the typed array sort natively. Hits whose scores a float32 cannot
+ * tell apart land next to each other: a run with scores that differ is then
+ * sorted by a comparator (rare), and within a run of equal scores each stretch
+ * that shares the top of its id keys is put in id order (a few hits). With
+ * more hits than the place bits can count, runs are put in id order by
+ * `byIdKeys`.
+ */
+export function bestFirst(
+  docs: readonly number[],
+  scores: Float64Array,
+  idKeys: Uint32Array,
+  ids: readonly (string | undefined)[],
+): Uint32Array {
+  const count = docs.length;
+  const packed = count <= PLACE_MASK + 1;
+  const keys = new BigUint64Array(count);
   const halves = new Uint32Array(keys.buffer);
   const high = new Float32Array(keys.buffer);
   const [low, top] = LITTLE_ENDIAN ? [0, 1] : [1, 0];
-  docs.forEach((doc, i) => {
+  for (let i = 0; i < count; i++) {
+    const doc = docs[i]!;
     high[2 * i + top] = scores[doc]!;
-    halves[2 * i + low] = 0xffffffff - rankOf[doc]!;
-  });
+    halves[2 * i + low] = packed ? (((ID_MAX - (idKeys[doc]! >>> PLACE_BITS)) << PLACE_BITS) | i) >>> 0 : i;
+  }
   keys.sort();
-  const sorted = new Uint32Array(docs.length);
-  for (let i = 0; i < docs.length; i++) sorted[i] = docAt[0xffffffff - halves[2 * (docs.length - 1 - i) + low]!]!;
-  const exact = (a: number, b: number) => scores[b]! - scores[a]! || rankOf[a]! - rankOf[b]!;
-  for (let start = 0; start < sorted.length; ) {
+  const sorted = new Uint32Array(count);
+  for (let i = 0; i < count; i++) {
+    const place = halves[2 * (count - 1 - i) + low]!;
+    sorted[i] = docs[packed ? place & PLACE_MASK : place]!;
+  }
+  const byId = (a: number, b: number) => idKeys[a]! - idKeys[b]! || compareStrings(ids[a]!, ids[b]!);
+  for (let start = 0; start < count; ) {
     const score = scores[sorted[start]!]!;
     const rounded = Math.fround(score);
     let end = start + 1;
     let mixed = false;
-    for (; end < sorted.length && Math.fround(scores[sorted[end]!]!) === rounded; end++) mixed ||= scores[sorted[end]!] !== score;
-    if (mixed) sorted.subarray(start, end).sort(exact);
+    for (; end < count && Math.fround(scores[sorted[end]!]!) === rounded; end++) mixed ||= scores[sorted[end]!] !== score;
+    if (end - start > 1) {
+      const run = sorted.subarray(start, end);
+      if (mixed) run.sort((a, b) => scores[b]! - scores[a]! || byId(a, b));
+      else if (packed) byIdWithin(run, (slot) => idKeys[slot]! >>> PLACE_BITS, byId);
+      else byIdKeys(run, idKeys, byId);
+    }
     start = end;
   }
   return sorted;
+}
+
+/** Puts each stretch of `run` whose items share `group` (already in order of it) in `byId` order. */
+function byIdWithin(run: Uint32Array, group: (slot: number) => number, byId: (a: number, b: number) => number): void {
+  for (let start = 0; start < run.length; ) {
+    const value = group(run[start]!);
+    let end = start + 1;
+    while (end < run.length && group(run[end]!) === value) end++;
+    if (end - start > 1) sortRun(run.subarray(start, end), byId);
+    start = end;
+  }
+}
+
+/** A run of slots in id order: packed (key, place) and sorted natively, then runs of equal keys by the full comparison. */
+function byIdKeys(run: Uint32Array, idKeys: Uint32Array, byId: (a: number, b: number) => number): void {
+  const keys = new BigUint64Array(run.length);
+  const halves = new Uint32Array(keys.buffer);
+  const [low, top] = LITTLE_ENDIAN ? [0, 1] : [1, 0];
+  for (let i = 0; i < run.length; i++) {
+    halves[2 * i + top] = idKeys[run[i]!]!;
+    halves[2 * i + low] = i;
+  }
+  keys.sort();
+  const before = run.slice();
+  for (let i = 0; i < run.length; i++) run[i] = before[halves[2 * i + low]!]!;
+  byIdWithin(run, (slot) => idKeys[slot]!, byId);
+}
+
+/** Sorts a short run by insertion, a longer one by the typed array's sort. */
+function sortRun(run: Uint32Array, compare: (a: number, b: number) => number): void {
+  if (run.length > SHORT_RUN) {
+    run.sort(compare);
+    return;
+  }
+  for (let i = 1; i < run.length; i++) {
+    const item = run[i]!;
+    let j = i - 1;
+    for (; j >= 0 && compare(run[j]!, item) > 0; j--) run[j + 1] = run[j]!;
+    run[j + 1] = item;
+  }
+}
+
+function compareStrings(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
