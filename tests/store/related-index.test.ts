@@ -64,6 +64,16 @@ describe("the related index", () => {
     expect(index.relatedTo("a5", 3).map((m) => m.article.id)).toEqual(before);
   });
 
+  it("names the terms two stories share as the story asked about writes them", () => {
+    const asked = articles[0]!;
+    const text = `${asked.title} ${asked.summary} ${asked.rawBodyHtml}`.toLowerCase();
+    for (const match of index.relatedTo(asked.id, 5)) {
+      const words = match.reason.replace(/^Shares terms: /, "").split(", ");
+      expect(match.reason).toMatch(/^Shares terms: /);
+      for (const word of words) expect(text).toContain(word);
+    }
+  });
+
   it("knows nothing of articles outside it", () => {
     expect(index.relatedTo("nope", 3)).toEqual([]);
     expect(index.relatedTo("a2", 0)).toEqual([]);
