@@ -1,5 +1,6 @@
 import type { Catalog } from "../store/catalog/catalog.ts";
 import { canonicalUrlsOf, type CatalogArticle } from "../store/catalog/catalog-article.ts";
+import { compareStories } from "../store/catalog/catalog-parts.ts";
 import type { Steps } from "../store/sliced/time-slice.ts";
 
 /** Articles compared between two yields of `newArticleSteps`. */
@@ -17,12 +18,16 @@ const COMPARE_STEP = 1024;
  */
 export function* newArticleSteps(previous: Catalog | null, next: Catalog): Steps<CatalogArticle[]> {
   if (!previous) return [];
+  const isNew = (article: CatalogArticle) =>
+    !previous.byId.has(article.id) && !canonicalUrlsOf(article).some((url) => previous.byCanonicalUrl.has(url));
+  // A catalog made from `previous` by a change says which stories it added: only those can be new.
+  const change = next.change;
+  if (change && change.fromVersion === previous.version) return change.stories.added.filter(isNew).sort((a, b) => compareStories(b, a));
   const added: CatalogArticle[] = [];
-  const { articles } = next;
-  for (let index = 0; index < articles.length; index++) {
-    const article = articles[index]!;
-    if (!previous.byId.has(article.id) && !canonicalUrlsOf(article).some((url) => previous.byCanonicalUrl.has(url))) added.push(article);
-    if (index % COMPARE_STEP === COMPARE_STEP - 1) yield;
+  let index = 0;
+  for (const article of next.articles) {
+    if (isNew(article)) added.push(article);
+    if (index++ % COMPARE_STEP === COMPARE_STEP - 1) yield;
   }
   return added.reverse();
 }

@@ -1,6 +1,7 @@
 import type { SourceConfig, SourcesConfig } from "../config/sources-file.ts";
 
-import { buildCatalogSteps, type BuildingCatalog, type Catalog, type IndexFallback } from "./catalog/catalog.ts";
+import type { SourceSnapshot } from "../model/source-snapshot.ts";
+import { buildCatalogSteps, type BuildingCatalog, type Catalog, changeCatalog, type IndexFallback } from "./catalog/catalog.ts";
 import { CatalogKey } from "./catalog/catalog-key.ts";
 import type { FeedCache } from "./source-cache/feed-cache.ts";
 import { runSliced, timedSteps } from "./sliced/time-slice.ts";
@@ -20,6 +21,19 @@ export const MIN_REBUILD_INTERVAL_MS = 250;
  * seconds for its last build.
  */
 export const REBUILD_INTERVAL_PER_BUILD_MS = 2;
+/**
+ * When a change of sources is applied to the catalog in place (see
+ * `changeCatalog`) rather than by a build from scratch: unless the items of
+ * the changed sources, before and after, outnumber `maxShare` of the
+ * catalog's stories (a build from scratch then costs less), and always when
+ * they are at most `minItems` (either way costs next to nothing).
+ */
+export interface InPlaceLimits {
+  maxShare: number;
+  minItems: number;
+}
+
+export const IN_PLACE_LIMITS: InPlaceLimits = { maxShare: 0.25, minItems: 2_000 };
 
 /** What the builds read of the store: the configuration in force and its sources' freshness. */
 export interface SourcesInForce {
@@ -39,6 +53,8 @@ export interface CatalogBuildsOptions {
   fallback: (version: number) => IndexFallback;
   /** Told of each catalog made current, before the `onBuilt` listeners. */
   published: (catalog: BuildingCatalog) => void;
+  /** @default IN_PLACE_LIMITS */
+  inPlace?: InPlaceLimits;
 }
 
 /**
@@ -56,6 +72,7 @@ export class CatalogBuilds {
   private readonly now: () => number;
   private readonly fallback: (version: number) => IndexFallback;
   private readonly published: (catalog: BuildingCatalog) => void;
+  private readonly inPlace: InPlaceLimits;
   private current: { key: CatalogKey; catalog: BuildingCatalog } | null = null;
   private building: { key: CatalogKey; promise: Promise<BuildingCatalog> } | null = null;
   /** The look again that follows the build under way, taking in what changed during it. */
@@ -66,9 +83,12 @@ export class CatalogBuilds {
   private builtAt = Number.NEGATIVE_INFINITY;
   private lastBuildMs = 0;
   private rebuildTimer: NodeJS.Timeout | null = null;
+  /** A change failed half-way: the current line's groups and indexes may not match its catalog, so the next build starts from scratch. */
+  private lineageBroken = false;
   private readonly builtListeners = new Set<(previous: Catalog | null, next: Catalog) => void>();
 
-  constructor({ sources, feedCache, now, fallback, published }: CatalogBuildsOptions) {
+  constructor({ sources, feedCache, now, fallback, published, inPlace = IN_PLACE_LIMITS }: CatalogBuildsOptions) {
+    this.inPlace = inPlace;
     this.sources = sources;
     this.feedCache = feedCache;
     this.now = now;
@@ -123,6 +143,20 @@ export class CatalogBuilds {
       return this.current.catalog;
     }
     const version = ++this.version;
+    const changed =
+      this.current && !this.lineageBroken ? changedSources(this.current.catalog, this.current.key, snapshots, this.inPlace) : null;
+    if (changed && this.current) {
+      const started = performance.now();
+      let catalog: BuildingCatalog;
+      try {
+        catalog = changeCatalog(this.current.catalog, { version, now: this.now(), changedSources: changed });
+      } catch (error) {
+        this.lineageBroken = true;
+        throw error;
+      }
+      this.publish(key, catalog, performance.now() - started);
+      return catalog;
+    }
     const steps = buildCatalogSteps({
       version,
       now: this.now(),
@@ -144,6 +178,7 @@ export class CatalogBuilds {
     const catalog = await promise;
     // A reload switched configurations during the build: this catalog shows sources no longer in force.
     if (config !== this.sources.config) return this.catalog();
+    this.lineageBroken = false;
     this.publish(key, catalog, spent.ms);
     return catalog;
   }
@@ -202,6 +237,31 @@ export class CatalogBuilds {
         /* ignored */
       }
   }
+}
+
+/**
+ * The sources whose content differs from what `catalog` was built from, with
+ * what each holds now; null when a build from scratch is due instead (a
+ * different set of sources, or changes too large a share of the catalog).
+ */
+function changedSources(
+  catalog: Catalog,
+  key: CatalogKey,
+  snapshots: readonly SourceSnapshot[],
+  limits: InPlaceLimits,
+): Map<string, SourceSnapshot["articles"]> | null {
+  const hashes = key.hashesById();
+  if (hashes.size !== snapshots.length) return null;
+  const changed = new Map<string, SourceSnapshot["articles"]>();
+  let items = 0;
+  for (const snapshot of snapshots) {
+    const was = hashes.get(snapshot.sourceId);
+    if (was === undefined) return null;
+    if (was === snapshot.contentHash) continue;
+    changed.set(snapshot.sourceId, snapshot.articles);
+    items += snapshot.articles.length + (catalog.storiesPerSource.get(snapshot.sourceId) ?? 0);
+  }
+  return items <= Math.max(limits.minItems, catalog.articles.length * limits.maxShare) ? changed : null;
 }
 
 function nextTurn<T>(value: T): Promise<T> {

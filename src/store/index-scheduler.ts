@@ -77,6 +77,8 @@ export class IndexScheduler {
 
   /** A catalog became current. */
   published(catalog: BuildingCatalog): void {
+    // A version made in place from an indexed one shares its indexes, already changed for it.
+    if (catalog.indexed) return;
     // Indexed once the catalog has lasted a moment: in a burst of changes each build would be
     // replaced before its index was done. Meanwhile requests answer from the last complete indexes.
     this.settled = null;
@@ -103,9 +105,10 @@ export class IndexScheduler {
             this.lastSearch = { version, index };
           }
         }
+        // Versions made in place share their line's indexes: whichever of them waits is indexed now.
         const current = this.current();
-        const catalog = this.indexing?.version === version ? this.indexing : current?.version === version ? current : null;
-        if (catalog?.indexed) this.indexed(catalog);
+        const catalog = this.indexing?.indexed ? this.indexing : current?.indexed ? current : null;
+        if (catalog) this.indexed(catalog);
       },
     };
   }

@@ -1,7 +1,7 @@
 import type { SourceConfig, SourcesConfig } from "../config/sources-file.ts";
 import type { SourceSnapshot } from "../model/source-snapshot.ts";
 
-import { CatalogBuilds } from "./catalog-builds.ts";
+import { CatalogBuilds, type InPlaceLimits } from "./catalog-builds.ts";
 import type { Catalog } from "./catalog/catalog.ts";
 import { INDEXING_CHECK_MS, INDEXING_DELAY_MS, IndexScheduler, MAX_INDEXING_WAIT_MS, type IndexingTimes } from "./index-scheduler.ts";
 import type { FeedCache } from "./source-cache/feed-cache.ts";
@@ -14,6 +14,8 @@ export interface StoreOptions {
   now?: () => number;
   /** When background indexing runs (timers, not the clock). @default INDEXING_DELAY_MS, INDEXING_CHECK_MS, MAX_INDEXING_WAIT_MS */
   indexing?: Partial<IndexingTimes>;
+  /** When a change is applied to the catalog in place rather than by a build from scratch. @default IN_PLACE_LIMITS */
+  inPlace?: InPlaceLimits;
 }
 
 /**
@@ -36,7 +38,7 @@ export class Store {
   /** Which source goes stale first (see `allFresh`). */
   private readonly firstStale: FirstStale;
 
-  constructor({ config, feedCache, now = Date.now, indexing }: StoreOptions) {
+  constructor({ config, feedCache, now = Date.now, indexing, inPlace }: StoreOptions) {
     this.activeConfig = config;
     this.feedCache = feedCache;
     this.firstStale = new FirstStale((sourceId) => feedCache.remainingMs(sourceId));
@@ -46,6 +48,7 @@ export class Store {
       now,
       fallback: (version) => this.indexing.fallback(version),
       published: (catalog) => this.indexing.published(catalog),
+      inPlace,
     });
     this.indexing = new IndexScheduler({
       times: { delayMs: INDEXING_DELAY_MS, checkMs: INDEXING_CHECK_MS, maxWaitMs: MAX_INDEXING_WAIT_MS, ...indexing },

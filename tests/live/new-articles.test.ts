@@ -42,4 +42,19 @@ describe("newArticleSteps", () => {
     expect(yields).toBe(2);
     expect(next.value.map((a) => a.id)).toEqual(["id-3000"]);
   });
+
+  it("reads only the stories a change added when the catalog was made in place from the previous one", () => {
+    const before = { ...catalogOf([story(2), story(1)]), version: 7 } as Catalog;
+    const dated = (n: number) => ({ ...story(n), publishedAt: new Date(Date.UTC(2026, 10, 1, n)) });
+    const after = {
+      ...catalogOf([dated(5), dated(4), story(2), story(1)]),
+      version: 8,
+      // A story edited in place (same id) is added again, but is not new.
+      change: { fromVersion: 7, stories: { removed: [story(2)], added: [dated(4), story(2), dated(5)] } },
+    } as unknown as Catalog;
+    expect(runToEnd(newArticleSteps(before, after)).map((a) => a.id)).toEqual(["id-4", "id-5"]);
+    // Made from another version: compared in full.
+    const elsewhere = { ...after, change: { fromVersion: 6, stories: { removed: [], added: [] } } } as unknown as Catalog;
+    expect(runToEnd(newArticleSteps(before, elsewhere)).map((a) => a.id)).toEqual(["id-4", "id-5"]);
+  });
 });

@@ -65,7 +65,10 @@ function snapshotOf(sourceId: string, articles: Article[]): SourceSnapshot {
   };
 }
 
-function setup(indexing?: Partial<IndexingTimes>) {
+/** Every change builds a catalog from scratch, with indexes of its own to build: the path these tests are about. */
+const FROM_SCRATCH = { maxShare: 0, minItems: 0 };
+
+function setup(indexing?: Partial<IndexingTimes>, inPlace: { maxShare: number; minItems: number } = FROM_SCRATCH) {
   const feeds = new Map(config.sources.map((s) => [s.id, Array.from({ length: 60 }, (_, n) => story(s.id, n))]));
   let clock = 1_000_000;
   /** While set, reads wait for it: a source being read. */
@@ -78,7 +81,7 @@ function setup(indexing?: Partial<IndexingTimes>) {
       return snapshotOf(source.id, feeds.get(source.id)!);
     },
   });
-  const store = new Store({ config, feedCache, now: () => clock, indexing });
+  const store = new Store({ config, feedCache, now: () => clock, indexing, inPlace });
   /** Starts a read of `sourceId` that lasts until the returned function is called (its content unchanged). */
   const holdRead = (sourceId: string) => {
     let release!: () => void;
@@ -251,5 +254,28 @@ describe("background indexing", () => {
     const [fresh] = await second.relatedTo([{ id: "s3-3002", first: 3 }]);
     expect(fresh!.length).toBeGreaterThan(0);
     await release();
+  });
+});
+
+describe("a catalog changed in place", () => {
+  it("shares its line's indexes, already changed for it: a new story is found and related at once", async () => {
+    const { store, feeds, change } = setup(undefined, { maxShare: 0.25, minItems: 2_000 });
+    const first = (await store.catalog()) as BuildingCatalog;
+    const index = await first.searchIndex();
+    void first.related;
+    const second = await change("s3", [story("s3", 2001, "Zeppelin sighting over the harbour, topic1 and theme2"), ...feeds.get("s3")!]);
+    expect(second.change?.fromVersion).toBe(first.version);
+    expect(second.indexed).toBe(true);
+    expect(second.search()).toBe(index);
+    expect(
+      second
+        .search()
+        .search("zeppelin")
+        .map((hit) => hit.id),
+    ).toEqual(["s3-2001"]);
+    const [related] = await second.relatedTo([{ id: "s3-2001", first: 3 }]);
+    expect(related!.length).toBe(3);
+    // The older version still answers as it was: the new story is not its own.
+    expect(selectArticles(first, { query: "zeppelin" }).list.length).toBe(0);
   });
 });

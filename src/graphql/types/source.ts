@@ -4,7 +4,6 @@ import { builder } from "../builder.ts";
 import { Source } from "../refs.ts";
 import { DateTime } from "./date-time.ts";
 import { SourceErrorCode, SourceFormat } from "./source-enums.ts";
-import { storiesPerSource } from "../../store/catalog/catalog-article.ts";
 
 export const SourceStatus = builder.objectRef<SourceView>("SourceStatus");
 
@@ -67,7 +66,7 @@ SourceStatus.implement({
         "Stories of this source in the catalog the query reads: what `articles(source:)` counts. Each item the source lists is one story, " +
         "shared with other sources when they carry the same one, never merged with another item of the same source; " +
         "items with nothing to show (no title, text or link) and exact repeats of an item in the feed are not counted.",
-      resolve: async (view, _args, context) => storiesPerSource((await context.catalog()).articles).get(view.config.id) ?? 0,
+      resolve: async (view, _args, context) => (await context.catalog()).storiesPerSource.get(view.config.id) ?? 0,
     }),
     durationMs: t.int({
       nullable: true,

@@ -51,8 +51,12 @@ builder.queryFields((t) => ({
       if (args.section && !catalog.bySection.has(args.section)) {
         throw badUserInput(`unknown section "${args.section}"; known: ${catalog.sections.map((s) => s.slug).join(", ")}`, "section");
       }
-      const usages = catalog.tags.map((tag) => ({ tag, count: args.section ? tag.countIn(args.section) : tag.count }));
-      return usages
+      // The catalog keeps its tags most used first: only counts within a section need sorting.
+      if (!args.section) return catalog.tags.slice(0, first).map((tag) => ({ tag, count: tag.count }));
+      const section = args.section;
+      return catalog.tags
+        .toArray()
+        .map((tag) => ({ tag, count: tag.countIn(section) }))
         .filter((u) => u.count > 0)
         .sort((a, b) => b.count - a.count || a.tag.name.localeCompare(b.tag.name))
         .slice(0, first);

@@ -38,21 +38,3 @@ export function guidsOf(article: CatalogArticle): readonly string[] {
 export function carriedBy(article: CatalogArticle, sourceId: string): boolean {
   return article.merged ? article.merged.sourceIds.includes(sourceId) : article.sourceId === sourceId;
 }
-
-/** Stories per source, by the list they were counted in: a catalog's list is counted once. */
-const storiesPerSourceOfList = new WeakMap<readonly CatalogArticle[], ReadonlyMap<string, number>>();
-
-/**
- * How many of the stories in `articles` each source carried: what
- * `articles(source:)` counts (a story several sources carry counts once for
- * each). Counted in one pass per list, kept while the list lives.
- */
-export function storiesPerSource(articles: readonly CatalogArticle[]): ReadonlyMap<string, number> {
-  let counts = storiesPerSourceOfList.get(articles);
-  if (!counts) {
-    const map = new Map<string, number>();
-    for (const article of articles) for (const sourceId of sourceIdsOf(article)) map.set(sourceId, (map.get(sourceId) ?? 0) + 1);
-    storiesPerSourceOfList.set(articles, (counts = map));
-  }
-  return counts;
-}

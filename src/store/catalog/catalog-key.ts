@@ -11,6 +11,8 @@ interface HeldContent {
  * still current, so no string of every id and hash is joined to answer.
  */
 export class CatalogKey {
+  private byId: Map<string, string> | null = null;
+
   private constructor(
     private readonly ids: readonly string[],
     private readonly hashes: readonly string[],
@@ -41,6 +43,12 @@ export class CatalogKey {
       if (id !== this.ids[i] || heldBy(id)?.contentHash !== this.hashes[i]) return false;
     }
     return true;
+  }
+
+  /** Each source's content hash, by source id (made once per key: the catalog's next change compares against it). */
+  hashesById(): ReadonlyMap<string, string> {
+    this.byId ??= new Map(this.ids.map((id, i) => [id, this.hashes[i]!]));
+    return this.byId;
   }
 
   equals(other: CatalogKey): boolean {

@@ -1,18 +1,35 @@
 import type { SectionConfig, SourceConfig } from "../../config/sources-file.ts";
-
-import type { CatalogArticle } from "./catalog-article.ts";
-import { mergeArticleSteps } from "./merge.ts";
-import { RelatedIndex, type RelatedMatch } from "../related/related-index.ts";
-import { NEWEST, sortArticleSteps } from "./article-order.ts";
-import { SearchIndex } from "../search/search-index.ts";
-import { sortSteps } from "../sliced/sort-steps.ts";
-import { BackgroundSteps, runToEnd, type Steps } from "../sliced/time-slice.ts";
 import type { SourceSnapshot } from "../../model/source-snapshot.ts";
+import { RelatedIndex, type RelatedMatch } from "../related/related-index.ts";
+import { SearchIndex } from "../search/search-index.ts";
+import type { OrderedList } from "../persistent/ordered-list.ts";
+import { runToEnd, type Steps } from "../sliced/time-slice.ts";
+import { NEWEST, sortArticleSteps } from "./article-order.ts";
+import type { CatalogArticle } from "./catalog-article.ts";
+import { type CatalogParts, changeParts, partsFromSorted } from "./catalog-parts.ts";
+import { LineageIndex } from "./lineage-index.ts";
+import { followedBy, type StoryChange } from "./story-change.ts";
+import { StoryGroups } from "./story-groups.ts";
+import { TagBook, type TagCount, type TagCounts } from "./tag-counts.ts";
+
+export type { TagCount } from "./tag-counts.ts";
+export { languageRangesOf } from "./catalog-parts.ts";
+
+/** A read-only lookup by key: a persistent map shared between catalog versions. */
+export interface Lookup<V> {
+  get(key: string): V | undefined;
+  has(key: string): boolean;
+  readonly size: number;
+}
 
 /**
  * The merged, deduplicated, indexed view of every source at one moment.
- * Immutable: a change in any source builds a new catalog with a higher version,
- * so anything keyed on the version (response caches, cursors' validity) follows.
+ * Immutable: a change in any source makes a new catalog with a higher
+ * version, so anything keyed on the version (response caches, cursors'
+ * validity) follows. A new version is made from the one before by the change
+ * alone (see `changeCatalog`): its lists and lookups share every part the
+ * change did not touch, and the search and related indexes are changed in
+ * place.
  */
 export interface Catalog {
   version: number;
@@ -20,45 +37,45 @@ export interface Catalog {
   sections: SectionConfig[];
   sources: SourceConfig[];
   /** Newest first; articles without a date last. */
-  articles: CatalogArticle[];
-  byId: Map<string, CatalogArticle>;
-  byCanonicalUrl: Map<string, CatalogArticle>;
-  bySection: Map<string, CatalogArticle[]>;
+  articles: OrderedList<CatalogArticle>;
+  byId: Lookup<CatalogArticle>;
+  /** Each canonical URL to its story; a URL two stories share (two items of one source) names the later in `articles`. */
+  byCanonicalUrl: Lookup<CatalogArticle>;
+  /** Every configured section's stories, newest first. */
+  bySection: ReadonlyMap<string, OrderedList<CatalogArticle>>;
   /**
    * Articles by language range, newest first: each article is listed under
    * every prefix of its BCP 47 tag in lower case (`en` and `en-us` for
    * `en-US`), so the list under a range is exactly what RFC 4647 basic
    * filtering matches. Articles without a language are in none.
    */
-  byLanguage: Map<string, CatalogArticle[]>;
-  /** Built in the background after the catalog (see `buildCatalogSteps`); reading it finishes the build. */
+  byLanguage: ReadonlyMap<string, OrderedList<CatalogArticle>>;
+  /** How many stories each source carried (what `articles(source:)` counts); absent for none. */
+  storiesPerSource: Lookup<number>;
+  /** What made this version from the one before: null for a catalog built from scratch. */
+  change: { fromVersion: number; stories: StoryChange } | null;
+  /** The related index, finished on the spot if it is still building. */
   readonly related: RelatedIndex;
   /**
    * Related stories for each key, without holding the event loop (what
-   * requests use): from this catalog's index once built; until then from the
-   * last complete index of an older catalog, for stories it knows, with every
-   * match read from this catalog (stories gone since are left out).
+   * requests use). From this catalog's index once built; until then from the
+   * last complete index of an older catalog, for stories it knows. Matches
+   * are read from this catalog (stories it does not hold are left out): the
+   * index may already be ahead of it.
    */
   relatedTo: (keys: readonly { id: string; first: number }[]) => Promise<(readonly RelatedMatch[])[]>;
   /**
-   * The full-text index: this catalog's once built; until then the last
-   * complete index of an older catalog, when there is one (its hits name
-   * stories by id); else this catalog's, finished on the spot.
+   * The full-text index: this catalog's line's once built (kept in place, so
+   * it may be ahead of this version: see `SearchIndex.version`); until then
+   * the last complete index of an older catalog, when there is one; else this
+   * line's, finished on the spot.
    */
   search: () => SearchIndex;
   /** What `search()` will return, made ready without holding the event loop (what requests await before searching). */
   searchIndex: () => Promise<SearchIndex>;
   /** Tags with the number of articles carrying them, most used first (case-insensitive names). */
-  tags: TagCount[];
-  tagByName: Map<string, TagCount>;
-}
-
-export interface TagCount {
-  /** The tag as most articles write it. */
-  name: string;
-  count: number;
-  /** How many of its articles are in a section (by slug); 0 for a section it is not in. */
-  countIn: (section: string) => number;
+  tags: OrderedList<TagCount>;
+  tagByName: Lookup<TagCount>;
 }
 
 /** A catalog as built, with the switch of its background indexing (for the store alone). */
@@ -68,6 +85,10 @@ export interface BuildingCatalog extends Catalog {
   pauseIndexing: () => void;
   /** Both indexes are built. */
   readonly indexed: boolean;
+  /** This version's lists and lookups, as the next version is made from them (see `changeCatalog`). */
+  readonly parts: CatalogParts;
+  /** What the next version is made from (see `changeCatalog`). */
+  readonly lineage: CatalogLineage;
 }
 
 export interface CatalogInput {
@@ -81,9 +102,9 @@ export interface CatalogInput {
 }
 
 /**
- * The store's record of complete indexes across catalog versions: a new
- * catalog answers from the last complete ones while its own build in the
- * background, and reports its own once done.
+ * The store's record of complete indexes across catalog lines: a catalog
+ * built from scratch answers from the last complete ones while its own build
+ * in the background, and reports its own once done.
  */
 export interface IndexFallback {
   related: () => RelatedIndex | null;
@@ -91,212 +112,172 @@ export interface IndexFallback {
   built: (index: RelatedIndex | SearchIndex) => void;
 }
 
-/** Matches asked of an older index beyond `first`: some may name stories this catalog no longer has. */
-const FALLBACK_EXTRA_MATCHES = 5;
+/** Matches asked of an index ahead of (or older than) the catalog beyond `first`: some may name stories the catalog does not hold. */
+const EXTRA_MATCHES = 5;
+
+/**
+ * What a line of catalog versions keeps in place between them: the story
+ * groups, the tag counts and the two indexes. It follows the newest version
+ * only: a version is made from the head of its line, never from an older one.
+ */
+export class CatalogLineage {
+  constructor(
+    readonly groups: StoryGroups,
+    readonly tagBook: TagBook,
+    readonly related: LineageIndex<RelatedIndex>,
+    readonly search: LineageIndex<SearchIndex>,
+    readonly fallback: IndexFallback | null,
+    public head: number,
+  ) {}
+}
 
 /** Builds a catalog in one go, its related index included (tests, benches, tools). */
-export function buildCatalog(input: CatalogInput): Catalog {
+export function buildCatalog(input: CatalogInput): BuildingCatalog {
   const catalog = runToEnd(buildCatalogSteps(input));
   void catalog.related;
   return catalog;
 }
 
 /**
- * The build as steps (see time-slice.ts), so the store can run it in slices
- * between requests. The related and search indexes are left to build
- * afterwards: `startIndexing` runs them in the background; `relatedTo()`
+ * The build from scratch as steps (see time-slice.ts), so the store can run
+ * it in slices between requests. The related and search indexes are left to
+ * build afterwards: `startIndexing` runs them in the background; `relatedTo()`
  * and `searchIndex()` answer from an older catalog's (`input.fallback`) or
  * wait for them, `related` and `search()` finish them on the spot.
  */
 export function* buildCatalogSteps(input: CatalogInput): Steps<BuildingCatalog> {
-  const lists = input.sources.map((source) => input.snapshots.get(source.id)?.articles).filter((list) => list !== undefined);
-  const merged = yield* mergeArticleSteps(lists);
-  yield;
-  const articles = yield* sortArticleSteps(merged, NEWEST);
-  yield;
-  const byId = new Map<string, CatalogArticle>();
-  const byCanonicalUrl = new Map<string, CatalogArticle>();
-  const bySection = new Map<string, CatalogArticle[]>(input.sections.map((s) => [s.slug, []]));
-  const byLanguage = new Map<string, CatalogArticle[]>();
-  for (let index = 0; index < articles.length; index++) {
-    const article = articles[index]!;
-    byId.set(article.id, article);
-    if (article.merged) for (const url of article.merged.canonicalUrls) byCanonicalUrl.set(url, article);
-    else byCanonicalUrl.set(article.canonicalUrl, article);
-    bySection.get(article.section)?.push(article);
-    if (article.language) {
-      for (const range of languageRangesOf(article.language)) {
-        const list = byLanguage.get(range);
-        if (list) list.push(article);
-        else byLanguage.set(range, [article]);
-      }
-    }
-    if ((index & 1023) === 1023) yield;
+  const lists = new Map<string, readonly CatalogArticle[]>();
+  for (const source of input.sources) {
+    const articles = input.snapshots.get(source.id)?.articles;
+    if (articles) lists.set(source.id, articles);
   }
-  const tags = yield* countTags(articles, input.sections);
+  const { groups, stories } = yield* StoryGroups.build(
+    input.sources.map((source) => source.id),
+    lists,
+  );
+  yield;
+  const sorted = yield* sortArticleSteps(stories, NEWEST);
+  yield;
+  const parts = yield* partsFromSorted(sorted, input.sections);
+  const tagBook = yield* TagBook.build(sorted, input.sections);
   const fallback = input.fallback ?? null;
-  const related = new BackgroundSteps(RelatedIndex.build(articles), fallback?.built);
-  const search = new BackgroundSteps(SearchIndex.build(articles), fallback?.built);
-  // An older complete index, while this catalog's own is not done (the store schedules its build).
-  const olderRelated = (): RelatedIndex | null => (related.done ? null : (fallback?.related() ?? null));
-  const olderSearch = (): SearchIndex | null => (search.done ? null : (fallback?.search() ?? null));
+  const lineage = new CatalogLineage(
+    groups,
+    tagBook,
+    new LineageIndex(RelatedIndex.build(sorted, input.version), fallback?.built),
+    new LineageIndex(SearchIndex.build(sorted, input.version), fallback?.built),
+    fallback,
+    input.version,
+  );
+  return catalogOf(input, parts, tagBook.counts, lineage, null);
+}
+
+export interface CatalogChangeInput {
+  version: number;
+  now: number;
+  /** Each source whose content changed, with the articles it holds now (none for a source gone or failed). */
+  changedSources: ReadonlyMap<string, readonly CatalogArticle[]>;
+}
+
+/**
+ * The next version of a catalog, made from it by what changed in some
+ * sources: the stories those changes regroup, and only the lists, lookups,
+ * tag counts and index entries they touch. The catalog given must be the
+ * newest of its line (a RangeError otherwise): its line's groups and indexes
+ * are changed in place.
+ */
+export function changeCatalog(previous: BuildingCatalog, input: CatalogChangeInput): BuildingCatalog {
+  const { lineage } = previous;
+  if (lineage.head !== previous.version) {
+    throw new RangeError(`catalog v${previous.version} is not the newest of its line (v${lineage.head}): only the newest can change`);
+  }
+  let stories: StoryChange = { removed: [], added: [] };
+  for (const [sourceId, articles] of input.changedSources) {
+    stories = followedBy(stories, lineage.groups.replaceSource(sourceId, articles));
+  }
+  const parts = changeParts(previous.parts, stories, (url) => lineage.groups.storiesWithUrl(url));
+  const tags = lineage.tagBook.apply(stories);
+  lineage.related.update(stories, input.version);
+  lineage.search.update(stories, input.version);
+  lineage.head = input.version;
+  return catalogOf(
+    { version: input.version, now: input.now, sections: previous.sections, sources: previous.sources },
+    parts,
+    tags,
+    lineage,
+    { fromVersion: previous.version, stories },
+  );
+}
+
+/** A catalog version over its parts, answering from its line's indexes (or the fallback's while they build). */
+function catalogOf(
+  input: Pick<CatalogInput, "version" | "now" | "sections" | "sources">,
+  parts: CatalogParts,
+  tags: TagCounts,
+  lineage: CatalogLineage,
+  change: Catalog["change"],
+): BuildingCatalog {
+  const { version } = input;
+  const { byId } = parts;
+  const { fallback } = lineage;
+  // An older complete index, while this line's own is not built (the store schedules its build).
+  const olderRelated = (): RelatedIndex | null => (lineage.related.done ? null : (fallback?.related() ?? null));
+  const olderSearch = (): SearchIndex | null => (lineage.search.done ? null : (fallback?.search() ?? null));
   return {
-    version: input.version,
+    version,
     builtAt: new Date(input.now),
     sections: input.sections,
     sources: input.sources,
-    articles,
+    articles: parts.articles,
     byId,
-    byCanonicalUrl,
-    bySection,
-    byLanguage,
+    byCanonicalUrl: parts.byCanonicalUrl,
+    bySection: parts.bySection,
+    byLanguage: parts.byLanguage,
+    storiesPerSource: parts.storiesPerSource,
+    change,
+    parts,
+    lineage,
     get related() {
-      return related.result();
+      return lineage.related.result();
     },
     relatedTo: async (keys) => {
       const older = olderRelated();
       if (older && keys.every((key) => older.has(key.id) && byId.has(key.id))) {
-        return keys.map((key) => matchesIn(byId, older.relatedTo(key.id, key.first + FALLBACK_EXTRA_MATCHES), key.first));
+        return keys.map((key) => matchesIn(byId, older.relatedTo(key.id, key.first + EXTRA_MATCHES), key.first));
       }
-      const own = await related.whenDone();
-      return keys.map((key) => own.relatedTo(key.id, key.first));
+      const own = await lineage.related.whenDone();
+      // The line's index is kept in place: once ahead of this version, its matches are read through this catalog.
+      if (own.version === version) return keys.map((key) => own.relatedTo(key.id, key.first));
+      return keys.map((key) => matchesIn(byId, own.relatedTo(key.id, key.first + EXTRA_MATCHES), key.first));
     },
-    search: () => olderSearch() ?? search.result(),
+    search: () => olderSearch() ?? lineage.search.result(),
     searchIndex: () => {
       const older = olderSearch();
-      return older ? Promise.resolve(older) : search.whenDone();
+      return older ? Promise.resolve(older) : lineage.search.whenDone();
     },
-    tags,
-    tagByName: new Map(tags.map((tag) => [tag.name.toLowerCase(), tag])),
+    tags: tags.tags,
+    tagByName: tags.byName,
     startIndexing: () => {
-      related.start();
-      search.start();
+      lineage.related.start();
+      lineage.search.start();
     },
     pauseIndexing: () => {
-      related.stop();
-      search.stop();
+      lineage.related.stop();
+      lineage.search.stop();
     },
     get indexed() {
-      return related.done && search.done;
+      return lineage.related.done && lineage.search.done;
     },
   };
 }
 
-/** An older index's matches as this catalog's stories (the current version of each); those it no longer has are left out. */
-function matchesIn(byId: Map<string, CatalogArticle>, matches: readonly RelatedMatch[], first: number): RelatedMatch[] {
+/** An index's matches as this catalog's stories (its version of each); those it does not hold are left out. */
+function matchesIn(byId: Lookup<CatalogArticle>, matches: readonly RelatedMatch[], first: number): RelatedMatch[] {
   const out: RelatedMatch[] = [];
   for (const match of matches) {
     const article = byId.get(match.article.id);
-    if (article) out.push({ ...match, article });
+    if (article) out.push(article === match.article ? match : { ...match, article });
     if (out.length === first) break;
   }
   return out;
 }
-
-/**
- * A tag's counts while a catalog is built. Thousands of tags: per-section
- * counts are a small array by section number, and spellings are kept only
- * for a tag written more than one way (a Map or two per tag would cost more
- * than counting itself).
- */
-class TagTally implements TagCount {
-  count = 0;
-  readonly perSection: number[] = [];
-  /** Each spelling's count, once a second spelling is seen. */
-  spellings: Map<string, number> | null = null;
-
-  constructor(
-    public name: string,
-    private readonly sectionNumbers: Map<string, number>,
-  ) {}
-
-  add(spelling: string, section: number): void {
-    this.count++;
-    this.perSection[section] = (this.perSection[section] ?? 0) + 1;
-    if (this.spellings) this.spellings.set(spelling, (this.spellings.get(spelling) ?? 0) + 1);
-    else if (spelling !== this.name)
-      this.spellings = new Map([
-        [this.name, this.count - 1],
-        [spelling, 1],
-      ]);
-  }
-
-  countIn(section: string): number {
-    const number = this.sectionNumbers.get(section);
-    return number === undefined ? 0 : (this.perSection[number] ?? 0);
-  }
-
-  /** Settles the name on the spelling most articles use (ties: the first in collation order). */
-  settle(): this {
-    if (this.spellings) this.name = [...this.spellings].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))[0]![0];
-    this.spellings = null;
-    return this;
-  }
-}
-
-/** `localeCompare`'s order, from one collator made once. */
-const NAME_ORDER = new Intl.Collator();
-/** Tags sorted, or merged, between two yields of the tag sort. */
-const TAG_SORT_RUN = 512;
-
-function* countTags(articles: CatalogArticle[], sections: SectionConfig[]): Steps<TagCount[]> {
-  const sectionNumbers = new Map(sections.map((section, number) => [section.slug, number]));
-  const tags = new Map<string, TagTally>();
-  for (let index = 0; index < articles.length; index++) {
-    const article = articles[index]!;
-    if ((index & 511) === 511) yield;
-    let section = sectionNumbers.get(article.section);
-    if (section === undefined) sectionNumbers.set(article.section, (section = sectionNumbers.size));
-    for (const tag of article.tags) {
-      const key = lowerTag(tag);
-      let tally = tags.get(key);
-      if (!tally) tags.set(key, (tally = new TagTally(tag, sectionNumbers)));
-      tally.add(tag, section);
-    }
-  }
-  yield;
-  const counted = [...tags.values()].map((tally) => tally.settle());
-  yield;
-  // Thousands of tags, mostly tied on count and so compared by collation: too long for one step.
-  return yield* sortSteps(counted, (a, b) => b.count - a.count || NAME_ORDER.compare(a.name, b.name), TAG_SORT_RUN);
-}
-
-/**
- * Tags in lower case (the tag counts' keys), remembered by spelling: a
- * rebuild counts the same tags again, and a lookup of a string already
- * hashed costs less than lower-casing it anew. Thousands of spellings in
- * practice; cleared when it grows past MAX_TAG_SPELLINGS.
- */
-const lowerTags = new Map<string, string>();
-const MAX_TAG_SPELLINGS = 100_000;
-
-function lowerTag(tag: string): string {
-  let key = lowerTags.get(tag);
-  if (key === undefined) {
-    if (lowerTags.size >= MAX_TAG_SPELLINGS) lowerTags.clear();
-    lowerTags.set(tag, (key = tag.toLowerCase()));
-  }
-  return key;
-}
-
-/**
- * The language ranges that match a BCP 47 tag under RFC 4647 basic filtering
- * (§3.3.1), lower-cased: the tag itself and each prefix ending before a `-`
- * (`zh-Hant-TW`: `zh`, `zh-hant`, `zh-hant-tw`). Remembered by spelling: a
- * catalog holds a handful of distinct tags and every rebuild reads them again.
- */
-export function languageRangesOf(tag: string): readonly string[] {
-  let ranges = languageRanges.get(tag);
-  if (ranges === undefined) {
-    if (languageRanges.size >= MAX_LANGUAGE_SPELLINGS) languageRanges.clear();
-    const lower = tag.toLowerCase();
-    const found: string[] = [];
-    for (let end = lower.indexOf("-"); end > 0; end = lower.indexOf("-", end + 1)) found.push(lower.slice(0, end));
-    if (lower) found.push(lower);
-    languageRanges.set(tag, (ranges = found));
-  }
-  return ranges;
-}
-
-const languageRanges = new Map<string, readonly string[]>();
-const MAX_LANGUAGE_SPELLINGS = 10_000;

@@ -1,6 +1,7 @@
 import { NEWEST, OLDEST, oldestFromNewest, type ArticleOrderName } from "../catalog/article-order.ts";
 import { languageRangesOf, type Catalog } from "../catalog/catalog.ts";
 import { carriedBy, type CatalogArticle } from "../catalog/catalog-article.ts";
+import type { OrderedList } from "../persistent/ordered-list.ts";
 import type { ArticleSelection } from "./article-selection.ts";
 import { searchSelection } from "./search-selection.ts";
 
@@ -73,13 +74,14 @@ export function selectArticles(catalog: Catalog, filter: ArticleFilter): Article
     );
   }
   // Section and language have lists of their own (the catalog's indexes); with both, the shorter is read and tested for the other.
-  const inSection = section ? (catalog.bySection.get(section) ?? []) : null;
-  let list: CatalogArticle[];
-  if (!language) list = inSection ?? catalog.articles;
+  const inSection = section ? (catalog.bySection.get(section) ?? null) : undefined;
+  let list: OrderedList<CatalogArticle> | CatalogArticle[];
+  if (!language) list = inSection === undefined ? catalog.articles : (inSection ?? []);
   else {
-    const inLanguage = catalog.byLanguage.get(language) ?? [];
-    if (!inSection) list = inLanguage;
-    // An unknown section's list is empty, so never the longer one.
+    const inLanguage = catalog.byLanguage.get(language) ?? null;
+    if (inSection === undefined) list = inLanguage ?? [];
+    // An unknown section has no list: nothing matches.
+    else if (!inSection || !inLanguage) list = [];
     else if (inLanguage.length < inSection.length) list = inLanguage.filter((article) => article.section === section);
     else list = inSection.filter((article) => speaks(article, language));
   }
@@ -87,7 +89,7 @@ export function selectArticles(catalog: Catalog, filter: ArticleFilter): Article
   if (keep) list = list.filter(keep);
   // The catalog's lists are newest first already.
   return filter.orderBy === "OLDEST"
-    ? { list: oldestFromNewest(list, (article) => article.publishedAt), order: OLDEST, hitAt: null }
+    ? { list: oldestFromNewest(Array.isArray(list) ? list : list.toArray(), (article) => article.publishedAt), order: OLDEST, hitAt: null }
     : { list, order: NEWEST, hitAt: null };
 }
 
