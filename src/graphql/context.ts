@@ -77,7 +77,7 @@ class RequestLoaders implements Loaders {
   get related() {
     return (this.#related ??= new DataLoader<{ id: string; first: number }, readonly RelatedMatch[], string>(
       async (keys) => (await this.catalog()).relatedTo(keys),
-      { cacheKeyFn: (key) => `${key.id}:${key.first}` },
+      { cacheKeyFn: relatedKey },
     ));
   }
 
@@ -94,6 +94,10 @@ class RequestLoaders implements Loaders {
   }
 }
 
+function relatedKey(key: { id: string; first: number }): string {
+  return `${key.id}:${key.first}`;
+}
+
 /**
  * One request's context. `articleEvents` is the app's, handed down from the
  * wiring: every subscription of one app shares it, so each new story is
@@ -101,22 +105,26 @@ class RequestLoaders implements Loaders {
  */
 export function createContext(store: Store, articleEvents: ArticleEvents, onCatalog?: (catalog: Catalog) => void): GraphQLContext {
   let pending: Promise<Catalog> | null = null;
-  // `onCatalog` tells a response cache which catalog version an answer was built from.
-  const catalog = () =>
-    (pending ??= onCatalog
-      ? store.catalog().then((c) => {
-          onCatalog(c);
-          return c;
-        })
-      : store.catalog());
-  const loaders = new RequestLoaders(store, catalog);
-  return {
-    catalog,
+  const loaders = new RequestLoaders(store, () => context.catalog());
+  // Methods rather than named arrow functions: under tsx (esbuild's keepNames) each named closure
+  // made per request is renamed with a property definition, a cost every request would pay.
+  const context: GraphQLContext = {
+    catalog() {
+      // `onCatalog` tells a response cache which catalog version an answer was built from.
+      pending ??= onCatalog
+        ? store.catalog().then((c) => {
+            onCatalog(c);
+            return c;
+          })
+        : store.catalog();
+      return pending;
+    },
     loaders,
     articleEvents,
-    advanceTo: (next) => {
+    advanceTo(next) {
       pending = Promise.resolve(next);
       loaders.clearAll();
     },
   };
+  return context;
 }

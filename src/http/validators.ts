@@ -90,6 +90,20 @@ export function sortedKeys(value: unknown): unknown {
   );
 }
 
+/** `JSON.stringify(sortedKeys(value))` of a value parsed from JSON, without the sorted copy when every key is already in order (most variables are). */
+export function sortedJson(value: unknown): string {
+  return JSON.stringify(inKeyOrder(value) ? value : sortedKeys(value));
+}
+
+/** Whether every object in `value` lists its keys in the order `sortedKeys` would (an integer-like key out of that order says no). */
+function inKeyOrder(value: unknown): boolean {
+  if (value === null || typeof value !== "object") return true;
+  if (Array.isArray(value)) return value.every(inKeyOrder);
+  const keys = Object.keys(value);
+  for (let i = 1; i < keys.length; i++) if (keys[i - 1]! >= keys[i]!) return false;
+  return keys.every((key) => inKeyOrder((value as Record<string, unknown>)[key]));
+}
+
 /** Suffix of a variant's entity tag: strong tags must differ per encoding (RFC 9110 §8.8.3.3), and weak ones do too, consistently. */
 const TAG_SUFFIX: Record<Encoding, string> = { br: ".br", gzip: ".gz" };
 

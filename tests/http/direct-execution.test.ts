@@ -1,6 +1,18 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { createApp } from "../../src/http/server/app.ts";
-import { directParams } from "../../src/http/edge-cache/direct-execution.ts";
+import { createYoga } from "graphql-yoga";
+import { createApp, type RequestLimits } from "../../src/http/server/app.ts";
+import {
+  createDirectExecution,
+  type DirectExecutionOptions,
+  directParams,
+  type OperationMemo,
+} from "../../src/http/edge-cache/direct-execution.ts";
+import { EdgeExchange } from "../../src/http/edge-cache/contract.ts";
+import { createQueryCompiler } from "../../src/http/plugins/use-compiled-queries.ts";
+import { createQueryCostLimit } from "../../src/http/plugins/use-query-cost.ts";
+import { createContext } from "../../src/graphql/context.ts";
+import { schema } from "../../src/graphql/schema.ts";
+import type { ServerContext } from "../../src/http/types.ts";
 import { CACHE_STATUS_HEADER } from "../../src/http/edge-cache/edge-cache.ts";
 import { startFixtureServer } from "../helpers/fixture-server.ts";
 import { openGateway } from "../helpers/app-fetch.ts";
@@ -25,7 +37,7 @@ afterEach(async () => {
  * path a miss takes is what the test sees), and a plain Yoga app over the same
  * store to compare answers with.
  */
-async function setup(deps: { logger?: Logger } = {}) {
+async function setup(deps: { logger?: Logger } = {}, limits: RequestLimits = {}) {
   const upstream = await startFixtureServer({
     "/direct.rss": (_req, res) =>
       void res.writeHead(200, { "content-type": "application/rss+xml" }).end(rss(["Alpha story", "Beta story", "Gamma story"])),
@@ -33,11 +45,11 @@ async function setup(deps: { logger?: Logger } = {}) {
   const executedBy: string[] = [];
   const gateway = await openGateway(
     { sources: [{ id: "direct", name: "Direct", url: upstream.url("/direct.rss"), section: "technology", refreshSeconds: 60 }] },
-    { monotonicNow: () => 1_000_000, http: { edgeCache: { maxBytes: 1, onMiss: (by) => executedBy.push(by) } }, ...deps },
+    { monotonicNow: () => 1_000_000, http: { edgeCache: { maxBytes: 1, onMiss: (by) => executedBy.push(by) }, limits }, ...deps },
   );
   closers.push(gateway.close, upstream.close);
   await gateway.warmUp();
-  const plain = createApp({ store: gateway.store, articleEvents: gateway.articleEvents, edgeCache: false });
+  const plain = createApp({ store: gateway.store, articleEvents: gateway.articleEvents, edgeCache: false, limits });
   const send = async (init: {
     method: "GET" | "POST";
     body?: unknown;
@@ -197,6 +209,78 @@ describe("direct execution of known operations", () => {
     // Unexpected parameters are Yoga's to refuse, known document or not.
     const extra = await send({ method: "POST", body: { query, operationName: "A", unexpected: 1 } });
     expect([extra.by, extra.edge.status, extra.edge.body]).toEqual(["yoga", extra.yoga.status, extra.yoga.body]);
+  });
+});
+
+describe("prepared operations (compiled, run without envelop)", () => {
+  it("once envelop has run a document cleanly and compiled it, runs it alone; any other outcome goes back to envelop", async () => {
+    const { gateway } = await setup();
+    const compiler = createQueryCompiler();
+    const cost = createQueryCostLimit({ maxCost: 30 });
+    const context = (initial: ServerContext) => {
+      const exchange = initial.edge;
+      return createContext(gateway.store, gateway.articleEvents, exchange && ((catalog) => exchange.readCatalog(catalog)));
+    };
+    const yoga = createYoga<ServerContext>({ schema, context, plugins: [cost.plugin, compiler.plugin], maskedErrors: { isDev: false } });
+    let envelopRuns = 0;
+    const getEnveloped = (initial: ServerContext) => {
+      envelopRuns++;
+      return yoga.getEnveloped(initial);
+    };
+    const run = createDirectExecution({
+      yoga: { getEnveloped: getEnveloped as unknown as DirectExecutionOptions["yoga"]["getEnveloped"] },
+      prepared: { compiler, cost, context },
+    });
+    const memo: OperationMemo = {};
+    const ask = (variables: Record<string, unknown>, withMemo = true) => {
+      const serverContext = { edge: new EdgeExchange(null) };
+      return run({ query: PAGE, variables }, serverContext, withMemo ? memo : undefined).then((outcome) => ({ outcome, serverContext }));
+    };
+    // Interpreted twice, compiled on the third execution: prepared from then on.
+    for (const n of [1, 2, 3]) expect((await ask({ n })).outcome.kind).toBe("answer");
+    expect([envelopRuns, memo.prepared?.name]).toEqual([3, "Page"]);
+    const fast = await ask({ n: 4 });
+    expect(envelopRuns).toBe(3);
+    // The very answer envelop gives (compiled there too), and the exchange learned the catalog it read.
+    expect(fast.outcome).toEqual((await ask({ n: 4 }, false)).outcome);
+    expect(fast.serverContext.edge.catalog).toBe(await gateway.store.catalog());
+    envelopRuns = 0;
+    // A cost over the limit, variables that do not coerce, a page size the resolver refuses: each is envelop's to answer.
+    for (const variables of [{ n: 20 }, { n: "many" }, { n: 500 }, { n: 1, after: "not-a-cursor" }]) {
+      const { outcome } = await ask(variables);
+      expect(outcome.kind, JSON.stringify(variables)).toBe("result");
+    }
+    expect(envelopRuns).toBe(4);
+    const refused = await ask({ n: 20 });
+    expect(refused.outcome.kind === "result" && refused.outcome.result.errors?.[0]?.extensions.code).toBe("QUERY_TOO_COSTLY");
+  });
+
+  it("answers refusals and errors of a prepared operation as Yoga alone does, and counts each request once", async () => {
+    const { gateway, send } = await setup({}, { maxCost: 30 });
+    const query = PAGE.replace("query Page", "query Prepared");
+    const accepts = ["application/json", "application/graphql-response+json"];
+    const before = await scrape(gateway.url, gateway.fetch);
+    // Per media type, the first is Yoga's; then envelop runs the document, compiled from its third execution on.
+    for (const accept of accepts) {
+      for (const n of [1, 2, 3, 4]) {
+        const clean = await send({ method: "POST", body: { query, variables: { n } }, headers: { accept } });
+        expect([clean.edge.status, clean.edge.body]).toEqual([clean.yoga.status, clean.yoga.body]);
+      }
+    }
+    const variants = [{ n: 20 }, { n: "many" }, { n: 500 }, { n: 1, after: "not-a-cursor" }, {}];
+    for (const variables of variants) {
+      for (const accept of accepts) {
+        const answer = await send({ method: "POST", body: { query, variables }, headers: { accept } });
+        const where = `${JSON.stringify(variables)} ${accept}`;
+        expect([answer.by, answer.edge.status, answer.edge.body], where).toEqual(["direct", answer.yoga.status, answer.yoga.body]);
+        expect(answer.edge.headers["cache-control"], where).toBe("no-store");
+      }
+    }
+    const after = await scrape(gateway.url, gateway.fetch);
+    const delta = (outcome: string) =>
+      after.value("newsgate_graphql_operations_total", { operation: "Prepared", outcome }) -
+      before.value("newsgate_graphql_operations_total", { operation: "Prepared", outcome });
+    expect([delta("ok"), delta("error")]).toEqual([4 * accepts.length, variants.length * accepts.length]);
   });
 });
 

@@ -41,10 +41,10 @@ export class EdgeExchange {
     readonly req?: IncomingMessage,
   ) {}
 
-  /** Bound to the exchange: the GraphQL context calls it with the catalog the request reads. */
-  readonly readCatalog = (catalog: Catalog): void => {
+  /** The GraphQL context calls it with the catalog the request reads. */
+  readCatalog(catalog: Catalog): void {
     this.catalog = catalog;
-  };
+  }
 }
 
 /** The exchange a Yoga context or server context carries, if the request came through the edge cache. */

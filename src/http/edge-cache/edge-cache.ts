@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { stripIgnoredCharacters } from "graphql";
 import { LRUCache } from "lru-cache";
@@ -5,10 +6,10 @@ import type { Store } from "../../store/store.ts";
 import { compress, createCompressedBodies, MIN_COMPRESSED_BYTES, negotiateEncoding, type Encoding } from "../compression.ts";
 import { REQUEST_ID_HEADER } from "../server/request-log.ts";
 import { readRequestParams } from "../server/request-params.ts";
-import { encodedTag, type EntityTags, matchesIfNoneMatch, namesVariant, NO_STORE, publicMaxAge, sortedKeys } from "../validators.ts";
+import { encodedTag, type EntityTags, matchesIfNoneMatch, namesVariant, NO_STORE, publicMaxAge, sortedJson } from "../validators.ts";
 import { createVaryMemo, mergeVary } from "../../protocol/vary.ts";
 import { EdgeExchange } from "./contract.ts";
-import { directParams, type DirectExecution, type DirectParams } from "./direct-execution.ts";
+import { directParams, type DirectExecution, type DirectParams, type OperationMemo } from "./direct-execution.ts";
 
 /** Bytes of answers held, whatever their number. */
 export const DEFAULT_EDGE_CACHE_BYTES = 64 * 1024 * 1024;
@@ -67,6 +68,27 @@ export interface EdgeCacheOptions {
    * document written out: same entry, same ETag. @default none
    */
   persistedQueries?: (sha256: string) => string | null | Promise<string | null>;
+}
+
+/** An operation Yoga answered cleanly: the headers it answered with, and what direct execution remembers of it. */
+interface KnownOperation {
+  headers: Record<string, string>;
+  memo: OperationMemo;
+  /** Counted against the memo's bound: the parsed document `memo` may hold. */
+  documentChars: number;
+}
+
+/** What the edge cache remembers of a document text. */
+interface DocumentFacts {
+  /** Names the document in the keys of known operations, so they need not hold its text. */
+  id: number;
+  /**
+   * A digest of the document stripped of insignificant characters (a
+   * reformatted document has the same): it stands for the document in
+   * normalized keys, which are then short to build, hash and remember. Null
+   * when the document does not lex.
+   */
+  strippedDigest: string | null;
 }
 
 /** An answer as written to the client, from Yoga or from direct execution. */
@@ -132,27 +154,29 @@ export function createEdgeCache(options: EdgeCacheOptions) {
     direct,
     persistedQueries,
   } = options;
+  const endpointWithQuery = `${graphqlEndpoint}?`;
   // Each stored answer's br and gzip variants, made on the first request that takes that encoding; they go with their entry.
   const compressed = createCompressedBodies(Math.floor(maxBytes / 4));
   let nextEntryId = 0;
   const entries = new LRUCache<string, Entry>({
     maxSize: maxBytes,
     sizeCalculation: (entry, key) => entry.bytes + key.length + 256,
-    // Never more than the whole budget: lru-cache would keep an entry over maxSize that is under maxEntrySize.
+    // Never more than the whole budget: an entry over maxSize that is under maxEntrySize would be kept alone.
     maxEntrySize: Math.min(MAX_EDGE_ENTRY_BYTES, maxBytes),
   });
-  const strippedDocuments = new LRUCache<string, string>({
+  // What is worked out once per document text: a miss hashes its document once, and every key after that is short or made of parts made once.
+  const documents = new LRUCache<string, DocumentFacts>({
     max: MAX_NORMALIZED_DOCUMENTS,
     maxSize: MAX_REMEMBERED_DOCUMENT_CHARS,
-    // lru-cache refuses a size of 0 (the empty document).
-    sizeCalculation: (stripped, query) => query.length + stripped.length + 1,
+    sizeCalculation: (facts, query) => query.length + (facts.strippedDigest?.length ?? 0) + 1,
   });
-  // Operations Yoga answered cleanly, with the headers it answered with, less those that vary per answer.
-  const knownOperations = new LRUCache<string, Record<string, string>>({
+  let nextDocumentId = 0;
+  // Operations Yoga answered cleanly, with the headers it answered with (less those that vary per answer) and what direct execution remembers of them.
+  const knownOperations = new LRUCache<string, KnownOperation>({
     max: MAX_NORMALIZED_DOCUMENTS,
     maxSize: MAX_REMEMBERED_DOCUMENT_CHARS,
-    // The key holds the document; the headers are a few short strings.
-    sizeCalculation: (_headers, key) => key.length + 256,
+    // The key names its document by id; what direct execution remembers holds the parsed document (about twice its text).
+    sizeCalculation: (known, key) => known.documentChars + key.length + 256,
   });
   const seenOnce = new LRUCache<string, true>({
     max: MAX_SEEN_KEYS,
@@ -164,6 +188,8 @@ export function createEdgeCache(options: EdgeCacheOptions) {
   const varyWithAccept = createVaryMemo("Accept");
   /** For answers of 1 KB or more, which go compressed to clients that take br or gzip. */
   const varyWithAcceptEncoding = createVaryMemo("Accept, Accept-Encoding");
+  /** Every other merge of a Vary this cache writes: the same few pairs on every answer. */
+  const mergeVaryOf = createVaryMerges();
 
   /** Whether an answer under `key` is kept: on the key's second miss, or at once when an older answer was kept under it. */
   const admit = (key: string): boolean => {
@@ -184,26 +210,40 @@ export function createEdgeCache(options: EdgeCacheOptions) {
     );
   };
 
-  /** The operation without formatting: document stripped of insignificant characters, sorted variables. */
+  const factsOf = (query: string): DocumentFacts => {
+    let facts = documents.get(query);
+    if (facts === undefined) {
+      let strippedDigest: string | null;
+      try {
+        strippedDigest = createHash("sha256").update(stripIgnoredCharacters(query)).digest("base64url");
+      } catch {
+        strippedDigest = null;
+      }
+      facts = { id: nextDocumentId++, strippedDigest };
+      documents.set(query, facts);
+    }
+    return facts;
+  };
+
+  /**
+   * The operation without formatting: the document stripped of insignificant
+   * characters (by its digest), the method, Accept, the operation name and
+   * the variables with sorted keys. Lines: only the last two may hold a line
+   * break, and as JSON neither does.
+   */
   const normalize = (req: IncomingMessage, params: OperationParams | null, accept: string): string | null => {
     if (!params || typeof params.query !== "string" || params.extensions !== undefined) return null;
-    let stripped = strippedDocuments.get(params.query);
-    if (stripped === undefined) {
-      try {
-        stripped = stripIgnoredCharacters(params.query);
-      } catch {
-        return null;
-      }
-      strippedDocuments.set(params.query, stripped);
-    }
-    return JSON.stringify([req.method, stripped, sortedKeys(params.variables ?? {}), params.operationName ?? null, accept]);
+    const { strippedDigest } = factsOf(params.query);
+    if (strippedDigest === null) return null;
+    return `${strippedDigest}\n${req.method}\n${accept}\n${JSON.stringify(params.operationName ?? null)}\n${sortedJson(params.variables ?? {})}`;
   };
 
   /** Whether this request may go through the cache (else Yoga gets the node request untouched). */
   function accepts(req: IncomingMessage): boolean {
     if (req.method !== "GET" && req.method !== "POST") return false;
-    const path = (req.url ?? "").split("?")[0];
-    if (path !== graphqlEndpoint) return false;
+    const url = req.url ?? "";
+    // Its path (before any `?`) is the endpoint.
+    if (url !== graphqlEndpoint && !url.startsWith(endpointWithQuery)) return false;
     const accept = req.headers.accept ?? "";
     // GraphiQL's page, multipart (@defer/@stream) and SSE are Yoga's alone.
     if (/text\/html|multipart\/mixed|text\/event-stream/i.test(accept)) return false;
@@ -250,7 +290,7 @@ export function createEdgeCache(options: EdgeCacheOptions) {
     const parsed = req.method === "POST" && isPlainObject(params) ? params : null;
     const exchange = new EdgeExchange(parsed, req);
     const operation = direct ? directParams(params) : null;
-    const knownKey = operation ? knownOperationKey(req, operation, accept) : null;
+    const knownKey = operation ? knownOperationKey(factsOf(operation.query).id, req, operation, accept) : null;
     let answer = knownKey ? await answerDirectly(req, operation!, knownOperations.get(knownKey), exchange) : null;
     // A hash-only POST goes to Yoga with its document (parsed, see useEdgeExchange); a GET's hash Yoga resolves itself (useAutomaticPersistedQueries).
     onMiss?.(answer || exchange.result ? "direct" : "yoga");
@@ -259,21 +299,24 @@ export function createEdgeCache(options: EdgeCacheOptions) {
       // Answered cleanly: direct execution may answer this operation from now on, with these headers.
       if (knownKey && exchange.clean && answer.status === 200 && /json/i.test(answer.headers["content-type"] ?? "")) {
         const { etag: _etag, "cache-control": _cacheControl, ...headers } = answer.headers;
-        knownOperations.set(knownKey, headers);
+        knownOperations.set(knownKey, { headers, memo: {}, documentChars: 2 * operation!.query.length });
       }
     }
+    const json = /json/i.test(answer.headers["content-type"] ?? "");
     // Kept only when the catalog the answer read is still the current one and no source was read meanwhile.
     const current = store.currentCatalog();
     const cacheable =
       answer.status === 200 &&
-      /json/i.test(answer.headers["content-type"] ?? "") &&
+      json &&
       exchange.clean &&
       exchange.catalog !== null &&
       current === exchange.catalog &&
       generation === store.readGeneration &&
       answer.bytes <= MAX_EDGE_ENTRY_BYTES;
     let stored: Entry | null = null;
-    if (cacheable) {
+    // Under the normalized key alone when there is one: a repeat finds it there and adds its raw key then.
+    const key = cacheable ? ((normalizedKey ??= normalize(req, params, accept)) ?? rawKey) : null;
+    if (key !== null && admit(key)) {
       stored = {
         id: nextEntryId++,
         body: answer.body,
@@ -286,19 +329,14 @@ export function createEdgeCache(options: EdgeCacheOptions) {
         readGeneration:
           mentionsSourceStatus(req, body) || (persistedDocument !== null && /\bstatus\b/.test(persistedDocument)) ? generation : null,
       };
-      // Under the normalized key alone when there is one: a repeat finds it there and adds its raw key then.
-      normalizedKey ??= normalize(req, params, accept);
-      const key = normalizedKey ?? rawKey;
-      if (admit(key)) entries.set(key, stored);
+      entries.set(key, stored);
     }
     const encoding =
-      answer.bytes >= MIN_COMPRESSED_BYTES && answer.status !== 304 && /json/i.test(answer.headers["content-type"] ?? "")
-        ? negotiateEncoding(req.headers["accept-encoding"])
-        : null;
-    if (!encoding) return writeAnswer(req, res, answer, null, null);
+      answer.bytes >= MIN_COMPRESSED_BYTES && answer.status !== 304 && json ? negotiateEncoding(req.headers["accept-encoding"]) : null;
+    if (!encoding) return writeAnswer(req, res, answer, null, null, mergeVaryOf);
     // Compressed off the event loop; kept with the entry when the answer was kept, so the next hit in this encoding finds it.
     const bytes = stored ? await variant(stored, encoding) : await compress(encoding, answer.body);
-    writeAnswer(req, res, answer, encoding, bytes);
+    writeAnswer(req, res, answer, encoding, bytes, mergeVaryOf);
   }
 
   /** A stored answer's variant in an encoding: made on its first request, then kept (the same bytes every time after). */
@@ -315,11 +353,12 @@ export function createEdgeCache(options: EdgeCacheOptions) {
   async function answerDirectly(
     req: IncomingMessage,
     operation: DirectParams,
-    headers: Record<string, string> | undefined,
+    known: KnownOperation | undefined,
     exchange: EdgeExchange,
   ): Promise<Answer | null> {
-    if (!direct || !headers || (req.method === "GET" && req.headers["if-none-match"] !== undefined)) return null;
-    const outcome = await direct.run(operation, { edge: exchange, requestId: firstValue(req.headers[REQUEST_ID_HEADER]) });
+    if (!direct || !known || (req.method === "GET" && req.headers["if-none-match"] !== undefined)) return null;
+    const { headers, memo } = known;
+    const outcome = await direct.run(operation, { edge: exchange, requestId: firstValue(req.headers[REQUEST_ID_HEADER]) }, memo);
     if (outcome.kind === "result") exchange.result = outcome.result;
     if (outcome.kind !== "answer") return null;
     exchange.clean = true;
@@ -371,7 +410,7 @@ export function createEdgeCache(options: EdgeCacheOptions) {
       }
     } else {
       headers["cache-control"] = NO_STORE;
-      if (compressible) headers.vary = mergeVary(res.getHeader("vary"), "Accept-Encoding");
+      if (compressible) headers.vary = mergeVaryOf(res.getHeader("vary"), "Accept-Encoding");
     }
     if (encoding) {
       const ready = compressed.peek(String(entry.id), encoding);
@@ -390,7 +429,7 @@ export function createEdgeCache(options: EdgeCacheOptions) {
     serve,
     /** Characters of documents held by the memos of normalized and known documents (tests, diagnostics). */
     get documentChars() {
-      return strippedDocuments.calculatedSize + knownOperations.calculatedSize;
+      return documents.calculatedSize + knownOperations.calculatedSize;
     },
     /** Entries held (raw and normalized keys both count). */
     get size() {
@@ -404,6 +443,26 @@ export function createEdgeCache(options: EdgeCacheOptions) {
 }
 
 export type EdgeCache = ReturnType<typeof createEdgeCache>;
+
+type VaryMerge = (current: string | number | string[] | undefined, added: string) => string;
+
+/** Distinct pairs one memo of Vary merges remembers (the gate's, Yoga's and ours make a handful). */
+const MAX_MEMOIZED_VARY_MERGES = 100;
+
+/** `mergeVary`, remembered per pair of values. */
+function createVaryMerges(): VaryMerge {
+  const merges = new Map<string, string>();
+  return (current, added) => {
+    const key = `${String(current ?? "")}\n${added}`;
+    let merged = merges.get(key);
+    if (merged === undefined) {
+      merged = mergeVary(current, added);
+      if (merges.size >= MAX_MEMOIZED_VARY_MERGES) merges.clear();
+      merges.set(key, merged);
+    }
+    return merged;
+  };
+}
 
 interface OperationParams {
   query?: unknown;
@@ -492,18 +551,25 @@ function firstValue(header: string | string[] | undefined): string | undefined {
 }
 
 /** A miss's answer, as is or in `encoding` (`bytes`); a 304's tag names the variant the client holds. */
-function writeAnswer(req: IncomingMessage, res: ServerResponse, answer: Answer, encoding: Encoding | null, bytes: Buffer | null): void {
+function writeAnswer(
+  req: IncomingMessage,
+  res: ServerResponse,
+  answer: Answer,
+  encoding: Encoding | null,
+  bytes: Buffer | null,
+  mergeVaryOf: VaryMerge,
+): void {
   if (res.destroyed) return;
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(answer.headers))
-    headers[name] = name === "vary" ? mergeVary(res.getHeader("vary"), value) : value;
+    headers[name] = name === "vary" ? mergeVaryOf(res.getHeader("vary"), value) : value;
   headers[CACHE_STATUS_HEADER] = "miss";
   if (answer.status === 304 && headers.etag) {
     const accepted = negotiateEncoding(req.headers["accept-encoding"]);
     if (namesVariant(req.headers["if-none-match"], accepted)) headers.etag = encodedTag(headers.etag, accepted);
   }
   if (answer.bytes >= MIN_COMPRESSED_BYTES && /json/i.test(headers["content-type"] ?? ""))
-    headers.vary = mergeVary(headers.vary ?? res.getHeader("vary"), "Accept-Encoding");
+    headers.vary = mergeVaryOf(headers.vary ?? res.getHeader("vary"), "Accept-Encoding");
   if (encoding && bytes) {
     if (headers.etag) headers.etag = encodedTag(headers.etag, encoding);
     headers["content-encoding"] = encoding;
@@ -523,9 +589,12 @@ function textBody(body: string): Pick<Answer, "body" | "bytes"> {
 
 /**
  * What decides Yoga's answer to an operation besides its variables and the
- * catalog: the method, the document as sent, the operation name, and the
- * headers Yoga reads (Accept picks the media type; Origin, CORS when Yoga's is on).
+ * catalog: the method, the document as sent (named by its id in the edge
+ * cache's memo of documents), the operation name, and the headers Yoga reads
+ * (Accept picks the media type; Origin, CORS when Yoga's is on).
  */
-function knownOperationKey(req: IncomingMessage, operation: DirectParams, accept: string): string {
-  return JSON.stringify([req.method, operation.query, operation.operationName ?? null, accept, req.headers.origin ?? null]);
+function knownOperationKey(documentId: number, req: IncomingMessage, operation: DirectParams, accept: string): string {
+  const name = operation.operationName;
+  // What cannot hold a line break (an id, a method, header values; a header never holds a NUL) first, then the name, which can.
+  return `${documentId}\n${req.method}\n${accept}\n${req.headers.origin ?? "\0"}\n${name == null ? "-" : `+${name}`}`;
 }

@@ -37,10 +37,28 @@ type Compilation = { executions: number } | { compiled: CompiledQuery | null; op
  * Documents are the objects of Yoga's bounded parse cache, so what is kept per
  * document is bounded with it.
  */
-export function useCompiledQueries({
+export function useCompiledQueries(options: UseCompiledQueriesOptions = {}): Plugin {
+  return createQueryCompiler(options).plugin;
+}
+
+/** The compiled queries of one app: its Yoga plugin, and a look-up for direct execution (see `compiledFor`). */
+export interface QueryCompiler {
+  /** Compiles repeated queries and runs them compiled within Yoga (see `useCompiledQueries`). */
+  plugin: Plugin;
+  /**
+   * The compiled form of a document for a request naming `operationName`
+   * (none: the document's one operation), once the plugin has compiled it;
+   * null before then, and for documents it may not or could not compile.
+   * Never compiles nor counts an execution.
+   */
+  compiledFor(document: DocumentNode, operationName: string | null | undefined): CompiledQuery | null;
+}
+
+/** `useCompiledQueries`, with a look-up of what it compiled for other callers that execute (direct execution). */
+export function createQueryCompiler({
   compileAfterExecutions = DEFAULT_COMPILE_AFTER_EXECUTIONS,
   onCompiled,
-}: UseCompiledQueriesOptions = {}): Plugin {
+}: UseCompiledQueriesOptions = {}): QueryCompiler {
   const compilations = new WeakMap<DocumentNode, Compilation>();
 
   const compilationOf = (schema: GraphQLSchema, document: DocumentNode): Compilation => {
@@ -59,18 +77,23 @@ export function useCompiledQueries({
     return compiled;
   };
 
+  /** One compilation per document: a request naming another operation is left to the interpreter (which refuses it). */
+  const usable = (state: Compilation | undefined, operationName: string | null | undefined): CompiledQuery | null =>
+    state && "compiled" in state && (operationName == null || operationName === state.operationName) ? state.compiled : null;
+
   return {
-    onExecute({ args, executeFn, setExecuteFn }) {
-      const state = compilationOf(args.schema, args.document);
-      // One compilation per document: a request naming another operation is left to the interpreter (which refuses it).
-      if (!("compiled" in state) || !state.compiled || (args.operationName != null && args.operationName !== state.operationName)) return;
-      const { compiled } = state;
-      setExecuteFn((executionArgs) => {
-        const keep = (result: ExecutionResult) => (result.errors?.length ? executeFn(executionArgs) : result);
-        const result = compiled.query(executionArgs.rootValue, executionArgs.contextValue, executionArgs.variableValues);
-        return result instanceof Promise ? result.then(keep) : keep(result);
-      });
+    plugin: {
+      onExecute({ args, executeFn, setExecuteFn }) {
+        const compiled = usable(compilationOf(args.schema, args.document), args.operationName);
+        if (!compiled) return;
+        setExecuteFn((executionArgs) => {
+          const keep = (result: ExecutionResult) => (result.errors?.length ? executeFn(executionArgs) : result);
+          const result = compiled.query(executionArgs.rootValue, executionArgs.contextValue, executionArgs.variableValues);
+          return result instanceof Promise ? result.then(keep) : keep(result);
+        });
+      },
     },
+    compiledFor: (document, operationName) => usable(compilations.get(document), operationName),
   };
 }
 

@@ -12,6 +12,8 @@ export interface UseOperationMetricsOptions {
   now?: () => number;
   /** Whose key the partner gate accepted for a request (operation names are counted per client). @default none: by address */
   partnerOf?: RequestPartner;
+  /** Who each request's operations are counted against; share the app's. @default createMetricsClients(partnerOf) */
+  clientOf?: MetricsClients;
 }
 
 /**
@@ -25,7 +27,12 @@ export interface UseOperationMetricsOptions {
  * their result.
  * Register it first, so it sees requests that other plugins refuse.
  */
-export function useOperationMetrics({ metrics, now = () => performance.now(), partnerOf = noPartner }: UseOperationMetricsOptions): Plugin {
+export function useOperationMetrics({
+  metrics,
+  now = () => performance.now(),
+  partnerOf = noPartner,
+  clientOf = createMetricsClients(partnerOf),
+}: UseOperationMetricsOptions): Plugin {
   const inFlight = new WeakMap<Request, { started: number; operation: string | null; client: string | undefined }>();
   return {
     onParams({ params, request, context }) {
@@ -33,7 +40,7 @@ export function useOperationMetrics({ metrics, now = () => performance.now(), pa
       inFlight.set(request, {
         started: now(),
         operation: params.operationName ?? null,
-        client: metricsClient(requestOf(context), partnerOf),
+        client: clientOf(requestOf(context)),
       });
     },
     onParse({ context }) {
@@ -60,11 +67,28 @@ export function useOperationMetrics({ metrics, now = () => performance.now(), pa
  * Who a request's operation names are counted against (see
  * MAX_NEW_OPERATION_NAMES_PER_CLIENT): its partner, else its address as
  * anonymous budgets count it (an IPv6 /64), so minting names takes many hosts.
+ * Undefined for a request without a socket.
  */
-export function metricsClient(req: IncomingMessage | undefined, partnerOf: RequestPartner): string | undefined {
-  if (!req?.socket) return undefined;
-  const partner = partnerOf(req);
-  return partner ? `partner:${partner.name}` : `address:${clientAddress(req)}`;
+export type MetricsClients = (req: IncomingMessage | undefined) => string | undefined;
+
+/**
+ * The `MetricsClients` of one app. Each connection's address is worked out
+ * once (a kept-alive connection sends many requests, and the address is the
+ * socket's); whose key admitted a request is asked per request.
+ */
+export function createMetricsClients(partnerOf: RequestPartner): MetricsClients {
+  const addresses = new WeakMap<object, string>();
+  return (req) => {
+    if (!req?.socket) return undefined;
+    const partner = partnerOf(req);
+    if (partner) return `partner:${partner.name}`;
+    let address = addresses.get(req.socket);
+    if (address === undefined) {
+      address = `address:${clientAddress(req)}`;
+      addresses.set(req.socket, address);
+    }
+    return address;
+  };
 }
 
 /** The Node request: Yoga's node adapter puts it in the context; the edge cache's exchange carries it as `req` (when it does). */

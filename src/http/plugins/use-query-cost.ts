@@ -19,7 +19,25 @@ export interface UseQueryCostOptions extends Pick<QueryCostOptions, "defaultPage
  * Costs are remembered per document and the values of the variables a cost
  * reads (see `createQueryCostMemo`), so `$first: 100` is still judged as 100.
  */
-export function useQueryCost({ maxCost = DEFAULT_MAX_COST, ...costOptions }: UseQueryCostOptions = {}): Plugin {
+export function useQueryCost(options: UseQueryCostOptions = {}): Plugin {
+  return createQueryCostLimit(options).plugin;
+}
+
+/** The cost limit of one app: its Yoga plugin, and the same judgement for callers that execute without Yoga (direct execution). */
+export interface QueryCostLimit {
+  /** Refuses costly operations within Yoga (see `useQueryCost`). */
+  plugin: Plugin;
+  /** Whether the plugin would let this operation run, with the same remembered costs. */
+  allows(
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    operationName: string | null | undefined,
+    variables: Record<string, unknown> | null | undefined,
+  ): boolean;
+}
+
+/** `useQueryCost`, with its judgement (`allows`) for other callers. */
+export function createQueryCostLimit({ maxCost = DEFAULT_MAX_COST, ...costOptions }: UseQueryCostOptions = {}): QueryCostLimit {
   const measure = createQueryCostMemo(costOptions);
   // Subscriptions never execute as a whole (each event runs the selection again), so they are checked on subscribe.
   const check = ({ args, setResultAndStopExecution }: CostCheck) => {
@@ -36,7 +54,10 @@ export function useQueryCost({ maxCost = DEFAULT_MAX_COST, ...costOptions }: Use
       });
     }
   };
-  return { onExecute: check, onSubscribe: check };
+  return {
+    plugin: { onExecute: check, onSubscribe: check },
+    allows: (schema, document, operationName, variables) => measure(schema, document, operationName, variables) <= maxCost,
+  };
 }
 
 interface CostCheck {

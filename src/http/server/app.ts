@@ -11,7 +11,7 @@ import { createGraphiqlRenderer } from "../pages/graphiql-page.ts";
 import { useGraphiqlHeaders } from "../plugins/use-graphiql-headers.ts";
 import { createEdgeCache, type EdgeCacheOptions } from "../edge-cache/edge-cache.ts";
 import { useEdgeExchange } from "../edge-cache/contract.ts";
-import { useCompiledQueries } from "../plugins/use-compiled-queries.ts";
+import { createQueryCompiler } from "../plugins/use-compiled-queries.ts";
 import { sendJson, type Route } from "./routes.ts";
 import { createRequestPath } from "./request-path.ts";
 import { createFetchHandler, type FetchHandler } from "./fetch-adapter.ts";
@@ -27,14 +27,14 @@ import { usePersistedAllowList } from "../plugins/use-persisted-allow-list.ts";
 import { createApqStore, useAutomaticPersistedQueries } from "../plugins/use-automatic-persisted-queries.ts";
 import type { SharedOperationsStore } from "../plugins/shared-persisted-operations.ts";
 import { useResponseCompression } from "../plugins/use-response-compression.ts";
-import { useQueryCost, type UseQueryCostOptions } from "../plugins/use-query-cost.ts";
+import { createQueryCostLimit, type UseQueryCostOptions } from "../plugins/use-query-cost.ts";
 import { useRequestErrorCodes } from "../plugins/use-request-error-codes.ts";
 import { useRequestParams } from "./request-params.ts";
 import { useQueryLimits, type UseQueryLimitsOptions } from "../plugins/use-query-limits.ts";
 import { silentLogger, type Logger } from "../../log/logger.ts";
 import type { Metrics } from "../../ops/metrics.ts";
 import { withRequestLog } from "./request-log.ts";
-import { metricsClient, useOperationMetrics } from "../plugins/use-operation-metrics.ts";
+import { createMetricsClients, useOperationMetrics } from "../plugins/use-operation-metrics.ts";
 import { useUnexpectedErrorLog } from "../plugins/use-unexpected-error-log.ts";
 import type { ClaimUpgrade, PartnerGate, RequestPartner } from "../../partners/partner-gate.ts";
 
@@ -108,6 +108,7 @@ export function createApp({
   automaticPersistedQueries = {},
 }: AppDeps): App {
   const partnerOf: RequestPartner = gate?.partnerOf ?? (() => null);
+  const clientOf = createMetricsClients(partnerOf);
   const { maxRequestBodyBytes = DEFAULT_MAX_REQUEST_BODY_BYTES, maxDepth, maxAliases, maxTokens, maxDirectives, ...costLimits } = limits;
   // One set of tags for Yoga's GET answers and the edge cache's direct ones.
   const entityTags = createEntityTags(store);
@@ -117,12 +118,19 @@ export function createApp({
     automaticPersistedQueries && !persistedOperations
       ? createApqStore({ shared: automaticPersistedQueries.shared, schema: () => (servedSchema ??= yoga.getEnveloped({}).schema) })
       : null;
+  // Shared by their plugins and direct execution, which runs prepared operations without envelop.
+  const compiler = createQueryCompiler();
+  const cost = createQueryCostLimit(costLimits);
+  const contextOf = (initial: ServerContext): GraphQLContext => {
+    const exchange = initial.edge;
+    return createContext(store, articleEvents, exchange && ((catalog) => exchange.readCatalog(catalog)));
+  };
   // Order matters where plugins share a hook: the allow-list resolves a hash to its document
   // before the cache keys on the document; the limits see every document, listed or not.
   const plugins: Plugin[] = [
     useGraphiqlHeaders(),
     // First: they see every operation, refused ones too, and errors before Yoga masks them.
-    ...(metrics ? [useOperationMetrics({ metrics, partnerOf })] : []),
+    ...(metrics ? [useOperationMetrics({ metrics, clientOf })] : []),
     useUnexpectedErrorLog({ logger }),
     useHttpHygiene({ graphqlEndpoint: GRAPHQL_PATH, maxRequestBodyBytes }),
     // Strict query strings and form bodies, bounded variables, coded 400s: before the plugins that read parameters.
@@ -133,9 +141,9 @@ export function createApp({
     useHttpCaching({ store, graphqlEndpoint: GRAPHQL_PATH, entityTags }),
     useQueryLimits({ maxDepth, maxAliases, maxTokens, maxDirectives }),
     useRequestErrorCodes(),
-    useQueryCost(costLimits),
+    cost.plugin,
     useIncrementalDelivery(),
-    useCompiledQueries(),
+    compiler.plugin,
     // After useHttpCaching's onResponse, which sets the tag a compressed answer's variant is named from.
     useResponseCompression(),
     // Last: it reports the final result to the edge cache.
@@ -161,7 +169,7 @@ export function createApp({
     landingPage: false,
     // Unexpected errors never reach clients with their message or stack, whatever NODE_ENV says.
     maskedErrors: { isDev: false },
-    context: (initial) => createContext(store, articleEvents, initial.edge?.readCatalog),
+    context: contextOf,
     plugins,
     maxRequestBodySize: maxRequestBodyBytes,
     // No file uploads in this API, so no multipart request parser to attack.
@@ -201,10 +209,11 @@ export function createApp({
           : {
               run: createDirectExecution({
                 yoga,
+                prepared: { compiler, cost, context: contextOf },
                 onOperation:
                   metrics &&
                   ((operation, outcome, seconds, serverContext) =>
-                    metrics.graphqlOperation(operation, outcome, seconds, metricsClient(serverContext.edge?.req, partnerOf))),
+                    metrics.graphqlOperation(operation, outcome, seconds, clientOf(serverContext.edge?.req))),
               }),
               entityTags,
             },

@@ -24,17 +24,20 @@ export function createBadRequestError(code: string, message: string): GraphQLErr
 
 /**
  * Whether `value` nests objects and arrays deeper than `limit` levels
- * (a scalar is 0 levels, `{}` and `[]` 1). Iterative, so no depth can overflow
- * the stack; it stops at the first level over the limit.
+ * (a scalar is 0 levels, `{}` and `[]` 1). It recurses at most `limit`
+ * levels whatever the value's depth (it stops at the first level over the
+ * limit), so no value can overflow the stack, and it allocates nothing: it
+ * runs on every request's variables.
  */
 export function nestsDeeperThan(value: unknown, limit: number): boolean {
   if (value === null || typeof value !== "object") return false;
-  const stack: [unknown, number][] = [[value, 1]];
-  while (stack.length > 0) {
-    const [current, depth] = stack.pop()!;
-    if (depth > limit) return true;
-    for (const child of Object.values(current as object)) if (child !== null && typeof child === "object") stack.push([child, depth + 1]);
+  if (limit < 1) return true;
+  if (Array.isArray(value)) {
+    for (const child of value) if (nestsDeeperThan(child, limit - 1)) return true;
+    return false;
   }
+  for (const key in value)
+    if (Object.hasOwn(value, key) && nestsDeeperThan((value as Record<string, unknown>)[key], limit - 1)) return true;
   return false;
 }
 
