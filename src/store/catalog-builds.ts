@@ -250,14 +250,12 @@ function changedSources(
   snapshots: readonly SourceSnapshot[],
   limits: InPlaceLimits,
 ): Map<string, SourceSnapshot["articles"]> | null {
-  const hashes = key.hashesById();
-  if (hashes.size !== snapshots.length) return null;
+  const positions = key.changedIn(snapshots);
+  if (!positions) return null;
   const changed = new Map<string, SourceSnapshot["articles"]>();
   let items = 0;
-  for (const snapshot of snapshots) {
-    const was = hashes.get(snapshot.sourceId);
-    if (was === undefined) return null;
-    if (was === snapshot.contentHash) continue;
+  for (const position of positions) {
+    const snapshot = snapshots[position]!;
     changed.set(snapshot.sourceId, snapshot.articles);
     items += snapshot.articles.length + (catalog.storiesPerSource.get(snapshot.sourceId) ?? 0);
   }

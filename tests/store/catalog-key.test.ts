@@ -88,4 +88,50 @@ describe("CatalogKey", () => {
     // Ids and hashes are kept apart: no joining of them can make two keys alike.
     expect(CatalogKey.of(held([["a:1", "x"]])).equals(CatalogKey.of(held([["a", "1:x"]])))).toBe(false);
   });
+
+  it("says which sources' content changed, or that the sources themselves did", () => {
+    const key = CatalogKey.of(
+      held([
+        ["a", "1"],
+        ["b", "2"],
+        ["c", "3"],
+      ]),
+    );
+    expect(
+      key.changedIn(
+        held([
+          ["a", "1"],
+          ["b", "2"],
+          ["c", "3"],
+        ]),
+      ),
+    ).toEqual([]);
+    expect(
+      key.changedIn(
+        held([
+          ["a", "9"],
+          ["b", "2"],
+          ["c", "8"],
+        ]),
+      ),
+    ).toEqual([0, 2]);
+    // Another set or order of sources: no positions to compare.
+    expect(
+      key.changedIn(
+        held([
+          ["a", "1"],
+          ["c", "3"],
+          ["b", "2"],
+        ]),
+      ),
+    ).toBeNull();
+    expect(
+      key.changedIn(
+        held([
+          ["a", "1"],
+          ["b", "2"],
+        ]),
+      ),
+    ).toBeNull();
+  });
 });

@@ -98,13 +98,26 @@ export class FeedCache {
    */
   async getAll(sources: readonly SourceConfig[]): Promise<SourceSnapshot[]> {
     const found = { hit: 0, stale: 0, miss: 0 };
-    const snapshots = await Promise.all(
-      sources.map(async (source) => {
-        const { snapshot, result } = await this.lookUp(source);
-        found[result]++;
-        return snapshot;
-      }),
-    );
+    const snapshots: SourceSnapshot[] = new Array(sources.length);
+    let waiting: Promise<void>[] | null = null;
+    for (let i = 0; i < sources.length; i++) {
+      const source = sources[i]!;
+      // A fresh snapshot is taken as it is, without a promise: with thousands of sources, a promise
+      // per source cost more than the catalog's change that a request after a refresh waits for.
+      const fresh = this.cache.getRemainingTTL(source.id) > 0 ? this.cache.get(source.id) : undefined;
+      if (fresh) {
+        snapshots[i] = fresh;
+        found.hit++;
+        continue;
+      }
+      (waiting ??= []).push(
+        this.lookUp(source).then(({ snapshot, result }) => {
+          snapshots[i] = snapshot;
+          found[result]++;
+        }),
+      );
+    }
+    if (waiting) await Promise.all(waiting);
     for (const result of ["hit", "stale", "miss"] as const) if (found[result] > 0) this.onLookup?.(result, found[result]);
     return snapshots;
   }
