@@ -8,6 +8,8 @@ declare module "autocannon" {
       body?: string | Buffer;
       /** Called before each request is sent; returns the request to send. */
       setupRequest?: (request: Request, context: Record<string, unknown>) => Request;
+      /** Called with each answer: its status, its body as text and its headers as sent (a repeated one as an array). */
+      onResponse?: (status: number, body: string, context: Record<string, unknown>, headers: Record<string, string | string[]>) => void;
     }
     interface Options {
       url: string;

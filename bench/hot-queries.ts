@@ -48,7 +48,7 @@ interface Variant {
   request: LoadRequest;
 }
 
-function post(body: unknown): LoadRequest {
+export function post(body: unknown): LoadRequest {
   return {
     method: "POST",
     path: GRAPHQL_PATH,
@@ -92,7 +92,7 @@ function missBody(n: number, articleIds: string[], sections: string[]): string {
   return JSON.stringify({ query: MISS_LIST_QUERY, variables: { first: 1 + (k % 30), section, until } });
 }
 
-interface Answer {
+export interface Answer {
   status: number;
   contentType: string;
   /** The bytes as sent (compressed when `contentEncoding` says so). */
@@ -130,7 +130,7 @@ function decodedText(answer: Answer): string {
 }
 
 /** The gateway's answer to a request, checked: 200, JSON data, no errors. */
-async function goodAnswer(url: string, request: LoadRequest, body?: string): Promise<Answer> {
+export async function goodAnswer(url: string, request: LoadRequest, body?: string): Promise<Answer> {
   const answer = await ask(url, request, body);
   const parsed = JSON.parse(decodedText(answer)) as { data?: unknown; errors?: unknown };
   if (answer.status !== 200 || parsed.errors || !parsed.data) {
@@ -155,7 +155,7 @@ function canonical(value: unknown): unknown {
   );
 }
 
-async function setBareBody(bare: BenchChild, bareUrl: string, answer: Answer, request: LoadRequest): Promise<void> {
+export async function setBareBody(bare: BenchChild, bareUrl: string, answer: Answer, request: LoadRequest): Promise<void> {
   await bare.ask(
     { type: "body", contentType: answer.contentType, contentEncoding: answer.contentEncoding, base64: answer.bytes.toString("base64") },
     "body-set",
@@ -172,13 +172,13 @@ function cpuPerRequest(result: InterleavedResult, name: string): number | null {
 }
 
 /** The baseline's CPU per request (the bare server's unless named) ÷ the named server's (see `Row.cpuRatio`); null when either was not read. */
-function cpuRatio(result: InterleavedResult, name: string, baseline = "bare"): number | null {
+export function cpuRatio(result: InterleavedResult, name: string, baseline = "bare"): number | null {
   const base = cpuPerRequest(result, baseline);
   const server = cpuPerRequest(result, name);
   return base === null || server === null ? null : Math.round((base / server) * 1000) / 1000;
 }
 
-function details(result: InterleavedResult) {
+export function details(result: InterleavedResult) {
   return Object.fromEntries(
     [...result.runs].map(([name, runs]) => {
       const cpu = cpuPerRequest(result, name);
@@ -198,7 +198,7 @@ function details(result: InterleavedResult) {
   );
 }
 
-function summary(result: InterleavedResult): string {
+export function summary(result: InterleavedResult): string {
   return [...result.medians]
     .map(([name, rps]) => `${name} ${Math.round(rps)} req/s (${cpuPerRequest(result, name)?.toFixed(0) ?? "?"} µs CPU/req)`)
     .join(", ");

@@ -13,6 +13,8 @@ export interface LoadRequest {
   body?: string;
   /** Makes the body of every request (a stream of distinct queries); overrides `body`. */
   nextBody?: () => string;
+  /** Sees every answer (status, body, headers as sent), for checks and tallies; it costs the load generator a call per answer. */
+  onResponse?: (status: number, body: string, headers: Record<string, string | string[]>) => void;
 }
 
 export interface LoadResult {
@@ -42,7 +44,7 @@ export function processCpuSeconds(pid: number): number | null {
 
 /** One autocannon run of `seconds` against `url` with `connections` keep-alive connections; `pid` is the server's. */
 export async function runLoad(url: string, request: LoadRequest, seconds: number, connections: number, pid?: number): Promise<LoadResult> {
-  const nextBody = request.nextBody;
+  const { nextBody, onResponse } = request;
   const serverCpuBefore = pid === undefined ? null : processCpuSeconds(pid);
   const selfBefore = process.cpuUsage();
   const result = await autocannon({
@@ -59,6 +61,12 @@ export async function runLoad(url: string, request: LoadRequest, seconds: number
         headers: request.headers,
         ...(request.body === undefined ? {} : { body: request.body }),
         ...(nextBody ? { setupRequest: (sent: autocannon.Request) => ({ ...sent, body: nextBody() }) } : {}),
+        ...(onResponse
+          ? {
+              onResponse: (status: number, body: string, _context: unknown, headers: Record<string, string | string[]>) =>
+                onResponse(status, body, headers),
+            }
+          : {}),
       },
     ],
   });
@@ -94,17 +102,29 @@ export interface InterleavedResult {
  * Runs the contenders in turn (A B A B … over `rounds`), after one unmeasured
  * warm-up run each, so a slow minute of a shared machine weighs on all of
  * them alike; the median of each contender's rounds is its figure.
+ *
+ * `request` may be made per contender (each its own stream of bodies, or its
+ * own tally of answers), and `afterWarmup` runs between the warm-ups and the
+ * first round (to read counters the rounds alone should move).
  */
 export async function interleave(
   contenders: Contender[],
-  request: LoadRequest,
-  { rounds, seconds, warmupSeconds, connections }: { rounds: number; seconds: number; warmupSeconds: number; connections: number },
+  request: LoadRequest | ((contender: Contender) => LoadRequest),
+  {
+    rounds,
+    seconds,
+    warmupSeconds,
+    connections,
+    afterWarmup,
+  }: { rounds: number; seconds: number; warmupSeconds: number; connections: number; afterWarmup?: () => Promise<void> },
 ): Promise<InterleavedResult> {
-  for (const contender of contenders) await runLoad(contender.url, request, warmupSeconds, connections);
+  const requestOf = typeof request === "function" ? request : () => request;
+  for (const contender of contenders) await runLoad(contender.url, requestOf(contender), warmupSeconds, connections);
+  await afterWarmup?.();
   const runs = new Map<string, LoadResult[]>(contenders.map((c) => [c.name, []]));
   for (let round = 0; round < rounds; round++) {
     for (const contender of contenders)
-      runs.get(contender.name)!.push(await runLoad(contender.url, request, seconds, connections, contender.pid));
+      runs.get(contender.name)!.push(await runLoad(contender.url, requestOf(contender), seconds, connections, contender.pid));
   }
   const medians = new Map([...runs].map(([name, results]) => [name, median(results.map((r) => r.requestsPerSecond))]));
   return { runs, medians };

@@ -34,7 +34,7 @@ export interface BenchOptions {
   profile: boolean;
 }
 
-export const SCENARIO_GROUPS = ["hot", "misses", "cold", "warm", "upstream", "catalog"] as const;
+export const SCENARIO_GROUPS = ["hot", "misses", "traffic", "cold", "warm", "upstream", "catalog", "change"] as const;
 export type ScenarioGroup = (typeof SCENARIO_GROUPS)[number];
 
 const PRESETS = {
@@ -74,7 +74,7 @@ const PRESETS = {
   },
 } as const;
 
-export const USAGE = `npm run bench -- [--quick] [--smoke] [--rounds N] [--seconds S] [--sources N] [--articles N] [--only hot,misses,cold,warm,upstream,catalog] [--profile] [--out FILE]`;
+export const USAGE = `npm run bench -- [--quick] [--smoke] [--rounds N] [--seconds S] [--sources N] [--articles N] [--only hot,misses,traffic,cold,warm,upstream,catalog,change] [--profile] [--out FILE]`;
 
 export function readOptions(argv: string[], defaultOut: string): BenchOptions {
   const { values } = parseArgs({

@@ -186,7 +186,8 @@ export class BenchChild {
   /** Asks the child to exit (a `stop` message, then SIGTERM, then SIGKILL) and waits until it has. */
   async stop(): Promise<void> {
     if (this.exited) return;
-    if (this.process.connected) this.process.send({ type: "stop" });
+    // A child exiting on its own may close the channel under this send: the callback takes that error.
+    if (this.process.connected) this.process.send({ type: "stop" }, () => undefined);
     const term = setTimeout(() => this.process.kill("SIGTERM"), STOP_GRACE_MS);
     const kill = setTimeout(() => this.process.kill("SIGKILL"), 2 * STOP_GRACE_MS);
     await this.exitPromise;

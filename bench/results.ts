@@ -4,7 +4,7 @@ import type { Placement } from "./processes.ts";
 /** A number with its unit, as the table shows it. */
 export interface Figure {
   value: number;
-  unit: "req/s" | "ms" | "B/article" | "s" | "reads";
+  unit: "req/s" | "ms" | "B/article" | "s" | "reads" | "requests";
   /** What the figure is, e.g. "bare node:http". */
   label: string;
 }
@@ -130,6 +130,8 @@ export function formatFigure({ value, unit }: Pick<Figure, "value" | "unit">): s
       return `${formatNumber(value, 1)} s`;
     case "reads":
       return `${formatNumber(value, 0)} reads`;
+    case "requests":
+      return `${formatNumber(value, 0)} requests`;
   }
 }
 

@@ -6,9 +6,11 @@
  */
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
+import { runCatalogChangeScenarios } from "./catalog-change.ts";
 import { runCatalogScenarios } from "./catalog-scenarios.ts";
 import { runColdStartScenarios } from "./cold-start.ts";
 import { runHttpScenarios } from "./hot-queries.ts";
+import { runTrafficScenario } from "./mixed-traffic.ts";
 import { runUpstreamScenario } from "./upstream-reads.ts";
 import { runWarmRestartScenario } from "./warm-restart.ts";
 import { readOptions, USAGE, type BenchOptions, type ScenarioGroup } from "./options.ts";
@@ -22,10 +24,12 @@ type Runner = (options: BenchOptions, placement: Placement, log: (line: string) 
 /** In order: the HTTP scenarios first, while the machine is coolest; the catalog, the longest, last. */
 const STAGES: { name: string; groups: ScenarioGroup[]; run: Runner }[] = [
   { name: "hot queries and cache misses", groups: ["hot", "misses"], run: runHttpScenarios },
+  { name: "real traffic", groups: ["traffic"], run: runTrafficScenario },
   { name: "cold start and stalls", groups: ["cold"], run: runColdStartScenarios },
   { name: "warm restart", groups: ["warm"], run: runWarmRestartScenario },
   { name: "upstream reads", groups: ["upstream"], run: runUpstreamScenario },
   { name: "memory and indexes", groups: ["catalog"], run: runCatalogScenarios },
+  { name: "a catalog that changes in place", groups: ["change"], run: runCatalogChangeScenarios },
 ];
 
 async function main(): Promise<void> {

@@ -97,7 +97,7 @@ export function syntheticArticle(text: TextGenerator, { sourceId, section, n, pu
   };
 }
 
-function syntheticSnapshot(sourceId: string, articles: Article[], now: number): SourceSnapshot {
+export function syntheticSnapshot(sourceId: string, articles: Article[], now: number): SourceSnapshot {
   return {
     sourceId,
     articles,

@@ -13,15 +13,12 @@
  * parsed (the gateway counts it as not modified) nor merged (its catalog
  * version does not move).
  */
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import type { BenchOptions } from "./options.ts";
-import { BenchChild, type ChildMessage, type Placement } from "./processes.ts";
+import type { ChildMessage, Placement } from "./processes.ts";
 import { runLoad } from "./load.ts";
 import { row, type Row } from "./results.ts";
-import { BENCH_SECTIONS } from "./synthetic-articles.ts";
 import { ACCEPT, GRAPHQL_PATH } from "./hot-queries.ts";
+import { startUpstreamGateway } from "./upstream-gateway.ts";
 import { JITTER } from "../src/store/source-cache/refresh-policy.ts";
 
 /** Per mode: the sources' TTL, how many TTLs the clients keep asking, and how many clients (the issue's 200). */
@@ -92,29 +89,15 @@ async function gatewayCounts(url: string): Promise<{ notModified: number; parsed
 export async function runUpstreamScenario(options: BenchOptions, placement: Placement, log: (line: string) => void): Promise<Row[]> {
   const { ttlSeconds, ttls, clients } = SIZES[options.mode];
   const ttlMs = ttlSeconds * 1000;
-  const dir = await mkdtemp(path.join(tmpdir(), "newsgate-bench-upstream-"));
-  const upstreams = new BenchChild("upstreams.ts", {
-    core: placement.pinned ? placement.loadCore : null,
-    args: ["--count", String(options.sources), "--items", String(ITEMS), "--delay", String(UPSTREAM_DELAY_MS), "--unchanged"],
+  const served = await startUpstreamGateway(placement, {
+    sources: options.sources,
+    items: ITEMS,
+    delayMs: UPSTREAM_DELAY_MS,
+    unchanged: true,
+    refreshSeconds: ttlSeconds,
   });
-  const children = [upstreams];
+  const { upstreams, gateway, url } = served;
   try {
-    const ready = await upstreams.next("ready", 120_000);
-    const urls = ready.urls as string[];
-    const file = path.join(dir, "sources.json");
-    const sources = urls.map((url, i) => ({
-      id: `upstream-${i}`,
-      name: `Upstream ${i}`,
-      url,
-      section: BENCH_SECTIONS[i % BENCH_SECTIONS.length]!.slug,
-      refreshSeconds: ttlSeconds,
-    }));
-    await writeFile(file, JSON.stringify({ sections: BENCH_SECTIONS, sources }));
-    const gateway = new BenchChild("gateway-server.ts", { core: null, args: ["--sources", file] });
-    children.push(gateway);
-    const { url } = (await gateway.next("ready", 120_000)) as unknown as { url: string };
-    gateway.pin(placement.pinned ? placement.serverCore : null);
-
     const before = await upstreams.ask<UpstreamReads>({ type: "reads" }, "reads");
     const gatewayBefore = await gatewayCounts(url);
     const request = {
@@ -192,7 +175,6 @@ export async function runUpstreamScenario(options: BenchOptions, placement: Plac
       }),
     ];
   } finally {
-    await Promise.all(children.map((child) => child.stop()));
-    await rm(dir, { recursive: true, force: true });
+    await served.close();
   }
 }

@@ -21,6 +21,10 @@ const ROW_IDS = [
   "misses.post-yoga",
   "misses.post-peer",
   "misses.post-vs-peer",
+  "traffic.throughput",
+  "traffic.p99",
+  "traffic.edge-hits",
+  "traffic.clean",
   "cold-start",
   "cold-start.floor",
   "cold-start.all-cores",
@@ -32,11 +36,16 @@ const ROW_IDS = [
   "memory",
   "index.related",
   "index.search",
+  "change.cpu.2000",
+  "change.cpu.10000",
+  "change.cpu-growth",
+  "change.visible",
+  "change.heap",
 ];
 /** Rows made only where the bench can pin processes to cores (taskset and two cores or more). */
 const PINNED_ONLY = new Set(["cold-start.all-cores"]);
-/** The smoke run takes about 25 s on a quiet 2-core machine; a shared one is slower. */
-const SMOKE_TIMEOUT_MS = 90_000;
+/** The smoke run takes about 60 s on a quiet 2-core machine; a shared one is slower. */
+const SMOKE_TIMEOUT_MS = 180_000;
 
 let dir: string | null = null;
 afterAll(async () => {
