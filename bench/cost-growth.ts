@@ -56,9 +56,9 @@ export function growthTable(results: readonly CatalogChangeResult[]): string {
   return lines.join("\n");
 }
 
-const WIDTH = 720;
+const WIDTH = 860;
 const HEIGHT = 420;
-const MARGIN = { left: 70, right: 250, top: 40, bottom: 50 };
+const MARGIN = { left: 70, right: 330, top: 40, bottom: 50 };
 const COLOURS = ["#1b6ca8", "#d1495b", "#edae49", "#00798c", "#66a182", "#8d6a9f", "#2e4057", "#9a8c98"];
 
 /** Each measure as a multiple of its value at the smallest catalog, on log–log axes: a flat line costs the same at every size. */
@@ -74,10 +74,11 @@ export function growthSvg(results: readonly CatalogChangeResult[]): string {
   const y = (growth: number) => MARGIN.top + plotH - (plotH * Math.log(growth / yMin)) / Math.log(yMax / yMin);
   const parts: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${HEIGHT}" viewBox="0 0 ${WIDTH} ${HEIGHT}" font-family="sans-serif" font-size="12">`,
+    `<title>How cost grows with the catalog: ${SERIES.map((series, i) => `${series.name} ×${growths[i]!.at(-1)!.toFixed(2)}`).join(", ")}, from ${xs[0]!.toLocaleString("en-US")} to ${xs.at(-1)!.toLocaleString("en-US")} articles</title>`,
     `<rect width="${WIDTH}" height="${HEIGHT}" fill="#fff"/>`,
     `<text x="${MARGIN.left}" y="22" font-size="14" font-weight="bold">How cost grows with the catalog (each measure ÷ its value at ${xs[0]!.toLocaleString("en-US")} articles)</text>`,
   ];
-  for (const growth of [0.5, 1, 2, 5, 10, 20, 50, 100].filter((g) => g >= yMin && g <= yMax)) {
+  for (const growth of [0.5, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000].filter((g) => g >= yMin && g <= yMax)) {
     parts.push(
       `<line x1="${MARGIN.left}" x2="${MARGIN.left + plotW}" y1="${y(growth).toFixed(1)}" y2="${y(growth).toFixed(1)}" stroke="${growth === 1 ? "#888" : "#e5e5e5"}"/>`,
       `<text x="${MARGIN.left - 8}" y="${(y(growth) + 4).toFixed(1)}" text-anchor="end">${growth}×</text>`,

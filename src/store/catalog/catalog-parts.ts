@@ -1,6 +1,5 @@
-import { Map as PersistentMap } from "immutable";
-
 import type { SectionConfig } from "../../config/sources-file.ts";
+import { HashMapBuilder, PersistentHashMap } from "../persistent/hash-map.ts";
 import { OrderedList } from "../persistent/ordered-list.ts";
 import type { Steps } from "../sliced/time-slice.ts";
 import { canonicalUrlsOf, type CatalogArticle, sourceIdsOf } from "./catalog-article.ts";
@@ -31,9 +30,9 @@ export function compareStories(a: CatalogArticle, b: CatalogArticle): number {
 export interface CatalogParts {
   /** Newest first; articles without a date last. */
   readonly articles: OrderedList<CatalogArticle>;
-  readonly byId: PersistentMap<string, CatalogArticle>;
+  readonly byId: PersistentHashMap<CatalogArticle>;
   /** Each canonical URL to the story seen under it; a URL two stories share (two items of one source) names the later in `articles`. */
-  readonly byCanonicalUrl: PersistentMap<string, CatalogArticle>;
+  readonly byCanonicalUrl: PersistentHashMap<CatalogArticle>;
   /** Every configured section's stories, newest first (empty for a section with none). */
   readonly bySection: ReadonlyMap<string, OrderedList<CatalogArticle>>;
   /**
@@ -44,7 +43,7 @@ export interface CatalogParts {
    */
   readonly byLanguage: ReadonlyMap<string, OrderedList<CatalogArticle>>;
   /** How many stories each source carried (a story several sources carry counts for each); sources with none are absent. */
-  readonly storiesPerSource: PersistentMap<string, number>;
+  readonly storiesPerSource: PersistentHashMap<number>;
 }
 
 /** The parts of a catalog from its stories already sorted by `compareStories`, yielding every thousand stories or so. */
@@ -76,7 +75,7 @@ export function* partsFromSorted(sorted: readonly CatalogArticle[], sections: re
     byCanonicalUrl,
     bySection: new Map([...inSection].map(([slug, stories]) => [slug, listOf(stories)])),
     byLanguage: new Map([...inLanguage].map(([range, stories]) => [range, listOf(stories)])),
-    storiesPerSource: PersistentMap(perSource),
+    storiesPerSource: PersistentHashMap.from(perSource, perSource.size),
   };
 }
 
@@ -84,15 +83,14 @@ export function* partsFromSorted(sorted: readonly CatalogArticle[], sections: re
 function* persistentMapOf<V>(
   stories: readonly CatalogArticle[],
   put: (story: CatalogArticle, set: (key: string, value: V) => void) => void,
-): Steps<PersistentMap<string, V>> {
-  let map = PersistentMap<string, V>().asMutable();
-  const set = (key: string, value: V) => void map.set(key, value);
+): Steps<PersistentHashMap<V>> {
+  const builder = new HashMapBuilder<V>(stories.length);
+  const set = (key: string, value: V) => builder.set(key, value);
   for (let index = 0; index < stories.length; index++) {
     put(stories[index]!, set);
     if ((index & 4095) === 4095) yield;
   }
-  map = map.asImmutable();
-  return map;
+  return builder.build();
 }
 
 /**
@@ -108,31 +106,32 @@ export function changeParts(
   const { removed, added } = change;
   if (removed.length === 0 && added.length === 0) return parts;
   const articles = parts.articles.with({ remove: removed, insert: added });
-  const byId = parts.byId.withMutations((map) => {
-    for (const story of removed) if (map.get(story.id) === story) map.delete(story.id);
-    for (const story of added) map.set(story.id, story);
+  const byId = parts.byId.with({
+    remove: removed.filter((story) => parts.byId.get(story.id) === story).map((story) => story.id),
+    set: added.map((story) => [story.id, story] as const),
   });
   const urls = new Set<string>();
   for (const story of removed) for (const url of canonicalUrlsOf(story)) urls.add(url);
   for (const story of added) for (const url of canonicalUrlsOf(story)) urls.add(url);
-  const byCanonicalUrl = parts.byCanonicalUrl.withMutations((map) => {
-    for (const url of urls) {
-      let last: CatalogArticle | null = null;
-      for (const story of storiesWithUrl(url)) if (!last || compareStories(story, last) > 0) last = story;
-      if (last) map.set(url, last);
-      else map.delete(url);
-    }
-  });
-  const storiesPerSource = parts.storiesPerSource.withMutations((map) => {
-    const count = (story: CatalogArticle, by: 1 | -1) => {
-      for (const sourceId of sourceIdsOf(story)) {
-        const left = (map.get(sourceId) ?? 0) + by;
-        if (left > 0) map.set(sourceId, left);
-        else map.delete(sourceId);
-      }
-    };
-    for (const story of removed) count(story, -1);
-    for (const story of added) count(story, 1);
+  const gone: string[] = [];
+  const now: (readonly [string, CatalogArticle])[] = [];
+  for (const url of urls) {
+    let last: CatalogArticle | null = null;
+    for (const story of storiesWithUrl(url)) if (!last || compareStories(story, last) > 0) last = story;
+    if (last) now.push([url, last]);
+    else gone.push(url);
+  }
+  const byCanonicalUrl = parts.byCanonicalUrl.with({ remove: gone, set: now });
+  const counts = new Map<string, number>();
+  const count = (story: CatalogArticle, by: 1 | -1) => {
+    for (const sourceId of sourceIdsOf(story))
+      counts.set(sourceId, (counts.get(sourceId) ?? parts.storiesPerSource.get(sourceId) ?? 0) + by);
+  };
+  for (const story of removed) count(story, -1);
+  for (const story of added) count(story, 1);
+  const storiesPerSource = parts.storiesPerSource.with({
+    remove: [...counts].filter(([, left]) => left <= 0).map(([sourceId]) => sourceId),
+    set: [...counts].filter(([, left]) => left > 0),
   });
   const bySection = changeLists(parts.bySection, change, (story) => [story.section], false);
   const byLanguage = changeLists(parts.byLanguage, change, (story) => (story.language ? languageRangesOf(story.language) : []), true);

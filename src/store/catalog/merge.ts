@@ -223,27 +223,22 @@ export interface TitleBuckets {
 }
 
 /**
- * Title buckets kept with each list of articles they were computed for: a
- * source's unchanged feed keeps its list, and a refresh rebuilds the catalog
- * every second or so. Two typed arrays per source cost about 20 bytes an
- * article, where arrays per article cost over 200.
+ * The title buckets of each list: two typed arrays per source, about 20 bytes
+ * an article, where arrays per article cost over 200. Not kept with the
+ * lists: a catalog changed in place computes them once, for `StoryGroups`,
+ * which keeps what it needs of them.
  */
-const bucketsOfList = new WeakMap<readonly Article[], TitleBuckets>();
-
 export function* titleBucketsOfLists(lists: readonly (readonly Article[])[]): Steps<TitleBuckets[]> {
   const out: TitleBuckets[] = [];
   for (const list of lists) {
-    let buckets = bucketsOfList.get(list);
-    if (!buckets) {
-      const offsets = new Int32Array(list.length + 1);
-      const keys: number[] = [];
-      for (let i = 0; i < list.length; i++) {
-        for (const key of bucketKeys(list[i]!.title)) keys.push(key);
-        offsets[i + 1] = keys.length;
-      }
-      bucketsOfList.set(list, (buckets = { offsets, keys: Int32Array.from(keys) }));
-      yield;
+    const offsets = new Int32Array(list.length + 1);
+    const keys: number[] = [];
+    for (let i = 0; i < list.length; i++) {
+      for (const key of bucketKeys(list[i]!.title)) keys.push(key);
+      offsets[i + 1] = keys.length;
     }
+    const buckets = { offsets, keys: Int32Array.from(keys) };
+    if (list.length > 0) yield;
     out.push(buckets);
   }
   return out;

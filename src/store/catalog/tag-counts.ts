@@ -1,6 +1,5 @@
-import { Map as PersistentMap } from "immutable";
-
 import type { SectionConfig } from "../../config/sources-file.ts";
+import { PersistentHashMap } from "../persistent/hash-map.ts";
 import { OrderedList } from "../persistent/ordered-list.ts";
 import type { Steps } from "../sliced/time-slice.ts";
 import type { CatalogArticle } from "./catalog-article.ts";
@@ -19,7 +18,7 @@ export interface TagCount {
 /** The tags of one catalog version, most used first, and each by its lower-case name. Never changed: a change makes new ones. */
 export interface TagCounts {
   readonly tags: OrderedList<TagCount>;
-  readonly byName: PersistentMap<string, TagCount>;
+  readonly byName: PersistentHashMap<TagCount>;
 }
 
 /** `localeCompare`'s order, from one collator made once. */
@@ -103,7 +102,7 @@ export class TagBook {
 
   private constructor(sections: readonly SectionConfig[]) {
     this.sectionNumbers = new Map(sections.map((section, number) => [section.slug, number]));
-    this.current = { tags: OrderedList.empty(compareTags), byName: PersistentMap() };
+    this.current = { tags: OrderedList.empty(compareTags), byName: PersistentHashMap.empty() };
   }
 
   /** Counts the tags of `stories` (a catalog's, from scratch), yielding every few hundred stories. */
@@ -121,9 +120,10 @@ export class TagBook {
     yield;
     book.current = {
       tags: OrderedList.fromSorted(views, compareTags),
-      byName: PersistentMap<string, TagCount>().withMutations((map) => {
-        for (const view of views) map.set(view.key, view);
-      }),
+      byName: PersistentHashMap.from(
+        views.map((view) => [view.key, view] as const),
+        views.length,
+      ),
     };
     return book;
   }
@@ -141,20 +141,18 @@ export class TagBook {
     if (touched.size === 0) return this.current;
     const remove: TagCount[] = [];
     const insert: TagCount[] = [];
-    let byName = this.current.byName;
+    const gone: string[] = [];
     for (const key of touched) {
-      const old = byName.get(key);
+      const old = this.current.byName.get(key);
       if (old) remove.push(old);
       const tally = this.tallies.get(key);
-      if (tally && tally.count > 0) {
-        const view = this.view(tally);
-        insert.push(view);
-        byName = byName.set(key, view);
-      } else {
+      if (tally && tally.count > 0) insert.push(this.view(tally));
+      else {
         this.tallies.delete(key);
-        byName = byName.delete(key);
+        gone.push(key);
       }
     }
+    const byName = this.current.byName.with({ remove: gone, set: insert.map((view) => [view.key, view] as const) });
     this.current = { tags: this.current.tags.with({ remove, insert }), byName };
     return this.current;
   }

@@ -125,10 +125,14 @@ export class BackgroundSteps<T> {
   };
 
   /** `onDone` is told the result once the work is done, however it got done. */
+  private steps: Steps<T> | null;
+
   constructor(
-    private readonly steps: Steps<T>,
+    steps: Steps<T>,
     private readonly onDone: ((result: T) => void) | null = null,
-  ) {}
+  ) {
+    this.steps = steps;
+  }
 
   /** Starts slicing in the background (idempotent). */
   start(): void {
@@ -169,12 +173,14 @@ export class BackgroundSteps<T> {
   private advance(): void {
     if (this.value) return;
     try {
-      const next = this.steps.next();
+      const next = this.steps!.next();
       if (next.done) this.value = { result: next.value };
     } catch (error) {
       // Kept for `result()` to throw: a failure in the background must not crash the process.
       this.value = { error };
     }
+    // Done: the finished steps may hold what they were built from (a catalog's list of every story).
+    if (this.value) this.steps = null;
     if (this.value && "result" in this.value && this.onDone) {
       // A listener's mistake must not become the work's.
       try {
