@@ -1,17 +1,6 @@
 import { expect, it } from "vitest";
 import { sortedJson, sortedKeys } from "../../src/http/validators.ts";
-
-/** mulberry32: a small seeded generator, so every run draws the same numbers. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom as random } from "../helpers/seeded-random.ts";
 
 /** Keys in and out of order, integer-like ones (which objects list first, in numeric order) and one JSON.parse keeps as an own key. */
 const KEYS = ["a", "b", "B", "first", "until", "9", "10", "0", "__proto__", "é", ""];

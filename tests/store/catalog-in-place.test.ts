@@ -7,6 +7,7 @@ import { selectArticles } from "../../src/store/query/article-filter.ts";
 import { paginate } from "../../src/store/query/paginate.ts";
 import { FeedCache } from "../../src/store/source-cache/feed-cache.ts";
 import { Store } from "../../src/store/store.ts";
+import { seededRandom } from "../helpers/seeded-random.ts";
 
 /**
  * A catalog kept in place (each version made from the one before by what
@@ -30,16 +31,9 @@ const config = parseSourcesConfig(
   "/srv/sources.json",
 );
 
-/** Mulberry32: a small seeded generator, so a failing sequence can be replayed. */
+/** A seeded generator, so a failing sequence can be replayed, with the draws these tests make. */
 function seeded(seed: number) {
-  let state = seed >>> 0;
-  const next = () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = seededRandom(seed);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)]!;
   return { next, pick, int: (n: number) => Math.floor(next() * n) };
 }

@@ -1,17 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { HashMapBuilder, PersistentHashMap } from "../../src/store/persistent/hash-map.ts";
-
-/** Mulberry32: seeded, so a failing sequence can be replayed. */
-function seeded(seed: number) {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom as seeded } from "../helpers/seeded-random.ts";
 
 const same = <V>(map: PersistentHashMap<V>, model: ReadonlyMap<string, V>, probes: readonly string[]) => {
   expect(map.size).toBe(model.size);

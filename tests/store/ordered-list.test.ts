@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { type Compare, type EditStats, OrderedList } from "../../src/store/persistent/ordered-list.ts";
+import { seededRandom as random } from "../helpers/seeded-random.ts";
 
 /** An item keyed by `key`; `version` tells apart two items equal under the order, to see which one a list holds. */
 interface Item {
@@ -9,18 +10,6 @@ interface Item {
 
 const byKey: Compare<Item> = (a, b) => a.key - b.key;
 const byNumber: Compare<number> = (a, b) => a - b;
-
-/** mulberry32: a small seeded generator, so every run draws the same numbers. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const newStats = (): EditStats => ({ nodes: 0, slots: 0, rebuilds: 0 });
 /** The most items a leaf (or children a branch) holds, which bounds the slots one node costs. */

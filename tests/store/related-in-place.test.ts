@@ -18,18 +18,7 @@ import {
   TERMS_PER_ARTICLE,
 } from "../../src/store/related/related-index.ts";
 import { runToEnd } from "../../src/store/sliced/time-slice.ts";
-
-/** mulberry32: every run of these tests meets the same articles and the same changes. */
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom as seeded } from "../helpers/seeded-random.ts";
 
 const SYLLABLES = ["ka", "lo", "mi", "ran", "tes", "vu", "zor", "pel", "quin", "dra", "fo", "gil", "hub", "jet", "nox", "sab"];
 const SURGE_WORDS = ["heatwave", "blackout", "ceasefire"];

@@ -5,18 +5,7 @@ import { groupSameStory, mergeArticles, mergeArticleSteps, storiesOfGroups, titl
 import type { StoryChange } from "../../src/store/catalog/story-change.ts";
 import { StoryGroups } from "../../src/store/catalog/story-groups.ts";
 import { runToEnd } from "../../src/store/sliced/time-slice.ts";
-
-/** mulberry32: a small seeded generator, so every run draws the same numbers. */
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom as seeded } from "../helpers/seeded-random.ts";
 
 const base: Article = {
   id: "x",
