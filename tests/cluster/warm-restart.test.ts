@@ -6,7 +6,8 @@ import { silentLogger } from "../../src/log/logger.ts";
 import { FeedCache } from "../../src/store/source-cache/feed-cache.ts";
 import { createRedis, serializeSnapshot, SharedCache } from "../../src/store/source-cache/shared-cache.ts";
 import { serveBody, startFixtureServer } from "../helpers/fixture-server.ts";
-import { article, snapshotOf } from "../helpers/stored-articles.ts";
+import { snapshotOf } from "../helpers/snapshots.ts";
+import { article } from "../helpers/stored-articles.ts";
 import { dropKeys, REDIS_URL, startMember, uniquePrefix, writeSources, type Member } from "./cluster.ts";
 
 const members: Member[] = [];

@@ -8,7 +8,7 @@ import { startFixtureServer } from "./fixture-server.ts";
 import type { GatewayDeps } from "../../src/create-gateway.ts";
 import { openGateway } from "./app-fetch.ts";
 import type { TestSourcesFile } from "./gateway.ts";
-import type { SourceSnapshot } from "../../src/model/source-snapshot.ts";
+import { snapshotOf } from "./snapshots.ts";
 
 /**
  * Articles as ingest will make them (authors, enclosures, language), served by a real gateway without
@@ -50,30 +50,6 @@ async function withArticles<G extends { close: () => Promise<void> }>(
       await upstream.close();
       await dropKeys(prefix);
     },
-  };
-}
-
-export function snapshotOf(sourceId: string, articles: Article[], contentHash = `${sourceId}-${articles.length}`): SourceSnapshot {
-  return {
-    sourceId,
-    articles,
-    contentHash,
-    format: "jsonfeed",
-    etag: null,
-    lastModified: null,
-    ok: true,
-    error: null,
-    warning: null,
-    feedTitle: null,
-    feedLink: null,
-    itemsSeen: articles.length,
-    encoding: null,
-    upstreamTtlMs: null,
-    consecutiveFailures: 0,
-    retryAfterMs: null,
-    lastFetchedAt: new Date(),
-    lastSuccessAt: new Date(),
-    durationMs: 0,
   };
 }
 

@@ -1,6 +1,6 @@
 import { expect, it } from "vitest";
 import { sortedJson, sortedKeys } from "../../src/http/validators.ts";
-import { seededRandom as random } from "../helpers/seeded-random.ts";
+import { createRandom as random } from "../../bench/synthetic-text.ts";
 
 /** Keys in and out of order, integer-like ones (which objects list first, in numeric order) and one JSON.parse keeps as an own key. */
 const KEYS = ["a", "b", "B", "first", "until", "9", "10", "0", "__proto__", "é", ""];

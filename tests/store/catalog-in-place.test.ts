@@ -1,13 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { parseSourcesConfig } from "../../src/config/sources-file.ts";
 import type { Article } from "../../src/model/article.ts";
-import type { SourceSnapshot } from "../../src/model/source-snapshot.ts";
 import { type BuildingCatalog, buildCatalog, type Catalog, changeCatalog } from "../../src/store/catalog/catalog.ts";
 import { selectArticles } from "../../src/store/query/article-filter.ts";
 import { paginate } from "../../src/store/query/paginate.ts";
 import { FeedCache } from "../../src/store/source-cache/feed-cache.ts";
 import { Store } from "../../src/store/store.ts";
-import { seededRandom } from "../helpers/seeded-random.ts";
+import { createRandom as seededRandom } from "../../bench/synthetic-text.ts";
+import { snapshotOf } from "../helpers/snapshots.ts";
 
 /**
  * A catalog kept in place (each version made from the one before by what
@@ -87,35 +87,13 @@ function item(random: Random, sourceId: string, section: string, copyOf?: Articl
   };
 }
 
-const snapshotOf = (sourceId: string, articles: readonly Article[], version: number): SourceSnapshot => ({
-  sourceId,
-  articles: articles as Article[],
-  contentHash: `${sourceId}@${version}`,
-  format: "rss",
-  etag: null,
-  lastModified: null,
-  ok: true,
-  error: null,
-  warning: null,
-  feedTitle: null,
-  feedLink: null,
-  itemsSeen: articles.length,
-  encoding: null,
-  upstreamTtlMs: null,
-  consecutiveFailures: 0,
-  retryAfterMs: null,
-  lastFetchedAt: new Date(BASE),
-  lastSuccessAt: new Date(BASE),
-  durationMs: 0,
-});
-
 const fromScratch = (lists: Map<string, readonly Article[]>, version: number): BuildingCatalog =>
   buildCatalog({
     version,
     now: BASE,
     sections: config.sections,
     sources: config.sources,
-    snapshots: new Map([...lists].map(([id, articles]) => [id, snapshotOf(id, articles, version)])),
+    snapshots: new Map([...lists].map(([id, articles]) => [id, snapshotOf(id, [...articles], `${id}@${version}`)])),
   });
 
 const QUERIES = ["storm", "election chip", "vacc", "quantom", "river court", "report"];
@@ -276,7 +254,10 @@ describe("the store", () => {
       config.sources.map((source) => [source.id, Array.from({ length: 5 }, () => item(random, source.id, source.section))]),
     );
     let version = 0;
-    const feedCache = new FeedCache({ load: async (source) => snapshotOf(source.id, lists.get(source.id)!, version), random: () => 0.5 });
+    const feedCache = new FeedCache({
+      load: async (source) => snapshotOf(source.id, [...lists.get(source.id)!], `${source.id}@${version}`),
+      random: () => 0.5,
+    });
     const store = new Store({ config, feedCache });
     let catalog = await store.catalog();
     expect(catalog.change).toBeNull();
@@ -284,7 +265,7 @@ describe("the store", () => {
       const source = config.sources[version]!;
       const others = [...lists.values()].flat().filter((a) => a.sourceId !== source.id);
       lists.set(source.id, [...lists.get(source.id)!.slice(1), item(random, source.id, source.section, random.pick(others))]);
-      feedCache.prime(source, snapshotOf(source.id, lists.get(source.id)!, version));
+      feedCache.prime(source, snapshotOf(source.id, [...lists.get(source.id)!], `${source.id}@${version}`));
       // The store spaces its builds: ask again until the version that takes the change in.
       const before = catalog;
       while ((catalog = await store.catalog()) === before) await new Promise((resolve) => setTimeout(resolve, 20));

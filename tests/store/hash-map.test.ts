@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { HashMapBuilder, PersistentHashMap } from "../../src/store/persistent/hash-map.ts";
-import { seededRandom as seeded } from "../helpers/seeded-random.ts";
+import { createRandom as seeded } from "../../bench/synthetic-text.ts";
 
 const same = <V>(map: PersistentHashMap<V>, model: ReadonlyMap<string, V>, probes: readonly string[]) => {
   expect(map.size).toBe(model.size);

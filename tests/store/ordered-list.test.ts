@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { type Compare, type EditStats, OrderedList } from "../../src/store/persistent/ordered-list.ts";
-import { seededRandom as random } from "../helpers/seeded-random.ts";
+import { createRandom as random } from "../../bench/synthetic-text.ts";
 
 /** An item keyed by `key`; `version` tells apart two items equal under the order, to see which one a list holds. */
 interface Item {

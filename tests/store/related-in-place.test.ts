@@ -18,7 +18,7 @@ import {
   TERMS_PER_ARTICLE,
 } from "../../src/store/related/related-index.ts";
 import { runToEnd } from "../../src/store/sliced/time-slice.ts";
-import { seededRandom as seeded } from "../helpers/seeded-random.ts";
+import { createRandom as seeded } from "../../bench/synthetic-text.ts";
 
 const SYLLABLES = ["ka", "lo", "mi", "ran", "tes", "vu", "zor", "pel", "quin", "dra", "fo", "gil", "hub", "jet", "nox", "sab"];
 const SURGE_WORDS = ["heatwave", "blackout", "ceasefire"];

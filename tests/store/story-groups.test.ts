@@ -5,7 +5,7 @@ import { groupSameStory, mergeArticles, mergeArticleSteps, storiesOfGroups, titl
 import type { StoryChange } from "../../src/store/catalog/story-change.ts";
 import { StoryGroups } from "../../src/store/catalog/story-groups.ts";
 import { runToEnd } from "../../src/store/sliced/time-slice.ts";
-import { seededRandom as seeded } from "../helpers/seeded-random.ts";
+import { createRandom as seeded } from "../../bench/synthetic-text.ts";
 
 const base: Article = {
   id: "x",
