@@ -65,6 +65,16 @@ export interface SourceConfig {
   maxItems: number;
   headers: Record<string, string>;
   enabled: boolean;
+  /**
+   * Subscribe at the hub the source advertises (WebSub), when the gateway knows
+   * its public URL; `"websub": false` opts out and the source is only polled. @default true
+   */
+  websub: boolean;
+  /**
+   * The feed gives only teasers: read each new item's page and serve the
+   * article Readability extracts from it as the body. @default false
+   */
+  fullText: boolean;
 }
 
 export interface SourcesConfig {
@@ -195,7 +205,8 @@ export function parseSourcesConfig(json: unknown, file: string): SourcesConfig {
         headers[name] = value as string;
       }
     }
-    if (entry.enabled !== undefined && typeof entry.enabled !== "boolean") fail(at("enabled"), "must be true or false");
+    for (const flag of ["enabled", "websub", "fullText"])
+      if (entry[flag] !== undefined && typeof entry[flag] !== "boolean") fail(at(flag), "must be true or false");
     sources.push({
       id,
       name: (entry.name as string).trim(),
@@ -210,6 +221,8 @@ export function parseSourcesConfig(json: unknown, file: string): SourcesConfig {
       maxItems: positiveInt(entry.maxItems, DEFAULT_MAX_ITEMS, 1, MAX_ITEMS_LIMIT, (p) => fail(at("maxItems"), p)),
       headers,
       enabled: entry.enabled !== false,
+      websub: entry.websub !== false,
+      fullText: entry.fullText === true,
     });
   });
   return { file, rootDir, sections, sources };

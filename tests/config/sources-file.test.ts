@@ -29,6 +29,13 @@ describe("the sources file", () => {
     expect(config.sources[0]!.location.href).toBe("file:///srv/feeds/demo/wire.xml");
   });
 
+  it("subscribes by push unless told not to, and reads full text only when told to", () => {
+    expect(parseSourcesConfig(valid({}), FILE).sources[0]).toMatchObject({ websub: true, fullText: false });
+    expect(parseSourcesConfig(valid({ websub: false, fullText: true }), FILE).sources[0]).toMatchObject({ websub: false, fullText: true });
+    for (const flag of ["websub", "fullText", "enabled"])
+      expect(() => parseSourcesConfig(valid({ [flag]: "yes" }), FILE)).toThrow(`field \`${flag}\`: must be true or false`);
+  });
+
   it("caps a source's items at DEFAULT_MAX_ITEMS unless it sets maxItems", () => {
     expect(parseSourcesConfig(valid({}), FILE).sources[0]!.maxItems).toBe(DEFAULT_MAX_ITEMS);
     expect(parseSourcesConfig(valid({ maxItems: 250 }), FILE).sources[0]!.maxItems).toBe(250);
