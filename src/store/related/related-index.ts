@@ -5,6 +5,7 @@ import type { Steps } from "../sliced/time-slice.ts";
 import { countTerms, spellingsOf, strongestTerms, type TermSource } from "./article-terms.ts";
 import { CountedNames, Float64Column, Int32Column, Uint8Column } from "./columns.ts";
 import { BlockPool, MAX_SLOTS, PostingLists, sizeClassFor, WEIGHTS, weightCode } from "./postings.ts";
+import { IdSlots } from "../slots/id-slots.ts";
 
 /** Added to the similarity per tag two articles share. */
 export const SHARED_TAG_BOOST = 0.05;
@@ -106,7 +107,8 @@ export class RelatedIndex {
   private readonly tagPool = new BlockPool();
 
   private readonly articles: (CatalogArticle | undefined)[] = [];
-  private readonly position = new Map<string, number>();
+  /** Each held id's slot, found through `articles` (see IdSlots). */
+  private readonly position = new IdSlots((slot) => this.articles[slot]?.id);
   private readonly freeSlots: number[] = [];
   /** Each slot's kept terms (numbers), the codes of their weights (see WEIGHTS), and each one's position in its term's list. */
   private readonly keptTerms = new Int32Column(SLOT_BITS, TERMS_PER_ARTICLE);
@@ -258,8 +260,8 @@ export class RelatedIndex {
       this.tagPool.release(this.tagBlocks.get(slot), sizeClassFor(tagCount));
       this.tagCounts.set(slot, 0);
     }
-    this.articles[slot] = undefined;
     this.position.delete(article.id);
+    this.articles[slot] = undefined;
     this.freeSlots.push(slot);
   }
 

@@ -14,6 +14,7 @@ import {
 import { snippetOf } from "./search-snippet.ts";
 import { searchTerms } from "./search-text.ts";
 import { runToEnd, type Steps } from "../sliced/time-slice.ts";
+import { IdSlots } from "../slots/id-slots.ts";
 
 /** How much a match in each field counts, relative to the body: title, tags, summary, body. */
 const FIELD_BOOSTS = [3, 2.5, 1.5, 1] as const;
@@ -92,8 +93,8 @@ function editsOf(work: UpdateWork, id: number, term: string): number[] {
 interface IndexParts extends BuiltPostings {
   /** The articles indexed, one per id (the last of any id given twice), in slot order, and their ids. */
   articles: CatalogArticle[];
-  ids: string[];
-  slotOf: Map<string, number>;
+  ids: (string | undefined)[];
+  slotOf: IdSlots;
   termSet: TermSet;
   idKeys: Uint32Array;
   times: Float64Array;
@@ -132,7 +133,8 @@ export class SearchIndex {
    */
   private readonly ids: (string | undefined)[];
   private readonly articles: (CatalogArticle | undefined)[];
-  private readonly slotOf: Map<string, number>;
+  /** Each indexed id's slot, found through `ids` (see IdSlots). */
+  private readonly slotOf: IdSlots;
   /** Slots given up by removed articles, reused first. */
   private readonly freeSlots: number[] = [];
   /** Per slot: words of each field (capped), an order key of its id (see `idOrderKey`), its date (ms; NaN for none). */
@@ -300,8 +302,8 @@ export class SearchIndex {
       this.fieldLengths[slot * FIELD_COUNT + field] = Math.min(lengths[field]!, MAX_FIELD_LENGTH);
       this.fieldTotals[field]! += lengths[field]!;
     }
-    this.slotOf.set(article.id, slot);
     this.ids[slot] = article.id;
+    this.slotOf.set(article.id, slot);
     this.articles[slot] = article;
     this.idKeys[slot] = idOrderKey(article.id);
     this.times[slot] = timeOf(article);
@@ -544,22 +546,22 @@ function fieldsOf(article: CatalogArticle): string[][] {
 
 /** The articles' postings and slots, as steps. A story is indexed once: of articles sharing an id, the last. */
 function* partsOf(given: readonly CatalogArticle[]): Steps<IndexParts> {
-  const slotOf = new Map<string, number>();
+  const lastOf = new Map<string, number>();
   for (let i = 0; i < given.length; i++) {
-    slotOf.set(given[i]!.id, i);
+    lastOf.set(given[i]!.id, i);
     if ((i & (SLOT_STEP - 1)) === SLOT_STEP - 1) yield;
   }
-  let articles = [...given];
-  if (slotOf.size < given.length) {
-    articles = given.filter((article, i) => slotOf.get(article.id) === i);
-    for (let slot = 0; slot < articles.length; slot++) slotOf.set(articles[slot]!.id, slot);
-  }
-  const ids: string[] = new Array(articles.length);
+  const articles = lastOf.size < given.length ? given.filter((article, i) => lastOf.get(article.id) === i) : [...given];
+  lastOf.clear();
+  const ids: (string | undefined)[] = new Array(articles.length);
+  const slotOf = new IdSlots((slot) => ids[slot], articles.length);
   const idKeys = new Uint32Array(articles.length);
   const times = new Float64Array(articles.length);
   for (let slot = 0; slot < articles.length; slot++) {
-    ids[slot] = articles[slot]!.id;
-    idKeys[slot] = idOrderKey(ids[slot]!);
+    const id = articles[slot]!.id;
+    ids[slot] = id;
+    slotOf.set(id, slot);
+    idKeys[slot] = idOrderKey(id);
     times[slot] = timeOf(articles[slot]!);
     if ((slot & (SLOT_STEP - 1)) === SLOT_STEP - 1) yield;
   }
