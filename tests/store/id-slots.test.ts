@@ -62,7 +62,7 @@ describe("IdSlots", () => {
     const count = 100_000;
     const ids = Array.from({ length: count }, (_, i) => `source:item-${i}`);
     const table = new IdSlots((slot) => ids[slot], count);
-    ids.forEach((id, slot) => table.set(id, slot));
+    for (const [slot, id] of ids.entries()) table.set(id, slot);
     // The cells are its only storage: an Int32Array at most half full.
     const bytes = (table as unknown as { cells: Int32Array }).cells.byteLength;
     expect(bytes / count).toBeLessThanOrEqual(16);
