@@ -1,11 +1,14 @@
 import { decodeHTMLStrict } from "entities";
 import { Parser } from "htmlparser2";
+import { countCjkCharacters, forEachSegmentedWord, hasUnspacedScript, isIdeographic } from "./language/segment.ts";
 
 /** Summaries are cut near this many characters, at a word boundary. */
 export const SUMMARY_MAX_CHARS = 300;
 /** Titles longer than this are cut: a feed that puts a whole article in its title is broken. */
 export const TITLE_MAX_CHARS = 500;
+/** Reading pace of text written in words, and of Chinese, Japanese and Korean text, counted in characters. */
 export const WORDS_PER_MINUTE = 230;
+export const CJK_CHARACTERS_PER_MINUTE = 500;
 
 /** Elements whose text is not prose a reader sees. */
 // Not `object`: a browser shows its fallback content, and so does the sanitized body.
@@ -325,16 +328,45 @@ export function truncateAtWord(text: string, max: number = SUMMARY_MAX_CHARS): s
 
 /**
  * Words as `[\p{L}\p{N}]+(?:['’-][\p{L}\p{N}]+)*` counts them ("don't" and
- * "well-known" are one), without building the array of matches.
+ * "well-known" are one), without building the array of matches. Text that
+ * holds a script written without spaces (Thai, Chinese, …) is cut into words
+ * by `Intl.Segmenter` in its `language` first.
  */
-export function countWords(text: string): number {
+export function countWords(text: string, language: string | null = null): number {
+  if (!hasUnspacedScript(text)) return countMatches(text);
+  let words = 0;
+  forEachSegmentedWord(text, language, (word) => {
+    words += isIdeographic(word) ? 1 : countMatches(word);
+  });
+  return words;
+}
+
+function countMatches(text: string): number {
   let words = 0;
   WORD.lastIndex = 0;
   while (WORD.test(text)) words++;
   return words;
 }
 const WORD = /[\p{L}\p{N}]+(?:['’-][\p{L}\p{N}]+)*/gu;
+// Han, kana and Hangul: text read at the pace of its characters.
+const CJK = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]/u;
+const CJK_RUNS = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}\u30FC]+/gu;
 
+/**
+ * What a text takes to read, in words at WORDS_PER_MINUTE: its words (see
+ * countWords), plus its Chinese, Japanese and Korean characters counted at
+ * the pace of CJK_CHARACTERS_PER_MINUTE and given as the words read in the
+ * same time. Text mixing scripts counts both; text without CJK characters is
+ * its word count.
+ */
+export function readingWords(text: string, language: string | null = null): number {
+  if (!CJK.test(text)) return countWords(text, language);
+  const characters = countCjkCharacters(text);
+  const words = countWords(text.replace(CJK_RUNS, " "), language);
+  return words + Math.round((characters * WORDS_PER_MINUTE) / CJK_CHARACTERS_PER_MINUTE);
+}
+
+/** Minutes to read `words` (see readingWords), at least 1. */
 export function readingTimeMinutes(words: number): number {
   return Math.max(1, Math.round(words / WORDS_PER_MINUTE));
 }

@@ -19,7 +19,9 @@ export interface Article {
   /** The absolute base the body's relative links resolve against (xml:base, the feed's link, where it was read). */
   bodyBase: string | null;
   /**
-   * Words a reader sees in the body (not its markup, scripts or styles), or
+   * Words a reader sees in the body (not its markup, scripts or styles;
+   * Chinese, Japanese and Korean characters counted as the words read in the
+   * same time, see `readingWords`), or
    * null until first asked: read them through `bodyWordsOf` (store/catalog/article-content.ts),
    * which counts them once. They give the reading time and which copy of a
    * story is richest; ingest does not count them, since reading every body's

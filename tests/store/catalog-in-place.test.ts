@@ -38,9 +38,25 @@ function seeded(seed: number) {
   return { next, pick, int: (n: number) => Math.floor(next() * n) };
 }
 
-const WORDS = ["storm", "election", "chip", "vaccine", "orbit", "market", "river", "court", "summit", "glacier", "quantum", "harvest"];
+const WORDS = [
+  "storm",
+  "election",
+  "chip",
+  "vaccine",
+  "orbit",
+  "market",
+  "river",
+  "court",
+  "summit",
+  "glacier",
+  "quantum",
+  "harvest",
+  "élections",
+  "半導体工場",
+  "ภาษาไทย",
+];
 const TAG_SPELLINGS = ["AI", "ai", "Climate", "climate", "Space", "Energy", "energy", "Courts"];
-const LANGUAGES = ["en", "en-US", "fr", "de-CH", null];
+const LANGUAGES = ["en", "en-US", "fr", "de-CH", "ja", "th", null];
 const BASE = Date.UTC(2026, 10, 1);
 
 type Random = ReturnType<typeof seeded>;

@@ -144,6 +144,6 @@ describe("search text", () => {
   it("splits text into lower-case words of two characters or more, long words cut", () => {
     expect(searchTerms("Sodium-ion cells: a 2× gain, don't panic")).toEqual(["sodium", "ion", "cells", "gain", "don", "panic"]);
     expect(searchTerms("x".repeat(100))).toEqual(["x".repeat(MAX_TERM_CHARS)]);
-    expect(searchTerms("Crème brûlée")).toEqual(["crème", "brûlée"]);
+    expect(searchTerms("Crème brûlée")).toEqual(["creme", "brulee"]); // folded: a query without accents finds them
   });
 });

@@ -8,6 +8,17 @@ import { runToEnd } from "../../src/store/sliced/time-slice.ts";
 /** Letters of the words no synthetic story has: accents and other scripts, so new terms sort among and after the others. */
 const RARE_LETTERS = "abdegiklmnoprstuzéèüöçñжкиλ";
 const NOW = Date.UTC(2026, 9, 1);
+/** Text in other languages and scripts, planted with the article's language: stemmed, folded, segmented, cut into pairs. */
+const MULTILINGUAL: readonly { language: string; text: string }[] = [
+  { language: "fr-FR", text: "Les voitures électriques et les trains de nuit gagnent des voyageurs." },
+  { language: "fr", text: "Une voiture électrique, un train de nuit : le voyageur choisit le rail." },
+  { language: "de", text: "Die Häuser der Stadt bekommen neue Batterien für den Winter." },
+  { language: "ja", text: "熊本の半導体工場が稼働し、技術者の採用が進む。" },
+  { language: "ja-JP", text: "自動運転バスが雪道を走るｶﾀｶﾅの実験、半導体も使う。" },
+  { language: "zh-CN", text: "北京大学的研究团队开发了新的半导体材料。" },
+  { language: "th", text: "ภาษาไทยไม่มีการเว้นวรรคระหว่างคำ" },
+  { language: "tr", text: "DİYARBAKIR ve ISPARTA için yeni tren hattı" },
+];
 
 /**
  * Stories for the tests, deterministic for a seed: synthetic news (a Zipf
@@ -54,6 +65,11 @@ class Stories {
     } else if (roll < 0.23) {
       story.summary = null;
       story.rawBodyHtml = null;
+    } else if (roll < 0.33) {
+      const { language, text } = MULTILINGUAL[Math.floor(this.random() * MULTILINGUAL.length)]!;
+      story.language = language;
+      story.title = `${story.title} ${text}`;
+      if (this.random() < 0.5) story.rawBodyHtml = `<p>${text}</p>${story.rawBodyHtml ?? ""}`;
     }
     const date = this.random();
     if (date < 0.03) story.publishedAt = null;
@@ -117,6 +133,15 @@ function queriesFor(stories: Stories): string[] {
     "ZÜRICH crème",
     "brûl",
     "naïvete",
+    "voiture",
+    "Trains électrique",
+    "häuser",
+    "半導体",
+    "工場 技術",
+    "北京",
+    "ภาษา",
+    "diyarbakir",
+    "Isparta",
     "zzzzqqq",
   ];
 }

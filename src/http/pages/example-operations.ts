@@ -60,6 +60,18 @@ query Search($query: String! = "battery") {
 }
 `;
 
+const LANGUAGES_QUERY = `# Any language: words are found in every script (Japanese and Chinese need no
+# spaces), case and accents fold ("recolte" finds "récolte"), and each
+# language's word forms meet ("vendange" finds "Vendanges"). Reading time counts
+# Chinese, Japanese and Korean by characters. Try "recolte" with language "fr".
+query AnyLanguage($query: String! = "半導体", $language: String) {
+  articles(query: $query, language: $language, first: 5) {
+    totalCount
+    edges { snippet node { title language readingTimeMinutes section { name } } }
+  }
+}
+`;
+
 const SOURCE_HEALTH_QUERY = `# Source health: a failing source never fails a query; its status says why.
 query SourceHealth {
   sources {
@@ -84,6 +96,8 @@ subscription NewInSection($section: String = "technology") {
 }
 `;
 
-export const EXAMPLE_TABS = [ARTICLE_PAGE_QUERY, SECTION_FRONT_QUERY, SEARCH_QUERY, SOURCE_HEALTH_QUERY, LIVE_QUERY].map((query) => ({
-  query,
-}));
+export const EXAMPLE_TABS = [ARTICLE_PAGE_QUERY, SECTION_FRONT_QUERY, SEARCH_QUERY, LANGUAGES_QUERY, SOURCE_HEALTH_QUERY, LIVE_QUERY].map(
+  (query) => ({
+    query,
+  }),
+);

@@ -1,7 +1,7 @@
 import { LRUCache } from "lru-cache";
 import type { Article } from "../../model/article.ts";
 import { sanitizeContent } from "../../ingest/sanitize.ts";
-import { countWords, htmlToText, readingTimeMinutes } from "../../ingest/text.ts";
+import { htmlToText, readingTimeMinutes, readingWords } from "../../ingest/text.ts";
 
 /** Bytes the cache of sanitized bodies keeps, at two a character: some 10 000 bodies of 800 characters, with what they were made from. */
 export const CONTENT_CACHE_BYTES = 32 * 2 ** 20;
@@ -48,7 +48,9 @@ export function contentHtmlOf(article: Article): string | null {
 
 /**
  * Words a reader sees in the article's body: its text as `htmlToText` reads
- * it (markup, scripts and styles left out), counted the first time anyone
+ * it (markup, scripts and styles left out), as `readingWords` counts it in
+ * the article's language (Chinese, Japanese and Korean characters as the
+ * words read in the same time), counted the first time anyone
  * asks and kept on the article (`Article.bodyWords`). The count depends on
  * the body alone, which never changes on an article, so every holder of the
  * article may share it. A count that is not one (from another instance's
@@ -57,12 +59,12 @@ export function contentHtmlOf(article: Article): string | null {
 export function bodyWordsOf(article: Article): number {
   const counted = article.bodyWords;
   if (typeof counted === "number" && Number.isSafeInteger(counted) && counted >= 0) return counted;
-  const words = article.rawBodyHtml ? countWords(htmlToText(article.rawBodyHtml)) : 0;
+  const words = article.rawBodyHtml ? readingWords(htmlToText(article.rawBodyHtml), article.language) : 0;
   article.bodyWords = words;
   return words;
 }
 
 /** Estimated minutes to read the article, at least 1: its body's words, else its summary's. */
 export function readingTimeOf(article: Article): number {
-  return readingTimeMinutes(bodyWordsOf(article) || countWords(article.summary ?? ""));
+  return readingTimeMinutes(bodyWordsOf(article) || readingWords(article.summary ?? "", article.language));
 }

@@ -5,6 +5,8 @@ const FIELD_WEIGHTS = { title: 3, tags: 3, summary: 1.5, body: 1 } as const;
 
 /** The text of an article its terms are taken from, the body's read only when needed (it costs the most). */
 export interface TermSource {
+  /** The article's BCP 47 language tag, or null: how its words are cut, folded and stemmed, and its stop words. */
+  language: string | null;
   title: string;
   tags: readonly string[];
   summary: string | null;
@@ -19,7 +21,8 @@ export interface TermSource {
  */
 export function countTerms(source: TermSource, counts: Map<string, number>): Map<string, number> {
   counts.clear();
-  const add = (text: string, weight: number) => forEachTerm(text, (term) => counts.set(term, (counts.get(term) ?? 0) + weight));
+  const add = (text: string, weight: number) =>
+    forEachTerm(text, (term) => counts.set(term, (counts.get(term) ?? 0) + weight), source.language);
   add(source.title, FIELD_WEIGHTS.title);
   add(source.tags.join(" . "), FIELD_WEIGHTS.tags);
   add(source.summary ?? "", FIELD_WEIGHTS.summary);
@@ -60,9 +63,13 @@ export function spellingsOf(source: TermSource, terms: ReadonlySet<string>): Map
   const spellings = new Map<string, string>();
   const fields = [() => source.title, () => source.tags.join(" . "), () => source.summary ?? "", source.body];
   for (const field of fields) {
-    forEachTerm(field(), (term, word) => {
-      if (terms.has(term) && !spellings.has(term)) spellings.set(term, word);
-    });
+    forEachTerm(
+      field(),
+      (term, word) => {
+        if (terms.has(term) && !spellings.has(term)) spellings.set(term, word);
+      },
+      source.language,
+    );
     if (spellings.size === terms.size) break;
   }
   return spellings;

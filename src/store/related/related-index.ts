@@ -451,10 +451,11 @@ export class RelatedIndex {
 /** What an article's terms are taken from: title, tags, summary and the start of its body. */
 function termSource(article: CatalogArticle): TermSource {
   return {
+    language: article.language,
     title: article.title,
     tags: article.tags,
     summary: article.summary,
-    body: () => indexedBodyText(article.rawBodyHtml, BODY_WORDS),
+    body: () => indexedBodyText(article.rawBodyHtml, BODY_WORDS, article.language),
   };
 }
 

@@ -1,3 +1,8 @@
+import { forEachSegmentedWord, hasUnspacedScript, isIdeographic } from "../../ingest/language/segment.ts";
+import { foldWord, lowerCase } from "../text/fold.ts";
+import { isLatin, stemmerFor, stemWith } from "../text/stem.ts";
+import { stopWordsOf } from "../text/stop-words.ts";
+
 // Words too common in news prose to say what a story is about.
 const STOP_WORDS = new Set(
   (
@@ -18,33 +23,51 @@ export interface Term {
   word: string;
 }
 
-/** Lower-case word stems of a text, without stop words: the terms TF-IDF counts. */
-export function tokenize(text: string): Term[] {
+/**
+ * Word stems of a text, without stop words: the terms TF-IDF counts.
+ * `language` is the article's BCP 47 tag: it picks how words are lower-cased,
+ * the stop words left out (that language's, besides the English list above,
+ * which every text drops: news in any language quotes English) and the
+ * stemmer (see stemmerFor; none names English).
+ */
+export function tokenize(text: string, language: string | null = null): Term[] {
   const terms: Term[] = [];
-  forEachTerm(text, (term, word) => terms.push({ term, word }));
+  forEachTerm(text, (term, word) => terms.push({ term, word }), language);
   return terms;
 }
 
 const WORD = /[\p{L}\p{N}]+(?:[-'’][\p{L}\p{N}]+)*/gu;
 const DIGIT = /\d/;
+const HIRAGANA_ONLY = /^[\p{Script=Hiragana}\u30FC]+$/u;
+/** Words of alphabets shorter than this are left out unless they hold a digit ("ai", "of"): in syllabic and ideographic scripts two characters make a word. */
+const MIN_ALPHABETIC_CHARS = 3;
+const MIN_OTHER_CHARS = 2;
+const ENGLISH_STOP_WORDS = new Set([...STOP_WORDS].map(foldWord));
 
 /** `tokenize` without building an array: for indexing many texts. */
-export function forEachTerm(text: string, visit: (term: string, word: string) => void): void {
-  const lower = text.toLowerCase();
-  WORD.lastIndex = 0;
-  for (let match = WORD.exec(lower); match !== null; match = WORD.exec(lower)) {
-    const word = match[0];
-    if (word.length < 3 && !DIGIT.test(word)) continue;
-    if (STOP_WORDS.has(word)) continue;
-    visit(stem(word), word);
+export function forEachTerm(text: string, visit: (term: string, word: string) => void, language: string | null = null): void {
+  const lower = lowerCase(text, language);
+  const stopWords = stopWordsOf(language);
+  const stemmer = stemmerFor(language);
+  const word = (written: string) => {
+    const folded = foldWord(written);
+    // Alphabets (Latin to Arabic) sit below U+0800.
+    const min = folded.charCodeAt(0) < 0x800 ? MIN_ALPHABETIC_CHARS : MIN_OTHER_CHARS;
+    if (folded.length < min && !DIGIT.test(folded)) return;
+    if (ENGLISH_STOP_WORDS.has(folded) || stopWords.has(folded)) return;
+    visit(stemmer && isLatin(folded) ? stemWith(stemmer, folded) : folded, written);
+  };
+  const words = (piece: string) => {
+    WORD.lastIndex = 0;
+    for (let match = WORD.exec(piece); match !== null; match = WORD.exec(piece)) word(match[0]);
+  };
+  if (!hasUnspacedScript(lower)) {
+    words(lower);
+    return;
   }
-}
-
-/** A light plural stemmer: enough for "chips"/"chip" and "batteries"/"battery" to meet. */
-export function stem(word: string): string {
-  if (word.length > 4 && word.endsWith("ies")) return `${word.slice(0, -3)}y`;
-  if (word.length > 4 && word.endsWith("sses")) return word.slice(0, -2);
-  if (word.length > 3 && word.endsWith("s") && !word.endsWith("ss") && !word.endsWith("us") && !word.endsWith("is"))
-    return word.slice(0, -1);
-  return word;
+  forEachSegmentedWord(lower, language, (segment) => {
+    if (!isIdeographic(segment)) words(segment);
+    // Words of hiragana alone are Japanese grammar (particles, endings), never a story's subject.
+    else if (!HIRAGANA_ONLY.test(segment)) word(segment);
+  });
 }

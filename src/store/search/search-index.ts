@@ -12,7 +12,8 @@ import {
   type PostingStore,
 } from "./search-postings.ts";
 import { snippetOf } from "./search-snippet.ts";
-import { searchTerms } from "./search-text.ts";
+import { forEachIndexTerm, indexTerms, searchTerms } from "./search-text.ts";
+import { queryStems } from "../text/stem.ts";
 import { runToEnd, type Steps } from "../sliced/time-slice.ts";
 import { IdSlots } from "../slots/id-slots.ts";
 
@@ -336,13 +337,17 @@ export class SearchIndex {
   private expand(word: string, fuzzy: boolean): Expansion[] {
     const { terms, postings } = this;
     const weights = new Map<number, Expansion>();
-    const exact = terms.find(word);
-    if (exact >= 0) weights.set(exact, { id: exact, term: word, weight: 1 });
+    // A query names no language: the word as typed, and its stem in each language articles are stemmed in, count as typed.
+    const stems = queryStems(word);
+    for (const stem of stems) {
+      const exact = terms.find(stem);
+      if (exact >= 0) weights.set(exact, { id: exact, term: stem, weight: 1 });
+    }
     if (word.length >= MIN_PREFIX_CHARS) {
       let ids: number[] = [];
       let handles: number[] = [];
       terms.withPrefix(word, (id, handle) => {
-        if (id === exact) return;
+        if (weights.has(id)) return;
         ids.push(id);
         handles.push(handle);
       });
@@ -361,10 +366,16 @@ export class SearchIndex {
       });
     }
     if (fuzzy && word.length >= MIN_FUZZY_CHARS) {
-      const close: { id: number; handle: number; distance: number }[] = [];
-      terms.fuzzy(word, Math.min(MAX_FUZZY_EDITS, Math.round(word.length * FUZZY_EDITS_PER_CHAR)), (id, handle, distance) => {
-        if (!weights.has(id)) close.push({ id, handle, distance });
-      });
+      // Near the word as typed or one of its stems: a misspelt plural is nearest the stem the index holds ("physcis", "physic").
+      const nearest = new Map<number, { id: number; handle: number; distance: number }>();
+      for (const stem of stems) {
+        if (stem.length < MIN_FUZZY_CHARS) continue;
+        terms.fuzzy(stem, Math.min(MAX_FUZZY_EDITS, Math.round(stem.length * FUZZY_EDITS_PER_CHAR)), (id, handle, distance) => {
+          const known = nearest.get(id);
+          if (!weights.has(id) && (!known || distance < known.distance)) nearest.set(id, { id, handle, distance });
+        });
+      }
+      const close = [...nearest.values()];
       close.sort((a, b) => a.distance - b.distance || postings.length(b.id) - postings.length(a.id));
       for (const { id, handle, distance } of close.slice(0, MAX_FUZZY_TERMS)) {
         const length = terms.termLength(handle);
@@ -451,22 +462,26 @@ export class SearchIndex {
  * such a search's time and garbage. Nothing here reads the index.
  */
 class QueryMatch {
-  /** When each query word stood for one dictionary word, every hit matched the same words. */
-  private readonly shared: string[] | null;
   private readonly words: string[][];
+  private readonly wanted: Set<string>;
 
   constructor(words: Expansion[][]) {
     this.words = words.map((expansion) => expansion.map(({ term }) => term));
-    this.shared = this.words.every((expansion) => expansion.length === 1) ? this.words.map((expansion) => expansion[0]!) : null;
+    this.wanted = new Set(this.words.flat());
   }
 
+  /** The article's words (lower-case, as it writes them: "batteries" for the stem "batteri") that matched, in the query's order. */
   termsOf(article: CatalogArticle): string[] {
-    if (this.shared) return [...this.shared];
-    const held = new Set<string>();
-    for (const field of fieldsOf(article)) for (const term of field) held.add(term);
+    const written = new Map<string, string[]>();
+    forEachFieldTerm(article, (term, word) => {
+      if (!this.wanted.has(term)) return;
+      const words = written.get(term);
+      if (!words) written.set(term, [word]);
+      else if (!words.includes(word)) words.push(word);
+    });
     const terms: string[] = [];
     for (const expansion of this.words) {
-      for (const term of expansion) if (held.has(term) && !terms.includes(term)) terms.push(term);
+      for (const term of expansion) for (const word of written.get(term) ?? []) if (!terms.includes(word)) terms.push(word);
     }
     return terms;
   }
@@ -537,11 +552,20 @@ class Hit implements SearchHit {
 /** The terms of each field of an article, as indexed: title, tags, summary, the body's first words. */
 function fieldsOf(article: CatalogArticle): string[][] {
   return [
-    searchTerms(article.title),
-    searchTerms(article.tags.join(" ")),
-    searchTerms(article.summary ?? ""),
-    searchTerms(indexedBodyText(article.rawBodyHtml, BODY_WORDS_INDEXED)),
+    indexTerms(article.title, article.language),
+    indexTerms(article.tags.join(" "), article.language),
+    indexTerms(article.summary ?? "", article.language),
+    indexTerms(indexedBodyText(article.rawBodyHtml, BODY_WORDS_INDEXED, article.language), article.language),
   ];
+}
+
+/** Each indexed term of an article's fields (see fieldsOf) with the word it was made from. */
+function forEachFieldTerm(article: CatalogArticle, visit: (term: string, written: string) => void): void {
+  const { language } = article;
+  forEachIndexTerm(article.title, language, visit);
+  forEachIndexTerm(article.tags.join(" "), language, visit);
+  forEachIndexTerm(article.summary ?? "", language, visit);
+  forEachIndexTerm(indexedBodyText(article.rawBodyHtml, BODY_WORDS_INDEXED, language), language, visit);
 }
 
 /** The articles' postings and slots, as steps. A story is indexed once: of articles sharing an id, the last. */
