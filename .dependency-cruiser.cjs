@@ -10,7 +10,7 @@ const FLOORS = [
   ["config"],
   ["ingest"],
   ["store"],
-  ["live", "ops", "export", "partners"],
+  ["live", "ops", "export", "partners", "push"],
   ["graphql"],
   ["http"],
   ["create-gateway\\.ts"],

@@ -4,6 +4,10 @@ import type { HttpTransport } from "./ingest/http-transport.ts";
 import { createFetchLimits, type FetchConcurrency } from "./ingest/fetch-limits.ts";
 import { IngestPool } from "./ingest/ingest-pool.ts";
 import { nonPublicRange, type AddressClassifier } from "./ingest/network-policy.ts";
+import { ExtractPool } from "./ingest/full-text/extract-pool.ts";
+import { PageCache } from "./ingest/full-text/page-cache.ts";
+import { createPageReader } from "./ingest/full-text/page-reader.ts";
+import { withFullText } from "./ingest/full-text/with-full-text.ts";
 
 import { createApp, type App, type AppDeps } from "./http/server/app.ts";
 import { FeedCache } from "./store/source-cache/feed-cache.ts";
@@ -28,6 +32,12 @@ import { createArticleEvents, type ArticleEvents } from "./live/article-events.t
 import { createRedisArticleChannel } from "./live/redis-channel.ts";
 import { sharePersistedOperations } from "./http/plugins/shared-persisted-operations.ts";
 import type { SourceSnapshot } from "./model/source-snapshot.ts";
+import { postToHub, type HubRequest } from "./push/hub-request.ts";
+import { createPushedContent } from "./push/pushed-content.ts";
+import { Receiver } from "./push/receiver.ts";
+import { CALLBACK_PREFIX, Subscriber } from "./push/subscriber.ts";
+import { MemorySubscriptionStore, RedisSubscriptionStore } from "./push/subscription-store.ts";
+import { createWebSubRoute } from "./http/routes/websub.ts";
 
 export interface GatewayDeps {
   config: SourcesConfig;
@@ -74,6 +84,8 @@ export interface GatewayDeps {
    * @default a pool of this gateway's own, which `shutdown()` closes
    */
   ingestPool?: IngestPool;
+  /** How subscription requests reach WebSub hubs (tests may pass their own). @default postToHub */
+  hubRequest?: HubRequest;
 }
 
 export interface Gateway {
@@ -91,6 +103,11 @@ export interface Gateway {
   sourcesWithoutSharedCopy: Promise<number>;
   /** Keeps every source warm in the background (started by `npm start`, not by tests unless they ask). */
   refresher: Refresher;
+  /**
+   * WebSub subscriptions at the hubs sources name, with `publicUrl` (started
+   * by `npm start`; tests call `tick()` to drive it).
+   */
+  push: Subscriber;
   /**
    * Switches to another sources file without failing or slowing a request
    * (see createReloader); `refresher.start()` afterwards keeps added sources warm.
@@ -127,6 +144,7 @@ export function createGateway({
   metricsToken = null,
   sharedCache = null,
   ingestPool,
+  hubRequest = postToHub,
 }: GatewayDeps): Gateway {
   // The gateway closes only a pool it made. Idle workers are unref'd: an unclosed pool never keeps the process alive.
   const ownsPool = ingestPool === undefined;
@@ -136,7 +154,18 @@ export function createGateway({
   const fetchFeed: typeof fetchUnlimited = (request) =>
     limit(request.url, () => fetchUnlimited(request), { background: request.background });
   const history = new FetchHistory();
-  const read = createObservedRead({ fetchFeed, ingest: (request, held) => pool.run(request, held), now, logger, metrics, history });
+  // Full text (sources with `fullText`): item pages through the same limited fetcher, extracted on threads of their own.
+  const extractPool = new ExtractPool();
+  const readPage = createPageReader({
+    fetch: fetchFeed,
+    extract: extractPool.run,
+    cache: new PageCache(),
+    now: monotonicNow ?? (() => performance.now()),
+  });
+  const read = withFullText(
+    createObservedRead({ fetchFeed, ingest: (request, held) => pool.run(request, held), now, logger, metrics, history }),
+    { readPage, now, logger },
+  );
   const readLocal = (source: SourceConfig, previous: SourceSnapshot | undefined) => read(source, store.config, previous);
   const feedCache = new FeedCache({
     // The sections in force are read on every load: a reload may change them.
@@ -144,6 +173,8 @@ export function createGateway({
     now: monotonicNow,
     random,
     onLookup: (result, count) => metrics.cacheLookup("feed", result, count),
+    // A source a hub pushes is polled less often (refresh-policy.ts); `push` is made below, before any read ends.
+    pushed: (sourceId) => push.isActive(sourceId),
   });
   const store = new Store({ config, feedCache, now });
   // A starting instance takes the copies the cluster holds in one read, before its first read of any source.
@@ -169,11 +200,46 @@ export function createGateway({
     // Rebuild the catalog as soon as a source changed, so no request pays for it.
     onRefreshed: () => void store.catalog().catch(() => undefined),
   });
+  const push = new Subscriber({
+    publicUrl,
+    sources: () => store.enabledSources,
+    snapshot: (sourceId) => feedCache.peek(sourceId),
+    store: sharedCache ? new RedisSubscriptionStore(sharedCache) : new MemorySubscriptionStore(),
+    hubRequest,
+    now,
+    refusePrivateAddresses,
+    classify: classifyAddress,
+    logger,
+    onChange: (sourceId) => {
+      // Answers showing sources' status are cached until a read; this is one for them.
+      feedCache.generation++;
+      // Polling's pace follows the push state: a source no longer pushed is read at its own pace again.
+      const source = store.enabledSources.find((s) => s.id === sourceId);
+      if (source) feedCache.retime(source);
+      refresher.reschedule(sourceId);
+    },
+  });
+  store.pushStatus = (sourceId) => push.status(sourceId);
+  const receiver = new Receiver({
+    subscriber: push,
+    ingest: createPushedContent({
+      store,
+      feedCache,
+      sharedCache,
+      ingest: (request, held) => pool.run(request, held),
+      now,
+      // Pushed content takes the same steps as a read, full text included.
+      wrap: (pushedRead) => withFullText(pushedRead, { readPage, now, logger }),
+    }),
+    now,
+    logger,
+  });
   // Keys, CORS and rate limits in front of every route; metrics scrapes need no key.
   const gate = createPartnerGate({
     partners,
     onRateLimited: (client) => metrics.rateLimited(client),
-    openPaths: [...DEFAULT_OPEN_PATHS, "/metrics"],
+    // Hubs hold no API key: the callback checks its own token and signatures.
+    openPaths: [...DEFAULT_OPEN_PATHS, "/metrics", CALLBACK_PREFIX],
     shared: sharedCache,
   });
   return {
@@ -186,6 +252,7 @@ export function createGateway({
       routes: [
         createMetricsRoute({ registry: metrics.registry, token: metricsToken }),
         createStatusRoute({ store, history, now }),
+        createWebSubRoute({ store, receiver }),
         ...createFeedRoutes({ store, publicUrl }),
         ...createEmbedRoutes({
           store,
@@ -208,6 +275,7 @@ export function createGateway({
     store,
     articleEvents,
     refresher,
+    push,
     sourcesWithoutSharedCopy,
     warmUp: async () => {
       await store.catalog();
@@ -221,8 +289,10 @@ export function createGateway({
     metrics,
     shutdown: async () => {
       articleEvents.close();
+      await push.stop();
       await refresher.stop();
       if (ownsPool) await pool.close();
+      await extractPool.close();
     },
   };
 }

@@ -58,6 +58,8 @@ async function main(): Promise<void> {
   }
   // The refresher's first round reads every source (what /ready waits for), then keeps them warm.
   gateway.refresher.start();
+  // WebSub: sources whose feeds name a hub are subscribed there (with --public-url), once read.
+  gateway.push.start();
 
   let stopping = false;
   // SIGHUP (and with --watch, a change to the file) reads the sources file again; the refresher then picks up added sources.

@@ -7,10 +7,13 @@ import type { RelatedMatch } from "../store/related/related-index.ts";
 import type { Store } from "../store/store.ts";
 import type { ArticleEvents } from "../live/article-events.ts";
 import type { SourceSnapshot } from "../model/source-snapshot.ts";
+import type { PushStatus } from "../model/push-status.ts";
 
 export interface SourceView {
   config: SourceConfig;
   snapshot: SourceSnapshot | undefined;
+  /** WebSub push state (src/push). @default off */
+  push?: PushStatus;
 }
 
 export interface Loaders {
@@ -67,7 +70,7 @@ class RequestLoaders implements Loaders {
   get source() {
     return (this.#source ??= this.fromCatalog((c, id: string) => {
       const config = c.sources.find((s) => s.id === id);
-      return config ? { config, snapshot: this.store.snapshot(id) } : null;
+      return config ? { config, snapshot: this.store.snapshot(id), push: this.store.pushStatus(id) } : null;
     }));
   }
   get tag() {

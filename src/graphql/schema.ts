@@ -10,6 +10,8 @@ import "./types/related.ts";
 import "./types/section.ts";
 import "./types/source-enums.ts";
 import "./types/source.ts";
+import "./types/source-push.ts";
+import "./types/full-text-status.ts";
 import "./types/subscription.ts";
 import "./types/nodes.ts";
 

@@ -31,6 +31,8 @@ export interface FetchRequest {
    * meanwhile, so the read may wait its turn (see DEFAULT_BACKGROUND_CONCURRENCY).
    */
   background?: boolean;
+  /** What to ask for (a web page rather than a feed, for full text). @default a feed's media types */
+  accept?: string;
 }
 
 export type FetchOutcome =
@@ -44,6 +46,8 @@ export type FetchOutcome =
       lastModified: string | null;
       /** Where the body came from after redirects, for resolving relative links. */
       finalUrl: URL;
+      /** The response's `Link` header (WebSub discovery names hubs there). @default null */
+      link?: string | null;
     }
   | { kind: "not-modified"; freshForMs: number | null };
 
@@ -86,7 +90,7 @@ async function fetchHttp(
   for (let hop = 0; ; hop++) {
     const headers: Record<string, string> = {
       "user-agent": USER_AGENT,
-      accept: ACCEPT,
+      accept: request.accept ?? ACCEPT,
       "accept-encoding": ACCEPT_ENCODING,
       ...credentials?.headers,
     };
@@ -147,6 +151,7 @@ async function fetchHttp(
       lastModified: response.headers.get("last-modified"),
       // Without user:password, which relative links resolved against it would otherwise publish.
       finalUrl: url,
+      link: response.headers.get("link"),
     };
   }
 }

@@ -42,6 +42,10 @@ export interface IngestedBody {
   encoding: string;
   /** What decoding and parsing had to work around, each at most once. */
   warnings: string[];
+  /** WebSub hubs the document names, as written (see RawFeed.hubs). @default none */
+  hubs?: string[];
+  /** The feed's own URL as the document gives it (see RawFeed.selfUrl). @default null */
+  selfUrl?: string | null;
 }
 
 /**
@@ -76,6 +80,8 @@ export async function ingestBody(request: IngestRequest, memo: NormalizedItemMem
     ttlMinutes: feed.ttlMinutes,
     encoding: decoded.encoding,
     warnings: [decoded.warning, feed.warning, capped.warning].filter((w): w is string => Boolean(w)),
+    hubs: feed.hubs ?? [],
+    selfUrl: feed.selfUrl ?? null,
   };
 }
 

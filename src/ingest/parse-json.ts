@@ -79,6 +79,8 @@ export function parseJsonFeed(json: unknown): RawFeed {
     language: stringOf(feed.language),
     authors: feedAuthors,
     items,
+    hubs: Array.isArray(feed.hubs) ? feed.hubs.filter(isObject).flatMap((hub) => stringOf(hub.url) ?? []) : [],
+    selfUrl: stringOf(feed.feed_url),
   };
 }
 

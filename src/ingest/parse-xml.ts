@@ -2,7 +2,7 @@ import Parser from "rss-parser";
 import { IngestError } from "./ingest-error.ts";
 import type { RawFeed, RawItem } from "../model/raw-feed.ts";
 import { attribute, child, childText, findElement, type ElementName } from "./xml/elements.ts";
-import { pageLink } from "./xml/links.ts";
+import { atomLinks, pageLink } from "./xml/links.ts";
 import { authorsOf } from "./xml/people.ts";
 import { count, joinBases, readEntry } from "./xml/read-entry.ts";
 import { readXml, type XmlElement } from "./xml/read-xml.ts";
@@ -149,5 +149,8 @@ export async function parseXmlFeed(xml: string): Promise<RawFeed> {
     language: attribute(channel, "xml:lang") ?? attribute(feed, "xml:lang") ?? childText(channel, FEED_LANGUAGE),
     authors: authorsOf(channel),
     items,
+    // WebSub discovery: Atom links of the feed (or, in RSS, of the channel), found by namespace whatever their prefix.
+    hubs: atomLinks(channel, "hub").flatMap((link) => attribute(link, "href") ?? []),
+    selfUrl: atomLinks(channel, "self").map((link) => attribute(link, "href"))[0] ?? null,
   };
 }

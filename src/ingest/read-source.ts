@@ -3,6 +3,7 @@ import type { SectionConfig, SourceConfig } from "../config/sources-file.ts";
 import type { SourceSnapshot } from "../model/source-snapshot.ts";
 
 import type { FetchOutcome, FetchRequest } from "./fetcher.ts";
+import { discoverHubs } from "./hub-discovery.ts";
 import { EMPTY_CONTENT_HASH, type IngestedBody, type IngestRequest } from "./ingest-body.ts";
 import { toIngestError } from "./ingest-error.ts";
 import type { HeldArticles } from "./ingest-pool.ts";
@@ -99,6 +100,7 @@ export async function readSource(
       held,
     );
     const { articles } = read;
+    const hubLinks = discoverHubs(read, outcome.link, outcome.finalUrl.protocol === "file:" ? "" : outcome.finalUrl.href);
     const done = deps.now();
     const emptyReadsKept = (previous?.emptyReadsKept ?? 0) + 1;
     const keepHeld =
@@ -128,6 +130,8 @@ export async function readSource(
       lastFetchedAt: new Date(done),
       lastSuccessAt: new Date(done),
       durationMs: done - started,
+      hubs: hubLinks.hubs,
+      selfUrl: hubLinks.selfUrl,
     };
   } catch (caught) {
     const error = toIngestError(caught, phase === "parse" ? "PARSE_ERROR" : "NETWORK");
@@ -155,6 +159,8 @@ export async function readSource(
       lastFetchedAt: new Date(finished),
       lastSuccessAt: previous?.lastSuccessAt ?? null,
       durationMs: finished - started,
+      hubs: previous?.hubs ?? [],
+      selfUrl: previous?.selfUrl ?? null,
     };
   }
 }

@@ -18,6 +18,10 @@ export interface RawFeed {
   /** The feed's own authors, for items that name none. */
   authors: RawAuthor[];
   items: RawItem[];
+  /** WebSub hubs the document names (Atom `link rel="hub"`, JSON Feed `hubs`), as written. @default none */
+  hubs?: string[];
+  /** The feed's own URL (Atom `link rel="self"`, JSON Feed `feed_url`), as written: a WebSub topic. @default null */
+  selfUrl?: string | null;
 }
 
 export interface RawItem {

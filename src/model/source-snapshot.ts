@@ -17,7 +17,11 @@ export type IngestErrorCode =
   | "NOT_FOUND"
   | "FORBIDDEN_PATH"
   | "PARSE_ERROR"
-  | "UNSUPPORTED_FORMAT";
+  | "UNSUPPORTED_FORMAT"
+  /** Full text only (see FullTextState): an item's page is not an HTML document. */
+  | "NOT_HTML"
+  /** Full text only: no article could be extracted from an item's page, or none longer than the feed's own text. */
+  | "NOT_EXTRACTABLE";
 
 export interface SourceError {
   code: IngestErrorCode;
@@ -65,4 +69,36 @@ export interface SourceSnapshot {
   lastFetchedAt: Date | null;
   lastSuccessAt: Date | null;
   durationMs: number;
+  /** WebSub hubs the last good read named (HTTP `Link` header, else the document): absolute http(s) URLs. @default none */
+  hubs?: string[];
+  /** The feed's own URL as the last good read named it (`rel="self"`, `feed_url`): the WebSub topic. @default null */
+  selfUrl?: string | null;
+  /** Only for a source with `fullText`: which articles hold their page's text, and how reading pages went. */
+  fullText?: FullTextState;
+}
+
+/** A page that gave no article: why, and which (its URL redacted as every public surface shows URLs). */
+export interface FullTextError {
+  code: IngestErrorCode;
+  url: string;
+  message: string;
+}
+
+/**
+ * The full-text step's record on a source (src/ingest/full-text): what it
+ * needs on the next read (which items were done) and what the status shows.
+ * Items are named by their article hash (`articleHashes`): an item that
+ * changes in the feed is a new item, and its page is read again.
+ */
+export interface FullTextState {
+  /** The content hash the read gave before full text (the snapshot's own also covers the extracted bodies). */
+  baseContentHash: string;
+  /** Items whose body is their page's extracted article: article hash → a digest of that body. */
+  extracted: Record<string, string>;
+  /** Items whose page was tried and gave no article: not tried again while the item is unchanged. */
+  failed: string[];
+  /** The last read that tried pages, if any did. */
+  lastRead: { at: Date; pagesRead: number; extracted: number; failed: number; durationMs: number } | null;
+  /** The last page that gave no article, on the last read that tried pages; null when every page of it did. */
+  lastError: FullTextError | null;
 }

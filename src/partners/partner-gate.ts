@@ -27,7 +27,7 @@ export interface PartnerGateOptions {
   partners?: PartnersConfig | null;
   /** Called on every 429 with the partner's name, or `anonymous` (metrics; never a client address). */
   onRateLimited?: (client: string) => void;
-  /** Exact paths exempt from keys and limits (CORS still applies). @default DEFAULT_OPEN_PATHS */
+  /** Paths exempt from keys and limits (CORS still applies): exact, or every path under one ending in "/". @default DEFAULT_OPEN_PATHS */
   openPaths?: string[];
   /** The cluster's Redis (REDIS_URL): budgets are counted there, so they hold across instances. @default null: counted per instance */
   shared?: SharedBudgetStore | null;
@@ -164,7 +164,8 @@ export function createPartnerGate({
     if (partner && origin && !allowed) return refusal(403, "FORBIDDEN", `origin ${origin} is not allowed for this key`);
     if (upgrade && !partner && origin && !allowed) return refusal(403, "FORBIDDEN", `origin ${origin} may not call this gateway`);
     if (partner) partnerOfRequest.set(req, partner);
-    if (openPaths.includes(path)) return partner ? { admitted: true, partner } : ADMITTED_ANONYMOUS;
+    if (openPaths.some((open) => (open.endsWith("/") ? path.startsWith(open) : open === path)))
+      return partner ? { admitted: true, partner } : ADMITTED_ANONYMOUS;
     if (!partner && !anonymousLimiter) {
       return {
         ...refusal(

@@ -1,4 +1,5 @@
 import type { SourceConfig, SourcesConfig } from "../config/sources-file.ts";
+import type { PushStatus } from "../model/push-status.ts";
 import type { SourceSnapshot } from "../model/source-snapshot.ts";
 
 import { CatalogBuilds, type InPlaceLimits } from "./catalog-builds.ts";
@@ -17,6 +18,8 @@ export interface StoreOptions {
   /** When a change is applied to the catalog in place rather than by a build from scratch. @default IN_PLACE_LIMITS */
   inPlace?: InPlaceLimits;
 }
+
+const PUSH_OFF: PushStatus = { state: "off", hub: null, topic: null, leaseEndsAt: null, reason: null, lastPushAt: null };
 
 /**
  * The single entry point the API reads: every enabled source through the feed
@@ -37,6 +40,8 @@ export class Store {
   private refreshSeconds: { config: SourcesConfig; seconds: number } | null = null;
   /** Which source goes stale first (see `allFresh`). */
   private readonly firstStale: FirstStale;
+  /** A source's WebSub push state, as the wiring's subscriber (src/push) knows it; off without one. */
+  pushStatus: (sourceId: string) => PushStatus = () => PUSH_OFF;
 
   constructor({ config, feedCache, now = Date.now, indexing, inPlace }: StoreOptions) {
     this.activeConfig = config;

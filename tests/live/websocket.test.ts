@@ -66,9 +66,12 @@ async function start(deps: Omit<GatewayDeps, "config"> = {}, options: ListenOpti
   );
   const gateway = createGateway({ config: await loadSourcesFile(file), random: () => 0.5, ...deps });
   const running = await listen(gateway.app, 0, "127.0.0.1", options);
+  // As src/main.ts shuts down: the gateway's live streams end and the server drains at once, so a
+  // WebSocket client is told 1001 before its subscriptions' streams complete.
   const close = async () => {
-    await gateway.shutdown();
+    const shutdown = gateway.shutdown();
     await running.close();
+    await shutdown;
   };
   closers.push(close);
   await gateway.store.catalog();

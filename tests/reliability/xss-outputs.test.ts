@@ -125,6 +125,8 @@ describe("the feed's own body HTML (Article.rawBodyHtml)", () => {
     "model/article.ts": "declares it",
     "ingest/normalize.ts": "makes it",
     "ingest/item-memo.ts": "counts its size",
+    "ingest/full-text/enrich-snapshot.ts":
+      "puts a page's extracted article there, untrusted like any body; compares its plain text's length with the feed's",
     "store/catalog/article-content.ts": "sanitizes it: the one way to show it; counts its words as plain text",
     "store/catalog/merge.ts": "picks the copy of a story with the most words",
     "store/source-cache/shared-cache.ts": "checks that another instance's copy holds a string there, nothing more",

@@ -16,6 +16,9 @@ const ERROR_CODES = {
   FORBIDDEN_PATH: "A file path outside the sources file's folder.",
   PARSE_ERROR: "The body could not be read as the format it claims (empty, not JSON, XML nested past the limit).",
   UNSUPPORTED_FORMAT: "The body is no feed Newsgate reads (an HTML page, an unknown XML root).",
+  NOT_HTML: "Full text only: an item's page is not an HTML document.",
+  NOT_EXTRACTABLE:
+    "Full text only: no article was found on an item's page (not an article, too little text, or no longer than the feed's own).",
 } satisfies Record<IngestErrorCode, string>;
 
 export const SourceErrorCode = builder.enumType("SourceErrorCode", {

@@ -3,7 +3,9 @@ import { createHash } from "node:crypto";
 import type { FetchRecord } from "../../ops/fetch-history.ts";
 import { escapeHtml } from "../../ingest/escape-html.ts";
 import { fetchChart } from "./status-chart.ts";
+import { fullTextNote } from "./full-text-note.ts";
 import type { SourceSnapshot } from "../../model/source-snapshot.ts";
+import type { PushStatus } from "../../model/push-status.ts";
 
 /** How often the page reloads itself (a meta refresh: no script needed). */
 export const STATUS_REFRESH_SECONDS = 10;
@@ -16,6 +18,8 @@ export interface StatusSourceRow {
   enabled: boolean;
   snapshot: SourceSnapshot | undefined;
   history: FetchRecord[];
+  /** WebSub push state (see src/push). @default not shown */
+  push?: PushStatus;
 }
 
 export interface StatusView {
@@ -152,13 +156,25 @@ function row(source: StatusSourceRow, nowMs: number): string {
   const format = snap?.format ? ` · ${escapeHtml(snap.format)}` : "";
   return `<tr class="source ${health}" data-source="${escapeHtml(source.id)}">
 <td class="head"><span class="name">${escapeHtml(source.name)}</span><span class="sub">${escapeHtml(source.id)}${format}</span><span class="sub">${escapeHtml(source.url)}</span></td>
-<td data-label="Health"><span class="badge ${health}">${label}</span></td>
+<td data-label="Health"><span class="badge ${health}">${label}</span>${pushLine(source.push, nowMs)}</td>
 <td data-label="Last read">${snap?.lastFetchedAt ? `${ago(nowMs, snap.lastFetchedAt.getTime())}<span class="sub">${Math.round(snap.durationMs)} ms</span>` : `<span class="none">never</span>`}</td>
 <td data-label="Age of data">${snap?.lastSuccessAt ? ago(nowMs, snap.lastSuccessAt.getTime()) : `<span class="none">no data</span>`}</td>
 <td class="num" data-label="Items">${snap ? snap.articles.length : 0}</td>
-<td data-label="Last error">${problem}</td>
+<td data-label="Last error">${problem}${fullTextNote(snap)}</td>
 <td class="wide" data-label="Recent reads">${fetchChart(source.name, source.history)}</td>
 </tr>`;
+}
+
+/** The source's WebSub push state, under its health: off, no hub, subscribing, active until…, denied, failed or lapsed, with the reason. */
+function pushLine(push: PushStatus | undefined, nowMs: number): string {
+  if (!push) return "";
+  const until = push.leaseEndsAt ? ` until ${time(push.leaseEndsAt.getTime())}` : "";
+  const said =
+    push.state === "active"
+      ? `push: active${until}`
+      : `push: ${push.state === "no-hub" ? "no hub" : push.state}${push.reason ? ` (${escapeHtml(push.reason)})` : ""}`;
+  const last = push.lastPushAt ? `, last push ${ago(nowMs, push.lastPushAt.getTime())}` : "";
+  return `<span class="sub push" data-push="${push.state}">${said}${last}</span>`;
 }
 
 /** A relative time with the exact one as a tooltip. */

@@ -34,6 +34,7 @@ export function createStatusRoute({ store, history, now = Date.now }: StatusRout
           enabled: source.enabled,
           snapshot: source.enabled ? store.snapshot(source.id) : undefined,
           history: history.recent(source.id),
+          push: source.enabled ? store.pushStatus(source.id) : undefined,
         })),
       });
       res.writeHead(200, {

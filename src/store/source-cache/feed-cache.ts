@@ -18,6 +18,8 @@ export interface FeedCacheOptions {
   random?: () => number;
   /** Told what each `get` found (metrics): fresh, stale (served while it refreshes) or nothing (the caller waited); `count` lookups at once from `getAll` and `countHits`. @default none */
   onLookup?: (result: "hit" | "stale" | "miss", count?: number) => void;
+  /** Whether a WebSub hub pushes the source's changes now: it is then polled less often (see freshnessMs). @default never */
+  pushed?: (sourceId: string) => boolean;
 }
 
 /**
@@ -37,10 +39,19 @@ export class FeedCache {
 
   private readonly random: () => number;
   private readonly onLookup: FeedCacheOptions["onLookup"];
+  private readonly pushed: (sourceId: string) => boolean;
 
-  constructor({ load, now = () => performance.now(), max = MAX_CACHED_SOURCES, random = Math.random, onLookup }: FeedCacheOptions) {
+  constructor({
+    load,
+    now = () => performance.now(),
+    max = MAX_CACHED_SOURCES,
+    random = Math.random,
+    onLookup,
+    pushed = () => false,
+  }: FeedCacheOptions) {
     this.random = random;
     this.onLookup = onLookup;
+    this.pushed = pushed;
     this.cache = new LRUCache<string, SourceSnapshot, SourceConfig>({
       max,
       ttlAutopurge: false,
@@ -163,9 +174,21 @@ export class FeedCache {
     this.generation++;
   }
 
+  /**
+   * Holds the source's snapshot no longer than the policy now says, counted
+   * from now (push stopped: the long wait it was given while pushed is cut
+   * back). Nothing changes when it is due sooner anyway.
+   */
+  retime(source: SourceConfig): void {
+    const held = this.peek(source.id);
+    if (!held) return;
+    const policy = freshnessMs(source, held, this.random, this.pushed(source.id));
+    if (this.remainingMs(source.id) > policy) this.cache.set(source.id, held, { ttl: Math.max(1, policy) });
+  }
+
   /** What is stored and for how long: the policy's freshness, less the age of a copy taken from another instance. */
   private kept(source: SourceConfig, { copyAgeMs, ...snapshot }: SourceSnapshot): { snapshot: SourceSnapshot; ttl: number } {
-    const policy = freshnessMs(source, snapshot, this.random);
+    const policy = freshnessMs(source, snapshot, this.random, this.pushed(source.id));
     return { snapshot, ttl: Math.max(1, policy - Math.max(0, copyAgeMs ?? 0)) };
   }
 

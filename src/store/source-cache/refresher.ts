@@ -24,6 +24,8 @@ const unrefSleep = (ms: number, signal: AbortSignal) => delay(ms, undefined, { s
  */
 export class Refresher {
   private readonly loops = new Map<string, Promise<void>>();
+  /** Each loop's current wait, to cut it short when the source's time changed (see `reschedule`). */
+  private readonly waits = new Map<string, AbortController>();
   private controller = new AbortController();
   private readonly sleep: (ms: number, signal: AbortSignal) => Promise<void>;
 
@@ -48,10 +50,23 @@ export class Refresher {
     this.loops.clear();
   }
 
+  /** Wakes the source's loop to look at its time again (it changed other than by a read, e.g. when push stopped). */
+  reschedule(sourceId: string): void {
+    this.waits.get(sourceId)?.abort();
+  }
+
   private async loop(sourceId: string, signal: AbortSignal): Promise<void> {
     const { feedCache } = this.options;
     while (!signal.aborted) {
-      await this.sleep(feedCache.remainingMs(sourceId), signal);
+      const wait = new AbortController();
+      const stop = () => wait.abort();
+      signal.addEventListener("abort", stop, { once: true });
+      this.waits.set(sourceId, wait);
+      await this.sleep(feedCache.remainingMs(sourceId), wait.signal);
+      signal.removeEventListener("abort", stop);
+      if (this.waits.get(sourceId) === wait) this.waits.delete(sourceId);
+      // Woken early: the time is looked at again.
+      if (wait.signal.aborted && !signal.aborted && feedCache.remainingMs(sourceId) > 0) continue;
       // The source may have been removed from the configuration meanwhile.
       const source = this.options.sources().find((s) => s.id === sourceId);
       if (signal.aborted || !source) break;

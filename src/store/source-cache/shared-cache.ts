@@ -324,6 +324,17 @@ export class SharedCache {
   }
 
   /**
+   * Stores a snapshot read outside `wrapLoad` (content a WebSub hub pushed to
+   * this instance) as the cluster's copy, and announces a change of content so
+   * every instance takes it at once.
+   */
+  async storePushed(source: SourceConfig, snapshot: SourceSnapshot, changed: boolean): Promise<void> {
+    const ttl = Math.max(1, freshnessMs(source, snapshot, this.random));
+    await this.call(this.redis.set(this.snapshotKey(source.id), serializeSnapshot(snapshot), "PX", ttl), "feed");
+    if (changed) await this.call(this.redis.publish(this.key(CHANGED_CHANNEL), source.id), "publish");
+  }
+
+  /**
    * The snapshot another instance stored, if still fresh, with how long ago it
    * was read upstream (`copyAgeMs`, by the wall clock of the instances, which
    * are expected to agree); undefined when absent or Redis is unreachable.
