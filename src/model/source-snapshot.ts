@@ -97,6 +97,8 @@ export interface FullTextState {
   extracted: Record<string, string>;
   /** Items whose page was tried and gave no article: not tried again while the item is unchanged. */
   failed: string[];
+  /** Items whose page failed for a reason that passes (timeout, network, error status), by tries so far: tried again on later reads (see MAX_PAGE_TRIES). @default none */
+  retries?: Record<string, number>;
   /** The last read that tried pages, if any did. */
   lastRead: { at: Date; pagesRead: number; extracted: number; failed: number; durationMs: number } | null;
   /** The last page that gave no article, on the last read that tried pages; null when every page of it did. */

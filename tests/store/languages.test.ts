@@ -142,6 +142,20 @@ describe("stemming", () => {
     expect(index.search("running")[0]!.terms).toEqual(["runs"]);
     expect(index.snippet(index.search("voiture")[0]!)).toContain("<mark>voitures</mark>");
   });
+
+  it("stems a query only in the languages of the articles it holds, kept through updates as a fresh build keeps it", () => {
+    // "informat" is the French stem of "informatique" (the English one is "informatiqu"): an English article
+    // writing it is found through that stem only while the index holds French.
+    const english = article({ id: "en", title: "The informat prototype", language: "en" });
+    const french = article({ id: "fr", title: "L'informatique quantique", language: "fr" });
+    const index = new SearchIndex([english, french]);
+    expect(ids(index, "informatique").sort()).toEqual(["en", "fr"]);
+    index.update({ removed: [french], added: [] });
+    expect(ids(index, "informatique")).toEqual(ids(new SearchIndex([english]), "informatique"));
+    expect(ids(index, "informatique")).toEqual([]);
+    index.update({ removed: [], added: [french] });
+    expect(ids(index, "informatique").sort()).toEqual(["en", "fr"]);
+  });
 });
 
 describe("Chinese and Japanese search", () => {

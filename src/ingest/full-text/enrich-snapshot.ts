@@ -20,6 +20,15 @@ export const MAX_PAGES_PER_READ = 50;
  * every extraction thread and every global slot.
  */
 export const PAGE_CONCURRENCY = 4;
+/**
+ * Reads of a source that may try a page which failed for a reason that
+ * passes (a timeout, the network, an error status such as 503 or 429): it is
+ * asked again on the source's next reads, up to this many tries in all, then
+ * given up until its item changes. A page that is no article is given up at once.
+ */
+export const MAX_PAGE_TRIES = 3;
+/** Failures worth another try on a later read. */
+const PASSING: ReadonlySet<string> = new Set(["TIMEOUT", "NETWORK", "HTTP_STATUS"]);
 /** After this long, a read starts no more pages (those left are tried on the next read): slow pages cannot hold a source's read for long. */
 export const FULL_TEXT_DEADLINE_MS = 30_000;
 
@@ -60,10 +69,13 @@ export async function enrichSnapshot(
   const heldHashes = previous?.articleHashes ?? [];
   for (let i = 0; i < heldHashes.length; i++) held.set(heldHashes[i]!, previous!.articles[i]!);
   const wasFailed = new Set(before?.failed);
+  const triedBefore = before?.retries ?? {};
   const articles = snapshot.articles.slice();
   const extracted: Record<string, string> = {};
   const failed: string[] = [];
+  const retries: Record<string, number> = {};
   const untried: number[] = [];
+  const again: number[] = [];
   hashes.forEach((h, i) => {
     const digest = before?.extracted[h];
     const enriched = digest === undefined ? undefined : held.get(h);
@@ -72,11 +84,18 @@ export async function enrichSnapshot(
       articles[i] = enriched;
       extracted[h] = digest;
     } else if (wasFailed.has(h)) failed.push(h);
-    else if (pageUrl(articles[i]!)) untried.push(i);
+    else if (pageUrl(articles[i]!)) {
+      // Pages never tried come first; those to try again after them.
+      if (triedBefore[h] === undefined) untried.push(i);
+      else {
+        retries[h] = triedBefore[h];
+        again.push(i);
+      }
+    }
   });
 
   const started = deps.now();
-  const tried = untried.slice(0, MAX_PAGES_PER_READ);
+  const tried = [...untried, ...again].slice(0, MAX_PAGES_PER_READ);
   const limit = pLimit(PAGE_CONCURRENCY);
   let pagesRead = 0;
   let extractedNow = 0;
@@ -98,12 +117,16 @@ export async function enrichSnapshot(
         });
         if (result.requested) pagesRead++;
         const outcome = judge(result, article);
+        const h = hashes[i]!;
+        const tries = (retries[h] ?? 0) + 1;
+        delete retries[h];
         if (outcome.ok) {
           articles[i] = { ...article, rawBodyHtml: outcome.html, bodyBase: outcome.finalUrl, bodyWords: null };
-          extracted[hashes[i]!] = hash("sha256", outcome.html, "base64url").slice(0, 16);
+          extracted[h] = hash("sha256", outcome.html, "base64url").slice(0, 16);
           extractedNow++;
         } else {
-          failed.push(hashes[i]!);
+          if (PASSING.has(outcome.code) && tries < MAX_PAGE_TRIES) retries[h] = tries;
+          else failed.push(h);
           failedNow++;
           lastError = { code: outcome.code, url: redactUrl(url.href), message: publicIngestMessage(outcome.message) };
         }
@@ -117,6 +140,7 @@ export async function enrichSnapshot(
     extracted,
     // In article order, whatever order the pages finished in.
     failed: hashes.filter((h) => failedSet.has(h)),
+    ...(Object.keys(retries).length > 0 ? { retries } : {}),
     lastRead: attempted
       ? { at: new Date(deps.now()), pagesRead, extracted: extractedNow, failed: failedNow, durationMs: deps.now() - started }
       : (before?.lastRead ?? null),

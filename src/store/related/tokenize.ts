@@ -1,6 +1,6 @@
 import { forEachSegmentedWord, hasUnspacedScript, isIdeographic } from "../../ingest/language/segment.ts";
 import { foldWord, lowerCase } from "../text/fold.ts";
-import { isLatin, stemmerFor, stemWith } from "../text/stem.ts";
+import { cachedStemmer, isLatin, stemmerFor } from "../text/stem.ts";
 import { stopWordsOf } from "../text/stop-words.ts";
 
 // Words too common in news prose to say what a story is about.
@@ -49,13 +49,14 @@ export function forEachTerm(text: string, visit: (term: string, word: string) =>
   const lower = lowerCase(text, language);
   const stopWords = stopWordsOf(language);
   const stemmer = stemmerFor(language);
+  const stem = stemmer && cachedStemmer(stemmer);
   const word = (written: string) => {
     const folded = foldWord(written);
     // Alphabets (Latin to Arabic) sit below U+0800.
     const min = folded.charCodeAt(0) < 0x800 ? MIN_ALPHABETIC_CHARS : MIN_OTHER_CHARS;
     if (folded.length < min && !DIGIT.test(folded)) return;
     if (ENGLISH_STOP_WORDS.has(folded) || stopWords.has(folded)) return;
-    visit(stemmer && isLatin(folded) ? stemWith(stemmer, folded) : folded, written);
+    visit(stem && isLatin(folded) ? stem(folded) : folded, written);
   };
   const words = (piece: string) => {
     WORD.lastIndex = 0;

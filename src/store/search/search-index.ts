@@ -13,7 +13,7 @@ import {
 } from "./search-postings.ts";
 import { snippetOf } from "./search-snippet.ts";
 import { forEachIndexTerm, indexTerms, searchTerms } from "./search-text.ts";
-import { queryStems } from "../text/stem.ts";
+import { queryStems, STEMMED_LANGUAGES, stemmingLanguageOf } from "../text/stem.ts";
 import { runToEnd, type Steps } from "../sliced/time-slice.ts";
 import { IdSlots } from "../slots/id-slots.ts";
 
@@ -97,6 +97,7 @@ interface IndexParts extends BuiltPostings {
   ids: (string | undefined)[];
   slotOf: IdSlots;
   termSet: TermSet;
+  stemmedIn: Map<string, number>;
   idKeys: Uint32Array;
   times: Float64Array;
 }
@@ -136,6 +137,13 @@ export class SearchIndex {
   private readonly articles: (CatalogArticle | undefined)[];
   /** Each indexed id's slot, found through `ids` (see IdSlots). */
   private readonly slotOf: IdSlots;
+  /**
+   * Articles indexed per stemming language (see stemmingLanguageOf): a query
+   * word is looked up under its stem in these languages only, since no other
+   * stem can be in the index. Kept exact through updates, so an updated index
+   * expands a query as one built from scratch does.
+   */
+  private readonly stemmedIn: Map<string, number>;
   /** Slots given up by removed articles, reused first. */
   private readonly freeSlots: number[] = [];
   /** Per slot: words of each field (capped), an order key of its id (see `idOrderKey`), its date (ms; NaN for none). */
@@ -163,6 +171,7 @@ export class SearchIndex {
     this.articles = parts.articles;
     this.ids = parts.ids;
     this.slotOf = parts.slotOf;
+    this.stemmedIn = parts.stemmedIn;
     this.fieldLengths = parts.fieldLengths;
     this.idKeys = parts.idKeys;
     this.times = parts.times;
@@ -281,6 +290,7 @@ export class SearchIndex {
     const { terms, lengths } = documentEntries(fieldsOf(this.articles[slot]!));
     for (const term of terms) editsOf(work, this.termId(term, work), term).push(slot, -1);
     for (let field = 0; field < FIELD_COUNT; field++) this.fieldTotals[field]! -= lengths[field]!;
+    countLanguage(this.stemmedIn, this.articles[slot]!, -1);
     this.slotOf.delete(id);
     this.ids[slot] = undefined;
     this.articles[slot] = undefined;
@@ -303,6 +313,7 @@ export class SearchIndex {
       this.fieldLengths[slot * FIELD_COUNT + field] = Math.min(lengths[field]!, MAX_FIELD_LENGTH);
       this.fieldTotals[field]! += lengths[field]!;
     }
+    countLanguage(this.stemmedIn, article, 1);
     this.ids[slot] = article.id;
     this.slotOf.set(article.id, slot);
     this.articles[slot] = article;
@@ -338,7 +349,11 @@ export class SearchIndex {
     const { terms, postings } = this;
     const weights = new Map<number, Expansion>();
     // A query names no language: the word as typed, and its stem in each language articles are stemmed in, count as typed.
-    const stems = queryStems(word);
+    // In a fixed order, whatever order the languages came in: the same expansion as a fresh build's.
+    const stems = queryStems(
+      word,
+      STEMMED_LANGUAGES.filter((language) => this.stemmedIn.has(language)),
+    );
     for (const stem of stems) {
       const exact = terms.find(stem);
       if (exact >= 0) weights.set(exact, { id: exact, term: stem, weight: 1 });
@@ -559,6 +574,15 @@ function fieldsOf(article: CatalogArticle): string[][] {
   ];
 }
 
+/** Counts an article in (`by` 1) or out (-1) of its stemming language's articles; a language with none left goes. */
+function countLanguage(counts: Map<string, number>, article: CatalogArticle, by: 1 | -1): void {
+  const language = stemmingLanguageOf(article.language);
+  if (language === null) return;
+  const count = (counts.get(language) ?? 0) + by;
+  if (count > 0) counts.set(language, count);
+  else counts.delete(language);
+}
+
 /** Each indexed term of an article's fields (see fieldsOf) with the word it was made from. */
 function forEachFieldTerm(article: CatalogArticle, visit: (term: string, written: string) => void): void {
   const { language } = article;
@@ -581,8 +605,10 @@ function* partsOf(given: readonly CatalogArticle[]): Steps<IndexParts> {
   const slotOf = new IdSlots((slot) => ids[slot], articles.length);
   const idKeys = new Uint32Array(articles.length);
   const times = new Float64Array(articles.length);
+  const stemmedIn = new Map<string, number>();
   for (let slot = 0; slot < articles.length; slot++) {
     const id = articles[slot]!.id;
+    countLanguage(stemmedIn, articles[slot]!, 1);
     ids[slot] = id;
     slotOf.set(id, slot);
     idKeys[slot] = idOrderKey(id);
@@ -591,7 +617,7 @@ function* partsOf(given: readonly CatalogArticle[]): Steps<IndexParts> {
   }
   const postings = yield* buildPostings(articles.length, (doc) => fieldsOf(articles[doc]!));
   const termSet = yield* TermSet.fromDictionary(postings.terms);
-  return { ...postings, articles, ids, slotOf, termSet, idKeys, times };
+  return { ...postings, articles, ids, slotOf, termSet, stemmedIn, idKeys, times };
 }
 
 function timeOf(article: CatalogArticle): number {

@@ -6,7 +6,7 @@ import {
   needsDictionary,
 } from "../../ingest/language/segment.ts";
 import { foldWord, lowerCase } from "../text/fold.ts";
-import { isLatin, stemmerFor, stemWith } from "../text/stem.ts";
+import { cachedStemmer, isLatin, stemmerFor } from "../text/stem.ts";
 
 /** Terms shorter than this are not indexed or searched: single letters match nearly every story. */
 export const MIN_TERM_CHARS = 2;
@@ -63,11 +63,26 @@ export function indexTerms(text: string, language: string | null): string[] {
  */
 export function forEachIndexTerm(text: string, language: string | null, visit: (term: string, written: string) => void): void {
   const stemmer = stemmerFor(language);
-  forEachSearchWord(text, language, (term, written) => {
-    if (!stemmer || !isLatin(term)) return visit(term, written);
-    const stem = stemWith(stemmer, term);
-    visit(stem.length >= MIN_TERM_CHARS ? stem : term, written);
-  });
+  if (!stemmer) return forEachSearchWord(text, language, visit);
+  const stem = cachedStemmer(stemmer);
+  const lower = lowerCase(text, language);
+  if (WIDE_WORD_CHARACTER.test(lower)) {
+    forEachWideWord(lower, language, (term, written) => {
+      if (!isLatin(term)) return visit(term, written);
+      const stemmed = stem(term);
+      visit(stemmed.length >= MIN_TERM_CHARS ? stemmed : term, written);
+    });
+    return;
+  }
+  // Most text is ASCII words: stemmed in one loop, with no call per word but the stemmer's cache.
+  const words = lower.match(WORD);
+  if (!words) return;
+  for (const word of words) {
+    if (word.length < MIN_TERM_CHARS) continue;
+    const term = word.length > MAX_TERM_CHARS ? word.slice(0, MAX_TERM_CHARS) : word;
+    const stemmed = stem(term);
+    visit(stemmed.length >= MIN_TERM_CHARS ? stemmed : term, word);
+  }
 }
 
 type WordVisitor = (term: string, written: string) => void;

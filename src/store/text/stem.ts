@@ -36,21 +36,38 @@ export function stemmerFor(language: string | null | undefined): ((word: string)
   return language ? (STEMMERS[primaryLanguage(language)] ?? null) : english;
 }
 
+/** The language whose stemmer `stemmerFor` gives (`en` for none named), or null when the language is not stemmed. */
+export function stemmingLanguageOf(language: string | null | undefined): string | null {
+  if (!language) return "en";
+  const primary = primaryLanguage(language);
+  return STEMMERS[primary] ? primary : null;
+}
+
 /** Stems of the most recent words, per stemmer: news prose repeats its words, and a lookup costs less than a stemmer. */
 export const STEM_CACHE_WORDS = 16_384;
-const caches = new Map<(word: string) => string, Map<string, string>>();
+const cached = new Map<(word: string) => string, (word: string) => string>();
 
-/** `stemmer(word)`, remembered for the most recent words (the cache is emptied when full, so it stays bounded). */
-export function stemWith(stemmer: (word: string) => string, word: string): string {
-  let cache = caches.get(stemmer);
-  if (!cache) caches.set(stemmer, (cache = new Map()));
-  let stem = cache.get(word);
-  if (stem === undefined) {
-    stem = stemmer(word);
-    if (cache.size >= STEM_CACHE_WORDS) cache.clear();
-    cache.set(word, stem);
+/**
+ * `stemmer` remembering the stems of its most recent words (its cache is
+ * emptied when full, so it stays bounded). Take it once per text: a call per
+ * word then costs one lookup in its own cache.
+ */
+export function cachedStemmer(stemmer: (word: string) => string): (word: string) => string {
+  let remembering = cached.get(stemmer);
+  if (!remembering) {
+    const stems = new Map<string, string>();
+    remembering = (word) => {
+      let stem = stems.get(word);
+      if (stem === undefined) {
+        stem = stemmer(word);
+        if (stems.size >= STEM_CACHE_WORDS) stems.clear();
+        stems.set(word, stem);
+      }
+      return stem;
+    };
+    cached.set(stemmer, remembering);
   }
-  return stem;
+  return remembering;
 }
 
 /**
@@ -62,12 +79,16 @@ export function isLatin(word: string): boolean {
   return word.charCodeAt(0) < 0x250;
 }
 
-/** Every stem a query word may have been indexed under, the word itself first: the word as written, then its stem in each language, without repeats. */
-export function queryStems(word: string): string[] {
+/**
+ * Every stem a query word may have been indexed under, the word itself first:
+ * the word as written, then its stem in each of `languages` (the stemming
+ * languages of the articles searched; every one by default), without repeats.
+ */
+export function queryStems(word: string, languages: Iterable<string> = STEMMED_LANGUAGES): string[] {
   const stems = [word];
   if (!isLatin(word)) return stems;
-  for (const language of STEMMED_LANGUAGES) {
-    const stem = stemWith(STEMMERS[language]!, word);
+  for (const language of languages) {
+    const stem = cachedStemmer(STEMMERS[language]!)(word);
     if (!stems.includes(stem)) stems.push(stem);
   }
   return stems;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { SourceConfig } from "../../../src/config/sources-file.ts";
-import { FULL_TEXT_DEADLINE_MS, MAX_PAGES_PER_READ } from "../../../src/ingest/full-text/enrich-snapshot.ts";
+import { FULL_TEXT_DEADLINE_MS, MAX_PAGE_TRIES, MAX_PAGES_PER_READ } from "../../../src/ingest/full-text/enrich-snapshot.ts";
 import type { PageRequest, PageResult } from "../../../src/ingest/full-text/page-reader.ts";
 import { withFullText } from "../../../src/ingest/full-text/with-full-text.ts";
 import type { SourceSnapshot } from "../../../src/model/source-snapshot.ts";
@@ -88,6 +88,28 @@ describe("the full-text step", () => {
     next = feedRead(["a"]);
     await read(source(true), {}, first);
     expect(asked).toEqual(["a"]);
+  });
+
+  it(`tries a page that failed for a passing reason again on later reads, ${MAX_PAGE_TRIES} times in all`, async () => {
+    let outage = true;
+    const { asked, readPage } = pages((request) =>
+      request.url.pathname === "/up" && !outage
+        ? { ok: true, html: `<p>${PAGE_TEXT}</p>`, textChars: PAGE_TEXT.length, finalUrl: request.url.href, requested: true }
+        : { ok: false, code: "HTTP_STATUS", message: "upstream answered 503", requested: true },
+    );
+    const read = withFullText(async () => feedRead(["up", "down"]), { readPage, now: () => 0 });
+    const first = await read(source(true), {}, undefined);
+    expect(first.fullText).toMatchObject({ failed: [], retries: { up: 1, down: 1 }, lastError: { code: "HTTP_STATUS" } });
+    // The outage passes for one page: it is extracted on the next read; the other keeps failing and is given up.
+    outage = false;
+    const second = await read(source(true), {}, first);
+    expect(second.articles[0]!.rawBodyHtml).toBe(`<p>${PAGE_TEXT}</p>`);
+    expect(second.fullText).toMatchObject({ failed: [], retries: { down: 2 } });
+    const third = await read(source(true), {}, second);
+    expect(third.fullText!.failed).toEqual(["down"]);
+    expect(third.fullText!.retries).toBeUndefined();
+    await read(source(true), {}, third);
+    expect(asked.sort()).toEqual(["down", "down", "down", "up", "up"]);
   });
 
   it(`tries at most ${MAX_PAGES_PER_READ} pages a read and none past ${FULL_TEXT_DEADLINE_MS} ms; the rest on later reads`, async () => {
