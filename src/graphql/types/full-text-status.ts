@@ -32,7 +32,8 @@ const FullTextStatus = builder.objectRef<FullTextView>("FullTextStatus").impleme
       resolve: (view) => view.state.failed.length,
     }),
     pendingArticles: t.int({
-      description: "Articles whose page has not been tried yet (past a read's page limit or deadline), or failed for a reason that passes (a timeout, the network, an error status) fewer than 3 times: tried on the next reads.",
+      description:
+        "Articles whose page has not been tried yet (past a read's page limit or deadline), or failed for a reason that passes (a timeout, the network, an error status) fewer than 3 times: tried on the next reads.",
       resolve: (view) => Math.max(0, view.articles - Object.keys(view.state.extracted).length - view.state.failed.length),
     }),
     lastReadAt: t.field({

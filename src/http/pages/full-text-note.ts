@@ -10,11 +10,13 @@ export function fullTextNote(snapshot: SourceSnapshot | undefined): string {
   const state = snapshot?.fullText;
   if (!state) return "";
   const extracted = Object.keys(state.extracted).length;
-  const pending = Math.max(0, snapshot.articles.length - extracted - state.failed.length);
+  const retrying = Object.keys(state.retries ?? {}).length;
+  const pending = Math.max(0, snapshot.articles.length - extracted - state.failed.length - retrying);
   const last = state.lastRead;
   const parts = [
     `full text: ${extracted} of ${snapshot.articles.length} articles`,
     state.failed.length ? `${state.failed.length} pages gave none` : "",
+    retrying ? `${retrying} to try again` : "",
     pending ? `${pending} not tried yet` : "",
     last ? `last read ${last.pagesRead} pages: ${last.extracted} extracted, ${last.failed} failed` : "",
   ].filter(Boolean);

@@ -63,7 +63,10 @@ export function indexTerms(text: string, language: string | null): string[] {
  */
 export function forEachIndexTerm(text: string, language: string | null, visit: (term: string, written: string) => void): void {
   const stemmer = stemmerFor(language);
-  if (!stemmer) return forEachSearchWord(text, language, visit);
+  if (!stemmer) {
+    forEachSearchWord(text, language, visit);
+    return;
+  }
   const stem = cachedStemmer(stemmer);
   const lower = lowerCase(text, language);
   if (WIDE_WORD_CHARACTER.test(lower)) {
