@@ -2,34 +2,14 @@ import { describe, expect, it } from "vitest";
 import type { Article } from "../../src/model/article.ts";
 import { countWords, readingTimeMinutes, readingWords } from "../../src/ingest/text.ts";
 import { bodyWordsOf, readingTimeOf } from "../../src/store/catalog/article-content.ts";
+import { article as storedArticle } from "../helpers/stored-articles.ts";
 
 const JAPANESE_SENTENCE = "熊本県の半導体工場で量産が始まった。"; // 18 characters, 17 of them Han or kana
 const english = (words: number) => Array.from({ length: words }, (_, i) => `word${i}`).join(" ");
 
-function article(body: string, language: string | null): Article {
-  return {
-    id: `r-${language}-${body.length}`,
-    sourceId: "s",
-    guid: null,
-    title: "t",
-    summary: null,
-    rawBodyHtml: `<p>${body}</p>`,
-    bodyBase: null,
-    bodyWords: null,
-    url: null,
-    canonicalUrl: "https://example.com/r",
-    author: null,
-    publishedAt: null,
-    updatedAt: null,
-    image: null,
-    tags: [],
-    section: "news",
-    commentCount: null,
-    authors: [],
-    enclosures: [],
-    language,
-  };
-}
+/** An article whose body is `body` in a paragraph, in `language`, with no summary to fall back on. */
+const article = (body: string, language: string | null): Article =>
+  storedArticle({ id: `r-${language}-${body.length}`, sourceId: "s", summary: null, rawBodyHtml: `<p>${body}</p>`, language });
 
 describe("reading time in every script", () => {
   it("counts Chinese, Japanese and Korean by characters, at 500 a minute", () => {
