@@ -41,6 +41,9 @@ const MISSES_WARMUP_FACTOR = 4;
 /** The misses' peer (bench/peer-server.ts): its contender name, and what the table calls it. */
 const PEER = "peer";
 const PEER_LABEL = "fastify + mercurius + graphql-jit";
+/** The misses' floor (bench/floor-server.ts): its contender name, and what the table calls it. */
+const FLOOR = "floor";
+const FLOOR_LABEL = "floor: node:http + JSON + compiled query";
 
 interface Variant {
   id: string;
@@ -228,22 +231,32 @@ export async function runHttpScenarios(options: BenchOptions, placement: Placeme
   const gateway = new BenchChild("gateway-server.ts", { core: null, nodeArgs: profileArgs, args: ["--yoga"] });
   // The misses' peer (not profiled: bench/profiles/ holds the gateway's path alone).
   const peer = wantMisses ? new BenchChild("peer-server.ts", { core: null }) : null;
+  // The least any server does for those queries (parse, the compiled query, stringify): where the peer and the gateway stand above it.
+  const floor = wantMisses ? new BenchChild("floor-server.ts", { core: null }) : null;
   const rows: Row[] = [];
   try {
-    const [bareReady, gatewayReady, peerReady] = await Promise.all([bare.next("ready"), gateway.next("ready"), peer?.next("ready")]);
+    const [bareReady, gatewayReady, peerReady, floorReady] = await Promise.all([
+      bare.next("ready"),
+      gateway.next("ready"),
+      peer?.next("ready"),
+      floor?.next("ready"),
+    ]);
     bare.pin(core);
     gateway.pin(core);
     peer?.pin(core);
+    floor?.pin(core);
     const bareUrl = String(bareReady.url);
     const gatewayUrl = String(gatewayReady.url);
     const yogaUrl = gatewayReady.yogaUrl ? String(gatewayReady.yogaUrl) : null;
     const peerUrl = peerReady ? String(peerReady.url) : null;
+    const floorUrl = floorReady ? String(floorReady.url) : null;
     log("  servers ready");
     const contenders = (withYoga: boolean, withPeer = false): Contender[] => [
       { name: "bare", url: bareUrl, pid: bare.process.pid },
       { name: "gateway", url: gatewayUrl, pid: gateway.process.pid },
       ...(withYoga && yogaUrl ? [{ name: "yoga", url: yogaUrl, pid: gateway.process.pid }] : []),
       ...(withPeer && peerUrl ? [{ name: PEER, url: peerUrl, pid: peer!.process.pid }] : []),
+      ...(withPeer && floorUrl ? [{ name: FLOOR, url: floorUrl, pid: floor!.process.pid }] : []),
     ];
     const load = {
       rounds: options.rounds,
@@ -317,6 +330,11 @@ export async function runHttpScenarios(options: BenchOptions, placement: Placeme
         : [];
       const peerSameData = peerChecks.every((answer, i) => sameData(answer, checks[i]!));
       if (!peerSameData) log("  note: the peer answered different data than the gateway; its rows compare different work");
+      const floorChecks = floorUrl
+        ? await Promise.all([1e7, 1e7 + 1, 1e7 + 2, 1e7 + 3].map((n) => goodAnswer(floorUrl, request, missBody(n, articleIds, sections))))
+        : [];
+      const floorSameData = floorChecks.every((answer, i) => sameData(answer, checks[i]!));
+      if (!floorSameData) log("  note: the floor server answered different data than the gateway; its rows compare different work");
       await setBareBody(bare, bareUrl, hotPost!, post({ query: HOT_QUERY }));
       log(
         `  2. cache misses: ${articleIds.length} article ids, ${sections.length} sections, answers ${checks.map((c) => c.bytes.length).join("/")} bytes, edge cache ${cacheStatuses.join("/")}`,
@@ -363,9 +381,46 @@ export async function runHttpScenarios(options: BenchOptions, placement: Placeme
           }),
         );
       }
+      if (floorUrl) {
+        const floorDetails = { answerBytes: floorChecks.map((c) => c.bytes.length), sameDataAsGateway: floorSameData };
+        rows.push(
+          row({
+            id: "misses.post-floor",
+            scenario: `2. cache misses, POST, ${FLOOR_LABEL}`,
+            measured: { value: result.medians.get(FLOOR)!, unit: "req/s", label: FLOOR_LABEL },
+            baseline: { value: result.medians.get("bare")!, unit: "req/s", label: "bare node:http" },
+            cpuRatio: cpuRatio(result, FLOOR),
+            target: null,
+            details: { ...floorDetails, ...details(result) },
+          }),
+          // Where target 2 sits: 1.1x the peer, read against the least any server does for these queries.
+          ...(peerUrl
+            ? [
+                row({
+                  id: "misses.post-peer-vs-floor",
+                  scenario: "2. cache misses, POST, the peer against the floor",
+                  measured: { value: result.medians.get(PEER)!, unit: "req/s", label: PEER_LABEL },
+                  baseline: { value: result.medians.get(FLOOR)!, unit: "req/s", label: FLOOR_LABEL },
+                  cpuRatio: cpuRatio(result, PEER, FLOOR),
+                  target: null,
+                  details: { ...floorDetails, ...details(result) },
+                }),
+              ]
+            : []),
+          row({
+            id: "misses.post-vs-floor",
+            scenario: "2. cache misses, POST, gateway against the floor",
+            measured: { value: result.medians.get("gateway")!, unit: "req/s", label: "gateway" },
+            baseline: { value: result.medians.get(FLOOR)!, unit: "req/s", label: FLOOR_LABEL },
+            cpuRatio: cpuRatio(result, "gateway", FLOOR),
+            target: null,
+            details: { ...floorDetails, ...details(result) },
+          }),
+        );
+      }
     }
   } finally {
-    await Promise.all([bare.stop(), gateway.stop(), peer?.stop()]);
+    await Promise.all([bare.stop(), gateway.stop(), peer?.stop(), floor?.stop()]);
   }
   return rows;
 }

@@ -21,15 +21,20 @@ const ROW_IDS = [
   "misses.post-yoga",
   "misses.post-peer",
   "misses.post-vs-peer",
+  "misses.post-floor",
+  "misses.post-peer-vs-floor",
+  "misses.post-vs-floor",
   "traffic.throughput",
   "traffic.p99",
   "traffic.edge-hits",
   "traffic.clean",
   "cold-start",
   "cold-start.floor",
+  "cold-start.beyond-floor",
   "cold-start.all-cores",
   "stalls",
   "warm-restart",
+  "warm-restart.catalog",
   "upstream.reads",
   "upstream.freshness",
   "upstream.unchanged",
@@ -99,6 +104,12 @@ it(
     // The libraries' floor says what each step cost, over every item the gateway reads.
     const floor = results.rows.find((r) => r.id === "cold-start.floor")!;
     expect(floor.details.items).toBe(5 * 100);
+    // Past the floor: every item read as the gateway reads it, then the catalog of their stories (the feeds share none).
+    const beyond = results.rows.find((r) => r.id === "cold-start.beyond-floor")!;
+    expect(beyond.details.stories).toBe(5 * 100);
+    // The misses' floor and peer answer the sampled queries with the gateway's data, or their rows compare different work.
+    for (const id of ["misses.post-peer", "misses.post-floor"])
+      expect(results.rows.find((r) => r.id === id)!.details.sameDataAsGateway, id).toBe(true);
     for (const step of ["decode", "parse", "text"])
       expect((floor.details.stepCpuMs as Record<string, number>)[step], step).toBeGreaterThanOrEqual(0);
 
