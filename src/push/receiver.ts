@@ -38,8 +38,9 @@ const NOT_FOUND: HubReply = { status: 404, body: "no such subscription" };
 /**
  * The callback's two halves (the WebSub spec's §5.3 and §7): the hub's
  * verification of intent, answered only for a request we made (its topic,
- * its mode, while it is pending), and content distribution, taken in only
- * when signed with the subscription's secret.
+ * its mode, while it is pending) or for the subscription we hold (see
+ * `reconfirms`), and content distribution, taken in only when signed with
+ * the subscription's secret.
  */
 export class Receiver {
   private readonly now: () => number;
@@ -72,7 +73,7 @@ export class Receiver {
       });
       return { status: 200, body: "ok" };
     }
-    if ((mode !== "subscribe" && mode !== "unsubscribe") || record.pending?.mode !== mode) return NOT_FOUND;
+    if ((mode !== "subscribe" && mode !== "unsubscribe") || !(record.pending?.mode === mode || reconfirms(record, mode))) return NOT_FOUND;
     const challenge = query.get("hub.challenge");
     if (!challenge || challenge.length > MAX_CHALLENGE_LENGTH) return { status: 400, body: "hub.challenge missing or too long" };
     if (mode === "unsubscribe") await subscriber.forget(sourceId);
@@ -117,6 +118,17 @@ export class Receiver {
     this.logger.info({ source: sourceId, bytes: body.length, signature: check.algorithm }, `websub ${sourceId}: pushed content taken in`);
     return { reply: { status: 202, body: "accepted" }, outcome: "taken" };
   }
+}
+
+/**
+ * A hub checking again, unasked, that we still want the subscription we hold
+ * (some hubs re-verify active subscriptions now and then, and drop those that
+ * do not confirm): confirmed for an active subscription in subscribe mode,
+ * the lease then running as the hub now grants it. An unsubscribe we did not
+ * ask for, or a subscribe for one that is not active, is still not ours.
+ */
+function reconfirms(record: { state: string; pending: unknown }, mode: string): boolean {
+  return mode === "subscribe" && record.state === "active" && record.pending === null;
 }
 
 function sameToken(expected: string, given: string): boolean {

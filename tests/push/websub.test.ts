@@ -173,8 +173,7 @@ describe("WebSub push", () => {
     const callback = hub.requests[0]!.callback;
 
     expect(await hub.verify("subscribe", "https://elsewhere.example/feed", callback)).toMatchObject({ status: 404, confirmed: false });
-    // Nothing is pending any more: a second subscribe, or an unsubscribe we never asked for, is not ours.
-    expect(await hub.verify("subscribe", topic, callback)).toMatchObject({ status: 404, confirmed: false });
+    // Nothing is pending any more: an unsubscribe we never asked for is not ours.
     expect(await hub.verify("unsubscribe", topic, callback)).toMatchObject({ status: 404, confirmed: false });
     expect(await hub.verify("subscribe", topic, callback.replace(/\/[^/]+$/, "/not-the-token"))).toMatchObject({ status: 404 });
     expect(await hub.verify("subscribe", topic, `${gateway.url}/websub/nope/abc`)).toMatchObject({ status: 404 });
@@ -187,6 +186,33 @@ describe("WebSub push", () => {
     });
     expect(posted.status).toBe(404);
     expect(await titles(gateway)).not.toContain("Story stray");
+  });
+
+  it("confirms a hub's unasked re-verification of the active subscription, with the lease it grants, and no other", async () => {
+    const { hub, topic, source } = await setUp({ grantLeaseSeconds: 1000 });
+    let clock = Date.now();
+    const gateway = await startPushGateway({ sources: [source()] }, { now: () => clock });
+    await subscribed(gateway, hub);
+    const callback = hub.requests[0]!.callback;
+
+    // Some hubs check now and then that an active subscriber still wants its subscription, and drop it otherwise.
+    clock += 500_000;
+    hub.state.grantLeaseSeconds = 2000;
+    expect(await hub.verify("subscribe", topic, callback)).toMatchObject({ status: 200, confirmed: true });
+    expect(gateway.push.status("news")).toMatchObject({ state: "active", leaseEndsAt: new Date(clock + 2000_000) });
+    expect(hub.requests).toHaveLength(1);
+    // Still not ours: an unsubscribe we did not ask for, another topic, a wrong token.
+    expect(await hub.verify("unsubscribe", topic, callback)).toMatchObject({ status: 404, confirmed: false });
+    expect(await hub.verify("subscribe", `${topic}?other`, callback)).toMatchObject({ status: 404, confirmed: false });
+    expect(await hub.verify("subscribe", topic, callback.replace(/\/[^/]+$/, "/not-the-token"))).toMatchObject({ status: 404 });
+
+    // Once the lease lapsed unrenewed, the subscription is not held: a re-verification is not confirmed.
+    hub.state.verifyMode = "never";
+    clock += 2000_000;
+    await gateway.push.tick();
+    expect(gateway.push.status("news").state).toBe("lapsed");
+    expect(await hub.verify("subscribe", topic, callback)).toMatchObject({ status: 404, confirmed: false });
+    expect(gateway.push.status("news").state).toBe("lapsed");
   });
 
   it("refuses pushed content over the source's maxBytes with 413", async () => {
