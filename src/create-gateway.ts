@@ -191,7 +191,8 @@ export function createGateway({
       void store.catalog().catch(() => undefined);
     }
   });
-  metrics.observe(() => readGatewayState(store, now()));
+  // Read at scrape time only: `push` is made below, before the gateway is returned.
+  metrics.observe(() => readGatewayState(store, now(), (sourceId) => push.status(sourceId).state));
   if (sharedCache)
     metrics.observeRedis(() => ({ up: sharedCache.up, errors: sharedCache.errors, staleLocksTakenOver: sharedCache.staleLocksTakenOver }));
   const refresher = new Refresher({
@@ -252,7 +253,7 @@ export function createGateway({
       routes: [
         createMetricsRoute({ registry: metrics.registry, token: metricsToken }),
         createStatusRoute({ store, history, now }),
-        createWebSubRoute({ store, receiver }),
+        createWebSubRoute({ store, receiver, onPush: (outcome) => metrics.websubPush(outcome) }),
         ...createFeedRoutes({ store, publicUrl }),
         ...createEmbedRoutes({
           store,

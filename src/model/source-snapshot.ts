@@ -104,3 +104,23 @@ export interface FullTextState {
   /** The last page that gave no article, on the last read that tried pages; null when every page of it did. */
   lastError: FullTextError | null;
 }
+
+/** A source's articles by where the full-text step stands with their pages (status page, API, metrics). */
+export interface FullTextCounts {
+  /** The body is the page's extracted article. */
+  extracted: number;
+  /** The page was tried and gave no article: not tried again while the item is unchanged. */
+  failed: number;
+  /** The page failed for a passing reason and is tried again on the next reads. */
+  retrying: number;
+  /** The page was not tried yet (past a read's page limit or deadline). */
+  untried: number;
+}
+
+/** How a source's `articles` stand with their pages, by the full-text step's record. */
+export function fullTextCounts(articles: number, state: FullTextState): FullTextCounts {
+  const extracted = Object.keys(state.extracted).length;
+  const failed = state.failed.length;
+  const retrying = Object.keys(state.retries ?? {}).length;
+  return { extracted, failed, retrying, untried: Math.max(0, articles - extracted - failed - retrying) };
+}

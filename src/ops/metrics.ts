@@ -1,4 +1,6 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
+import type { FullTextCounts } from "../model/source-snapshot.ts";
+import type { PushState } from "../model/push-status.ts";
 
 /** Every series this module defines starts with this, so a dashboard finds them together. */
 export const METRIC_PREFIX = "newsgate_";
@@ -35,8 +37,22 @@ export interface UpstreamFetchReport {
 export interface GatewayState {
   nowMs: number;
   catalog: { articles: number; version: number; builtAtMs: number } | null;
-  sources: { id: string; enabled: boolean; tried: boolean; ok: boolean; items: number; lastSuccessAtMs: number | null }[];
+  sources: {
+    id: string;
+    enabled: boolean;
+    tried: boolean;
+    ok: boolean;
+    items: number;
+    lastSuccessAtMs: number | null;
+    /** Its WebSub state (null when not reported: disabled, or no push in this gateway). */
+    push: PushState | null;
+    /** How its articles stand with their pages, for a source with `fullText` once read; else null. */
+    fullText: FullTextCounts | null;
+  }[];
 }
+
+/** What became of content a hub pushed: taken in, dropped (badly signed), unreadable, for no subscription of ours, or over `maxBytes`. */
+export type PushedContentOutcome = "taken" | "dropped" | "unreadable" | "unknown" | "too_large";
 
 /** The instance's link to Redis (REDIS_URL), read at every scrape. */
 export interface RedisState {
@@ -64,6 +80,8 @@ export interface Metrics {
   /** `count` lookups with one result (a request that found every source fresh counts one hit per source). */
   cacheLookup(layer: string, result: CacheResult, count?: number): void;
   rateLimited(partner: string): void;
+  /** Content a hub pushed to a callback, by what became of it. */
+  websubPush(outcome: PushedContentOutcome): void;
   /** Where the gauges read the catalog and the sources from (the gateway sets it once). */
   observe(read: () => GatewayState): void;
   /**
@@ -143,6 +161,12 @@ export function createMetrics({ registry = new Registry(), processMetrics = fals
     labelNames: ["partner"] as const,
     registers,
   });
+  const websubPushes = new Counter({
+    name: `${METRIC_PREFIX}websub_pushes_total`,
+    help: "Content hubs pushed to a callback, by outcome: taken, dropped (unsigned or wrongly signed), unreadable, unknown (no such subscription), too_large.",
+    labelNames: ["outcome"] as const,
+    registers,
+  });
 
   // Gauges read the state at scrape time: nothing to keep in step, nothing stale after a reload.
   const state = () => read?.() ?? null;
@@ -220,6 +244,31 @@ export function createMetrics({ registry = new Registry(), processMetrics = fals
       for (const [name, value] of Object.entries(counts)) this.set({ state: name }, value);
     },
   });
+  new Gauge({
+    name: `${METRIC_PREFIX}websub_sources`,
+    help: "Enabled sources by WebSub state (active: a hub pushes their changes; off: not pushed, see the status page for why).",
+    labelNames: ["state"] as const,
+    registers,
+    collect() {
+      const counts: Record<PushState, number> = { off: 0, "no-hub": 0, subscribing: 0, active: 0, denied: 0, failed: 0, lapsed: 0 };
+      for (const source of state()?.sources ?? []) if (source.push) counts[source.push]++;
+      for (const [name, value] of Object.entries(counts)) this.set({ state: name }, value);
+    },
+  });
+  new Gauge({
+    name: `${METRIC_PREFIX}full_text_articles`,
+    help: "Articles of sources with fullText by their page: extracted, failed (gave no article), retrying (a passing failure), untried.",
+    labelNames: ["state"] as const,
+    registers,
+    collect() {
+      const counts: FullTextCounts = { extracted: 0, failed: 0, retrying: 0, untried: 0 };
+      for (const source of state()?.sources ?? []) {
+        if (!source.fullText) continue;
+        for (const name of Object.keys(counts) as (keyof FullTextCounts)[]) counts[name] += source.fullText[name];
+      }
+      for (const [name, value] of Object.entries(counts)) this.set({ state: name }, value);
+    },
+  });
 
   // Registered only with REDIS_URL: a lone instance has no Redis to be up or down.
   const registerRedis = (readRedis: () => RedisState) => {
@@ -273,6 +322,7 @@ export function createMetrics({ registry = new Registry(), processMetrics = fals
     cacheStale: (layer) => cacheLookup(layer, "stale"),
     cacheMiss: (layer) => cacheLookup(layer, "miss"),
     rateLimited: (partner) => rateLimitedTotal.inc({ partner: partnerName(partner) }),
+    websubPush: (outcome) => websubPushes.inc({ outcome }),
     observe(reader) {
       read = reader;
     },

@@ -64,6 +64,16 @@ async function startPushGateway(sources: TestSourcesFile, deps: Omit<GatewayDeps
   };
 }
 
+async function metricsText(url: string): Promise<string> {
+  return (await fetch(`${url}/metrics`)).text();
+}
+
+/** The value of one series in Prometheus text (its name and labels as written), or NaN when absent. */
+function metricValue(text: string, series: string): number {
+  const line = text.split("\n").find((l) => l.startsWith(`${series} `));
+  return line ? Number(line.slice(series.length + 1)) : Number.NaN;
+}
+
 /** A hub, and an upstream serving a feed that names it; `tags` is the feed's content, changed by the test. */
 async function setUp(hubOptions: Parameters<typeof startWebSubHub>[0] = {}) {
   const hub = await startWebSubHub(hubOptions);
@@ -164,6 +174,12 @@ describe("WebSub push", () => {
     const seen = await titles(gateway);
     expect(seen).toContain("Story genuine");
     expect(seen.filter((title: string) => title.includes("forged"))).toEqual([]);
+    // Operators see the same in /metrics: what became of each push, and the source's push state.
+    const metrics = await metricsText(gateway.url);
+    expect(metricValue(metrics, 'newsgate_websub_pushes_total{outcome="dropped"}')).toBe(3);
+    expect(metricValue(metrics, 'newsgate_websub_pushes_total{outcome="taken"}')).toBe(1);
+    expect(metricValue(metrics, 'newsgate_websub_sources{state="active"}')).toBe(1);
+    expect(metricValue(metrics, 'newsgate_websub_sources{state="off"}')).toBe(0);
   });
 
   it("answers 404 to verifications it never asked for, and to unknown callbacks, without ingesting", async () => {
@@ -186,6 +202,7 @@ describe("WebSub push", () => {
     });
     expect(posted.status).toBe(404);
     expect(await titles(gateway)).not.toContain("Story stray");
+    expect(metricValue(await metricsText(gateway.url), 'newsgate_websub_pushes_total{outcome="unknown"}')).toBe(1);
   });
 
   it("confirms a hub's unasked re-verification of the active subscription, with the lease it grants, and no other", async () => {
@@ -226,6 +243,7 @@ describe("WebSub push", () => {
     );
     expect(await hub.publish(topic, big)).toEqual([413]);
     expect(await titles(gateway)).not.toContain("Story big-0");
+    expect(metricValue(await metricsText(gateway.url), 'newsgate_websub_pushes_total{outcome="too_large"}')).toBe(1);
   });
 
   it("renews the lease before it ends, by a driven clock", async () => {

@@ -1,4 +1,4 @@
-import type { FullTextError, FullTextState } from "../../model/source-snapshot.ts";
+import { fullTextCounts, type FullTextError, type FullTextState } from "../../model/source-snapshot.ts";
 import { builder } from "../builder.ts";
 import { DateTime } from "./date-time.ts";
 import { SourceStatus } from "./source.ts";
@@ -34,7 +34,10 @@ const FullTextStatus = builder.objectRef<FullTextView>("FullTextStatus").impleme
     pendingArticles: t.int({
       description:
         "Articles whose page has not been tried yet (past a read's page limit or deadline), or failed for a reason that passes (a timeout, the network, an error status) fewer than 3 times: tried on the next reads.",
-      resolve: (view) => Math.max(0, view.articles - Object.keys(view.state.extracted).length - view.state.failed.length),
+      resolve: (view) => {
+        const { untried, retrying } = fullTextCounts(view.articles, view.state);
+        return untried + retrying;
+      },
     }),
     lastReadAt: t.field({
       type: DateTime,

@@ -1,5 +1,5 @@
 import { escapeHtml } from "../../ingest/escape-html.ts";
-import type { SourceSnapshot } from "../../model/source-snapshot.ts";
+import { fullTextCounts, type SourceSnapshot } from "../../model/source-snapshot.ts";
 
 /**
  * A source's full-text line on the status page: how many of its articles
@@ -9,9 +9,7 @@ import type { SourceSnapshot } from "../../model/source-snapshot.ts";
 export function fullTextNote(snapshot: SourceSnapshot | undefined): string {
   const state = snapshot?.fullText;
   if (!state) return "";
-  const extracted = Object.keys(state.extracted).length;
-  const retrying = Object.keys(state.retries ?? {}).length;
-  const pending = Math.max(0, snapshot.articles.length - extracted - state.failed.length - retrying);
+  const { extracted, retrying, untried: pending } = fullTextCounts(snapshot.articles.length, state);
   const last = state.lastRead;
   const parts = [
     `full text: ${extracted} of ${snapshot.articles.length} articles`,

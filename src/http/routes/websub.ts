@@ -1,5 +1,5 @@
 import type { IncomingMessage } from "node:http";
-import type { Receiver } from "../../push/receiver.ts";
+import type { PushOutcome, Receiver } from "../../push/receiver.ts";
 import { CALLBACK_PREFIX } from "../../push/subscriber.ts";
 import type { Store } from "../../store/store.ts";
 import type { Route } from "../server/routes.ts";
@@ -15,7 +15,16 @@ const CALLBACK_PATH = new RegExp(`^${CALLBACK_PREFIX}([^/]{1,200})/([A-Za-z0-9_-
  * made); POST is pushed content, read at most the source's `maxBytes` (413
  * beyond), then checked and taken in by the receiver.
  */
-export function createWebSubRoute({ store, receiver }: { store: Store; receiver: Receiver }): Route {
+export function createWebSubRoute({
+  store,
+  receiver,
+  onPush,
+}: {
+  store: Store;
+  receiver: Receiver;
+  /** Told what became of each push (metrics). @default none */
+  onPush?: (outcome: PushOutcome | "too_large") => void;
+}): Route {
   return {
     path: CALLBACK_PATH,
     methods: ["GET", "POST"],
@@ -39,6 +48,7 @@ export function createWebSubRoute({ store, receiver }: { store: Store; receiver:
       const source = store.enabledSources.find((s) => s.id === sourceId);
       if (!source) {
         req.resume();
+        if (req.method === "POST") onPush?.("unknown");
         return reply(404, "no such subscription");
       }
       if (req.method === "GET") {
@@ -51,13 +61,15 @@ export function createWebSubRoute({ store, receiver }: { store: Store; receiver:
       if (body === null) {
         // The rest of an oversized body is not read: the connection closes after the answer.
         res.setHeader("connection", "close");
+        onPush?.("too_large");
         return reply(413, `pushed content over the source's ${source.maxBytes} bytes`);
       }
-      const { reply: answer } = await receiver.distribute(sourceId, token, body, {
+      const { reply: answer, outcome } = await receiver.distribute(sourceId, token, body, {
         contentType: header(req, "content-type"),
         signature: header(req, "x-hub-signature"),
         link: header(req, "link"),
       });
+      onPush?.(outcome);
       reply(answer.status, answer.body);
     },
   };

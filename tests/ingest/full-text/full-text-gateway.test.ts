@@ -162,6 +162,7 @@ describe("full text, end to end on loopback", () => {
     });
     const status = await (await fetch(`${g.url}/status`)).text();
     expect(status).toContain(`full text: ${PAGES.length} of ${PAGES.length} articles`);
+    expect(await (await fetch(`${g.url}/metrics`)).text()).toContain(`newsgate_full_text_articles{state="extracted"} ${PAGES.length}\n`);
   });
 
   it("reads no page for a source without fullText", async () => {
@@ -245,6 +246,10 @@ describe("full text, end to end on loopback", () => {
     const page = await (await fetch(`${g.url}/status`)).text();
     expect(page).toContain("full text: 0 of 6 articles · 4 pages gave none · 2 to try again");
     expect(page).toContain(`<code>${status.lastError.code}</code>`);
+    // And /metrics counts the same, over every source with fullText.
+    const metrics = await (await fetch(`${g.url}/metrics`)).text();
+    for (const [state, count] of Object.entries({ extracted: 0, failed: 4, retrying: 2, untried: 0 }))
+      expect(metrics, state).toContain(`newsgate_full_text_articles{state="${state}"} ${count}\n`);
 
     // Pages that are no article are not asked again while their items are unchanged; the two others
     // are, until their third try, and then given up too.
