@@ -36,7 +36,7 @@ import { postToHub, type HubRequest } from "./push/hub-request.ts";
 import { createPushedContent } from "./push/pushed-content.ts";
 import { Receiver } from "./push/receiver.ts";
 import { CALLBACK_PREFIX, Subscriber } from "./push/subscriber.ts";
-import { MemorySubscriptionStore, RedisSubscriptionStore } from "./push/subscription-store.ts";
+import { HOLD_MS, MemorySubscriptionStore, RedisSubscriptionStore } from "./push/subscription-store.ts";
 import { createWebSubRoute } from "./http/routes/websub.ts";
 
 export interface GatewayDeps {
@@ -86,6 +86,12 @@ export interface GatewayDeps {
   ingestPool?: IngestPool;
   /** How subscription requests reach WebSub hubs (tests may pass their own). @default postToHub */
   hubRequest?: HubRequest;
+  /**
+   * With `sharedCache`: how long a WebSub subscription's hold lasts unrenewed,
+   * so how soon another instance takes over from a dead holder (tests shorten
+   * it). @default HOLD_MS
+   */
+  subscriptionHoldMs?: number;
 }
 
 export interface Gateway {
@@ -145,6 +151,7 @@ export function createGateway({
   sharedCache = null,
   ingestPool,
   hubRequest = postToHub,
+  subscriptionHoldMs = HOLD_MS,
 }: GatewayDeps): Gateway {
   // The gateway closes only a pool it made. Idle workers are unref'd: an unclosed pool never keeps the process alive.
   const ownsPool = ingestPool === undefined;
@@ -205,7 +212,7 @@ export function createGateway({
     publicUrl,
     sources: () => store.enabledSources,
     snapshot: (sourceId) => feedCache.peek(sourceId),
-    store: sharedCache ? new RedisSubscriptionStore(sharedCache) : new MemorySubscriptionStore(),
+    store: sharedCache ? new RedisSubscriptionStore(sharedCache, { holdMs: subscriptionHoldMs }) : new MemorySubscriptionStore(),
     hubRequest,
     now,
     refusePrivateAddresses,

@@ -53,7 +53,15 @@ export class RedisSubscriptionStore implements SubscriptionStore {
   /** Names this instance's holds. */
   private readonly holder = `${process.pid}:${randomUUID()}`;
 
-  constructor(private readonly shared: SharedCache) {}
+  private readonly holdMs: number;
+
+  /** `holdMs`: how long a hold lasts unrenewed (see HOLD_MS). */
+  constructor(
+    private readonly shared: SharedCache,
+    { holdMs = HOLD_MS }: { holdMs?: number } = {},
+  ) {
+    this.holdMs = holdMs;
+  }
 
   async get(sourceId: string): Promise<SubscriptionRecord | null> {
     return parseRecord((await this.shared.call(this.shared.redis.get(this.recordKey(sourceId)), "websub")) ?? null, sourceId);
@@ -66,7 +74,7 @@ export class RedisSubscriptionStore implements SubscriptionStore {
   }
   async hold(sourceId: string): Promise<boolean> {
     const key = this.shared.key("websub-holder", sourceId);
-    return (await this.shared.call(this.shared.redis.eval(HOLD_SCRIPT, 1, key, this.holder, HOLD_MS), "websub")) === 1;
+    return (await this.shared.call(this.shared.redis.eval(HOLD_SCRIPT, 1, key, this.holder, this.holdMs), "websub")) === 1;
   }
 
   private recordKey(sourceId: string): string {

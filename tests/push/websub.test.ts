@@ -430,4 +430,46 @@ describe("WebSub push in a cluster sharing Redis", () => {
     expect(seenAfter).toBeGreaterThanOrEqual(0);
     expect(seenAfter).toBeLessThan(1000);
   });
+
+  it("takes over a dead holder's subscription once its hold expires, and renews it at the hub with the same callback and secret", async () => {
+    const { hub, source } = await setUp({ grantLeaseSeconds: 1000 });
+    const prefix = uniquePrefix("websub-takeover");
+    cleanups.push(() => dropKeys(prefix));
+    const caches = [0, 1].map(() => new SharedCache({ redis: createRedis(REDIS_URL), prefix, logger: silentLogger(), random: () => 0.5 }));
+    await Promise.all(caches.map((cache) => cache.connect()));
+    cleanups.push(() => Promise.all(caches.map((cache) => cache.close())));
+    // Moved ahead of the wall clock, not stopped (catalog builds are spaced by it); one clock for both instances.
+    let ahead = 0;
+    const now = () => Date.now() + ahead;
+    const holdMs = 1500;
+    const sources = { sources: [source({ refreshSeconds: 600 })] };
+    const a = await startPushGateway(sources, { sharedCache: caches[0]!, now, subscriptionHoldMs: holdMs });
+    const b = await startPushGateway(sources, { sharedCache: caches[1]!, publicUrl: a.url, now, subscriptionHoldMs: holdMs });
+    await subscribed(a, hub);
+    await b.warmUp();
+
+    // A dies without a word (its ticks stop; its hold stays in Redis until it expires), and the renewal falls due.
+    await a.push.stop();
+    const diedAt = Date.now();
+    ahead += 900_000;
+    await b.push.tick();
+    // A's hold has not expired: B leaves the hub alone.
+    if (Date.now() - diedAt < holdMs) expect(hub.requests).toHaveLength(1);
+    let renewedAfter = -1;
+    while (Date.now() - diedAt < 10 * holdMs) {
+      await b.push.tick();
+      if (hub.requests.length > 1) {
+        renewedAfter = Date.now() - diedAt;
+        break;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(renewedAfter).toBeGreaterThanOrEqual(holdMs - 100);
+    expect(hub.requests).toHaveLength(2);
+    expect(hub.requests[1]).toMatchObject({ mode: "subscribe", callback: hub.requests[0]!.callback, secret: hub.requests[0]!.secret });
+    await hub.waitFor("the renewal verified", () => hub.verifications.filter((v) => v.confirmed).length === 2);
+    await b.push.tick();
+    expect(b.push.status("news")).toMatchObject({ state: "active" });
+    expect(b.push.status("news").leaseEndsAt!.getTime()).toBeGreaterThan(now() + 900_000);
+  });
 });
