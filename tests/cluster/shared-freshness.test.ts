@@ -7,6 +7,7 @@ import { FeedCache } from "../../src/store/source-cache/feed-cache.ts";
 import { createRedis, SharedCache } from "../../src/store/source-cache/shared-cache.ts";
 import { dropKeys, REDIS_URL, uniquePrefix } from "./cluster.ts";
 import type { SourceSnapshot } from "../../src/model/source-snapshot.ts";
+import { snapshotOf, UNTIMED_RSS } from "../helpers/snapshots.ts";
 
 const prefix = uniquePrefix("freshness");
 afterAll(() => dropKeys(prefix));
@@ -19,27 +20,7 @@ const config = parseSourcesConfig(
   "/srv/sources.json",
 );
 const source = config.sources[0]!;
-const snapshot: SourceSnapshot = {
-  sourceId: "wire",
-  articles: [],
-  contentHash: "h1",
-  format: "rss",
-  etag: null,
-  lastModified: null,
-  ok: true,
-  error: null,
-  warning: null,
-  feedTitle: null,
-  feedLink: null,
-  itemsSeen: 0,
-  encoding: null,
-  upstreamTtlMs: null,
-  consecutiveFailures: 0,
-  retryAfterMs: null,
-  lastFetchedAt: null,
-  lastSuccessAt: null,
-  durationMs: 0,
-};
+const snapshot: SourceSnapshot = snapshotOf("wire", [], { ...UNTIMED_RSS, contentHash: "h1" });
 /** Read upstream now: the copy's age is counted from here. */
 const readNow = (): SourceSnapshot => ({ ...snapshot, lastFetchedAt: new Date(), lastSuccessAt: new Date() });
 

@@ -8,6 +8,7 @@ import { bodyWordsOf, readingTimeOf } from "../../src/store/catalog/article-cont
 import { createRedis, serializeSnapshot, SharedCache, SNAPSHOT_FORMAT } from "../../src/store/source-cache/shared-cache.ts";
 import { dropKeys, REDIS_URL, uniquePrefix } from "./cluster.ts";
 import type { SourceSnapshot } from "../../src/model/source-snapshot.ts";
+import { snapshotOf } from "../helpers/snapshots.ts";
 
 const prefix = uniquePrefix("snapshot-format");
 afterAll(() => dropKeys(prefix));
@@ -43,27 +44,7 @@ const article: Article = {
   enclosures: [],
   language: null,
 };
-const snapshot = (tag: string, articles: Article[]): SourceSnapshot => ({
-  sourceId: "wire",
-  articles,
-  contentHash: tag,
-  format: "rss",
-  etag: null,
-  lastModified: null,
-  ok: true,
-  error: null,
-  warning: null,
-  feedTitle: null,
-  feedLink: null,
-  itemsSeen: articles.length,
-  encoding: null,
-  upstreamTtlMs: null,
-  consecutiveFailures: 0,
-  retryAfterMs: null,
-  lastFetchedAt: new Date(),
-  lastSuccessAt: new Date(),
-  durationMs: 0,
-});
+const snapshot = (tag: string, articles: Article[]): SourceSnapshot => snapshotOf("wire", articles, { contentHash: tag, format: "rss" });
 
 describe("snapshots shared through Redis", () => {
   it("are stored under a key naming their format, and one of another format is never served nor waited for", async () => {

@@ -1,12 +1,18 @@
 import type { Article } from "../../src/model/article.ts";
 import type { SourceSnapshot } from "../../src/model/source-snapshot.ts";
 
-/** A good read of a source holding `articles`, as the feed cache keeps one. */
-export function snapshotOf(sourceId: string, articles: Article[], contentHash = `${sourceId}-${articles.length}`): SourceSnapshot {
+/** What tests that never read a clock give: an RSS read with no fetch times. Spread into `snapshotOf`'s overrides. */
+export const UNTIMED_RSS = { format: "rss", lastFetchedAt: null, lastSuccessAt: null } as const satisfies Partial<SourceSnapshot>;
+
+/**
+ * A good read of a source holding `articles`, as the feed cache keeps one, read now as JSON Feed;
+ * `overrides` replaces any field (`contentHash` defaults to `<sourceId>-<article count>`).
+ */
+export function snapshotOf(sourceId: string, articles: Article[], overrides: Partial<SourceSnapshot> = {}): SourceSnapshot {
   return {
     sourceId,
     articles,
-    contentHash,
+    contentHash: `${sourceId}-${articles.length}`,
     format: "jsonfeed",
     etag: null,
     lastModified: null,
@@ -23,5 +29,6 @@ export function snapshotOf(sourceId: string, articles: Article[], contentHash = 
     lastFetchedAt: new Date(),
     lastSuccessAt: new Date(),
     durationMs: 0,
+    ...overrides,
   };
 }

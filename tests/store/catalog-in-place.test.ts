@@ -109,7 +109,7 @@ const fromScratch = (lists: Map<string, readonly Article[]>, version: number): B
     now: BASE,
     sections: config.sections,
     sources: config.sources,
-    snapshots: new Map([...lists].map(([id, articles]) => [id, snapshotOf(id, [...articles], `${id}@${version}`)])),
+    snapshots: new Map([...lists].map(([id, articles]) => [id, snapshotOf(id, [...articles], { contentHash: `${id}@${version}` })])),
   });
 
 const QUERIES = ["storm", "election chip", "vacc", "quantom", "river court", "report"];
@@ -271,7 +271,7 @@ describe("the store", () => {
     );
     let version = 0;
     const feedCache = new FeedCache({
-      load: async (source) => snapshotOf(source.id, [...lists.get(source.id)!], `${source.id}@${version}`),
+      load: async (source) => snapshotOf(source.id, [...lists.get(source.id)!], { contentHash: `${source.id}@${version}` }),
       random: () => 0.5,
     });
     const store = new Store({ config, feedCache });
@@ -281,7 +281,7 @@ describe("the store", () => {
       const source = config.sources[version]!;
       const others = [...lists.values()].flat().filter((a) => a.sourceId !== source.id);
       lists.set(source.id, [...lists.get(source.id)!.slice(1), item(random, source.id, source.section, random.pick(others))]);
-      feedCache.prime(source, snapshotOf(source.id, [...lists.get(source.id)!], `${source.id}@${version}`));
+      feedCache.prime(source, snapshotOf(source.id, [...lists.get(source.id)!], { contentHash: `${source.id}@${version}` }));
       // The store spaces its builds: ask again until the version that takes the change in.
       const before = catalog;
       while ((catalog = await store.catalog()) === before) await new Promise((resolve) => setTimeout(resolve, 20));

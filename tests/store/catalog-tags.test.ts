@@ -4,6 +4,7 @@ import type { Article } from "../../src/model/article.ts";
 
 import { buildCatalog, type Catalog } from "../../src/store/catalog/catalog.ts";
 import type { SourceSnapshot } from "../../src/model/source-snapshot.ts";
+import { snapshotOf, UNTIMED_RSS } from "../helpers/snapshots.ts";
 
 const config = parseSourcesConfig(
   {
@@ -46,27 +47,8 @@ const article = (sourceId: string, section: string, tags: string[]): Article => 
   };
 };
 
-const snapshot = (sourceId: string, articles: Article[]): SourceSnapshot => ({
-  sourceId,
-  articles,
-  contentHash: sourceId,
-  format: "rss",
-  etag: null,
-  lastModified: null,
-  ok: true,
-  error: null,
-  warning: null,
-  feedTitle: null,
-  feedLink: null,
-  itemsSeen: articles.length,
-  encoding: null,
-  upstreamTtlMs: null,
-  consecutiveFailures: 0,
-  retryAfterMs: null,
-  lastFetchedAt: null,
-  lastSuccessAt: null,
-  durationMs: 0,
-});
+const snapshot = (sourceId: string, articles: Article[]): SourceSnapshot =>
+  snapshotOf(sourceId, articles, { ...UNTIMED_RSS, contentHash: sourceId });
 
 const build = (snapshots: Map<string, SourceSnapshot>, version: number): Catalog =>
   buildCatalog({ version, now: Date.UTC(2026, 10, 1), sections: config.sections, sources: config.sources, snapshots });

@@ -4,6 +4,7 @@ import { parseSourcesConfig } from "../../src/config/sources-file.ts";
 import { FeedCache } from "../../src/store/source-cache/feed-cache.ts";
 import { FIRST_RETRY_MS as ERROR_RETRY_MS } from "../../src/store/source-cache/refresh-policy.ts";
 import type { SourceSnapshot } from "../../src/model/source-snapshot.ts";
+import { snapshotOf, UNTIMED_RSS } from "../helpers/snapshots.ts";
 
 const config = parseSourcesConfig(
   {
@@ -13,27 +14,15 @@ const config = parseSourcesConfig(
   "/srv/sources.json",
 );
 const source = config.sources[0]!;
-const snapshot = (ok: boolean, n: number): SourceSnapshot => ({
-  sourceId: "wire",
-  articles: [],
-  contentHash: String(n),
-  format: "rss",
-  etag: null,
-  lastModified: null,
-  ok,
-  error: ok ? null : { code: "HTTP_STATUS", message: "HTTP 500" },
-  warning: null,
-  feedTitle: null,
-  feedLink: null,
-  itemsSeen: 0,
-  encoding: null,
-  upstreamTtlMs: null,
-  consecutiveFailures: ok ? 0 : 1,
-  retryAfterMs: null,
-  lastFetchedAt: null,
-  lastSuccessAt: null,
-  durationMs: 0,
-});
+/** A good read (content hash `n`), or a failed one: HTTP 500, the first in a row. */
+const snapshot = (ok: boolean, n: number): SourceSnapshot =>
+  snapshotOf("wire", [], {
+    ...UNTIMED_RSS,
+    contentHash: String(n),
+    ok,
+    error: ok ? null : { code: "HTTP_STATUS", message: "HTTP 500" },
+    consecutiveFailures: ok ? 0 : 1,
+  });
 
 describe("the feed cache", () => {
   it("shares one upstream read among concurrent callers (single-flight)", async () => {

@@ -9,6 +9,7 @@ import { FeedCache } from "../../src/store/source-cache/feed-cache.ts";
 import type { IndexingTimes } from "../../src/store/index-scheduler.ts";
 import { Store } from "../../src/store/store.ts";
 import type { SourceSnapshot } from "../../src/model/source-snapshot.ts";
+import { snapshotOf, UNTIMED_RSS } from "../helpers/snapshots.ts";
 
 const config = parseSourcesConfig(
   {
@@ -41,29 +42,9 @@ const story = (sourceId: string, n: number, title = `Story ${n} of ${sourceId} a
   language: null,
 });
 
-function snapshotOf(sourceId: string, articles: Article[]): SourceSnapshot {
-  return {
-    sourceId,
-    articles,
-    contentHash: articles.map((a) => `${a.id}:${a.title}`).join("|"),
-    format: "rss",
-    etag: null,
-    lastModified: null,
-    ok: true,
-    error: null,
-    warning: null,
-    feedTitle: null,
-    feedLink: null,
-    itemsSeen: articles.length,
-    encoding: null,
-    upstreamTtlMs: null,
-    consecutiveFailures: 0,
-    retryAfterMs: null,
-    lastFetchedAt: null,
-    lastSuccessAt: null,
-    durationMs: 0,
-  };
-}
+/** A read of `articles` whose content hash changes with any id or title. */
+const snapshot = (sourceId: string, articles: Article[]): SourceSnapshot =>
+  snapshotOf(sourceId, articles, { ...UNTIMED_RSS, contentHash: articles.map((a) => `${a.id}:${a.title}`).join("|") });
 
 /** Every change builds a catalog from scratch, with indexes of its own to build: the path these tests are about. */
 const FROM_SCRATCH = { maxShare: 0, minItems: 0 };
@@ -78,7 +59,7 @@ function setup(indexing?: Partial<IndexingTimes>, inPlace: { maxShare: number; m
     random: () => 0.5,
     load: async (source) => {
       await hold;
-      return snapshotOf(source.id, feeds.get(source.id)!);
+      return snapshot(source.id, feeds.get(source.id)!);
     },
   });
   const store = new Store({ config, feedCache, now: () => clock, indexing, inPlace });

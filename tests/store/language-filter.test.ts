@@ -8,6 +8,7 @@ import type { CatalogArticle } from "../../src/store/catalog/catalog-article.ts"
 import { paginate } from "../../src/store/query/paginate.ts";
 import { runToEnd } from "../../src/store/sliced/time-slice.ts";
 import type { SourceSnapshot } from "../../src/model/source-snapshot.ts";
+import { snapshotOf, UNTIMED_RSS } from "../helpers/snapshots.ts";
 
 /** The language filter in the store: exact (RFC 4647 basic filtering), and read from the catalog's index rather than a scan. */
 const config = parseSourcesConfig(
@@ -57,27 +58,8 @@ function articles(count: number, sourceId: string, offset: number, languageOf: (
   });
 }
 
-const snapshot = (sourceId: string, list: Article[]): SourceSnapshot => ({
-  sourceId,
-  articles: list,
-  contentHash: sourceId,
-  format: "rss",
-  etag: null,
-  lastModified: null,
-  ok: true,
-  error: null,
-  warning: null,
-  feedTitle: null,
-  feedLink: null,
-  itemsSeen: list.length,
-  encoding: null,
-  upstreamTtlMs: null,
-  consecutiveFailures: 0,
-  retryAfterMs: null,
-  lastFetchedAt: null,
-  lastSuccessAt: null,
-  durationMs: 0,
-});
+const snapshot = (sourceId: string, list: Article[]): SourceSnapshot =>
+  snapshotOf(sourceId, list, { ...UNTIMED_RSS, contentHash: sourceId });
 
 /** The catalog without its related index (not needed here, and slow at 100 000 articles). */
 function build(snapshots: Map<string, SourceSnapshot>): Catalog {

@@ -4,30 +4,7 @@ import { readingTimeOf } from "../../src/store/catalog/article-content.ts";
 import { canonicalUrlsOf, guidsOf, sourceIdsOf } from "../../src/store/catalog/catalog-article.ts";
 import { mergeArticles, mergeArticleSteps } from "../../src/store/catalog/merge.ts";
 import { runToEnd } from "../../src/store/sliced/time-slice.ts";
-
-const base: Article = {
-  id: "x",
-  sourceId: "s",
-  guid: null,
-  title: "T",
-  summary: null,
-  rawBodyHtml: null,
-  bodyBase: null,
-  bodyWords: 0,
-  url: "https://a.example/1",
-  canonicalUrl: "https://a.example/1",
-  author: null,
-  publishedAt: null,
-  updatedAt: null,
-  image: null,
-  tags: [],
-  section: "news",
-  commentCount: null,
-  authors: [],
-  enclosures: [],
-  language: null,
-};
-const make = (over: Partial<Article>): Article => ({ ...base, ...over });
+import { makeArticle as make } from "../helpers/article-factory.ts";
 
 describe("merging the same story from several sources", () => {
   it("joins copies with one canonical URL, taking the richest value of each field and the earliest date", () => {

@@ -5,6 +5,7 @@ import { FeedCache } from "../../src/store/source-cache/feed-cache.ts";
 import { freshnessMs, MAX_BACKOFF_MS, MAX_HINTED_TTL_MS } from "../../src/store/source-cache/refresh-policy.ts";
 import { Refresher } from "../../src/store/source-cache/refresher.ts";
 import type { SourceSnapshot } from "../../src/model/source-snapshot.ts";
+import { snapshotOf, UNTIMED_RSS } from "../helpers/snapshots.ts";
 
 const config = parseSourcesConfig(
   {
@@ -14,28 +15,7 @@ const config = parseSourcesConfig(
   "/srv/sources.json",
 );
 const source = config.sources[0]!;
-const snapshot = (over: Partial<SourceSnapshot>): SourceSnapshot => ({
-  sourceId: "wire",
-  articles: [],
-  contentHash: "h",
-  format: "rss",
-  etag: null,
-  lastModified: null,
-  ok: true,
-  error: null,
-  warning: null,
-  feedTitle: null,
-  feedLink: null,
-  itemsSeen: 0,
-  encoding: null,
-  upstreamTtlMs: null,
-  consecutiveFailures: 0,
-  retryAfterMs: null,
-  lastFetchedAt: null,
-  lastSuccessAt: null,
-  durationMs: 0,
-  ...over,
-});
+const snapshot = (over: Partial<SourceSnapshot>): SourceSnapshot => snapshotOf("wire", [], { ...UNTIMED_RSS, contentHash: "h", ...over });
 const noJitter = () => 0.5;
 
 describe("freshness policy", () => {

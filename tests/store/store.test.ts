@@ -5,6 +5,7 @@ import { FeedCache } from "../../src/store/source-cache/feed-cache.ts";
 import { MIN_REBUILD_INTERVAL_MS } from "../../src/store/catalog-builds.ts";
 import { Store } from "../../src/store/store.ts";
 import type { SourceSnapshot } from "../../src/model/source-snapshot.ts";
+import { snapshotOf, UNTIMED_RSS } from "../helpers/snapshots.ts";
 
 const config = parseSourcesConfig(
   {
@@ -13,27 +14,7 @@ const config = parseSourcesConfig(
   },
   "/srv/sources.json",
 );
-const snapshot = (hash: string): SourceSnapshot => ({
-  sourceId: "wire",
-  articles: [],
-  contentHash: hash,
-  format: "rss",
-  etag: null,
-  lastModified: null,
-  ok: true,
-  error: null,
-  warning: null,
-  feedTitle: null,
-  feedLink: null,
-  itemsSeen: 0,
-  encoding: null,
-  upstreamTtlMs: null,
-  consecutiveFailures: 0,
-  retryAfterMs: null,
-  lastFetchedAt: null,
-  lastSuccessAt: null,
-  durationMs: 0,
-});
+const snapshot = (hash: string): SourceSnapshot => snapshotOf("wire", [], { ...UNTIMED_RSS, contentHash: hash });
 
 describe("the store", () => {
   it("rebuilds the catalog only when content changed, at most once per interval, and says when it is current", async () => {

@@ -6,30 +6,8 @@ import type { StoryChange } from "../../src/store/catalog/story-change.ts";
 import { StoryGroups } from "../../src/store/catalog/story-groups.ts";
 import { runToEnd } from "../../src/store/sliced/time-slice.ts";
 import { createRandom as seeded } from "../../bench/synthetic-text.ts";
+import { makeArticle as make } from "../helpers/article-factory.ts";
 
-const base: Article = {
-  id: "x",
-  sourceId: "s",
-  guid: null,
-  title: "T",
-  summary: null,
-  rawBodyHtml: null,
-  bodyBase: null,
-  bodyWords: 0,
-  url: "https://a.example/1",
-  canonicalUrl: "https://a.example/1",
-  author: null,
-  publishedAt: null,
-  updatedAt: null,
-  image: null,
-  tags: [],
-  section: "news",
-  commentCount: null,
-  authors: [],
-  enclosures: [],
-  language: null,
-};
-const make = (over: Partial<Article>): Article => ({ ...base, ...over });
 const HOUR = 3600_000;
 const DAY0 = Date.UTC(2026, 9, 6);
 

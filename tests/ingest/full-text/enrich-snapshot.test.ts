@@ -21,7 +21,7 @@ function feedRead(names: string[], contentHash = names.join("+")): SourceSnapsho
       rawBodyHtml: `Teaser ${name}`,
     }),
   );
-  return { ...snapshotOf("s", articles, contentHash), articleHashes: names.slice() };
+  return { ...snapshotOf("s", articles, { contentHash }), articleHashes: names.slice() };
 }
 
 function pages(
