@@ -53,7 +53,7 @@ export class Subscriber {
   private readonly known = new Map<string, SubscriptionRecord>();
   /** Sources whose state is not a record's (off, no hub), as last shown. */
   private readonly plain = new Map<string, PushStatus>();
-  /** When this instance last took in a push per source (each instance counts its own). */
+  /** When a push was last taken in per source: by this instance, or by any (read from the store on each tick). */
   private readonly lastPush = new Map<string, number>();
   private timer: NodeJS.Timeout | null = null;
   private ticking: Promise<void> | null = null;
@@ -125,9 +125,18 @@ export class Subscriber {
     this.remember(sourceId, null);
   }
 
-  /** Notes content pushed and taken in for a source. */
+  /** Notes content pushed and taken in for a source, here and for the cluster's other instances (see `followPushes`). */
   pushed(sourceId: string): void {
-    this.lastPush.set(sourceId, this.now());
+    const at = this.now();
+    this.lastPush.set(sourceId, at);
+    // A failed note only leaves the others' status behind: the push itself was taken in.
+    void this.options.store.notePush(sourceId, at).catch(() => undefined);
+  }
+
+  /** Takes the latest push any instance noted for a source with a subscription record, so every instance's status shows it. */
+  private async followPushes(sourceId: string): Promise<void> {
+    const shared = await this.options.store.lastPush(sourceId);
+    if (shared !== null && shared > (this.lastPush.get(sourceId) ?? Number.NEGATIVE_INFINITY)) this.lastPush.set(sourceId, shared);
   }
 
   private async round(): Promise<void> {
@@ -169,10 +178,11 @@ export class Subscriber {
     }
     if (!(await store.hold(sourceId))) {
       // Another instance talks to the hub; this one follows the record.
-      await this.record(sourceId);
+      if (await this.record(sourceId)) await this.followPushes(sourceId);
       return;
     }
     const record = await this.record(sourceId);
+    if (record) await this.followPushes(sourceId);
     const now = this.now();
     if ("off" in wanted) {
       if (record && record.state !== "unsubscribing") await this.unsubscribe(record, now);

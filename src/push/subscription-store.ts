@@ -18,6 +18,10 @@ export interface SubscriptionStore {
   delete(sourceId: string): Promise<void>;
   /** Whether this instance holds the source's subscription (taking it when nobody does); the holder alone talks to the hub. */
   hold(sourceId: string): Promise<boolean>;
+  /** Notes content pushed for a source and taken in at `at` (wall clock, epoch ms), for every instance to show. */
+  notePush(sourceId: string, at: number): Promise<void>;
+  /** The latest push any instance noted for a source, or null (none, or none shared). */
+  lastPush(sourceId: string): Promise<number | null>;
 }
 
 export class MemorySubscriptionStore implements SubscriptionStore {
@@ -35,6 +39,11 @@ export class MemorySubscriptionStore implements SubscriptionStore {
   async hold(): Promise<boolean> {
     return true;
   }
+  // One instance: the subscriber's own note of its pushes is the whole story.
+  async notePush(): Promise<void> {}
+  async lastPush(): Promise<number | null> {
+    return null;
+  }
 }
 
 /** Extends the caller's hold, or takes a free one; 1 when the caller holds it afterwards. */
@@ -42,6 +51,12 @@ const HOLD_SCRIPT = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('PEXPIRE', KEYS[1], ARGV[2]) return 1 end
 if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return 1 end
 return 0`;
+
+/** Keeps the later of the stored time and the one given: two instances taking pushes at once never move it back. */
+const LATEST_SCRIPT = `
+local current = tonumber(redis.call('GET', KEYS[1]))
+if current == nil or current < tonumber(ARGV[1]) then redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) end
+return 1`;
 
 /**
  * Records in the cluster's Redis, so whichever instance the hub reaches
@@ -75,6 +90,19 @@ export class RedisSubscriptionStore implements SubscriptionStore {
   async hold(sourceId: string): Promise<boolean> {
     const key = this.shared.key("websub-holder", sourceId);
     return (await this.shared.call(this.shared.redis.eval(HOLD_SCRIPT, 1, key, this.holder, this.holdMs), "websub")) === 1;
+  }
+
+  async notePush(sourceId: string, at: number): Promise<void> {
+    await this.shared.call(this.shared.redis.eval(LATEST_SCRIPT, 1, this.lastPushKey(sourceId), at, RECORD_KEPT_MS), "websub");
+  }
+  async lastPush(sourceId: string): Promise<number | null> {
+    const text = await this.shared.call(this.shared.redis.get(this.lastPushKey(sourceId)), "websub");
+    const at = text === null || text === undefined ? Number.NaN : Number(text);
+    return Number.isFinite(at) ? at : null;
+  }
+
+  private lastPushKey(sourceId: string): string {
+    return this.shared.key("websub-last-push", sourceId);
   }
 
   private recordKey(sourceId: string): string {

@@ -429,6 +429,13 @@ describe("WebSub push in a cluster sharing Redis", () => {
     console.log(`websub cluster: instance A served content pushed to instance B after ${seenAfter} ms`);
     expect(seenAfter).toBeGreaterThanOrEqual(0);
     expect(seenAfter).toBeLessThan(1000);
+
+    // Each instance's status shows the cluster's last push, not only its own: A follows it on its next tick.
+    const pushedAt = b.push.status("news").lastPushAt;
+    expect(pushedAt).toBeInstanceOf(Date);
+    const followUntil = Date.now() + 2000;
+    while (a.push.status("news").lastPushAt === null && Date.now() < followUntil) await a.push.tick();
+    expect(a.push.status("news").lastPushAt).toEqual(pushedAt);
   });
 
   it("takes over a dead holder's subscription once its hold expires, and renews it at the hub with the same callback and secret", async () => {
