@@ -49,7 +49,8 @@ const SourcePush = builder.objectRef<PushStatus>("SourcePush").implement({
     lastPushAt: t.field({
       type: DateTime,
       nullable: true,
-      description: "When this instance last took in content the hub pushed.",
+      description:
+        "When content the hub pushed was last taken in: by this instance, or with REDIS_URL by any instance of the cluster (followed within a few seconds).",
       resolve: (push) => push.lastPushAt,
     }),
   }),
