@@ -2,7 +2,7 @@ import { timingSafeEqual } from "node:crypto";
 import { silentLogger, type Logger } from "../log/logger.ts";
 import { checkSignature } from "./signature.ts";
 import type { Subscriber } from "./subscriber.ts";
-import { retryDelayMs, verified } from "./subscription.ts";
+import { retryDelayMs, verified, type SubscriptionRecord } from "./subscription.ts";
 
 /** Longest `hub.challenge` echoed; a longer one is refused rather than sent back. */
 export const MAX_CHALLENGE_LENGTH = 1024;
@@ -127,7 +127,7 @@ export class Receiver {
  * the lease then running as the hub now grants it. An unsubscribe we did not
  * ask for, or a subscribe for one that is not active, is still not ours.
  */
-function reconfirms(record: { state: string; pending: unknown }, mode: string): boolean {
+function reconfirms(record: Pick<SubscriptionRecord, "state" | "pending">, mode: string): boolean {
   return mode === "subscribe" && record.state === "active" && record.pending === null;
 }
 
